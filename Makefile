@@ -1,0 +1,46 @@
+# Puebla — the commands of README.md. `uv` comes from PyPI if the machine lacks it.
+SHELL := /bin/bash
+UV := python3 -m uv
+UV_VERSION := 0.13.8
+SERVICES := repatriation child_protection reserve_fund consular
+
+.PHONY: setup run up stop status test lint types imports contracts contracts-check pytest bench demo clean
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) sync --frozen --quiet
+
+## The whole system on loopback, in the foreground (Ctrl-C stops it)
+run: setup
+	@$(UV) run python -m puebla.devstack up
+
+## The same, in the background
+up: setup
+	@$(UV) run python -m puebla.devstack up --detach
+
+stop:
+	@$(UV) run python -m puebla.devstack down
+
+status:
+	@$(UV) run python -m puebla.devstack status
+
+## Every check and every test: lint, types, layering, contract drift, unit/integration/api/e2e
+test: setup lint contracts-check pytest
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy shared/src $(addprefix services/,$(addsuffix /src,$(SERVICES)))
+	$(UV) run lint-imports
+
+contracts: setup
+	$(UV) run python contracts/generate.py
+
+contracts-check: setup
+	$(UV) run python contracts/generate.py --check
+
+pytest: setup
+	$(UV) run pytest -q
+
+clean: stop
+	rm -rf var

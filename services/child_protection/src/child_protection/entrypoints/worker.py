@@ -1,0 +1,11 @@
+"""`python -m child_protection.entrypoints.worker`: the outbox relay and the consumers."""
+
+from __future__ import annotations
+
+from puebla.worker import main
+
+from child_protection.bootstrap import subscriptions
+from child_protection.config import definition
+
+if __name__ == "__main__":
+    main(definition(), subscriptions)

@@ -1,0 +1,19 @@
+"""The consular HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from puebla.http.app import create_service_app
+from puebla.runtime import Runtime
+
+from consular.config import definition
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    return create_service_app(
+        definition(),
+        title="Puebla consular: notifications, acknowledgments and nationality verification",
+        routers=[],
+        runtime=runtime,
+    )

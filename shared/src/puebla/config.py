@@ -1,0 +1,40 @@
+"""Settings shared by every service (env prefix `PUEBLA_`).
+
+Each service adds its own `Settings(BaseSettings, env_prefix="<SERVICE>_")` for what is
+its alone (database URL, port); the platform's addresses live here so that one
+environment variable moves every service at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_ISSUER = "http://127.0.0.1:8080/realms/rcm"
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PUEBLA_", extra="ignore")
+
+    # Tokens are issued for exactly this issuer; Keycloak's hostname is fixed to it.
+    keycloak_issuer: str = DEFAULT_ISSUER
+    # Where to fetch the keys; differs from the issuer inside compose (http://keycloak:8080).
+    keycloak_jwks_url: str | None = None
+    nats_servers: Annotated[list[str], NoDecode] = ["nats://127.0.0.1:4222"]
+    # Published outbox rows are kept this long so they can be re-sent after a broker loss.
+    outbox_retention_hours: float = 72.0
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("nats_servers", mode="before")
+    @classmethod
+    def _split_servers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [s.strip() for s in value.split(",") if s.strip()]
+        return value
+
+    @property
+    def jwks_url(self) -> str:
+        return self.keycloak_jwks_url or f"{self.keycloak_issuer}/protocol/openid-connect/certs"

@@ -1,0 +1,1 @@
+"""Persistence plumbing shared by every service: engine, sessions, platform tables, migrations."""

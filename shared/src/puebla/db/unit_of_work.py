@@ -1,0 +1,245 @@
+"""The unit of work: state, outbox events, audit entries and the inbox row in one transaction.
+
+Only the unit of work commits. A use case that raises before `commit()` leaves nothing behind:
+no state, no event, no audit entry — the session is rolled back on exit.
+
+Services subclass `UnitOfWork`, add their repositories in `_start()`, and override
+`_collect_events()` to translate the new events of the aggregates they touched into contract
+events (that translation lives in the service's `adapters/integration.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from puebla.clock import Clock, utcnow
+from puebla.contracts.envelope import make_envelope
+from puebla.db import audit as audit_trail
+from puebla.db.audit import AuditRecord
+from puebla.ids import new_id
+from puebla.observability import inject_traceparent
+
+OUTBOX_CHANNEL = "puebla_outbox"
+
+
+class AlreadyApplied(Exception):  # noqa: N818 - it is a signal, not an error
+    """The inbox already holds this (consumer, event id): the effect was applied before."""
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """A contract event ready for the outbox: type (= subject), aggregate, data, access label."""
+
+    event_type: str
+    aggregate_type: str
+    aggregate_id: str
+    data: BaseModel | dict[str, Any]
+    access: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Which consumer is applying which event: becomes the inbox row."""
+
+    consumer: str
+    event_id: uuid.UUID
+    event_type: str
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        source: str,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._session_factory = session_factory
+        self.source = source
+        self.clock = clock
+        self._tracking: Tracking | None = None
+        self._session: AsyncSession | None = None
+        self._events: list[OutgoingEvent] = []
+        self._audit: list[AuditRecord] = []
+        self._depth = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    def track(self, tracking: Tracking) -> None:
+        """Marks this unit of work as applying an incoming event (set before entering)."""
+        self._tracking = tracking
+
+    async def __aenter__(self) -> Self:
+        # Re-entrant: a consumer may open the unit of work and pass it to a handler that
+        # opens it again; only the outermost exit closes it.
+        self._depth += 1
+        if self._depth > 1:
+            return self
+        self._session = self._session_factory()
+        self._events = []
+        self._audit = []
+        await self._start()
+        if self._tracking is not None:
+            await self._claim_inbox(self._tracking)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        session, self._session = self._session, None
+        if session is not None:
+            await session.rollback()  # no-op after a commit; undoes everything otherwise
+            await session.close()
+
+    async def _start(self) -> None:
+        """Hook: create repositories bound to `self.session`."""
+
+    def _collect_events(self) -> list[OutgoingEvent]:
+        """Hook: translate the new domain events of the aggregates this unit of work saw."""
+        return []
+
+    # -- what a use case adds ------------------------------------------------------------------
+
+    def publish(self, event: OutgoingEvent) -> None:
+        self._events.append(event)
+
+    def record(self, entry: AuditRecord) -> None:
+        self._audit.append(entry)
+
+    # -- commit --------------------------------------------------------------------------------
+
+    async def commit(self) -> None:
+        session = self.session
+        events = [*self._collect_events(), *self._events]
+        now = self.clock()
+        correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
+        if events:
+            await self._write_outbox(session, events, now, correlation_id)
+        await audit_trail.append(session, self._audit, at=now, correlation_id=correlation_id)
+        await session.commit()
+        self._events = []
+        self._audit = []
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+        self._events = []
+        self._audit = []
+
+    async def _write_outbox(
+        self,
+        session: AsyncSession,
+        events: list[OutgoingEvent],
+        now: Any,
+        correlation_id: str | None,
+    ) -> None:
+        # The trace context of the request that caused the events, captured now: the relay
+        # publishes later, from another task, and must continue this trace, not its own.
+        headers = json.dumps(inject_traceparent())
+        causation = str(self._tracking.event_id) if self._tracking else None
+        rows = []
+        for event in events:
+            data = (
+                event.data.model_dump(mode="json")
+                if isinstance(event.data, BaseModel)
+                else event.data
+            )
+            envelope = make_envelope(
+                event_id=new_id(),
+                event_type=event.event_type,
+                source=self.source,
+                subject=event.aggregate_id,
+                time=now,
+                access=list(event.access),
+                data=data,
+                correlation_id=correlation_id,
+                causation_id=causation,
+            )
+            rows.append(
+                {
+                    "id": envelope.id,
+                    "aggregatetype": event.aggregate_type,
+                    "aggregateid": event.aggregate_id,
+                    "type": event.event_type,
+                    "payload": envelope.model_dump_json(),
+                    "headers": headers,
+                    "created_at": now,
+                }
+            )
+        await session.execute(
+            text(
+                "INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers,"
+                " created_at) VALUES (:id, :aggregatetype, :aggregateid, :type,"
+                " CAST(:payload AS jsonb), CAST(:headers AS jsonb), :created_at)"
+            ),
+            rows,
+        )
+        # A wake-up hint for the relay, delivered by PostgreSQL only if this commits.
+        await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+
+    async def _claim_inbox(self, tracking: Tracking) -> None:
+        # First statement of the transaction: a concurrent duplicate delivery waits here on
+        # our uncommitted row and then finds it, instead of applying the effect twice.
+        inserted = await self.session.execute(
+            text(
+                "INSERT INTO inbox (consumer, event_id, type) VALUES (:c, :e, :t)"
+                " ON CONFLICT DO NOTHING RETURNING event_id"
+            ),
+            {"c": tracking.consumer, "e": tracking.event_id, "t": tracking.event_type},
+        )
+        if inserted.first() is None:
+            raise AlreadyApplied(f"{tracking.consumer} already applied {tracking.event_id}")
+
+
+async def record_rejected(
+    session_factory: async_sessionmaker[AsyncSession], tracking: Tracking, reason: str
+) -> bool:
+    """Records in the inbox that an event was refused for good (a business rule), so that a
+    redelivery is skipped rather than retried. Returns False if it was already recorded."""
+    async with session_factory() as session:
+        result = await session.execute(
+            text(
+                "INSERT INTO inbox (consumer, event_id, type, outcome) VALUES (:c, :e, :t, :o)"
+                " ON CONFLICT DO NOTHING RETURNING event_id"
+            ),
+            {
+                "c": tracking.consumer,
+                "e": tracking.event_id,
+                "t": tracking.event_type,
+                "o": f"rejected: {reason}"[:500],
+            },
+        )
+        await session.commit()
+        return result.first() is not None
+
+
+async def already_applied(
+    session_factory: async_sessionmaker[AsyncSession], consumer: str, event_id: uuid.UUID
+) -> bool:
+    async with session_factory() as session:
+        found = await session.execute(
+            text("SELECT 1 FROM inbox WHERE consumer = :c AND event_id = :e"),
+            {"c": consumer, "e": event_id},
+        )
+        return found.first() is not None

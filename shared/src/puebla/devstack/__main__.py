@@ -1,0 +1,3 @@
+from puebla.devstack.stack import main
+
+raise SystemExit(main())

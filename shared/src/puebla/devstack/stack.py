@@ -1,0 +1,215 @@
+"""The local stack in one command: `python -m puebla.devstack up` (what `make run` calls).
+
+PostgreSQL, NATS JetStream and Keycloak on loopback, then each service's API and worker.
+Prints the addresses, waits until everything answers, and on Ctrl-C (or `down` from another
+shell) stops everything it started, by pid. Running it while it already runs is harmless:
+whatever is running is reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from puebla.devstack import keycloak, nats, postgres
+from puebla.devstack.processes import (
+    StackError,
+    log_tail,
+    port_open,
+    read_pid,
+    repo_root,
+    spawn,
+    stop_pid,
+    var_dir,
+    wait_for,
+)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def load_services() -> list[ServiceSpec]:
+    config = tomllib.loads((repo_root() / "deploy" / "local" / "stack.toml").read_text())
+    return [ServiceSpec(s["name"], int(s["port"])) for s in config["services"]]
+
+
+def _check_java() -> None:
+    if shutil.which("java") is None and not Path("/usr/lib/jvm").exists():
+        raise StackError("Java 17+ is needed for Keycloak: install a JDK (e.g. openjdk-17-jre)")
+
+
+def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
+    """Starts what is not running yet; returns the names of what it started."""
+    started: list[str] = []
+    kc_proc = None
+    if with_keycloak:
+        _check_java()
+        if not keycloak.is_running():
+            if port_open(8080):
+                raise StackError("port 8080 is taken by another program (Keycloak needs it)")
+            home = keycloak.ensure_distribution(var_dir())
+            del home
+            kc_proc = keycloak.start(
+                var_dir(),
+                repo_root() / "deploy" / "keycloak",
+                log_path=var_dir() / "logs" / "keycloak.log",
+            )
+            from puebla.devstack.processes import write_pid
+
+            write_pid("keycloak", kc_proc.pid)
+            started.append("keycloak")
+    if postgres.start():
+        started.append("postgres")
+    if nats.start():
+        started.append("nats")
+    asyncio.run(_prepare([s.name for s in load_services()]))
+    if kc_proc is not None:
+        keycloak.wait_ready()
+    return started
+
+
+async def _prepare(databases: list[str]) -> None:
+    from puebla.messaging.nats import connect, ensure_streams
+
+    await postgres.ensure_databases(databases)
+    client = await connect([f"nats://127.0.0.1:{nats.DEFAULT_PORT}"], name="devstack")
+    try:
+        await ensure_streams(client.jetstream())
+    finally:
+        await client.close()
+
+
+def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
+    started: list[str] = []
+    logs = var_dir() / "logs"
+    for svc in services or load_services():
+        api, worker = f"{svc.name}-api", f"{svc.name}-worker"
+        if read_pid(api) is None:
+            if port_open(svc.port):
+                raise StackError(f"port {svc.port} is taken by another program ({svc.name} needs it)")
+            spawn(
+                api,
+                [sys.executable, "-m", "uvicorn", f"{svc.name}.entrypoints.api.app:create_app",
+                 "--factory", "--host", "127.0.0.1", "--port", str(svc.port),
+                 "--no-access-log"],
+                log_path=logs / f"{api}.log",
+            )
+            started.append(api)
+        if read_pid(worker) is None:
+            spawn(worker, [sys.executable, "-m", f"{svc.name}.entrypoints.worker"],
+                  log_path=logs / f"{worker}.log")
+            started.append(worker)
+    for svc in services or load_services():
+        try:
+            wait_for(lambda s=svc: _ready(s), timeout=90, what=f"{svc.name} (/readyz)")
+        except StackError as exc:
+            tail = log_tail(logs / f"{svc.name}-api.log")
+            raise StackError(f"{exc}; last log lines:\n{tail}") from None
+    return started
+
+
+def _ready(svc: ServiceSpec) -> bool:
+    try:
+        return httpx.get(f"{svc.url}/readyz", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def stop(names: list[str] | None = None) -> list[str]:
+    """Stops the named processes (default: everything the stack knows), services first."""
+    order = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
+    order += ["keycloak", "nats", "postgres"]
+    stopped = []
+    for name in order:
+        if names is not None and name not in names:
+            continue
+        if name == "postgres":
+            ok = postgres.stop()
+        else:
+            ok = stop_pid(name)
+        if ok:
+            stopped.append(name)
+    return stopped
+
+
+def addresses() -> str:
+    lines = [f"  {s.name:<17} {s.url}   (docs: {s.url}/docs)" for s in load_services()]
+    lines += [
+        "  keycloak          http://127.0.0.1:8080   (realm rcm; demo users, password 'demo')",
+        f"  nats              nats://127.0.0.1:{nats.DEFAULT_PORT}",
+        f"  postgres          postgresql://postgres@127.0.0.1:{postgres.DEFAULT_PORT}",
+        f"  logs              {var_dir() / 'logs'}",
+    ]
+    return "\n".join(lines)
+
+
+def up(*, detach: bool) -> int:
+    t0 = time.monotonic()
+    started: list[str] = []
+    try:
+        started += start_infrastructure()
+        started += start_services()
+    except StackError as exc:
+        print(f"puebla: {exc}", file=sys.stderr)
+        stop(started)
+        return 1
+    except KeyboardInterrupt:
+        stop(started)
+        return 130
+    print(f"Puebla is up ({time.monotonic() - t0:.0f} s):\n{addresses()}")
+    if detach:
+        print("Stop it with `make stop`.")
+        return 0
+    print("Ctrl-C stops what this command started.")
+    stop_event = {"stop": False}
+
+    def _on_signal(*_: object) -> None:
+        stop_event["stop"] = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    while not stop_event["stop"]:
+        time.sleep(0.5)
+    print("stopping:", ", ".join(stop(started)) or "nothing")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m puebla.devstack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up_cmd = sub.add_parser("up", help="start the whole stack")
+    up_cmd.add_argument("--detach", action="store_true", help="start and return")
+    sub.add_parser("down", help="stop everything the stack started")
+    sub.add_parser("status", help="what is running")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return up(detach=args.detach)
+    if args.command == "down":
+        print("stopped:", ", ".join(stop()) or "nothing was running")
+        return 0
+    names = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
+    for name in ["postgres", "nats", "keycloak", *names]:
+        pid = read_pid(name)
+        print(f"  {name:<26} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""HTTP plumbing for the services' FastAPI apps: problem+json, health, the caller's principal."""

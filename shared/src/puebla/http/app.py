@@ -1,0 +1,125 @@
+"""The common shape of every service's FastAPI app.
+
+`create_service_app` gives each service: problem+json errors, correlation ids, tracing,
+`/healthz`, `/readyz`, `/v1/me`, a lifespan that applies migrations and connects to NATS,
+and authentication on every route the service adds (through `principal` dependencies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from puebla.auth.fastapi import Authenticator
+from puebla.auth.principal import Principal
+from puebla.auth.tokens import TokenVerifier
+from puebla.http.errors import install_problem_handlers, problem_responses
+from puebla.observability import (
+    CorrelationIdMiddleware,
+    configure_logging,
+    configure_tracing,
+    instrument_app,
+)
+from puebla.runtime import Runtime, ServiceDefinition
+
+StartupHook = Callable[[Runtime, FastAPI], Awaitable[None]]
+
+
+class PrincipalRead(BaseModel):
+    username: str
+    subject: str
+    roles: list[str]
+    country: str | None
+    agency: str | None
+    border_post: str | None
+    consular_post: str | None
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, bool] = {}
+
+
+def current_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def create_service_app(
+    definition: ServiceDefinition,
+    *,
+    title: str,
+    version: str = "1.0.0",
+    routers: list[APIRouter] | None = None,
+    on_startup: StartupHook | None = None,
+    runtime: Runtime | None = None,
+) -> FastAPI:
+    """Builds the app. Pass `runtime` to share an already started one (tests do)."""
+    configure_logging(definition.name, level=definition.platform.log_level,
+                      json=definition.platform.log_json)
+    configure_tracing(definition.name)
+    platform = definition.platform
+    verifier = TokenVerifier(
+        issuer=platform.keycloak_issuer, audience=definition.name, jwks_url=platform.jwks_url
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        rt = runtime or await Runtime.start(definition)
+        app.state.runtime = rt
+        if on_startup is not None:
+            await on_startup(rt, app)
+        try:
+            yield
+        finally:
+            if own:
+                await rt.close()
+
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.state.authenticator = Authenticator(verifier)
+    app.state.token_verifier = verifier
+    install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware)
+    instrument_app(app)
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    async def healthz() -> Health:
+        return Health(status="ok")
+
+    @app.get(
+        "/readyz",
+        response_model=Health,
+        tags=["health"],
+        responses={503: {"description": "A dependency is not reachable", "model": Health}},
+    )
+    async def readyz(request: Request) -> Any:
+        rt: Runtime = request.app.state.runtime
+        checks = {"database": await rt.database_ready(), "nats": rt.nats_ready()}
+        ok = all(checks.values())
+        body = Health(status="ok" if ok else "unavailable", checks=checks)
+        return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+    me = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(401))
+
+    @me.get("/me", response_model=PrincipalRead)
+    async def read_me(caller: Annotated[Principal, Depends(app.state.authenticator)]) -> Any:
+        return PrincipalRead(
+            username=caller.username,
+            subject=caller.subject,
+            roles=sorted(caller.roles),
+            country=caller.country,
+            agency=caller.agency,
+            border_post=caller.border_post,
+            consular_post=caller.consular_post,
+        )
+
+    app.include_router(me)
+    for router in routers or []:
+        app.include_router(router)
+    return app

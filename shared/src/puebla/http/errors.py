@@ -1,0 +1,129 @@
+"""Renders every error as RFC 9457 problem+json; validation errors name each field and rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from puebla.observability import get_logger
+from puebla.problems import FieldError, Problem, invalid
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.body(instance=str(request.url.path) if request else None),
+        status_code=problem.status,
+        headers=problem.headers or None,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'returnees', 2, 'date_of_birth') -> 'returnees[2].date_of_birth'."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        where = parts.pop(0)
+        if not parts:
+            return str(where)
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-", "function_")):
+            continue  # validator wrappers pydantic adds to the location
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
+
+
+def validation_problem(errors: list[dict[str, Any]]) -> Problem:
+    field_errors = [
+        FieldError(field=field_path(e.get("loc", ())), rule=str(e.get("type", "invalid")),
+                   message=str(e.get("msg", "")))
+        for e in errors
+    ]
+    return invalid(field_errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(exc, request)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(validation_problem(list(exc.errors())), request)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        titles = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}
+        problem = Problem(
+            status=exc.status_code,
+            title=titles.get(exc.status_code, "Error"),
+            detail=str(exc.detail),
+            headers=dict(exc.headers or {}),
+        )
+        return problem_response(problem, request)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Never a traceback to the caller; the log has it, tied to the correlation id.
+        log.exception("http.unhandled", path=request.url.path)
+        problem = Problem(status=500, title="Internal Server Error",
+                          detail="An unexpected error occurred; it has been logged.")
+        return problem_response(problem, request)
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "rule": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+                "required": ["field", "rule"],
+            },
+        },
+    },
+    "required": ["type", "title", "status"],
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem+json answers for the given codes."""
+    descriptions = {
+        401: "Missing or invalid bearer token",
+        403: "Visible but not allowed",
+        404: "Not found, or not visible to the caller",
+        409: "Not allowed in the current state, or conflicting with what is recorded",
+        422: "Invalid input: each field and the rule it broke",
+    }
+    return {
+        code: {
+            "description": descriptions.get(code, "Error"),
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        }
+        for code in codes
+    }

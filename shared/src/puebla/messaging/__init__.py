@@ -1,0 +1,1 @@
+"""NATS JetStream plumbing: connection, streams, the outbox relay and the consumer runner."""

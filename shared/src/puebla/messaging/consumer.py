@@ -1,0 +1,181 @@
+"""The idempotent consumer runner.
+
+Per message: parse the envelope → skip if the inbox has it → the service's handler applies
+the effect in a unit of work that inserts the inbox row in the same transaction → commit →
+`ack_sync`. Transient failures are `nak`ed with a growing delay; a message that cannot be
+parsed, or that still fails after `max_deliver` attempts, is parked on the dead-letter
+stream with the reason and terminated, so the stream behind it keeps flowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from puebla.contracts.envelope import IncomingEnvelope
+from puebla.db.unit_of_work import AlreadyApplied, Tracking, already_applied, record_rejected
+from puebla.observability import consume_span, get_logger
+
+log = get_logger(__name__)
+
+Handler = Callable[[IncomingEnvelope, Tracking], Awaitable[None]]
+
+DEADLETTER_PREFIX = "deadletter"
+
+
+@dataclass
+class Subscription:
+    """One durable pull consumer: `durable` names it, e.g. `consular-manifest-submitted`."""
+
+    durable: str
+    stream: str
+    subjects: list[str]
+    handle: Handler
+    # Business refusals: recorded in the inbox as rejected and acked, never retried.
+    permanent_errors: tuple[type[BaseException], ...] = ()
+    max_deliver: int = 8
+    ack_wait: float = 30.0
+    batch: int = 20
+    deliver_policy: DeliverPolicy = DeliverPolicy.ALL
+    backoff_base: float = 0.5
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            deliver_policy=self.deliver_policy,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait,
+            # One more than our own limit: we park the message ourselves on the last try, so
+            # the server never silently stops redelivering something we have not parked.
+            max_deliver=self.max_deliver + 1,
+            filter_subjects=self.subjects,
+            max_ack_pending=1000,
+        )
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        session_factory: async_sessionmaker[AsyncSession],
+        subscription: Subscription,
+        *,
+        fetch_timeout: float = 2.0,
+    ) -> None:
+        self._js = js
+        self._sessions = session_factory
+        self.sub = subscription
+        self.fetch_timeout = fetch_timeout
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self._js.add_consumer(self.sub.stream, self.sub.config())
+                psub = await self._js.pull_subscribe_bind(
+                    durable=self.sub.durable, stream=self.sub.stream
+                )
+            except Exception as exc:  # broker away: retry binding
+                log.warning("consumer.bind_failed", consumer=self.sub.durable, error=str(exc))
+                await _sleep_or_stop(stop, 1.0)
+                continue
+            try:
+                await self._loop(psub, stop)
+            finally:
+                with contextlib.suppress(Exception):
+                    await psub.unsubscribe()
+
+    async def _loop(self, psub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            try:
+                msgs = await psub.fetch(self.sub.batch, timeout=self.fetch_timeout)
+            except (NatsTimeoutError, TimeoutError):
+                continue  # no work (nats-py raises instead of returning [])
+            except Exception as exc:
+                failures += 1
+                log.warning("consumer.fetch_failed", consumer=self.sub.durable, error=str(exc))
+                if failures >= 5:
+                    return  # re-bind: the pull request may have died with a server
+                await _sleep_or_stop(stop, 0.5)
+                continue
+            failures = 0
+            for msg in msgs:
+                await self.process(msg)
+
+    async def process(self, msg: Msg) -> str:
+        """Handles one message; returns what happened (for logs and tests)."""
+        deliveries = msg.metadata.num_delivered
+        try:
+            envelope = IncomingEnvelope.model_validate_json(msg.data)
+        except ValidationError as exc:
+            await self._park(msg, f"unparseable envelope: {exc.error_count()} error(s)")
+            return "parked"
+        tracking = Tracking(self.sub.durable, envelope.id, envelope.type)
+        structlog.contextvars.bind_contextvars(
+            event_id=str(envelope.id),
+            type=envelope.type,
+            correlation_id=envelope.correlationid,
+        )
+        try:
+            with consume_span(msg.subject, msg.headers):
+                if await already_applied(self._sessions, tracking.consumer, tracking.event_id):
+                    outcome = "duplicate"
+                else:
+                    try:
+                        await self.sub.handle(envelope, tracking)
+                        outcome = "applied"
+                    except AlreadyApplied:
+                        outcome = "duplicate"
+                    except self.sub.permanent_errors as exc:
+                        await record_rejected(self._sessions, tracking, repr(exc))
+                        outcome = "rejected"
+            await msg.ack_sync()
+            log.info("consumer.done", consumer=self.sub.durable, outcome=outcome)
+            return outcome
+        except Exception as exc:
+            if deliveries >= self.sub.max_deliver:
+                await self._park(msg, f"failed {deliveries} times: {type(exc).__name__}: {exc}")
+                return "parked"
+            delay = self.sub.backoff_base * 2 ** (deliveries - 1)
+            log.warning(
+                "consumer.retry",
+                consumer=self.sub.durable,
+                deliveries=deliveries,
+                delay=delay,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=delay)
+            return "retry"
+        finally:
+            structlog.contextvars.unbind_contextvars("event_id", "type", "correlation_id")
+
+    async def _park(self, msg: Msg, reason: str) -> None:
+        headers = {
+            "Puebla-Original-Subject": msg.subject,
+            "Puebla-Consumer": self.sub.durable,
+            "Puebla-Reason": reason[:1000],
+            "Puebla-Stream-Sequence": str(msg.metadata.sequence.stream),
+        }
+        for key, value in (msg.headers or {}).items():
+            if key.lower() == "traceparent":
+                headers["traceparent"] = value
+        await self._js.publish(f"{DEADLETTER_PREFIX}.{self.sub.durable}", msg.data, headers=headers)
+        await msg.term()
+        log.error("consumer.parked", consumer=self.sub.durable, reason=reason)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

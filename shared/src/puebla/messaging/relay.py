@@ -1,0 +1,182 @@
+"""The outbox relay: publishes committed outbox rows to JetStream, in order, at least once.
+
+- One relay per service database: a session-level advisory lock elects the leader, so events
+  of one aggregate are published in the order they were committed.
+- Rows are claimed by status (`published_at IS NULL`) with FOR UPDATE SKIP LOCKED — never by a
+  sequence cursor, which can skip a row whose transaction commits late.
+- `Nats-Msg-Id` is the event id, so a retry after an unknown outcome (timeout, crash between
+  PubAck and marking) is dropped by the stream's duplicate window; past the window, the
+  consumers' inboxes drop it.
+- NOTIFY wakes the relay early; the poll is the correctness path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from nats.js import JetStreamContext
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from puebla.clock import utcnow
+from puebla.db.unit_of_work import OUTBOX_CHANNEL
+from puebla.observability import get_logger, publish_span
+
+log = get_logger(__name__)
+
+RELAY_LOCK = 0x52454C59  # "RELY"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        session_factory: async_sessionmaker[AsyncSession],
+        js: JetStreamContext,
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 1.0,
+        publish_timeout: float = 5.0,
+        retention: timedelta = timedelta(hours=72),
+    ) -> None:
+        self._engine = engine
+        self._sessions = session_factory
+        self._js = js
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.publish_timeout = publish_timeout
+        self.retention = retention
+        self._wake = asyncio.Event()
+
+    async def publish_pending(self) -> int:
+        """Publishes what is pending now; returns how many rows were published.
+
+        Stops at the first failure so that later events of the same aggregate never overtake
+        an earlier one; the failed row is retried on the next pass with the same id.
+        """
+        published = 0
+        while True:
+            async with self._sessions() as session:
+                rows = (
+                    (
+                        await session.execute(
+                            text(
+                                "SELECT id, type, payload, headers FROM outbox"
+                                " WHERE published_at IS NULL ORDER BY created_at, id"
+                                " LIMIT :n FOR UPDATE SKIP LOCKED"
+                            ),
+                            {"n": self.batch_size},
+                        )
+                    )
+                    .mappings()
+                    .all()
+                )
+                if not rows:
+                    return published
+                done: list[Any] = []
+                failure: tuple[Any, str] | None = None
+                for row in rows:
+                    try:
+                        await self._publish(row)
+                    except Exception as exc:  # unknown outcome: retry later, same msg id
+                        failure = (row["id"], f"{type(exc).__name__}: {exc}")
+                        break
+                    done.append(row["id"])
+                if done:
+                    await session.execute(
+                        text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)"),
+                        {"ids": done},
+                    )
+                if failure:
+                    await session.execute(
+                        text(
+                            "UPDATE outbox SET attempts = attempts + 1, last_error = :err"
+                            " WHERE id = :id"
+                        ),
+                        {"id": failure[0], "err": failure[1][:1000]},
+                    )
+                await session.commit()
+                published += len(done)
+                if failure:
+                    log.warning("outbox.publish_failed", event_id=str(failure[0]), error=failure[1])
+                    return published
+                if len(rows) < self.batch_size:
+                    return published
+
+    async def _publish(self, row: Any) -> None:
+        payload = row["payload"]
+        body = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+        stored = row["headers"] or {}
+        headers = {str(k): str(v) for k, v in stored.items()}
+        with publish_span(row["type"], headers):
+            headers["Nats-Msg-Id"] = str(row["id"])
+            await self._js.publish(
+                row["type"], body, timeout=self.publish_timeout, headers=headers
+            )
+
+    async def purge_published(self) -> int:
+        """Deletes published rows older than the retention (kept that long for re-sending)."""
+        async with self._sessions() as session:
+            result = await session.execute(
+                text("DELETE FROM outbox WHERE published_at < :before"),
+                {"before": utcnow() - self.retention},
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Runs until `stop` is set: waits for leadership, then publishes on NOTIFY or poll."""
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+            except (OSError, asyncpg.PostgresError, ConnectionError) as exc:
+                log.warning("outbox.relay_connection_lost", error=str(exc))
+                await _sleep_or_stop(stop, self.poll_interval)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        raw = await self._raw_connection()
+        try:
+            while not stop.is_set():
+                if await raw.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+                    break
+                await _sleep_or_stop(stop, self.poll_interval)
+            else:
+                return
+            await raw.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            log.info("outbox.relay_leading")
+            passes = 0
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    await self.publish_pending()
+                except Exception as exc:  # database or broker trouble: retry after a pause
+                    log.warning("outbox.relay_pass_failed", error=f"{type(exc).__name__}: {exc}")
+                passes += 1
+                if passes % 600 == 0:
+                    with contextlib.suppress(Exception):
+                        await self.purge_published()
+                # Notice a dead listener connection (asyncpg does not without traffic).
+                await raw.fetchval("SELECT 1")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+        finally:
+            with contextlib.suppress(Exception):
+                await raw.close()
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _raw_connection(self) -> asyncpg.Connection:
+        # A dedicated connection (not pooled): it holds the leader lock and the LISTEN.
+        url = self._engine.url.set(drivername="postgresql")
+        return await asyncpg.connect(url.render_as_string(hide_password=False))
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,84 @@
+"""Session fixtures for the real PostgreSQL and NATS: reused if running, else started once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from puebla.db.engine import make_engine, make_session_factory
+from puebla.db.migrations import upgrade_to_head
+from puebla.devstack import nats as dev_nats
+from puebla.devstack import postgres as dev_postgres
+from puebla.messaging.nats import connect, ensure_streams
+
+__all__ = ["Infra", "MigratedDatabase", "infra", "js", "migrated_database", "nats_client"]
+
+
+@dataclass(frozen=True)
+class Infra:
+    pg_port: int
+    nats_servers: list[str]
+
+    def database_url(self, name: str) -> str:
+        return dev_postgres.url(name, self.pg_port)
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    started_pg = dev_postgres.start()
+    started_nats = dev_nats.start()
+    try:
+        yield Infra(dev_postgres.DEFAULT_PORT, [f"nats://127.0.0.1:{dev_nats.DEFAULT_PORT}"])
+    finally:
+        if started_nats:
+            dev_nats.stop()
+        if started_pg:
+            dev_postgres.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def nats_client(infra: Infra) -> AsyncIterator[Client]:
+    client = await connect(infra.nats_servers, name="pytest")
+    await ensure_streams(client.jetstream())
+    yield client
+    await client.drain()
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def js(nats_client: Client) -> JetStreamContext:
+    return nats_client.jetstream()
+
+
+@dataclass
+class MigratedDatabase:
+    name: str
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+async def migrated_database(
+    infra: Infra, name: str, service_dir: Path, *, fresh: bool = False
+) -> MigratedDatabase:
+    """A database with a service's migrations applied. `fresh` gives a new, unique one."""
+    if fresh:
+        name = f"{name}_{uuid.uuid4().hex[:10]}"
+    await dev_postgres.ensure_databases([name], infra.pg_port)
+    url = infra.database_url(name)
+    engine = make_engine(url, pool_size=5)
+    await upgrade_to_head(engine, service_dir)
+    return MigratedDatabase(name, url, engine, make_session_factory(engine))
+
+
+def run(coro: object) -> object:
+    """Runs a coroutine from synchronous code (session set-up)."""
+    return asyncio.run(coro)  # type: ignore[arg-type]

@@ -1,0 +1,9 @@
+"""The pytest plugin every suite loads (`-p puebla.testing.plugin` in pyproject.toml).
+
+One stack per test session: PostgreSQL, NATS and Keycloak are reused when they already run
+(e.g. under `make run`) and started otherwise, then stopped at the end if this session
+started them.
+"""
+
+from puebla.testing.infra import *  # noqa: F403
+from puebla.testing.keycloak import *  # noqa: F403

@@ -1,0 +1,55 @@
+"""A service's worker process: the outbox relay plus its consumers, until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from datetime import timedelta
+
+from puebla.messaging.consumer import ConsumerRunner, Subscription
+from puebla.messaging.relay import OutboxRelay
+from puebla.observability import configure_logging, configure_tracing, get_logger
+from puebla.runtime import Runtime, ServiceDefinition
+
+log = get_logger(__name__)
+
+SubscriptionFactory = Callable[[Runtime], list[Subscription]]
+
+
+async def run_worker(
+    definition: ServiceDefinition,
+    subscriptions: SubscriptionFactory,
+    *,
+    stop: asyncio.Event | None = None,
+) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runtime = await Runtime.start(definition)
+    assert runtime.js is not None
+    relay = OutboxRelay(
+        runtime.engine,
+        runtime.sessions,
+        runtime.js,
+        retention=timedelta(hours=definition.platform.outbox_retention_hours),
+    )
+    tasks = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
+    for sub in subscriptions(runtime):
+        runner = ConsumerRunner(runtime.js, runtime.sessions, sub)
+        tasks.append(asyncio.create_task(runner.run(stop), name=f"consumer-{sub.durable}"))
+    log.info("worker.started", service=definition.name, consumers=len(tasks) - 1)
+    try:
+        await stop.wait()
+    finally:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runtime.close()
+        log.info("worker.stopped", service=definition.name)
+
+
+def main(definition: ServiceDefinition, subscriptions: SubscriptionFactory) -> None:
+    configure_logging(definition.name, level=definition.platform.log_level,
+                      json=definition.platform.log_json)
+    configure_tracing(definition.name)
+    asyncio.run(run_worker(definition, subscriptions))
