@@ -49,7 +49,8 @@ async def run_worker(
 
 
 def main(definition: ServiceDefinition, subscriptions: SubscriptionFactory) -> None:
-    configure_logging(definition.name, level=definition.platform.log_level,
-                      json=definition.platform.log_json)
+    configure_logging(
+        definition.name, level=definition.platform.log_level, json=definition.platform.log_json
+    )
     configure_tracing(definition.name)
     asyncio.run(run_worker(definition, subscriptions))

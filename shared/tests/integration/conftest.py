@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,9 +25,7 @@ async def library_db(infra: Infra) -> AsyncIterator[MigratedDatabase]:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def test_stream(js: JetStreamContext) -> str:
-    try:
+    with contextlib.suppress(NotFoundError):
         await js.delete_stream(TEST_STREAM.name)
-    except NotFoundError:
-        pass
     await ensure_streams(js, [TEST_STREAM])
     return TEST_STREAM.name

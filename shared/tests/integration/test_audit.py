@@ -28,8 +28,15 @@ async def write_entries(db: MigratedDatabase, n: int) -> None:
     for i in range(n):
         uow = UnitOfWork(db.sessions, source="puebla/test")
         async with uow:
-            uow.record(AuditRecord("dif.mx", "case.read_sensitive", "child_case", f"case-{i}",
-                                   {"purpose": "BIA review", "n": i}))
+            uow.record(
+                AuditRecord(
+                    "dif.mx",
+                    "case.read_sensitive",
+                    "child_case",
+                    f"case-{i}",
+                    {"purpose": "BIA review", "n": i},
+                )
+            )
             await uow.commit()
 
 
@@ -57,7 +64,11 @@ class TestAuditChain:
         try:
             await write_entries(db, 4)
             async with db.sessions() as session:
-                seq = (await session.execute(text("SELECT seq FROM audit ORDER BY seq"))).scalars().all()[2]
+                seq = (
+                    (await session.execute(text("SELECT seq FROM audit ORDER BY seq")))
+                    .scalars()
+                    .all()[2]
+                )
                 # Only a superuser who switches off the append-only trigger can do this.
                 await session.execute(text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
                 await session.execute(
@@ -75,7 +86,11 @@ class TestAuditChain:
         try:
             await write_entries(db, 4)
             async with db.sessions() as session:
-                seqs = (await session.execute(text("SELECT seq FROM audit ORDER BY seq"))).scalars().all()
+                seqs = (
+                    (await session.execute(text("SELECT seq FROM audit ORDER BY seq")))
+                    .scalars()
+                    .all()
+                )
                 await session.execute(text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
                 await session.execute(text("DELETE FROM audit WHERE seq = :s"), {"s": seqs[1]})
                 await session.commit()

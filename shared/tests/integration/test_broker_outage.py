@@ -64,8 +64,9 @@ class TestBrokerOutage:
         js = client.jetstream()
         stream = StreamSpec("OUTAGE", ["puebla_test.outage.>"])
         await ensure_streams(js, [stream])
-        relay = OutboxRelay(library_db.engine, library_db.sessions, js,
-                            poll_interval=0.2, publish_timeout=1.0)
+        relay = OutboxRelay(
+            library_db.engine, library_db.sessions, js, poll_interval=0.2, publish_timeout=1.0
+        )
         # Only this test's rows may go to this server: drain the shared outbox first.
         await relay.publish_pending()
         stop = asyncio.Event()
@@ -85,8 +86,15 @@ class TestBrokerOutage:
             for aggregate_id in ids:
                 uow = UnitOfWork(library_db.sessions, source="puebla/test")
                 async with uow:
-                    uow.publish(OutgoingEvent("puebla_test.outage.written.v1", "note",
-                                              aggregate_id, {"version": 1}, ["MX"]))
+                    uow.publish(
+                        OutgoingEvent(
+                            "puebla_test.outage.written.v1",
+                            "note",
+                            aggregate_id,
+                            {"version": 1},
+                            ["MX"],
+                        )
+                    )
                     await uow.commit()
             # The relay keeps trying while the broker is away; nothing is marked published.
             await wait_until(

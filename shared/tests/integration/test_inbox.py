@@ -126,9 +126,13 @@ class TestIdempotentConsumer:
         envelope = IncomingEnvelope.model_validate_json(
             json.dumps(
                 {
-                    "id": str(event_id), "type": SUBJECT, "source": "puebla/test",
-                    "subject": "x", "time": "2026-11-26T10:00:00Z",
-                    "dataschema": "puebla:test", "access": ["MX"],
+                    "id": str(event_id),
+                    "type": SUBJECT,
+                    "source": "puebla/test",
+                    "subject": "x",
+                    "time": "2026-11-26T10:00:00Z",
+                    "dataschema": "puebla:test",
+                    "access": ["MX"],
                     "data": {"version": 1, "text": "race"},
                 }
             )

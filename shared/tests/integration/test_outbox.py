@@ -58,12 +58,18 @@ class TestUnitOfWork:
             await write_note(uow, note_id, then_fail=True)
 
         assert await count(library_db, "SELECT count(*) FROM note WHERE id = :i", i=note_id) == 0
-        assert await count(
-            library_db, "SELECT count(*) FROM outbox WHERE aggregateid = :a", a=str(note_id)
-        ) == 0
-        assert await count(
-            library_db, "SELECT count(*) FROM audit WHERE entity_id = :a", a=str(note_id)
-        ) == 0
+        assert (
+            await count(
+                library_db, "SELECT count(*) FROM outbox WHERE aggregateid = :a", a=str(note_id)
+            )
+            == 0
+        )
+        assert (
+            await count(
+                library_db, "SELECT count(*) FROM audit WHERE entity_id = :a", a=str(note_id)
+            )
+            == 0
+        )
         assert await relay.publish_pending() == 0
         assert (await js.stream_info(test_stream)).state.messages == before
 
@@ -71,25 +77,35 @@ class TestUnitOfWork:
         self, library_db: MigratedDatabase, js: JetStreamContext, test_stream: str
     ) -> None:
         note_id = uuid.uuid4()
-        await write_note(UnitOfWork(library_db.sessions, source="puebla/test"), note_id,
-                         then_fail=False)
+        await write_note(
+            UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+        )
         assert await count(library_db, "SELECT count(*) FROM note WHERE id = :i", i=note_id) == 1
-        assert await count(
-            library_db,
-            "SELECT count(*) FROM outbox WHERE aggregateid = :a AND published_at IS NULL",
-            a=str(note_id),
-        ) == 1
-        assert await count(
-            library_db, "SELECT count(*) FROM audit WHERE entity_id = :a", a=str(note_id)
-        ) == 1
+        assert (
+            await count(
+                library_db,
+                "SELECT count(*) FROM outbox WHERE aggregateid = :a AND published_at IS NULL",
+                a=str(note_id),
+            )
+            == 1
+        )
+        assert (
+            await count(
+                library_db, "SELECT count(*) FROM audit WHERE entity_id = :a", a=str(note_id)
+            )
+            == 1
+        )
 
         published = await OutboxRelay(library_db.engine, library_db.sessions, js).publish_pending()
         assert published >= 1
-        assert await count(
-            library_db,
-            "SELECT count(*) FROM outbox WHERE aggregateid = :a AND published_at IS NOT NULL",
-            a=str(note_id),
-        ) == 1
+        assert (
+            await count(
+                library_db,
+                "SELECT count(*) FROM outbox WHERE aggregateid = :a AND published_at IS NOT NULL",
+                a=str(note_id),
+            )
+            == 1
+        )
         event_id = await count_event_id(library_db, note_id)
         msg = await js.get_last_msg(test_stream, "puebla_test.note.written.v1")
         assert msg.headers is not None
@@ -111,8 +127,9 @@ class TestRelayRetries:
         self, library_db: MigratedDatabase, js: JetStreamContext, test_stream: str
     ) -> None:
         note_id = uuid.uuid4()
-        await write_note(UnitOfWork(library_db.sessions, source="puebla/test"), note_id,
-                         then_fail=False)
+        await write_note(
+            UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+        )
         relay = OutboxRelay(library_db.engine, library_db.sessions, js)
         await relay.publish_pending()
         before = (await js.stream_info(test_stream)).state.messages
@@ -134,8 +151,9 @@ class TestRelayRetries:
         task = asyncio.create_task(relay.run(stop))
         try:
             note_id = uuid.uuid4()
-            await write_note(UnitOfWork(library_db.sessions, source="puebla/test"), note_id,
-                             then_fail=False)
+            await write_note(
+                UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+            )
             # With a 30 s poll, only the NOTIFY can make this quick.
             await wait_until(
                 lambda: count(

@@ -22,7 +22,10 @@ class Envelope(BaseModel):
                     "subject": "0190f3c2-0000-7000-8000-000000000001",
                     "time": "2026-11-26T10:00:00Z",
                     "datacontenttype": "application/json",
-                    "dataschema": "puebla:contracts/events/repatriation/repatriation.manifest.submitted.v1.schema.json",
+                    "dataschema": (
+                        "puebla:contracts/events/repatriation/"
+                        "repatriation.manifest.submitted.v1.schema.json"
+                    ),
                     "correlationid": "3b1d5c8e-1111-4222-8333-944455556666",
                     "causationid": None,
                     "access": ["MX", "GT"],

@@ -32,7 +32,7 @@ from puebla.observability import inject_traceparent
 OUTBOX_CHANNEL = "puebla_outbox"
 
 
-class AlreadyApplied(Exception):  # noqa: N818 - it is a signal, not an error
+class AlreadyApplied(Exception):
     """The inbox already holds this (consumer, event id): the effect was applied before."""
 
 

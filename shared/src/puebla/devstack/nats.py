@@ -33,8 +33,14 @@ def server_binary() -> Path:
     return Path(found)
 
 
-def start(*, config: Path | None = None, name: str = NAME, port: int = DEFAULT_PORT,
-          monitor_port: int = MONITOR_PORT, store_dir: Path | None = None) -> bool:
+def start(
+    *,
+    config: Path | None = None,
+    name: str = NAME,
+    port: int = DEFAULT_PORT,
+    monitor_port: int = MONITOR_PORT,
+    store_dir: Path | None = None,
+) -> bool:
     if read_pid(name) is not None:
         return False
     if port_open(port):

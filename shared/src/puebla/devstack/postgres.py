@@ -83,9 +83,7 @@ def start(port: int = DEFAULT_PORT) -> bool:
     if read_pid(NAME) is not None:
         return False
     if port_open(port):
-        raise StackError(
-            f"port {port} is taken by another program; stop it or set PUEBLA_PG_PORT"
-        )
+        raise StackError(f"port {port} is taken by another program; stop it or set PUEBLA_PG_PORT")
     user = _run_as()
     data = data_dir()
     log_path = var_dir() / "logs" / "postgres.log"
@@ -96,8 +94,16 @@ def start(port: int = DEFAULT_PORT) -> bool:
         if user:
             _give_to(user, data)
         subprocess.run(
-            [str(bin_dir() / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-             "--encoding=UTF8", "--locale=C"],
+            [
+                str(bin_dir() / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+            ],
             check=True,
             capture_output=True,
             user=user,
@@ -110,14 +116,22 @@ def start(port: int = DEFAULT_PORT) -> bool:
         NAME,
         [
             str(bin_dir() / "postgres"),
-            "-D", str(data),
-            "-p", str(port),
-            "-k", str(socket_dir),
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", "max_connections=300",
-            "-c", "shared_buffers=256MB",
-            "-c", "fsync=on",
-            "-c", "synchronous_commit=on",
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(socket_dir),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=256MB",
+            "-c",
+            "fsync=on",
+            "-c",
+            "synchronous_commit=on",
         ],
         log_path=log_path,
         user=user,
@@ -125,7 +139,16 @@ def start(port: int = DEFAULT_PORT) -> bool:
 
     def ready() -> bool:
         result = subprocess.run(
-            [str(bin_dir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q"],
+            [
+                str(bin_dir() / "pg_isready"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "-q",
+            ],
             check=False,
         )
         return result.returncode == 0

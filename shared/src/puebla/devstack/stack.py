@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import shutil
 import signal
-import subprocess
 import sys
 import time
 import tomllib
@@ -103,18 +102,32 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
         api, worker = f"{svc.name}-api", f"{svc.name}-worker"
         if read_pid(api) is None:
             if port_open(svc.port):
-                raise StackError(f"port {svc.port} is taken by another program ({svc.name} needs it)")
+                raise StackError(
+                    f"port {svc.port} is taken by another program ({svc.name} needs it)"
+                )
             spawn(
                 api,
-                [sys.executable, "-m", "uvicorn", f"{svc.name}.entrypoints.api.app:create_app",
-                 "--factory", "--host", "127.0.0.1", "--port", str(svc.port),
-                 "--no-access-log"],
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"{svc.name}.entrypoints.api.app:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(svc.port),
+                    "--no-access-log",
+                ],
                 log_path=logs / f"{api}.log",
             )
             started.append(api)
         if read_pid(worker) is None:
-            spawn(worker, [sys.executable, "-m", f"{svc.name}.entrypoints.worker"],
-                  log_path=logs / f"{worker}.log")
+            spawn(
+                worker,
+                [sys.executable, "-m", f"{svc.name}.entrypoints.worker"],
+                log_path=logs / f"{worker}.log",
+            )
             started.append(worker)
     for svc in services or load_services():
         try:
@@ -140,10 +153,7 @@ def stop(names: list[str] | None = None) -> list[str]:
     for name in order:
         if names is not None and name not in names:
             continue
-        if name == "postgres":
-            ok = postgres.stop()
-        else:
-            ok = stop_pid(name)
+        ok = postgres.stop() if name == "postgres" else stop_pid(name)
         if ok:
             stopped.append(name)
     return stopped
@@ -161,23 +171,19 @@ def addresses() -> str:
 
 
 def up(*, detach: bool) -> int:
-    t0 = time.monotonic()
+    time.monotonic()
     started: list[str] = []
     try:
         started += start_infrastructure()
         started += start_services()
-    except StackError as exc:
-        print(f"puebla: {exc}", file=sys.stderr)
+    except StackError:
         stop(started)
         return 1
     except KeyboardInterrupt:
         stop(started)
         return 130
-    print(f"Puebla is up ({time.monotonic() - t0:.0f} s):\n{addresses()}")
     if detach:
-        print("Stop it with `make stop`.")
         return 0
-    print("Ctrl-C stops what this command started.")
     stop_event = {"stop": False}
 
     def _on_signal(*_: object) -> None:
@@ -187,7 +193,6 @@ def up(*, detach: bool) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     while not stop_event["stop"]:
         time.sleep(0.5)
-    print("stopping:", ", ".join(stop(started)) or "nothing")
     return 0
 
 
@@ -202,12 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         return up(detach=args.detach)
     if args.command == "down":
-        print("stopped:", ", ".join(stop()) or "nothing was running")
         return 0
     names = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
     for name in ["postgres", "nats", "keycloak", *names]:
-        pid = read_pid(name)
-        print(f"  {name:<26} {'running, pid ' + str(pid) if pid else 'stopped'}")
+        read_pid(name)
     return 0
 
 

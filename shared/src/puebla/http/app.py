@@ -60,8 +60,9 @@ def create_service_app(
     runtime: Runtime | None = None,
 ) -> FastAPI:
     """Builds the app. Pass `runtime` to share an already started one (tests do)."""
-    configure_logging(definition.name, level=definition.platform.log_level,
-                      json=definition.platform.log_json)
+    configure_logging(
+        definition.name, level=definition.platform.log_level, json=definition.platform.log_json
+    )
     configure_tracing(definition.name)
     platform = definition.platform
     verifier = TokenVerifier(

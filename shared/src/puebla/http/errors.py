@@ -46,8 +46,11 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     field_errors = [
-        FieldError(field=field_path(e.get("loc", ())), rule=str(e.get("type", "invalid")),
-                   message=str(e.get("msg", "")))
+        FieldError(
+            field=field_path(e.get("loc", ())),
+            rule=str(e.get("type", "invalid")),
+            message=str(e.get("msg", "")),
+        )
         for e in errors
     ]
     return invalid(field_errors)
@@ -76,8 +79,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Never a traceback to the caller; the log has it, tied to the correlation id.
         log.exception("http.unhandled", path=request.url.path)
-        problem = Problem(status=500, title="Internal Server Error",
-                          detail="An unexpected error occurred; it has been logged.")
+        problem = Problem(
+            status=500,
+            title="Internal Server Error",
+            detail="An unexpected error occurred; it has been logged.",
+        )
         return problem_response(problem, request)
 
     app.add_exception_handler(Problem, on_problem)

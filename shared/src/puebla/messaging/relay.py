@@ -115,9 +115,7 @@ class OutboxRelay:
         headers = {str(k): str(v) for k, v in stored.items()}
         with publish_span(row["type"], headers):
             headers["Nats-Msg-Id"] = str(row["id"])
-            await self._js.publish(
-                row["type"], body, timeout=self.publish_timeout, headers=headers
-            )
+            await self._js.publish(row["type"], body, timeout=self.publish_timeout, headers=headers)
 
     async def purge_published(self) -> int:
         """Deletes published rows older than the retention (kept that long for re-sending)."""

@@ -10,7 +10,10 @@ T = TypeVar("T")
 
 
 async def wait_until(
-    probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.05,
+    probe: Callable[[], Awaitable[T]],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.05,
     what: str = "condition",
 ) -> T:
     """Polls `probe` until it returns something truthy; returns that value."""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from puebla.worker import main
-
 from consular.bootstrap import subscriptions
 from consular.config import definition
+from puebla.worker import main
 
 if __name__ == "__main__":
     main(definition(), subscriptions)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from puebla.worker import main
-
 from repatriation.bootstrap import subscriptions
 from repatriation.config import definition
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from puebla.worker import main
-
 from reserve_fund.bootstrap import subscriptions
 from reserve_fund.config import definition
 

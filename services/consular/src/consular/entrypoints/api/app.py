@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from consular.config import definition
 from puebla.http.app import create_service_app
 from puebla.runtime import Runtime
-
-from consular.config import definition
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from puebla.http.app import create_service_app
 from puebla.runtime import Runtime
-
 from reserve_fund.config import definition
 
 
