@@ -1,0 +1,127 @@
+"""What callers ask the Fund to do (imperative). One handler per command in the service layer.
+
+Commands carry domain values already parsed at the edge (Money, not strings). The acting user
+comes from the verified token: an `Authority` for the requesting side, a username for IOM staff
+(fund officers and approvers have no country). The clock is the handler's, not the caller's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID, uuid4
+
+from reserve_fund.domain.costs import CostItem
+from reserve_fund.domain.eligibility import Category
+from reserve_fund.domain.model import Recommendation
+from reserve_fund.domain.money import Money
+from reserve_fund.domain.parties import Authority, Beneficiary, Consent
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateApplication:
+    requested_by: Authority
+    beneficiary: Beneficiary
+    current_country: str
+    categories: frozenset[Category]
+    voluntary_consent: Consent | None
+    items: tuple[CostItem, ...]
+    justification: str
+    child_case_id: UUID | None = None
+    # Chosen by the caller so it can read the application back; the reference is assigned by
+    # the handler from a database sequence (`format_reference`).
+    application_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitApplication:
+    application_id: UUID
+    by: Authority
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestInformation:
+    application_id: UUID
+    question: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProvideInformation:
+    """The requesting authority answers a question (API.md has no path for it yet)."""
+
+    application_id: UUID
+    answer: str
+    by: Authority
+    items: tuple[CostItem, ...] | None = None  # replaces all items when given
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewApplication:
+    application_id: UUID
+    recommendation: Recommendation
+    note: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveApplication:
+    application_id: UUID
+    by: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectApplication:
+    application_id: UUID
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDisbursement:
+    application_id: UUID
+    amount: Money
+    purpose: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteReturn:
+    application_id: UUID
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseApplication:
+    application_id: UUID
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelApplication:
+    application_id: UUID
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetBudget:
+    year: int
+    allocated: Money
+    by: str
+
+
+Command = (
+    CreateApplication
+    | SubmitApplication
+    | RequestInformation
+    | ProvideInformation
+    | ReviewApplication
+    | ApproveApplication
+    | RejectApplication
+    | RecordDisbursement
+    | CompleteReturn
+    | CloseApplication
+    | CancelApplication
+    | SetBudget
+)
