@@ -1,0 +1,6 @@
+"""Authentication and the cross-border access rule: tokens, principal, policy, FastAPI glue."""
+
+from puebla.auth.principal import Principal
+from puebla.auth.tokens import TokenVerifier
+
+__all__ = ["Principal", "TokenVerifier"]

@@ -1,0 +1,208 @@
+"""Verification of Keycloak access tokens, the only source of identity for every service.
+
+What is checked, and why (see tech-notes §4.3 and §6.2):
+
+- the algorithm is pinned to RS256 here, never taken from the token header (defeats
+  `alg: none` and HS256-with-the-public-key confusion);
+- keys come only from the configured JWKS URL; `jku`, `x5u`, `jwk` and `x5c` headers are
+  ignored, so a token cannot bring its own key;
+- `iss` must equal the configured issuer exactly (Keycloak derives it from the hostname:
+  `localhost` and `127.0.0.1` are different issuers);
+- `aud` must contain this service's audience, so a token minted for one service only is
+  refused by the others;
+- `exp`, `iat` and `sub` are required (PyJWT accepts a token without `exp` unless told);
+- `typ` must be `Bearer`: Keycloak's ID tokens (`ID`) and refresh tokens (`Refresh`) are
+  signed by the same realm and would otherwise pass.
+
+The JWKS is cached in-process. An unknown `kid` triggers at most one refetch per
+`refresh_min_interval` seconds, so a flood of tokens with made-up kids cannot hammer
+Keycloak; a failed fetch keeps the last good keys, so a Keycloak blip does not log every
+caller out. Every failure becomes a 401 problem, never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import jwt
+import structlog
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt.algorithms import RSAAlgorithm
+
+from puebla.problems import unauthorized
+
+log = structlog.get_logger(__name__)
+
+ALGORITHM = "RS256"
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
+ACCESS_TOKEN_TYPE = "Bearer"
+
+HttpClientFactory = Callable[[], httpx.AsyncClient]
+
+
+def _default_http_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=5.0)
+
+
+def parse_jwks(document: Any) -> dict[str, RSAPublicKey]:
+    """The RSA signing keys of a JWKS document, by `kid`.
+
+    Keycloak also publishes an encryption key (`use: enc`, RSA-OAEP) in the same set; only
+    `use == "sig"` RSA keys are signing keys. Anything malformed is skipped, not fatal.
+    """
+    keys: dict[str, RSAPublicKey] = {}
+    entries = document.get("keys") if isinstance(document, Mapping) else None
+    if not isinstance(entries, list):
+        return keys
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        kid = entry.get("kid")
+        if (
+            not isinstance(kid, str)
+            or not kid
+            or entry.get("kty") != "RSA"
+            or entry.get("use") != "sig"
+            or entry.get("alg", ALGORITHM) != ALGORITHM
+            or "d" in entry  # a private key has no business in a JWKS
+        ):
+            continue
+        try:
+            key = RSAAlgorithm.from_jwk(dict(entry))
+        except (jwt.InvalidKeyError, ValueError, TypeError, KeyError):
+            continue
+        if isinstance(key, RSAPublicKey):
+            keys[kid] = key
+    return keys
+
+
+class TokenVerifier:
+    """Verifies bearer access tokens for one service (one audience) of one issuer."""
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        jwks_url: str,
+        *,
+        leeway: int = 30,
+        refresh_min_interval: float = 30.0,
+        http_client: HttpClientFactory | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self.jwks_url = jwks_url
+        self.leeway = leeway
+        self.refresh_min_interval = refresh_min_interval
+        self._http_client = http_client or _default_http_client
+        self._clock = clock
+        self._keys: dict[str, RSAPublicKey] = {}
+        self._last_fetch_attempt: float | None = None
+        self._lock = asyncio.Lock()
+        # Observable for tests and diagnostics.
+        self.jwks_fetches = 0
+        self.last_jwks_error: str | None = None
+
+    @property
+    def known_kids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        """The verified claims of `token`; raises a 401 `Problem` for anything else."""
+        if not isinstance(token, str) or not token:
+            raise unauthorized("A bearer token is required.")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise unauthorized("The token is malformed.") from None
+        # Checked before any key lookup so `none`/HS256 tokens cost no JWKS fetch.
+        if header.get("alg") != ALGORITHM:
+            raise unauthorized("The token's signing algorithm is not accepted.")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise unauthorized("The token names no signing key.")
+        key = await self._signing_key(kid)
+        if key is None:
+            raise unauthorized("The token was signed by an unknown key.")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthorized("The token has expired.") from None
+        except jwt.ImmatureSignatureError:
+            raise unauthorized("The token is not valid yet.") from None
+        except jwt.InvalidAudienceError:
+            raise unauthorized("The token was not issued for this service.") from None
+        except jwt.InvalidIssuerError:
+            raise unauthorized("The token was not issued by the trusted issuer.") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise unauthorized(f"The token lacks the '{exc.claim}' claim.") from None
+        except jwt.InvalidSignatureError:
+            raise unauthorized("The token's signature is invalid.") from None
+        except jwt.PyJWTError:
+            raise unauthorized("The token is invalid.") from None
+        if claims.get("typ") != ACCESS_TOKEN_TYPE:
+            raise unauthorized("Only access tokens are accepted.")
+        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+            raise unauthorized("The token's subject is invalid.")
+        return claims
+
+    async def _signing_key(self, kid: str) -> RSAPublicKey | None:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        async with self._lock:
+            # Another request may have refreshed the set while this one waited.
+            key = self._keys.get(kid)
+            if key is not None:
+                return key
+            if not self._may_refresh():
+                return None
+            await self.refresh()
+            return self._keys.get(kid)
+
+    def _may_refresh(self) -> bool:
+        last = self._last_fetch_attempt
+        return last is None or self._clock() - last >= self.refresh_min_interval
+
+    async def refresh(self) -> bool:
+        """Fetches the JWKS now; True if a usable key set replaced the cached one.
+
+        On failure (network, HTTP status, bad JSON, no signing key) the cached keys stay.
+        Callers other than tests should go through the rate-limited path in `verify`.
+        """
+        self._last_fetch_attempt = self._clock()
+        self.jwks_fetches += 1
+        try:
+            async with self._http_client() as client:
+                response = await client.get(self.jwks_url, headers={"Accept": "application/json"})
+                response.raise_for_status()
+                keys = parse_jwks(response.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            self.last_jwks_error = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "auth.jwks_fetch_failed",
+                url=self.jwks_url,
+                error=self.last_jwks_error,
+                kept_keys=len(self._keys),
+            )
+            return False
+        if not keys:
+            self.last_jwks_error = "the JWKS holds no RS256 signing key"
+            log.warning("auth.jwks_empty", url=self.jwks_url, kept_keys=len(self._keys))
+            return False
+        self._keys = keys
+        self.last_jwks_error = None
+        return True
