@@ -1,0 +1,469 @@
+"""The `Notification` aggregate: one notice to one consulate about one nationality.
+
+Life of a notification:
+
+    open ──(rules say no)──▶ suppressed ──(child case block lifted)──▶ pending
+      └───(rules say yes)──▶ pending ──(consul of the nationality acknowledges)──▶ acknowledged
+
+- `open` applies DOMAIN.md §4 (`rules.suppression_reason`), routes a sendable notification
+  (`directory.route`) and starts its clocks. A suppressed one has no post, no clocks and no
+  deliveries: nothing about it can be sent.
+- Clocks run from the trigger (`occurred_at`): sent by `due_at`, acknowledged by `ack_due_at`.
+  A deadline is met *at* its instant; the notification is overdue only strictly after it.
+- `check_overdue(now)` records the overdue flag and emits `NotificationOverdue` exactly once per
+  notification (the first deadline found missed), never once it is acknowledged.
+- `delivery_attempted` records each channel's outcome; `sent_at` is the first success on any
+  channel (the in-app inbox counts: the handler that commits a new notification delivers it
+  there and records it).
+
+Time is always passed in (`now`) as an aware datetime and kept in UTC; `time_zone` is the host
+country's zone, for the calendar date of routing and to show due times (`local`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from consular.domain.delivery import Delivery
+from consular.domain.directory import ConsularPost, route
+from consular.domain.errors import (
+    BlockNotLiftable,
+    InvalidInput,
+    NotConsulOfNationality,
+    NotificationNotSendable,
+    NotificationNotVisible,
+    OccurredInFuture,
+    PersonObjectsToConsularAction,
+)
+from consular.domain.events import (
+    ConsularActionRecorded,
+    DeliveryFailed,
+    Event,
+    NotificationAcknowledged,
+    NotificationCreated,
+    NotificationOverdue,
+    NotificationReleased,
+    NotificationSent,
+    NotificationSuppressed,
+)
+from consular.domain.reference import NotificationClock, ReferenceData
+from consular.domain.rules import NotificationKind, SuppressionReason, suppression_reason
+from consular.domain.states import (
+    Channel,
+    ConsularActionKind,
+    Deadline,
+    DeliveryStatus,
+    NotificationStatus,
+)
+from consular.domain.values import (
+    IMMIGRATION_OFFICER,
+    Actor,
+    Person,
+    Place,
+    Related,
+    as_utc,
+    country_code,
+)
+
+# A report stamped by a client whose clock runs slightly ahead is not "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ManifestSummary:
+    """What a repatriation notice tells the receiving consulate about the manifest (no names:
+    each returnee's identity goes in that returnee's nationality verification request)."""
+
+    reference: str
+    version: int
+    reception_point: str
+    scheduled_arrival: datetime | None
+    returnee_count: int
+
+
+@dataclass(frozen=True)
+class ConsularAction:
+    kind: ConsularActionKind
+    by: str
+    at: datetime
+    note: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class Notification:
+    id: UUID
+    kind: NotificationKind
+    nationality: str  # the one nationality this notice is about and addressed to
+    host_country: str
+    person: Person | None  # None for manifest notices, which are about a group
+    place: Place  # for a manifest: the departure place in the sending (host) country
+    occurred_at: datetime  # the trigger; the clocks start here
+    related: Related | None
+    # Identifies the trigger in another service, so that a replayed event finds the
+    # notification it already produced (unique in the repository). None for API reports,
+    # which the Idempotency-Key protects.
+    source_key: str | None = None
+    status: NotificationStatus
+    suppression_reason: SuppressionReason | None = None  # shown to the reporting side only
+    consular_post: str | None = None
+    recipient_email: str | None = None  # the post's address when routed: the record keeps it
+    time_zone: str = "UTC"
+    person_requests_notification: bool | None = None
+    person_objects_to_consular_action: bool = False
+    mandatory: bool = False  # sent because the host's table lists the nationality
+    manifest: ManifestSummary | None = None
+    created_at: datetime
+    due_at: datetime | None = None
+    ack_due_at: datetime | None = None
+    sent_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    overdue: bool = False
+    escalated_at: datetime | None = None
+    deliveries: tuple[Delivery, ...] = ()
+    actions: tuple[ConsularAction, ...] = ()
+    version: int = 1
+
+    # --- creation ---------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        id: UUID,
+        kind: NotificationKind,
+        nationality: str,
+        person: Person | None,
+        place: Place,
+        occurred_at: datetime,
+        related: Related | None,
+        reference: ReferenceData,
+        now: datetime,
+        protection_need: bool,
+        holds_host_nationality: bool = False,
+        consular_contact_blocked: bool = False,
+        person_requests_notification: bool | None = None,
+        person_objects_to_consular_action: bool = False,
+        manifest: ManifestSummary | None = None,
+        source_key: str | None = None,
+    ) -> Notification:
+        """A new notification, pending (routed, clocks running) or suppressed.
+
+        Raises `NoConsularPost` when a sendable notification has nowhere to go.
+        """
+        nationality = country_code(nationality, "person.nationality")
+        host = country_code(place.country, "place.country")
+        now = as_utc(now, "now")
+        occurred_at = as_utc(occurred_at, "occurred_at")
+        if occurred_at > now + CLOCK_SKEW:
+            raise OccurredInFuture("the trigger cannot be later than now")
+        zone = reference.zone_of(host)
+        on = occurred_at.astimezone(zone).date()  # the host's calendar decides validity
+        mandatory = kind is NotificationKind.DETENTION and reference.is_mandatory(
+            host, nationality, on
+        )
+        reason = suppression_reason(
+            kind=kind,
+            nationality=nationality,
+            host_country=host,
+            holds_host_nationality=holds_host_nationality,
+            protection_need=protection_need,
+            consular_contact_blocked=consular_contact_blocked,
+            person_requests_notification=person_requests_notification,
+            mandatory=mandatory,
+        )
+        notification = cls(
+            id=id,
+            kind=kind,
+            nationality=nationality,
+            host_country=host,
+            person=person,
+            place=place,
+            occurred_at=occurred_at,
+            related=related,
+            source_key=source_key,
+            status=NotificationStatus.SUPPRESSED if reason else NotificationStatus.PENDING,
+            suppression_reason=reason,
+            time_zone=zone.key,
+            person_requests_notification=person_requests_notification,
+            person_objects_to_consular_action=person_objects_to_consular_action,
+            mandatory=mandatory,
+            manifest=manifest,
+            created_at=now,
+        )
+        if reason is not None:
+            notification.events.append(
+                NotificationSuppressed(
+                    notification_id=id,
+                    kind=kind,
+                    nationality=nationality,
+                    host_country=host,
+                    reason=reason,
+                    related=related,
+                    version=notification.version,
+                )
+            )
+            return notification
+        post = route(reference.directory, nationality, host, place.state, on)
+        notification._start(post, reference.clock_for(host, on), occurred_at)
+        notification.events.append(
+            NotificationCreated(
+                notification_id=id,
+                kind=kind,
+                nationality=nationality,
+                host_country=host,
+                consular_post=post.code,
+                related=related,
+                occurred_at=occurred_at,
+                due_at=notification._due_at(),
+                ack_due_at=notification._ack_due_at(),
+                do_not_act=notification.do_not_act,
+                version=notification.version,
+            )
+        )
+        return notification
+
+    def _start(self, post: ConsularPost, clock: NotificationClock, start: datetime) -> None:
+        self.consular_post = post.code
+        self.recipient_email = post.email
+        self.due_at = start + clock.send_within
+        self.ack_due_at = start + clock.acknowledge_within
+        self.deliveries = tuple(Delivery(channel) for channel in Channel)
+
+    # --- reading ----------------------------------------------------------------------
+
+    @property
+    def events(self) -> list[Event]:
+        # Not a dataclass field: an aggregate rebuilt by a repository or an ORM (which may
+        # skip __init__) still gets a fresh list to append to.
+        events: list[Event] = self.__dict__.setdefault("_events", [])
+        return events
+
+    @property
+    def do_not_act(self) -> bool:
+        """Shown to the consul: the person expressly objects to consular action (art.
+        36(1)(c)); the notice itself is still sent when the rules require it."""
+        return self.person_objects_to_consular_action
+
+    @property
+    def escalated(self) -> bool:
+        return self.escalated_at is not None
+
+    def is_visible_to(self, actor: Actor) -> bool:
+        """The reporting side (immigration of the host country) sees every notification with
+        its suppression reason; the consulate sees only what was sent to it; nobody else."""
+        if actor.is_immigration_officer_of(self.host_country):
+            return True
+        return actor.is_consul_of(self.nationality) and self.status is not (
+            NotificationStatus.SUPPRESSED
+        )
+
+    def suppression_reason_for(self, actor: Actor) -> SuppressionReason | None:
+        if IMMIGRATION_OFFICER in actor.roles and actor.country == self.host_country:
+            return self.suppression_reason
+        return None
+
+    def delivery(self, channel: Channel) -> Delivery | None:
+        return next((d for d in self.deliveries if d.channel is channel), None)
+
+    def channels_to_deliver(self) -> tuple[Channel, ...]:
+        """What the worker still has to send (never anything for a suppressed notification)."""
+        return tuple(d.channel for d in self.deliveries if d.status is not DeliveryStatus.SENT)
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        """`moment` on the host country's wall clock, e.g. `local(n.due_at)` for display."""
+        return None if moment is None else moment.astimezone(ZoneInfo(self.time_zone))
+
+    def missed_deadline(self, now: datetime) -> Deadline | None:
+        """The first deadline missed at `now`, if any, for a pending notification."""
+        now = as_utc(now, "now")
+        if self.status is not NotificationStatus.PENDING:
+            return None
+        due, ack_due = self._due_at(), self._ack_due_at()
+        sent_in_time = self.sent_at is not None and self.sent_at <= due
+        if now > due and not sent_in_time:
+            return Deadline.SEND
+        if now > ack_due:
+            return Deadline.ACKNOWLEDGE
+        return None
+
+    # --- changes ----------------------------------------------------------------------
+
+    def acknowledge(self, actor: Actor, now: datetime) -> None:
+        """The consulate has received the notice: stops the clocks. Twice is a no-op."""
+        self._require_consul(actor)
+        if self.status is NotificationStatus.ACKNOWLEDGED:
+            return
+        now = as_utc(now, "now")
+        self.status = NotificationStatus.ACKNOWLEDGED
+        self.acknowledged_at = now
+        self.acknowledged_by = actor.username
+        self.version += 1
+        self.events.append(
+            NotificationAcknowledged(
+                notification_id=self.id,
+                kind=self.kind,
+                nationality=self.nationality,
+                host_country=self.host_country,
+                consular_post=self._post(),
+                related=self.related,
+                acknowledged_by=actor.username,
+                acknowledged_at=now,
+                overdue=self.overdue,
+                version=self.version,
+            )
+        )
+
+    def check_overdue(self, now: datetime) -> None:
+        """Mark overdue and escalate, once. The scheduler calls it as often as it likes."""
+        missed = self.missed_deadline(now)
+        if missed is None or self.escalated:
+            return
+        now = as_utc(now, "now")
+        self.overdue = True
+        self.escalated_at = now
+        self.version += 1
+        self.events.append(
+            NotificationOverdue(
+                notification_id=self.id,
+                kind=self.kind,
+                nationality=self.nationality,
+                host_country=self.host_country,
+                consular_post=self._post(),
+                related=self.related,
+                missed=missed,
+                due_at=self._due_at() if missed is Deadline.SEND else self._ack_due_at(),
+                detected_at=now,
+                version=self.version,
+            )
+        )
+
+    def delivery_attempted(
+        self, channel: Channel, ok: bool, error: str | None, now: datetime
+    ) -> None:
+        """The worker reports one attempt. A channel already sent ignores later reports (the
+        worker delivers at least once); a failure keeps the channel due for a retry."""
+        if self.status is NotificationStatus.SUPPRESSED:
+            raise NotificationNotSendable("a suppressed notification is never delivered")
+        now = as_utc(now, "now")
+        current = self.delivery(channel)
+        if current is None:  # only possible for data written by hand
+            raise NotificationNotSendable(f"no {channel} delivery on this notification")
+        if current.status is DeliveryStatus.SENT:
+            return
+        if not ok and not error:
+            raise InvalidInput("a failed attempt says why", rule="error_required", field="error")
+        updated = current.attempted(ok, error, now)
+        self.deliveries = tuple(updated if d is current else d for d in self.deliveries)
+        self.version += 1
+        if ok:
+            self.sent_at = now if self.sent_at is None else min(self.sent_at, now)
+            self.events.append(
+                NotificationSent(
+                    notification_id=self.id, channel=channel, sent_at=now, version=self.version
+                )
+            )
+        else:
+            self.events.append(
+                DeliveryFailed(
+                    notification_id=self.id,
+                    channel=channel,
+                    attempts=updated.attempts,
+                    error=error or "",
+                    failed_at=now,
+                    version=self.version,
+                )
+            )
+
+    def record_consular_action(
+        self,
+        actor: Actor,
+        action: ConsularActionKind,
+        at: datetime,
+        now: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Access, interview or visit by the consulate — refused when the person objects."""
+        self._require_consul(actor)
+        if self.person_objects_to_consular_action:
+            raise PersonObjectsToConsularAction("the person expressly objects to consular action")
+        at, now = as_utc(at, "at"), as_utc(now, "now")
+        if at > now + CLOCK_SKEW:
+            raise OccurredInFuture("an action cannot be recorded ahead of time", field="at")
+        self.actions = (*self.actions, ConsularAction(action, actor.username, at, note))
+        self.version += 1
+        self.events.append(
+            ConsularActionRecorded(
+                notification_id=self.id,
+                action=action,
+                by=actor.username,
+                at=at,
+                version=self.version,
+            )
+        )
+
+    def release(self, reference: ReferenceData, now: datetime) -> None:
+        """A host supervisor allowed consular contact for a blocked child case: the notice goes
+        out now, and "without delay" counts from now — it could not run while contact was
+        forbidden. A notification already released is left as it is."""
+        if self.status is not NotificationStatus.SUPPRESSED:
+            return
+        if self.suppression_reason is not SuppressionReason.CONSULAR_CONTACT_BLOCKED:
+            raise BlockNotLiftable(
+                f"suppressed for {self.suppression_reason}, which no supervisor lifts"
+            )
+        now = as_utc(now, "now")
+        on = now.astimezone(ZoneInfo(self.time_zone)).date()
+        post = route(reference.directory, self.nationality, self.host_country, self.place.state, on)
+        self._start(post, reference.clock_for(self.host_country, on), now)
+        self.status = NotificationStatus.PENDING
+        self.suppression_reason = None
+        self.version += 1
+        self.events.append(
+            NotificationReleased(
+                notification_id=self.id,
+                kind=self.kind,
+                nationality=self.nationality,
+                host_country=self.host_country,
+                consular_post=post.code,
+                related=self.related,
+                released_at=now,
+                due_at=self._due_at(),
+                ack_due_at=self._ack_due_at(),
+                version=self.version,
+            )
+        )
+
+    # --- internals --------------------------------------------------------------------
+
+    def _require_consul(self, actor: Actor) -> None:
+        if not actor.is_consul_of(self.nationality):
+            raise NotConsulOfNationality(
+                f"only a consular officer of {self.nationality} acts on this notification"
+            )
+        if self.status is NotificationStatus.SUPPRESSED:
+            raise NotificationNotVisible("notification not found")
+
+    # A pending or acknowledged notification is always routed and clocked; these accessors
+    # state that invariant once instead of asserting it at every use.
+    def _post(self) -> str:
+        return _present(self.consular_post, "consular_post")
+
+    def _due_at(self) -> datetime:
+        return _present(self.due_at, "due_at")
+
+    def _ack_due_at(self) -> datetime:
+        return _present(self.ack_due_at, "ack_due_at")
+
+
+_T = TypeVar("_T")
+
+
+def _present(value: _T | None, name: str) -> _T:
+    if value is None:
+        raise RuntimeError(f"a sent notification always has {name}")
+    return value

@@ -1,0 +1,49 @@
+"""The words for the states the consular records go through (kept apart from the aggregates so
+that events and commands can name them without importing the aggregates)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NotificationStatus(StrEnum):
+    """`overdue` is not a status but a recorded flag on a pending notification."""
+
+    PENDING = "pending"  # sent or being sent; waiting for the consulate's acknowledgment
+    ACKNOWLEDGED = "acknowledged"
+    SUPPRESSED = "suppressed"  # recorded for the reporting side, never sent nor shown
+
+
+class Deadline(StrEnum):
+    SEND = "send"  # the post must have been informed (any channel) by `due_at`
+    ACKNOWLEDGE = "acknowledge"  # the post must have acknowledged by `ack_due_at`
+
+
+class Channel(StrEnum):
+    IN_APP = "in_app"  # the consulate's inbox in the API
+    EMAIL = "email"  # the post's address, over SMTP
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # not tried yet
+    SENT = "sent"
+    FAILED = "failed"  # the last attempt failed; the worker keeps retrying, nothing is dropped
+
+
+class ConsularActionKind(StrEnum):
+    """What the consulate did about a notification (DOMAIN.md §4 "Record")."""
+
+    ACCESS = "access"  # communication with the national (art. 36(1)(a))
+    INTERVIEW = "interview"
+    VISIT = "visit"  # art. 36(1)(c)
+
+
+class VerificationStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class Decision(StrEnum):
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
