@@ -150,6 +150,7 @@ class TestRelayRetries:
         stop = asyncio.Event()
         task = asyncio.create_task(relay.run(stop))
         try:
+            await asyncio.wait_for(relay.leading.wait(), timeout=10)
             note_id = uuid.uuid4()
             await write_note(
                 UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False

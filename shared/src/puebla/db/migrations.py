@@ -66,7 +66,7 @@ def run_env(target_metadata: MetaData | None) -> None:
 
 
 def create_platform_tables(op: Operations) -> None:
-    """Used by each service's first migration: outbox, inbox and the append-only audit."""
+    """Used by each service's first migration: outbox, inbox, idempotency, append-only audit."""
     metadata = new_metadata()
     define_platform_tables(metadata)
     bind = op.get_bind()
@@ -76,5 +76,5 @@ def create_platform_tables(op: Operations) -> None:
 
 
 def drop_platform_tables(op: Operations) -> None:
-    op.execute("DROP TABLE IF EXISTS audit, inbox, outbox CASCADE")
+    op.execute("DROP TABLE IF EXISTS idempotency, audit, inbox, outbox CASCADE")
     op.execute("DROP FUNCTION IF EXISTS audit_append_only()")

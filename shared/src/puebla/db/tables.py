@@ -33,8 +33,8 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
-    """Adds `outbox`, `inbox` and `audit` to a service's metadata and returns them."""
+def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
+    """Adds `outbox`, `inbox`, `audit` and `idempotency` to a service's metadata."""
     outbox = Table(
         "outbox",
         metadata,
@@ -80,7 +80,18 @@ def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
         Column("hash", Text, nullable=False),
         Index("ix_audit_entity", "entity_type", "entity_id", "seq"),
     )
-    return outbox, inbox, audit
+    # The first answer to a write that carried an `Idempotency-Key`, replayed on a retry.
+    idempotency = Table(
+        "idempotency",
+        metadata,
+        Column("subject", Text, primary_key=True),  # the caller: keys are per person
+        Column("key", Text, primary_key=True),
+        Column("request_hash", Text, nullable=False),
+        Column("status", Integer, nullable=True),  # NULL while the first request runs
+        Column("body", JSONB, nullable=True),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return outbox, inbox, audit, idempotency
 
 
 # Append-only: the database itself refuses to change or delete an audit entry. An operator

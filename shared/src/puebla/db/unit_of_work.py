@@ -94,9 +94,14 @@ class UnitOfWork:
         self._session = self._session_factory()
         self._events = []
         self._audit = []
-        await self._start()
-        if self._tracking is not None:
-            await self._claim_inbox(self._tracking)
+        try:
+            await self._start()
+            if self._tracking is not None:
+                await self._claim_inbox(self._tracking)
+        except BaseException:
+            # __aexit__ does not run when __aenter__ raises: close the session here.
+            await self.__aexit__(None, None, None)
+            raise
         return self
 
     async def __aexit__(

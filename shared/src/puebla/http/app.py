@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from puebla.auth.fastapi import Authenticator
-from puebla.auth.principal import Principal
 from puebla.auth.tokens import TokenVerifier
+from puebla.http.deps import Caller
 from puebla.http.errors import install_problem_handlers, problem_responses
 from puebla.observability import (
     CorrelationIdMiddleware,
@@ -109,7 +109,7 @@ def create_service_app(
     me = APIRouter(prefix="/v1", tags=["identity"], responses=problem_responses(401))
 
     @me.get("/me", response_model=PrincipalRead)
-    async def read_me(caller: Annotated[Principal, Depends(app.state.authenticator)]) -> Any:
+    async def read_me(caller: Caller) -> Any:
         return PrincipalRead(
             username=caller.username,
             subject=caller.subject,

@@ -43,7 +43,7 @@ def stream_config(spec: StreamSpec, *, replicas: int = 1) -> StreamConfig:
         # nats-py durations are seconds. The replay horizon: consumers' inboxes and the
         # outbox's retention are sized against it.
         max_age=90 * DAY,
-        max_bytes=2 * 1024**3,
+        max_bytes=1024**3,
         max_msg_size=1024**2,
         discard=DiscardPolicy.OLD,
         duplicate_window=120.0,

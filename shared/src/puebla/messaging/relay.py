@@ -52,6 +52,8 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.retention = retention
         self._wake = asyncio.Event()
+        # Set while this relay holds the leader lock and listens (tests wait on it).
+        self.leading = asyncio.Event()
 
     async def publish_pending(self) -> int:
         """Publishes what is pending now; returns how many rows were published.
@@ -146,6 +148,7 @@ class OutboxRelay:
             else:
                 return
             await raw.add_listener(OUTBOX_CHANNEL, self._on_notify)
+            self.leading.set()
             log.info("outbox.relay_leading")
             passes = 0
             while not stop.is_set():
@@ -160,9 +163,9 @@ class OutboxRelay:
                         await self.purge_published()
                 # Notice a dead listener connection (asyncpg does not without traffic).
                 await raw.fetchval("SELECT 1")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                await _wait_any(self._wake, stop, timeout=self.poll_interval)
         finally:
+            self.leading.clear()
             with contextlib.suppress(Exception):
                 await raw.close()
 
@@ -173,6 +176,15 @@ class OutboxRelay:
         # A dedicated connection (not pooled): it holds the leader lock and the LISTEN.
         url = self._engine.url.set(drivername="postgresql")
         return await asyncpg.connect(url.render_as_string(hide_password=False))
+
+
+async def _wait_any(*events: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
