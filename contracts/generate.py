@@ -15,6 +15,7 @@ import difflib
 import importlib
 import json
 import pkgutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -106,12 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     drift = sorted({k for k in files if existing.get(k) != files[k]} | (set(existing) - set(files)))
     if args.check:
         if drift:
+            print("contracts drifted from their models; run `make contracts`:", file=sys.stderr)
             for name in drift:
+                print(f"  {name}", file=sys.stderr)
                 old = existing.get(name, "").splitlines()
                 new = files.get(name, "").splitlines()
-                for _line in list(difflib.unified_diff(old, new, lineterm=""))[:20]:
-                    pass
+                for line in list(difflib.unified_diff(old, new, lineterm=""))[:20]:
+                    print(f"    {line}", file=sys.stderr)
             return 1
+        print(f"contracts up to date ({len(files)} files)")
         return 0
     for name in set(existing) - set(files):
         (target / name).unlink()
@@ -119,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
+    print(f"wrote {len(files)} contract files ({len(drift)} changed)")
     return 0
 
 

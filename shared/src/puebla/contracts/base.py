@@ -18,8 +18,10 @@ class EventData(BaseModel):
 
     @classmethod
     def example(cls) -> dict[str, Any]:
-        examples = (cls.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
-        if not examples:
+        """The first of `json_schema_extra["examples"]`: every contract must have one."""
+        extra = cls.model_config.get("json_schema_extra")
+        examples = extra.get("examples") if isinstance(extra, dict) else None
+        if not isinstance(examples, list) or not examples or not isinstance(examples[0], dict):
             raise LookupError(f"{cls.__name__} has no example")
         return dict(examples[0])
 

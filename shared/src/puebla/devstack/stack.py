@@ -58,21 +58,16 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
     """Starts what is not running yet; returns the names of what it started."""
     started: list[str] = []
     kc_proc = None
+    kc_log = var_dir() / "logs" / "keycloak.log"
     if with_keycloak:
         _check_java()
         if not keycloak.is_running():
             if port_open(8080):
                 raise StackError("port 8080 is taken by another program (Keycloak needs it)")
-            home = keycloak.ensure_distribution(var_dir())
-            del home
+            keycloak.ensure_distribution(var_dir())
             kc_proc = keycloak.start(
-                var_dir(),
-                repo_root() / "deploy" / "keycloak",
-                log_path=var_dir() / "logs" / "keycloak.log",
+                var_dir(), repo_root() / "deploy" / "keycloak", log_path=kc_log
             )
-            from puebla.devstack.processes import write_pid
-
-            write_pid("keycloak", kc_proc.pid)
             started.append("keycloak")
     if postgres.start():
         started.append("postgres")
@@ -80,7 +75,7 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
         started.append("nats")
     asyncio.run(_prepare([s.name for s in load_services()]))
     if kc_proc is not None:
-        keycloak.wait_ready()
+        keycloak.wait_ready(proc=kc_proc, log_path=kc_log)
     return started
 
 
@@ -153,8 +148,7 @@ def stop(names: list[str] | None = None) -> list[str]:
     for name in order:
         if names is not None and name not in names:
             continue
-        ok = postgres.stop() if name == "postgres" else stop_pid(name)
-        if ok:
+        if postgres.stop() if name == "postgres" else stop_pid(name):
             stopped.append(name)
     return stopped
 
@@ -171,19 +165,23 @@ def addresses() -> str:
 
 
 def up(*, detach: bool) -> int:
-    time.monotonic()
+    t0 = time.monotonic()
     started: list[str] = []
     try:
         started += start_infrastructure()
         started += start_services()
-    except StackError:
+    except StackError as exc:
+        print(f"puebla: {exc}", file=sys.stderr)
         stop(started)
         return 1
     except KeyboardInterrupt:
         stop(started)
         return 130
+    print(f"Puebla is up ({time.monotonic() - t0:.0f} s):\n{addresses()}")
     if detach:
+        print("Stop it with `make stop`.")
         return 0
+    print("Ctrl-C stops what this command started.")
     stop_event = {"stop": False}
 
     def _on_signal(*_: object) -> None:
@@ -193,6 +191,7 @@ def up(*, detach: bool) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     while not stop_event["stop"]:
         time.sleep(0.5)
+    print("stopping:", ", ".join(stop(started)) or "nothing")
     return 0
 
 
@@ -207,10 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         return up(detach=args.detach)
     if args.command == "down":
+        print("stopped:", ", ".join(stop()) or "nothing was running")
         return 0
     names = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
     for name in ["postgres", "nats", "keycloak", *names]:
-        read_pid(name)
+        pid = read_pid(name)
+        print(f"  {name:<26} {'running, pid ' + str(pid) if pid else 'stopped'}")
     return 0
 
 

@@ -1,0 +1,22 @@
+"""The e2e suite drives the system the README's first command starts, over HTTP only.
+
+The stack is reused when it already runs (`make run` / `make up`), otherwise started here
+exactly as `make run` starts it, and stopped at the end of the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from puebla.devstack import stack
+
+
+@pytest.fixture(scope="session")
+def system(keycloak_url: str) -> Iterator[dict[str, str]]:
+    started = stack.start_infrastructure() + stack.start_services()
+    try:
+        yield {s.name: s.url for s in stack.load_services()}
+    finally:
+        stack.stop(started)
