@@ -1,0 +1,111 @@
+"""What a user or an upstream event asks of the repatriation service, in the imperative.
+
+Routers and consumers build these; one handler per command (`service_layer/handlers.py`)
+loads the manifest and calls the method named beside each. Who is asking is checked by the
+API from the token before a command exists; the commands carry only what the domain needs
+(plus the officer and post that go on the hand-over record). Ids of new things, the readable
+reference and the time are supplied by the handler.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from repatriation.domain.model import HandoverItem, Vehicle
+from repatriation.domain.returnee import ReturneeData
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateManifest:
+    """→ `Manifest.create` (a draft). `sending_country` is the officer's country (token)."""
+
+    sending_country: str
+    receiving_country: str
+    reception_point: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
+    vehicle: Vehicle
+    returnees: tuple[ReturneeData, ...]
+    late_notice_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddReturnee:
+    """→ `Manifest.add_returnee` (draft or submitted; an amendment once submitted)."""
+
+    manifest_id: uuid.UUID
+    returnee: ReturneeData
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveReturnee:
+    """→ `Manifest.remove_returnee`; `reason` is required once submitted."""
+
+    manifest_id: uuid.UUID
+    returnee_id: uuid.UUID
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitManifest:
+    """→ `Manifest.submit`; `late_notice_reason` overrides a too-short advance notice."""
+
+    manifest_id: uuid.UUID
+    late_notice_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchManifest:
+    """→ `Manifest.dispatch`."""
+
+    manifest_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelManifest:
+    """→ `Manifest.cancel`."""
+
+    manifest_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordHandovers:
+    """→ `Manifest.record_handovers`; `officer` (username) and `post` come from the token."""
+
+    manifest_id: uuid.UUID
+    items: tuple[HandoverItem, ...]
+    officer: str
+    post: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmNationality:
+    """→ `Manifest.confirm_nationality`, from `consular.nationality.confirmed.v1`."""
+
+    manifest_id: uuid.UUID
+    returnee_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectNationality:
+    """→ `Manifest.reject_nationality`, from `consular.nationality.rejected.v1`."""
+
+    manifest_id: uuid.UUID
+    returnee_id: uuid.UUID
+    reason: str
+
+
+Command = (
+    CreateManifest
+    | AddReturnee
+    | RemoveReturnee
+    | SubmitManifest
+    | DispatchManifest
+    | CancelManifest
+    | RecordHandovers
+    | ConfirmNationality
+    | RejectNationality
+)
