@@ -1,0 +1,275 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from repatriation.domain.errors import (
+    HandoverAlreadyRecorded,
+    InvalidHandover,
+    InvalidTransition,
+    ReturneeNotFound,
+)
+from repatriation.domain.events import (
+    ManifestArrived,
+    ManifestClosed,
+    ReturneeHandedOver,
+)
+from repatriation.domain.model import HandoverItem, HandoverTotals
+from repatriation.domain.returnee import Handover, HandoverOutcome, RefusalReason
+from repatriation.domain.status import ManifestStatus
+
+GUATEMALA = ZoneInfo("America/Guatemala")
+AT_THE_POST = datetime(2026, 12, 1, 16, 5, tzinfo=UTC)  # 10:05 at Tecún Umán
+LATER = datetime(2026, 12, 1, 16, 40, tzinfo=UTC)
+RECEIVED = HandoverOutcome.RECEIVED
+REFUSED = HandoverOutcome.REFUSED
+NOT_PRESENTED = HandoverOutcome.NOT_PRESENTED
+
+
+def record(manifest, *items, now=AT_THE_POST, officer="border.gt.tecun", post="GT-TECUN-UMAN"):
+    return manifest.record_handovers(list(items), officer=officer, post=post, now=now)
+
+
+def item(returnee, outcome, reason=None):
+    return HandoverItem(returnee_id=returnee.id, outcome=outcome, reason=reason)
+
+
+class TestRecordHandovers:
+    def test_only_once_the_manifest_is_dispatched(self, build):
+        manifest = build.confirmed()
+
+        with pytest.raises(InvalidTransition) as caught:
+            record(manifest, item(manifest.returnees[0], RECEIVED))
+
+        assert caught.value.kind == "conflict"
+        assert manifest.returnees[0].handover is None
+
+    def test_the_first_hand_over_moves_dispatched_to_arrived(self, build):
+        first = build.returnee(id=uuid.UUID(int=1001))
+        manifest = build.dispatched([first, build.returnee()], id=uuid.UUID(int=900))
+
+        assert record(manifest, item(first, RECEIVED)) == [True]
+
+        assert manifest.status is ManifestStatus.ARRIVED
+        assert manifest.arrived_at == AT_THE_POST
+        header = {
+            "manifest_id": uuid.UUID(int=900),
+            "reference": "MX-GT-2026-000123",
+            "sending_country": "MX",
+            "receiving_country": "GT",
+            "reception_point": "GT-TECUN-UMAN",
+            "scheduled_arrival": datetime(2026, 12, 1, 10, 0, tzinfo=GUATEMALA),
+            "version": 6,  # 1 created, 2 submitted, 3-4 confirmed, 5 dispatched
+            "occurred_at": AT_THE_POST,
+        }
+        assert manifest.events == [
+            ManifestArrived(**header),
+            ReturneeHandedOver(
+                **header,
+                returnee_id=uuid.UUID(int=1001),
+                outcome=RECEIVED,
+                reason=None,
+                officer="border.gt.tecun",
+                post="GT-TECUN-UMAN",
+            ),
+        ]
+
+    def test_records_who_where_and_when(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        refused = manifest.returnees[0]
+
+        record(manifest, item(refused, REFUSED, RefusalReason.IDENTITY_MISMATCH))
+
+        assert refused.handover == Handover(
+            outcome=REFUSED,
+            reason=RefusalReason.IDENTITY_MISMATCH,
+            officer="border.gt.tecun",
+            post="GT-TECUN-UMAN",
+            at=AT_THE_POST,
+        )
+
+    def test_the_same_outcome_again_is_a_no_op(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        returnee = manifest.returnees[0]
+        record(manifest, item(returnee, RECEIVED))
+        manifest.events.clear()
+
+        assert record(manifest, item(returnee, RECEIVED), now=LATER, officer="other") == [False]
+
+        assert manifest.events == []
+        assert manifest.version == 6
+        assert returnee.handover.at == AT_THE_POST
+        assert returnee.handover.officer == "border.gt.tecun"
+
+    def test_a_different_outcome_is_a_conflict(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        returnee = manifest.returnees[0]
+        record(manifest, item(returnee, RECEIVED))
+
+        with pytest.raises(HandoverAlreadyRecorded) as caught:
+            record(manifest, item(returnee, NOT_PRESENTED), now=LATER)
+
+        assert caught.value.kind == "conflict"
+        assert caught.value.field == "items[0].outcome"
+        assert returnee.handover_outcome is RECEIVED
+
+    def test_a_refusal_with_another_reason_is_a_conflict(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        returnee = manifest.returnees[0]
+        record(manifest, item(returnee, REFUSED, RefusalReason.NOT_A_NATIONAL))
+
+        with pytest.raises(HandoverAlreadyRecorded):
+            record(manifest, item(returnee, REFUSED, RefusalReason.OTHER), now=LATER)
+
+    def test_a_refusal_needs_a_reason_code(self, build):
+        manifest = build.dispatched()
+
+        with pytest.raises(InvalidHandover) as caught:
+            record(manifest, item(manifest.returnees[0], REFUSED))
+
+        assert caught.value.rule == "refusal_reason_required"
+        assert caught.value.field == "items[0].reason"
+        assert manifest.status is ManifestStatus.DISPATCHED
+
+    @pytest.mark.parametrize(
+        "reason",
+        [
+            "not_a_national",
+            "identity_mismatch",
+            "not_on_manifest",
+            "medically_unfit",
+            "outside_window",
+            "other",
+        ],
+    )
+    def test_accepts_each_refusal_reason_code(self, build, reason):
+        manifest = build.dispatched()
+
+        record(manifest, item(manifest.returnees[0], REFUSED, RefusalReason(reason)))
+
+        assert manifest.returnees[0].handover.reason == reason
+
+    def test_only_a_refusal_takes_a_reason(self, build):
+        manifest = build.dispatched()
+
+        with pytest.raises(InvalidHandover) as caught:
+            record(manifest, item(manifest.returnees[0], RECEIVED, RefusalReason.OTHER))
+
+        assert caught.value.rule == "reason_only_for_refusal"
+
+    def test_an_unknown_returnee_is_not_found(self, build):
+        manifest = build.dispatched()
+
+        with pytest.raises(ReturneeNotFound) as caught:
+            record(
+                manifest,
+                item(manifest.returnees[0], RECEIVED),
+                HandoverItem(returnee_id=uuid.UUID(int=31337), outcome=RECEIVED),
+            )
+
+        assert caught.value.kind == "not_found"
+        assert caught.value.field == "items[1].returnee_id"
+
+    def test_a_batch_is_all_or_nothing(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        first, second = manifest.returnees
+
+        with pytest.raises(InvalidHandover):
+            record(manifest, item(first, RECEIVED), item(second, REFUSED))
+
+        assert first.handover is None
+        assert manifest.status is ManifestStatus.DISPATCHED
+        assert manifest.version == 5
+        assert manifest.events == []
+
+    def test_the_same_returnee_twice_with_different_outcomes_is_invalid(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        first = manifest.returnees[0]
+
+        with pytest.raises(InvalidHandover) as caught:
+            record(manifest, item(first, RECEIVED), item(first, NOT_PRESENTED))
+
+        assert caught.value.rule == "duplicate_item"
+        assert first.handover is None
+
+    def test_only_at_the_manifests_reception_point(self, build):
+        manifest = build.dispatched()
+
+        with pytest.raises(InvalidHandover) as caught:
+            record(manifest, item(manifest.returnees[0], RECEIVED), post="GT-LA-MESILLA")
+
+        assert caught.value.rule == "handover_at_another_post"
+
+    def test_not_on_a_cancelled_manifest(self, build):
+        manifest = build.dispatched()
+        manifest.cancel(reason="road closed by landslide", now=AT_THE_POST)
+
+        with pytest.raises(InvalidTransition):
+            record(manifest, item(manifest.returnees[0], RECEIVED))
+
+
+class TestClosing:
+    def test_closes_when_every_returnee_has_an_outcome(self, build):
+        manifest = build.dispatched([build.returnee() for _ in range(3)])
+        a, b, c = manifest.returnees
+        record(manifest, item(a, RECEIVED))
+        manifest.events.clear()
+
+        record(
+            manifest,
+            item(b, NOT_PRESENTED),
+            item(c, REFUSED, RefusalReason.MEDICALLY_UNFIT),
+            now=LATER,
+        )
+
+        assert manifest.status is ManifestStatus.CLOSED
+        assert manifest.closed_at == LATER
+        assert [type(e) for e in manifest.events] == [
+            ReturneeHandedOver,
+            ReturneeHandedOver,
+            ManifestClosed,
+        ]
+        closed = manifest.events[-1]
+        assert (closed.received, closed.not_presented, closed.refused) == (1, 1, 1)
+        assert closed.version == 8  # 1-6 up to dispatch, then one per batch
+        assert manifest.handover_totals() == HandoverTotals(
+            received=1, not_presented=1, refused=1, pending=0
+        )
+
+    def test_stays_arrived_while_someone_has_no_outcome(self, build):
+        manifest = build.dispatched([build.returnee() for _ in range(3)])
+
+        record(manifest, *(item(r, RECEIVED) for r in manifest.returnees[:2]))
+
+        assert manifest.status is ManifestStatus.ARRIVED
+        assert manifest.handover_totals() == HandoverTotals(
+            received=2, not_presented=0, refused=0, pending=1
+        )
+
+    def test_a_closed_manifest_takes_repeats_but_no_changes(self, build):
+        manifest = build.dispatched()
+        returnee = manifest.returnees[0]
+        record(manifest, item(returnee, RECEIVED))
+        assert manifest.status is ManifestStatus.CLOSED
+
+        assert record(manifest, item(returnee, RECEIVED), now=LATER) == [False]
+        with pytest.raises(HandoverAlreadyRecorded):
+            record(manifest, item(returnee, NOT_PRESENTED), now=LATER)
+        assert manifest.status is ManifestStatus.CLOSED
+
+    def test_record_handover_records_a_single_person(self, build):
+        manifest = build.dispatched()
+
+        changed = manifest.record_handover(
+            manifest.returnees[0].id,
+            NOT_PRESENTED,
+            officer="border.gt.tecun",
+            post="GT-TECUN-UMAN",
+            now=AT_THE_POST,
+        )
+
+        assert changed is True
+        assert manifest.status is ManifestStatus.CLOSED
