@@ -1,0 +1,1 @@
+"""Contract events of the `child` context."""

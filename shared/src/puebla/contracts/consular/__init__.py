@@ -1,0 +1,1 @@
+"""Contract events of the `consular` context."""
