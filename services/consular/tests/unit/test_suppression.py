@@ -52,7 +52,7 @@ class TestProtectionNeed:
         notification = office.one(protection_need=True)
         with pytest.raises(NotificationNotSendable) as refused:
             notification.delivery_attempted(Channel.EMAIL, ok=True, error=None, now=NOW)
-        assert refused.value.kind == "conflict"
+        assert (refused.value.kind, refused.value.rule) == ("conflict", "notification_suppressed")
         assert notification.sent_at is None
 
     def test_the_consul_cannot_acknowledge_what_they_may_not_see(self, office):
@@ -126,6 +126,10 @@ class TestDualNationality:
         assert suppression_reason(nationality="GT", holds_host_nationality=False, **decide) is None
         assert (
             suppression_reason(nationality="GT", holds_host_nationality=True, **decide)
+            is SuppressionReason.HOST_NATIONAL
+        )
+        assert (
+            suppression_reason(nationality="MX", holds_host_nationality=False, **decide)
             is SuppressionReason.HOST_NATIONAL
         )
 

@@ -60,7 +60,6 @@ from consular.domain.states import (
     NotificationStatus,
 )
 from consular.domain.values import (
-    IMMIGRATION_OFFICER,
     Actor,
     Person,
     Place,
@@ -263,7 +262,8 @@ class Notification:
         )
 
     def suppression_reason_for(self, actor: Actor) -> SuppressionReason | None:
-        if IMMIGRATION_OFFICER in actor.roles and actor.country == self.host_country:
+        """The reason is for the reporting side only; anyone else gets `None`."""
+        if actor.is_immigration_officer_of(self.host_country):
             return self.suppression_reason
         return None
 
@@ -284,7 +284,7 @@ class Notification:
         if self.status is not NotificationStatus.PENDING:
             return None
         due, ack_due = self._due_at(), self._ack_due_at()
-        sent_in_time = self.sent_at is not None and self.sent_at <= due
+        sent_in_time = self.sent_at is not None
         if now > due and not sent_in_time:
             return Deadline.SEND
         if now > ack_due:
@@ -352,7 +352,9 @@ class Notification:
         now = as_utc(now, "now")
         current = self.delivery(channel)
         if current is None:  # only possible for data written by hand
-            raise NotificationNotSendable(f"no {channel} delivery on this notification")
+            raise NotificationNotSendable(
+                f"no {channel} delivery on this notification", rule="unknown_channel"
+            )
         if current.status is DeliveryStatus.SENT:
             return
         if not ok and not error:
