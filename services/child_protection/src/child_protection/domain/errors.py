@@ -1,0 +1,236 @@
+"""Why the domain refused: one exception class per broken rule, no HTTP in here.
+
+Every error is a `CaseError` with
+
+- `kind`: how bad the request was, for the API to map —
+  `"invalid"` (422: the input itself is wrong), `"conflict"` (409: a gate is not met or the case
+  is in the wrong stage), `"forbidden"` (403: the actor may see the case but may not do this),
+  `"not_found"` (404: the actor may not even see the case, so its existence must not leak);
+- `rule`: a stable snake_case name of the rule, for problem+json `errors[].rule` and for tests;
+- `field`: the input field at fault, when there is one (dotted, as the API names it).
+
+The classes below are grouped under four bases so that a handler can also catch by kind.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+ErrorKind = Literal["invalid", "conflict", "forbidden", "not_found"]
+
+
+class CaseError(Exception):
+    kind: ClassVar[ErrorKind]
+    rule: ClassVar[str]
+    default_field: ClassVar[str | None] = None
+
+    def __init__(self, detail: str = "", *, field: str | None = None) -> None:
+        self.field = field if field is not None else self.default_field
+        self.detail = detail or self.rule.replace("_", " ")
+        super().__init__(self.detail)
+
+
+# --- kinds ------------------------------------------------------------------------------------
+
+
+class InvalidCaseInput(CaseError):
+    kind = "invalid"
+    rule = "invalid"
+
+
+class CaseConflict(CaseError):
+    kind = "conflict"
+    rule = "conflict"
+
+
+class ActionForbidden(CaseError):
+    kind = "forbidden"
+    rule = "forbidden"
+
+
+class CaseNotVisible(CaseError):
+    """The actor may not see the case at all (other country, or the protection exception).
+
+    Raised before any other check so that a handler that forgot its own visibility check still
+    answers as if the case did not exist.
+    """
+
+    kind = "not_found"
+    rule = "case_not_visible"
+
+
+# --- invalid (422) ----------------------------------------------------------------------------
+
+
+class TimestampNotAware(InvalidCaseInput):
+    rule = "timestamp_not_aware"
+
+
+class CountryCodeInvalid(InvalidCaseInput):
+    rule = "country_code_invalid"
+
+
+class NationalityIsHostCountry(InvalidCaseInput):
+    # A child found in their own country is not a migrant child case; consular rules never apply.
+    rule = "nationality_is_host_country"
+    default_field = "nationality"
+
+
+class IdentifiedAfterOpening(InvalidCaseInput):
+    rule = "identified_after_opening"
+    default_field = "identified_at"
+
+
+class AgeUnknown(InvalidCaseInput):
+    rule = "date_of_birth_or_estimated_age_required"
+    default_field = "child.date_of_birth"
+
+
+class EstimatedAgeInvalid(InvalidCaseInput):
+    rule = "estimated_age_invalid"
+    default_field = "child.estimated_age"
+
+
+class NotAChild(InvalidCaseInput):
+    # Only when the age is NOT disputed: a disputed age is always treated as a child's.
+    rule = "not_a_child"
+    default_field = "child.date_of_birth"
+
+
+class SectionRequired(InvalidCaseInput):
+    """A section that must not be blank (the field says which)."""
+
+    rule = "section_required"
+
+
+class ChildViewsRequired(InvalidCaseInput):
+    rule = "child_views_required"
+    default_field = "child_views"
+
+
+class ChildViewsAbsentReasonNotAllowed(InvalidCaseInput):
+    # The reason explains missing views; with views present it would contradict them.
+    rule = "child_views_absent_reason_only_when_views_empty"
+    default_field = "child_views_absent_reason"
+
+
+class CaregiverRequired(InvalidCaseInput):
+    rule = "caregiver_required"
+    default_field = "caregiver"
+
+
+class PanelRequired(InvalidCaseInput):
+    rule = "panel_required"
+    default_field = "panel"
+
+
+class TracingRecordEmpty(InvalidCaseInput):
+    rule = "tracing_record_empty"
+    default_field = "actions"
+
+
+# --- conflict (409) ---------------------------------------------------------------------------
+
+
+class CaseIsClosed(CaseConflict):
+    rule = "case_closed"
+
+
+class AssessmentLockedByBid(CaseConflict):
+    # The BID was decided on these assessments; changing them needs a BID review first.
+    rule = "assessment_locked_by_bid"
+
+
+class AssessmentCannotBeReopened(CaseConflict):
+    # A complete assessment may be revised but stays complete, so the `assessed` milestone and
+    # the deadline it met never go back.
+    rule = "assessment_cannot_be_reopened"
+    default_field = "complete"
+
+
+class BidRequiresCompleteAssessments(CaseConflict):
+    rule = "bid_requires_complete_assessments"
+
+
+class BidAlreadyDecided(CaseConflict):
+    rule = "bid_already_decided"
+
+
+class NoBidToReview(CaseConflict):
+    rule = "no_bid_to_review"
+
+
+class BidReviewAfterHandOver(CaseConflict):
+    rule = "bid_review_after_hand_over"
+
+
+class ReturnRequiresReturnDecision(CaseConflict):
+    rule = "return_requires_return_bid"
+
+
+class ReturnRequiresAgreeingCaregiver(CaseConflict):
+    rule = "return_requires_agreeing_caregiver"
+    default_field = "origin_assessment.caregiver_agrees_and_able"
+
+
+class ReturnRequiresEscort(CaseConflict):
+    rule = "return_requires_escort"
+    default_field = "escort"
+
+
+class ReturnRequiresChildProtectionReception(CaseConflict):
+    rule = "return_requires_origin_child_protection_authority"
+    default_field = "reception_point"
+
+
+class RiskAssessmentRequired(CaseConflict):
+    rule = "risk_assessment_required"
+
+
+class ReturnBlockedForConsulate(CaseConflict):
+    # The origin authority cannot receive a child it may not know about (protection exception).
+    rule = "return_requires_cleared_consular_block"
+
+
+class ReturnAlreadyCompleted(CaseConflict):
+    rule = "return_already_completed"
+
+
+class ReceptionRequiresReturnPlan(CaseConflict):
+    rule = "reception_requires_return_plan"
+
+
+class ReceptionAlreadyConfirmed(CaseConflict):
+    rule = "reception_already_confirmed"
+
+
+class FollowUpRequiresReception(CaseConflict):
+    rule = "follow_up_requires_reception"
+
+
+class CaseNotReadyToClose(CaseConflict):
+    rule = "case_not_ready_to_close"
+
+
+class NotBlockedForConsulate(CaseConflict):
+    rule = "not_blocked_for_consulate"
+
+
+# --- forbidden (403) --------------------------------------------------------------------------
+
+
+class OnlyHostOfficer(ActionForbidden):
+    rule = "only_host_child_protection_officer"
+
+
+class OnlyNationalityOfficer(ActionForbidden):
+    rule = "only_nationality_child_protection_officer"
+
+
+class OnlyHostSupervisorDecides(ActionForbidden):
+    rule = "only_host_child_protection_supervisor"
+
+
+class OnlyClosingAuthorityCloses(ActionForbidden):
+    # After a return the origin authority ends the follow-up; otherwise the host does.
+    rule = "only_closing_authority_closes"
