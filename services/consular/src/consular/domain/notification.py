@@ -284,7 +284,7 @@ class Notification:
         if self.status is not NotificationStatus.PENDING:
             return None
         due, ack_due = self._due_at(), self._ack_due_at()
-        sent_in_time = self.sent_at is not None
+        sent_in_time = self.sent_at is not None and self.sent_at <= due
         if now > due and not sent_in_time:
             return Deadline.SEND
         if now > ack_due:
