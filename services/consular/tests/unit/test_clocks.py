@@ -116,7 +116,7 @@ class TestCheckOverdue:
         assert notification.escalated_at == datetime(2026, 3, 11, 15, 0, 0, 1, tzinfo=UTC)
         (overdue,) = notification.events
         assert isinstance(overdue, NotificationOverdue)
-        assert overdue.missed is Deadline.SEND
+        assert overdue.missed is Deadline.SENDING
         assert overdue.due_at == DUE
         assert overdue.consular_post == "GT-CONS-TAPACHULA"
         assert overdue.version == 2
@@ -135,7 +135,7 @@ class TestCheckOverdue:
         assert notification.overdue is False
         notification.check_overdue(ACK_DUE + TICK)
         (overdue,) = _overdue_events(notification)
-        assert overdue.missed is Deadline.ACKNOWLEDGE
+        assert overdue.missed is Deadline.ACKNOWLEDGMENT
         assert overdue.due_at == ACK_DUE
 
     def test_sent_late_is_still_overdue(self, office):
@@ -143,14 +143,14 @@ class TestCheckOverdue:
         notification.delivery_attempted(Channel.EMAIL, ok=True, error=None, now=DUE + TICK)
         notification.check_overdue(DUE + timedelta(minutes=1))
         (overdue,) = _overdue_events(notification)
-        assert overdue.missed is Deadline.SEND
+        assert overdue.missed is Deadline.SENDING
 
     def test_a_send_escalation_is_not_repeated_for_the_acknowledgment(self, office):
         notification = office.one()
         notification.check_overdue(DUE + TICK)
         notification.delivery_attempted(Channel.IN_APP, ok=True, error=None, now=DUE + TICK)
         notification.check_overdue(ACK_DUE + TICK)
-        assert [e.missed for e in _overdue_events(notification)] == [Deadline.SEND]
+        assert [e.missed for e in _overdue_events(notification)] == [Deadline.SENDING]
 
     def test_never_after_acknowledgment(self, office):
         notification = office.one()

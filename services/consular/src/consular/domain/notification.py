@@ -286,9 +286,9 @@ class Notification:
         due, ack_due = self._due_at(), self._ack_due_at()
         sent_in_time = self.sent_at is not None and self.sent_at <= due
         if now > due and not sent_in_time:
-            return Deadline.SEND
+            return Deadline.SENDING
         if now > ack_due:
-            return Deadline.ACKNOWLEDGE
+            return Deadline.ACKNOWLEDGMENT
         return None
 
     # --- changes ----------------------------------------------------------------------
@@ -336,7 +336,7 @@ class Notification:
                 consular_post=self._post(),
                 related=self.related,
                 missed=missed,
-                due_at=self._due_at() if missed is Deadline.SEND else self._ack_due_at(),
+                due_at=self._due_at() if missed is Deadline.SENDING else self._ack_due_at(),
                 detected_at=now,
                 version=self.version,
             )

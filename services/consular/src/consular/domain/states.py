@@ -15,8 +15,10 @@ class NotificationStatus(StrEnum):
 
 
 class Deadline(StrEnum):
-    SEND = "send"  # the post must have been informed (any channel) by `due_at`
-    ACKNOWLEDGE = "acknowledge"  # the post must have acknowledged by `ack_due_at`
+    """Which deadline was missed; the values are those of `consular.notification.overdue.v1`."""
+
+    SENDING = "sending"  # the post must have been informed (any channel) by `due_at`
+    ACKNOWLEDGMENT = "acknowledgment"  # the post must have acknowledged by `ack_due_at`
 
 
 class Channel(StrEnum):
