@@ -7,3 +7,4 @@ started them.
 
 from puebla.testing.infra import *  # noqa: F403
 from puebla.testing.keycloak import *  # noqa: F403
+from puebla.testing.service import *  # noqa: F403
