@@ -33,6 +33,7 @@ class NationalityDecisionV1(EventData):
     claimed_nationality: str = Field(pattern=r"^[A-Z]{2}$")
     decided_by: str
     decided_at: AwareDatetime
+    reason: str | None = None
 
 
 @register
@@ -67,6 +68,7 @@ NotificationKind = Literal[
     "minor_guardianship",
     "accident",
     "repatriation_notice",
+    "repatriation_cancellation",
     "child_case",
 ]
 
