@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from puebla.devstack.processes import (
@@ -40,6 +41,7 @@ def start(
     port: int = DEFAULT_PORT,
     monitor_port: int = MONITOR_PORT,
     store_dir: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> bool:
     if read_pid(name) is not None:
         return False
@@ -57,6 +59,7 @@ def start(
             "NATS_PORT": str(port),
             "NATS_MONITOR_PORT": str(monitor_port),
             "NATS_SERVER_NAME": name,
+            **(extra_env or {}),
         },
     )
     try:
@@ -70,3 +73,42 @@ def stop(name: str = NAME, *, kill: bool = False) -> bool:
     import signal
 
     return stop_pid(name, sig=signal.SIGKILL if kill else signal.SIGTERM)
+
+
+@dataclass(frozen=True)
+class ClusterNode:
+    name: str
+    port: int
+    monitor_port: int
+    cluster_port: int
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+
+def cluster_nodes(base_port: int = 14222) -> list[ClusterNode]:
+    return [
+        ClusterNode(f"nats-c{i + 1}", base_port + i, base_port + 100 + i, base_port + 200 + i)
+        for i in range(3)
+    ]
+
+
+def start_cluster_node(node: ClusterNode, nodes: list[ClusterNode], store_root: Path) -> bool:
+    routes = {
+        f"NATS_ROUTE_{i + 1}": f"nats-route://127.0.0.1:{n.cluster_port}"
+        for i, n in enumerate(nodes)
+    }
+    return start(
+        config=repo_root() / "deploy" / "nats" / "cluster" / "node.conf",
+        name=node.name,
+        port=node.port,
+        monitor_port=node.monitor_port,
+        store_dir=store_root / node.name,
+        extra_env={"NATS_CLUSTER_PORT": str(node.cluster_port), **routes},
+    )
+
+
+def start_cluster(nodes: list[ClusterNode], store_root: Path) -> list[str]:
+    """A three-node JetStream cluster on loopback; returns the names it started."""
+    return [n.name for n in nodes if start_cluster_node(n, nodes, store_root)]

@@ -1,0 +1,129 @@
+"""On a three-node JetStream cluster (R3), killing the stream leader mid-workload loses nothing
+and applies nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+from sqlalchemy import text
+
+from puebla.contracts.envelope import IncomingEnvelope
+from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
+from puebla.devstack import nats as dev_nats
+from puebla.devstack.processes import var_dir
+from puebla.messaging.consumer import ConsumerRunner, Subscription
+from puebla.messaging.nats import StreamSpec, connect, ensure_streams
+from puebla.messaging.relay import OutboxRelay
+from puebla.testing.infra import MigratedDatabase
+from puebla.testing.waiting import wait_until
+
+SUBJECT = "puebla_test.cluster.written.v1"
+STREAM = StreamSpec("CLUSTER_TEST", ["puebla_test.cluster.>"])
+EVENTS = 120
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[list[dev_nats.ClusterNode]]:
+    nodes = dev_nats.cluster_nodes(base_port=24222)
+    store = var_dir() / "nats" / f"cluster-test-{uuid.uuid4().hex[:8]}"
+    started = dev_nats.start_cluster(nodes, store)
+    try:
+        yield nodes
+    finally:
+        for name in started:
+            dev_nats.stop(name, kill=True)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def cluster_client(cluster: list[dev_nats.ClusterNode]) -> AsyncIterator[Client]:
+    client = await connect([n.url for n in cluster], name="cluster-test")
+
+    async def stream_ready() -> bool:
+        try:
+            await ensure_streams(client.jetstream(), [STREAM], replicas=3)
+        except Exception:  # no meta leader elected yet
+            return False
+        return True
+
+    await wait_until(stream_ready, timeout=30, what="an R3 stream on the cluster")
+    yield client
+    await client.close()
+
+
+async def effects(db: MigratedDatabase, ids: list[str]) -> dict[str, int]:
+    async with db.sessions() as session:
+        rows = await session.execute(
+            text("SELECT text, count(*) FROM note WHERE text = ANY(:ids) GROUP BY text"),
+            {"ids": ids},
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+
+class TestClusterFailover:
+    async def test_killing_the_stream_leader_loses_nothing(
+        self,
+        library_db: MigratedDatabase,
+        js: object,
+        cluster: list[dev_nats.ClusterNode],
+        cluster_client: Client,
+    ) -> None:
+        cjs = cluster_client.jetstream()
+        info = await cjs.stream_info(STREAM.name)
+        assert info.config.num_replicas == 3
+        # Rows of other tests go to the single-node server, not to this cluster.
+        await OutboxRelay(library_db.engine, library_db.sessions, js).publish_pending()  # type: ignore[arg-type]
+
+        async def handle(envelope: IncomingEnvelope, tracking: Tracking) -> None:
+            uow = UnitOfWork(library_db.sessions, source="puebla/test")
+            uow.track(tracking)
+            async with uow:
+                await uow.session.execute(
+                    text("INSERT INTO note (id, text, event_id) VALUES (:id, :t, :e)"),
+                    {"id": uuid.uuid4(), "t": envelope.data["marker"], "e": envelope.id},
+                )
+                await uow.commit()
+
+        sub = Subscription(
+            durable=f"cluster-{uuid.uuid4().hex[:8]}",
+            stream=STREAM.name,
+            subjects=[SUBJECT],
+            handle=handle,
+            ack_wait=5.0,
+        )
+        relay = OutboxRelay(
+            library_db.engine, library_db.sessions, cjs, poll_interval=0.1, publish_timeout=2.0
+        )
+        stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(relay.run(stop)),
+            asyncio.create_task(ConsumerRunner(cjs, library_db.sessions, sub).run(stop)),
+        ]
+        markers = [f"cluster-{uuid.uuid4()}" for _ in range(EVENTS)]
+        try:
+            for i, marker in enumerate(markers):
+                uow = UnitOfWork(library_db.sessions, source="puebla/test")
+                async with uow:
+                    uow.publish(
+                        OutgoingEvent(
+                            SUBJECT, "note", marker, {"version": 1, "marker": marker}, ["MX"]
+                        )
+                    )
+                    await uow.commit()
+                if i == EVENTS // 3:
+                    leader = (await cjs.stream_info(STREAM.name)).cluster.leader
+                    dev_nats.stop(leader, kill=True)
+
+            async def all_applied() -> bool:
+                return len(await effects(library_db, markers)) == EVENTS
+
+            await wait_until(all_applied, timeout=90, what="every event applied")
+            counts = await effects(library_db, markers)
+            assert set(counts.values()) == {1}
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
