@@ -4,7 +4,7 @@ UV := python3 -m uv
 UV_VERSION := 0.13.8
 SERVICES := repatriation child_protection reserve_fund consular
 
-.PHONY: setup run up stop status test lint types imports contracts contracts-check pytest bench demo clean
+.PHONY: setup run up stop status test lint types imports contracts contracts-check pytest fuzz bench demo clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -41,6 +41,10 @@ contracts-check: setup
 
 pytest: setup
 	$(UV) run pytest -q
+
+## A larger schemathesis budget than make test's (needs the stack: make up)
+fuzz: setup
+	PUEBLA_FUZZ_EXAMPLES=100 $(UV) run pytest -q e2e/tests/test_fuzz.py
 
 clean: stop
 	rm -rf var

@@ -20,3 +20,13 @@ def system(keycloak_url: str) -> Iterator[dict[str, str]]:
         yield {s.name: s.url for s in stack.load_services()}
     finally:
         stack.stop(started)
+
+
+FUZZ_COUNTS = pytest.StashKey[dict[str, int]]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = terminalreporter.config.stash.get(FUZZ_COUNTS, None)
+    if counts:
+        line = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        terminalreporter.write_line(f"fuzz cases run per service: {line}")
