@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import signal
 import sys
@@ -44,9 +45,35 @@ class ServiceSpec:
         return f"http://127.0.0.1:{self.port}"
 
 
+def port_offset() -> int:
+    """`PUEBLA_PORT_OFFSET` shifts every port but Keycloak's: a second, separate stack (with
+    its own `PUEBLA_VAR_DIR`) can run beside the first, as the fault tests do."""
+    return int(os.environ.get("PUEBLA_PORT_OFFSET", "0"))
+
+
+def pg_port() -> int:
+    return postgres.DEFAULT_PORT + port_offset()
+
+
+def nats_port() -> int:
+    return nats.DEFAULT_PORT + port_offset()
+
+
+def nats_servers() -> list[str]:
+    return [f"nats://127.0.0.1:{nats_port()}"]
+
+
 def load_services() -> list[ServiceSpec]:
     config = tomllib.loads((repo_root() / "deploy" / "local" / "stack.toml").read_text())
-    return [ServiceSpec(s["name"], int(s["port"])) for s in config["services"]]
+    return [ServiceSpec(s["name"], int(s["port"]) + port_offset()) for s in config["services"]]
+
+
+def service_env(name: str) -> dict[str, str]:
+    """What a service process needs to find this stack's database and NATS."""
+    return {
+        f"{name.upper()}_DATABASE_URL": postgres.url(name, pg_port()),
+        "PUEBLA_NATS_SERVERS": ",".join(nats_servers()),
+    }
 
 
 def _check_java() -> None:
@@ -69,9 +96,9 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
                 var_dir(), repo_root() / "deploy" / "keycloak", log_path=kc_log
             )
             started.append("keycloak")
-    if postgres.start():
+    if postgres.start(pg_port()):
         started.append("postgres")
-    if nats.start():
+    if nats.start(port=nats_port(), monitor_port=nats.MONITOR_PORT + port_offset()):
         started.append("nats")
     asyncio.run(_prepare([s.name for s in load_services()]))
     if kc_proc is not None:
@@ -82,8 +109,8 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
 async def _prepare(databases: list[str]) -> None:
     from puebla.messaging.nats import connect, ensure_streams
 
-    await postgres.ensure_databases(databases)
-    client = await connect([f"nats://127.0.0.1:{nats.DEFAULT_PORT}"], name="devstack")
+    await postgres.ensure_databases(databases, pg_port())
+    client = await connect(nats_servers(), name="devstack")
     try:
         await ensure_streams(client.jetstream())
     finally:
@@ -115,6 +142,7 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
                     "--no-access-log",
                 ],
                 log_path=logs / f"{api}.log",
+                env=service_env(svc.name),
             )
             started.append(api)
         if read_pid(worker) is None:
@@ -122,6 +150,7 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
                 worker,
                 [sys.executable, "-m", f"{svc.name}.entrypoints.worker"],
                 log_path=logs / f"{worker}.log",
+                env=service_env(svc.name),
             )
             started.append(worker)
     for svc in services or load_services():
@@ -157,8 +186,8 @@ def addresses() -> str:
     lines = [f"  {s.name:<17} {s.url}   (docs: {s.url}/docs)" for s in load_services()]
     lines += [
         "  keycloak          http://127.0.0.1:8080   (realm rcm; demo users, password 'demo')",
-        f"  nats              nats://127.0.0.1:{nats.DEFAULT_PORT}",
-        f"  postgres          postgresql://postgres@127.0.0.1:{postgres.DEFAULT_PORT}",
+        f"  nats              {nats_servers()[0]}",
+        f"  postgres          postgresql://postgres@127.0.0.1:{pg_port()}",
         f"  logs              {var_dir() / 'logs'}",
     ]
     return "\n".join(lines)
