@@ -1,0 +1,380 @@
+"""`/v1/applications`: filing, review, decision, money out, the return (API.md "reserve_fund").
+
+Thin: parse the body, build the command from it and the verified caller, hand it to the bus,
+answer with the application as it now reads. Every write takes an `Idempotency-Key`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from puebla.auth.principal import Principal
+from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.errors import problem_responses
+from puebla.http.idempotency import idempotent
+from puebla.http.pagination import PageRequest, page_request
+from puebla.ids import new_id
+from puebla.runtime import Runtime
+from reserve_fund.bootstrap import Fund
+from reserve_fund.domain import (
+    Beneficiary,
+    Category,
+    Consent,
+    ConsentGiver,
+    CostItem,
+    CostKind,
+    Money,
+    Recommendation,
+    Sex,
+)
+from reserve_fund.domain import commands as c
+from reserve_fund.entrypoints.api.deps import FundDep
+from reserve_fund.entrypoints.api.errors import domain_errors
+from reserve_fund.entrypoints.api.schemas import (
+    ApplicationCreate,
+    ApplicationPage,
+    ApplicationRead,
+    ApproveIn,
+    CancelIn,
+    CostItemIn,
+    DisbursementIn,
+    InformationAnswerIn,
+    InformationRequestIn,
+    RejectIn,
+    ReviewIn,
+    StatusName,
+)
+from reserve_fund.service_layer import access
+
+router = APIRouter(
+    prefix="/v1/applications",
+    tags=["applications"],
+    responses=problem_responses(401, 404),
+)
+ACTION_ERRORS = problem_responses(403, 409, 422)
+
+
+def _items(items: list[CostItemIn]) -> tuple[CostItem, ...]:
+    return tuple(
+        CostItem(CostKind(item.kind), Money.parse(item.amount, field=f"items[{i}].amount"))
+        for i, item in enumerate(items)
+    )
+
+
+async def _run(
+    request: Request,
+    caller: Principal,
+    runtime: Runtime,
+    fund: Fund,
+    command: Callable[[], Any],
+    *,
+    status: int = 200,
+) -> Response:
+    """Builds the command, runs it, answers with the application read back (idempotently)."""
+
+    async def action() -> tuple[int, Any]:
+        with domain_errors():
+            application_id = await fund.bus.handle(command(), caller)
+            read = await fund.queries.application(application_id, caller)
+        return status, ApplicationRead.model_validate(read)
+
+    return await idempotent(request, caller, runtime.sessions, action)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+)
+async def create_application(
+    body: ApplicationCreate,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """A draft, filed by a consular or immigration officer of the beneficiary's current country
+    or nationality; checked for eligibility and the per-case cap at once."""
+
+    def command() -> c.CreateApplication:
+        b = body.beneficiary
+        consent = body.voluntary_consent
+        return c.CreateApplication(
+            application_id=new_id(),
+            requested_by=access.applicant(caller),
+            beneficiary=Beneficiary(
+                given_names=b.given_names,
+                surnames=b.surnames,
+                sex=Sex(b.sex),
+                date_of_birth=b.date_of_birth,
+                nationality=b.nationality,
+            ),
+            current_country=body.current_country,
+            categories=frozenset(Category(name) for name in body.categories),
+            voluntary_consent=Consent(
+                given=consent.given,
+                given_by=ConsentGiver(consent.given_by),
+                recorded_at=consent.recorded_at,
+            ),
+            items=_items(body.items),
+            justification=body.justification,
+            child_case_id=body.child_case_id,
+        )
+
+    return await _run(request, caller, runtime, fund, command, status=201)
+
+
+@router.get("", response_model=ApplicationPage)
+async def list_applications(
+    caller: Caller,
+    fund: FundDep,
+    page: Annotated[PageRequest, Depends(page_request)],
+    status: Annotated[StatusName | None, Query()] = None,
+) -> Any:
+    """The applications the caller may read, newest first; `next_cursor` continues the list."""
+    result = await fund.queries.applications(caller, page, status=status)
+    return ApplicationPage(
+        items=[ApplicationRead.model_validate(item) for item in result.items],
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.get("/{application_id}", response_model=ApplicationRead)
+async def read_application(application_id: UUID, caller: Caller, fund: FundDep) -> Any:
+    return ApplicationRead.model_validate(await fund.queries.application(application_id, caller))
+
+
+@router.post("/{application_id}/submit", response_model=ApplicationRead, responses=ACTION_ERRORS)
+async def submit_application(
+    application_id: UUID,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """File the draft with IOM (an authority of the requesting country). Eligibility and the
+    cap are checked again as of today; today's rule fixes how many approvers are needed."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.SubmitApplication(application_id=application_id, by=access.applicant(caller)),
+    )
+
+
+@router.post(
+    "/{application_id}/request-info", response_model=ApplicationRead, responses=ACTION_ERRORS
+)
+async def request_information(
+    application_id: UUID,
+    body: InformationRequestIn,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """The fund officer asks the requesting authority for more; any review and approvals so far
+    are withdrawn."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.RequestInformation(
+            application_id=application_id, question=body.question, by=caller.username
+        ),
+    )
+
+
+@router.post(
+    "/{application_id}/provide-information",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+)
+async def provide_information(
+    application_id: UUID,
+    body: InformationAnswerIn,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """The requesting authority answers the open question, optionally replacing the cost items
+    (checked against today's cap); the application goes back under review."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.ProvideInformation(
+            application_id=application_id,
+            answer=body.answer,
+            by=access.applicant(caller),
+            items=_items(body.items) if body.items is not None else None,
+        ),
+    )
+
+
+@router.post("/{application_id}/review", response_model=ApplicationRead, responses=ACTION_ERRORS)
+async def review_application(
+    application_id: UUID,
+    body: ReviewIn,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """The fund officer recommends approval or rejection, with a note."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.ReviewApplication(
+            application_id=application_id,
+            recommendation=Recommendation(body.recommendation),
+            note=body.note,
+            by=caller.username,
+        ),
+    )
+
+
+@router.post("/{application_id}/approve", response_model=ApplicationRead, responses=ACTION_ERRORS)
+async def approve_application(
+    application_id: UUID,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+    body: ApproveIn | None = None,
+) -> Response:
+    """One approval by a fund approver who did not review it. The last approval needed (the
+    second, above the threshold, from a different approver) reserves the requested total on
+    this year's budget — or is refused with 409 `budget.exhausted` when not that much is
+    available."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.ApproveApplication(
+            application_id=application_id,
+            by=caller.username,
+            note=body.note if body is not None else None,
+        ),
+    )
+
+
+@router.post("/{application_id}/reject", response_model=ApplicationRead, responses=ACTION_ERRORS)
+async def reject_application(
+    application_id: UUID,
+    body: RejectIn,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.RejectApplication(
+            application_id=application_id, reason=body.reason, by=caller.username
+        ),
+    )
+
+
+@router.post(
+    "/{application_id}/disbursements",
+    status_code=201,
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+)
+async def record_disbursement(
+    application_id: UUID,
+    body: DisbursementIn,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """Pay out part of the approved total (fund officer); instalments up to the total."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.RecordDisbursement(
+            application_id=application_id,
+            amount=Money.parse(body.amount, field="amount"),
+            purpose=body.purpose,
+            by=caller.username,
+        ),
+        status=201,
+    )
+
+
+@router.post("/{application_id}/complete", response_model=ApplicationRead, responses=ACTION_ERRORS)
+async def complete_return(
+    application_id: UUID,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """The return happened (fund officer); what was approved but not paid goes back."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.CompleteReturn(application_id=application_id, by=caller.username),
+    )
+
+
+@router.post("/{application_id}/close", response_model=ApplicationRead, responses=ACTION_ERRORS)
+async def close_application(
+    application_id: UUID,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """File away a completed return (fund officer)."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.CloseApplication(application_id=application_id, by=caller.username),
+    )
+
+
+@router.post("/{application_id}/cancel", response_model=ApplicationRead, responses=ACTION_ERRORS)
+async def cancel_application(
+    application_id: UUID,
+    body: CancelIn,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """Before any disbursement (fund officer, or the requesting authority withdrawing its
+    request); an approved application gives its reservation back to the budget."""
+    return await _run(
+        request,
+        caller,
+        runtime,
+        fund,
+        lambda: c.CancelApplication(
+            application_id=application_id, reason=body.reason, by=caller.username
+        ),
+    )

@@ -1,0 +1,50 @@
+"""`PUT/GET /v1/budgets/{year}`: the Fund's yearly allocation and what is left of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.errors import problem_responses
+from puebla.http.idempotency import idempotent
+from reserve_fund.domain import Money
+from reserve_fund.domain.commands import SetBudget
+from reserve_fund.entrypoints.api.deps import FundDep, Year
+from reserve_fund.entrypoints.api.errors import domain_errors
+from reserve_fund.entrypoints.api.schemas import BudgetIn, BudgetRead
+
+router = APIRouter(prefix="/v1/budgets", tags=["budgets"], responses=problem_responses(401, 403))
+
+
+@router.put("/{year}", response_model=BudgetRead, responses=problem_responses(409, 422))
+async def set_budget(
+    year: Year,
+    body: BudgetIn,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+    fund: FundDep,
+) -> Response:
+    """Set the year's allocation (fund approver). It cannot go below what is already reserved
+    or disbursed (409)."""
+
+    async def action() -> tuple[int, Any]:
+        with domain_errors():
+            allocated = Money.parse(body.allocated, field="allocated")
+            await fund.bus.handle(
+                SetBudget(year=year, allocated=allocated, by=caller.username), caller
+            )
+            return 200, BudgetRead.model_validate(await fund.queries.budget(year, caller))
+
+    return await idempotent(request, caller, runtime.sessions, action)
+
+
+@router.get("/{year}", response_model=BudgetRead, responses=problem_responses(422))
+async def read_budget(year: Year, caller: Caller, fund: FundDep) -> Any:
+    """Allocated, reserved, disbursed and available (secretariat, fund officer, fund approver).
+    A year nobody has set reads as all zeros."""
+    with domain_errors():
+        return BudgetRead.model_validate(await fund.queries.budget(year, caller))

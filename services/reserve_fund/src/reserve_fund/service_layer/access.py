@@ -1,0 +1,133 @@
+"""POLICY.md "Reserve Fund applications", decided from the verified `Principal` alone.
+
+| action | who |
+|---|---|
+| create, submit, answer a question | consular or immigration officer of an RCM member state (the
+  domain adds: of the beneficiary's current country or nationality; later steps: of the
+  requesting country) |
+| read | authorities (consular, immigration) of the requesting country; consular officers of the
+  beneficiary's nationality; `fund_officer`, `fund_approver` |
+| review, request information, disbursement, completed return, close | `fund_officer` |
+| approve, reject | `fund_approver` (the domain adds: not the reviewer; two different approvers
+  above the threshold) |
+| cancel | `fund_officer`, or an authority of the requesting country (withdrawing its request) |
+| set the yearly budget | `fund_approver` |
+| budget figures and reports (aggregates only) | `secretariat`, `fund_officer`, `fund_approver` |
+
+An application the caller may not read is a 404 (`ensure_visible`); an action on one they may
+read but not perform is a 403 (`ensure_allowed`). Checks always run in that order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from puebla.auth.policy import ensure_allowed, ensure_visible
+from puebla.auth.principal import Principal
+from reserve_fund.domain import RCM_MEMBERS, Authority, AuthorityRole, FundApplication
+
+FUND_OFFICER = "fund_officer"
+FUND_APPROVER = "fund_approver"
+FUND_STAFF = (FUND_OFFICER, FUND_APPROVER)
+CONSULAR = "consular_officer"
+IMMIGRATION = "immigration_officer"
+AUTHORITIES = (CONSULAR, IMMIGRATION)
+REPORT_READERS = ("secretariat", FUND_OFFICER, FUND_APPROVER)
+
+APPLICATION = "The application"
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """Which applications a caller may read, for list queries: everything, or those filed by
+    `requesting_country`, or about nationals of `nationality` (either matching is enough)."""
+
+    everything: bool = False
+    requesting_country: str | None = None
+    nationality: str | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.everything or self.requesting_country or self.nationality)
+
+
+def read_scope(caller: Principal) -> ReadScope:
+    if caller.has_role(*FUND_STAFF):
+        return ReadScope(everything=True)
+    if caller.country is None:
+        return ReadScope()
+    return ReadScope(
+        requesting_country=caller.country if caller.has_role(*AUTHORITIES) else None,
+        nationality=caller.country if caller.has_role(CONSULAR) else None,
+    )
+
+
+def can_read(caller: Principal, *, requesting_country: str, nationality: str) -> bool:
+    scope = read_scope(caller)
+    return (
+        scope.everything
+        or (scope.requesting_country is not None and scope.requesting_country == requesting_country)
+        or (scope.nationality is not None and scope.nationality == nationality)
+    )
+
+
+def ensure_readable(caller: Principal, application: FundApplication | None) -> FundApplication:
+    """The application, if it exists and the caller may read it; 404 otherwise."""
+    ensure_visible(
+        application is not None
+        and can_read(
+            caller,
+            requesting_country=application.requesting_country,
+            nationality=application.beneficiary.nationality,
+        ),
+        APPLICATION,
+    )
+    assert application is not None
+    return application
+
+
+def applicant(caller: Principal) -> Authority:
+    """The caller as a filing authority: a consular or immigration officer of a member state."""
+    role = (
+        AuthorityRole.CONSULAR_OFFICER
+        if caller.has_role(CONSULAR)
+        else AuthorityRole.IMMIGRATION_OFFICER
+        if caller.has_role(IMMIGRATION)
+        else None
+    )
+    ensure_allowed(
+        role is not None,
+        "Only consular or immigration officers of an RCM member state file Fund applications.",
+    )
+    ensure_allowed(
+        caller.country is not None and caller.country in RCM_MEMBERS,
+        "Only authorities of an RCM member state file Fund applications.",
+    )
+    assert role is not None
+    assert caller.country is not None
+    return Authority(username=caller.username, country=caller.country, role=role)
+
+
+def ensure_fund_officer(caller: Principal, doing: str) -> None:
+    ensure_allowed(caller.has_role(FUND_OFFICER), f"Only an IOM fund officer can {doing}.")
+
+
+def ensure_fund_approver(caller: Principal, doing: str) -> None:
+    ensure_allowed(caller.has_role(FUND_APPROVER), f"Only an IOM fund approver can {doing}.")
+
+
+def ensure_can_cancel(caller: Principal, application: FundApplication) -> None:
+    requesting_authority = (
+        caller.has_role(*AUTHORITIES) and caller.country == application.requesting_country
+    )
+    ensure_allowed(
+        caller.has_role(FUND_OFFICER) or requesting_authority,
+        "Only an IOM fund officer or an authority of the requesting country can cancel.",
+    )
+
+
+def ensure_report_reader(caller: Principal) -> None:
+    ensure_allowed(
+        caller.has_role(*REPORT_READERS),
+        "Fund budgets and reports are for the RCM Technical Secretariat and IOM fund staff.",
+    )

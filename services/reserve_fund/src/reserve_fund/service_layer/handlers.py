@@ -1,0 +1,245 @@
+"""One handler per command. Each opens the unit of work, loads what it changes (row-locked),
+checks access (404 before 403), calls the domain, and commits; a refusal leaves nothing behind.
+
+Lock order, everywhere: the application row first, then the budget row of the year involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from puebla.auth.principal import Principal
+from reserve_fund.domain import (
+    Budget,
+    FundApplication,
+    approve,
+    budget_year_of,
+    cancel,
+    complete_return,
+    format_reference,
+    record_disbursement,
+)
+from reserve_fund.domain import commands as c
+from reserve_fund.domain.budget import check_year
+from reserve_fund.service_layer import access
+from reserve_fund.service_layer.unit_of_work import FundUnitOfWork
+
+C = TypeVar("C")
+
+
+async def _locked(uow: FundUnitOfWork, application_id: UUID, caller: Principal) -> FundApplication:
+    application = await uow.applications.get_for_update(application_id)
+    return access.ensure_readable(caller, application)
+
+
+async def _budget_of(uow: FundUnitOfWork, application: FundApplication) -> Budget:
+    """The locked budget holding the application's reservation. An application never approved
+    has none: it gets an empty stand-in, never stored, so that the domain refuses the step for
+    the real reason (its state) rather than for a missing budget."""
+    if application.budget_year is None:
+        return Budget(year=budget_year_of(uow.clock()))
+    return await uow.budgets.get_for_update(application.budget_year)
+
+
+async def create_application(
+    cmd: c.CreateApplication, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        rules = await uow.rules.load()
+        number = await uow.applications.next_reference_number()
+        now = uow.clock()
+        application = FundApplication.create(
+            id=cmd.application_id,
+            reference=format_reference(now.year, number),
+            requested_by=cmd.requested_by,
+            beneficiary=cmd.beneficiary,
+            current_country=cmd.current_country,
+            categories=cmd.categories,
+            voluntary_consent=cmd.voluntary_consent,
+            items=cmd.items,
+            justification=cmd.justification,
+            rules=rules,
+            now=now,
+            child_case_id=cmd.child_case_id,
+        )
+        uow.applications.add(application)
+        await uow.commit()
+    return application.id
+
+
+async def submit_application(
+    cmd: c.SubmitApplication, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.applicant(caller)
+        rules = await uow.rules.load()
+        application.submit(by=cmd.by, rules=rules, now=uow.clock())
+        await uow.commit()
+    return application.id
+
+
+async def request_information(
+    cmd: c.RequestInformation, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_fund_officer(caller, "ask for more information")
+        application.request_information(question=cmd.question, by=cmd.by, now=uow.clock())
+        await uow.commit()
+    return application.id
+
+
+async def provide_information(
+    cmd: c.ProvideInformation, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.applicant(caller)
+        rules = await uow.rules.load()
+        application.provide_information(
+            answer=cmd.answer, by=cmd.by, rules=rules, now=uow.clock(), items=cmd.items
+        )
+        await uow.commit()
+    return application.id
+
+
+async def review_application(
+    cmd: c.ReviewApplication, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_fund_officer(caller, "review an application")
+        application.review(
+            recommendation=cmd.recommendation, note=cmd.note, by=cmd.by, now=uow.clock()
+        )
+        await uow.commit()
+    return application.id
+
+
+async def approve_application(
+    cmd: c.ApproveApplication, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    """The race the Fund must win: the application row is locked (two approvers of the same
+    application serialise), then the budget row of the year (approvals of different
+    applications serialise on the money); the domain checks the available amount under both
+    locks and the CHECK constraint backs it up."""
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_fund_approver(caller, "approve an application")
+        budget = await uow.budgets.get_for_update(budget_year_of(uow.clock()))
+        now = uow.clock()
+        if budget_year_of(now) != budget.year:  # the year turned while waiting for the lock
+            budget = await uow.budgets.get_for_update(budget_year_of(now))
+        approve(application, budget, approver=cmd.by, now=now, note=cmd.note)
+        await uow.commit()
+    return application.id
+
+
+async def reject_application(
+    cmd: c.RejectApplication, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_fund_approver(caller, "reject an application")
+        application.reject(reason=cmd.reason, by=cmd.by, now=uow.clock())
+        await uow.commit()
+    return application.id
+
+
+async def record_disbursement_(
+    cmd: c.RecordDisbursement, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_fund_officer(caller, "record a disbursement")
+        budget = await _budget_of(uow, application)
+        record_disbursement(
+            application,
+            budget,
+            amount=cmd.amount,
+            purpose=cmd.purpose,
+            by=cmd.by,
+            now=uow.clock(),
+        )
+        await uow.commit()
+    return application.id
+
+
+async def complete_return_(cmd: c.CompleteReturn, uow: FundUnitOfWork, caller: Principal) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_fund_officer(caller, "record a completed return")
+        budget = await _budget_of(uow, application)
+        complete_return(application, budget, by=cmd.by, now=uow.clock())
+        await uow.commit()
+    return application.id
+
+
+async def close_application(
+    cmd: c.CloseApplication, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_fund_officer(caller, "close an application")
+        application.close(by=cmd.by, now=uow.clock())
+        await uow.commit()
+    return application.id
+
+
+async def cancel_application(
+    cmd: c.CancelApplication, uow: FundUnitOfWork, caller: Principal
+) -> UUID:
+    async with uow:
+        uow.actor = caller.username
+        application = await _locked(uow, cmd.application_id, caller)
+        access.ensure_can_cancel(caller, application)
+        budget = (
+            await uow.budgets.get_for_update(application.budget_year)
+            if application.holds_reservation and application.budget_year is not None
+            else None
+        )
+        cancel(application, budget, reason=cmd.reason, by=cmd.by, now=uow.clock())
+        await uow.commit()
+    return application.id
+
+
+async def set_budget(cmd: c.SetBudget, uow: FundUnitOfWork, caller: Principal) -> int:
+    access.ensure_fund_approver(caller, "set the yearly budget")
+    check_year(cmd.year)  # before a row is created for it
+    async with uow:
+        uow.actor = caller.username
+        budget = await uow.budgets.get_for_update(cmd.year)
+        budget.set_allocation(cmd.allocated, by=cmd.by, now=uow.clock())
+        await uow.commit()
+    return cmd.year
+
+
+Handler = Callable[[Any, FundUnitOfWork, Principal], Awaitable[Any]]
+
+HANDLERS: dict[type[Any], Handler] = {
+    c.CreateApplication: create_application,
+    c.SubmitApplication: submit_application,
+    c.RequestInformation: request_information,
+    c.ProvideInformation: provide_information,
+    c.ReviewApplication: review_application,
+    c.ApproveApplication: approve_application,
+    c.RejectApplication: reject_application,
+    c.RecordDisbursement: record_disbursement_,
+    c.CompleteReturn: complete_return_,
+    c.CloseApplication: close_application,
+    c.CancelApplication: cancel_application,
+    c.SetBudget: set_budget,
+}

@@ -1,0 +1,297 @@
+"""The read side: SQL straight to plain dicts shaped like the API's read schemas.
+
+Access is decided here too, from the caller: a single application the caller may not read is
+a 404 (its existence does not leak); lists hold only what the caller may read. Money leaves as
+two-place decimal strings, built from the `Decimal`s PostgreSQL returns — never a float.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from puebla.auth.policy import ensure_visible
+from puebla.auth.principal import Principal
+from puebla.http.pagination import Cursor, PageRequest
+from reserve_fund.adapters import orm
+from reserve_fund.domain import Budget, Category, Money, Status
+from reserve_fund.domain.budget import check_year
+from reserve_fund.domain.reports import ReportRow, YearReport, yearly_report
+from reserve_fund.service_layer import access
+
+a = orm.application
+
+
+def usd(value: Decimal | Money) -> str:
+    return str(value if isinstance(value, Money) else Money.of(value))
+
+
+@dataclass(frozen=True)
+class ApplicationPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class FundQueries:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    # -- applications ----------------------------------------------------------------------------
+
+    async def application(self, application_id: UUID, caller: Principal) -> dict[str, Any]:
+        async with self.sessions() as session:
+            row = (
+                (await session.execute(select(a).where(a.c.id == application_id)))
+                .mappings()
+                .first()
+            )
+            ensure_visible(
+                row is not None
+                and access.can_read(
+                    caller,
+                    requesting_country=row["requesting_country"],
+                    nationality=row["beneficiary_nationality"],
+                ),
+                access.APPLICATION,
+            )
+            assert row is not None
+            return (await _with_children(session, [row]))[0]
+
+    async def applications(
+        self, caller: Principal, page: PageRequest, *, status: str | None = None
+    ) -> ApplicationPage:
+        scope = access.read_scope(caller)
+        if scope.nothing:
+            return ApplicationPage(items=[], next_cursor=None)
+        conditions: list[ColumnElement[bool]] = []
+        if not scope.everything:
+            visible: list[ColumnElement[bool]] = []
+            if scope.requesting_country is not None:
+                visible.append(a.c.requesting_country == scope.requesting_country)
+            if scope.nationality is not None:
+                visible.append(a.c.beneficiary_nationality == scope.nationality)
+            conditions.append(or_(*visible))
+        if status is not None:
+            conditions.append(a.c.status == status)
+        if page.cursor is not None:
+            conditions.append(
+                tuple_(a.c.created_at, a.c.id) < tuple_(page.cursor.after, page.cursor.after_id)
+            )
+        query = (
+            select(a)
+            .where(and_(*conditions))
+            .order_by(a.c.created_at.desc(), a.c.id.desc())
+            .limit(page.limit + 1)
+        )
+        async with self.sessions() as session:
+            rows = list((await session.execute(query)).mappings().all())
+            more = len(rows) > page.limit
+            rows = rows[: page.limit]
+            items = await _with_children(session, rows)
+        next_cursor = (
+            Cursor(rows[-1]["created_at"], rows[-1]["id"]).encode() if more and rows else None
+        )
+        return ApplicationPage(items=items, next_cursor=next_cursor)
+
+    # -- budget and reports --------------------------------------------------------------------
+
+    async def budget(self, year: int, caller: Principal) -> dict[str, Any]:
+        access.ensure_report_reader(caller)
+        check_year(year)
+        async with self.sessions() as session:
+            budget = await _budget(session, year)
+        return {
+            "year": budget.year,
+            "allocated": usd(budget.allocated),
+            "reserved": usd(budget.reserved),
+            "disbursed": usd(budget.disbursed),
+            "available": usd(budget.available),
+            "version": budget.version,
+        }
+
+    async def report(self, year: int, caller: Principal) -> YearReport:
+        """Aggregates only: the rows read here carry no names and no dates of birth."""
+        access.ensure_report_reader(caller)
+        check_year(year)
+        d = orm.application_disbursement
+        async with self.sessions() as session:
+            budget = await _budget(session, year)
+            rows = (
+                await session.execute(
+                    select(
+                        a.c.id,
+                        a.c.beneficiary_nationality,
+                        a.c.requesting_country,
+                        a.c.categories,
+                        a.c.status,
+                        a.c.approved_total,
+                    ).where(a.c.budget_year == year)
+                )
+            ).all()
+            paid: dict[UUID, Decimal] = defaultdict(Decimal)
+            for app_id, amount in (
+                await session.execute(
+                    select(d.c.application_id, d.c.amount)
+                    .join(a, a.c.id == d.c.application_id)
+                    .where(a.c.budget_year == year)
+                )
+            ).all():
+                paid[app_id] += amount
+        return yearly_report(
+            budget,
+            (
+                ReportRow(
+                    nationality=row.beneficiary_nationality,
+                    requesting_country=row.requesting_country,
+                    categories=frozenset(Category(c) for c in row.categories),
+                    status=Status(row.status),
+                    approved=Money.of(row.approved_total),
+                    disbursed=Money.of(paid[row.id]),
+                )
+                for row in rows
+            ),
+        )
+
+
+async def _budget(session: AsyncSession, year: int) -> Budget:
+    row = (
+        await session.execute(
+            select(
+                orm.budget.c.allocated,
+                orm.budget.c.reserved,
+                orm.budget.c.disbursed,
+                orm.budget.c.version,
+            ).where(orm.budget.c.year == year)
+        )
+    ).first()
+    if row is None:
+        return Budget(year=year)
+    return Budget(
+        year=year,
+        allocated=Money.of(row.allocated),
+        reserved=Money.of(row.reserved),
+        disbursed=Money.of(row.disbursed),
+        version=row.version,
+    )
+
+
+async def _with_children(session: AsyncSession, rows: list[Any]) -> list[dict[str, Any]]:
+    """The read shape of each row, with items, approvals, disbursements and questions loaded
+    in one query per kind for the whole page."""
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    items: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    it = orm.application_item
+    for r in (
+        await session.execute(
+            select(it.c.application_id, it.c.kind, it.c.amount)
+            .where(it.c.application_id.in_(ids))
+            .order_by(it.c.application_id, it.c.position)
+        )
+    ).all():
+        items[r.application_id].append({"kind": r.kind, "amount": usd(r.amount)})
+    approvals: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    ap = orm.application_approval
+    for ra in (
+        await session.execute(
+            select(ap.c.application_id, ap.c.approver, ap.c.at, ap.c.note)
+            .where(ap.c.application_id.in_(ids))
+            .order_by(ap.c.application_id, ap.c.at, ap.c.id)
+        )
+    ).all():
+        approvals[ra.application_id].append({"by": ra.approver, "at": ra.at, "note": ra.note})
+    disbursements: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    paid: dict[UUID, Decimal] = defaultdict(Decimal)
+    d = orm.application_disbursement
+    for rd in (
+        await session.execute(
+            select(d.c.application_id, d.c.amount, d.c.purpose, d.c.recorded_by, d.c.at)
+            .where(d.c.application_id.in_(ids))
+            .order_by(d.c.application_id, d.c.position)
+        )
+    ).all():
+        paid[rd.application_id] += rd.amount
+        disbursements[rd.application_id].append(
+            {"amount": usd(rd.amount), "purpose": rd.purpose, "by": rd.recorded_by, "at": rd.at}
+        )
+    questions: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    q = orm.information_request
+    question_rows = await session.execute(
+        select(q).where(q.c.application_id.in_(ids)).order_by(q.c.application_id, q.c.position)
+    )
+    for m in question_rows.mappings().all():
+        questions[m["application_id"]].append(
+            {
+                "question": m["question"],
+                "asked_by": m["asked_by"],
+                "asked_at": m["asked_at"],
+                "answer": m["answer"],
+                "answered_by": m["answered_by"],
+                "answered_at": m["answered_at"],
+            }
+        )
+    out = []
+    for row in rows:
+        app_id = row["id"]
+        approved = Money.of(row["approved_total"])
+        disbursed = Money.of(paid[app_id])
+        released = Money.of(row["released_total"])
+        out.append(
+            {
+                "id": app_id,
+                "reference": row["reference"],
+                "status": row["status"],
+                "version": row["version"],
+                "requesting_country": row["requesting_country"],
+                "requested_by": {
+                    "username": row["requested_by"],
+                    "country": row["requesting_country"],
+                    "role": row["requested_by_role"],
+                },
+                "beneficiary": {
+                    "given_names": row["beneficiary_given_names"],
+                    "surnames": row["beneficiary_surnames"],
+                    "sex": row["beneficiary_sex"],
+                    "date_of_birth": row["beneficiary_date_of_birth"],
+                    "nationality": row["beneficiary_nationality"],
+                },
+                "current_country": row["current_country"],
+                "categories": sorted(row["categories"]),
+                "voluntary_consent": {
+                    "given": row["consent_given"],
+                    "given_by": row["consent_given_by"],
+                    "recorded_at": row["consent_recorded_at"],
+                },
+                "items": items[app_id],
+                "justification": row["justification"],
+                "child_case_id": row["child_case_id"],
+                "requested_total": usd(row["requested_total"]),
+                "approvals_needed": row["approvals_needed"],
+                "approvals": approvals[app_id],
+                "approved_total": usd(approved),
+                "disbursed_total": usd(disbursed),
+                "released_total": usd(released),
+                "reserved": usd(approved - disbursed - released),
+                "budget_year": row["budget_year"],
+                "reviewed_by": row["reviewed_by"],
+                "recommendation": row["recommendation"],
+                "review_note": row["review_note"],
+                "reviewed_at": row["reviewed_at"],
+                "disbursements": disbursements[app_id],
+                "information_requests": questions[app_id],
+                "rejection_reason": row["rejection_reason"],
+                "cancellation_reason": row["cancellation_reason"],
+                "created_at": row["created_at"],
+                "submitted_at": row["submitted_at"],
+                "updated_at": row["updated_at"],
+            }
+        )
+    return out

@@ -1,0 +1,88 @@
+"""The Fund's unit of work: applications, budgets, rules; outbox and audit on commit.
+
+`commit()` writes the aggregates this unit of work loaded or added (only what changed, each
+UPDATE checked against the version it loaded), then lets `puebla`'s unit of work add the outbox
+rows and the audit entries and commit — one transaction. Every domain event becomes an audit
+entry; the published ones also become contract events (`adapters.integration`).
+
+A constraint the database refuses at that point (the budget's CHECK, the unique approver per
+application) or a version that moved is a `ConcurrentChange` (409): with the row locks the
+handlers take it should never happen, and if it does nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from puebla.db.audit import AuditRecord
+from puebla.db.unit_of_work import OutgoingEvent, UnitOfWork
+from reserve_fund.adapters import integration
+from reserve_fund.adapters.repository import (
+    SqlApplicationRepository,
+    SqlBudgetRepository,
+    SqlRulesRepository,
+    StaleWrite,
+)
+from reserve_fund.domain.errors import FundConflict
+
+
+class ConcurrentChange(FundConflict):
+    """Someone else changed the same record at the same time; nothing was applied."""
+
+    default_rule = "concurrency.conflict"
+
+
+class FundUnitOfWork(UnitOfWork):
+    applications: SqlApplicationRepository
+    budgets: SqlBudgetRepository
+    rules: SqlRulesRepository
+    actor: str = "system"
+
+    async def _start(self) -> None:
+        self.applications = SqlApplicationRepository(self.session)
+        self.budgets = SqlBudgetRepository(self.session)
+        self.rules = SqlRulesRepository(self.session)
+
+    async def commit(self) -> None:
+        try:
+            now = self.clock()
+            await self.applications.flush(now)
+            await self.budgets.flush(now)
+            await super().commit()
+        except IntegrityError as exc:
+            constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+            raise ConcurrentChange(
+                "the change conflicts with one made at the same time "
+                f"({constraint or 'a database constraint'}); nothing was applied"
+            ) from exc
+        except StaleWrite as exc:
+            raise ConcurrentChange(f"{exc}; nothing was applied") from exc
+
+    def _collect_events(self) -> list[OutgoingEvent]:
+        out: list[OutgoingEvent] = []
+        for application in self.applications.seen:
+            out.extend(integration.translate(application))
+            for event in application.events:
+                self.record(
+                    AuditRecord(
+                        actor=self.actor,
+                        action=integration.audit_action(event),
+                        entity_type=integration.AGGREGATE,
+                        entity_id=str(application.id),
+                        detail=integration.audit_detail(event),
+                    )
+                )
+            application.events.clear()
+        for budget in self.budgets.seen:
+            for event in budget.events:
+                self.record(
+                    AuditRecord(
+                        actor=self.actor,
+                        action=integration.audit_action(event),
+                        entity_type="fund_budget",
+                        entity_id=str(budget.year),
+                        detail=integration.audit_detail(event),
+                    )
+                )
+            budget.events.clear()
+        return out
