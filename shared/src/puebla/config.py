@@ -23,6 +23,9 @@ class PlatformSettings(BaseSettings):
     # Where to fetch the keys; differs from the issuer inside compose (http://keycloak:8080).
     keycloak_jwks_url: str | None = None
     nats_servers: Annotated[list[str], NoDecode] = ["nats://127.0.0.1:4222"]
+    # 3 on a JetStream cluster (R3). Every service declares the streams on start, so this
+    # must match the cluster or a start would scale the streams back down.
+    nats_stream_replicas: int = 1
     # Published outbox rows are kept this long so they can be re-sent after a broker loss.
     outbox_retention_hours: float = 72.0
     log_level: str = "INFO"

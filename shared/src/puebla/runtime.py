@@ -62,7 +62,7 @@ class Runtime:
                 definition.platform.nats_servers, name=f"{definition.name}-{id(runtime):x}"
             )
             runtime.js = runtime.nats.jetstream()
-            await ensure_streams(runtime.js)
+            await ensure_streams(runtime.js, replicas=definition.platform.nats_stream_replicas)
         return runtime
 
     async def close(self) -> None:
