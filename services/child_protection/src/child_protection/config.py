@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from child_protection.adapters.crypto import DEV_ONLY_KEYS
 from puebla.config import PlatformSettings
 from puebla.runtime import ServiceDefinition, ServiceSettings, local_database_url
 
@@ -18,6 +20,12 @@ class Settings(ServiceSettings):
 
     database_url: str = local_database_url(NAME)
     port: int = 8002
+    # "k2:<base64 32 bytes>,k1:<base64 32 bytes>": the first key encrypts new writes, every key
+    # listed decrypts. A SecretStr, so that printing the settings never shows a key. The default
+    # is the public DEV-ONLY key (local stack and tests): never deploy with it.
+    encryption_keys: SecretStr = SecretStr(DEV_ONLY_KEYS)
+    # How often the worker looks for overdue stages.
+    deadline_check_seconds: float = 60.0
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:

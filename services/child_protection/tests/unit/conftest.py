@@ -27,6 +27,7 @@ from child_protection.domain import (
     ChildCase,
     FamilyContact,
     MeasureKind,
+    Place,
     ReceptionPoint,
     Sex,
 )
@@ -79,7 +80,7 @@ class Build:
             "nationality": "HN",
             "child": self.child(),
             "identified_at": datetime(2026, 12, 1, 13, 30, tzinfo=UTC),
-            "place": "Tapachula, Chiapas",
+            "place": Place("MX", "Chiapas", "Tapachula"),
             "accompaniment": Accompaniment.UNACCOMPANIED,
             "age_disputed": False,
             "protection_need": False,

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from child_protection.domain import DeadlineRule, Stage, format_reference
+from child_protection.domain import DeadlineRule, Place, Stage, format_reference
 from child_protection.domain import errors as e
 from child_protection.domain.events import CaseOpened, ProtectionDecisionRequired
 
@@ -111,6 +111,18 @@ class TestOpenCase:
             build.open(nationality="MX")
 
         assert raised.value.field == "nationality"
+
+    def test_refused_when_identified_outside_the_host_country(self, build):
+        with pytest.raises(e.PlaceNotInHostCountry) as raised:
+            build.open(place=Place("GT", "San Marcos", "Tecún Umán"))
+
+        assert raised.value.field == "place.country"
+
+    def test_refused_for_a_malformed_place_country(self, build):
+        with pytest.raises(e.CountryCodeInvalid) as raised:
+            build.open(place=Place("Mexico", "Chiapas", "Tapachula"))
+
+        assert raised.value.field == "place.country"
 
     def test_refused_for_a_malformed_country_code(self, build):
         with pytest.raises(e.CountryCodeInvalid) as raised:

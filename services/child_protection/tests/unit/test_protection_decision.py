@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from child_protection.domain import Accompaniment, Child, Sex, Stage
+from child_protection.domain import Accompaniment, Child, Place, Sex, Stage
 from child_protection.domain import errors as e
 from child_protection.domain.events import (
     CaseOpened,
@@ -62,7 +62,7 @@ class TestBlockedCase:
             languages=("es",),
         )
         assert notifying.identified_at == datetime(2026, 12, 1, 13, 30, tzinfo=UTC)
-        assert notifying.place == "Tapachula, Chiapas"
+        assert notifying.place == Place("MX", "Chiapas", "Tapachula")
         assert notifying.accompaniment is Accompaniment.UNACCOMPANIED
         assert notifying.stage is Stage.ASSESSED
         assert case.blocked_for_consulate is False

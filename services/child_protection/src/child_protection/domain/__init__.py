@@ -54,6 +54,7 @@ from child_protection.domain.values import (
     ChildViewsAbsentReason,
     FamilyContact,
     MeasureKind,
+    Place,
     ReceptionPoint,
     Sex,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "Interview",
     "MeasureKind",
     "OriginAssessment",
+    "Place",
     "ProtectionDecision",
     "ProtectionIndicators",
     "ProtectionMeasure",

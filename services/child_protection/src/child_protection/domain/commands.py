@@ -25,6 +25,7 @@ from child_protection.domain.values import (
     ChildViewsAbsentReason,
     FamilyContact,
     MeasureKind,
+    Place,
 )
 
 
@@ -40,7 +41,7 @@ class OpenCase(Command):
     nationality: str
     child: Child
     identified_at: datetime
-    place: str
+    place: Place
     accompaniment: Accompaniment
     age_disputed: bool
     protection_need: bool

@@ -76,6 +76,12 @@ class NationalityIsHostCountry(InvalidCaseInput):
     default_field = "nationality"
 
 
+class PlaceNotInHostCountry(InvalidCaseInput):
+    # The host country is where the child is: the case is opened by that country's authority.
+    rule = "place_not_in_host_country"
+    default_field = "place.country"
+
+
 class IdentifiedAfterOpening(InvalidCaseInput):
     rule = "identified_after_opening"
     default_field = "identified_at"

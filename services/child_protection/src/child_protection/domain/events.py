@@ -20,7 +20,7 @@ from datetime import datetime
 from uuid import UUID
 
 from child_protection.domain.stages import Stage
-from child_protection.domain.values import Accompaniment, BidDecision, Child
+from child_protection.domain.values import Accompaniment, BidDecision, Child, Place
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +44,7 @@ class CaseOpened(CaseEvent):
     child: Child
     age_disputed: bool
     identified_at: datetime
-    place: str
+    place: Place
     accompaniment: Accompaniment
     blocked_for_consulate: bool
     notify_consulate: bool
@@ -78,7 +78,7 @@ class ConsularBlockCleared(CaseEvent):
     child: Child
     age_disputed: bool
     identified_at: datetime
-    place: str
+    place: Place
     accompaniment: Accompaniment
     notify_consulate: bool = True
 

@@ -89,6 +89,7 @@ from child_protection.domain.values import (
     ChildViewsAbsentReason,
     FamilyContact,
     MeasureKind,
+    Place,
     ReceptionPoint,
     as_utc,
     check_country,
@@ -146,7 +147,7 @@ class ChildCase:
     child: Child
     age_disputed: bool
     identified_at: datetime
-    place: str
+    place: Place
     accompaniment: Accompaniment
     opened_at: datetime
     opened_by: str
@@ -186,7 +187,7 @@ class ChildCase:
         nationality: str,
         child: Child,
         identified_at: datetime,
-        place: str,
+        place: Place,
         accompaniment: Accompaniment,
         age_disputed: bool,
         protection_need: bool,
@@ -203,6 +204,8 @@ class ChildCase:
             )
         if nationality == host_country:
             raise errors.NationalityIsHostCountry("the child is a national of the host country")
+        if place.country != host_country:
+            raise errors.PlaceNotInHostCountry("the child was identified in the host country")
         identified_at = as_utc(identified_at, "identified_at")
         opened_at = as_utc(opened_at, "opened_at")
         if identified_at > opened_at:

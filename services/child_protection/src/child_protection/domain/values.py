@@ -100,6 +100,23 @@ class Child:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where the child was identified: `country` is the host country, `state` a first-level
+    subdivision (ISO 3166-2 code or name), `city` the municipality. Summary data: the consulate
+    is told where its national is."""
+
+    country: str
+    state: str | None = None
+    city: str | None = None
+
+    def __post_init__(self) -> None:
+        check_country(self.country, "place.country")
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.city, self.state, self.country) if part)
+
+
+@dataclass(frozen=True)
 class Caregiver:
     """The person or agency in the country of origin who would receive the child."""
 

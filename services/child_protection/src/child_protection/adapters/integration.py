@@ -1,0 +1,184 @@
+"""Domain events → contract events (`puebla.contracts.child.v1`) and audit entries.
+
+The only module that knows both the domain and the contracts. Six domain events cross the
+service boundary; every domain event (those six included) becomes an audit entry. Neither
+carries a sensitive section: contract models forbid unknown fields, and the audit detail is
+limited to stage, version and outcome codes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from child_protection.domain import Child, ChildCase, Place, Sex
+from child_protection.domain import events as ev
+from puebla.contracts.child import v1
+from puebla.db.audit import AuditRecord
+from puebla.db.unit_of_work import OutgoingEvent
+
+AGGREGATE = "child_case"
+SYSTEM_ACTOR = "system"
+
+_SEX = {Sex.FEMALE: "F", Sex.MALE: "M", Sex.OTHER: "X"}
+
+
+def sex_code(sex: Sex) -> str:
+    return _SEX[sex]
+
+
+def _child(child: Child, age_disputed: bool) -> v1.ChildIdentity:
+    return v1.ChildIdentity.model_validate(
+        {
+            "given_names": child.given_names,
+            "surnames": child.surnames,
+            "sex": sex_code(child.sex),
+            "date_of_birth": child.date_of_birth,
+            "estimated_age": child.estimated_age,
+            "age_disputed": age_disputed,
+            "languages": list(child.languages),
+        }
+    )
+
+
+def _place(place: Place) -> v1.Place:
+    return v1.Place(country=place.country, state=place.state, city=place.city)
+
+
+def _common(event: ev.CaseEvent, case: ChildCase) -> dict[str, Any]:
+    return {
+        "version": event.version,
+        "case_id": event.case_id,
+        "reference": event.reference,
+        "host_country": case.host_country,
+        "nationality": case.nationality,
+        "stage": event.stage.value,
+    }
+
+
+def to_contract(event: ev.CaseEvent, case: ChildCase) -> v1.CaseEventV1 | None:
+    """The contract event for a domain event, or None if it stays inside the service."""
+    common = _common(event, case)
+    if isinstance(event, ev.CaseOpened):
+        return v1.CaseOpenedV1.model_validate(
+            {
+                **common,
+                "child": _child(event.child, event.age_disputed),
+                "identified_at": event.identified_at,
+                "place": _place(event.place),
+                "accompaniment": event.accompaniment.value,
+                "notify_consulate": event.notify_consulate,
+                "blocked_for_consulate": event.blocked_for_consulate,
+                "opened_at": event.occurred_at,
+                "opened_by": event.actor,
+            }
+        )
+    if isinstance(event, ev.ConsularBlockCleared):
+        return v1.ConsularBlockClearedV1.model_validate(
+            {
+                **common,
+                "child": _child(event.child, event.age_disputed),
+                "identified_at": event.identified_at,
+                "place": _place(event.place),
+                "accompaniment": event.accompaniment.value,
+                "notify_consulate": event.notify_consulate,
+                "cleared_at": event.occurred_at,
+                "cleared_by": event.actor,
+            }
+        )
+    if isinstance(event, ev.CaseDetermined):
+        return v1.CaseDeterminedV1.model_validate(
+            {
+                **common,
+                "decision": event.decision.value,
+                "decided_at": event.occurred_at,
+                "decided_by": event.actor,
+            }
+        )
+    if isinstance(event, ev.CaseReturned):
+        return v1.CaseReturnedV1.model_validate(
+            {
+                **common,
+                "reception_point": event.reception_point,
+                "received_at": event.received_at,
+                "received_by_institution": event.received_by_institution,
+                "confirmed_by": event.actor,
+            }
+        )
+    if isinstance(event, ev.CaseClosed):
+        decision = case.determination.decision.value if case.determination else None
+        return v1.CaseClosedV1.model_validate(
+            {
+                **common,
+                "closed_at": event.occurred_at,
+                "closed_by": event.actor,
+                "bid_decision": decision,
+            }
+        )
+    if isinstance(event, ev.StageOverdue):
+        return v1.StageOverdueV1.model_validate(
+            {
+                **common,
+                "overdue_stage": event.overdue_stage.value,
+                "due_at": event.due_at,
+                "detected_at": event.occurred_at,
+            }
+        )
+    return None
+
+
+def translate(case: ChildCase) -> list[OutgoingEvent]:
+    """The outbox rows for the case's new events; `access` is the event's own label."""
+    out = []
+    for event in case.events:
+        contract = to_contract(event, case)
+        if contract is not None:
+            out.append(
+                OutgoingEvent(
+                    event_type=contract.event_type,
+                    aggregate_type=AGGREGATE,
+                    aggregate_id=str(case.id),
+                    data=contract,
+                    access=list(event.access),
+                )
+            )
+    return out
+
+
+def _action(event: ev.CaseEvent) -> str:
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
+    return f"child_case.{snake}"
+
+
+def _detail(event: ev.CaseEvent) -> dict[str, Any]:
+    detail: dict[str, Any] = {"version": event.version, "stage": event.stage.value}
+    if isinstance(event, ev.CaseOpened | ev.ConsularBlockCleared):
+        detail["notify_consulate"] = event.notify_consulate
+    if isinstance(event, ev.CaseDetermined):
+        detail["decision"] = event.decision.value
+    if isinstance(event, ev.BidReopened):
+        detail["superseded_decision"] = event.superseded_decision.value
+    if isinstance(event, ev.ProtectionDecisionRecorded):
+        detail["block_cleared"] = event.block_cleared
+    if isinstance(event, ev.BiaWritten | ev.OriginAssessmentWritten):
+        detail["complete"] = event.complete
+    if isinstance(event, ev.StageOverdue):
+        detail["overdue_stage"] = event.overdue_stage.value
+        detail["due_at"] = event.due_at.isoformat()
+    if isinstance(event, ev.ReturnPlanned | ev.CaseReturned):
+        detail["reception_point"] = event.reception_point
+    return detail
+
+
+def audit_records(case: ChildCase) -> list[AuditRecord]:
+    """One audit entry per new domain event: who did what to which case (no narrative)."""
+    return [
+        AuditRecord(
+            actor=event.actor or SYSTEM_ACTOR,
+            action=_action(event),
+            entity_type=AGGREGATE,
+            entity_id=str(case.id),
+            detail=_detail(event),
+        )
+        for event in case.events
+    ]

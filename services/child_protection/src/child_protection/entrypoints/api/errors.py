@@ -1,0 +1,24 @@
+"""Domain and service-layer refusals → RFC 9457 problems (the only place that knows both).
+
+`kind` decides the status: invalid 422 (with `errors: [{field, rule}]`), conflict 409, forbidden
+403, not_found 404. 409 and 403 also carry `rule` (and `field` when there is one), so a client
+can tell which gate of the Guidelines is not met. A 404 says nothing beyond "not found".
+"""
+
+from __future__ import annotations
+
+from child_protection.domain.errors import CaseError
+from puebla.problems import FieldError, Problem, conflict, forbidden, invalid, not_found
+
+
+def problem_for(error: CaseError) -> Problem:
+    if error.kind == "not_found":
+        return not_found("The case")
+    if error.kind == "invalid":
+        return invalid([FieldError(error.field or "body", error.rule, error.detail)], error.detail)
+    extra = {"rule": error.rule, **({"field": error.field} if error.field else {})}
+    if error.kind == "forbidden":
+        problem = forbidden(error.detail)
+        problem.extra.update(extra)
+        return problem
+    return conflict(error.detail, slug=error.rule.replace("_", "-"), **extra)

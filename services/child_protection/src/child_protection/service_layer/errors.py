@@ -1,0 +1,36 @@
+"""Refusals decided by the service layer (not by the aggregate), in the domain's error shape:
+each has `kind`, `rule` and `field`, so the API maps them like every domain error."""
+
+from __future__ import annotations
+
+from child_protection.domain.errors import ActionForbidden, CaseNotVisible, InvalidCaseInput
+
+
+class CaseNotFound(CaseNotVisible):
+    """No such case. Deliberately answered exactly like a case the caller may not see."""
+
+
+class ActInTheFuture(InvalidCaseInput):
+    """An act that already happened (an interview, a reception) cannot be dated later than now."""
+
+    rule = "not_in_the_future"
+
+
+class UnknownReceptionPoint(InvalidCaseInput):
+    rule = "unknown_reception_point"
+    default_field = "reception_point"
+
+
+class PurposeRequired(InvalidCaseInput):
+    rule = "purpose_required"
+    default_field = "purpose"
+
+
+class SensitiveReadForbidden(ActionForbidden):
+    """Visible case, but the caller's role may not read the sensitive sections (consuls)."""
+
+    rule = "sensitive_sections_child_protection_only"
+
+
+class AuditReadForbidden(ActionForbidden):
+    rule = "case_audit_host_supervisor_only"

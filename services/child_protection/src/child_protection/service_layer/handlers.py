@@ -1,0 +1,273 @@
+"""Use cases: one handler per command. Each opens the unit of work, loads the case (locked),
+lets the aggregate decide — visibility (404), permission (403), state (409), input (422) —
+and commits state, encrypted sections, outbox events and audit entries in one transaction.
+
+Times: commands carry the instants of their acts. Acts performed now (a BIA written, a BID
+decided) are stamped by the caller from the same clock the unit of work uses; acts that happened
+earlier (an interview, a reception) come from the request and may not lie in the future.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from child_protection.domain import ChildCase, DeadlineRule
+from child_protection.domain import commands as c
+from child_protection.domain.events import StageOverdue
+from child_protection.service_layer.errors import (
+    ActInTheFuture,
+    CaseNotFound,
+    UnknownReceptionPoint,
+)
+from child_protection.service_layer.unit_of_work import CaseUnitOfWork
+
+# Clocks of two machines disagree a little; an act dated this far ahead still counts as "now".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _not_in_future(uow: CaseUnitOfWork, moment: datetime, field: str) -> None:
+    if moment > uow.clock() + CLOCK_SKEW:
+        raise ActInTheFuture(f"{field} lies in the future", field=field)
+
+
+async def _load(uow: CaseUnitOfWork, case_id: UUID) -> ChildCase:
+    case = await uow.cases.get(case_id)
+    if case is None:
+        raise CaseNotFound("case not found")
+    return case
+
+
+async def open_case(cmd: c.OpenCase, uow: CaseUnitOfWork) -> UUID:
+    async with uow:
+        opened_on = cmd.opened_at.date()
+        # The host country's rule in force today; DOMAIN.md's defaults if it has none on file.
+        rule = await uow.reference.deadline_rule(cmd.host_country, opened_on) or DeadlineRule(
+            cmd.host_country
+        )
+        reference = await uow.cases.next_reference(cmd.host_country, cmd.opened_at.year)
+        case = ChildCase.open(
+            case_id=cmd.case_id,
+            reference=reference,
+            actor=cmd.actor,
+            host_country=cmd.host_country,
+            nationality=cmd.nationality,
+            child=cmd.child,
+            identified_at=cmd.identified_at,
+            place=cmd.place,
+            accompaniment=cmd.accompaniment,
+            age_disputed=cmd.age_disputed,
+            protection_need=cmd.protection_need,
+            trafficking_indicator=cmd.trafficking_indicator,
+            indicator_details=cmd.indicator_details,
+            opened_at=cmd.opened_at,
+            deadline_rule=rule,
+        )
+        await uow.cases.add(case)
+        await uow.commit()
+        return case.id
+
+
+async def record_protection_measure(cmd: c.RecordProtectionMeasure, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.taken_at, "taken_at")
+        case.record_protection_measure(
+            cmd.actor, kind=cmd.kind, description=cmd.description, taken_at=cmd.taken_at
+        )
+        await uow.commit()
+
+
+async def record_notification(cmd: c.RecordNotification, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.notified_at, "notified_at")
+        case.record_notification(cmd.actor, authority=cmd.authority, notified_at=cmd.notified_at)
+        await uow.commit()
+
+
+async def record_interview(cmd: c.RecordInterview, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.conducted_at, "conducted_at")
+        case.record_interview(
+            cmd.actor,
+            conducted_at=cmd.conducted_at,
+            language=cmd.language,
+            notes=cmd.notes,
+            interpreter=cmd.interpreter,
+        )
+        await uow.commit()
+
+
+async def record_screening(cmd: c.RecordScreening, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.screened_at, "screened_at")
+        case.record_screening(
+            cmd.actor,
+            screened_at=cmd.screened_at,
+            protection_need=cmd.protection_need,
+            trafficking_indicator=cmd.trafficking_indicator,
+            notes=cmd.notes,
+        )
+        await uow.commit()
+
+
+async def record_family_tracing(cmd: c.RecordFamilyTracing, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.traced_at, "traced_at")
+        case.record_family_tracing(
+            cmd.actor, traced_at=cmd.traced_at, actions=cmd.actions, contacts=cmd.contacts
+        )
+        await uow.commit()
+
+
+async def write_bia(cmd: c.WriteBia, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        case.write_bia(
+            cmd.actor,
+            safety=cmd.safety,
+            family=cmd.family,
+            health=cmd.health,
+            education=cmd.education,
+            child_views=cmd.child_views,
+            child_views_absent_reason=cmd.child_views_absent_reason,
+            recommendation=cmd.recommendation,
+            complete=cmd.complete,
+            written_at=cmd.written_at,
+        )
+        await uow.commit()
+
+
+async def write_origin_assessment(cmd: c.WriteOriginAssessment, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        case.write_origin_assessment(
+            cmd.actor,
+            family_situation=cmd.family_situation,
+            home_situation=cmd.home_situation,
+            risks_on_return=cmd.risks_on_return,
+            caregiver=cmd.caregiver,
+            caregiver_agrees_and_able=cmd.caregiver_agrees_and_able,
+            complete=cmd.complete,
+            written_at=cmd.written_at,
+        )
+        await uow.commit()
+
+
+async def record_risk_assessment(cmd: c.RecordRiskAssessment, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.assessed_at, "assessed_at")
+        case.record_risk_assessment(
+            cmd.actor,
+            findings=cmd.findings,
+            mitigation=cmd.mitigation,
+            assessed_at=cmd.assessed_at,
+        )
+        await uow.commit()
+
+
+async def decide_bid(cmd: c.DecideBid, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        case.decide_bid(
+            cmd.actor,
+            decision=cmd.decision,
+            reasons=cmd.reasons,
+            panel=cmd.panel,
+            child_views_considered=cmd.child_views_considered,
+            decided_at=cmd.decided_at,
+        )
+        await uow.commit()
+
+
+async def review_bid(cmd: c.ReviewBid, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        case.review_bid(cmd.actor, reasons=cmd.reasons, reviewed_at=cmd.reviewed_at)
+        await uow.commit()
+
+
+async def plan_return(cmd: c.PlanReturn, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        point = await uow.reference.reception_point(cmd.reception_point, cmd.planned_at.date())
+        if point is None:
+            # Only once the caller may see the case: an unknown code must not answer for it.
+            if not case.is_visible_to(cmd.actor):
+                raise CaseNotFound("case not found")
+            raise UnknownReceptionPoint(f"no reception point {cmd.reception_point!r} in force")
+        case.plan_return(
+            cmd.actor,
+            reception_point=point,
+            scheduled_at=cmd.scheduled_at,
+            escort=cmd.escort,
+            planned_at=cmd.planned_at,
+        )
+        await uow.commit()
+
+
+async def confirm_reception(cmd: c.ConfirmReception, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.received_at, "received_at")
+        case.confirm_reception(
+            cmd.actor,
+            received_at=cmd.received_at,
+            received_by_institution=cmd.received_by_institution,
+        )
+        await uow.commit()
+
+
+async def record_follow_up(cmd: c.RecordFollowUp, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        _not_in_future(uow, cmd.visited_at, "visited_at")
+        case.record_follow_up(cmd.actor, visited_at=cmd.visited_at, notes=cmd.notes)
+        await uow.commit()
+
+
+async def decide_protection(cmd: c.DecideProtection, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        case.decide_protection(
+            cmd.actor, clear_block=cmd.clear_block, reasons=cmd.reasons, decided_at=cmd.decided_at
+        )
+        await uow.commit()
+
+
+async def close_case(cmd: c.CloseCase, uow: CaseUnitOfWork) -> None:
+    async with uow:
+        case = await _load(uow, cmd.case_id)
+        case.close(cmd.actor, reason=cmd.reason, closed_at=cmd.closed_at)
+        await uow.commit()
+
+
+async def check_deadlines(cmd: c.CheckDeadlines, uow: CaseUnitOfWork) -> int:
+    """One case's deadline check; returns how many stages it newly found overdue."""
+    async with uow:
+        case = await uow.cases.get(cmd.case_id)
+        if case is None:
+            return 0
+        case.check_deadlines(cmd.now)
+        found = sum(1 for e in case.events if isinstance(e, StageOverdue))
+        await uow.commit()
+        return found
+
+
+async def check_all_deadlines(uow: CaseUnitOfWork, *, batch: int = 500) -> int:
+    """The scheduler's tick: up to `batch` open cases whose next due time has passed, one
+    transaction each; the next tick takes the rest. Returns how many overdue events it emitted.
+    Two workers ticking at once emit nothing twice: each case is checked under its row lock and
+    the stages already reported are part of the case."""
+    now = uow.clock()
+    async with uow:
+        due = await uow.cases.due_for_deadline_check(now, batch)
+    emitted = 0
+    for case_id in due:
+        emitted += await check_deadlines(c.CheckDeadlines(case_id=case_id, now=now), uow)
+    return emitted

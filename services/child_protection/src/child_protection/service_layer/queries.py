@@ -1,0 +1,231 @@
+"""The read side: case summaries, the audited read of the sensitive sections, a case's audit trail.
+
+Summaries are built from the plain columns only (the sections stay sealed). Who may see what is
+the aggregate's decision (`is_visible_to`, `may_read_sensitive`, `may_read_audit`); the list's
+SQL filter is the same rule written as a WHERE clause, and every row it returns is checked
+against the aggregate again, so a drift between the two can hide a case but never show one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, false, or_, select, tuple_
+
+from child_protection.adapters import codec
+from child_protection.adapters.orm import audit, child_case
+from child_protection.adapters.repository import case_from_row, sealed_sections
+from child_protection.domain import Actor, CaseSummary, ChildCase, Stage
+from child_protection.service_layer.errors import (
+    AuditReadForbidden,
+    CaseNotFound,
+    PurposeRequired,
+    SensitiveReadForbidden,
+)
+from child_protection.service_layer.unit_of_work import CaseUnitOfWork
+from puebla.db.audit import AuditRecord
+
+AGGREGATE = "child_case"
+PURPOSE_MAX = 500
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page starts: after this (instant, id) in the list's order."""
+
+    at: datetime
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    items: list[CaseSummary]
+    next: Keyset | None
+
+
+@dataclass(frozen=True)
+class SensitiveRead:
+    case_id: uuid.UUID
+    reference: str
+    version: int
+    sections: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: uuid.UUID
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+    correlation_id: str | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    items: list[AuditEntry]
+    next: Keyset | None
+
+
+def _visible(case: ChildCase | None, actor: Actor) -> ChildCase:
+    if case is None or not case.is_visible_to(actor):
+        raise CaseNotFound("case not found")
+    return case
+
+
+async def case_summary(uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor) -> CaseSummary:
+    async with uow:
+        case = _visible(await uow.cases.get_summary(case_id), actor)
+        return case.summary(uow.clock())
+
+
+def visibility_filter(actor: Actor) -> Any:
+    """`ChildCase.is_visible_to` as SQL: host child protection sees its cases; the nationality's
+    child protection and consuls see theirs unless blocked for the consulate."""
+    country = actor.country
+    if country is None:
+        return false()
+    clauses = []
+    if actor.works_in_child_protection_for(country):
+        clauses.append(child_case.c.host_country == country)
+    if actor.works_in_child_protection_for(country) or actor.is_consul_of(country):
+        clauses.append(
+            and_(
+                child_case.c.nationality == country,
+                child_case.c.blocked_for_consulate.is_(False),
+            )
+        )
+    return or_(*clauses) if clauses else false()
+
+
+async def list_cases(
+    uow: CaseUnitOfWork,
+    actor: Actor,
+    *,
+    limit: int,
+    after: Keyset | None = None,
+    stage: Stage | None = None,
+    overdue: bool | None = None,
+) -> SummaryPage:
+    """Newest first. `overdue` filters on the deadlines at the unit of work's clock."""
+    query = select(child_case).where(visibility_filter(actor))
+    if stage is not None:
+        query = query.where(child_case.c.stage == stage.value)
+    if after is not None:
+        query = query.where(
+            tuple_(child_case.c.opened_at, child_case.c.id) < tuple_(after.at, after.id)
+        )
+    query = query.order_by(child_case.c.opened_at.desc(), child_case.c.id.desc())
+    async with uow:
+        now = uow.clock()
+        items: list[CaseSummary] = []
+        last: Keyset | None = None  # the last row looked at, kept or not
+        more = False
+        batch = limit + 1
+        page = query
+        # Rounds of `batch` rows: the `overdue` filter is computed here, not in SQL.
+        while not more:
+            rows = (await uow.session.execute(page.limit(batch))).mappings().all()
+            for row in rows:
+                case = case_from_row(row, sealed_sections())
+                summary = case.summary(now)
+                keep = case.is_visible_to(actor) and (
+                    overdue is None or any(d.overdue for d in summary.deadlines) == overdue
+                )
+                if keep and len(items) == limit:
+                    more = True
+                    break
+                if keep:
+                    items.append(summary)
+                last = Keyset(case.opened_at, case.id)
+            if len(rows) < batch or last is None:
+                break
+            page = query.where(
+                tuple_(child_case.c.opened_at, child_case.c.id) < tuple_(last.at, last.id)
+            )
+        return SummaryPage(items, last if more else None)
+
+
+async def read_sensitive(
+    uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor, purpose: str
+) -> SensitiveRead:
+    """The sensitive sections, decrypted, for child-protection roles of the countries the case
+    is shared with. The read is an audit entry (who, when, case, purpose) committed before the
+    sections are returned; a refused attempt by a caller who sees the case is recorded too."""
+    purpose = purpose.strip()
+    if not purpose:
+        raise PurposeRequired("state why the sensitive sections are read")
+    if len(purpose) > PURPOSE_MAX:
+        raise PurposeRequired(f"at most {PURPOSE_MAX} characters")
+    async with uow:
+        case = _visible(await uow.cases.get_for_read(case_id), actor)
+        detail = {"purpose": purpose, "country": actor.country, "case_version": case.version}
+        if not case.may_read_sensitive(actor):
+            uow.record(
+                AuditRecord(
+                    actor.username,
+                    "child_case.sensitive_read_refused",
+                    AGGREGATE,
+                    str(case.id),
+                    detail,
+                )
+            )
+            await uow.commit()
+            raise SensitiveReadForbidden(
+                "only child-protection staff of the host or the child's country read this"
+            )
+        sections = codec.sensitive_to_dict(case.sensitive)
+        uow.record(
+            AuditRecord(
+                actor.username, "child_case.sensitive_read", AGGREGATE, str(case.id), detail
+            )
+        )
+        await uow.commit()
+        return SensitiveRead(case.id, case.reference, case.version, sections)
+
+
+async def case_audit(
+    uow: CaseUnitOfWork,
+    case_id: uuid.UUID,
+    actor: Actor,
+    *,
+    limit: int,
+    after: Keyset | None = None,
+) -> AuditPage:
+    """The case's audit trail, oldest first; the host supervisor's reading is itself recorded."""
+    async with uow:
+        case = _visible(await uow.cases.get_summary(case_id), actor)
+        if not case.may_read_audit(actor):
+            raise AuditReadForbidden("only a child-protection supervisor of the host country")
+        query = select(audit).where(
+            audit.c.entity_type == AGGREGATE, audit.c.entity_id == str(case.id)
+        )
+        if after is not None:
+            query = query.where(tuple_(audit.c.at, audit.c.id) > tuple_(after.at, after.id))
+        rows = (
+            (await uow.session.execute(query.order_by(audit.c.at, audit.c.id).limit(limit + 1)))
+            .mappings()
+            .all()
+        )
+        entries = [
+            AuditEntry(
+                id=row["id"],
+                seq=row["seq"],
+                at=row["at"],
+                actor=row["actor"],
+                action=row["action"],
+                detail=dict(row["detail"]),
+                correlation_id=row["correlation_id"],
+            )
+            for row in rows[:limit]
+        ]
+        uow.record(
+            AuditRecord(actor.username, "child_case.audit_read", AGGREGATE, str(case.id), {})
+        )
+        await uow.commit()
+        more = len(rows) > limit
+        return AuditPage(entries, Keyset(entries[-1].at, entries[-1].id) if more else None)

@@ -1,0 +1,163 @@
+"""The child_protection app in-process on its own test database, called with real Keycloak tokens
+of the demo users (POLICY.md): `dif.mx`, `dif.mx.supervisor`, `dinaf.hn`, `sbs.gt`,
+`consul.hn.tapachula`, …
+
+`api` is the test's client: `await api.post("dif.mx", "/v1/cases", json=...)`; `outbox(case_id)`
+and `audit(case_id)` read what the service committed for a case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+
+from child_protection.config import definition
+from child_protection.entrypoints.api.app import create_app
+from puebla.runtime import Runtime
+from puebla.testing.infra import Infra
+from puebla.testing.keycloak import KeycloakTokens
+from puebla.testing.service import app_client, service_runtime
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def runtime(infra: Infra, keycloak_url: str) -> AsyncIterator[Runtime]:
+    rt = await service_runtime(infra, definition())
+    yield rt
+    await rt.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(create_app(runtime)) as http:
+        yield http
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, tokens: KeycloakTokens) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    def headers(self, user: str | None, **extra: str) -> dict[str, str]:
+        out = dict(extra)
+        if user is not None:
+            out["Authorization"] = f"Bearer {self.tokens.get(user)}"
+        return out
+
+    async def get(self, user: str | None, path: str, **params: Any) -> httpx.Response:
+        return await self.client.get(path, headers=self.headers(user), params=params)
+
+    async def post(self, user: str | None, path: str, json: Any, **headers: str) -> httpx.Response:
+        return await self.client.post(path, headers=self.headers(user, **headers), json=json)
+
+    async def put(self, user: str | None, path: str, json: Any, **headers: str) -> httpx.Response:
+        return await self.client.put(path, headers=self.headers(user, **headers), json=json)
+
+    async def open(self, user: str = "dif.mx", **overrides: Any) -> dict[str, Any]:
+        response = await self.post(user, "/v1/cases", case_body(**overrides))
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient, tokens: KeycloakTokens) -> Api:
+    return Api(client, tokens)
+
+
+def case_body(**overrides: Any) -> dict[str, Any]:
+    """A Honduran boy found alone in Tapachula, Mexico; keys of `child` may be overridden with
+    a `child` dict, everything else by name."""
+    child = {
+        "given_names": "Kevin Josué",
+        "surnames": "Martínez Reyes",
+        "sex": "M",
+        "date_of_birth": "2012-04-09",
+        "nationality": "HN",
+        "languages": ["es"],
+    }
+    child.update(overrides.pop("child", {}))
+    body: dict[str, Any] = {
+        "child": child,
+        "identified_at": "2026-11-20T13:30:00Z",
+        "place": {"country": "MX", "state": "Chiapas", "city": "Tapachula"},
+        "accompaniment": "unaccompanied",
+        "age_disputed": False,
+        "protection_need": False,
+        "trafficking_indicator": False,
+    }
+    body.update(overrides)
+    return body
+
+
+BIA_COMPLETE = {
+    "safety": "No threats known at the mother's home.",
+    "family": "Mother in San Pedro Sula; father absent.",
+    "health": "Healthy; minor dehydration treated on arrival.",
+    "education": "Finished 6th grade in 2024.",
+    "child_views": "Wants to go back to his mother.",
+    "child_views_absent_reason": None,
+    "recommendation": "Return to the mother with DINAF follow-up.",
+    "complete": True,
+}
+
+ORIGIN_COMPLETE = {
+    "family_situation": "Mother works in a market; two younger siblings.",
+    "home_situation": "Rented house, stable.",
+    "risks_on_return": "None identified by DINAF's home visit.",
+    "caregiver": {"name": "Rosa Reyes", "relationship": "mother"},
+    "caregiver_agrees_and_able": True,
+    "complete": True,
+}
+
+BID_RETURN = {
+    "decision": "return",
+    "reasons": "Safe family environment; the child wishes to return.",
+    "panel": ["Lic. Ana Torres (DIF)", "Mtra. Laura Ruiz (PFPNNA)"],
+    "child_views_considered": "He asked to return to his mother.",
+}
+
+
+@pytest.fixture
+def bodies() -> dict[str, dict[str, Any]]:
+    return {"bia": BIA_COMPLETE, "origin": ORIGIN_COMPLETE, "bid": BID_RETURN}
+
+
+@pytest.fixture
+def new_case_body() -> Any:
+    return case_body
+
+
+class Db:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def outbox(self, case_id: str | uuid.UUID) -> list[dict[str, Any]]:
+        """The envelopes committed for the case, oldest first."""
+        async with self.runtime.sessions() as session:
+            rows = await session.execute(
+                text("SELECT payload FROM outbox WHERE aggregateid = :id ORDER BY created_at, id"),
+                {"id": str(case_id)},
+            )
+            return [dict(row[0]) for row in rows]
+
+    async def audit(self, case_id: str | uuid.UUID) -> list[dict[str, Any]]:
+        async with self.runtime.sessions() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT seq, actor, action, detail, at FROM audit"
+                    " WHERE entity_type = 'child_case' AND entity_id = :id ORDER BY seq"
+                ),
+                {"id": str(case_id)},
+            )
+            return [dict(row._mapping) for row in rows]
+
+
+@pytest.fixture
+def db(runtime: Runtime) -> Db:
+    return Db(runtime)
