@@ -1,11 +1,106 @@
-"""Composition root of the consular service: what its worker consumes."""
+"""Composition root of the consular service: units of work, the clock, the mailer, and what the
+worker consumes.
+
+Each subscription reads its event with the producer's contract (`adapters.integration`) and
+hands the result to its handler in a unit of work that records the event in the inbox, so a
+redelivered or replayed event changes nothing.
+"""
 
 from __future__ import annotations
 
-from puebla.messaging.consumer import Subscription
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from consular.adapters import integration
+from consular.adapters.email import SmtpMailer
+from consular.config import Settings
+from consular.domain.errors import ConsularError
+from consular.service_layer import handlers
+from consular.service_layer.handlers import RetryPolicy
+from consular.service_layer.unit_of_work import ConsularUnitOfWork
+from puebla.clock import Clock, utcnow
+from puebla.contracts.envelope import IncomingEnvelope
+from puebla.db.unit_of_work import Tracking
+from puebla.messaging.consumer import Handler, Subscription
 from puebla.runtime import Runtime
+
+CLOCK = "clock"
+
+T = TypeVar("T")
+
+
+def clock(runtime: Runtime) -> Clock:
+    """The process clock; tests put a `FrozenClock` in `runtime.extras["clock"]`."""
+    found = runtime.extras.get(CLOCK)
+    return found if callable(found) else utcnow
+
+
+def unit_of_work(runtime: Runtime) -> ConsularUnitOfWork:
+    return ConsularUnitOfWork(
+        runtime.sessions, source=runtime.definition.source, clock=clock(runtime)
+    )
+
+
+def uow_factory(runtime: Runtime) -> Callable[[], ConsularUnitOfWork]:
+    return lambda: unit_of_work(runtime)
+
+
+def mailer(settings: Settings) -> SmtpMailer:
+    return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds)
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        base=timedelta(seconds=settings.email_retry_base_seconds),
+        ceiling=timedelta(seconds=settings.email_retry_max_seconds),
+    )
+
+
+# Refusals that another delivery would not change: recorded in the inbox as rejected, acked.
+PERMANENT = (ConsularError, ValidationError)
+
+
+def _consumer(
+    runtime: Runtime,
+    read: Callable[[IncomingEnvelope], T],
+    handle: Callable[[T, ConsularUnitOfWork, Tracking], Awaitable[None]],
+) -> Handler:
+    async def consume(envelope: IncomingEnvelope, tracking: Tracking) -> None:
+        await handle(read(envelope), unit_of_work(runtime), tracking)
+
+    return consume
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:
-    # The domain arrives with its own issue; until then the worker only relays the outbox.
-    return []
+    def sub(durable: str, stream: str, subject: str, handler: Handler) -> Subscription:
+        return Subscription(
+            durable=durable,
+            stream=stream,
+            subjects=[subject],
+            handle=handler,
+            permanent_errors=PERMANENT,
+        )
+
+    return [
+        sub(
+            "consular-manifest-submitted",
+            "REPATRIATION",
+            "repatriation.manifest.submitted.v1",
+            _consumer(runtime, integration.manifest_submitted, handlers.notify_manifest),
+        ),
+        sub(
+            "consular-manifest-amended",
+            "REPATRIATION",
+            "repatriation.manifest.amended.v1",
+            _consumer(runtime, integration.manifest_amended, handlers.notify_manifest),
+        ),
+        sub(
+            "consular-manifest-cancelled",
+            "REPATRIATION",
+            "repatriation.manifest.cancelled.v1",
+            _consumer(runtime, integration.manifest_cancelled, handlers.notify_manifest_cancelled),
+        ),
+    ]

@@ -26,6 +26,15 @@ a row added to the table changes that without a deploy. No other member's list w
 Clocks: the defaults (sent within 24 h, acknowledged within 72 h) for every RCM member, each with
 the zone of its capital (Mexico: America/Mexico_City, which covers Chiapas, Veracruz and the
 capital and keeps no daylight-saving time since 2022).
+
+Departures (an assumption, configurable as reference data): a repatriation manifest names its
+reception point, not where the bus leaves. Routing a repatriation notice needs the departure
+place in the sending country, so `DEPARTURES` maps each reception point (for a sending country)
+to the state the buses leave from. Seed: every reception point in GT, SV, HN and NI is served
+from Chiapas (`MX-CHP`), because INM's Siglo XXI migration station in Tapachula dispatches the
+land returns to Central America; a Guatemalan notice therefore goes to `GT-CONS-TAPACHULA`.
+A reception point without a row routes to the receiving country's embassy in the sending
+country. Rows are versioned like the posts, so a bus route moved to Acayucan is a new row.
 """
 
 from __future__ import annotations
@@ -63,6 +72,16 @@ class ClockRow(TypedDict):
     time_zone: str
     send_within_hours: int
     acknowledge_within_hours: int
+    valid_from: date
+    valid_to: date | None
+
+
+class DepartureRow(TypedDict):
+    reception_point: str
+    sending_country: str
+    state: str  # ISO 3166-2 code of the sending country's state the bus leaves from
+    city: str
+    station: str
     valid_from: date
     valid_to: date | None
 
@@ -234,3 +253,28 @@ def reference_data() -> ReferenceData:
             for r in CLOCKS
         ),
     )
+
+
+RECEPTION_POINTS_SERVED_FROM_TAPACHULA = (
+    "GT-TECUN-UMAN",
+    "GT-EL-CARMEN",
+    "GT-LA-MESILLA",
+    "SV-LAS-CHINAMAS",
+    "SV-LA-HACHADURA",
+    "HN-CORINTO",
+    "HN-AGUA-CALIENTE",
+    "NI-EL-GUASAULE",
+)
+
+DEPARTURES: tuple[DepartureRow, ...] = tuple(
+    DepartureRow(
+        reception_point=point,
+        sending_country="MX",
+        state="MX-CHP",
+        city="Tapachula",
+        station="Estación Migratoria Siglo XXI",
+        valid_from=SEED_VALID_FROM,
+        valid_to=None,
+    )
+    for point in RECEPTION_POINTS_SERVED_FROM_TAPACHULA
+)

@@ -1,0 +1,297 @@
+"""Domain events ↔ contract events: the only module that knows both.
+
+Outgoing: `translate(event, aggregate)` turns the domain events that leave the service into
+`consular.*.v1` contract events with their access label (the host country and the person's
+nationality). `NotificationSuppressed` never leaves: the person's country may not learn of it.
+
+Incoming: `parse(model, envelope)` reads another context's event with its producer's contract
+model, ignoring fields added after this consumer was written (`extra="ignore"` on the consuming
+side, STYLE.md "Contracts"), and the `*_trigger` functions turn each into the plain values the
+service layer needs.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from consular.domain.events import (
+    Event,
+    NationalityConfirmed,
+    NationalityRejected,
+    NotificationAcknowledged,
+    NotificationOverdue,
+)
+from consular.domain.model import NationalityVerification, Notification
+from consular.domain.values import Person, Related, Sex
+from puebla.contracts.base import EventData
+from puebla.contracts.common import PersonSummary
+from puebla.contracts.common import Related as RelatedV1
+from puebla.contracts.consular.v1 import (
+    NationalityConfirmedV1,
+    NationalityRejectedV1,
+    NotificationAcknowledgedV1,
+    NotificationOverdueV1,
+)
+from puebla.contracts.envelope import IncomingEnvelope
+from puebla.contracts.repatriation.v1 import (
+    ManifestAmendedV1,
+    ManifestCancelledV1,
+    ManifestSubmittedV1,
+    ReturneeOnManifest,
+)
+from puebla.db.unit_of_work import OutgoingEvent
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# --- outgoing -------------------------------------------------------------------------------
+
+
+def _related_v1(related: Related | None) -> RelatedV1 | None:
+    if related is None:
+        return None
+    return RelatedV1.model_validate(
+        {"service": related.service, "id": related.id, "subject_id": related.returnee_id}
+    )
+
+
+def translate(
+    event: Event, aggregate: Notification | NationalityVerification
+) -> list[OutgoingEvent]:
+    if isinstance(aggregate, Notification):
+        access = [aggregate.host_country, aggregate.nationality]
+        if isinstance(event, NotificationAcknowledged):
+            data: EventData = NotificationAcknowledgedV1(
+                version=event.version,
+                notification_id=event.notification_id,
+                kind=event.kind.value,
+                nationality=event.nationality,
+                host_country=event.host_country,
+                consular_post=event.consular_post,
+                related=_related_v1(event.related),
+                acknowledged_by=event.acknowledged_by,
+                acknowledged_at=event.acknowledged_at,
+            )
+        elif isinstance(event, NotificationOverdue):
+            data = NotificationOverdueV1(
+                version=event.version,
+                notification_id=event.notification_id,
+                kind=event.kind.value,
+                nationality=event.nationality,
+                host_country=event.host_country,
+                consular_post=event.consular_post,
+                related=_related_v1(event.related),
+                overdue=event.missed.value,
+                due_at=event.due_at,
+            )
+        else:
+            return []
+        return [
+            OutgoingEvent(
+                event_type=type(data).event_type,
+                aggregate_type="notification",
+                aggregate_id=str(aggregate.id),
+                data=data,
+                access=access,
+            )
+        ]
+    access = [aggregate.host_country, aggregate.claimed_nationality]
+    if isinstance(event, NationalityConfirmed):
+        data = NationalityConfirmedV1(
+            version=event.version,
+            verification_id=event.verification_id,
+            related=_required(_related_v1(event.related)),
+            claimed_nationality=event.claimed_nationality,
+            decided_by=event.decided_by,
+            decided_at=event.decided_at,
+            reason=event.reason,
+        )
+    elif isinstance(event, NationalityRejected):
+        data = NationalityRejectedV1(
+            version=event.version,
+            verification_id=event.verification_id,
+            related=_required(_related_v1(event.related)),
+            claimed_nationality=event.claimed_nationality,
+            decided_by=event.decided_by,
+            decided_at=event.decided_at,
+            reason=event.reason,
+        )
+    else:
+        return []
+    return [
+        OutgoingEvent(
+            event_type=type(data).event_type,
+            aggregate_type="verification",
+            aggregate_id=str(aggregate.id),
+            data=data,
+            access=access,
+        )
+    ]
+
+
+def _required(related: RelatedV1 | None) -> RelatedV1:
+    if related is None:  # a verification is always about a record elsewhere
+        raise ValueError("a verification decision names the record it is about")
+    return related
+
+
+# --- incoming: lenient parsing with the producer's model ---------------------------------------
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _strip(model: type[BaseModel], data: Any) -> Any:
+    """`data` without the keys `model` (and its nested models) does not declare."""
+    if not isinstance(data, Mapping):
+        return data
+    out: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in data:
+            continue
+        out[key] = _strip_value(field.annotation, data[key])
+    return out
+
+
+def _strip_value(annotation: Any, value: Any) -> Any:
+    nested = _model_in(annotation)
+    if nested is not None:
+        return _strip(nested, value)
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (list, tuple, set, frozenset) and args and isinstance(value, list):
+        inner = _model_in(args[0])
+        return [_strip(inner, v) for v in value] if inner else value
+    if origin in (typing.Union, types.UnionType):
+        models = [m for m in (_model_in(a) for a in args) if m is not None]
+        if len(models) == 1 and isinstance(value, Mapping):
+            return _strip(models[0], value)
+    return value
+
+
+def parse(model: type[M], envelope: IncomingEnvelope) -> M:
+    """The event's data read with the producer's contract model; unknown fields ignored, a
+    missing or mistyped known field refused (pydantic `ValidationError`)."""
+    return model.model_validate(_strip(model, envelope.data))
+
+
+# --- incoming: what the service layer gets ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonClaim:
+    """A person on another service's record and the nationality claimed for them."""
+
+    subject_id: str
+    person: Person
+    nationality: str
+
+
+@dataclass(frozen=True)
+class ManifestTrigger:
+    """A submitted or amended manifest (`added` = the returnees new in this version)."""
+
+    manifest_id: str
+    reference: str
+    version: int
+    sending_country: str
+    receiving_country: str
+    reception_point: str
+    scheduled_arrival: datetime
+    returnee_count: int
+    returnees: tuple[PersonClaim, ...]
+    at: datetime  # when it was submitted or amended: the notice's clock starts here
+    access: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ManifestCancellation:
+    manifest_id: str
+    reference: str
+    version: int
+    sending_country: str
+    receiving_country: str
+    reception_point: str
+    previous_status: str
+    at: datetime
+    access: tuple[str, ...]
+
+
+def person_from_contract(summary: PersonSummary) -> Person:
+    return Person(
+        given_names=summary.given_names,
+        surnames=summary.surnames,
+        sex=Sex(summary.sex),
+        date_of_birth=summary.date_of_birth,
+    )
+
+
+def _claims(returnees: list[ReturneeOnManifest]) -> tuple[PersonClaim, ...]:
+    return tuple(
+        PersonClaim(
+            subject_id=str(r.returnee_id),
+            person=person_from_contract(r.person),
+            nationality=r.person.nationality,
+        )
+        for r in returnees
+    )
+
+
+def manifest_submitted(envelope: IncomingEnvelope) -> ManifestTrigger:
+    data = parse(ManifestSubmittedV1, envelope)
+    return ManifestTrigger(
+        manifest_id=str(data.manifest_id),
+        reference=data.reference,
+        version=data.version,
+        sending_country=data.sending_country,
+        receiving_country=data.receiving_country,
+        reception_point=data.reception_point,
+        scheduled_arrival=data.scheduled_arrival,
+        returnee_count=len(data.returnees),
+        returnees=_claims(data.returnees),
+        at=envelope.time,
+        access=tuple(envelope.access),
+    )
+
+
+def manifest_amended(envelope: IncomingEnvelope) -> ManifestTrigger:
+    data = parse(ManifestAmendedV1, envelope)
+    return ManifestTrigger(
+        manifest_id=str(data.manifest_id),
+        reference=data.reference,
+        version=data.version,
+        sending_country=data.sending_country,
+        receiving_country=data.receiving_country,
+        reception_point=data.reception_point,
+        scheduled_arrival=data.scheduled_arrival,
+        returnee_count=data.returnee_count,
+        returnees=_claims(data.added),
+        at=envelope.time,
+        access=tuple(envelope.access),
+    )
+
+
+def manifest_cancelled(envelope: IncomingEnvelope) -> ManifestCancellation:
+    data = parse(ManifestCancelledV1, envelope)
+    return ManifestCancellation(
+        manifest_id=str(data.manifest_id),
+        reference=data.reference,
+        version=data.version,
+        sending_country=data.sending_country,
+        receiving_country=data.receiving_country,
+        reception_point=data.reception_point,
+        previous_status=data.previous_status,
+        at=envelope.time,
+        access=tuple(envelope.access),
+    )

@@ -1,0 +1,156 @@
+"""The consular tables (SQLAlchemy Core; the migrations create them, never `create_all`).
+
+Reference data (versioned on `[valid_from, valid_to)`): `consular_post`, `subdivision`,
+`mandatory_notification`, `notification_clock`, `departure_point`.
+Records: `notification` (+ `notification_delivery`, one row per channel) and `verification`;
+`source_key` (unique) makes the event-driven ones replay-safe.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Interval,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+from puebla.db.tables import new_metadata
+
+metadata = new_metadata()
+
+consular_post = Table(
+    "consular_post",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("valid_to", Date, nullable=True),
+    Column("country", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("host_country", Text, nullable=False),
+    Column("jurisdiction", ARRAY(Text), nullable=False),
+    Column("email", Text, nullable=False),
+)
+
+subdivision = Table(
+    "subdivision",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("country", Text, nullable=False),
+    Column("names", ARRAY(Text), nullable=False),
+)
+
+mandatory_notification = Table(
+    "mandatory_notification",
+    metadata,
+    Column("host_country", Text, primary_key=True),
+    Column("nationality", Text, primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("valid_to", Date, nullable=True),
+)
+
+notification_clock = Table(
+    "notification_clock",
+    metadata,
+    Column("host_country", Text, primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("valid_to", Date, nullable=True),
+    Column("time_zone", Text, nullable=False),
+    Column("send_within", Interval, nullable=False),
+    Column("acknowledge_within", Interval, nullable=False),
+)
+
+departure_point = Table(
+    "departure_point",
+    metadata,
+    Column("reception_point", Text, primary_key=True),
+    Column("sending_country", Text, primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("valid_to", Date, nullable=True),
+    Column("state", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("station", Text, nullable=False),
+)
+
+notification = Table(
+    "notification",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("reference", Text, nullable=False, unique=True),
+    Column("kind", Text, nullable=False),
+    Column("nationality", Text, nullable=False),
+    Column("host_country", Text, nullable=False),
+    Column("person", JSONB, nullable=True),
+    Column("place", JSONB, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("related_service", Text, nullable=True),
+    Column("related_id", Text, nullable=True),
+    Column("related_returnee_id", Text, nullable=True),
+    Column("source_key", Text, nullable=True, unique=True),
+    Column("status", Text, nullable=False),
+    Column("suppression_reason", Text, nullable=True),
+    Column("consular_post", Text, nullable=True),
+    Column("recipient_email", Text, nullable=True),
+    Column("time_zone", Text, nullable=False),
+    Column("person_requests_notification", Boolean, nullable=True),
+    Column("person_objects_to_consular_action", Boolean, nullable=False),
+    Column("mandatory", Boolean, nullable=False),
+    Column("manifest", JSONB, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("ack_due_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledged_by", Text, nullable=True),
+    Column("overdue", Boolean, nullable=False),
+    Column("escalated_at", DateTime(timezone=True), nullable=True),
+    Column("actions", JSONB, nullable=False),
+    Column("reported_by", Text, nullable=True),
+    Column("access", ARRAY(Text), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+notification_delivery = Table(
+    "notification_delivery",
+    metadata,
+    Column(
+        "notification_id",
+        UUID(as_uuid=True),
+        ForeignKey("notification.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("channel", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    # When the worker may try again (infrastructure, not domain state): NULL once sent.
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+)
+
+verification = Table(
+    "verification",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("person", JSONB, nullable=False),
+    Column("claimed_nationality", Text, nullable=False),
+    Column("host_country", Text, nullable=False),
+    Column("related_service", Text, nullable=False),
+    Column("related_id", Text, nullable=False),
+    Column("related_returnee_id", Text, nullable=True),
+    Column("source_key", Text, nullable=False, unique=True),
+    Column("status", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", Text, nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("access", ARRAY(Text), nullable=False),
+    Column("version", Integer, nullable=False),
+)

@@ -1,0 +1,580 @@
+"""Repositories: explicit row ↔ aggregate mapping over the Core tables of `orm.py`.
+
+A repository remembers every aggregate it handed out or was given (`seen`) with the version it
+had then; `flush()` inserts the new ones and updates the changed ones with an optimistic check
+(`WHERE version = <loaded>`), so two writers never both apply a change to the same record. The
+unit of work calls `flush()` before it commits; handlers never save by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consular.adapters import orm
+from consular.domain.directory import ConsularPost, Directory, PostKind
+from consular.domain.model import (
+    ConsularAction,
+    Delivery,
+    ManifestSummary,
+    NationalityVerification,
+    Notification,
+)
+from consular.domain.reference import MandatoryNotification, NotificationClock, ReferenceData
+from consular.domain.rules import NotificationKind, SuppressionReason
+from consular.domain.states import (
+    Channel,
+    ConsularActionKind,
+    DeliveryStatus,
+    NotificationStatus,
+    VerificationStatus,
+)
+from consular.domain.values import Person, Place, Related, Sex
+
+
+class ConcurrentUpdate(Exception):
+    """Someone else changed the record since it was loaded: retry the whole use case."""
+
+
+# --- value mapping ----------------------------------------------------------------------------
+
+
+def person_to_json(person: Person) -> dict[str, Any]:
+    return {
+        "given_names": person.given_names,
+        "surnames": person.surnames,
+        "sex": person.sex.value,
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        "estimated_age": person.estimated_age,
+    }
+
+
+def person_from_json(data: dict[str, Any]) -> Person:
+    born = data.get("date_of_birth")
+    return Person(
+        given_names=data["given_names"],
+        surnames=data["surnames"],
+        sex=Sex(data["sex"]),
+        date_of_birth=date.fromisoformat(born) if born else None,
+        estimated_age=data.get("estimated_age"),
+    )
+
+
+def _place_to_json(place: Place) -> dict[str, Any]:
+    return {"country": place.country, "state": place.state, "city": place.city}
+
+
+def _manifest_to_json(manifest: ManifestSummary) -> dict[str, Any]:
+    arrival = manifest.scheduled_arrival
+    return {
+        "reference": manifest.reference,
+        "version": manifest.version,
+        "reception_point": manifest.reception_point,
+        "scheduled_arrival": arrival.isoformat() if arrival else None,
+        "returnee_count": manifest.returnee_count,
+    }
+
+
+def _manifest_from_json(data: dict[str, Any]) -> ManifestSummary:
+    arrival = data.get("scheduled_arrival")
+    return ManifestSummary(
+        reference=data["reference"],
+        version=data["version"],
+        reception_point=data["reception_point"],
+        scheduled_arrival=datetime.fromisoformat(arrival) if arrival else None,
+        returnee_count=data["returnee_count"],
+    )
+
+
+def _actions_to_json(actions: Iterable[ConsularAction]) -> list[dict[str, Any]]:
+    return [
+        {"kind": a.kind.value, "by": a.by, "at": a.at.isoformat(), "note": a.note} for a in actions
+    ]
+
+
+def _actions_from_json(data: list[dict[str, Any]]) -> tuple[ConsularAction, ...]:
+    return tuple(
+        ConsularAction(
+            ConsularActionKind(a["kind"]), a["by"], datetime.fromisoformat(a["at"]), a["note"]
+        )
+        for a in data
+    )
+
+
+def _related(service: str | None, id_: str | None, returnee: str | None) -> Related | None:
+    if service is None or id_ is None:
+        return None
+    return Related(service, id_, returnee)
+
+
+def notification_row(n: Notification) -> dict[str, Any]:
+    related = n.related
+    return {
+        "id": n.id,
+        "kind": n.kind.value,
+        "nationality": n.nationality,
+        "host_country": n.host_country,
+        "person": person_to_json(n.person) if n.person else None,
+        "place": _place_to_json(n.place),
+        "occurred_at": n.occurred_at,
+        "related_service": related.service if related else None,
+        "related_id": related.id if related else None,
+        "related_returnee_id": related.returnee_id if related else None,
+        "source_key": n.source_key,
+        "status": n.status.value,
+        "suppression_reason": n.suppression_reason.value if n.suppression_reason else None,
+        "consular_post": n.consular_post,
+        "recipient_email": n.recipient_email,
+        "time_zone": n.time_zone,
+        "person_requests_notification": n.person_requests_notification,
+        "person_objects_to_consular_action": n.person_objects_to_consular_action,
+        "mandatory": n.mandatory,
+        "manifest": _manifest_to_json(n.manifest) if n.manifest else None,
+        "created_at": n.created_at,
+        "due_at": n.due_at,
+        "ack_due_at": n.ack_due_at,
+        "sent_at": n.sent_at,
+        "acknowledged_at": n.acknowledged_at,
+        "acknowledged_by": n.acknowledged_by,
+        "overdue": n.overdue,
+        "escalated_at": n.escalated_at,
+        "actions": _actions_to_json(n.actions),
+        "version": n.version,
+    }
+
+
+def notification_from_row(row: Any, deliveries: Sequence[Any]) -> Notification:
+    place = row.place
+    return Notification(
+        id=row.id,
+        kind=NotificationKind(row.kind),
+        nationality=row.nationality,
+        host_country=row.host_country,
+        person=person_from_json(row.person) if row.person else None,
+        place=Place(place["country"], place.get("state"), place.get("city")),
+        occurred_at=row.occurred_at,
+        related=_related(row.related_service, row.related_id, row.related_returnee_id),
+        source_key=row.source_key,
+        status=NotificationStatus(row.status),
+        suppression_reason=(
+            SuppressionReason(row.suppression_reason) if row.suppression_reason else None
+        ),
+        consular_post=row.consular_post,
+        recipient_email=row.recipient_email,
+        time_zone=row.time_zone,
+        person_requests_notification=row.person_requests_notification,
+        person_objects_to_consular_action=row.person_objects_to_consular_action,
+        mandatory=row.mandatory,
+        manifest=_manifest_from_json(row.manifest) if row.manifest else None,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        ack_due_at=row.ack_due_at,
+        sent_at=row.sent_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        overdue=row.overdue,
+        escalated_at=row.escalated_at,
+        deliveries=tuple(
+            Delivery(
+                channel=Channel(d.channel),
+                status=DeliveryStatus(d.status),
+                attempts=d.attempts,
+                last_error=d.last_error,
+                sent_at=d.sent_at,
+            )
+            # The domain's channel order, whatever order the rows came in.
+            for d in sorted(deliveries, key=lambda d: list(Channel).index(Channel(d.channel)))
+        ),
+        actions=_actions_from_json(row.actions or []),
+        version=row.version,
+    )
+
+
+def verification_row(v: NationalityVerification) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "person": person_to_json(v.person),
+        "claimed_nationality": v.claimed_nationality,
+        "host_country": v.host_country,
+        "related_service": v.related.service,
+        "related_id": v.related.id,
+        "related_returnee_id": v.related.returnee_id,
+        "source_key": v.source_key,
+        "status": v.status.value,
+        "requested_at": v.requested_at,
+        "decided_by": v.decided_by,
+        "decided_at": v.decided_at,
+        "reason": v.reason,
+        "version": v.version,
+    }
+
+
+def verification_from_row(row: Any) -> NationalityVerification:
+    return NationalityVerification(
+        id=row.id,
+        person=person_from_json(row.person),
+        claimed_nationality=row.claimed_nationality,
+        host_country=row.host_country,
+        related=Related(row.related_service, row.related_id, row.related_returnee_id),
+        status=VerificationStatus(row.status),
+        requested_at=row.requested_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        reason=row.reason,
+        version=row.version,
+    )
+
+
+# --- repositories -----------------------------------------------------------------------------
+
+
+class _Tracked:
+    """What a repository saw: the aggregates, the version each had when loaded (None = new)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[uuid.UUID, int | None] = {}
+        self._items: dict[uuid.UUID, Any] = {}
+
+    def new(self, item: Any) -> None:
+        self._items[item.id] = item
+        self._loaded[item.id] = None
+
+    def loaded(self, item: Any) -> Any:
+        if item.id in self._items:  # the same record twice in one unit of work: one object
+            return self._items[item.id]
+        self._items[item.id] = item
+        self._loaded[item.id] = item.version
+        return item
+
+    def entries(self) -> list[tuple[Any, int | None]]:
+        return [(item, self._loaded[key]) for key, item in self._items.items()]
+
+
+class NotificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._tracked = _Tracked()
+        self._meta: dict[uuid.UUID, dict[str, Any]] = {}
+
+    @property
+    def seen(self) -> list[Notification]:
+        return [item for item, _ in self._tracked.entries()]
+
+    def add(
+        self, notification: Notification, *, access: Sequence[str], reported_by: str | None = None
+    ) -> None:
+        self._tracked.new(notification)
+        self._meta[notification.id] = {"access": sorted(set(access)), "reported_by": reported_by}
+
+    async def get(
+        self, notification_id: uuid.UUID, *, for_update: bool = False
+    ) -> Notification | None:
+        stmt = select(orm.notification).where(orm.notification.c.id == notification_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.session.execute(stmt)).first()
+        if row is None:
+            return None
+        return (await self._load([row]))[0]
+
+    async def by_source_key(self, source_key: str) -> Notification | None:
+        row = (
+            await self.session.execute(
+                select(orm.notification).where(orm.notification.c.source_key == source_key)
+            )
+        ).first()
+        return None if row is None else (await self._load([row]))[0]
+
+    async def for_related(
+        self, service: str, related_id: str, kind: NotificationKind, *, for_update: bool = False
+    ) -> list[Notification]:
+        stmt = (
+            select(orm.notification)
+            .where(
+                orm.notification.c.related_service == service,
+                orm.notification.c.related_id == related_id,
+                orm.notification.c.kind == kind.value,
+            )
+            .order_by(orm.notification.c.created_at, orm.notification.c.id)
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        rows = (await self.session.execute(stmt)).all()
+        return await self._load(rows)
+
+    async def clock_running_past(
+        self, now: datetime, *, after: uuid.UUID | None, limit: int
+    ) -> list[Notification]:
+        """Pending, not yet escalated, and past a deadline at `now` — the same test as
+        `Notification.missed_deadline` — locked, skipping rows another worker holds."""
+        n = orm.notification.c
+        missed_sending = and_(now > n.due_at, or_(n.sent_at.is_(None), n.sent_at > n.due_at))
+        stmt = (
+            select(orm.notification)
+            .where(
+                n.status == NotificationStatus.PENDING.value,
+                n.escalated_at.is_(None),
+                or_(missed_sending, now > n.ack_due_at),
+            )
+            .order_by(n.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if after is not None:
+            stmt = stmt.where(n.id > after)
+        return await self._load((await self.session.execute(stmt)).all())
+
+    async def next_email_due(self, now: datetime) -> Notification | None:
+        """One notification whose e-mail is due (never sent, retry time reached), locked."""
+        d = orm.notification_delivery.c
+        due = (
+            select(d.notification_id)
+            .where(
+                d.channel == Channel.EMAIL.value,
+                d.status != DeliveryStatus.SENT.value,
+                d.next_attempt_at <= now,
+            )
+            .order_by(d.next_attempt_at, d.notification_id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        found = (await self.session.execute(due)).scalar_one_or_none()
+        if found is None:
+            return None
+        return await self.get(found, for_update=True)
+
+    def retry_at(self, notification_id: uuid.UUID, channel: Channel, when: datetime) -> None:
+        self._meta.setdefault(notification_id, {}).setdefault("retry", {})[channel] = when
+
+    async def _load(self, rows: Sequence[Any]) -> list[Notification]:
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        deliveries = (
+            await self.session.execute(
+                select(orm.notification_delivery).where(
+                    orm.notification_delivery.c.notification_id.in_(ids)
+                )
+            )
+        ).all()
+        by_id: dict[uuid.UUID, list[Any]] = {}
+        for d in deliveries:
+            by_id.setdefault(d.notification_id, []).append(d)
+        for r in rows:
+            self._meta.setdefault(r.id, {})["reference"] = r.reference
+        return [self._tracked.loaded(notification_from_row(r, by_id.get(r.id, []))) for r in rows]
+
+    def reference_of(self, notification_id: uuid.UUID) -> str:
+        """The readable reference (`CN-MX-GT-2026-000042`) of a notification saved before."""
+        return str(self._meta[notification_id]["reference"])
+
+    async def flush(self) -> None:
+        for item, loaded_version in self._tracked.entries():
+            n: Notification = item
+            meta = self._meta.get(n.id, {})
+            if loaded_version is None:
+                await self._insert(n, meta)
+            elif n.version != loaded_version:
+                await self._update(n, loaded_version, meta)
+        # Versions are saved: a second flush in the same unit of work updates from here.
+        self._tracked = _rebase(self._tracked)
+        for meta in self._meta.values():
+            meta.pop("retry", None)
+
+    async def _insert(self, n: Notification, meta: dict[str, Any]) -> None:
+        row = notification_row(n)
+        seq = (
+            await self.session.execute(text("SELECT nextval('notification_reference_seq')"))
+        ).scalar_one()
+        year = n.created_at.year
+        row["reference"] = f"CN-{n.host_country}-{n.nationality}-{year}-{seq:06d}"
+        row["access"] = meta.get("access") or sorted({n.host_country, n.nationality})
+        row["reported_by"] = meta.get("reported_by")
+        meta["reference"] = row["reference"]
+        self._meta[n.id] = meta
+        await self.session.execute(insert(orm.notification).values(**row))
+        await self._save_deliveries(n, meta)
+
+    async def _update(self, n: Notification, loaded_version: int, meta: dict[str, Any]) -> None:
+        row = notification_row(n)
+        for fixed in ("id", "source_key", "created_at"):
+            row.pop(fixed)
+        result = await self.session.execute(
+            update(orm.notification)
+            .where(orm.notification.c.id == n.id, orm.notification.c.version == loaded_version)
+            .values(**row)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise ConcurrentUpdate(f"notification {n.id} changed since it was read")
+        await self._save_deliveries(n, meta)
+
+    async def _save_deliveries(self, n: Notification, meta: dict[str, Any]) -> None:
+        retry: dict[Channel, datetime] = meta.get("retry", {})
+        for d in n.deliveries:
+            values = {
+                "status": d.status.value,
+                "attempts": d.attempts,
+                "last_error": d.last_error,
+                "sent_at": d.sent_at,
+            }
+            stmt = pg_insert(orm.notification_delivery).values(
+                notification_id=n.id,
+                channel=d.channel.value,
+                next_attempt_at=None if d.status is DeliveryStatus.SENT else n.created_at,
+                **values,
+            )
+            set_: dict[str, Any] = dict(values)
+            if d.status is DeliveryStatus.SENT:
+                set_["next_attempt_at"] = None
+            elif d.channel in retry:
+                set_["next_attempt_at"] = retry[d.channel]
+            await self.session.execute(
+                stmt.on_conflict_do_update(index_elements=["notification_id", "channel"], set_=set_)
+            )
+
+
+def _rebase(tracked: _Tracked) -> _Tracked:
+    fresh = _Tracked()
+    for item, _ in tracked.entries():
+        fresh.loaded(item)
+    return fresh
+
+
+class VerificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._tracked = _Tracked()
+        self._access: dict[uuid.UUID, list[str]] = {}
+
+    @property
+    def seen(self) -> list[NationalityVerification]:
+        return [item for item, _ in self._tracked.entries()]
+
+    def add(self, verification: NationalityVerification, *, access: Sequence[str]) -> None:
+        self._tracked.new(verification)
+        self._access[verification.id] = sorted(set(access))
+
+    async def get(
+        self, verification_id: uuid.UUID, *, for_update: bool = False
+    ) -> NationalityVerification | None:
+        stmt = select(orm.verification).where(orm.verification.c.id == verification_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.session.execute(stmt)).first()
+        return None if row is None else self._tracked.loaded(verification_from_row(row))
+
+    async def by_source_key(self, source_key: str) -> NationalityVerification | None:
+        row = (
+            await self.session.execute(
+                select(orm.verification).where(orm.verification.c.source_key == source_key)
+            )
+        ).first()
+        return None if row is None else self._tracked.loaded(verification_from_row(row))
+
+    async def flush(self) -> None:
+        for item, loaded_version in self._tracked.entries():
+            v: NationalityVerification = item
+            row = verification_row(v)
+            if loaded_version is None:
+                row["access"] = self._access.get(v.id) or sorted(
+                    {v.host_country, v.claimed_nationality}
+                )
+                await self.session.execute(insert(orm.verification).values(**row))
+            elif v.version != loaded_version:
+                for fixed in ("id", "source_key", "requested_at"):
+                    row.pop(fixed)
+                result = await self.session.execute(
+                    update(orm.verification)
+                    .where(
+                        orm.verification.c.id == v.id,
+                        orm.verification.c.version == loaded_version,
+                    )
+                    .values(**row)
+                )
+                if getattr(result, "rowcount", 0) != 1:
+                    raise ConcurrentUpdate(f"verification {v.id} changed since it was read")
+        self._tracked = _rebase(self._tracked)
+
+
+class ReferenceRepository:
+    """The reference data as the domain wants it, read fresh for each unit of work (a few
+    dozen rows), so an edit to a table takes effect without a restart."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._cached: ReferenceData | None = None
+
+    async def load(self) -> ReferenceData:
+        if self._cached is not None:
+            return self._cached
+        posts = (await self.session.execute(select(orm.consular_post))).all()
+        subdivisions = (await self.session.execute(select(orm.subdivision))).all()
+        mandatory = (await self.session.execute(select(orm.mandatory_notification))).all()
+        clocks = (await self.session.execute(select(orm.notification_clock))).all()
+        self._cached = ReferenceData(
+            directory=Directory(
+                posts=tuple(post_from_row(p) for p in posts),
+                subdivisions={s.code: tuple(s.names) for s in subdivisions},
+            ),
+            mandatory=tuple(
+                MandatoryNotification(m.host_country, m.nationality, m.valid_from, m.valid_to)
+                for m in mandatory
+            ),
+            clocks=tuple(
+                NotificationClock(
+                    host_country=c.host_country,
+                    time_zone=c.time_zone,
+                    valid_from=c.valid_from,
+                    valid_to=c.valid_to,
+                    send_within=_as_timedelta(c.send_within),
+                    acknowledge_within=_as_timedelta(c.acknowledge_within),
+                )
+                for c in clocks
+            ),
+        )
+        return self._cached
+
+    async def departure(self, reception_point: str, sending_country: str, on: date) -> Place:
+        """Where buses to `reception_point` leave from in `sending_country` (reference table
+        `departure_point`); unknown: the sending country without a state, which routes the
+        notice to the receiving country's embassy there."""
+        d = orm.departure_point.c
+        row = (
+            await self.session.execute(
+                select(orm.departure_point).where(
+                    d.reception_point == reception_point,
+                    d.sending_country == sending_country,
+                    d.valid_from <= on,
+                    or_(d.valid_to.is_(None), d.valid_to > on),
+                )
+            )
+        ).first()
+        if row is None:
+            return Place(sending_country)
+        return Place(sending_country, row.state, row.city)
+
+
+def post_from_row(row: Any) -> ConsularPost:
+    return ConsularPost(
+        code=row.code,
+        country=row.country,
+        kind=PostKind(row.kind),
+        city=row.city,
+        host_country=row.host_country,
+        jurisdiction=frozenset(row.jurisdiction),
+        email=row.email,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+    )
+
+
+def _as_timedelta(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    raise TypeError(f"interval expected, got {value!r}")

@@ -1,0 +1,153 @@
+"""Consular notifications: reports by the host authority, the consulate's inbox and its
+acknowledgment (POLICY.md "Consular notifications and nationality verification")."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from consular import bootstrap
+from consular.adapters.repository import ConcurrentUpdate
+from consular.domain.commands import AcknowledgeNotification, ReportNotification
+from consular.domain.errors import ConsularError
+from consular.domain.rules import NotificationKind
+from consular.domain.values import Person, Place, Sex
+from consular.entrypoints.api.auth import actor
+from consular.entrypoints.api.errors import concurrent_update, problem_for
+from consular.entrypoints.api.schemas import (
+    NotificationPage,
+    NotificationRead,
+    NotificationReport,
+)
+from consular.service_layer import handlers, queries
+from puebla.auth.principal import Principal
+from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.errors import problem_responses
+from puebla.http.idempotency import idempotent
+from puebla.http.pagination import Cursor, PageRequest, page_request
+from puebla.problems import not_found
+from puebla.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses(401))
+
+THE_NOTIFICATION = "The notification"
+
+
+async def _read(runtime: Runtime, notification_id: uuid.UUID, caller: Principal) -> dict[str, Any]:
+    async with runtime.sessions() as session:
+        view = await queries.notification(
+            session, notification_id, viewer=actor(caller), now=bootstrap.clock(runtime)()
+        )
+    if view is None:
+        raise not_found(THE_NOTIFICATION)
+    return NotificationRead.model_validate(view).model_dump(mode="json")
+
+
+@router.post(
+    "/notifications",
+    status_code=201,
+    response_model=NotificationRead,
+    responses=problem_responses(403, 422),
+)
+async def report_notification(
+    body: NotificationReport, request: Request, caller: Caller, runtime: ServiceRuntime
+) -> Response:
+    """An immigration officer of the host country (`place.country`) reports a detention, a
+    death, a minor needing a guardian or an accident. The answer is the notification: `pending`
+    and routed to the nationality's post, or `suppressed` with `suppression_reason` when the
+    rules forbid telling the consulate (which then never sees it)."""
+
+    async def action() -> tuple[int, Any]:
+        command = ReportNotification(
+            kind=NotificationKind(body.kind),
+            person=Person(
+                given_names=body.person.given_names,
+                surnames=body.person.surnames,
+                sex=Sex(body.person.sex),
+                date_of_birth=body.person.date_of_birth,
+            ),
+            nationalities=(body.person.nationality,),
+            place=Place(body.place.country, body.place.state, body.place.city),
+            occurred_at=body.occurred_at,
+            protection_need=body.protection_need,
+            person_requests_notification=body.person_requests_notification,
+            person_objects_to_consular_action=body.person_objects_to_consular_action,
+            reported_by=actor(caller),
+        )
+        try:
+            (notification_id,) = await handlers.report_notification(
+                command, bootstrap.unit_of_work(runtime)
+            )
+        except ConsularError as error:
+            raise problem_for(error, THE_NOTIFICATION) from None
+        return 201, await _read(runtime, notification_id, caller)
+
+    return await idempotent(request, caller, runtime.sessions, action)
+
+
+@router.get("/notifications", response_model=NotificationPage, responses=problem_responses(422))
+async def list_notifications(
+    caller: Caller,
+    runtime: ServiceRuntime,
+    page: Annotated[PageRequest, Depends(page_request)],
+    status: Annotated[
+        Literal["pending", "acknowledged", "overdue", "suppressed"] | None,
+        Query(description="`overdue`: pending and past a deadline"),
+    ] = None,
+    related_id: Annotated[
+        str | None, Query(max_length=100, description="e.g. a manifest id")
+    ] = None,
+) -> Any:
+    """The notifications the caller may see, newest first: a consul those about their
+    nationals that were sent; the host's immigration officers every one of their country."""
+    async with runtime.sessions() as session:
+        found = await queries.notifications(
+            session,
+            viewer=actor(caller),
+            now=bootstrap.clock(runtime)(),
+            status=status,
+            limit=page.limit,
+            after=(page.cursor.after, page.cursor.after_id) if page.cursor else None,
+            related_id=related_id,
+        )
+    return NotificationPage(
+        items=[NotificationRead.model_validate(i) for i in found.items],
+        next_cursor=Cursor(*found.last).encode() if found.last else None,
+    )
+
+
+@router.get(
+    "/notifications/{notification_id}",
+    response_model=NotificationRead,
+    responses=problem_responses(404),
+)
+async def read_notification(
+    notification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
+) -> Any:
+    return await _read(runtime, notification_id, caller)
+
+
+@router.post(
+    "/notifications/{notification_id}/acknowledge",
+    response_model=NotificationRead,
+    responses=problem_responses(403, 404, 409),
+)
+async def acknowledge_notification(
+    notification_id: uuid.UUID, request: Request, caller: Caller, runtime: ServiceRuntime
+) -> Response:
+    """The consulate has received the notice: a consular officer of the person's nationality
+    stops the clocks. Acknowledging again changes nothing."""
+
+    async def action() -> tuple[int, Any]:
+        command = AcknowledgeNotification(notification_id=notification_id, by=actor(caller))
+        try:
+            await handlers.acknowledge_notification(command, bootstrap.unit_of_work(runtime))
+        except ConsularError as error:
+            raise problem_for(error, THE_NOTIFICATION) from None
+        except ConcurrentUpdate as error:
+            raise concurrent_update(error) from None
+        return 200, await _read(runtime, notification_id, caller)
+
+    return await idempotent(request, caller, runtime.sessions, action)

@@ -1,0 +1,179 @@
+"""Request and response schemas of the consular API (API.md "consular")."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StrictBool, StringConstraints
+
+from puebla.http.schemas import (
+    BirthDate,
+    CountryCode,
+    Name,
+    Page,
+    RequestModel,
+    ResponseModel,
+    ShortText,
+)
+
+Sex = Literal["F", "M", "X"]
+ReportKind = Literal["detention", "death", "minor_guardianship", "accident"]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+class PersonReport(RequestModel):
+    given_names: Name
+    surnames: Name
+    sex: Sex
+    date_of_birth: BirthDate | None = None
+    nationality: CountryCode
+
+
+class PlaceReport(RequestModel):
+    country: CountryCode = Field(description="the host country: where it happened")
+    state: ShortText | None = Field(
+        default=None, description="ISO 3166-2 code (MX-CHP) or name (Chiapas); routes the notice"
+    )
+    city: ShortText | None = None
+
+
+class NotificationReport(RequestModel):
+    """What a host authority reports (VCCR arts. 36 and 37)."""
+
+    kind: ReportKind
+    person: PersonReport
+    place: PlaceReport
+    occurred_at: AwareDatetime
+    protection_need: StrictBool = Field(
+        description="fear of return, asylum or refugee application: nothing is sent"
+    )
+    person_requests_notification: StrictBool | None = Field(
+        default=None, description="required for a detention, absent otherwise"
+    )
+    person_objects_to_consular_action: StrictBool | None = Field(
+        default=None, description="detention only: the consul is told not to act"
+    )
+
+
+class VerificationDecision(RequestModel):
+    decision: Literal["confirmed", "rejected"]
+    reason: Reason | None = None
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+class ConsularPostRead(ResponseModel):
+    code: str
+    country: str
+    kind: Literal["consulate", "embassy"]
+    city: str
+    host_country: str
+    jurisdiction: list[str] = Field(description="ISO 3166-2 codes of the host country's states")
+    email: str
+    valid_from: date
+    valid_to: date | None
+
+
+class ConsularPostPage(Page[ConsularPostRead]):
+    pass
+
+
+class PersonRead(ResponseModel):
+    given_names: str
+    surnames: str
+    sex: Sex
+    date_of_birth: date | None
+
+
+class PlaceRead(ResponseModel):
+    country: str
+    state: str | None
+    city: str | None
+
+
+class RelatedRead(ResponseModel):
+    service: str
+    id: str
+
+
+class ManifestRead(ResponseModel):
+    reference: str
+    version: int
+    reception_point: str
+    scheduled_arrival: datetime | None
+    returnee_count: int
+
+
+class DeliveryRead(ResponseModel):
+    channel: Literal["in_app", "email"]
+    status: Literal["pending", "sent", "failed"]
+    attempts: int
+    sent_at: datetime | None
+
+
+class NotificationRead(ResponseModel):
+    """Times are on the host country's clock (`time_zone`), with their offset."""
+
+    id: uuid.UUID
+    reference: str
+    kind: str
+    nationality: str
+    host_country: str
+    consular_post: str | None
+    person: PersonRead | None = Field(description="the minimum needed; none for a manifest")
+    place: PlaceRead
+    occurred_at: datetime
+    related: RelatedRead | None
+    status: Literal["pending", "acknowledged", "suppressed"]
+    suppression_reason: str | None = Field(
+        description="why it was not sent: shown to the reporting side only"
+    )
+    time_zone: str
+    due_at: datetime | None = Field(description="to be sent by (host's clock)")
+    ack_due_at: datetime | None = Field(description="to be acknowledged by")
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    overdue: bool
+    escalated_at: datetime | None
+    person_requests_notification: bool | None
+    do_not_act: bool = Field(description="the person expressly objects to consular action")
+    mandatory: bool
+    manifest: ManifestRead | None
+    deliveries: list[DeliveryRead]
+    created_at: datetime
+    version: int
+
+
+class NotificationPage(Page[NotificationRead]):
+    pass
+
+
+class VerificationRelatedRead(ResponseModel):
+    service: str
+    id: str
+    returnee_id: str | None
+
+
+class VerificationRead(ResponseModel):
+    id: uuid.UUID
+    status: Literal["pending", "confirmed", "rejected"]
+    person: PersonRead
+    claimed_nationality: str
+    host_country: str
+    related: VerificationRelatedRead
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    version: int
+
+
+class VerificationPage(Page[VerificationRead]):
+    pass

@@ -1,0 +1,315 @@
+"""One handler per use case. Each opens the unit of work, loads what it needs, lets the domain
+decide, and commits once (state + outbox + audit, and the inbox row for a consumed event).
+
+Access: a record the actor may not see is `NotVisible` (404, nothing leaks); the domain's own
+checks then answer what a visible record's viewer may not do (403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from consular.adapters.email import Mailer, render
+from consular.adapters.integration import ManifestCancellation, ManifestTrigger
+from consular.domain.commands import (
+    AcknowledgeNotification,
+    CheckOverdue,
+    DecideVerification,
+    NotifyRepatriation,
+    NotifyRepatriationCancelled,
+    ReportNotification,
+    RequestVerification,
+)
+from consular.domain.errors import ConsularError
+from consular.domain.model import NationalityVerification, Notification
+from consular.domain.states import Channel, NotificationStatus
+from consular.domain.triggers import (
+    REPATRIATION,
+    notify_on_repatriation,
+    notify_on_repatriation_cancelled,
+    notify_on_report,
+    repatriation_cancellation_key,
+    repatriation_notice_key,
+    request_verification,
+)
+from consular.domain.values import Related
+from consular.service_layer.unit_of_work import ConsularUnitOfWork
+from puebla.db.audit import AuditRecord
+from puebla.db.unit_of_work import Tracking
+from puebla.ids import new_id
+from puebla.observability import get_logger
+
+log = get_logger(__name__)
+
+UnitOfWorkFactory = Callable[[], ConsularUnitOfWork]
+
+
+class NotVisible(ConsularError):
+    """The record does not exist or the actor may not know it does: answered alike (404)."""
+
+    kind = "not_visible"
+    default_rule = "not_visible"
+
+
+class AccessLabelExceeded(ConsularError):
+    """An incoming event's `access` label does not cover the countries a derived record would
+    be shown to; the consumer refuses to widen what the producer allowed."""
+
+    kind = "conflict"
+    default_rule = "access_label"
+
+
+def _deliver_in_app(notification: Notification, now: datetime) -> None:
+    # The inbox is the API itself: a sendable notification is delivered there by being
+    # committed, and that counts as sent (DOMAIN.md §4 "Record": channel and sent time).
+    if notification.status is NotificationStatus.PENDING:
+        notification.delivery_attempted(Channel.IN_APP, True, None, now)
+
+
+# --- reports over HTTP -------------------------------------------------------------------------
+
+
+async def report_notification(cmd: ReportNotification, uow: ConsularUnitOfWork) -> list[uuid.UUID]:
+    async with uow:
+        uow.actor = cmd.reported_by.username
+        now = uow.clock()
+        reference = await uow.reference.load()
+        notifications = notify_on_report(cmd, reference, new_id, now)
+        for n in notifications:
+            _deliver_in_app(n, now)
+            uow.notifications.add(
+                n, access=[n.host_country, n.nationality], reported_by=cmd.reported_by.username
+            )
+        await uow.commit()
+        return [n.id for n in notifications]
+
+
+async def acknowledge_notification(cmd: AcknowledgeNotification, uow: ConsularUnitOfWork) -> None:
+    async with uow:
+        uow.actor = cmd.by.username
+        n = await uow.notifications.get(cmd.notification_id, for_update=True)
+        if n is None or not n.is_visible_to(cmd.by):
+            raise NotVisible("notification not found")
+        n.acknowledge(cmd.by, uow.clock())
+        await uow.commit()
+
+
+async def decide_verification(cmd: DecideVerification, uow: ConsularUnitOfWork) -> None:
+    async with uow:
+        uow.actor = cmd.by.username
+        v = await uow.verifications.get(cmd.verification_id, for_update=True)
+        if v is None or not v.is_visible_to(cmd.by):
+            raise NotVisible("verification request not found")
+        v.decide(cmd.by, cmd.decision, cmd.reason, uow.clock())
+        await uow.commit()
+
+
+# --- events from repatriation -------------------------------------------------------------------
+
+
+def _check_label(access: tuple[str, ...], *countries: str) -> None:
+    missing = sorted(set(countries) - set(access))
+    if missing:
+        raise AccessLabelExceeded(f"the event's access label {list(access)} omits {missing}")
+
+
+async def notify_manifest(
+    trigger: ManifestTrigger, uow: ConsularUnitOfWork, tracking: Tracking
+) -> None:
+    """A submitted or amended manifest: one `repatriation_notice` to the receiving country's
+    post, and a nationality verification request per (added) returnee. Replays find what the
+    first delivery made (`source_key`) and change nothing."""
+    uow.track(tracking)
+    async with uow:
+        uow.actor = tracking.consumer
+        now = uow.clock()
+        _check_label(trigger.access, trigger.sending_country, trigger.receiving_country)
+        key = repatriation_notice_key(trigger.manifest_id, trigger.version)
+        if await uow.notifications.by_source_key(key) is None:
+            reference = await uow.reference.load()
+            on = trigger.at.astimezone(reference.zone_of(trigger.sending_country)).date()
+            departure = await uow.reference.departure(
+                trigger.reception_point, trigger.sending_country, on
+            )
+            notice = notify_on_repatriation(
+                NotifyRepatriation(
+                    manifest_id=trigger.manifest_id,
+                    manifest_reference=trigger.reference,
+                    manifest_version=trigger.version,
+                    sending_country=trigger.sending_country,
+                    receiving_country=trigger.receiving_country,
+                    departure=departure,
+                    reception_point=trigger.reception_point,
+                    scheduled_arrival=trigger.scheduled_arrival,
+                    returnee_count=trigger.returnee_count,
+                    notified_at=trigger.at,
+                ),
+                reference,
+                new_id(),
+                now,
+            )
+            _deliver_in_app(notice, now)
+            uow.notifications.add(notice, access=trigger.access)
+        for claim in trigger.returnees:
+            related = Related(REPATRIATION, trigger.manifest_id, claim.subject_id)
+            if await uow.verifications.by_source_key(NationalityVerification.key_for(related)):
+                continue
+            try:
+                _check_label(trigger.access, claim.nationality)
+                verification = request_verification(
+                    RequestVerification(
+                        person=claim.person,
+                        claimed_nationality=claim.nationality,
+                        host_country=trigger.sending_country,
+                        related=related,
+                        requested_at=trigger.at,
+                    ),
+                    new_id(),
+                )
+            except ConsularError as exc:
+                # One returnee's request refused (e.g. a claimed host nationality, or a
+                # nationality outside the label) must not hold back the notice and the others.
+                uow.record(
+                    AuditRecord(
+                        uow.actor,
+                        "verification.not_requested",
+                        "manifest",
+                        trigger.manifest_id,
+                        {"returnee_id": claim.subject_id, "rule": exc.rule},
+                    )
+                )
+                log.warning(
+                    "verification.not_requested",
+                    manifest_id=trigger.manifest_id,
+                    returnee_id=claim.subject_id,
+                    rule=exc.rule,
+                )
+                continue
+            uow.verifications.add(verification, access=trigger.access)
+        await uow.commit()
+
+
+async def notify_manifest_cancelled(
+    cancellation: ManifestCancellation, uow: ConsularUnitOfWork, tracking: Tracking
+) -> None:
+    """A cancelled manifest the consulate had heard of (submitted or dispatched) gets a
+    `repatriation_cancellation` notice; a cancelled draft was never announced."""
+    uow.track(tracking)
+    async with uow:
+        uow.actor = tracking.consumer
+        now = uow.clock()
+        c = cancellation
+        key = repatriation_cancellation_key(c.manifest_id)
+        announced = c.previous_status != "draft"
+        if announced and await uow.notifications.by_source_key(key) is None:
+            _check_label(c.access, c.sending_country, c.receiving_country)
+            reference = await uow.reference.load()
+            on = c.at.astimezone(reference.zone_of(c.sending_country)).date()
+            departure = await uow.reference.departure(c.reception_point, c.sending_country, on)
+            notice = notify_on_repatriation_cancelled(
+                NotifyRepatriationCancelled(
+                    manifest_id=c.manifest_id,
+                    manifest_reference=c.reference,
+                    manifest_version=c.version,
+                    sending_country=c.sending_country,
+                    receiving_country=c.receiving_country,
+                    departure=departure,
+                    reception_point=c.reception_point,
+                    cancelled_at=c.at,
+                ),
+                reference,
+                new_id(),
+                now,
+            )
+            _deliver_in_app(notice, now)
+            uow.notifications.add(notice, access=c.access)
+        await uow.commit()
+
+
+# --- the clocks -------------------------------------------------------------------------------
+
+
+async def check_overdue(cmd: CheckOverdue, new_uow: UnitOfWorkFactory, *, batch: int = 200) -> int:
+    """Marks every pending notification past a deadline at `cmd.now` overdue and escalates it
+    (`consular.notification.overdue.v1`), once: an escalated or acknowledged one is never
+    picked again. Runs in batches of `batch`, each its own transaction; returns how many."""
+    escalated = 0
+    after: uuid.UUID | None = None
+    while True:
+        uow = new_uow()
+        async with uow:
+            uow.actor = "scheduler"
+            found = await uow.notifications.clock_running_past(cmd.now, after=after, limit=batch)
+            for n in found:
+                n.check_overdue(cmd.now)
+            await uow.commit()
+        escalated += sum(1 for n in found if n.escalated)
+        if len(found) < batch:
+            return escalated
+        after = found[-1].id
+
+
+# --- e-mail delivery --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base: timedelta = timedelta(seconds=5)
+    ceiling: timedelta = timedelta(minutes=5)
+
+    def delay(self, attempts: int) -> timedelta:
+        delay: timedelta = self.base * (2 ** max(attempts - 1, 0))
+        return min(delay, self.ceiling)
+
+
+@dataclass(frozen=True)
+class DeliveryRound:
+    sent: int = 0
+    failed: int = 0
+
+
+async def deliver_emails(
+    new_uow: UnitOfWorkFactory,
+    mailer: Mailer,
+    *,
+    sender: str,
+    retry: RetryPolicy,
+    limit: int = 50,
+) -> DeliveryRound:
+    """Sends the e-mails that are due, one notification per transaction (its row locked while
+    the message goes out, so two workers never send the same notice at once). A failure is
+    recorded on the delivery with the next try's time, and ends the round: the server is
+    probably away, and the rest wait for the next round rather than hammer it. Nothing is ever
+    dropped; a message sent but not recorded (crash) is sent again with the same Message-ID."""
+    sent = failed = 0
+    for _ in range(limit):
+        uow = new_uow()
+        async with uow:
+            uow.actor = "mailer"
+            now = uow.clock()
+            n = await uow.notifications.next_email_due(now)
+            if n is None:
+                break
+            message = render(n, reference=uow.notifications.reference_of(n.id), sender=sender)
+            try:
+                await mailer.send(message)
+                error = None
+            except Exception as exc:  # any SMTP or network failure: retried later
+                error = f"{type(exc).__name__}: {exc}"[:500]
+            n.delivery_attempted(Channel.EMAIL, error is None, error, now)
+            if error is not None:
+                delivery = n.delivery(Channel.EMAIL)
+                attempts = delivery.attempts if delivery else 1
+                uow.notifications.retry_at(n.id, Channel.EMAIL, now + retry.delay(attempts))
+            await uow.commit()
+        if error is None:
+            sent += 1
+            log.info("email.sent", notification_id=str(n.id), post=n.consular_post)
+        else:
+            failed += 1
+            log.warning("email.failed", notification_id=str(n.id), error=error)
+            break
+    return DeliveryRound(sent, failed)

@@ -1,0 +1,106 @@
+"""Shared by the integration and API tests: repatriation events built from the producer's
+checked-in examples (`contracts/events/repatriation/*.example.json`, ids replaced) and fed
+through the consular worker's own consumer handlers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from consular import bootstrap
+from puebla.clock import utcnow
+from puebla.contracts.envelope import IncomingEnvelope, make_envelope
+from puebla.db.unit_of_work import Tracking
+from puebla.ids import new_id
+from puebla.runtime import Runtime
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "events"
+
+
+class Events:
+    """The helpers below as a fixture (`events.submitted()`): test modules cannot import
+    conftest under `--import-mode=importlib`."""
+
+    def __init__(self) -> None:
+        self.example = example
+        self.envelope = envelope
+        self.returnee = returnee
+        self.submitted = submitted
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()
+
+
+def example(event_type: str) -> dict[str, Any]:
+    context = event_type.split(".", 1)[0]
+    path = EXAMPLES / context / f"{event_type}.example.json"
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def envelope(
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    time: datetime | None = None,
+    access: list[str] | None = None,
+    event_id: uuid.UUID | None = None,
+) -> IncomingEnvelope:
+    made = make_envelope(
+        event_id=event_id or new_id(),
+        event_type=event_type,
+        source="puebla/repatriation",
+        subject=str(data.get("manifest_id", "")),
+        time=time or utcnow(),
+        access=access or ["MX", "GT"],
+        data=data,
+    )
+    return IncomingEnvelope.model_validate(made.model_dump(mode="json"))
+
+
+def returnee(nationality: str = "GT", given_names: str = "María José") -> dict[str, Any]:
+    one = copy.deepcopy(example("repatriation.manifest.submitted.v1")["returnees"][0])
+    one["returnee_id"] = str(uuid.uuid4())
+    one["person"]["nationality"] = nationality
+    one["person"]["given_names"] = given_names
+    return one
+
+
+def submitted(returnees: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+    """The checked-in submitted example with a fresh manifest id and two fresh returnees."""
+    data = example("repatriation.manifest.submitted.v1")
+    data["manifest_id"] = str(uuid.uuid4())
+    data["returnees"] = returnees if returnees is not None else [returnee(), returnee()]
+    data.update(overrides)
+    return data
+
+
+Consume = Callable[[IncomingEnvelope], Awaitable[str]]
+
+
+@pytest.fixture
+def consume(runtime: Runtime) -> Consume:
+    """Runs the worker's handler for the envelope's type, as the consumer runner would
+    (inbox tracking included); returns "applied" or "duplicate"."""
+    from puebla.db.unit_of_work import AlreadyApplied
+
+    by_subject = {s.subjects[0]: s for s in bootstrap.subscriptions(runtime)}
+
+    async def run(env: IncomingEnvelope) -> str:
+        sub = by_subject[env.type]
+        try:
+            await sub.handle(env, Tracking(sub.durable, env.id, env.type))
+        except AlreadyApplied:
+            return "duplicate"
+        return "applied"
+
+    return run
