@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from puebla.worker import main
-from repatriation.bootstrap import subscriptions
 from repatriation.config import definition
+from repatriation.entrypoints.consumers import subscriptions
 
 if __name__ == "__main__":
     main(definition(), subscriptions)

@@ -7,12 +7,16 @@ from fastapi import FastAPI
 from puebla.http.app import create_service_app
 from puebla.runtime import Runtime
 from repatriation.config import definition
+from repatriation.entrypoints.api import errors
+from repatriation.entrypoints.api.routers import manifests, reception_points
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         definition(),
         title="Puebla repatriation: land-repatriation manifests under the Memorandum",
-        routers=[],
+        routers=[reception_points.router, manifests.router],
         runtime=runtime,
     )
+    errors.install(app)
+    return app

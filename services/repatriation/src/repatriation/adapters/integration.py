@@ -1,0 +1,178 @@
+"""Domain events → contract events (`puebla.contracts.repatriation.v1`) and audit entries.
+
+The only module of the service that knows both the domain events and the contract models.
+Contracted events go to the outbox with the `access` label [sending, receiving]; every event,
+contracted or internal, becomes one audit entry. Audit details carry ids, outcomes, reasons
+and counts, never a person's names or date of birth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from puebla.contracts.common import PersonSummary
+from puebla.contracts.repatriation import v1
+from puebla.db.audit import AuditRecord
+from puebla.db.unit_of_work import OutgoingEvent
+from repatriation.domain import events as ev
+
+AGGREGATE = "manifest"
+
+
+def _header(e: ev.ManifestEvent) -> dict[str, Any]:
+    return {
+        "version": e.version,
+        "manifest_id": e.manifest_id,
+        "reference": e.reference,
+        "sending_country": e.sending_country,
+        "receiving_country": e.receiving_country,
+        "reception_point": e.reception_point,
+        "scheduled_arrival": e.scheduled_arrival,
+    }
+
+
+def _on_manifest(s: ev.ReturneeSummary) -> v1.ReturneeOnManifest:
+    return v1.ReturneeOnManifest(
+        returnee_id=s.id,
+        person=PersonSummary(
+            given_names=s.given_names,
+            surnames=s.surnames,
+            sex=s.sex.value,
+            date_of_birth=s.date_of_birth,
+            nationality=s.nationality,
+        ),
+    )
+
+
+def contract_event(e: ev.Event) -> v1.ManifestEventV1 | None:
+    """The contract model of a domain event; None for the internal ones."""
+    match e:
+        case ev.ManifestSubmitted():
+            return v1.ManifestSubmittedV1(
+                **_header(e),
+                scheduled_departure=e.scheduled_departure,
+                late_notice=e.late_notice,
+                late_notice_reason=e.late_notice_reason,
+                returnees=[_on_manifest(s) for s in e.returnees],
+            )
+        case ev.ManifestAmended():
+            return v1.ManifestAmendedV1(
+                **_header(e),
+                added=[_on_manifest(s) for s in e.added],
+                removed=list(e.removed),
+                removal_reason=e.removal_reason,
+                returnee_count=e.returnee_count,
+            )
+        case ev.ManifestDispatched():
+            return v1.ManifestDispatchedV1(
+                **_header(e), returnee_ids=list(e.returnee_ids), returnee_count=e.returnee_count
+            )
+        case ev.ManifestCancelled():
+            return v1.ManifestCancelledV1(
+                **_header(e), reason=e.reason, previous_status=e.previous_status.value
+            )
+        case ev.ManifestClosed():
+            return v1.ManifestClosedV1(
+                **_header(e),
+                received=e.received,
+                not_presented=e.not_presented,
+                refused=e.refused,
+            )
+        case ev.ReturneeHandedOver():
+            return v1.ReturneeHandedOverV1(
+                **_header(e),
+                returnee_id=e.returnee_id,
+                outcome=e.outcome.value,
+                reason=e.reason.value if e.reason else None,
+                officer=e.officer,
+                post=e.post,
+                recorded_at=e.occurred_at,
+            )
+    return None
+
+
+def outgoing(e: ev.Event) -> OutgoingEvent | None:
+    """The outbox entry of a contracted domain event, labelled for both countries."""
+    data = contract_event(e)
+    if data is None:
+        return None
+    return OutgoingEvent(
+        event_type=data.event_type,
+        aggregate_type=AGGREGATE,
+        aggregate_id=str(e.manifest_id),
+        data=data,
+        access=[e.sending_country, e.receiving_country],
+    )
+
+
+def _audit_detail(e: ev.Event) -> tuple[str, dict[str, Any]]:
+    match e:
+        case ev.ManifestDrafted():
+            return "manifest.drafted", {
+                "receiving_country": e.receiving_country,
+                "reception_point": e.reception_point,
+                "returnee_count": e.returnee_count,
+            }
+        case ev.ManifestSubmitted():
+            # A late submission is allowed only with a reason, and flagged here (DOMAIN.md §1).
+            return "manifest.submitted", {
+                "late_notice": e.late_notice,
+                "late_notice_reason": e.late_notice_reason,
+                "returnee_ids": [str(s.id) for s in e.returnees],
+            }
+        case ev.ReturneeAdded():
+            return "manifest.returnee_added", {"returnee_id": str(e.returnee_id)}
+        case ev.ReturneeRemoved():
+            return "manifest.returnee_removed", {
+                "returnee_id": str(e.returnee_id),
+                "reason": e.reason,
+            }
+        case ev.ManifestAmended():
+            return "manifest.amended", {
+                "added": [str(s.id) for s in e.added],
+                "removed": [str(r) for r in e.removed],
+                "removal_reason": e.removal_reason,
+                "returnee_count": e.returnee_count,
+            }
+        case ev.ManifestDispatched():
+            return "manifest.dispatched", {"returnee_count": e.returnee_count}
+        case ev.ManifestCancelled():
+            return "manifest.cancelled", {
+                "reason": e.reason,
+                "previous_status": e.previous_status.value,
+            }
+        case ev.ManifestArrived():
+            return "manifest.arrived", {}
+        case ev.ReturneeHandedOver():
+            return "manifest.returnee_handed_over", {
+                "returnee_id": str(e.returnee_id),
+                "outcome": e.outcome.value,
+                "reason": e.reason.value if e.reason else None,
+                "officer": e.officer,
+                "post": e.post,
+            }
+        case ev.ManifestClosed():
+            return "manifest.closed", {
+                "received": e.received,
+                "not_presented": e.not_presented,
+                "refused": e.refused,
+            }
+        case ev.NationalityConfirmed():
+            return "manifest.nationality_confirmed", {"returnee_id": str(e.returnee_id)}
+        case ev.NationalityRejected():
+            return "manifest.nationality_rejected", {
+                "returnee_id": str(e.returnee_id),
+                "reason": e.reason,
+            }
+    raise TypeError(f"no audit mapping for {type(e).__name__}")  # pragma: no cover
+
+
+def audit_record(e: ev.Event, *, actor: str) -> AuditRecord:
+    action, detail = _audit_detail(e)
+    return AuditRecord(
+        actor=actor,
+        action=action,
+        entity_type=AGGREGATE,
+        entity_id=str(e.manifest_id),
+        detail={"version": e.version, "reference": e.reference, **detail},
+    )

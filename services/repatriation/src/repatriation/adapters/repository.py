@@ -1,0 +1,360 @@
+"""Manifests in PostgreSQL: explicit row ↔ aggregate mapping, row locks, version checks.
+
+`get_for_update` locks the manifest row (`SELECT … FOR UPDATE`) for the rest of the
+transaction, so two writers of one manifest run one after the other: the second sees what the
+first committed and the domain decides again (e.g. a different hand-over outcome → conflict).
+`flush` writes what changed, and refuses (`StaleManifest`) to save over a version other than
+the one it loaded — a second line of defence should anything bypass the lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, insert, or_, select, text, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from repatriation.adapters.orm import (
+    agreement,
+    manifest,
+    notice_rule,
+    reception_point,
+    returnee,
+)
+from repatriation.domain import (
+    Agreement,
+    Handover,
+    HandoverOutcome,
+    IdentityDocument,
+    Manifest,
+    ManifestStatus,
+    NationalityStatus,
+    NoticeRule,
+    ReceptionPoint,
+    ReceptionWindow,
+    ReferenceData,
+    RefusalReason,
+    Returnee,
+    Sex,
+    Vehicle,
+    Vulnerabilities,
+)
+
+
+class StaleManifest(Exception):
+    """The stored manifest is not the version this unit of work loaded."""
+
+    def __init__(self, manifest_id: uuid.UUID) -> None:
+        super().__init__(f"manifest {manifest_id} was changed by someone else")
+        self.manifest_id = manifest_id
+
+
+# -- rows → aggregate ------------------------------------------------------------------------
+
+
+def _to_returnee(row: RowMapping) -> Returnee:
+    document = (
+        IdentityDocument(type=row["document_type"], number=row["document_number"])
+        if row["document_type"] is not None
+        else None
+    )
+    handover = (
+        Handover(
+            outcome=HandoverOutcome(row["handover_outcome"]),
+            reason=RefusalReason(row["handover_reason"]) if row["handover_reason"] else None,
+            officer=row["handover_officer"],
+            post=row["handover_post"],
+            at=row["handed_over_at"],
+        )
+        if row["handover_outcome"] is not None
+        else None
+    )
+    return Returnee(
+        id=row["id"],
+        given_names=row["given_names"],
+        surnames=row["surnames"],
+        sex=Sex(row["sex"]),
+        date_of_birth=row["date_of_birth"],
+        nationality=row["nationality"],
+        place_of_origin=row["place_of_origin"],
+        vulnerabilities=Vulnerabilities(
+            pregnant=row["pregnant"],
+            disability=row["disability"],
+            illness_or_injury=row["illness_or_injury"],
+            trafficking_indicator=row["trafficking_indicator"],
+        ),
+        protection_need=False,  # never stored: such a person is never admitted
+        age_disputed=row["age_disputed"],
+        document=document,
+        family_group=row["family_group"],
+        nationality_status=NationalityStatus(row["nationality_status"]),
+        nationality_rejection_reason=row["nationality_rejection_reason"],
+        nationality_decided_at=row["nationality_decided_at"],
+        handover=handover,
+    )
+
+
+def _to_manifest(row: RowMapping, returnees: list[Returnee]) -> Manifest:
+    return Manifest(
+        id=row["id"],
+        reference=row["reference"],
+        sending_country=row["sending_country"],
+        receiving_country=row["receiving_country"],
+        reception_point=row["reception_point"],
+        reception_time_zone=row["reception_time_zone"],
+        scheduled_departure=row["scheduled_departure"],
+        scheduled_arrival=row["scheduled_arrival"],
+        vehicle=Vehicle(plate=row["vehicle_plate"], seats=row["vehicle_seats"]),
+        returnees=returnees,
+        created_at=row["created_at"],
+        status=ManifestStatus(row["status"]),
+        late_notice=row["late_notice"],
+        late_notice_reason=row["late_notice_reason"],
+        cancellation_reason=row["cancellation_reason"],
+        version=row["version"],
+        submitted_at=row["submitted_at"],
+        dispatched_at=row["dispatched_at"],
+        arrived_at=row["arrived_at"],
+        closed_at=row["closed_at"],
+        cancelled_at=row["cancelled_at"],
+    )
+
+
+# -- aggregate → rows ------------------------------------------------------------------------
+
+
+def _manifest_values(m: Manifest) -> dict[str, Any]:
+    """The columns a change may touch (id, reference, created_* never change)."""
+    return {
+        "reception_point": m.reception_point,
+        "reception_time_zone": m.reception_time_zone,
+        "scheduled_departure": m.scheduled_departure,
+        "scheduled_arrival": m.scheduled_arrival,
+        "vehicle_plate": m.vehicle.plate,
+        "vehicle_seats": m.vehicle.seats,
+        "status": m.status.value,
+        "late_notice": m.late_notice,
+        "late_notice_reason": m.late_notice_reason,
+        "cancellation_reason": m.cancellation_reason,
+        "version": m.version,
+        "submitted_at": m.submitted_at,
+        "dispatched_at": m.dispatched_at,
+        "arrived_at": m.arrived_at,
+        "closed_at": m.closed_at,
+        "cancelled_at": m.cancelled_at,
+    }
+
+
+def _returnee_values(r: Returnee) -> dict[str, Any]:
+    """The columns of a returnee row except id, manifest_id and position."""
+    h = r.handover
+    return {
+        "given_names": r.given_names,
+        "surnames": r.surnames,
+        "sex": r.sex.value,
+        "date_of_birth": r.date_of_birth,
+        "nationality": r.nationality,
+        "place_of_origin": r.place_of_origin,
+        "document_type": r.document.type if r.document else None,
+        "document_number": r.document.number if r.document else None,
+        "family_group": r.family_group,
+        "pregnant": r.vulnerabilities.pregnant,
+        "disability": r.vulnerabilities.disability,
+        "illness_or_injury": r.vulnerabilities.illness_or_injury,
+        "trafficking_indicator": r.vulnerabilities.trafficking_indicator,
+        "age_disputed": r.age_disputed,
+        "nationality_status": r.nationality_status.value,
+        "nationality_rejection_reason": r.nationality_rejection_reason,
+        "nationality_decided_at": r.nationality_decided_at,
+        "handover_outcome": h.outcome.value if h else None,
+        "handover_reason": h.reason.value if h and h.reason else None,
+        "handover_officer": h.officer if h else None,
+        "handover_post": h.post if h else None,
+        "handed_over_at": h.at if h else None,
+    }
+
+
+@dataclass
+class _Loaded:
+    """What the database held when the manifest was loaded: the base of `flush`'s diff."""
+
+    version: int
+    returnees: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    positions: dict[uuid.UUID, int] = field(default_factory=dict)
+
+
+class SqlManifestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.seen: list[Manifest] = []  # every manifest this unit of work touched
+        self._new: dict[uuid.UUID, str] = {}  # id → created_by
+        self._loaded: dict[uuid.UUID, _Loaded] = {}
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def get_for_update(self, manifest_id: uuid.UUID) -> Manifest | None:
+        """The manifest, its row locked until the transaction ends; None if there is none."""
+        row = (
+            (
+                await self.session.execute(
+                    select(manifest).where(manifest.c.id == manifest_id).with_for_update()
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        rows = (
+            (
+                await self.session.execute(
+                    select(returnee)
+                    .where(returnee.c.manifest_id == manifest_id)
+                    .order_by(returnee.c.position)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        people = [_to_returnee(r) for r in rows]
+        loaded = _Loaded(version=row["version"])
+        for person, r in zip(people, rows, strict=True):
+            loaded.returnees[person.id] = _returnee_values(person)
+            loaded.positions[person.id] = r["position"]
+        found = _to_manifest(row, people)
+        self._loaded[found.id] = loaded
+        self.seen.append(found)
+        return found
+
+    async def next_reference_number(self) -> int:
+        number = await self.session.execute(text("SELECT nextval('manifest_reference_seq')"))
+        return int(number.scalar_one())
+
+    async def reference_data(self, today: date) -> ReferenceData:
+        """Every version of the points and agreements (the domain picks the one in force on the
+        arrival date) and the notice rules in force `today` (they concern the submission)."""
+        points = (await self.session.execute(select(reception_point))).mappings().all()
+        parties = (await self.session.execute(select(agreement))).mappings().all()
+        rules = (
+            (
+                await self.session.execute(
+                    select(notice_rule).where(
+                        notice_rule.c.valid_from <= today,
+                        or_(notice_rule.c.valid_to.is_(None), notice_rule.c.valid_to >= today),
+                    )
+                )
+            )
+            .mappings()
+            .all()
+        )
+        return ReferenceData(
+            reception_points=tuple(
+                ReceptionPoint(
+                    code=p["code"],
+                    country=p["country"],
+                    name=p["name"],
+                    institution=p["institution"],
+                    time_zone=p["time_zone"],
+                    window=ReceptionWindow(
+                        opens=p["window_opens"],
+                        closes=p["window_closes"],
+                        weekdays=frozenset(p["window_weekdays"]),
+                    ),
+                    vulnerable_window=ReceptionWindow(
+                        opens=p["vulnerable_window_opens"],
+                        closes=p["vulnerable_window_closes"],
+                        weekdays=frozenset(p["vulnerable_window_weekdays"]),
+                    ),
+                    valid_from=p["valid_from"],
+                    valid_to=p["valid_to"],
+                )
+                for p in points
+            ),
+            agreements=tuple(
+                Agreement(country=a["country"], valid_from=a["valid_from"], valid_to=a["valid_to"])
+                for a in parties
+            ),
+            notice_rules=tuple(
+                NoticeRule(
+                    receiving_country=r["receiving_country"],
+                    lead_time=timedelta(minutes=r["lead_time_minutes"]),
+                )
+                for r in rules
+            ),
+        )
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def add(self, new: Manifest, *, created_by: str) -> None:
+        self._new[new.id] = created_by
+        self.seen.append(new)
+
+    async def flush(self) -> None:
+        """Writes every new or changed manifest seen by this unit of work."""
+        for m in self.seen:
+            if m.id in self._new:
+                await self._insert(m, self._new.pop(m.id))
+            elif m.version != self._loaded[m.id].version:
+                await self._update(m)
+
+    async def _insert(self, m: Manifest, created_by: str) -> None:
+        await self.session.execute(
+            insert(manifest).values(
+                id=m.id,
+                reference=m.reference,
+                sending_country=m.sending_country,
+                receiving_country=m.receiving_country,
+                created_by=created_by,
+                created_at=m.created_at,
+                **_manifest_values(m),
+            )
+        )
+        loaded = _Loaded(version=m.version)
+        self._loaded[m.id] = loaded
+        await self._write_returnees(m, loaded)
+
+    async def _update(self, m: Manifest) -> None:
+        loaded = self._loaded[m.id]
+        result = await self.session.execute(
+            update(manifest)
+            .where(and_(manifest.c.id == m.id, manifest.c.version == loaded.version))
+            .values(**_manifest_values(m))
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise StaleManifest(m.id)
+        loaded.version = m.version
+        await self._write_returnees(m, loaded)
+
+    async def _write_returnees(self, m: Manifest, loaded: _Loaded) -> None:
+        now = {r.id: r for r in m.returnees}
+        gone = [rid for rid in loaded.returnees if rid not in now]
+        if gone:
+            await self.session.execute(returnee.delete().where(returnee.c.id.in_(gone)))
+            for rid in gone:
+                del loaded.returnees[rid]
+        next_position = max(loaded.positions.values(), default=-1) + 1
+        inserts: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        for person in m.returnees:
+            values = _returnee_values(person)
+            before = loaded.returnees.get(person.id)
+            if before is None:
+                inserts.append(
+                    {"id": person.id, "manifest_id": m.id, "position": next_position, **values}
+                )
+                loaded.positions[person.id] = next_position
+                next_position += 1
+            elif before != values:
+                changes.append({"b_id": person.id, **values})
+            loaded.returnees[person.id] = values
+        if inserts:
+            await self.session.execute(insert(returnee), inserts)
+        if changes:
+            # executemany: SET takes the columns named in the parameters.
+            await self.session.execute(
+                update(returnee).where(returnee.c.id == bindparam("b_id")), changes
+            )

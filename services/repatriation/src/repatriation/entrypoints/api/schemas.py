@@ -1,0 +1,286 @@
+"""Request and read schemas of the repatriation API (API.md "repatriation").
+
+Requests refuse unknown fields, take booleans only as JSON true/false (`StrictBool`: an
+unanswered or "yes" flag must never read as "not vulnerable"), integers only as JSON numbers,
+times only as RFC 3339 strings with an offset and dates only as `YYYY-MM-DD` strings; every
+string and list is bounded. A manifest may carry up to 300 returnees.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from puebla.http.schemas import BirthDate, Code, CountryCode, Name, RequestModel, ShortText
+
+MAX_RETURNEES = 300
+MAX_HANDOVER_ITEMS = 300
+
+
+def _text_only(kind: str) -> Any:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise PydanticCustomError(f"{kind}_type", f"Give the {kind} as a string.")
+        return value
+
+    return BeforeValidator(check)
+
+
+# RFC 3339 with an offset, as a string (a bare number would be read as a Unix timestamp).
+Timestamp = Annotated[AwareDatetime, _text_only("datetime")]
+DateOfBirth = Annotated[BirthDate, _text_only("date")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+DocumentText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+FamilyGroup = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Plate = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Sex = Literal["F", "M", "X"]
+Outcome = Literal["received", "not_presented", "refused"]
+RefusalReason = Literal[
+    "not_a_national",
+    "identity_mismatch",
+    "not_on_manifest",
+    "medically_unfit",
+    "outside_window",
+    "other",
+]
+Status = Literal["draft", "submitted", "dispatched", "arrived", "closed", "cancelled"]
+
+
+# -- requests --------------------------------------------------------------------------------
+
+
+class VulnerabilitiesIn(RequestModel):
+    """Each flag answered explicitly, true or false."""
+
+    pregnant: StrictBool
+    disability: StrictBool
+    illness_or_injury: StrictBool
+    trafficking_indicator: StrictBool
+
+
+class DocumentIn(RequestModel):
+    type: DocumentText = Field(examples=["passport"])
+    number: DocumentText
+
+
+class ReturneeCreate(RequestModel):
+    given_names: Name
+    surnames: Name
+    sex: Sex
+    date_of_birth: DateOfBirth
+    nationality: CountryCode
+    place_of_origin: ShortText
+    document: DocumentIn | None = None
+    family_group: FamilyGroup | None = Field(
+        default=None, description="Chosen by the sending officer; unique within a manifest."
+    )
+    vulnerabilities: VulnerabilitiesIn
+    protection_need: StrictBool = Field(
+        description="Fear of return, asylum or refugee application. Such a person is refused."
+    )
+    age_disputed: StrictBool = False
+
+
+class VehicleIn(RequestModel):
+    plate: Plate
+    seats: Annotated[StrictInt, Field(ge=1, le=MAX_RETURNEES)]
+
+
+class ManifestCreate(RequestModel):
+    receiving_country: CountryCode
+    reception_point: Code
+    scheduled_departure: Timestamp
+    scheduled_arrival: Timestamp
+    vehicle: VehicleIn
+    returnees: Annotated[list[ReturneeCreate], Field(max_length=MAX_RETURNEES)]
+    late_notice_reason: Reason | None = None
+
+    @field_validator("scheduled_arrival")
+    @classmethod
+    def _after_departure(cls, value: datetime, info: ValidationInfo) -> datetime:
+        departure = info.data.get("scheduled_departure")
+        if isinstance(departure, datetime) and value <= departure:
+            raise PydanticCustomError(
+                "arrival_before_departure", "The scheduled arrival must be after the departure."
+            )
+        return value
+
+
+class SubmitRequest(RequestModel):
+    late_notice_reason: Reason | None = None
+
+
+class CancelRequest(RequestModel):
+    reason: Reason
+
+
+class HandoverItemIn(RequestModel):
+    returnee_id: uuid.UUID
+    outcome: Outcome
+    reason: RefusalReason | None = Field(default=None, description="Required when refused.")
+
+
+class HandoverRequest(RequestModel):
+    items: Annotated[list[HandoverItemIn], Field(min_length=1, max_length=MAX_HANDOVER_ITEMS)]
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+class VulnerabilitiesRead(BaseModel):
+    pregnant: bool
+    disability: bool
+    illness_or_injury: bool
+    trafficking_indicator: bool
+
+
+class DocumentRead(BaseModel):
+    type: str
+    number: str
+
+
+class ReturneeRead(BaseModel):
+    id: uuid.UUID
+    given_names: str
+    surnames: str
+    sex: Sex
+    date_of_birth: date
+    nationality: str
+    place_of_origin: str
+    document: DocumentRead | None
+    family_group: str | None
+    vulnerabilities: VulnerabilitiesRead
+    protection_need: bool = Field(description="Always false: such a person is never listed.")
+    age_disputed: bool
+    vulnerable: bool = Field(description="A vulnerability flag, or aged 60+ on arrival.")
+    nationality_status: Literal["pending", "confirmed", "rejected"]
+    nationality_rejection_reason: str | None
+    handover_outcome: Outcome | None
+    handover_reason: RefusalReason | None
+
+
+class VehicleRead(BaseModel):
+    plate: str
+    seats: int
+
+
+class ManifestRead(BaseModel):
+    id: uuid.UUID
+    reference: str = Field(examples=["MX-GT-2026-000123"])
+    sending_country: str
+    receiving_country: str
+    reception_point: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
+    vehicle: VehicleRead
+    status: Status
+    version: int
+    late_notice: bool
+    late_notice_reason: str | None
+    cancellation_reason: str | None
+    created_by: str
+    created_at: datetime
+    submitted_at: datetime | None
+    dispatched_at: datetime | None
+    arrived_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    returnees: list[ReturneeRead] = Field(description="Vulnerable people first.")
+
+
+class ManifestPage(BaseModel):
+    items: list[ManifestRead]
+    next_cursor: str | None = None
+
+
+class ReturneeAdded(BaseModel):
+    returnee_id: uuid.UUID
+    manifest: ManifestRead
+
+
+class HandoverEntry(BaseModel):
+    returnee_id: uuid.UUID
+    given_names: str
+    surnames: str
+    sex: Sex
+    date_of_birth: date
+    nationality: str
+    family_group: str | None
+    vulnerable: bool
+    outcome: Outcome | None
+    reason: RefusalReason | None
+    officer: str | None
+    post: str | None
+    recorded_at: datetime | None
+
+
+class HandoverTotals(BaseModel):
+    received: int
+    not_presented: int
+    refused: int
+    pending: int
+    total: int
+
+
+class HandoverRecordRead(BaseModel):
+    """The acta de entrega: the same document for the sending and the receiving side."""
+
+    manifest_id: uuid.UUID
+    reference: str
+    sending_country: str
+    receiving_country: str
+    reception_point: str
+    reception_point_name: str | None
+    receiving_institution: str | None
+    status: Status
+    version: int
+    scheduled_arrival: datetime
+    dispatched_at: datetime | None
+    arrived_at: datetime | None
+    closed_at: datetime | None
+    entries: list[HandoverEntry]
+    totals: HandoverTotals
+
+
+class HandoverResult(BaseModel):
+    recorded: list[bool] = Field(
+        description="Per item: true if recorded now, false if the same outcome was on record."
+    )
+    record: HandoverRecordRead
+
+
+class WindowRead(BaseModel):
+    opens: time
+    closes: time
+    weekdays: list[int] = Field(description="ISO weekdays, 1 = Monday")
+
+
+class ReceptionPointRead(BaseModel):
+    code: str
+    country: str
+    name: str
+    institution: str
+    time_zone: str
+    window: WindowRead
+    vulnerable_window: WindowRead
+    valid_from: date
+    valid_to: date | None
+
+
+class ReceptionPointPage(BaseModel):
+    items: list[ReceptionPointRead]
+    next_cursor: str | None = None

@@ -1,0 +1,282 @@
+"""The read side: SQL → plain dicts shaped like the API's read schemas (no aggregate loaded).
+
+Every query takes the caller's `Principal` and applies the same read rule as the write side
+(`access.can_read`): a manifest the caller may not read is "not found", and lists only ever
+contain readable manifests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from puebla.auth.principal import Principal
+from puebla.http.pagination import Cursor, PageRequest
+from repatriation.adapters.orm import manifest, reception_point, returnee
+from repatriation.domain.returnee import SENIOR_AGE, age_on
+from repatriation.service_layer import access
+from repatriation.service_layer.errors import UnknownManifest
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class ManifestFilters:
+    status: str | None = None
+    receiving_country: str | None = None
+    reception_point: str | None = None
+
+
+def _arrival_date(m: RowMapping) -> date:
+    arrival = m["scheduled_arrival"].astimezone(ZoneInfo(m["reception_time_zone"]))
+    return arrival.date()  # type: ignore[no-any-return]
+
+
+def _vulnerable(r: RowMapping, arrival: date) -> bool:
+    """Any flag, or aged 60 or over on the arrival date at the point (as the domain rules)."""
+    flags = r["pregnant"] or r["disability"] or r["illness_or_injury"]
+    return bool(
+        flags or r["trafficking_indicator"] or age_on(r["date_of_birth"], arrival) >= SENIOR_AGE
+    )
+
+
+def _listed(m: RowMapping, rows: Sequence[RowMapping]) -> list[tuple[RowMapping, bool]]:
+    """Returnees with their vulnerability, vulnerable people first, else in the order added
+    (the order of the manifest and of the hand-over record)."""
+    arrival = _arrival_date(m)
+    marked = [(r, _vulnerable(r, arrival)) for r in sorted(rows, key=lambda r: r["position"])]
+    return sorted(marked, key=lambda pair: not pair[1])
+
+
+def _returnee_read(r: RowMapping, vulnerable: bool) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "given_names": r["given_names"],
+        "surnames": r["surnames"],
+        "sex": r["sex"],
+        "date_of_birth": r["date_of_birth"],
+        "nationality": r["nationality"],
+        "place_of_origin": r["place_of_origin"],
+        "document": (
+            {"type": r["document_type"], "number": r["document_number"]}
+            if r["document_type"] is not None
+            else None
+        ),
+        "family_group": r["family_group"],
+        "vulnerabilities": {
+            "pregnant": r["pregnant"],
+            "disability": r["disability"],
+            "illness_or_injury": r["illness_or_injury"],
+            "trafficking_indicator": r["trafficking_indicator"],
+        },
+        "protection_need": False,
+        "age_disputed": r["age_disputed"],
+        "vulnerable": vulnerable,
+        "nationality_status": r["nationality_status"],
+        "nationality_rejection_reason": r["nationality_rejection_reason"],
+        "handover_outcome": r["handover_outcome"],
+        "handover_reason": r["handover_reason"],
+    }
+
+
+def _manifest_read(m: RowMapping, rows: Sequence[RowMapping]) -> dict[str, Any]:
+    return {
+        "id": m["id"],
+        "reference": m["reference"],
+        "sending_country": m["sending_country"],
+        "receiving_country": m["receiving_country"],
+        "reception_point": m["reception_point"],
+        "scheduled_departure": m["scheduled_departure"],
+        "scheduled_arrival": m["scheduled_arrival"],
+        "vehicle": {"plate": m["vehicle_plate"], "seats": m["vehicle_seats"]},
+        "status": m["status"],
+        "version": m["version"],
+        "late_notice": m["late_notice"],
+        "late_notice_reason": m["late_notice_reason"],
+        "cancellation_reason": m["cancellation_reason"],
+        "created_by": m["created_by"],
+        "created_at": m["created_at"],
+        "submitted_at": m["submitted_at"],
+        "dispatched_at": m["dispatched_at"],
+        "arrived_at": m["arrived_at"],
+        "closed_at": m["closed_at"],
+        "cancelled_at": m["cancelled_at"],
+        "returnees": [_returnee_read(r, v) for r, v in _listed(m, rows)],
+    }
+
+
+async def _readable_row(session: AsyncSession, p: Principal, manifest_id: uuid.UUID) -> RowMapping:
+    row = (
+        (await session.execute(select(manifest).where(manifest.c.id == manifest_id)))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise UnknownManifest(manifest_id)
+    access.ensure_readable(
+        p, access.Scope(row["sending_country"], row["receiving_country"], row["reception_point"])
+    )
+    return row
+
+
+async def _returnee_rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[RowMapping]:
+    if not ids:
+        return []
+    result = await session.execute(select(returnee).where(returnee.c.manifest_id.in_(ids)))
+    return list(result.mappings().all())
+
+
+async def get_manifest(sessions: Sessions, p: Principal, manifest_id: uuid.UUID) -> dict[str, Any]:
+    async with sessions() as session, session.begin():
+        # One snapshot for the manifest and its returnees.
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        row = await _readable_row(session, p, manifest_id)
+        return _manifest_read(row, await _returnee_rows(session, [manifest_id]))
+
+
+async def list_manifests(
+    sessions: Sessions, p: Principal, page: PageRequest, filters: ManifestFilters
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first, keyset-paginated over (created_at, id); only readable manifests."""
+    t = manifest.c
+    query = select(manifest).where(access.visible_clause(p))
+    if filters.status is not None:
+        query = query.where(t.status == filters.status)
+    if filters.receiving_country is not None:
+        query = query.where(t.receiving_country == filters.receiving_country)
+    if filters.reception_point is not None:
+        query = query.where(t.reception_point == filters.reception_point)
+    if page.cursor is not None:
+        query = query.where(
+            tuple_(t.created_at, t.id) < tuple_(page.cursor.after, page.cursor.after_id)
+        )
+    query = query.order_by(t.created_at.desc(), t.id.desc()).limit(page.limit + 1)
+    async with sessions() as session, session.begin():
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        rows = list((await session.execute(query)).mappings().all())
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        people = await _returnee_rows(session, [r["id"] for r in rows])
+    by_manifest: dict[uuid.UUID, list[RowMapping]] = {}
+    for r in people:
+        by_manifest.setdefault(r["manifest_id"], []).append(r)
+    items = [_manifest_read(r, by_manifest.get(r["id"], [])) for r in rows]
+    cursor = Cursor(rows[-1]["created_at"], rows[-1]["id"]).encode() if more and rows else None
+    return items, cursor
+
+
+async def handover_record(
+    sessions: Sessions, p: Principal, manifest_id: uuid.UUID
+) -> dict[str, Any]:
+    """The acta de entrega: every person with outcome, reason, officer, time and post, and the
+    totals — the same document whichever side reads it."""
+    async with sessions() as session, session.begin():
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        m = await _readable_row(session, p, manifest_id)
+        rows = await _returnee_rows(session, [manifest_id])
+        point = (
+            (
+                await session.execute(
+                    select(reception_point.c.name, reception_point.c.institution)
+                    .where(
+                        and_(
+                            reception_point.c.code == m["reception_point"],
+                            reception_point.c.valid_from <= _arrival_date(m),
+                            or_(
+                                reception_point.c.valid_to.is_(None),
+                                reception_point.c.valid_to >= _arrival_date(m),
+                            ),
+                        )
+                    )
+                    .limit(1)
+                )
+            )
+            .mappings()
+            .first()
+        )
+    entries = [
+        {
+            "returnee_id": r["id"],
+            "given_names": r["given_names"],
+            "surnames": r["surnames"],
+            "sex": r["sex"],
+            "date_of_birth": r["date_of_birth"],
+            "nationality": r["nationality"],
+            "family_group": r["family_group"],
+            "vulnerable": vulnerable,
+            "outcome": r["handover_outcome"],
+            "reason": r["handover_reason"],
+            "officer": r["handover_officer"],
+            "post": r["handover_post"],
+            "recorded_at": r["handed_over_at"],
+        }
+        for r, vulnerable in _listed(m, rows)
+    ]
+    outcomes = [e["outcome"] for e in entries]
+    return {
+        "manifest_id": m["id"],
+        "reference": m["reference"],
+        "sending_country": m["sending_country"],
+        "receiving_country": m["receiving_country"],
+        "reception_point": m["reception_point"],
+        "reception_point_name": point["name"] if point else None,
+        "receiving_institution": point["institution"] if point else None,
+        "status": m["status"],
+        "version": m["version"],
+        "scheduled_arrival": m["scheduled_arrival"],
+        "dispatched_at": m["dispatched_at"],
+        "arrived_at": m["arrived_at"],
+        "closed_at": m["closed_at"],
+        "entries": entries,
+        "totals": {
+            "received": outcomes.count("received"),
+            "not_presented": outcomes.count("not_presented"),
+            "refused": outcomes.count("refused"),
+            "pending": outcomes.count(None),
+            "total": len(outcomes),
+        },
+    }
+
+
+async def reception_points(
+    sessions: Sessions, *, on: date, country: str | None = None
+) -> list[dict[str, Any]]:
+    """The directory: the points in service on `on` (today), by country and code."""
+    rp = reception_point.c
+    query = select(reception_point).where(
+        rp.valid_from <= on, or_(rp.valid_to.is_(None), rp.valid_to >= on)
+    )
+    if country is not None:
+        query = query.where(rp.country == country)
+    async with sessions() as session:
+        rows = (await session.execute(query.order_by(rp.country, rp.code))).mappings().all()
+    return [
+        {
+            "code": r["code"],
+            "country": r["country"],
+            "name": r["name"],
+            "institution": r["institution"],
+            "time_zone": r["time_zone"],
+            "window": {
+                "opens": r["window_opens"],
+                "closes": r["window_closes"],
+                "weekdays": sorted(r["window_weekdays"]),
+            },
+            "vulnerable_window": {
+                "opens": r["vulnerable_window_opens"],
+                "closes": r["vulnerable_window_closes"],
+                "weekdays": sorted(r["vulnerable_window_weekdays"]),
+            },
+            "valid_from": r["valid_from"],
+            "valid_to": r["valid_to"],
+        }
+        for r in rows
+    ]
