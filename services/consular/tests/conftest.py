@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from consular import bootstrap
-from puebla.clock import utcnow
+from puebla.clock import Clock, utcnow
 from puebla.contracts.envelope import IncomingEnvelope, make_envelope
 from puebla.db.unit_of_work import Tracking
 from puebla.ids import new_id
@@ -28,16 +28,21 @@ class Events:
     """The helpers below as a fixture (`events.submitted()`): test modules cannot import
     conftest under `--import-mode=importlib`."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self.example = example
-        self.envelope = envelope
         self.returnee = returnee
         self.submitted = submitted
 
+    def envelope(self, event_type: str, data: dict[str, Any], **kwargs: Any) -> IncomingEnvelope:
+        """Stamped now by the service's clock unless `time` is given."""
+        kwargs.setdefault("time", self.clock())
+        return envelope(event_type, data, **kwargs)
+
 
 @pytest.fixture
-def events() -> Events:
-    return Events()
+def events(runtime: Runtime) -> Events:
+    return Events(bootstrap.clock(runtime))
 
 
 def example(event_type: str) -> dict[str, Any]:

@@ -1,0 +1,213 @@
+"""The repatriation consumers fed with the producer's checked-in examples (ids replaced):
+a submitted manifest gives one notice to the receiving country's post and a verification
+request per returnee; amendments and cancellations follow; replaying changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from consular.domain.errors import ConsularError
+from puebla.runtime import Runtime
+
+SUBMITTED = "repatriation.manifest.submitted.v1"
+AMENDED = "repatriation.manifest.amended.v1"
+CANCELLED = "repatriation.manifest.cancelled.v1"
+
+
+async def rows(runtime: Runtime, sql: str, **params: Any) -> list[Any]:
+    async with runtime.sessions() as session:
+        return list((await session.execute(text(sql), params)).mappings().all())
+
+
+async def snapshot(runtime: Runtime) -> dict[str, Any]:
+    """Everything the consumers write except the inbox."""
+    return {
+        "notification": await rows(runtime, "SELECT * FROM notification ORDER BY id"),
+        "delivery": await rows(
+            runtime, "SELECT * FROM notification_delivery ORDER BY notification_id, channel"
+        ),
+        "verification": await rows(runtime, "SELECT * FROM verification ORDER BY id"),
+        "outbox": await rows(runtime, "SELECT id, type FROM outbox ORDER BY id"),
+        "audit": await rows(runtime, "SELECT seq, action FROM audit ORDER BY seq"),
+    }
+
+
+class TestManifestSubmitted:
+    async def test_one_notice_to_tapachula_and_a_request_per_returnee(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted()
+        assert await consume(events.envelope(SUBMITTED, data)) == "applied"
+        (notice,) = await rows(runtime, "SELECT * FROM notification")
+        assert notice["kind"] == "repatriation_notice"
+        assert (notice["nationality"], notice["host_country"]) == ("GT", "MX")
+        # The bus leaves from Siglo XXI in Tapachula (departure_point seed): Chiapas.
+        assert notice["place"] == {"country": "MX", "state": "MX-CHP", "city": "Tapachula"}
+        assert notice["consular_post"] == "GT-CONS-TAPACHULA"
+        assert notice["recipient_email"] == "consulado.tapachula@gt.example"
+        assert notice["status"] == "pending"
+        assert notice["person"] is None
+        assert notice["related_service"] == "repatriation"
+        assert notice["related_id"] == data["manifest_id"]
+        assert notice["source_key"] == f"repatriation:{data['manifest_id']}:notice:v2"
+        assert notice["manifest"] == {
+            "reference": "MX-GT-2026-000123",
+            "version": 2,
+            "reception_point": "GT-TECUN-UMAN",
+            "scheduled_arrival": "2026-12-03T15:00:00+00:00",
+            "returnee_count": 2,
+        }
+        assert notice["access"] == ["GT", "MX"]
+        requests = await rows(runtime, "SELECT * FROM verification ORDER BY related_returnee_id")
+        assert sorted(r["related_returnee_id"] for r in requests) == sorted(
+            r["returnee_id"] for r in data["returnees"]
+        )
+        assert {(r["claimed_nationality"], r["host_country"], r["status"]) for r in requests} == {
+            ("GT", "MX", "pending")
+        }
+        assert requests[0]["person"]["surnames"] == "López Pérez"
+        # Nothing of this leaves the service: notices and requests are read over the API.
+        assert await rows(runtime, "SELECT * FROM outbox") == []
+
+    async def test_a_replay_with_the_same_or_a_new_event_id_changes_nothing(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted()
+        first = events.envelope(SUBMITTED, data)
+        assert await consume(first) == "applied"
+        before = await snapshot(runtime)
+        assert await consume(first) == "duplicate"
+        # The producer's relay re-sent it after the broker's duplicate window: a new id.
+        assert await consume(events.envelope(SUBMITTED, data)) == "applied"
+        assert await snapshot(runtime) == before
+
+    async def test_fields_added_by_the_producer_later_are_ignored(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted()
+        data["bus_company"] = "Transportes del Sur"
+        data["returnees"][0]["seat"] = 12
+        data["returnees"][0]["person"]["other_names"] = "Chepe"
+        assert await consume(events.envelope(SUBMITTED, data)) == "applied"
+        assert len(await rows(runtime, "SELECT id FROM verification")) == 2
+
+    async def test_a_returnee_outside_the_access_label_gets_no_request(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted([events.returnee("GT"), events.returnee("HN")])
+        assert await consume(events.envelope(SUBMITTED, data, access=["MX", "GT"])) == "applied"
+        requests = await rows(runtime, "SELECT claimed_nationality FROM verification")
+        assert [r["claimed_nationality"] for r in requests] == ["GT"]
+        (withheld,) = await rows(
+            runtime, "SELECT * FROM audit WHERE action = 'verification.not_requested'"
+        )
+        assert withheld["detail"] == {
+            "returnee_id": data["returnees"][1]["returnee_id"],
+            "rule": "access_label",
+        }
+
+    async def test_an_unknown_reception_point_routes_to_the_embassy(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted(reception_point="GT-NEW-CROSSING")
+        await consume(events.envelope(SUBMITTED, data))
+        (notice,) = await rows(runtime, "SELECT consular_post, place FROM notification")
+        assert notice["consular_post"] == "GT-EMB-MEXICO"
+        assert notice["place"] == {"country": "MX", "state": None, "city": None}
+
+    async def test_a_country_with_no_post_refuses_the_whole_event(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted([events.returnee("CR")], receiving_country="CR")
+        with pytest.raises(ConsularError) as refused:
+            await consume(events.envelope(SUBMITTED, data, access=["MX", "CR"]))
+        assert refused.value.rule == "no_consular_post"
+        assert await rows(runtime, "SELECT id FROM verification") == []
+        assert await rows(runtime, "SELECT * FROM inbox") == []
+
+
+class TestManifestAmendedAndCancelled:
+    async def test_an_amendment_is_a_new_notice_and_asks_about_the_added_only(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted()
+        await consume(events.envelope(SUBMITTED, data))
+        amended = events.example(AMENDED)
+        added = events.returnee("GT", given_names="Ana")
+        amended.update(
+            manifest_id=data["manifest_id"],
+            version=3,
+            added=[added],
+            removed=[data["returnees"][1]["returnee_id"]],
+            removal_reason="not presented at the station",
+            returnee_count=2,
+        )
+        assert await consume(events.envelope(AMENDED, amended)) == "applied"
+        notices = await rows(
+            runtime, "SELECT source_key, manifest FROM notification ORDER BY created_at, id"
+        )
+        assert [n["source_key"] for n in notices] == [
+            f"repatriation:{data['manifest_id']}:notice:v2",
+            f"repatriation:{data['manifest_id']}:notice:v3",
+        ]
+        assert notices[1]["manifest"]["returnee_count"] == 2
+        requests = await rows(runtime, "SELECT related_returnee_id FROM verification")
+        assert len(requests) == 3
+        assert added["returnee_id"] in {r["related_returnee_id"] for r in requests}
+
+    async def test_a_cancelled_submitted_manifest_is_announced_once(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted()
+        await consume(events.envelope(SUBMITTED, data))
+        cancelled = events.example(CANCELLED)
+        cancelled.update(manifest_id=data["manifest_id"], version=3)
+        assert await consume(events.envelope(CANCELLED, cancelled)) == "applied"
+        before = await snapshot(runtime)
+        assert await consume(events.envelope(CANCELLED, cancelled)) == "applied"
+        assert await snapshot(runtime) == before
+        (notice,) = await rows(
+            runtime,
+            "SELECT * FROM notification WHERE kind = 'repatriation_cancellation'",
+        )
+        assert notice["consular_post"] == "GT-CONS-TAPACHULA"
+        assert notice["source_key"] == f"repatriation:{data['manifest_id']}:cancellation"
+
+    async def test_a_cancelled_draft_was_never_announced_and_is_not(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        cancelled = events.example(CANCELLED)
+        cancelled.update(manifest_id=str(uuid.uuid4()), previous_status="draft")
+        assert await consume(events.envelope(CANCELLED, cancelled)) == "applied"
+        assert await rows(runtime, "SELECT id FROM notification") == []
+
+
+async def test_replaying_every_event_changes_nothing(
+    runtime: Runtime, events: Any, consume: Any
+) -> None:
+    data = events.submitted()
+    amended = events.example(AMENDED)
+    amended.update(
+        manifest_id=data["manifest_id"], added=[events.returnee()], removed=[], returnee_count=3
+    )
+    cancelled = events.example(CANCELLED)
+    cancelled.update(manifest_id=data["manifest_id"], version=4)
+    history = [
+        events.envelope(SUBMITTED, data),
+        events.envelope(AMENDED, {**amended, "version": 3}),
+        events.envelope(CANCELLED, cancelled),
+    ]
+    for env in history:
+        assert await consume(env) == "applied"
+    before = await snapshot(runtime)
+    assert len(before["notification"]) == 3
+    assert len(before["verification"]) == 3
+    for env in history:  # redelivered by JetStream
+        assert await consume(env) == "duplicate"
+    for env in history:  # re-published under new ids (e.g. an outbox replay)
+        assert await consume(events.envelope(env.type, env.data)) == "applied"
+    assert await snapshot(runtime) == before
