@@ -11,7 +11,15 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StrictBool, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
 from puebla.http.schemas import (
     BirthDate,
@@ -22,6 +30,26 @@ from puebla.http.schemas import (
     RequestModel,
     ResponseModel,
 )
+
+
+def _storable(value: str) -> str:
+    """PostgreSQL text holds neither NUL nor lone surrogates (which JSON escapes can carry):
+    refuse them as input instead of failing on the INSERT."""
+    if "\x00" in value:
+        raise PydanticCustomError("text_nul", "text cannot contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("text_not_utf8", "text must be valid Unicode") from None
+    return value
+
+
+def _string_only(value: object) -> object:
+    # Dates and times travel as ISO 8601 strings; a number would be read as a Unix timestamp.
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "dates and times are ISO 8601 strings")
+    return value
+
 
 USD_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 
@@ -36,7 +64,15 @@ Usd = Annotated[
 UsdOut = Annotated[
     str, Field(pattern=r"^[0-9]+\.[0-9]{2}$", description="USD, two places", examples=["250.00"])
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000),
+    AfterValidator(_storable),
+]
+PersonName = Annotated[Name, AfterValidator(_storable)]
+Justification = Annotated[LongText, AfterValidator(_storable)]
+DateOfBirth = Annotated[BirthDate, BeforeValidator(_string_only)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_string_only)]
 Sex = Literal["F", "M", "X"]
 CategoryName = Literal["unaccompanied_child", "disability", "over_70", "injury_or_illness"]
 CostKindName = Literal["transport", "escort", "lodging", "meals", "medical", "documents"]
@@ -58,17 +94,17 @@ StatusName = Literal[
 
 
 class BeneficiaryIn(RequestModel):
-    given_names: Name
-    surnames: Name
+    given_names: PersonName
+    surnames: PersonName
     sex: Sex
-    date_of_birth: BirthDate
+    date_of_birth: DateOfBirth
     nationality: CountryCode
 
 
 class ConsentIn(RequestModel):
     given: StrictBool
     given_by: ConsentGiverName
-    recorded_at: AwareDatetime
+    recorded_at: Timestamp
 
 
 class CostItemIn(RequestModel):
@@ -82,7 +118,7 @@ class ApplicationCreate(RequestModel):
     categories: list[CategoryName] = Field(max_length=4)
     voluntary_consent: ConsentIn
     items: list[CostItemIn] = Field(max_length=50)
-    justification: LongText
+    justification: Justification
     child_case_id: UUID | None = None
 
 
