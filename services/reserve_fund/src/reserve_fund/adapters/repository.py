@@ -3,11 +3,12 @@
 Explicit mapping (no ORM instrumentation): the aggregates stay plain dataclasses.
 
 Locking, as `reserve_fund.domain.fund` asks: handlers load an application with
-`get_for_update` (``SELECT … FOR UPDATE``) and then, if money may move, the year's budget with
-`budgets.get_for_update(year)` — always in that order (application, then budget), so two
-transactions never wait on each other in a cycle. Writes happen in `flush()`, called by the unit
-of work right before it commits; every UPDATE also checks the version it loaded (a backstop:
-under the row lock it always matches).
+`get_for_update` (``SELECT … FOR NO KEY UPDATE``: writers of the row queue behind it, while
+foreign-key checks of rows inserted into its child tables do not) and then, if money may move,
+the year's budget with `budgets.get_for_update(year)` (``FOR UPDATE``) — always in that order,
+application then budget, so two transactions never wait on each other in a cycle. Writes happen
+in `flush()`, called by the unit of work right before it commits; every UPDATE also checks the
+version it loaded (a backstop: under the row lock it always matches).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class SqlApplicationRepository:
                 await self.session.execute(
                     select(orm.application)
                     .where(orm.application.c.id == application_id)
-                    .with_for_update()
+                    .with_for_update(key_share=True)
                 )
             )
             .mappings()
