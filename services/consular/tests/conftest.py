@@ -60,11 +60,13 @@ def envelope(
     access: list[str] | None = None,
     event_id: uuid.UUID | None = None,
 ) -> IncomingEnvelope:
+    producer = {"repatriation": "repatriation", "child": "child_protection", "fund": "reserve_fund"}
+    subject = data.get("manifest_id") or data.get("case_id") or data.get("application_id")
     made = make_envelope(
         event_id=event_id or new_id(),
         event_type=event_type,
-        source="puebla/repatriation",
-        subject=str(data.get("manifest_id", "")),
+        source=f"puebla/{producer[event_type.split('.', 1)[0]]}",
+        subject=str(subject),
         time=time or utcnow(),
         access=access or ["MX", "GT"],
         data=data,

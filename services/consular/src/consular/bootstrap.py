@@ -103,4 +103,24 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             "repatriation.manifest.cancelled.v1",
             _consumer(runtime, integration.manifest_cancelled, handlers.notify_manifest_cancelled),
         ),
+        sub(
+            "consular-child-case-opened",
+            "CHILD",
+            "child.case.opened.v1",
+            _consumer(runtime, integration.child_case_opened, handlers.notify_child_case),
+        ),
+        sub(
+            "consular-child-block-cleared",
+            "CHILD",
+            "child.case.consular_block_cleared.v1",
+            _consumer(
+                runtime, integration.child_consular_block_cleared, handlers.notify_child_case
+            ),
+        ),
+        sub(
+            "consular-fund-approved",
+            "FUND",
+            "fund.application.approved.v1",
+            _consumer(runtime, integration.fund_application_approved, handlers.notify_fund_return),
+        ),
     ]

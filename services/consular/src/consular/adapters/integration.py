@@ -29,8 +29,9 @@ from consular.domain.events import (
     NotificationOverdue,
 )
 from consular.domain.model import NationalityVerification, Notification
-from consular.domain.values import Person, Related, Sex
+from consular.domain.values import Person, Place, Related, Sex
 from puebla.contracts.base import EventData
+from puebla.contracts.child.v1 import CaseOpenedV1, ChildIdentity, ConsularBlockClearedV1
 from puebla.contracts.common import PersonSummary
 from puebla.contracts.common import Related as RelatedV1
 from puebla.contracts.consular.v1 import (
@@ -40,6 +41,7 @@ from puebla.contracts.consular.v1 import (
     NotificationOverdueV1,
 )
 from puebla.contracts.envelope import IncomingEnvelope
+from puebla.contracts.fund.v1 import FundApplicationApprovedV1
 from puebla.contracts.repatriation.v1 import (
     ManifestAmendedV1,
     ManifestCancelledV1,
@@ -63,10 +65,17 @@ def _related_v1(related: Related | None) -> RelatedV1 | None:
 
 
 def translate(
-    event: Event, aggregate: Notification | NationalityVerification
+    event: Event,
+    aggregate: Notification | NationalityVerification,
+    label: list[str] | None = None,
 ) -> list[OutgoingEvent]:
+    """The contract events for `event`. A notification's events carry the record's own access
+    label (`label`), narrowed to the host, the nationality and IOM: a Fund return is labelled
+    for IOM and the nationality, not for the host."""
     if isinstance(aggregate, Notification):
-        access = [aggregate.host_country, aggregate.nationality]
+        parties = {aggregate.host_country, aggregate.nationality, "IOM"}
+        own = label or [aggregate.host_country, aggregate.nationality]
+        access = [c for c in own if c in parties]
         if isinstance(event, NotificationAcknowledged):
             data: EventData = NotificationAcknowledgedV1(
                 version=event.version,
@@ -293,5 +302,86 @@ def manifest_cancelled(envelope: IncomingEnvelope) -> ManifestCancellation:
         reception_point=data.reception_point,
         previous_status=data.previous_status,
         at=envelope.time,
+        access=tuple(envelope.access),
+    )
+
+
+@dataclass(frozen=True)
+class ChildCaseTrigger:
+    """A child case opened (`cleared=False`) or its consular block cleared (`cleared=True`):
+    `notify` says whether the child's consulate may be told now."""
+
+    case_id: str
+    child: Person
+    nationality: str
+    place: Place
+    at: datetime  # opened, or cleared: the notice's clock starts here
+    notify: bool
+    cleared: bool
+    access: tuple[str, ...]
+
+
+def _child(identity: ChildIdentity) -> Person:
+    return Person(
+        given_names=identity.given_names,
+        surnames=identity.surnames,
+        sex=Sex(identity.sex),
+        date_of_birth=identity.date_of_birth,
+        estimated_age=identity.estimated_age,
+    )
+
+
+def child_case_opened(envelope: IncomingEnvelope) -> ChildCaseTrigger:
+    data = parse(CaseOpenedV1, envelope)
+    return ChildCaseTrigger(
+        case_id=str(data.case_id),
+        child=_child(data.child),
+        nationality=data.nationality,
+        place=Place(data.place.country, data.place.state, data.place.city),
+        at=data.opened_at,
+        notify=data.notify_consulate,
+        cleared=False,
+        access=tuple(envelope.access),
+    )
+
+
+def child_consular_block_cleared(envelope: IncomingEnvelope) -> ChildCaseTrigger:
+    data = parse(ConsularBlockClearedV1, envelope)
+    return ChildCaseTrigger(
+        case_id=str(data.case_id),
+        child=_child(data.child),
+        nationality=data.nationality,
+        place=Place(data.place.country, data.place.state, data.place.city),
+        at=data.cleared_at,
+        notify=data.notify_consulate,
+        cleared=True,
+        access=tuple(envelope.access),
+    )
+
+
+@dataclass(frozen=True)
+class FundReturnTrigger:
+    application_id: str
+    beneficiary: Person
+    nationality: str
+    current_country: str
+    approved_at: datetime
+    access: tuple[str, ...]
+
+
+def fund_application_approved(envelope: IncomingEnvelope) -> FundReturnTrigger:
+    data = parse(FundApplicationApprovedV1, envelope)
+    b = data.beneficiary
+    return FundReturnTrigger(
+        application_id=str(data.application_id),
+        beneficiary=Person(
+            given_names=b.given_names,
+            surnames=b.surnames,
+            sex=Sex(b.sex),
+            date_of_birth=b.date_of_birth,
+        ),
+        nationality=b.nationality,
+        current_country=data.current_country,
+        approved_at=data.approved_at,
         access=tuple(envelope.access),
     )

@@ -283,13 +283,18 @@ class NotificationRepository:
             return None
         return (await self._load([row]))[0]
 
-    async def by_source_key(self, source_key: str) -> Notification | None:
-        row = (
-            await self.session.execute(
-                select(orm.notification).where(orm.notification.c.source_key == source_key)
-            )
-        ).first()
+    async def by_source_key(
+        self, source_key: str, *, for_update: bool = False
+    ) -> Notification | None:
+        stmt = select(orm.notification).where(orm.notification.c.source_key == source_key)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.session.execute(stmt)).first()
         return None if row is None else (await self._load([row]))[0]
+
+    def relabel(self, notification_id: uuid.UUID, access: Sequence[str]) -> None:
+        """The countries whose authorities may see the record change (a lifted block)."""
+        self._meta.setdefault(notification_id, {})["access"] = sorted(set(access))
 
     async def for_related(
         self, service: str, related_id: str, kind: NotificationKind, *, for_update: bool = False
@@ -367,8 +372,15 @@ class NotificationRepository:
         for d in deliveries:
             by_id.setdefault(d.notification_id, []).append(d)
         for r in rows:
-            self._meta.setdefault(r.id, {})["reference"] = r.reference
+            meta = self._meta.setdefault(r.id, {})
+            meta["reference"] = r.reference
+            meta.setdefault("access", list(r.access))
         return [self._tracked.loaded(notification_from_row(r, by_id.get(r.id, []))) for r in rows]
+
+    def access_of(self, notification_id: uuid.UUID) -> list[str]:
+        """The access label the record carries (from the event or report that made it)."""
+        access: list[str] = self._meta.get(notification_id, {}).get("access") or []
+        return access
 
     def reference_of(self, notification_id: uuid.UUID) -> str:
         """The readable reference (`CN-MX-GT-2026-000042`) of a notification saved before."""
@@ -405,6 +417,8 @@ class NotificationRepository:
         row = notification_row(n)
         for fixed in ("id", "source_key", "created_at"):
             row.pop(fixed)
+        if meta.get("access"):
+            row["access"] = meta["access"]
         result = await self.session.execute(
             update(orm.notification)
             .where(orm.notification.c.id == n.id, orm.notification.c.version == loaded_version)

@@ -16,7 +16,8 @@ Modules:
 - `model`      — the aggregates `Notification` and `NationalityVerification` (+ `Delivery`,
   `ManifestSummary`, `ConsularAction`); `notification.py` and `verification.py` hold them.
 - `triggers`   — `notify_on_report`, `notify_on_repatriation`, `notify_on_repatriation_cancelled`,
-  `notify_on_child_case`, `request_verification`, and the replay keys.
+  `notify_on_child_case`, `notify_on_fund_approval`, `request_verification`, and the replay
+  keys.
 - `commands`, `events`, `errors` (kind → HTTP status), `states` (the enums), `values`
   (`Actor`, `Person`, `Place`, `Related`).
 
@@ -45,6 +46,7 @@ from consular.domain.states import (
 )
 from consular.domain.triggers import (
     notify_on_child_case,
+    notify_on_fund_approval,
     notify_on_repatriation,
     notify_on_repatriation_cancelled,
     notify_on_report,
@@ -80,6 +82,7 @@ __all__ = [
     "SuppressionReason",
     "VerificationStatus",
     "notify_on_child_case",
+    "notify_on_fund_approval",
     "notify_on_repatriation",
     "notify_on_repatriation_cancelled",
     "notify_on_report",

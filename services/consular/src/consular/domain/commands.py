@@ -86,6 +86,19 @@ class NotifyChildCase(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class NotifyFundReturn(Command):
+    """`fund.application.approved.v1`: IOM approved a Reserve Fund return; the beneficiary's
+    consulate in the country where the person is learns of it (the event names no state, so
+    the notice goes to that country's embassy unless a place is known)."""
+
+    application_id: str
+    beneficiary: Person
+    nationality: str
+    place: Place  # place.country: where the beneficiary is (the host)
+    approved_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class LiftConsularBlock(Command):
     """A host supervisor allowed consular contact for a child case: send what was held back."""
 

@@ -252,10 +252,21 @@ class Notification:
     def escalated(self) -> bool:
         return self.escalated_at is not None
 
+    def is_reporting_side(self, actor: Actor) -> bool:
+        """Who answers for the notice on the host side: the host's child-protection authority
+        for a child case (its case, not immigration's), IOM's Fund staff for a Reserve Fund
+        return, the host's immigration officers for everything else (their reports and their
+        manifests)."""
+        if self.kind is NotificationKind.CHILD_CASE:
+            return actor.is_child_protection_of(self.host_country)
+        if self.kind is NotificationKind.RESERVE_FUND_RETURN:
+            return actor.is_fund_staff()
+        return actor.is_immigration_officer_of(self.host_country)
+
     def is_visible_to(self, actor: Actor) -> bool:
-        """The reporting side (immigration of the host country) sees every notification with
-        its suppression reason; the consulate sees only what was sent to it; nobody else."""
-        if actor.is_immigration_officer_of(self.host_country):
+        """The reporting side sees every notification with its suppression reason; the
+        consulate sees only what was sent to it; nobody else."""
+        if self.is_reporting_side(actor):
             return True
         return actor.is_consul_of(self.nationality) and self.status is not (
             NotificationStatus.SUPPRESSED
@@ -263,7 +274,7 @@ class Notification:
 
     def suppression_reason_for(self, actor: Actor) -> SuppressionReason | None:
         """The reason is for the reporting side only; anyone else gets `None`."""
-        if actor.is_immigration_officer_of(self.host_country):
+        if self.is_reporting_side(actor):
             return self.suppression_reason
         return None
 

@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     REPATRIATION_NOTICE = "repatriation_notice"  # Memorandum: a submitted or amended manifest
     REPATRIATION_CANCELLATION = "repatriation_cancellation"  # the manifest was cancelled
     CHILD_CASE = "child_case"  # Guidelines: an unaccompanied child case was opened
+    RESERVE_FUND_RETURN = "reserve_fund_return"  # IOM approved an assisted return (Reserve Fund)
 
 
 # What a host authority reports over the API; the other kinds come from other services' events.

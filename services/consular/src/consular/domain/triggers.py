@@ -15,6 +15,7 @@ from uuid import UUID
 
 from consular.domain.commands import (
     NotifyChildCase,
+    NotifyFundReturn,
     NotifyRepatriation,
     NotifyRepatriationCancelled,
     ReportNotification,
@@ -35,6 +36,7 @@ from consular.domain.verification import NationalityVerification
 
 REPATRIATION = "repatriation"
 CHILD_PROTECTION = "child_protection"
+RESERVE_FUND = "reserve_fund"
 
 
 # --- keys that make event-driven notifications replay-safe ------------------------------
@@ -51,6 +53,10 @@ def repatriation_cancellation_key(manifest_id: str) -> str:
 
 def child_case_key(case_id: str, nationality: str) -> str:
     return f"{CHILD_PROTECTION}:{case_id}:child_case:{nationality}"
+
+
+def fund_return_key(application_id: str) -> str:
+    return f"{RESERVE_FUND}:{application_id}:approved"
 
 
 # --- host authority reports -------------------------------------------------------------
@@ -220,6 +226,33 @@ def notify_on_child_case(
         )
         for nationality in nationalities
     ]
+
+
+# --- Reserve Fund returns ---------------------------------------------------------------
+
+
+def notify_on_fund_approval(
+    cmd: NotifyFundReturn,
+    reference: ReferenceData,
+    notification_id: UUID,
+    now: datetime,
+) -> Notification:
+    """One `reserve_fund_return` notice to the beneficiary's post in the host country; always
+    sent (IOM's approval means the person asked to return), unless the person is a national of
+    the host country."""
+    return Notification.open(
+        id=notification_id,
+        kind=NotificationKind.RESERVE_FUND_RETURN,
+        nationality=cmd.nationality,
+        person=cmd.beneficiary,
+        place=cmd.place,
+        occurred_at=cmd.approved_at,
+        related=Related(RESERVE_FUND, cmd.application_id),
+        reference=reference,
+        now=now,
+        protection_need=False,
+        source_key=fund_return_key(cmd.application_id),
+    )
 
 
 # --- nationality verification -----------------------------------------------------------

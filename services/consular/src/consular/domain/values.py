@@ -11,6 +11,8 @@ from consular.domain.errors import InvalidInput, TimezoneRequired
 
 IMMIGRATION_OFFICER = "immigration_officer"
 CONSULAR_OFFICER = "consular_officer"
+CHILD_PROTECTION_ROLES = frozenset({"child_protection_officer", "child_protection_supervisor"})
+FUND_ROLES = frozenset({"fund_officer", "fund_approver"})
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,13 @@ class Actor:
 
     def is_consul_of(self, country: str) -> bool:
         return CONSULAR_OFFICER in self.roles and self.country == country
+
+    def is_child_protection_of(self, country: str) -> bool:
+        return not CHILD_PROTECTION_ROLES.isdisjoint(self.roles) and self.country == country
+
+    def is_fund_staff(self) -> bool:
+        """IOM's Reserve Fund officers and approvers (no country: they work for the Fund)."""
+        return not FUND_ROLES.isdisjoint(self.roles)
 
 
 class Sex(StrEnum):

@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from consular.adapters.email import Mailer, render
-from consular.adapters.integration import ManifestCancellation, ManifestTrigger
+from consular.adapters.integration import (
+    ChildCaseTrigger,
+    FundReturnTrigger,
+    ManifestCancellation,
+    ManifestTrigger,
+)
 from consular.domain.commands import (
     AcknowledgeNotification,
     CheckOverdue,
     DecideVerification,
+    NotifyChildCase,
+    NotifyFundReturn,
     NotifyRepatriation,
     NotifyRepatriationCancelled,
     ReportNotification,
@@ -28,6 +35,10 @@ from consular.domain.model import NationalityVerification, Notification
 from consular.domain.states import Channel, NotificationStatus
 from consular.domain.triggers import (
     REPATRIATION,
+    child_case_key,
+    fund_return_key,
+    notify_on_child_case,
+    notify_on_fund_approval,
     notify_on_repatriation,
     notify_on_repatriation_cancelled,
     notify_on_report,
@@ -35,7 +46,7 @@ from consular.domain.triggers import (
     repatriation_notice_key,
     request_verification,
 )
-from consular.domain.values import Related
+from consular.domain.values import Place, Related
 from consular.service_layer.unit_of_work import ConsularUnitOfWork
 from puebla.db.audit import AuditRecord
 from puebla.db.unit_of_work import Tracking
@@ -226,6 +237,90 @@ async def notify_manifest_cancelled(
             )
             _deliver_in_app(notice, now)
             uow.notifications.add(notice, access=c.access)
+        await uow.commit()
+
+
+# --- events from child_protection ------------------------------------------------------------
+
+
+async def notify_child_case(
+    trigger: ChildCaseTrigger, uow: ConsularUnitOfWork, tracking: Tracking
+) -> None:
+    """`child.case.opened.v1`: a `child_case` notice, sent now if the case allows consular
+    contact, otherwise recorded suppressed (host side only, like the event's label).
+    `child.case.consular_block_cleared.v1`: the held notice goes out now, its clocks counting
+    from the clearing. The two arrive on separate consumers in either order: a clearing that
+    comes first makes the notice itself, and the opening then finds it."""
+    uow.track(tracking)
+    async with uow:
+        uow.actor = tracking.consumer
+        now = uow.clock()
+        t = trigger
+        host = t.place.country
+        key = child_case_key(t.case_id, t.nationality)
+        existing = await uow.notifications.by_source_key(key, for_update=True)
+        if t.notify:
+            _check_label(t.access, host, t.nationality)
+        else:
+            _check_label(t.access, host)
+        if existing is None:
+            reference = await uow.reference.load()
+            (notice,) = notify_on_child_case(
+                NotifyChildCase(
+                    case_id=t.case_id,
+                    child=t.child,
+                    nationalities=(t.nationality,),
+                    place=t.place,
+                    opened_at=t.at,
+                    # The child service folds the protection need and an uncleared trafficking
+                    # indicator into `notify_consulate`; both are lifted by a supervisor.
+                    protection_need=False,
+                    blocked_for_consulate=not t.notify,
+                ),
+                reference,
+                new_id,
+                now,
+            )
+            _deliver_in_app(notice, now)
+            uow.notifications.add(notice, access=t.access)
+        elif t.cleared and existing.status is NotificationStatus.SUPPRESSED:
+            existing.release(await uow.reference.load(), now)
+            _deliver_in_app(existing, now)
+            uow.notifications.relabel(existing.id, t.access)
+        await uow.commit()
+
+
+# --- events from reserve_fund -----------------------------------------------------------------
+
+
+async def notify_fund_return(
+    trigger: FundReturnTrigger, uow: ConsularUnitOfWork, tracking: Tracking
+) -> None:
+    """`fund.application.approved.v1`: tell the beneficiary's consulate (in the country where
+    the person is) that IOM approved an assisted return."""
+    uow.track(tracking)
+    async with uow:
+        uow.actor = tracking.consumer
+        now = uow.clock()
+        t = trigger
+        if await uow.notifications.by_source_key(fund_return_key(t.application_id)) is None:
+            # The Fund's label is IOM, the requesting country and the nationality: the host
+            # country is not on it, and the notice is shown to the consulate and IOM only.
+            _check_label(t.access, t.nationality)
+            notice = notify_on_fund_approval(
+                NotifyFundReturn(
+                    application_id=t.application_id,
+                    beneficiary=t.beneficiary,
+                    nationality=t.nationality,
+                    place=Place(t.current_country),
+                    approved_at=t.approved_at,
+                ),
+                await uow.reference.load(),
+                new_id(),
+                now,
+            )
+            _deliver_in_app(notice, now)
+            uow.notifications.add(notice, access=t.access)
         await uow.commit()
 
 

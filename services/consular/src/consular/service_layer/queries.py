@@ -23,8 +23,15 @@ from consular.adapters.repository import (
     verification_from_row,
 )
 from consular.domain.model import NationalityVerification, Notification
+from consular.domain.rules import NotificationKind
 from consular.domain.states import NotificationStatus, VerificationStatus
-from consular.domain.values import CONSULAR_OFFICER, IMMIGRATION_OFFICER, Actor
+from consular.domain.values import (
+    CHILD_PROTECTION_ROLES,
+    CONSULAR_OFFICER,
+    FUND_ROLES,
+    IMMIGRATION_OFFICER,
+    Actor,
+)
 
 Key = tuple[datetime, uuid.UUID]
 
@@ -79,13 +86,20 @@ async def consular_posts(
 
 
 def _notification_scope(viewer: Actor) -> ColumnElement[bool]:
-    """`Notification.is_visible_to` in SQL: the host's immigration officers see every
-    notification of their country (with why it was suppressed); a consul of the nationality
-    sees what was sent to their country, never a suppressed one; nobody else sees anything."""
+    """`Notification.is_visible_to` in SQL: the reporting side sees every notification it
+    answers for (with why it was suppressed) — the host's child-protection officers the child
+    cases, IOM's Fund staff the Fund returns, the host's immigration officers the rest; a consul
+    of the nationality sees what was sent to their country, never a suppressed one; nobody
+    else sees anything."""
     n = orm.notification.c
+    child, fund = NotificationKind.CHILD_CASE.value, NotificationKind.RESERVE_FUND_RETURN.value
     scope: list[ColumnElement[bool]] = []
     if viewer.country is not None and IMMIGRATION_OFFICER in viewer.roles:
-        scope.append(n.host_country == viewer.country)
+        scope.append(and_(n.host_country == viewer.country, n.kind.not_in([child, fund])))
+    if viewer.country is not None and not CHILD_PROTECTION_ROLES.isdisjoint(viewer.roles):
+        scope.append(and_(n.host_country == viewer.country, n.kind == child))
+    if not FUND_ROLES.isdisjoint(viewer.roles):
+        scope.append(n.kind == fund)
     if viewer.country is not None and CONSULAR_OFFICER in viewer.roles:
         scope.append(
             and_(

@@ -71,6 +71,11 @@ class ConsularUnitOfWork(UnitOfWork):
                         _audit_detail(event),
                     )
                 )
-                outgoing.extend(integration.translate(event, aggregate))
+                label = (
+                    self.notifications.access_of(aggregate.id)
+                    if isinstance(aggregate, Notification)
+                    else None
+                )
+                outgoing.extend(integration.translate(event, aggregate, label))
             aggregate.events.clear()
         return outgoing

@@ -70,6 +70,7 @@ NotificationKind = Literal[
     "repatriation_notice",
     "repatriation_cancellation",
     "child_case",
+    "reserve_fund_return",
 ]
 
 

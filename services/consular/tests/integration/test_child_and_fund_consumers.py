@@ -1,0 +1,182 @@
+"""Child cases and Reserve Fund approvals, fed with their producers' checked-in examples (ids
+and times replaced): a child case is notified to the child's consulate unless the case is
+blocked for it, and then when a supervisor clears the block; an approved Fund return is
+notified to the beneficiary's consulate. Replays change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from consular.domain.errors import ConsularError
+from puebla.clock import FrozenClock
+from puebla.runtime import Runtime
+
+OPENED = "child.case.opened.v1"
+CLEARED = "child.case.consular_block_cleared.v1"
+APPROVED = "fund.application.approved.v1"
+
+
+def case(
+    events: Any, clock: FrozenClock, *, notify: bool, case_id: str | None = None
+) -> dict[str, Any]:
+    data: dict[str, Any] = events.example(OPENED)
+    data.update(
+        case_id=case_id or str(uuid.uuid4()),
+        notify_consulate=notify,
+        blocked_for_consulate=not notify,
+        identified_at=(clock() - timedelta(hours=2)).isoformat(),
+        opened_at=clock().isoformat(),
+    )
+    return data
+
+
+def cleared(events: Any, clock: FrozenClock, case_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = events.example(CLEARED)
+    data.update(
+        case_id=case_id,
+        identified_at=(clock() - timedelta(days=2)).isoformat(),
+        cleared_at=clock().isoformat(),
+    )
+    return data
+
+
+class TestChildCaseOpened:
+    async def test_an_unblocked_case_is_notified_to_the_childs_consulate(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any
+    ) -> None:
+        data = case(events, clock, notify=True)
+        assert await consume(events.envelope(OPENED, data, access=["HN", "MX"])) == "applied"
+        listed = await http("consul.hn.tapachula").get(
+            "/v1/notifications", params={"related_id": data["case_id"]}
+        )
+        (n,) = listed.json()["items"]
+        assert (n["kind"], n["status"], n["consular_post"]) == (
+            "child_case",
+            "pending",
+            "HN-CONS-TAPACHULA",
+        )
+        assert n["person"] == {
+            "given_names": "Kevin Josué",
+            "surnames": "Martínez Reyes",
+            "sex": "M",
+            "date_of_birth": "2012-04-09",
+        }
+        assert n["related"] == {"service": "child_protection", "id": data["case_id"]}
+        assert n["due_at"] == "2026-03-11T12:00:00-06:00"  # 24 h from the opening
+        # The host side that answers for it is child protection, not immigration.
+        assert (await http("dif.mx").get(f"/v1/notifications/{n['id']}")).status_code == 200
+        assert (await http("inm.mx").get(f"/v1/notifications/{n['id']}")).status_code == 404
+        assert (
+            await http("consul.gt.tapachula").get(f"/v1/notifications/{n['id']}")
+        ).status_code == 404
+
+    async def test_a_blocked_case_is_held_back_until_a_supervisor_clears_it(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any
+    ) -> None:
+        data = case(events, clock, notify=False)
+        opened = events.envelope(OPENED, data, access=["MX"])  # host only while blocked
+        assert await consume(opened) == "applied"
+        held = (
+            await http("dif.mx").get("/v1/notifications", params={"related_id": data["case_id"]})
+        ).json()["items"]
+        assert [(n["status"], n["suppression_reason"]) for n in held] == [
+            ("suppressed", "consular_contact_blocked")
+        ]
+        consul = http("consul.hn.tapachula")
+        assert (await consul.get(f"/v1/notifications/{held[0]['id']}")).status_code == 404
+
+        clock.advance(timedelta(days=2))
+        clearing = events.envelope(
+            CLEARED, cleared(events, clock, data["case_id"]), access=["HN", "MX"]
+        )
+        assert await consume(clearing) == "applied"
+        seen = (await consul.get(f"/v1/notifications/{held[0]['id']}")).json()
+        assert (seen["status"], seen["consular_post"]) == ("pending", "HN-CONS-TAPACHULA")
+        assert seen["suppression_reason"] is None
+        # "Without delay" counts from the clearing: it could not run while contact was barred.
+        assert seen["due_at"] == "2026-03-13T12:00:00-06:00"
+        assert seen["sent_at"] == "2026-03-12T12:00:00-06:00"
+
+        before = (await http("dif.mx").get(f"/v1/notifications/{held[0]['id']}")).json()
+        for env in (opened, clearing):
+            assert await consume(env) == "duplicate"
+            assert (
+                await consume(events.envelope(env.type, env.data, access=env.access)) == "applied"
+            )
+        after = (await http("dif.mx").get(f"/v1/notifications/{held[0]['id']}")).json()
+        assert after == before
+        listed = await http("dif.mx").get(
+            "/v1/notifications", params={"related_id": data["case_id"]}
+        )
+        assert len(listed.json()["items"]) == 1
+
+    async def test_a_clearing_that_arrives_first_makes_the_notice_and_the_opening_finds_it(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any
+    ) -> None:
+        case_id = str(uuid.uuid4())
+        await consume(
+            events.envelope(CLEARED, cleared(events, clock, case_id), access=["HN", "MX"])
+        )
+        await consume(
+            events.envelope(
+                OPENED, case(events, clock, notify=False, case_id=case_id), access=["MX"]
+            )
+        )
+        listed = await http("consul.hn.tapachula").get(
+            "/v1/notifications", params={"related_id": case_id}
+        )
+        assert [n["status"] for n in listed.json()["items"]] == ["pending"]
+
+    async def test_a_label_that_excludes_the_nationality_refuses_an_unblocked_notice(
+        self, events: Any, consume: Any, clock: FrozenClock, runtime: Runtime
+    ) -> None:
+        data = case(events, clock, notify=True)
+        with pytest.raises(ConsularError) as refused:
+            await consume(events.envelope(OPENED, data, access=["MX"]))
+        assert refused.value.rule == "access_label"
+
+
+class TestFundApplicationApproved:
+    async def test_the_beneficiarys_consulate_learns_of_the_approved_return_once(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+    ) -> None:
+        data: dict[str, Any] = events.example(APPROVED)
+        data.update(application_id=str(uuid.uuid4()), approved_at=clock().isoformat())
+        env = events.envelope(APPROVED, data, access=["GT", "IOM"])
+        assert await consume(env) == "applied"
+        listed = await http("consul.gt.tapachula").get(
+            "/v1/notifications", params={"related_id": data["application_id"]}
+        )
+        (n,) = listed.json()["items"]
+        assert n["kind"] == "reserve_fund_return"
+        assert (n["nationality"], n["host_country"]) == ("GT", "MX")
+        # The event names no state: the embassy is the documented fallback.
+        assert n["consular_post"] == "GT-EMB-MEXICO"
+        assert n["person"]["given_names"] == "Ana María"
+        assert n["related"] == {"service": "reserve_fund", "id": data["application_id"]}
+        assert (await http("iom.officer").get(f"/v1/notifications/{n['id']}")).status_code == 200
+        assert (await http("inm.mx").get(f"/v1/notifications/{n['id']}")).status_code == 404
+        assert await consume(env) == "duplicate"
+        assert await consume(events.envelope(APPROVED, data, access=["GT", "IOM"])) == "applied"
+        again = await http("consul.gt.tapachula").get(
+            "/v1/notifications", params={"related_id": data["application_id"]}
+        )
+        assert [i["id"] for i in again.json()["items"]] == [n["id"]]
+        acknowledged = await http("consul.gt.tapachula").post(
+            f"/v1/notifications/{n['id']}/acknowledge"
+        )
+        assert acknowledged.status_code == 200
+        async with runtime.sessions() as session:
+            (event,) = (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE aggregateid = :a"), {"a": n["id"]}
+                )
+            ).scalars()
+        # Labelled as the Fund labelled it: IOM and the nationality, not the host.
+        assert event["access"] == ["GT", "IOM"]
+        assert event["data"]["kind"] == "reserve_fund_return"
