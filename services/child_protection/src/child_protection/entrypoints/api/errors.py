@@ -7,16 +7,22 @@ can tell which gate of the Guidelines is not met. A 404 says nothing beyond "not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from child_protection.domain.errors import CaseError
 from puebla.problems import FieldError, Problem, conflict, forbidden, invalid, not_found
 
 
-def problem_for(error: CaseError) -> Problem:
+def problem_for(error: CaseError, fields: Mapping[str, str] | None = None) -> Problem:
+    """`fields` renames the domain's field names to where they sit in this request's body."""
+    field = error.field
+    if field is not None and fields:
+        field = fields.get(field, field)
     if error.kind == "not_found":
         return not_found("The case")
     if error.kind == "invalid":
-        return invalid([FieldError(error.field or "body", error.rule, error.detail)], error.detail)
-    extra = {"rule": error.rule, **({"field": error.field} if error.field else {})}
+        return invalid([FieldError(field or "body", error.rule, error.detail)], error.detail)
+    extra = {"rule": error.rule, **({"field": field} if field else {})}
     if error.kind == "forbidden":
         problem = forbidden(error.detail)
         problem.extra.update(extra)

@@ -95,6 +95,7 @@ async def _write(
     svc: ChildProtection,
     work: Callable[[], Awaitable[uuid.UUID]],
     status: int = 200,
+    fields: dict[str, str] | None = None,
 ) -> Response:
     """Runs the use case at most once per `Idempotency-Key` and answers the case summary."""
 
@@ -103,7 +104,7 @@ async def _write(
             case_id = await work()
             return status, await _summary_body(svc, case_id, caller)
         except CaseError as error:
-            raise problem_for(error) from error
+            raise problem_for(error, fields) from error
 
     return await idempotent(request, caller, svc.runtime.sessions, action)
 
@@ -168,7 +169,9 @@ async def open_case(
             svc.uow(),
         )
 
-    return await _write(request, caller, svc, work, status=201)
+    # The domain names the case's attributes; the body nests them.
+    fields = {"nationality": "child.nationality", "host_country": "place.country"}
+    return await _write(request, caller, svc, work, status=201, fields=fields)
 
 
 @router.get("", response_model=s.CasePage, summary="Cases the caller may see, newest first")
