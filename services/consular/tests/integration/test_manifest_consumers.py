@@ -5,12 +5,14 @@ request per returnee; amendments and cancellations follow; replaying changes not
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from consular.domain.errors import ConsularError
+from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
 
 SUBMITTED = "repatriation.manifest.submitted.v1"
@@ -109,6 +111,19 @@ class TestManifestSubmitted:
             "returnee_id": data["returnees"][1]["returnee_id"],
             "rule": "access_label",
         }
+
+    async def test_an_event_stamped_ahead_of_this_clock_is_not_lost(
+        self, runtime: Runtime, events: Any, consume: Any, clock: FrozenClock
+    ) -> None:
+        data = events.submitted()
+        ahead = events.envelope(SUBMITTED, data, time=clock() + timedelta(days=1))
+        assert await consume(ahead) == "applied"
+        (notice,) = await rows(runtime, "SELECT occurred_at, due_at FROM notification")
+        # The clock starts when the consulate's side learns of it, not in the future.
+        assert notice["occurred_at"] == clock()
+        assert notice["due_at"] == clock() + timedelta(hours=24)
+        requests = await rows(runtime, "SELECT requested_at FROM verification")
+        assert {r["requested_at"] for r in requests} == {clock()}
 
     async def test_an_unknown_reception_point_routes_to_the_embassy(
         self, runtime: Runtime, events: Any, consume: Any

@@ -121,6 +121,16 @@ async def decide_verification(cmd: DecideVerification, uow: ConsularUnitOfWork) 
 # --- events from repatriation -------------------------------------------------------------------
 
 
+def _trigger_time(at: datetime, now: datetime) -> datetime:
+    """When another service says its trigger happened: never later than now here. A producer
+    whose clock runs ahead must not get its notice refused (lost) as "in the future"; the
+    clock then starts when this service learns of it."""
+    if at > now:
+        log.warning("event.time_ahead", event_time=at.isoformat(), now=now.isoformat())
+        return now
+    return at
+
+
 def _check_label(access: tuple[str, ...], *countries: str) -> None:
     missing = sorted(set(countries) - set(access))
     if missing:
@@ -138,10 +148,11 @@ async def notify_manifest(
         uow.actor = tracking.consumer
         now = uow.clock()
         _check_label(trigger.access, trigger.sending_country, trigger.receiving_country)
+        at = _trigger_time(trigger.at, now)
         key = repatriation_notice_key(trigger.manifest_id, trigger.version)
         if await uow.notifications.by_source_key(key) is None:
             reference = await uow.reference.load()
-            on = trigger.at.astimezone(reference.zone_of(trigger.sending_country)).date()
+            on = at.astimezone(reference.zone_of(trigger.sending_country)).date()
             departure = await uow.reference.departure(
                 trigger.reception_point, trigger.sending_country, on
             )
@@ -156,7 +167,7 @@ async def notify_manifest(
                     reception_point=trigger.reception_point,
                     scheduled_arrival=trigger.scheduled_arrival,
                     returnee_count=trigger.returnee_count,
-                    notified_at=trigger.at,
+                    notified_at=at,
                 ),
                 reference,
                 new_id(),
@@ -176,7 +187,7 @@ async def notify_manifest(
                         claimed_nationality=claim.nationality,
                         host_country=trigger.sending_country,
                         related=related,
-                        requested_at=trigger.at,
+                        requested_at=at,
                     ),
                     new_id(),
                 )
@@ -218,7 +229,8 @@ async def notify_manifest_cancelled(
         if announced and await uow.notifications.by_source_key(key) is None:
             _check_label(c.access, c.sending_country, c.receiving_country)
             reference = await uow.reference.load()
-            on = c.at.astimezone(reference.zone_of(c.sending_country)).date()
+            at = _trigger_time(c.at, now)
+            on = at.astimezone(reference.zone_of(c.sending_country)).date()
             departure = await uow.reference.departure(c.reception_point, c.sending_country, on)
             notice = notify_on_repatriation_cancelled(
                 NotifyRepatriationCancelled(
@@ -229,7 +241,7 @@ async def notify_manifest_cancelled(
                     receiving_country=c.receiving_country,
                     departure=departure,
                     reception_point=c.reception_point,
-                    cancelled_at=c.at,
+                    cancelled_at=at,
                 ),
                 reference,
                 new_id(),
@@ -271,7 +283,7 @@ async def notify_child_case(
                     child=t.child,
                     nationalities=(t.nationality,),
                     place=t.place,
-                    opened_at=t.at,
+                    opened_at=_trigger_time(t.at, now),
                     # The child service folds the protection need and an uncleared trafficking
                     # indicator into `notify_consulate`; both are lifted by a supervisor.
                     protection_need=False,
@@ -313,7 +325,7 @@ async def notify_fund_return(
                     beneficiary=t.beneficiary,
                     nationality=t.nationality,
                     place=Place(t.current_country),
-                    approved_at=t.approved_at,
+                    approved_at=_trigger_time(t.approved_at, now),
                 ),
                 await uow.reference.load(),
                 new_id(),
