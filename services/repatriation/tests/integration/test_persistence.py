@@ -1,0 +1,325 @@
+"""The schema, the seeded reference data and the repository against the real PostgreSQL:
+migrations create exactly the tables the code uses, a manifest survives a round trip intact,
+writers of one manifest are serialized, and a refused change leaves nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from puebla.db.audit import verify_chain
+from puebla.testing.waiting import wait_until
+from repatriation.adapters.orm import metadata
+from repatriation.adapters.repository import StaleManifest
+from repatriation.domain import (
+    HandoverItem,
+    HandoverOutcome,
+    IdentityDocument,
+    RefusalReason,
+    Sex,
+    Vulnerabilities,
+    seed,
+)
+from repatriation.domain import commands as c
+from repatriation.domain.errors import HandoverAlreadyRecorded, ManifestError
+from repatriation.service_layer import handlers
+
+UTC = ZoneInfo("UTC")
+
+
+class TestSchema:
+    async def test_the_migrations_create_exactly_the_tables_of_orm_py(self, runtime):
+        async with runtime.engine.connect() as conn:
+            diffs = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+        assert diffs == []
+
+    async def test_the_reference_data_is_the_seed_of_domain_md(self, flow):
+        async with flow.uow() as uow:
+            loaded = await uow.manifests.reference_data(date(2026, 11, 28))
+        expected = seed.reference_data()
+        assert sorted(loaded.reception_points, key=lambda p: p.code) == sorted(
+            expected.reception_points, key=lambda p: p.code
+        )
+        assert sorted(loaded.agreements, key=lambda a: a.country) == sorted(
+            expected.agreements, key=lambda a: a.country
+        )
+        assert sorted(loaded.notice_rules, key=lambda r: r.receiving_country) == sorted(
+            expected.notice_rules, key=lambda r: r.receiving_country
+        )
+        assert len(loaded.reception_points) == 8
+
+    async def test_a_protection_need_has_no_column_to_be_stored_in(self, runtime):
+        async with runtime.sessions() as session:
+            columns = await session.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name = 'returnee'"
+                )
+            )
+            assert "protection_need" not in {r[0] for r in columns}
+
+    async def test_the_database_refuses_an_outcome_without_officer_post_and_time(
+        self, flow, runtime
+    ):
+        manifest_id = await flow.draft()
+        async with runtime.sessions() as session:
+            with pytest.raises(Exception, match="ck_returnee_handover_complete"):
+                await session.execute(
+                    text(
+                        "UPDATE returnee SET handover_outcome = 'received' WHERE manifest_id = :m"
+                    ),
+                    {"m": manifest_id},
+                )
+
+
+class TestRoundTrip:
+    async def test_every_field_comes_back_as_it_was_saved(self, flow):
+        adult = flow.person(
+            document=IdentityDocument(type="passport", number="A1234567"),
+            family_group="F1",
+            vulnerabilities=Vulnerabilities(
+                pregnant=True, disability=False, illness_or_injury=True, trafficking_indicator=False
+            ),
+        )
+        child = flow.person(
+            given_names="Luis",
+            sex=Sex.M,
+            date_of_birth=date(2015, 3, 2),
+            family_group="F1",
+            age_disputed=True,
+        )
+        third = flow.person(given_names="Rosa", place_of_origin="Huehuetenango")
+        manifest_id = await flow.submitted([adult, child, third])
+        ids = await flow.returnee_ids(manifest_id)
+        for returnee_id in ids[:2]:
+            await handlers.confirm_nationality(
+                c.ConfirmNationality(manifest_id=manifest_id, returnee_id=returnee_id),
+                flow.uow(),
+                decided_by="consul.gt.tapachula",
+            )
+        await handlers.reject_nationality(
+            c.RejectNationality(manifest_id=manifest_id, returnee_id=ids[2], reason="Hondureña"),
+            flow.uow(),
+            decided_by="consul.gt.tapachula",
+        )
+        await handlers.remove_returnee(
+            c.RemoveReturnee(manifest_id=manifest_id, returnee_id=ids[2], reason="Not GT"),
+            flow.uow(),
+            flow.inm,
+        )
+        await handlers.dispatch_manifest(
+            c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+        )
+        await handlers.record_handovers(
+            c.RecordHandovers(
+                manifest_id=manifest_id,
+                items=(
+                    HandoverItem(
+                        returnee_id=ids[0],
+                        outcome=HandoverOutcome.REFUSED,
+                        reason=RefusalReason.MEDICALLY_UNFIT,
+                    ),
+                ),
+                officer="border.gt.tecun",
+                post="GT-TECUN-UMAN",
+            ),
+            flow.uow(),
+            flow.border,
+        )
+
+        async with flow.uow() as uow:
+            m = await uow.manifests.get_for_update(manifest_id)
+        assert m is not None
+        assert (m.status.value, m.version, m.sending_country, m.receiving_country) == (
+            "arrived",
+            8,
+            "MX",
+            "GT",
+        )
+        assert m.reference.startswith("MX-GT-2026-")
+        assert (m.reception_point, m.reception_time_zone) == ("GT-TECUN-UMAN", "America/Guatemala")
+        assert m.scheduled_departure == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        assert m.scheduled_arrival == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+        assert (m.vehicle.plate, m.vehicle.seats) == ("CHS-4521", 50)
+        assert m.created_at == m.submitted_at == m.dispatched_at == m.arrived_at
+        assert m.created_at == datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+        assert (m.closed_at, m.cancelled_at, m.late_notice) == (None, None, False)
+        first, second = m.returnees
+        assert [first.id, second.id] == ids[:2]
+        assert first.document == IdentityDocument(type="passport", number="A1234567")
+        assert first.vulnerabilities == Vulnerabilities(
+            pregnant=True, disability=False, illness_or_injury=True, trafficking_indicator=False
+        )
+        assert (first.family_group, first.age_disputed, first.nationality_status.value) == (
+            "F1",
+            False,
+            "confirmed",
+        )
+        assert first.handover is not None
+        assert (
+            first.handover.outcome,
+            first.handover.reason,
+            first.handover.officer,
+            first.handover.post,
+            first.handover.at,
+        ) == (
+            HandoverOutcome.REFUSED,
+            RefusalReason.MEDICALLY_UNFIT,
+            "border.gt.tecun",
+            "GT-TECUN-UMAN",
+            datetime(2026, 11, 28, 12, 0, tzinfo=UTC),
+        )
+        assert (second.given_names, second.sex, second.date_of_birth) == (
+            "Luis",
+            Sex.M,
+            date(2015, 3, 2),
+        )
+        assert (second.age_disputed, second.document, second.handover) == (True, None, None)
+
+
+class TestConcurrency:
+    async def test_a_second_writer_waits_for_the_first_and_then_sees_its_outcome(
+        self, flow, runtime
+    ):
+        manifest_id = await flow.submitted()
+        (only,) = await flow.returnee_ids(manifest_id)
+        await handlers.confirm_nationality(
+            c.ConfirmNationality(manifest_id=manifest_id, returnee_id=only),
+            flow.uow(),
+            decided_by="consul.gt.tapachula",
+        )
+        await handlers.dispatch_manifest(
+            c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+        )
+
+        def hand_over(outcome: HandoverOutcome) -> c.RecordHandovers:
+            return c.RecordHandovers(
+                manifest_id=manifest_id,
+                items=(
+                    HandoverItem(
+                        returnee_id=only,
+                        outcome=outcome,
+                        reason=(
+                            RefusalReason.OTHER if outcome is HandoverOutcome.REFUSED else None
+                        ),
+                    ),
+                ),
+                officer="border.gt.tecun",
+                post="GT-TECUN-UMAN",
+            )
+
+        first = flow.uow()
+        async with first:
+            manifest = await first.manifests.get_for_update(manifest_id)  # holds the row lock
+            second = asyncio.create_task(
+                handlers.record_handovers(
+                    hand_over(HandoverOutcome.REFUSED), flow.uow(), flow.border
+                )
+            )
+
+            async def second_is_waiting() -> bool:
+                async with runtime.sessions() as session:
+                    waiting = await session.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity"
+                            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                            " AND query LIKE '%FROM manifest%'"
+                        )
+                    )
+                    return waiting.scalar_one() == 1
+
+            await wait_until(second_is_waiting, what="the second writer blocked on the row lock")
+            assert not second.done()
+            manifest.record_handovers(
+                hand_over(HandoverOutcome.RECEIVED).items,
+                officer="border.gt.tecun",
+                post="GT-TECUN-UMAN",
+                now=first.clock(),
+            )
+            await first.commit()
+
+        with pytest.raises(HandoverAlreadyRecorded):
+            await second
+        async with flow.uow() as uow:
+            stored = await uow.manifests.get_for_update(manifest_id)
+        assert stored.returnees[0].handover_outcome is HandoverOutcome.RECEIVED
+        assert stored.status.value == "closed"
+
+    async def test_a_version_changed_behind_the_lock_is_refused_and_nothing_written(
+        self, flow, runtime
+    ):
+        manifest_id = await flow.draft()
+        uow = flow.uow()
+        async with uow:
+            manifest = await uow.manifests.get_for_update(manifest_id)
+            # Something that bypassed the repository moved the version on.
+            await uow.session.execute(
+                text("UPDATE manifest SET version = version + 1 WHERE id = :m"),
+                {"m": manifest_id},
+            )
+            manifest.cancel(reason="Bus broke down", now=uow.clock())
+            with pytest.raises(StaleManifest):
+                await uow.commit()
+        async with runtime.sessions() as session:
+            row = await session.execute(
+                text("SELECT status, version FROM manifest WHERE id = :m"), {"m": manifest_id}
+            )
+            assert row.one() == ("draft", 1)
+            cancelled = await session.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM outbox WHERE aggregateid = :m"
+                    " AND type = 'repatriation.manifest.cancelled.v1'),"
+                    " (SELECT count(*) FROM audit WHERE entity_id = :m"
+                    " AND action = 'manifest.cancelled')"
+                ),
+                {"m": str(manifest_id)},
+            )
+            assert cancelled.one() == (0, 0)
+
+
+class TestAudit:
+    async def test_every_change_is_audited_by_whom_and_the_chain_holds(self, flow, runtime):
+        manifest_id = await flow.submitted([flow.person(), flow.person(given_names="Rosa")])
+        first, _ = await flow.returnee_ids(manifest_id)
+        await handlers.confirm_nationality(
+            c.ConfirmNationality(manifest_id=manifest_id, returnee_id=first),
+            flow.uow(),
+            decided_by="consul.gt.tapachula",
+        )
+        with pytest.raises(ManifestError):  # refused: leaves no trace
+            await handlers.dispatch_manifest(
+                c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+            )
+        async with runtime.sessions() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT actor, action, detail->>'version' FROM audit WHERE entity_id = :m"
+                    " ORDER BY seq"
+                ),
+                {"m": str(manifest_id)},
+            )
+            assert rows.all() == [
+                ("inm.mx", "manifest.drafted", "1"),
+                ("inm.mx", "manifest.submitted", "2"),
+                ("consul.gt.tapachula", "manifest.nationality_confirmed", "3"),
+            ]
+            assert (await verify_chain(session)).ok
+
+    async def test_no_personal_data_in_the_audit_trail(self, flow, runtime):
+        marker = f"Marcador{uuid.uuid4().hex[:8]}"
+        manifest_id = await flow.submitted([flow.person(given_names=marker)])
+        async with runtime.sessions() as session:
+            found = await session.execute(
+                text("SELECT count(*) FROM audit WHERE entity_id = :m AND detail::text LIKE :n"),
+                {"m": str(manifest_id), "n": f"%{marker}%"},
+            )
+            assert found.scalar_one() == 0
