@@ -18,7 +18,7 @@ from child_protection.adapters.crypto import (
 from child_protection.bootstrap import load_keyring
 from child_protection.config import Settings
 from child_protection.domain import Actor
-from child_protection.service_layer import queries
+from child_protection.service_layer import handlers, queries
 
 # The keys the `keyring` fixture uses (k1), and the one rotated in.
 K1 = bytes(range(32))
@@ -225,3 +225,26 @@ class TestKeyRing:
 
         assert not ring.is_dev_only
         assert json.dumps(list(ring.key_ids)) == '["k1"]'
+
+
+class TestReseal:
+    async def test_old_rows_are_resealed_with_the_new_key_and_read_without_the_old(
+        self, fresh_cases
+    ) -> None:
+        first = await fresh_cases.open(indicator_details=SECRETS["indicator"])
+        second = await fresh_cases.open()
+        rotated = fresh_cases.with_keyring(KeyRing.parse(f"{K2_SETTING},{K1_SETTING}"))
+        await rotated.interview(second)  # already moved to k2 by its own write
+
+        resealed = await handlers.reseal_sensitive_sections(rotated.uow(), batch=1)
+
+        assert resealed == 1
+        assert await handlers.reseal_sensitive_sections(rotated.uow()) == 0
+        only_k2 = fresh_cases.with_keyring(KeyRing.parse(K2_SETTING))
+        read = await queries.read_sensitive(only_k2.uow(), first, DINAF, "after rotation")
+        assert read.sections["indicators"]["details"] == SECRETS["indicator"]
+        assert read.version == 1  # the case itself did not change
+        entry = await fresh_cases.row(
+            "SELECT actor, detail FROM audit WHERE action = 'child_case.sensitive_resealed'"
+        )
+        assert (entry["actor"], entry["detail"]) == ("system", {"from_key": "k1", "to_key": "k2"})

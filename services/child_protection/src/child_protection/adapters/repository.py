@@ -93,6 +93,8 @@ class CaseRepository(Protocol):
     async def get_for_read(self, case_id: UUID) -> ChildCase | None: ...
     async def get_summary(self, case_id: UUID) -> ChildCase | None: ...
     async def due_for_deadline_check(self, now: datetime, limit: int) -> list[UUID]: ...
+    async def sealed_with_other_keys(self, limit: int) -> list[UUID]: ...
+    async def reseal(self, case_id: UUID) -> str | None: ...
     async def flush(self) -> None: ...
 
 
@@ -169,6 +171,42 @@ class SqlCaseRepository:
             .limit(limit)
         )
         return list(rows.scalars())
+
+    async def sealed_with_other_keys(self, limit: int) -> list[UUID]:
+        """Cases whose sections are not sealed with the current key (rotation backlog)."""
+        rows = await self.session.execute(
+            select(child_case_sensitive.c.case_id)
+            .where(child_case_sensitive.c.key_id != self.keyring.current_key_id)
+            .order_by(child_case_sensitive.c.case_id)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def reseal(self, case_id: UUID) -> str | None:
+        """Re-encrypts one case's sections with the current key (row locked); returns the key
+        it was sealed with, or None if there was nothing to do. The content does not change."""
+        row = (
+            (
+                await self.session.execute(
+                    select(child_case_sensitive)
+                    .where(child_case_sensitive.c.case_id == case_id)
+                    .with_for_update()
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or row["key_id"] == self.keyring.current_key_id:
+            return None
+        sealed = Sealed(row["key_id"], bytes(row["nonce"]), bytes(row["ciphertext"]))
+        plaintext = self.keyring.open(sealed, case_associated_data(case_id))
+        resealed = self.keyring.seal(plaintext, case_associated_data(case_id))
+        await self.session.execute(
+            update(child_case_sensitive)
+            .where(child_case_sensitive.c.case_id == case_id)
+            .values(key_id=resealed.key_id, nonce=resealed.nonce, ciphertext=resealed.ciphertext)
+        )
+        return str(row["key_id"])
 
     async def flush(self) -> None:
         for case_id, case in self.seen.items():

@@ -21,6 +21,7 @@ from child_protection.service_layer.errors import (
     UnknownReceptionPoint,
 )
 from child_protection.service_layer.unit_of_work import CaseUnitOfWork
+from puebla.db.audit import AuditRecord
 
 # Clocks of two machines disagree a little; an act dated this far ahead still counts as "now".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -271,3 +272,32 @@ async def check_all_deadlines(uow: CaseUnitOfWork, *, batch: int = 500) -> int:
     for case_id in due:
         emitted += await check_deadlines(c.CheckDeadlines(case_id=case_id, now=now), uow)
     return emitted
+
+
+async def reseal_sensitive_sections(uow: CaseUnitOfWork, *, batch: int = 200) -> int:
+    """Key rotation, second half: re-encrypt every case still sealed with an older key, one
+    transaction per case, each an audit entry (key ids only). Once it returns, the older keys
+    can leave CHILD_PROTECTION_ENCRYPTION_KEYS. Returns how many cases it resealed."""
+    resealed = 0
+    while True:
+        async with uow:
+            pending = await uow.cases.sealed_with_other_keys(batch)
+        done = 0
+        for case_id in pending:
+            async with uow:
+                previous = await uow.cases.reseal(case_id)
+                if previous is not None:
+                    uow.record(
+                        AuditRecord(
+                            "system",
+                            "child_case.sensitive_resealed",
+                            "child_case",
+                            str(case_id),
+                            {"from_key": previous, "to_key": uow.keyring.current_key_id},
+                        )
+                    )
+                    await uow.commit()
+                    done += 1
+        resealed += done
+        if len(pending) < batch or done == 0:
+            return resealed
