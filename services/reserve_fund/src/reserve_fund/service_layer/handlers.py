@@ -7,7 +7,7 @@ Lock order, everywhere: the application row first, then the budget row of the ye
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from puebla.auth.principal import Principal
@@ -25,8 +25,6 @@ from reserve_fund.domain import commands as c
 from reserve_fund.domain.budget import check_year
 from reserve_fund.service_layer import access
 from reserve_fund.service_layer.unit_of_work import FundUnitOfWork
-
-C = TypeVar("C")
 
 
 async def _locked(uow: FundUnitOfWork, application_id: UUID, caller: Principal) -> FundApplication:
@@ -135,10 +133,8 @@ async def approve_application(
         uow.actor = caller.username
         application = await _locked(uow, cmd.application_id, caller)
         access.ensure_fund_approver(caller, "approve an application")
-        budget = await uow.budgets.get_for_update(budget_year_of(uow.clock()))
         now = uow.clock()
-        if budget_year_of(now) != budget.year:  # the year turned while waiting for the lock
-            budget = await uow.budgets.get_for_update(budget_year_of(now))
+        budget = await uow.budgets.get_for_update(budget_year_of(now))
         approve(application, budget, approver=cmd.by, now=now, note=cmd.note)
         await uow.commit()
     return application.id

@@ -54,9 +54,9 @@ from reserve_fund.service_layer import access
 router = APIRouter(
     prefix="/v1/applications",
     tags=["applications"],
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
-ACTION_ERRORS = problem_responses(403, 409, 422)
+ACTION_ERRORS = problem_responses(403, 409)
 
 
 def _items(items: list[CostItemIn]) -> tuple[CostItem, ...]:

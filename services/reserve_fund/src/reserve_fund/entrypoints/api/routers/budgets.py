@@ -16,10 +16,12 @@ from reserve_fund.entrypoints.api.deps import FundDep, Year
 from reserve_fund.entrypoints.api.errors import domain_errors
 from reserve_fund.entrypoints.api.schemas import BudgetIn, BudgetRead
 
-router = APIRouter(prefix="/v1/budgets", tags=["budgets"], responses=problem_responses(401, 403))
+router = APIRouter(
+    prefix="/v1/budgets", tags=["budgets"], responses=problem_responses(401, 403, 422)
+)
 
 
-@router.put("/{year}", response_model=BudgetRead, responses=problem_responses(409, 422))
+@router.put("/{year}", response_model=BudgetRead, responses=problem_responses(409))
 async def set_budget(
     year: Year,
     body: BudgetIn,
@@ -42,7 +44,7 @@ async def set_budget(
     return await idempotent(request, caller, runtime.sessions, action)
 
 
-@router.get("/{year}", response_model=BudgetRead, responses=problem_responses(422))
+@router.get("/{year}", response_model=BudgetRead)
 async def read_budget(year: Year, caller: Caller, fund: FundDep) -> Any:
     """Allocated, reserved, disbursed and available (secretariat, fund officer, fund approver).
     A year nobody has set reads as all zeros."""

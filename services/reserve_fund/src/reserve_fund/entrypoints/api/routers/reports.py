@@ -20,7 +20,9 @@ from reserve_fund.entrypoints.api.deps import FundDep, Year
 from reserve_fund.entrypoints.api.errors import domain_errors
 from reserve_fund.entrypoints.api.schemas import ReportRead
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=problem_responses(401, 403))
+router = APIRouter(
+    prefix="/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422)
+)
 
 CSV = "text/csv"
 CSV_HEADER = ("dimension", "key", "count", "approved", "disbursed", "amount")
@@ -87,7 +89,6 @@ def wants_csv(request: Request) -> bool:
                 }
             },
         },
-        **problem_responses(422),
     },
 )
 async def read_report(year: Year, request: Request, caller: Caller, fund: FundDep) -> Any:
