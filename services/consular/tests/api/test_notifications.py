@@ -4,6 +4,7 @@ and acknowledges; every other consul gets 404, as for a record that does not exi
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -352,3 +353,17 @@ class TestAcknowledgeNotification:
         n = await reported(api, protection_need=True)
         answer = await api("consul.gt.tapachula").post(f"/v1/notifications/{n['id']}/acknowledge")
         assert answer.status_code == 404
+
+
+class TestConcurrentAcknowledgments:
+    async def test_two_at_once_record_one_acknowledgment_and_one_event(
+        self, api: Any, runtime: Runtime
+    ) -> None:
+        n = await reported(api)
+        consul = api("consul.gt.tapachula")
+        url = f"/v1/notifications/{n['id']}/acknowledge"
+        answers = await asyncio.gather(*(consul.post(url) for _ in range(4)))
+        assert [a.status_code for a in answers] == [200, 200, 200, 200]
+        assert len({a.json()["acknowledged_at"] for a in answers}) == 1
+        events = await outbox(runtime, n["id"])
+        assert [e["type"] for e in events] == ["consular.notification.acknowledged.v1"]

@@ -3,6 +3,7 @@ consul of the claimed nationality only; the decision is published for repatriati
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import text
@@ -172,3 +173,23 @@ class TestDecideVerification:
         )
         assert answer.status_code == 422
         assert {e["field"] for e in answer.json()["errors"]} == {"decision", "note"}
+
+
+class TestConcurrentDecisions:
+    async def test_a_confirmation_and_a_rejection_at_once_one_wins_whole(
+        self, api: Any, events: Any, consume: Any, runtime: Runtime
+    ) -> None:
+        data = await manifest(events, consume, "GT")
+        (v,) = await pending_for(api, "consul.gt.tapachula", data["manifest_id"])
+        consul = api("consul.gt.tapachula")
+        url = f"/v1/verifications/{v['id']}/decision"
+        confirm, reject = await asyncio.gather(
+            consul.post(url, json={"decision": "confirmed"}),
+            consul.post(url, json={"decision": "rejected", "reason": "no record"}),
+        )
+        assert sorted([confirm.status_code, reject.status_code]) == [200, 409]
+        winner = confirm if confirm.status_code == 200 else reject
+        (event,) = await published(runtime, v["id"])
+        assert event["type"] == f"consular.nationality.{winner.json()['status']}.v1"
+        final = (await consul.get(f"/v1/verifications/{v['id']}")).json()
+        assert final["status"] == winner.json()["status"]
