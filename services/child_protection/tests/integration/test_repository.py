@@ -7,15 +7,16 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from child_protection.adapters import codec
+from child_protection.adapters.orm import child_case
 from child_protection.adapters.repository import (
     ConcurrentUpdate,
     SensitiveSectionsSealed,
     case_to_row,
 )
-from child_protection.domain import Actor, BidDecision, ReceptionPoint, Stage
+from child_protection.domain import Actor, BidDecision, Place, ReceptionPoint, Stage
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
 from child_protection.service_layer import handlers, queries
@@ -313,3 +314,57 @@ class TestReferenceData:
 
         assert all(r.startswith("CP-MX-2026-") for r in refs)
         assert int(refs[1][-6:]) > int(refs[0][-6:])
+
+
+class TestVisibilityFilter:
+    ACTORS = (
+        Actor("dif.mx", frozenset({"child_protection_officer"}), "MX"),
+        Actor("dif.mx.supervisor", frozenset({"child_protection_supervisor"}), "MX"),
+        Actor("dinaf.hn", frozenset({"child_protection_officer"}), "HN"),
+        Actor("sbs.gt", frozenset({"child_protection_officer"}), "GT"),
+        Actor("consul.hn.tapachula", frozenset({"consular_officer"}), "HN"),
+        Actor("consul.gt.tapachula", frozenset({"consular_officer"}), "GT"),
+        Actor("inm.mx", frozenset({"immigration_officer"}), "MX"),
+        Actor("border.hn.corinto", frozenset({"border_officer"}), "HN"),
+        Actor("iom.officer", frozenset({"fund_officer"}), None),
+    )
+
+    async def test_the_lists_sql_is_the_aggregates_rule(self, fresh_cases) -> None:
+        sbs = Actor("sbs.gt", frozenset({"child_protection_officer"}), "GT")
+        ids = [
+            await fresh_cases.open(),
+            await fresh_cases.open(nationality="GT"),
+            await fresh_cases.open(protection_need=True),
+            await fresh_cases.open(trafficking_indicator=True, nationality="GT"),
+            await fresh_cases.open(
+                actor=sbs, host_country="GT", nationality="HN", place=Place("GT", None, None)
+            ),
+        ]
+
+        for actor in self.ACTORS:
+            async with fresh_cases.uow() as uow:
+                by_sql = set(
+                    (
+                        await uow.session.execute(
+                            select(child_case.c.id).where(queries.visibility_filter(actor))
+                        )
+                    ).scalars()
+                )
+                by_domain = set()
+                for case_id in ids:
+                    case = await uow.cases.get_summary(case_id)
+                    assert case is not None
+                    if case.is_visible_to(actor):
+                        by_domain.add(case_id)
+            assert by_sql == by_domain, actor.username
+
+        dinaf = self.ACTORS[2]
+        async with fresh_cases.uow() as uow:
+            seen = set(
+                (
+                    await uow.session.execute(
+                        select(child_case.c.id).where(queries.visibility_filter(dinaf))
+                    )
+                ).scalars()
+            )
+        assert seen == {ids[0], ids[4]}  # its nationals hosted by Mexico and by Guatemala
