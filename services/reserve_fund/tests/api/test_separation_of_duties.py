@@ -148,3 +148,22 @@ class TestReject:
         )
         assert response.status_code == 422
         assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+
+
+class TestIdempotentApproval:
+    async def test_a_retried_approval_is_replayed_not_refused(self, desk):
+        await desk.set_budget("2100.00")
+        app_id = await desk.reviewed(items=[{"kind": "transport", "amount": "600.00"}])
+        key = {"Idempotency-Key": f"approve-{app_id}"}
+        first = await desk.post("iom.approver", f"/v1/applications/{app_id}/approve", {}, **key)
+        retry = await desk.post("iom.approver", f"/v1/applications/{app_id}/approve", {}, **key)
+        assert first.status_code == 200
+        assert retry.status_code == 200  # the first answer again, not "same approver twice"
+        assert retry.headers["idempotent-replayed"] == "true"
+        assert retry.json() == first.json()
+        assert len((await desk.read(app_id)).json()["approvals"]) == 1
+        other_body = await desk.post(
+            "iom.approver", f"/v1/applications/{app_id}/approve", {"note": "x"}, **key
+        )
+        assert other_body.status_code == 422
+        assert other_body.json()["errors"][0]["rule"] == "reused_with_different_request"

@@ -93,6 +93,25 @@ class TestCommittedChanges:
         assert approved_detail["budget_year"] == fund.year
         assert "Ana" not in json.dumps(trail)  # the trail says who did what, not to whom
 
+    async def test_a_first_of_two_approvals_publishes_nothing(self, fund):
+        await fund.set_budget("2100.00")
+        app_id = await fund.reviewed(fund.consul, "700.00")
+        await fund.handle(
+            c.ApproveApplication(application_id=app_id, by="iom.approver"), fund.approver
+        )
+        assert [e["type"] for e in await outbox(fund, app_id)] == ["fund.application.submitted.v1"]
+        assert (await audit(fund, app_id))[-1][:2] == ("iom.approver", "fund.approval_recorded")
+        await fund.handle(
+            c.ApproveApplication(application_id=app_id, by="iom.approver2"), fund.approver2
+        )
+        envelopes = await outbox(fund, app_id)
+        assert [e["type"] for e in envelopes] == [
+            "fund.application.submitted.v1",
+            "fund.application.approved.v1",
+        ]
+        assert envelopes[-1]["data"]["approvers"] == ["iom.approver", "iom.approver2"]
+        assert envelopes[-1]["data"]["approved_total"] == "700.00"
+
     async def test_a_budget_change_is_audited(self, fund):
         await fund.set_budget("1234.56")
         async with fund.runtime.sessions() as session:
