@@ -90,7 +90,8 @@ class CaseRepository(Protocol):
     async def next_reference(self, host_country: str, year: int) -> str: ...
     async def add(self, case: ChildCase) -> None: ...
     async def get(self, case_id: UUID) -> ChildCase | None: ...
-    async def get_for_read(self, case_id: UUID) -> ChildCase | None: ...
+    async def get_sealed(self, case_id: UUID) -> tuple[ChildCase, Sealed] | None: ...
+    def open_sections(self, case_id: UUID, sealed: Sealed) -> SensitiveSections: ...
     async def get_summary(self, case_id: UUID) -> ChildCase | None: ...
     async def due_for_deadline_check(self, now: datetime, limit: int) -> list[UUID]: ...
     async def sealed_with_other_keys(self, limit: int) -> list[UUID]: ...
@@ -136,18 +137,35 @@ class SqlCaseRepository:
         self._loaded_sensitive[case_id] = plaintext
         return case
 
-    async def get_for_read(self, case_id: UUID) -> ChildCase | None:
-        """The whole case, sensitive sections decrypted, for an audited read: unlocked and
-        untracked (nothing read this way is ever saved)."""
+    async def get_sealed(self, case_id: UUID) -> tuple[ChildCase, Sealed] | None:
+        """The case with its sections still sealed, and the sealed blob from the same row
+        version (one query): the caller decides whether to open it (`open_sections`)."""
         row = (
-            (await self.session.execute(select(child_case).where(child_case.c.id == case_id)))
+            (
+                await self.session.execute(
+                    select(
+                        child_case,
+                        child_case_sensitive.c.key_id.label("sealed_key_id"),
+                        child_case_sensitive.c.nonce.label("sealed_nonce"),
+                        child_case_sensitive.c.ciphertext.label("sealed_ciphertext"),
+                    )
+                    .join(child_case_sensitive, child_case_sensitive.c.case_id == child_case.c.id)
+                    .where(child_case.c.id == case_id)
+                )
+            )
             .mappings()
             .first()
         )
         if row is None:
             return None
-        plaintext = await self._read_sensitive(case_id)
-        return case_from_row(row, codec.sensitive_from_dict(json.loads(plaintext)))
+        sealed = Sealed(
+            row["sealed_key_id"], bytes(row["sealed_nonce"]), bytes(row["sealed_ciphertext"])
+        )
+        return case_from_row(row, sealed_sections()), sealed
+
+    def open_sections(self, case_id: UUID, sealed: Sealed) -> SensitiveSections:
+        plaintext = self.keyring.open(sealed, case_associated_data(case_id))
+        return codec.sensitive_from_dict(json.loads(plaintext))
 
     async def get_summary(self, case_id: UUID) -> ChildCase | None:
         """The case without its sensitive sections (sealed), unlocked and untracked."""

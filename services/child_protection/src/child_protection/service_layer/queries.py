@@ -162,7 +162,9 @@ async def read_sensitive(
     if len(purpose) > PURPOSE_MAX:
         raise PurposeRequired(f"at most {PURPOSE_MAX} characters")
     async with uow:
-        case = _visible(await uow.cases.get_for_read(case_id), actor)
+        loaded = await uow.cases.get_sealed(case_id)
+        case = _visible(None if loaded is None else loaded[0], actor)
+        assert loaded is not None
         detail = {"purpose": purpose, "country": actor.country, "case_version": case.version}
         if not case.may_read_sensitive(actor):
             uow.record(
@@ -178,7 +180,8 @@ async def read_sensitive(
             raise SensitiveReadForbidden(
                 "only child-protection staff of the host or the child's country read this"
             )
-        sections = codec.sensitive_to_dict(case.sensitive)
+        # Decrypted only now, for a caller allowed to read it.
+        sections = codec.sensitive_to_dict(uow.cases.open_sections(case.id, loaded[1]))
         uow.record(
             AuditRecord(
                 actor.username, "child_case.sensitive_read", AGGREGATE, str(case.id), detail
