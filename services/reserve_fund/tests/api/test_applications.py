@@ -456,3 +456,23 @@ class TestLifecycle:
         response = await desk.approve(created.json()["id"])
         assert response.status_code == 409
         assert problem(response)["rule"] == "lifecycle.invalid_transition"
+
+
+class TestAnswerOrder:
+    async def test_invisible_comes_before_forbidden(self, today_desk):
+        created = await today_desk.create("dgme.sv", beneficiary=SV_BENEFICIARY)
+        app_id = created.json()["id"]
+        for user in ("ts.rcm", "consul.gt.tapachula", "border.gt.tecun"):
+            for action, body in (
+                ("submit", None),
+                ("provide-information", {"answer": "x"}),
+                ("review", {"recommendation": "approve", "note": "x"}),
+                ("approve", {}),
+                ("cancel", {"reason": "x"}),
+            ):
+                response = await today_desk.post(user, f"/v1/applications/{app_id}/{action}", body)
+                assert response.status_code == 404, (user, action, response.text)
+        missing = await today_desk.submit(str(uuid.uuid4()), "iom.officer")
+        assert missing.status_code == 404
+        visible = await today_desk.submit(app_id, "iom.officer")
+        assert visible.status_code == 403

@@ -64,6 +64,27 @@ class FundQueries:
             assert row is not None
             return (await _with_children(session, [row]))[0]
 
+    async def ensure_readable(self, application_id: UUID, caller: Principal) -> None:
+        """404 unless the application exists and the caller may read it (the countries that
+        decide it never change, so this holds for the rest of the request)."""
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(a.c.requesting_country, a.c.beneficiary_nationality).where(
+                        a.c.id == application_id
+                    )
+                )
+            ).first()
+        ensure_visible(
+            row is not None
+            and access.can_read(
+                caller,
+                requesting_country=row.requesting_country,
+                nationality=row.beneficiary_nationality,
+            ),
+            access.APPLICATION,
+        )
+
     async def applications(
         self, caller: Principal, page: PageRequest, *, status: str | None = None
     ) -> ApplicationPage:

@@ -74,11 +74,17 @@ async def _run(
     command: Callable[[], Any],
     *,
     status: int = 200,
+    visible_first: UUID | None = None,
 ) -> Response:
-    """Builds the command, runs it, answers with the application read back (idempotently)."""
+    """Builds the command, runs it, answers with the application read back (idempotently).
+
+    `visible_first`: when building the command can refuse the caller (403), first make sure
+    they may see the application at all (404), so the answers keep their order."""
 
     async def action() -> tuple[int, Any]:
         with domain_errors():
+            if visible_first is not None:
+                await fund.queries.ensure_readable(visible_first, caller)
             application_id = await fund.bus.handle(command(), caller)
             read = await fund.queries.application(application_id, caller)
         return status, ApplicationRead.model_validate(read)
@@ -166,6 +172,7 @@ async def submit_application(
         runtime,
         fund,
         lambda: c.SubmitApplication(application_id=application_id, by=access.applicant(caller)),
+        visible_first=application_id,
     )
 
 
@@ -219,6 +226,7 @@ async def provide_information(
             by=access.applicant(caller),
             items=_items(body.items) if body.items is not None else None,
         ),
+        visible_first=application_id,
     )
 
 
