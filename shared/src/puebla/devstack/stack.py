@@ -100,10 +100,32 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
         started.append("postgres")
     if nats.start(port=nats_port(), monitor_port=nats.MONITOR_PORT + port_offset()):
         started.append("nats")
+    if _start_mail_sink():
+        started.append("mail")
     asyncio.run(_prepare([s.name for s in load_services()]))
     if kc_proc is not None:
         keycloak.wait_ready(proc=kc_proc, log_path=kc_log)
     return started
+
+
+MAIL_PORT = 1025
+
+
+def _start_mail_sink() -> bool:
+    """A local SMTP server that prints every message to var/logs/mail.log: the consulates'
+    e-mail of the local stack lands there (dev only; a real relay in production)."""
+    port = MAIL_PORT + port_offset()
+    if read_pid("mail") is not None:
+        return False
+    if port_open(port):
+        raise StackError(f"port {port} (local mail sink) is taken by another program")
+    spawn(
+        "mail",
+        [sys.executable, "-m", "aiosmtpd", "-n", "-u", "-l", f"127.0.0.1:{port}"],
+        log_path=var_dir() / "logs" / "mail.log",
+    )
+    wait_for(lambda: port_open(port), timeout=20, what="the local mail sink")
+    return True
 
 
 async def _prepare(databases: list[str]) -> None:
@@ -172,7 +194,7 @@ def _ready(svc: ServiceSpec) -> bool:
 def stop(names: list[str] | None = None) -> list[str]:
     """Stops the named processes (default: everything the stack knows), services first."""
     order = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
-    order += ["keycloak", "nats", "postgres"]
+    order += ["mail", "keycloak", "nats", "postgres"]
     stopped = []
     for name in order:
         if names is not None and name not in names:
@@ -188,6 +210,7 @@ def addresses() -> str:
         "  keycloak          http://127.0.0.1:8080   (realm rcm; demo users, password 'demo')",
         f"  nats              {nats_servers()[0]}",
         f"  postgres          postgresql://postgres@127.0.0.1:{pg_port()}",
+        f"  mail (dev sink)   smtp://127.0.0.1:{MAIL_PORT + port_offset()}  -> logs/mail.log",
         f"  logs              {var_dir() / 'logs'}",
     ]
     return "\n".join(lines)
@@ -238,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         print("stopped:", ", ".join(stop()) or "nothing was running")
         return 0
     names = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
-    for name in ["postgres", "nats", "keycloak", *names]:
+    for name in ["postgres", "nats", "keycloak", "mail", *names]:
         pid = read_pid(name)
         print(f"  {name:<26} {'running, pid ' + str(pid) if pid else 'stopped'}")
     return 0
