@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
+from typing import Any
 
 from puebla.messaging.consumer import ConsumerRunner, Subscription
 from puebla.messaging.relay import OutboxRelay
@@ -15,6 +16,9 @@ from puebla.runtime import Runtime, ServiceDefinition
 log = get_logger(__name__)
 
 SubscriptionFactory = Callable[[Runtime], list[Subscription]]
+# Periodic jobs of a service (deadline checks, e-mail delivery...): each gets the worker's
+# runtime and stop event and returns a coroutine that ends when `stop` is set.
+BackgroundJob = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def run_worker(
@@ -22,6 +26,7 @@ async def run_worker(
     subscriptions: SubscriptionFactory,
     *,
     stop: asyncio.Event | None = None,
+    background: Sequence[BackgroundJob] = (),
 ) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -39,6 +44,8 @@ async def run_worker(
     for sub in subscriptions(runtime):
         runner = ConsumerRunner(runtime.js, runtime.sessions, sub)
         tasks.append(asyncio.create_task(runner.run(stop), name=f"consumer-{sub.durable}"))
+    for job in background:
+        tasks.append(asyncio.create_task(job(runtime, stop), name=getattr(job, "__name__", "job")))
     log.info("worker.started", service=definition.name, consumers=len(tasks) - 1)
     try:
         await stop.wait()
@@ -48,9 +55,14 @@ async def run_worker(
         log.info("worker.stopped", service=definition.name)
 
 
-def main(definition: ServiceDefinition, subscriptions: SubscriptionFactory) -> None:
+def main(
+    definition: ServiceDefinition,
+    subscriptions: SubscriptionFactory,
+    *,
+    background: Sequence[BackgroundJob] = (),
+) -> None:
     configure_logging(
         definition.name, level=definition.platform.log_level, json=definition.platform.log_json
     )
     configure_tracing(definition.name)
-    asyncio.run(run_worker(definition, subscriptions))
+    asyncio.run(run_worker(definition, subscriptions, background=background))
