@@ -46,5 +46,9 @@ pytest: setup
 fuzz: setup
 	PUEBLA_FUZZ_EXAMPLES=100 $(UV) run pytest -q e2e/tests/test_fuzz.py
 
+## The three journeys of the user guide against the running stack (start it with make up)
+demo: setup
+	@$(UV) run python -m e2e.journeys
+
 clean: stop
 	rm -rf var
