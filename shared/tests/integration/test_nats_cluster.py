@@ -29,7 +29,7 @@ EVENTS = 120
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[list[dev_nats.ClusterNode]]:
-    nodes = dev_nats.cluster_nodes(base_port=24222)
+    nodes = dev_nats.cluster_nodes(base_port=34222)  # clear of the fault stack (offset 20000)
     store = var_dir() / "nats" / f"cluster-test-{uuid.uuid4().hex[:8]}"
     started = dev_nats.start_cluster(nodes, store)
     try:

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from puebla.http.errors import field_path, install_problem_handlers
 from puebla.http.schemas import BirthDate, CountryCode, Name, RequestModel
@@ -122,3 +123,32 @@ class TestFieldPath:
     )
     def test_locations_become_dotted_paths(self, loc: tuple[object, ...], expected: str) -> None:
         assert field_path(loc) == expected
+
+
+class Visit(RequestModel):
+    note: str
+    on: BirthDate
+    tags: list[str] = []
+
+
+class TestUnstorableInput:
+    @pytest.mark.parametrize(
+        ("body", "field", "rule"),
+        [
+            ({"note": "a\x00b", "on": "2000-01-01"}, "note", "text_nul"),
+            ({"note": "ok", "on": "2000-01-01", "tags": ["x\x00"]}, "tags", "text_nul"),
+            ({"note": "\ud800", "on": "2000-01-01"}, "note", "text_surrogate"),
+            ({"note": "ok", "on": 946684800}, "on", "date_as_number"),
+        ],
+    )
+    def test_refused_with_the_field_named(
+        self, body: dict[str, Any], field: str, rule: str
+    ) -> None:
+        with pytest.raises(ValidationError) as caught:
+            Visit.model_validate(body)
+        errors = caught.value.errors()
+        assert [(e["loc"][0], e["type"]) for e in errors] == [(field, rule)]
+
+    def test_ordinary_text_and_dates_pass(self) -> None:
+        visit = Visit.model_validate({"note": "  ñandú  ", "on": "2000-01-01", "tags": ["a"]})
+        assert visit.note == "ñandú"

@@ -1,17 +1,11 @@
 """`python -m consular.entrypoints.worker`: the outbox relay, the consumers, and two periodic
-tasks — the overdue check (the treaty clocks) and the e-mail sender — until SIGTERM/SIGINT.
-
-`puebla.worker.run_worker` runs a relay and consumers only; this worker follows the same shape
-(one stop event, every task stops promptly when it is set) and adds its own tasks.
-"""
+tasks — the overdue check (the treaty clocks) and the e-mail sender — until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 from consular import bootstrap
 from consular.adapters.email import Mailer
@@ -19,10 +13,10 @@ from consular.config import Settings, definition
 from consular.domain.commands import CheckOverdue
 from consular.service_layer import handlers
 from puebla.clock import Clock
-from puebla.messaging.consumer import ConsumerRunner
-from puebla.messaging.relay import OutboxRelay
-from puebla.observability import configure_logging, configure_tracing, get_logger
+from puebla.observability import get_logger
 from puebla.runtime import Runtime
+from puebla.worker import BackgroundJob
+from puebla.worker import main as worker_main
 
 log = get_logger(__name__)
 
@@ -72,62 +66,29 @@ async def email_loop(
     await _every(every, stop, "email_delivery", tick)
 
 
-def tasks(runtime: Runtime, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    assert runtime.js is not None
-    relay = OutboxRelay(
-        runtime.engine,
-        runtime.sessions,
-        runtime.js,
-        retention=timedelta(hours=runtime.definition.platform.outbox_retention_hours),
-    )
-    out = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
-    for sub in bootstrap.subscriptions(runtime):
-        runner = ConsumerRunner(runtime.js, runtime.sessions, sub)
-        out.append(asyncio.create_task(runner.run(stop), name=f"consumer-{sub.durable}"))
-    out.append(
-        asyncio.create_task(
-            overdue_loop(runtime, stop, every=settings.overdue_check_seconds),
-            name="overdue-check",
-        )
-    )
-    out.append(
-        asyncio.create_task(
-            email_loop(
-                runtime,
-                stop,
-                mailer=bootstrap.mailer(settings),
-                sender=settings.smtp_sender,
-                retry=bootstrap.retry_policy(settings),
-                every=settings.email_poll_seconds,
-            ),
-            name="email-delivery",
-        )
-    )
-    return out
+def background_jobs(settings: Settings) -> list[BackgroundJob]:
+    """The clocks and the e-mail sender, run by `puebla.worker` beside the relay and the
+    consumers, on the same runtime and stop event."""
 
+    async def overdue_check(runtime: Runtime, stop: asyncio.Event) -> None:
+        await overdue_loop(runtime, stop, every=settings.overdue_check_seconds)
 
-async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    runtime = await Runtime.start(definition(settings))
-    running = tasks(runtime, settings, stop)
-    log.info("worker.started", service="consular", tasks=[t.get_name() for t in running])
-    try:
-        await stop.wait()
-    finally:
-        await asyncio.gather(*running, return_exceptions=True)
-        await runtime.close()
-        log.info("worker.stopped", service="consular")
+    async def email_delivery(runtime: Runtime, stop: asyncio.Event) -> None:
+        await email_loop(
+            runtime,
+            stop,
+            mailer=bootstrap.mailer(settings),
+            sender=settings.smtp_sender,
+            retry=bootstrap.retry_policy(settings),
+            every=settings.email_poll_seconds,
+        )
+
+    return [overdue_check, email_delivery]
 
 
 def main() -> None:
     settings = Settings()
-    platform = definition(settings).platform
-    configure_logging("consular", level=platform.log_level, json=platform.log_json)
-    configure_tracing("consular")
-    asyncio.run(run(settings))
+    worker_main(definition(settings), bootstrap.subscriptions, background=background_jobs(settings))
 
 
 if __name__ == "__main__":
