@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from e2e.journeys.timeline import Actor, Timeline, TokenSource
+from puebla.testing.waiting import wait_until
 
 ITEMS = [
     {"kind": "transport", "amount": "420.00"},
@@ -31,6 +32,7 @@ DISBURSED = Decimal("540.00")
 BENEFICIARY_BORN = "1950-03-14"
 BUDGET_HEADROOM = Decimal("1000.00")
 TOP_UP = Decimal("5000.00")
+WAIT_S = 60.0
 ISO_DATE = re.compile(r"\b(19|20)\d{2}-\d{2}-\d{2}\b")
 FIGURES = ("allocated", "reserved", "disbursed", "available")
 
@@ -95,6 +97,7 @@ class ReserveFundReturn:
     personal_in_reports: list[str] = field(default_factory=list)  # found in the JSON or CSV
     secretariat_application_status: int = 0
     secretariat_listed: int = -1
+    consul_notice: dict[str, Any] = field(default_factory=dict)
 
 
 async def reserve_fund_return(
@@ -219,6 +222,23 @@ async def reserve_fund_return(
         sees=[f"status {body.get('status')}, charged to the {body.get('budget_year')} budget"],
     )
     await budget_now("approved")
+
+    # IOM's approval means the man asked to go home: his country's post where he is is told.
+    async def told() -> list[dict[str, Any]]:
+        listed = await consul.get("consular", "/v1/notifications", related_id=app_id)
+        return [n for n in listed.json()["items"] if n["kind"] == "reserve_fund_return"]
+
+    (facts.consul_notice, *_) = await wait_until(
+        told, timeout=WAIT_S, what="the reserve_fund_return notification"
+    )
+    consul.note(
+        "sees El Salvador's consular notice of the approved return",
+        f"consular GET /v1/notifications?related_id={app_id} → 200",
+        sees=[
+            f"{facts.consul_notice['kind']} to {facts.consul_notice['consular_post']} "
+            f"(host {facts.consul_notice['host_country']}), status {facts.consul_notice['status']}"
+        ],
+    )
 
     paid = await officer.post(
         "reserve_fund",

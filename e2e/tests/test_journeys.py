@@ -194,6 +194,13 @@ async def test_a_reserve_fund_return(
     assert application["released_total"] == "100.00"
     assert application["reserved"] == "0.00"
 
+    # El Salvador's post in Guatemala (where he is) is told of the approved return.
+    notice = facts.consul_notice
+    assert notice["kind"] == "reserve_fund_return"
+    assert (notice["nationality"], notice["host_country"]) == ("SV", "GT")
+    assert notice["consular_post"] == "SV-EMB-GUATEMALA"
+    assert notice["related"] == {"service": "reserve_fund", "id": facts.application_id}
+
     # The year's budget: nothing reserved before the last approval, then reserved, paid out,
     # and the unspent rest given back on completion.
     zero = Decimal("0")
