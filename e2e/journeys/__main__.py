@@ -34,7 +34,9 @@ async def run(services: dict[str, str]) -> int:
                     result = await journey(http, tokens, services)
                 except Exception as exc:  # the demo reports it and goes on
                     failed += 1
-                    print(f"{journey.__name__} failed: {exc!r}\n")
+                    for note in getattr(exc, "__notes__", []):
+                        print(note)
+                    print(f"{journey.__name__} FAILED: {exc!r}\n")
                     continue
                 print(result.timeline.render())
     finally:

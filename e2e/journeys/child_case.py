@@ -23,6 +23,7 @@ import httpx
 from e2e.journeys.timeline import Actor, Timeline, TokenSource
 from puebla.testing.waiting import wait_until
 
+TITLE = "Journey 2 — a Honduran child in Mexico (and one Honduras never sees)"
 WAIT_S = 60.0
 RECEPTION_POINT = "HN-CORINTO"  # DINAF receives children there (child_protection seed)
 PLACE = {"country": "MX", "state": "Chiapas", "city": "Tapachula"}
@@ -57,8 +58,17 @@ class ChildCase:
 async def child_case(
     http: httpx.AsyncClient, tokens: TokenSource, services: dict[str, str]
 ) -> ChildCase:
-    timeline = Timeline("Journey 2 — a Honduran child in Mexico (and one Honduras never sees)")
-    facts = ChildCase(timeline)
+    """Runs the journey; a failure carries the timeline so far as a note."""
+    facts = ChildCase(Timeline(TITLE))
+    with facts.timeline.attached_to_failure():
+        await _journey(facts, http, tokens, services)
+    return facts
+
+
+async def _journey(
+    facts: ChildCase, http: httpx.AsyncClient, tokens: TokenSource, services: dict[str, str]
+) -> None:
+    timeline = facts.timeline
 
     def actor(username: str) -> Actor:
         return Actor(username, http=http, tokens=tokens, services=services, timeline=timeline)
@@ -94,7 +104,7 @@ async def child_case(
     facts.opened = opened.json()
     if opened.status_code != 201:
         dif.record("opens a case, refused", opened, sees=[opened.text[:300]])
-        return facts
+        return
     facts.case_id = case_id = facts.opened["id"]
     facts.reference = facts.opened["reference"]
     dif.record(
@@ -382,7 +392,6 @@ async def child_case(
                 f"requests: {seen['verifications']}",
             ],
         )
-    return facts
 
 
 async def _audit(who: Actor, case_id: str) -> tuple[int, list[dict[str, Any]]]:

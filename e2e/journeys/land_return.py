@@ -25,6 +25,7 @@ GUATEMALA = ZoneInfo("America/Guatemala")
 RECEPTION_POINT = "GT-TECUN-UMAN"
 REJECTION_REASON = "Salvadoran: DUI shown at the interview, born in Ahuachapán"
 REMOVAL_REASON = "Nationality rejected by the Guatemalan consulate"
+TITLE = "Journey 1 — land return Mexico → Guatemala (Tapachula → Tecún Umán)"
 WAIT_S = 60.0
 
 
@@ -170,8 +171,17 @@ class LandReturn:
 async def land_return(
     http: httpx.AsyncClient, tokens: TokenSource, services: dict[str, str]
 ) -> LandReturn:
-    timeline = Timeline("Journey 1 — land return Mexico → Guatemala (Tapachula → Tecún Umán)")
-    facts = LandReturn(timeline)
+    """Runs the journey; a failure carries the timeline so far as a note."""
+    facts = LandReturn(Timeline(TITLE))
+    with facts.timeline.attached_to_failure():
+        await _journey(facts, http, tokens, services)
+    return facts
+
+
+async def _journey(
+    facts: LandReturn, http: httpx.AsyncClient, tokens: TokenSource, services: dict[str, str]
+) -> None:
+    timeline = facts.timeline
 
     def actor(username: str) -> Actor:
         return Actor(username, http=http, tokens=tokens, services=services, timeline=timeline)
@@ -200,7 +210,7 @@ async def land_return(
     manifest = created.json()
     if created.status_code != 201:
         inm.record("creates a manifest, refused", created, sees=[created.text[:300]])
-        return facts
+        return
     facts.manifest_id = manifest_id = manifest["id"]
     facts.reference = manifest["reference"]
     facts.created_count = len(manifest["returnees"])
@@ -407,7 +417,6 @@ async def land_return(
             f"verification requests about it: sees {facts.other_consul_verifications}",
         ],
     )
-    return facts
 
 
 def _age(born: str, on: date) -> int:

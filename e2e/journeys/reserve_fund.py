@@ -32,6 +32,7 @@ DISBURSED = Decimal("540.00")
 BENEFICIARY_BORN = "1950-03-14"
 BUDGET_HEADROOM = Decimal("1000.00")
 TOP_UP = Decimal("5000.00")
+TITLE = "Journey 3 — a Reserve Fund return (a Salvadoran over 70 in Guatemala)"
 WAIT_S = 60.0
 ISO_DATE = re.compile(r"\b(19|20)\d{2}-\d{2}-\d{2}\b")
 FIGURES = ("allocated", "reserved", "disbursed", "available")
@@ -103,8 +104,17 @@ class ReserveFundReturn:
 async def reserve_fund_return(
     http: httpx.AsyncClient, tokens: TokenSource, services: dict[str, str]
 ) -> ReserveFundReturn:
-    timeline = Timeline("Journey 3 — a Reserve Fund return (a Salvadoran over 70 in Guatemala)")
-    facts = ReserveFundReturn(timeline)
+    """Runs the journey; a failure carries the timeline so far as a note."""
+    facts = ReserveFundReturn(Timeline(TITLE))
+    with facts.timeline.attached_to_failure():
+        await _journey(facts, http, tokens, services)
+    return facts
+
+
+async def _journey(
+    facts: ReserveFundReturn, http: httpx.AsyncClient, tokens: TokenSource, services: dict[str, str]
+) -> None:
+    timeline = facts.timeline
 
     def actor(username: str) -> Actor:
         return Actor(username, http=http, tokens=tokens, services=services, timeline=timeline)
@@ -175,7 +185,7 @@ async def reserve_fund_return(
     application = status("create", created)
     if created.status_code != 201:
         consul.record("files an application, refused", created, sees=[created.text[:300]])
-        return facts
+        return
     facts.application_id = app_id = application["id"]
     path = f"/v1/applications/{app_id}"
     consul.record(
@@ -308,4 +318,3 @@ async def reserve_fund_return(
         f"{listed.status_code}",
         cannot_see=[f"the application (its list holds {facts.secretariat_listed})"],
     )
-    return facts

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
@@ -81,6 +82,15 @@ class Timeline:
 
     def __str__(self) -> str:
         return self.render()
+
+    @contextmanager
+    def attached_to_failure(self) -> Iterator[None]:
+        """An exception leaving the block carries the timeline so far (as a note)."""
+        try:
+            yield
+        except Exception as exc:
+            exc.add_note(self.render())
+            raise
 
 
 class Actor:
