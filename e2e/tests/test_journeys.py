@@ -78,6 +78,9 @@ async def test_land_return_from_mexico_to_guatemala(
     assert record["reception_point"] == "GT-TECUN-UMAN"
     assert record["status"] == "closed"
     assert len(record["entries"]) == 29
+    # Vulnerable people first (DOMAIN.md §1): the man born in 1950 and the pregnant woman.
+    assert [e["vulnerable"] for e in record["entries"]] == [True] * 2 + [False] * 27
+    assert {e["given_names"] for e in record["entries"][:2]} == {"Tomás", "Lucía"}
     assert "Wilfredo" not in {e["given_names"] for e in record["entries"]}
     (absent,) = [e for e in record["entries"] if e["outcome"] == "not_presented"]
     assert (absent["given_names"], absent["surnames"]) == ("Ervin", "Coyoy Tax")
