@@ -1,0 +1,422 @@
+"""The access matrix: every line of POLICY.md as data — endpoint x record x demo user → the
+status POLICY.md and API.md say the caller gets.
+
+Written from the documents, never from the services' code:
+
+- a caller no line allows to see a record gets **404** on every endpoint of that record (its
+  existence does not leak);
+- a caller who sees the record but may not perform the action gets **403**;
+- an action on no existing record (create, report, budgets, reports, directories) denies with
+  **403**; the directories allow every authenticated user;
+- an allowed caller gets the endpoint's success code (`ok`); 409 only where the record's state
+  makes it so, and then the rule says why;
+- no token: **401** everywhere (API.md "Authentication").
+
+`readers` is who may see the record; `allowed` who may perform the action (always readers too
+when there is a record). For "listed" rules the expectation is whether the record appears in the
+caller's list (`LISTED` / `ABSENT`). The records themselves (who they are about, who filed them,
+what state each action needs) are created by `e2e.access.probes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from e2e.access.users import ANONYMOUS, USERNAMES
+
+LISTED = "listed"
+ABSENT = "absent"
+Expected = int | str
+
+
+def users(*names: str) -> frozenset[str]:
+    unknown = set(names) - set(USERNAMES)
+    if unknown:
+        raise ValueError(f"not demo users of POLICY.md: {sorted(unknown)}")
+    return frozenset(names)
+
+
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    service: str
+    action: str  # a key of `e2e.access.probes.PROBES`
+    record: str | None  # a key of `RECORDS`; None when the action acts on no existing record
+    allowed: frozenset[str]
+    ok: int = 200
+    listing: bool = False
+    why: str = ""  # the POLICY.md / API.md / DOMAIN.md line the rule mirrors
+    # Callers allowed by POLICY.md whom a DOMAIN.md rule answers otherwise (e.g. 422).
+    domain: dict[str, int] = field(default_factory=dict)
+    readers: frozenset[str] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.record is not None:
+            readers = RECORDS[self.record]
+            object.__setattr__(self, "readers", readers)
+            if not self.allowed <= readers:
+                raise ValueError(f"{self.action} on {self.record}: allowed callers must see it")
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}: {self.action}" + (f" [{self.record}]" if self.record else "")
+
+    def expected(self, caller: str) -> Expected:
+        if caller == ANONYMOUS:
+            return 401
+        if self.listing:
+            return LISTED if caller in self.allowed else ABSENT
+        if caller in self.domain:
+            return self.domain[caller]
+        if caller in self.allowed:
+            return self.ok
+        if self.readers is None or caller in self.readers:
+            return 403
+        return 404
+
+
+# --- the records and who may see each (the "read" line of each POLICY.md section) ------------
+
+# Repatriation: "read a manifest and its returnees: immigration_officer of the sending or the
+# receiving country; border_officer whose border_post = the manifest's reception point;
+# consular_officer whose country = the receiving country". Sending country: Mexico.
+MANIFEST_GT = "manifest MX→GT, GT-TECUN-UMAN"
+MANIFEST_HN = "manifest MX→HN, HN-CORINTO"
+
+# Child cases: "read the case summary: child_protection_officer / child_protection_supervisor of
+# the host country or of the child's nationality; consular_officer of the child's nationality",
+# minus the protection exception (the nationality's authorities see nothing). Host: Mexico.
+CHILD_HN = "Honduran child in MX"
+CHILD_GT = "Guatemalan child in MX"
+CHILD_HN_PROTECTED = "Honduran child in MX with a protection need"
+# "… or, for a child, a trafficking indicator not yet cleared by a host supervisor".
+CHILD_HN_TRAFFICKING = "Honduran child in MX with a trafficking indicator"
+CHILD_HN_CLEARED = "Honduran child in MX, trafficking indicator cleared by the host supervisor"
+
+# Reserve Fund: "read an application: authorities (consular, immigration) of the requesting
+# country and consular officers of the beneficiary's nationality; fund_officer, fund_approver".
+APPLICATION_SV = "Salvadoran over 70 in GT, filed by SV (consul.sv.tapachula)"
+APPLICATION_GT = "Guatemalan over 70 in MX, filed by GT (consul.gt.tapachula)"
+
+# Consular notifications: "read and acknowledge a notification: consular_officer whose country =
+# the person's nationality", never when suppressed (protection exception); API.md: "the
+# reporting side sees why" — the host authority that reported the event (the immigration
+# officer for a detention or a manifest, the host child-protection authority for a child case).
+DETENTION_HN = "detention of a Honduran in MX (reported by inm.mx)"
+DETENTION_SV = "detention of a Salvadoran in GT (reported by igm.gt)"
+DETENTION_HN_PROTECTED = "detention of a Honduran in MX with a protection need"
+NOTICE_MANIFEST_GT = "repatriation notice of the manifest MX→GT"
+NOTICE_MANIFEST_HN = "repatriation notice of the manifest MX→HN"
+NOTICE_CHILD_HN = "consular notice of the Honduran child's case"
+NOTICE_CHILD_HN_PROTECTED = "consular notice of the protected Honduran child's case"
+NOTICE_CHILD_HN_CLEARED = "consular notice of the cleared Honduran child's case"
+
+# Nationality verification: "confirm or reject a person's nationality: consular_officer whose
+# country = the claimed nationality"; the request is the host's (Mexico's immigration officer
+# sent the manifest), which reads it back.
+VERIFICATION_GT = "nationality verification, Guatemalan returnee (manifest MX→GT)"
+VERIFICATION_HN = "nationality verification, Honduran returnee (manifest MX→HN)"
+
+RECORDS: dict[str, frozenset[str]] = {
+    MANIFEST_GT: users("inm.mx", "igm.gt", "border.gt.tecun", "consul.gt.tapachula"),
+    MANIFEST_HN: users("inm.mx", "border.hn.corinto", "consul.hn.tapachula"),
+    CHILD_HN: users("dif.mx", "dif.mx.supervisor", "dinaf.hn", "consul.hn.tapachula"),
+    CHILD_GT: users("dif.mx", "dif.mx.supervisor", "sbs.gt", "consul.gt.tapachula"),
+    CHILD_HN_PROTECTED: users("dif.mx", "dif.mx.supervisor"),
+    CHILD_HN_TRAFFICKING: users("dif.mx", "dif.mx.supervisor"),
+    CHILD_HN_CLEARED: users("dif.mx", "dif.mx.supervisor", "dinaf.hn", "consul.hn.tapachula"),
+    APPLICATION_SV: users(
+        "consul.sv.tapachula", "dgme.sv", "iom.officer", "iom.approver", "iom.approver2"
+    ),
+    APPLICATION_GT: users(
+        "consul.gt.tapachula", "igm.gt", "iom.officer", "iom.approver", "iom.approver2"
+    ),
+    DETENTION_HN: users("consul.hn.tapachula", "inm.mx"),
+    DETENTION_SV: users("consul.sv.tapachula", "igm.gt"),
+    DETENTION_HN_PROTECTED: users("inm.mx"),
+    NOTICE_MANIFEST_GT: users("consul.gt.tapachula", "inm.mx"),
+    NOTICE_MANIFEST_HN: users("consul.hn.tapachula", "inm.mx"),
+    NOTICE_CHILD_HN: users("consul.hn.tapachula", "dif.mx", "dif.mx.supervisor"),
+    NOTICE_CHILD_HN_PROTECTED: users("dif.mx", "dif.mx.supervisor"),
+    NOTICE_CHILD_HN_CLEARED: users("consul.hn.tapachula", "dif.mx", "dif.mx.supervisor"),
+    VERIFICATION_GT: users("consul.gt.tapachula", "inm.mx"),
+    VERIFICATION_HN: users("consul.hn.tapachula", "inm.mx"),
+}
+
+EVERYONE = frozenset(USERNAMES)
+
+
+def _manifest_rules(record: str, border_officer: str) -> list[Rule]:
+    readers = RECORDS[record]
+    manage = users("inm.mx")  # immigration_officer of the sending country (MX)
+    post = users(border_officer)
+    r = "repatriation"
+    return [
+        Rule(r, "manifest.read", record, readers, why="read a manifest and its returnees"),
+        Rule(r, "manifest.list", record, readers, listing=True, why="lists: only what one reads"),
+        Rule(r, "manifest.handover_record", record, readers, why="read (the acta)"),
+        Rule(r, "manifest.submit", record, manage, why="submit: immigration of sending country"),
+        Rule(r, "manifest.add_returnee_draft", record, manage, ok=201, why="edit draft"),
+        Rule(r, "manifest.add_returnee_submitted", record, manage, ok=201, why="amend"),
+        Rule(r, "manifest.remove_returnee_submitted", record, manage, why="amend"),
+        Rule(r, "manifest.cancel", record, manage, why="cancel"),
+        Rule(r, "manifest.dispatch", record, manage, why="dispatch"),
+        Rule(r, "manifest.handovers", record, post, why="hand-off: border_officer of the post"),
+    ]
+
+
+def _child_rules(record: str, nationality_officer: str | None, *, protected: bool) -> list[Rule]:
+    cp = "child_protection"
+    readers = RECORDS[record]
+    # "sensitive sections: child-protection roles of the host or the nationality country — not
+    # consular officers"
+    sensitive = frozenset(u for u in readers if not u.startswith("consul."))
+    host_officer = users("dif.mx")
+    host_supervisor = users("dif.mx.supervisor")
+    origin = users(nationality_officer) if nationality_officer else NOBODY
+    return [
+        Rule(cp, "case.read", record, readers, why="read the case summary"),
+        Rule(cp, "case.list", record, readers, listing=True, why="lists: only what one reads"),
+        Rule(cp, "case.sensitive", record, sensitive, why="read sensitive sections"),
+        Rule(cp, "case.protection_measures", record, host_officer, why="protection measures"),
+        Rule(cp, "case.interviews", record, host_officer, why="interviews"),
+        Rule(cp, "case.family_tracing", record, host_officer, why="family tracing"),
+        Rule(cp, "case.bia", record, host_officer, why="the BIA: host officer"),
+        # Host casework DOMAIN.md §2 names without a POLICY.md line of its own: the notification
+        # of the host authority, the protection screening, the risk assessment (trafficking).
+        Rule(cp, "case.notifications", record, host_officer, why="host casework (DOMAIN §2)"),
+        Rule(cp, "case.screenings", record, host_officer, why="host casework (DOMAIN §2)"),
+        Rule(cp, "case.risk_assessment", record, host_officer, why="host casework (DOMAIN §2)"),
+        Rule(cp, "case.origin_assessment", record, origin, why="origin side: nationality officer"),
+        Rule(
+            cp,
+            "case.bid",
+            record,
+            host_supervisor,
+            why="BID: host supervisor, after a complete BIA and the origin assessment"
+            + (" (waived for asylum while the consulate is blocked)" if protected else ""),
+        ),
+        Rule(
+            cp,
+            "case.bid_review",
+            record,
+            host_supervisor,
+            why="the host supervisor reopens the BID (DOMAIN §2)",
+        ),
+        *(
+            []
+            if protected
+            else [
+                Rule(
+                    cp,
+                    "case.return_plan",
+                    record,
+                    host_officer,
+                    why="host officer plans the return after a BID to return (DOMAIN §2 gates)",
+                )
+            ]
+        ),
+        Rule(cp, "case.reception", record, origin, why="confirm reception: nationality officer"),
+        Rule(cp, "case.follow_up", record, origin, why="follow-up: nationality officer"),
+        Rule(
+            cp,
+            "case.protection_decision",
+            record,
+            host_supervisor,
+            ok=200 if protected else 409,
+            why="host supervisor keeps or clears the consular block (API.md)"
+            + ("" if protected else "; 409: this case is not blocked"),
+        ),
+        Rule(cp, "case.audit", record, host_supervisor, why="case audit: host supervisor"),
+    ]
+
+
+def _application_rules(record: str, requesting_authorities: frozenset[str]) -> list[Rule]:
+    f = "reserve_fund"
+    readers = RECORDS[record]
+    officer = users("iom.officer")
+    approvers = users("iom.approver", "iom.approver2")
+    return [
+        Rule(f, "application.read", record, readers, why="read an application"),
+        Rule(f, "application.list", record, readers, listing=True, why="lists"),
+        Rule(f, "application.submit", record, requesting_authorities, why="create and submit"),
+        Rule(f, "application.review", record, officer, why="review: fund_officer"),
+        Rule(f, "application.request_info", record, officer, why="request information"),
+        Rule(
+            f,
+            "application.provide_information",
+            record,
+            requesting_authorities,
+            why="the applicant answers (create and submit: its authority)",
+        ),
+        Rule(f, "application.approve", record, approvers, why="approve: not the reviewer"),
+        Rule(f, "application.reject", record, approvers, why="reject: not the reviewer"),
+        Rule(
+            f,
+            "application.second_approval",
+            record,
+            approvers,
+            domain={"iom.approver": 409},
+            why="above the threshold two different approvers: iom.approver approved already",
+        ),
+        Rule(f, "application.disburse", record, officer, ok=201, why="record disbursement"),
+        Rule(f, "application.complete", record, officer, why="record completed return"),
+    ]
+
+
+def _notification_rules(record: str, consul: str | None) -> list[Rule]:
+    c = "consular"
+    readers = RECORDS[record]
+    ack = users(consul) if consul else NOBODY
+    return [
+        Rule(c, "notification.read", record, readers, why="read a notification"),
+        Rule(c, "notification.list", record, readers, listing=True, why="lists"),
+        Rule(c, "notification.acknowledge", record, ack, why="acknowledge: consul of nationality"),
+    ]
+
+
+def _verification_rules(record: str, consul: str) -> list[Rule]:
+    c = "consular"
+    readers = RECORDS[record]
+    return [
+        Rule(c, "verification.read", record, readers, why="the request and its decision"),
+        Rule(c, "verification.list", record, readers, listing=True, why="lists"),
+        Rule(c, "verification.decide", record, users(consul), why="consul of the nationality"),
+    ]
+
+
+IMMIGRATION = users("inm.mx", "igm.gt", "dgme.sv")
+SERVICES = ("repatriation", "child_protection", "reserve_fund", "consular")
+
+RULES: tuple[Rule, ...] = (
+    # --- repatriation manifests -------------------------------------------------------------
+    # "create: immigration_officer whose country = the manifest's sending country": the caller's
+    # country becomes the sending country, so every immigration officer may create; DOMAIN §1
+    # (a repatriation goes to another party) makes Guatemala → Guatemala invalid input (422).
+    Rule(
+        "repatriation",
+        "manifest.create_to_gt",
+        None,
+        IMMIGRATION,
+        ok=201,
+        domain={"igm.gt": 422},
+        why="create: immigration officers; igm.gt would send GT→GT: invalid (DOMAIN §1)",
+    ),
+    Rule("repatriation", "manifest.create_to_hn", None, IMMIGRATION, ok=201, why="create"),
+    *_manifest_rules(MANIFEST_GT, "border.gt.tecun"),
+    *_manifest_rules(MANIFEST_HN, "border.hn.corinto"),
+    # --- unaccompanied-child cases ----------------------------------------------------------
+    Rule("child_protection", "case.open_hn", None, users("dif.mx"), ok=201, why="open: host"),
+    Rule("child_protection", "case.open_gt", None, users("dif.mx"), ok=201, why="open: host"),
+    Rule(
+        "child_protection",
+        "case.open_hn_protected",
+        None,
+        users("dif.mx"),
+        ok=201,
+        why="open: child-protection officer of the host country",
+    ),
+    *_child_rules(CHILD_HN, "dinaf.hn", protected=False),
+    *_child_rules(CHILD_GT, "sbs.gt", protected=False),
+    *_child_rules(CHILD_HN_PROTECTED, None, protected=True),
+    *_child_rules(CHILD_HN_TRAFFICKING, None, protected=True),
+    Rule("child_protection", "case.read", CHILD_HN_CLEARED, RECORDS[CHILD_HN_CLEARED], why="read"),
+    Rule(
+        "child_protection",
+        "case.list",
+        CHILD_HN_CLEARED,
+        RECORDS[CHILD_HN_CLEARED],
+        listing=True,
+        why="lists",
+    ),
+    Rule(
+        "child_protection",
+        "case.sensitive",
+        CHILD_HN_CLEARED,
+        users("dif.mx", "dif.mx.supervisor", "dinaf.hn"),
+        why="sensitive sections",
+    ),
+    Rule(
+        "child_protection",
+        "case.origin_assessment",
+        CHILD_HN_CLEARED,
+        users("dinaf.hn"),
+        why="origin side: nationality officer, once the block is cleared",
+    ),
+    # --- Reserve Fund -----------------------------------------------------------------------
+    # "create and submit: consular_officer or immigration_officer of an RCM member state";
+    # DOMAIN §3: an authority of the country of departure or of return — never a third country.
+    Rule(
+        "reserve_fund",
+        "application.create_sv",
+        None,
+        users("consul.sv.tapachula", "dgme.sv", "consul.gt.tapachula", "igm.gt"),
+        ok=201,
+        why="create: authorities of SV (return) or GT (departure)",
+    ),
+    Rule(
+        "reserve_fund",
+        "application.create_gt",
+        None,
+        users("consul.gt.tapachula", "igm.gt", "inm.mx"),
+        ok=201,
+        why="create: authorities of GT (return) or MX (departure)",
+    ),
+    *_application_rules(APPLICATION_SV, users("consul.sv.tapachula", "dgme.sv")),
+    *_application_rules(APPLICATION_GT, users("consul.gt.tapachula", "igm.gt")),
+    Rule(
+        "reserve_fund",
+        "budget.set",
+        None,
+        users("iom.approver", "iom.approver2"),
+        why="set the yearly budget: fund_approver",
+    ),
+    Rule(
+        "reserve_fund",
+        "budget.read",
+        None,
+        users("ts.rcm", "iom.officer", "iom.approver", "iom.approver2"),
+        why="aggregates (no personal data): secretariat, fund_officer, fund_approver",
+    ),
+    Rule(
+        "reserve_fund",
+        "report.read",
+        None,
+        users("ts.rcm", "iom.officer", "iom.approver", "iom.approver2"),
+        why="aggregate reports: secretariat, fund_officer, fund_approver",
+    ),
+    # --- consular notifications and nationality verification --------------------------------
+    Rule(
+        "consular",
+        "notification.report_mx",
+        None,
+        users("inm.mx"),
+        ok=201,
+        why="report a detention: immigration_officer of the host country (MX)",
+    ),
+    Rule(
+        "consular",
+        "notification.report_gt",
+        None,
+        users("igm.gt"),
+        ok=201,
+        why="report a detention: immigration_officer of the host country (GT)",
+    ),
+    *_notification_rules(DETENTION_HN, "consul.hn.tapachula"),
+    *_notification_rules(DETENTION_SV, "consul.sv.tapachula"),
+    *_notification_rules(DETENTION_HN_PROTECTED, None),
+    *_notification_rules(NOTICE_MANIFEST_GT, "consul.gt.tapachula"),
+    *_notification_rules(NOTICE_MANIFEST_HN, "consul.hn.tapachula"),
+    *_notification_rules(NOTICE_CHILD_HN, "consul.hn.tapachula"),
+    *_notification_rules(NOTICE_CHILD_HN_PROTECTED, None),
+    *_notification_rules(NOTICE_CHILD_HN_CLEARED, "consul.hn.tapachula"),
+    *_verification_rules(VERIFICATION_GT, "consul.gt.tapachula"),
+    *_verification_rules(VERIFICATION_HN, "consul.hn.tapachula"),
+    # --- directories: "any authenticated user" ----------------------------------------------
+    Rule("repatriation", "directory.reception_points", None, EVERYONE, why="directory"),
+    Rule("consular", "directory.consular_posts", None, EVERYONE, why="directory"),
+    # API.md: every service answers `GET /v1/me` with the caller's verified principal.
+    *(Rule(s, "me", None, EVERYONE, why="GET /v1/me") for s in SERVICES),
+)
