@@ -87,3 +87,30 @@ def invalid(errors: list[FieldError], detail: str = "The request is invalid.") -
     return Problem(
         status=422, title="Unprocessable Content", detail=detail, slug="validation", errors=errors
     )
+
+
+def refusal(
+    kind: str,
+    *,
+    rule: str,
+    message: str,
+    field: str | None = None,
+    what: str = "The resource",
+    conflict_slug: str = "conflict",
+) -> Problem:
+    """The one mapping from a domain refusal's `kind` to its answer, for every service.
+
+    invalid → 422 naming the field and rule; conflict → 409 and forbidden → 403, both carrying
+    `rule` (and `field`) so a client can tell which rule stopped it; not_found / not_visible →
+    404 that says nothing more, exactly like a record that does not exist.
+    """
+    if kind in ("not_found", "not_visible"):
+        return not_found(what)
+    if kind == "invalid":
+        return invalid([FieldError(field or "body", rule, message)], message)
+    extra: dict[str, Any] = {"rule": rule, **({"field": field} if field else {})}
+    if kind == "forbidden":
+        problem = forbidden(message)
+        problem.extra.update(extra)
+        return problem
+    return conflict(message, slug=conflict_slug, **extra)

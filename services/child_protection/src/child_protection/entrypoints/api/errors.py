@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from child_protection.domain.errors import CaseError
-from puebla.problems import FieldError, Problem, conflict, forbidden, invalid, not_found
+from puebla.problems import Problem, refusal
 
 
 def problem_for(error: CaseError, fields: Mapping[str, str] | None = None) -> Problem:
@@ -18,13 +18,11 @@ def problem_for(error: CaseError, fields: Mapping[str, str] | None = None) -> Pr
     field = error.field
     if field is not None and fields:
         field = fields.get(field, field)
-    if error.kind == "not_found":
-        return not_found("The case")
-    if error.kind == "invalid":
-        return invalid([FieldError(field or "body", error.rule, error.detail)], error.detail)
-    extra = {"rule": error.rule, **({"field": field} if field else {})}
-    if error.kind == "forbidden":
-        problem = forbidden(error.detail)
-        problem.extra.update(extra)
-        return problem
-    return conflict(error.detail, slug=error.rule.replace("_", "-"), **extra)
+    return refusal(
+        error.kind,
+        rule=error.rule,
+        message=error.detail,
+        field=field,
+        what="The case",
+        conflict_slug=error.rule.replace("_", "-"),
+    )

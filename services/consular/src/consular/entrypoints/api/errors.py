@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from consular.adapters.repository import ConcurrentUpdate
 from consular.domain.errors import ConsularError
-from puebla.problems import FieldError, Problem, conflict, forbidden, invalid, not_found
+from puebla.problems import Problem, conflict, refusal
 
 
 def problem_for(error: ConsularError, what: str = "The resource") -> Problem:
-    if error.kind == "not_visible":
-        return not_found(what)
-    if error.kind == "forbidden":
-        problem = forbidden(error.message)
-        problem.extra["rule"] = error.rule
-        return problem
-    if error.kind == "conflict":
-        return conflict(error.message, rule=error.rule)
-    return invalid([FieldError(error.field or "body", error.rule, error.message)], error.message)
+    # A conflict names no field: the consulate's conflicts are about the record's state.
+    field = error.field if error.kind == "invalid" else None
+    return refusal(error.kind, rule=error.rule, message=error.message, field=field, what=what)
 
 
 def concurrent_update(_: ConcurrentUpdate) -> Problem:

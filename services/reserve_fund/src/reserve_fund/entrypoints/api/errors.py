@@ -10,25 +10,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from puebla.http.errors import problem_response
-from puebla.problems import FieldError, Problem, conflict, forbidden, invalid
+from puebla.problems import Problem, refusal
 from reserve_fund.domain.errors import BudgetExhausted, FundError
 
 
 def to_problem(error: FundError) -> Problem:
-    if error.kind == "invalid":
-        field_error = FieldError(error.field or "body", error.rule, error.message)
-        problem = invalid([field_error], error.message)
-    elif error.kind == "conflict":
-        problem = conflict(error.message, rule=error.rule)
-        if isinstance(error, BudgetExhausted):
-            problem.extra.update(
-                year=error.year, available=str(error.available), requested=str(error.requested)
-            )
-    else:
-        problem = forbidden(error.message)
-        problem.extra["rule"] = error.rule
-    if error.field and error.kind != "invalid":
-        problem.extra["field"] = error.field
+    problem = refusal(error.kind, rule=error.rule, message=error.message, field=error.field)
+    if isinstance(error, BudgetExhausted):
+        problem.extra.update(
+            year=error.year, available=str(error.available), requested=str(error.requested)
+        )
     return problem
 
 
