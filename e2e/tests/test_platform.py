@@ -43,3 +43,34 @@ class TestEveryService:
         doc = httpx.get(f"{system[service]}/openapi.json").json()
         assert "/v1/me" in doc["paths"]
         assert "HTTPBearer" in doc["components"]["securitySchemes"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+class TestAuditTrail:
+    def test_the_auditor_reads_the_whole_trail_and_its_chain_verifies(
+        self, system: dict[str, str], tokens: KeycloakTokens, service: str
+    ) -> None:
+        auditor = {"Authorization": f"Bearer {tokens.get('audit.rcm')}"}
+        chain = httpx.get(f"{system[service]}/v1/audit/verification", headers=auditor)
+        assert chain.status_code == 200
+        assert chain.json()["ok"] is True
+        page = httpx.get(f"{system[service]}/v1/audit", params={"limit": 2}, headers=auditor)
+        assert page.status_code == 200
+        first = page.json()
+        assert len(first["items"]) <= 2
+        if first["next_cursor"]:
+            second = httpx.get(
+                f"{system[service]}/v1/audit",
+                params={"limit": 2, "cursor": first["next_cursor"]},
+                headers=auditor,
+            ).json()
+            seen = {e["id"] for e in first["items"]}
+            assert second["items"]
+            assert not seen & {e["id"] for e in second["items"]}
+
+    @pytest.mark.parametrize("user", ["inm.mx", "dif.mx.supervisor", "iom.approver", "ts.rcm"])
+    def test_nobody_else_reads_the_whole_trail(
+        self, system: dict[str, str], tokens: KeycloakTokens, service: str, user: str
+    ) -> None:
+        headers = {"Authorization": f"Bearer {tokens.get(user)}"}
+        assert httpx.get(f"{system[service]}/v1/audit", headers=headers).status_code == 403

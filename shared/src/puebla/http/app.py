@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from puebla.auth.fastapi import Authenticator
 from puebla.auth.tokens import TokenVerifier
+from puebla.http.audit import router as audit_router
 from puebla.http.deps import Caller
 from puebla.http.errors import install_problem_handlers, problem_responses
 from puebla.observability import (
@@ -121,6 +122,7 @@ def create_service_app(
         )
 
     app.include_router(me)
+    app.include_router(audit_router)
     for router in routers or []:
         app.include_router(router)
     return app

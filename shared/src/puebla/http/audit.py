@@ -1,0 +1,105 @@
+"""`GET /v1/audit` on every service: the whole audit trail, for the `auditor` role only
+(POLICY.md "Audit"), with the hash chain's verification. Entries carry ids and actions, never
+the sensitive content they are about."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import text
+
+from puebla.db.audit import verify_chain
+from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.errors import problem_responses
+from puebla.http.pagination import Cursor, PageRequest, page_request
+from puebla.http.schemas import Page, ResponseModel
+from puebla.problems import forbidden
+
+AUDITOR = "auditor"
+
+
+class AuditEntryRead(ResponseModel):
+    seq: int
+    id: uuid.UUID
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    detail: dict[str, Any]
+    correlation_id: str | None
+    prev_hash: str
+    hash: str
+
+
+class ChainRead(ResponseModel):
+    ok: bool
+    entries: int
+    broken_at_seq: int | None
+    reason: str | None
+
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422))
+
+
+def _only_auditors(caller: Caller) -> None:
+    if not caller.has_role(AUDITOR):
+        raise forbidden("Only an auditor reads the whole audit trail.")
+
+
+@router.get("", response_model=Page[AuditEntryRead])
+async def list_audit(
+    caller: Caller,
+    runtime: ServiceRuntime,
+    page: Annotated[PageRequest, Depends(page_request)],
+    entity_type: Annotated[str | None, Query(max_length=100)] = None,
+    entity_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[AuditEntryRead]:
+    _only_auditors(caller)
+    # Oldest first, the order the chain is built in; the cursor is (at, id) of the last row.
+    where = ["true"]
+    params: dict[str, Any] = {"n": page.limit + 1}
+    if page.cursor:
+        where.append("(at, id) > (:after_at, :after_id)")
+        params.update(after_at=page.cursor.after, after_id=page.cursor.after_id)
+    if entity_type:
+        where.append("entity_type = :entity_type")
+        params["entity_type"] = entity_type
+    if entity_id:
+        where.append("entity_id = :entity_id")
+        params["entity_id"] = entity_id
+    async with runtime.sessions() as session:
+        rows = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT seq, id, at, actor, action, entity_type, entity_id, detail,"
+                        f" correlation_id, prev_hash, hash FROM audit WHERE {' AND '.join(where)}"
+                        " ORDER BY at, id LIMIT :n"
+                    ),
+                    params,
+                )
+            )
+            .mappings()
+            .all()
+        )
+    items = [AuditEntryRead.model_validate(dict(r)) for r in rows[: page.limit]]
+    more = len(rows) > page.limit
+    cursor = Cursor(items[-1].at, items[-1].id).encode() if more and items else None
+    return Page[AuditEntryRead](items=items, next_cursor=cursor)
+
+
+@router.get("/verification", response_model=ChainRead)
+async def verify_audit(caller: Caller, runtime: ServiceRuntime) -> ChainRead:
+    _only_auditors(caller)
+    async with runtime.sessions() as session:
+        result = await verify_chain(session)
+    return ChainRead(
+        ok=result.ok,
+        entries=result.entries,
+        broken_at_seq=result.broken_at_seq,
+        reason=result.reason,
+    )
