@@ -148,6 +148,9 @@ RECORDS: dict[str, frozenset[str]] = {
 EVERYONE = frozenset(USERNAMES)
 
 
+OUT_OF_STATE = "the action in a state that refuses it: 409 for the allowed caller only (API.md)"
+
+
 def _manifest_rules(record: str, border_officer: str) -> list[Rule]:
     readers = RECORDS[record]
     manage = users("inm.mx")  # immigration_officer of the sending country (MX)
@@ -164,6 +167,10 @@ def _manifest_rules(record: str, border_officer: str) -> list[Rule]:
         Rule(r, "manifest.cancel", record, manage, why="cancel"),
         Rule(r, "manifest.dispatch", record, manage, why="dispatch"),
         Rule(r, "manifest.handovers", record, post, why="hand-off: border_officer of the post"),
+        # The same actions on a record in the wrong state: the allowed caller gets the state's
+        # 409 (API.md), everyone else the same 403/404 — authorization comes before the state.
+        Rule(r, "manifest.dispatch_draft", record, manage, ok=409, why=OUT_OF_STATE),
+        Rule(r, "manifest.handovers_submitted", record, post, ok=409, why=OUT_OF_STATE),
     ]
 
 
@@ -230,6 +237,15 @@ def _child_rules(record: str, nationality_officer: str | None, *, protected: boo
             + ("" if protected else "; 409: this case is not blocked"),
         ),
         Rule(cp, "case.audit", record, host_supervisor, why="case audit: host supervisor"),
+        *(
+            []
+            if protected
+            else [
+                Rule(cp, "case.bid_unassessed", record, host_supervisor, ok=409, why=OUT_OF_STATE),
+                Rule(cp, "case.reception_unplanned", record, origin, ok=409, why=OUT_OF_STATE),
+                Rule(cp, "case.follow_up_unreceived", record, origin, ok=409, why=OUT_OF_STATE),
+            ]
+        ),
     ]
 
 
@@ -263,6 +279,9 @@ def _application_rules(record: str, requesting_authorities: frozenset[str]) -> l
         ),
         Rule(f, "application.disburse", record, officer, ok=201, why="record disbursement"),
         Rule(f, "application.complete", record, officer, why="record completed return"),
+        Rule(f, "application.approve_unreviewed", record, approvers, ok=409, why=OUT_OF_STATE),
+        Rule(f, "application.disburse_unapproved", record, officer, ok=409, why=OUT_OF_STATE),
+        Rule(f, "application.complete_undisbursed", record, officer, ok=409, why=OUT_OF_STATE),
     ]
 
 
@@ -284,6 +303,7 @@ def _verification_rules(record: str, consul: str) -> list[Rule]:
         Rule(c, "verification.read", record, readers, why="the request and its decision"),
         Rule(c, "verification.list", record, readers, listing=True, why="lists"),
         Rule(c, "verification.decide", record, users(consul), why="consul of the nationality"),
+        Rule(c, "verification.decide_again", record, users(consul), ok=409, why=OUT_OF_STATE),
     ]
 
 

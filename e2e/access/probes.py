@@ -248,6 +248,14 @@ async def dispatched_manifest(env: Env, record: str, slot: int) -> Any:
     return await env.do("inm.mx", "POST", "repatriation", path)
 
 
+async def decided_verification(env: Env, record: str, slot: int) -> Any:
+    """The third returnee's request on the shared manifest, already confirmed by the consul."""
+    v = await verification(env, record, 2)
+    consul = VERIFIED[record][1]
+    path = f"/v1/verifications/{v['id']}/decision"
+    return await env.do(consul, "POST", "consular", path, {"decision": "confirmed"})
+
+
 async def read_manifest(env: Env, record: str, slot: int) -> Any:
     """The manifest every read probe shares (three returnees: three verification requests)."""
     return await env.once(("manifest", record), lambda: submitted_manifest(env, record, 0, 3))
@@ -809,6 +817,19 @@ PROBES: dict[str, Probe] = {
         ),
         dispatched_manifest,
     ),
+    "manifest.dispatch_draft": Probe(
+        post(R, _manifest("/dispatch")), draft_manifest, shared="manifest.draft"
+    ),
+    "manifest.handovers_submitted": Probe(
+        lambda man, _: Call(
+            "POST",
+            R,
+            f"/v1/manifests/{man['id']}/handovers",
+            json={"items": [{"returnee_id": man["returnees"][0]["id"], "outcome": "received"}]},
+        ),
+        read_manifest,
+        shared="manifest",
+    ),
     "directory.reception_points": Probe(lambda _, __: Call("GET", R, "/v1/reception-points")),
     # child protection
     "case.open_hn": Probe(open_case_call(m.CHILD_HN)),
@@ -864,6 +885,11 @@ PROBES: dict[str, Probe] = {
         opened_case,
     ),
     "case.bid": Probe(bid_call, assessed_case),
+    "case.bid_unassessed": Probe(bid_call, read_case, shared="case"),
+    "case.reception_unplanned": Probe(reception_call, read_case, shared="case"),
+    "case.follow_up_unreceived": Probe(
+        post(CP, _case("/follow-ups"), {"notes": "Visited the family."}), read_case, shared="case"
+    ),
     "case.bid_review": Probe(
         post(CP, _case("/bid-review"), {"reasons": "New information from the family."}),
         determined_case,
@@ -927,6 +953,19 @@ PROBES: dict[str, Probe] = {
         approved_application,
     ),
     "application.complete": Probe(post(F, _application("/complete")), disbursed_application),
+    "application.approve_unreviewed": Probe(
+        post(F, _application("/approve"), {"note": "Approved."}),
+        read_application,
+        shared="application",
+    ),
+    "application.disburse_unapproved": Probe(
+        post(F, _application("/disbursements"), {"amount": AMOUNT, "purpose": "Bus ticket"}),
+        read_application,
+        shared="application",
+    ),
+    "application.complete_undisbursed": Probe(
+        post(F, _application("/complete")), read_application, shared="application"
+    ),
     "budget.set": Probe(
         lambda _, __: Call(
             "PUT", F, f"/v1/budgets/{FUTURE_BUDGET_YEAR}", json={"allocated": "25000.00"}
@@ -954,6 +993,15 @@ PROBES: dict[str, Probe] = {
     "verification.decide": Probe(
         post(C, lambda v: f"/v1/verifications/{v['id']}/decision", {"decision": "confirmed"}),
         verification,
+    ),
+    "verification.decide_again": Probe(
+        post(
+            C,
+            lambda v: f"/v1/verifications/{v['id']}/decision",
+            {"decision": "rejected", "reason": "Birth certificate from another country"},
+        ),
+        decided_verification,
+        shared="verification.decided",
     ),
     "directory.consular_posts": Probe(lambda _, __: Call("GET", C, "/v1/consular-posts")),
     # every service: the rule names the service

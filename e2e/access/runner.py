@@ -65,8 +65,8 @@ class Report:
             f" (records ready after {self.setup_seconds:.1f} s)",
             f"  allowed {expected['allowed']}, denied-403 {expected['403']},"
             f" denied-404 {expected['404']} (lists without the record included),"
-            f" no token-401 {expected['401']}, DOMAIN.md answers to allowed callers"
-            f" {expected['other']}",
+            f" no token-401 {expected['401']}, state or DOMAIN.md answers (409/422) to allowed"
+            f" callers {expected['other']}",
             f"  mismatches: {len(self.mismatches)}",
         ]
         lines += [f"    {o.line()}" for o in self.mismatches]
@@ -80,7 +80,7 @@ def _bucket(expected: m.Expected) -> str:
         return "404"  # a listing that must not show the record: denied, invisible
     if expected == m.LISTED or (isinstance(expected, int) and expected < 300):
         return "allowed"
-    return "other"  # a DOMAIN.md answer (e.g. 409/422) to a caller POLICY.md allows
+    return "other"  # the state's or a DOMAIN.md answer (409/422) to a caller POLICY.md allows
 
 
 def _slots(rule: m.Rule, probe: Probe) -> dict[str, int]:
