@@ -259,3 +259,11 @@ class TestReference:
     def test_sequences_start_at_one(self):
         with pytest.raises(ValueError, match="start at 1"):
             format_reference(2026, 0)
+
+
+class TestDraftShowsApprovalsNeeded:
+    def test_a_draft_above_the_threshold_already_says_two(self, desk):
+        assert desk.draft(items=desk.items("640.00")).approvals_needed == 2
+
+    def test_a_draft_at_the_threshold_says_one(self, desk):
+        assert desk.draft(items=desk.items("500.00")).approvals_needed == 1

@@ -250,6 +250,11 @@ class FundApplication:
             created_at=now,
             child_case_id=child_case_id,
         )
+        # What the draft will need as of today (submission fixes it for good): the applicant
+        # should not read "1 approval" on a draft above the threshold.
+        application.approvals_needed = rules.approval_on(now.date()).approvals_needed(
+            application.requested_total
+        )
         application.events.append(
             ApplicationCreated(
                 **application._new_version(now),
