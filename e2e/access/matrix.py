@@ -10,7 +10,8 @@ Written from the documents, never from the services' code:
   **403**; the directories allow every authenticated user;
 - an allowed caller gets the endpoint's success code (`ok`); 409 only where the record's state
   makes it so, and then the rule says why;
-- no token: **401** everywhere (API.md "Authentication").
+- no token, or a token whose signature does not match its claims: **401** everywhere (API.md
+  "Authentication").
 
 `readers` is who may see the record; `allowed` who may perform the action (always readers too
 when there is a record). For "listed" rules the expectation is whether the record appears in the
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from e2e.access.users import ANONYMOUS, USERNAMES
+from e2e.access.users import UNAUTHENTICATED, USERNAMES
 
 LISTED = "listed"
 ABSENT = "absent"
@@ -64,7 +65,7 @@ class Rule:
         return f"{self.service}: {self.action}" + (f" [{self.record}]" if self.record else "")
 
     def expected(self, caller: str) -> Expected:
-        if caller == ANONYMOUS:
+        if caller in UNAUTHENTICATED:
             return 401
         if self.listing:
             return LISTED if caller in self.allowed else ABSENT
@@ -99,6 +100,9 @@ CHILD_HN_CLEARED = "Honduran child in MX, trafficking indicator cleared by the h
 # country and consular officers of the beneficiary's nationality; fund_officer, fund_approver".
 APPLICATION_SV = "Salvadoran over 70 in GT, filed by SV (consul.sv.tapachula)"
 APPLICATION_GT = "Guatemalan over 70 in MX, filed by GT (consul.gt.tapachula)"
+# Filed by the country of departure: El Salvador's consul reads it (the beneficiary's
+# nationality), El Salvador's immigration officer does not (neither requesting nor consular).
+APPLICATION_SV_BY_GT = "Salvadoran over 70 in GT, filed by GT (igm.gt)"
 
 # Consular notifications: "read and acknowledge a notification: consular_officer whose country =
 # the person's nationality", never when suppressed (protection exception); API.md: "the
@@ -132,6 +136,14 @@ RECORDS: dict[str, frozenset[str]] = {
     ),
     APPLICATION_GT: users(
         "consul.gt.tapachula", "igm.gt", "iom.officer", "iom.approver", "iom.approver2"
+    ),
+    APPLICATION_SV_BY_GT: users(
+        "igm.gt",
+        "consul.gt.tapachula",
+        "consul.sv.tapachula",
+        "iom.officer",
+        "iom.approver",
+        "iom.approver2",
     ),
     DETENTION_HN: users("consul.hn.tapachula", "inm.mx"),
     DETENTION_SV: users("consul.sv.tapachula", "igm.gt"),
@@ -386,6 +398,15 @@ RULES: tuple[Rule, ...] = (
     ),
     *_application_rules(APPLICATION_SV, users("consul.sv.tapachula", "dgme.sv")),
     *_application_rules(APPLICATION_GT, users("consul.gt.tapachula", "igm.gt")),
+    *(
+        Rule("reserve_fund", action, APPLICATION_SV_BY_GT, allowed, listing=listing, why=why)
+        for action, allowed, listing, why in (
+            ("application.read", RECORDS[APPLICATION_SV_BY_GT], False, "read an application"),
+            ("application.list", RECORDS[APPLICATION_SV_BY_GT], True, "lists"),
+            ("application.submit", users("igm.gt", "consul.gt.tapachula"), False, "submit"),
+            ("application.review", users("iom.officer"), False, "review: fund_officer"),
+        )
+    ),
     Rule(
         "reserve_fund",
         "budget.set",

@@ -525,6 +525,7 @@ class ApplicationFacts:
 APPLICATIONS = {
     m.APPLICATION_SV: ApplicationFacts("consul.sv.tapachula", "SV", "GT"),
     m.APPLICATION_GT: ApplicationFacts("consul.gt.tapachula", "GT", "MX"),
+    m.APPLICATION_SV_BY_GT: ApplicationFacts("igm.gt", "SV", "GT"),
 }
 AMOUNT = "180.00"  # under the second-approval threshold (USD 500): one approver approves
 LARGE_AMOUNTS = ("500.00", "300.00")  # USD 800: above the threshold, under the USD 1,000 cap

@@ -3,6 +3,8 @@ token. Every cell of the access matrix is asked by each of them."""
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 
 
@@ -38,7 +40,22 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 
 USERNAMES: tuple[str, ...] = tuple(u.username for u in DEMO_USERS)
 
-# The caller with no `Authorization` header: 401 on every endpoint (API.md "Authentication").
+# The caller with no `Authorization` header, and one whose token claims what it likes (a real
+# token of `inm.mx` with the payload rewritten to a Honduran consul of every role, the signature
+# kept): 401 on every endpoint (API.md "Authentication": missing or invalid token).
 ANONYMOUS = "(no token)"
+FORGED = "(forged token)"
+UNAUTHENTICATED = (ANONYMOUS, FORGED)
 
-CALLERS: tuple[str, ...] = (*USERNAMES, ANONYMOUS)
+CALLERS: tuple[str, ...] = (*USERNAMES, *UNAUTHENTICATED)
+
+
+def forge(token: str) -> str:
+    """`token` with its claims rewritten and its signature left as it was."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["country"] = "HN"
+    claims["consular_post"] = "HN-CONS-TAPACHULA"
+    claims["realm_access"] = {"roles": sorted({u.role for u in DEMO_USERS})}
+    rewritten = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{rewritten}.{signature}"

@@ -1,10 +1,10 @@
 """POLICY.md as a table, run against the running stack with real Keycloak tokens.
 
-Every endpoint x every record of each country x every demo user (and no token) is asked once;
-each answer must be the one `e2e.access.matrix` writes down from POLICY.md: the success code for
-an allowed caller, 403 for a caller who sees the record but may not act, 404 for a caller who may
-not know it exists (the protection exception included), 401 without a token. The figures and
-every mismatch are printed and added to pytest's terminal summary.
+Every endpoint x every record of each country x every demo user (and no token, and a forged
+token) is asked once; each answer must be the one `e2e.access.matrix` writes down from POLICY.md:
+the success code for an allowed caller, 403 for a caller who sees the record but may not act, 404
+for a caller who may not know it exists (the protection exception included), 401 without a valid
+token. The figures and every mismatch are printed and added to pytest's terminal summary.
 """
 
 from __future__ import annotations
@@ -34,16 +34,16 @@ class _Summary:
 
 
 def test_the_table_covers_every_demo_user_and_line() -> None:
-    # The table itself: 18 demo users and the anonymous caller on every rule, each rule's
-    # allowed callers among those who see the record, no rule twice.
+    # The table itself: the 18 demo users, no token and a forged token on every rule, each
+    # rule's allowed callers among those who see the record, no rule twice.
     assert len(USERNAMES) == 18
-    assert len(CALLERS) == 19
+    assert len(CALLERS) == 20
     names = [rule.name for rule in m.RULES]
     assert len(names) == len(set(names))
     services = {rule.service for rule in m.RULES}
     assert services == {"repatriation", "child_protection", "reserve_fund", "consular"}
     for rule in m.RULES:
-        assert rule.expected("(no token)") == 401
+        assert rule.expected("(no token)") == rule.expected("(forged token)") == 401
         if rule.readers is not None:
             assert rule.allowed <= rule.readers, rule.name
     # The protection exception: the Honduran authorities get 404 on every endpoint of the
