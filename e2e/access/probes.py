@@ -61,14 +61,8 @@ class Env:
         self.http = http
         self.urls = urls
         self.tokens = tokens
-        self.run = uuid.uuid4().hex[:8]
         self.limit = asyncio.Semaphore(concurrency)
         self._once: dict[Any, asyncio.Task[Any]] = {}
-        self._serial = 0
-
-    def unique(self, prefix: str) -> str:
-        self._serial += 1
-        return f"{prefix} {self.run}-{self._serial}"
 
     def once(self, key: Any, factory: Callable[[], Awaitable[Any]]) -> asyncio.Task[Any]:
         """The same task for the same key: records several probes share are made once."""
@@ -170,15 +164,20 @@ def arrival_slot(time_zone: str) -> tuple[str, str]:
     return (arrival - timedelta(hours=8)).isoformat(), arrival.isoformat()
 
 
-def returnee(env: Env, nationality: str, origin: str) -> dict[str, Any]:
+def suffix() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def returnee(nationality: str, origin: str) -> dict[str, Any]:
+    """An adult travelling alone (a family group of one), unique in every run."""
     return {
         "given_names": "Rosa Elena",
-        "surnames": env.unique("Ixcot"),
+        "surnames": f"Ixcot {suffix()}",
         "sex": "F",
         "date_of_birth": "1988-02-11",
         "nationality": nationality,
         "place_of_origin": origin,
-        "family_group": env.unique("family"),
+        "family_group": f"family {suffix()}",
         "vulnerabilities": {
             "pregnant": False,
             "disability": False,
@@ -189,7 +188,7 @@ def returnee(env: Env, nationality: str, origin: str) -> dict[str, Any]:
     }
 
 
-def manifest_body(env: Env, facts: ManifestFacts, people: int) -> dict[str, Any]:
+def manifest_body(facts: ManifestFacts, people: int) -> dict[str, Any]:
     departure, arrival = arrival_slot(facts.time_zone)
     return {
         "receiving_country": facts.country,
@@ -197,12 +196,12 @@ def manifest_body(env: Env, facts: ManifestFacts, people: int) -> dict[str, Any]
         "scheduled_departure": departure,
         "scheduled_arrival": arrival,
         "vehicle": {"plate": "CHS-4521", "seats": 40},
-        "returnees": [returnee(env, facts.country, facts.origin) for _ in range(people)],
+        "returnees": [returnee(facts.country, facts.origin) for _ in range(people)],
     }
 
 
 async def draft_manifest(env: Env, record: str, slot: int, people: int = 2) -> Any:
-    body = manifest_body(env, MANIFESTS[record], people)
+    body = manifest_body(MANIFESTS[record], people)
     return await env.do("inm.mx", "POST", "repatriation", "/v1/manifests", body, expect=201)
 
 
@@ -280,54 +279,14 @@ def manifest_list(man: Any, record: str) -> Call:
 
 def new_returnee_call(man: Any, record: str) -> Call:
     facts = MANIFESTS[record]
-    person = {
-        "given_names": "Marta",
-        "surnames": f"Tzul {uuid.uuid4().hex[:6]}",
-        "sex": "F",
-        "date_of_birth": "1990-06-02",
-        "nationality": facts.country,
-        "place_of_origin": facts.origin,
-        "vulnerabilities": {
-            "pregnant": False,
-            "disability": False,
-            "illness_or_injury": False,
-            "trafficking_indicator": False,
-        },
-        "protection_need": False,
-    }
+    person = returnee(facts.country, facts.origin)
     return Call("POST", "repatriation", f"/v1/manifests/{man['id']}/returnees", json=person)
 
 
 def create_manifest_call(record: str) -> Request:
-    def request(_: Any, __: str) -> Call:
-        facts = MANIFESTS[record]
-        departure, arrival = arrival_slot(facts.time_zone)
-        person = {
-            "given_names": "Rosa",
-            "surnames": f"Ajú {uuid.uuid4().hex[:6]}",
-            "sex": "F",
-            "date_of_birth": "1987-09-30",
-            "nationality": facts.country,
-            "place_of_origin": facts.origin,
-            "vulnerabilities": {
-                "pregnant": False,
-                "disability": False,
-                "illness_or_injury": False,
-                "trafficking_indicator": False,
-            },
-            "protection_need": False,
-        }
-        body = {
-            "receiving_country": facts.country,
-            "reception_point": facts.point,
-            "scheduled_departure": departure,
-            "scheduled_arrival": arrival,
-            "vehicle": {"plate": "CHS-4521", "seats": 40},
-            "returnees": [person],
-        }
-        return Call("POST", "repatriation", "/v1/manifests", json=body)
-
-    return request
+    return lambda _, __: Call(
+        "POST", "repatriation", "/v1/manifests", json=manifest_body(MANIFESTS[record], 1)
+    )
 
 
 def get(service: str, path: Callable[[Any], str], params: dict[str, Any] | None = None) -> Request:
@@ -406,7 +365,7 @@ def case_body(facts: ChildFacts) -> dict[str, Any]:
     return {
         "child": {
             "given_names": "Kevin Josué",
-            "surnames": f"Martínez {uuid.uuid4().hex[:6]}",
+            "surnames": f"Martínez {suffix()}",
             "sex": "M",
             "date_of_birth": "2012-04-09",
             "nationality": facts.nationality,
@@ -537,7 +496,7 @@ def application_body(facts: ApplicationFacts, amounts: tuple[str, ...] = (AMOUNT
     return {
         "beneficiary": {
             "given_names": "José Antonio",
-            "surnames": f"Hernández {uuid.uuid4().hex[:6]}",
+            "surnames": f"Hernández {suffix()}",
             "sex": "M",
             "date_of_birth": "1950-03-02",
             "nationality": facts.nationality,
@@ -690,7 +649,7 @@ def detention_body(facts: DetentionFacts) -> dict[str, Any]:
         "kind": "detention",
         "person": {
             "given_names": "Carlos Alberto",
-            "surnames": f"Mejía {uuid.uuid4().hex[:6]}",
+            "surnames": f"Mejía {suffix()}",
             "sex": "M",
             "date_of_birth": "1993-11-05",
             "nationality": facts.nationality,
