@@ -46,6 +46,10 @@ pytest: setup
 fuzz: setup
 	PUEBLA_FUZZ_EXAMPLES=100 $(UV) run pytest -q e2e/tests/test_fuzz.py
 
+## Speed against the same machine's ceiling; table + var/bench/bench.{json,png} (needs: make up)
+bench: setup
+	$(UV) run python -m e2e.bench
+
 ## The three journeys of the user guide against the running stack (start it with make up)
 demo: setup
 	@$(UV) run python -m e2e.journeys

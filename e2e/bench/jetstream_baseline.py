@@ -1,4 +1,10 @@
-"""Baseline for event propagation: a raw JetStream publish → pull-consume round trip."""
+"""Baseline for event propagation: a raw JetStream publish → pull-consume round trip.
+
+Each sample: publish with a `Nats-Msg-Id` (waiting for the stream's PubAck, as the relay does),
+fetch it from a durable pull consumer, `ack_sync` it (as the consumers do). One message in
+flight at a time, on the stream `BENCH_RAW` of the same server the services use (same
+configuration: file storage, `sync_interval: always`). The stream is deleted afterwards.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +47,7 @@ async def raw_round_trip(servers: list[str], samples: int = 300) -> Measurement:
         latencies.append((time.perf_counter() - t0) * 1000)
     elapsed = time.perf_counter() - started
     await js.delete_consumer(STREAM.name, durable)
+    await js.delete_stream(STREAM.name)
     await client.close()
     return Measurement("raw JetStream round trip", samples, elapsed, latencies)
 

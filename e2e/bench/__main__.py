@@ -1,0 +1,292 @@
+"""`python -m e2e.bench` (`make bench`): Puebla's speed against what the same machine does at best.
+
+Needs the running stack (`make up`): Keycloak for real tokens, PostgreSQL for the scratch
+databases, and — for the propagation benchmark — the stack's repatriation, NATS and consular.
+
+1. hand-over recording: 50 concurrent clients, the bench's own repatriation API + worker vs a
+   bare FastAPI + asyncpg endpoint doing the same writes (e2e/bench/handover.py) → throughput
+   ratio, target ≥ 0.5;
+2. event propagation: submit → consular notice visible, through the running stack, vs a raw
+   JetStream publish → pull-consume round trip (e2e/bench/propagation.py) → p50 ratio, ≤ 5x;
+3. scale: 1,000,000 returnees, ~1,000,000 verifications, 100,000 child cases in scratch
+   databases; lists and filters through the real APIs (e2e/bench/scale.py) → p95 < 50 ms.
+
+Prints a table, writes var/bench/bench.json and var/bench/bench.png. Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from puebla.devstack import keycloak as dev_keycloak
+from puebla.devstack.processes import repo_root
+from puebla.testing.keycloak import KeycloakTokens
+
+from . import handover, procs, propagation, scale
+from .stats import Measurement, print_table, write_dashboard, write_report
+
+REPATRIATION = "http://127.0.0.1:8001"
+CONSULAR = "http://127.0.0.1:8004"
+NATS = ["nats://127.0.0.1:4222"]
+PHASES = ("handover", "propagation", "scale")
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m e2e.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--only", default=",".join(PHASES), help="comma-separated: " + ", ".join(PHASES))
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--client-processes", type=int, default=1)
+    p.add_argument("--manifests", type=int, default=100, help="hand-over: manifests per pattern")
+    p.add_argument("--size", type=int, default=40, help="hand-over: returnees per manifest")
+    p.add_argument("--samples", type=int, default=50, help="propagation: manifests submitted")
+    p.add_argument("--poll-ms", type=float, default=5.0)
+    p.add_argument("--scale-manifests", type=int, default=5000)
+    p.add_argument("--scale-size", type=int, default=200)
+    p.add_argument("--scale-cases", type=int, default=100_000)
+    p.add_argument("--calls", type=int, default=200, help="scale: calls per query")
+    p.add_argument("--reseed", action="store_true", help="scale: rebuild the scratch seed")
+    p.add_argument("--drop-scratch", action="store_true", help="scale: drop it afterwards")
+    p.add_argument("--no-profile", action="store_true")
+    p.add_argument(
+        "--max-load",
+        type=float,
+        default=None,
+        help="before each benchmark, wait (up to --max-wait s) for the 1-minute load average"
+        " to fall below this",
+    )
+    p.add_argument("--max-wait", type=float, default=900)
+    return p.parse_args()
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+async def _quiet(max_load: float | None, max_wait: float) -> list[float]:
+    if max_load is None:
+        return _load()
+    deadline = time.monotonic() + max_wait
+    while os.getloadavg()[0] >= max_load and time.monotonic() < deadline:
+        print(f"  load average {_load()}: waiting for < {max_load} ...")
+        await asyncio.sleep(15)
+    return _load()
+
+
+def _check_stack(phases: list[str]) -> None:
+    if not dev_keycloak.is_running(dev_keycloak.DEFAULT_BASE_URL):
+        sys.exit("make bench needs the running stack (Keycloak on :8080): run `make up` first")
+    if "propagation" in phases:
+        for url in (REPATRIATION, CONSULAR):
+            try:
+                ok = httpx.get(f"{url}/readyz", timeout=3).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if not ok:
+                sys.exit(f"{url} is not ready: the propagation benchmark needs `make up`")
+
+
+def _git() -> str:
+    try:
+        commit: str = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=repo_root(),
+            check=True,
+        ).stdout.strip()
+        return commit
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Measurement):
+        return value.summary()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, scale.Query):
+        return {
+            "service": value.service,
+            "user": value.user,
+            "path": value.path,
+            "params": value.params,
+        }
+    return value
+
+
+def _targets(out: dict[str, Any]) -> list[dict[str, Any]]:
+    targets = []
+    if "handover" in out:
+        h = out["handover"]
+        for pattern in ("spread", "hot"):
+            puebla = h[f"{pattern}_puebla"]["measurement"].throughput
+            bare = h[f"{pattern}_bare"]["measurement"].throughput
+            ratio = puebla / bare if bare else 0.0
+            targets.append(
+                {
+                    "name": f"1. hand-over throughput, {pattern}: puebla / bare",
+                    "value": round(ratio, 3),
+                    "target": ">= 0.5",
+                    "met": ratio >= 0.5,
+                    "primary": pattern == "spread",
+                }
+            )
+    if "propagation" in out:
+        p = out["propagation"]
+        subject, raw = p["subject"].summary(), p["baseline"].summary()
+        ratio = subject["p50_ms"] / raw["p50_ms"] if raw["p50_ms"] else float("inf")
+        targets.append(
+            {
+                "name": "2. propagation p50 / raw JetStream p50",
+                "value": round(ratio, 1),
+                "target": "<= 5",
+                "met": ratio <= 5,
+                "primary": True,
+            }
+        )
+    if "scale" in out:
+        worst = max(out["scale"], key=lambda r: r["measurement"].summary()["p95_ms"])
+        p95 = worst["measurement"].summary()["p95_ms"]
+        missed = [
+            r["measurement"].name
+            for r in out["scale"]
+            if r["measurement"].summary()["p95_ms"] >= 50
+        ]
+        targets.append(
+            {
+                "name": "3. list/filter p95 at scale (worst query)",
+                "value": p95,
+                "worst_query": worst["measurement"].name,
+                "queries_over_50ms": missed,
+                "target": "< 50 ms",
+                "met": not missed,
+                "primary": True,
+            }
+        )
+    return targets
+
+
+async def main() -> None:
+    args = _args()
+    phases = [p for p in args.only.split(",") if p]
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    _check_stack(phases)
+    tokens = KeycloakTokens(dev_keycloak.DEFAULT_BASE_URL)
+    out: dict[str, Any] = {
+        "command": "make bench  (= uv run python -m e2e.bench " + " ".join(sys.argv[1:]) + ")",
+        "started_at": datetime.now(UTC).isoformat(),
+        "git_commit": _git(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "load_average": {"start": _load()},
+    }
+    nats = procs.start_private_nats() if {"handover", "scale"} & set(phases) else None
+    try:
+        if "handover" in phases:
+            out["load_average"]["handover"] = await _quiet(args.max_load, args.max_wait)
+            cfg1 = handover.HandoverConfig(
+                clients=args.clients,
+                manifests=args.manifests,
+                size=args.size,
+                client_processes=args.client_processes,
+                profile=not args.no_profile,
+            )
+            assert nats is not None
+            await handover.run(cfg1, tokens, procs.nats_url(nats), out)
+            out["load_average"]["handover_end"] = _load()
+        if "propagation" in phases:
+            out["load_average"]["propagation"] = await _quiet(args.max_load, args.max_wait)
+            print(f"propagation: {args.samples} manifests through the running stack ...")
+            out["propagation"] = await propagation.measure(
+                propagation.PropagationConfig(samples=args.samples, poll_ms=args.poll_ms),
+                tokens,
+                REPATRIATION,
+                CONSULAR,
+                NATS,
+            )
+            out["load_average"]["propagation_end"] = _load()
+        if "scale" in phases:
+            out["load_average"]["scale"] = await _quiet(args.max_load, args.max_wait)
+            cfg3 = scale.ScaleConfig(
+                manifests=args.scale_manifests,
+                size=args.scale_size,
+                cases=args.scale_cases,
+                calls=args.calls,
+                reseed=args.reseed,
+                drop=args.drop_scratch,
+            )
+            assert nats is not None
+            await scale.run(cfg3, tokens, procs.nats_url(nats), out)
+            out["load_average"]["scale_end"] = _load()
+    finally:
+        if nats is not None:
+            nats.stop()
+        tokens.close()
+    out["load_average"]["end"] = _load()
+    out["targets"] = _targets(out)
+    report(out)
+
+
+def report(out: dict[str, Any]) -> None:
+    rows: list[dict[str, Any]] = []
+    if "handover" in out:
+        for key in ("spread_bare", "spread_puebla", "hot_bare", "hot_puebla"):
+            rows.append(out["handover"][key]["measurement"].summary())
+    if "propagation" in out:
+        rows.append(out["propagation"]["subject"].summary())
+        rows.append(out["propagation"]["baseline"].summary())
+    if "scale" in out:
+        rows += [r["measurement"].summary() for r in out["scale"]]
+    print()
+    print_table(rows)
+    print()
+    for t in out["targets"]:
+        mark = "met" if t["met"] else "MISSED"
+        extra = f"  (worst: {t['worst_query']})" if "worst_query" in t else ""
+        print(f"{t['name']}: {t['value']}  target {t['target']}  → {mark}{extra}")
+    if "handover" in out:
+        for key in ("spread_bare", "spread_puebla", "hot_bare", "hot_puebla"):
+            r = out["handover"][key]
+            print(
+                f"  {key}: API CPU {r['api_cpu_ms_per_request']} ms/req"
+                f" ({r['api_cpu_share_of_one_core']} core), PostgreSQL"
+                f" {r['postgres_cpu_ms_per_request']} ms/req, worker"
+                f" {r['worker_cpu_ms_per_request']} ms/req, client"
+                f" {r['client_cpu_share_of_one_core']} core, {r['pg_transactions_per_request']}"
+                f" transactions/req, {r['response_bytes_per_request']} B/response"
+            )
+        if "handover_sql_per_request" in out:
+            print(f"  one hand-over sends: {out['handover_sql_per_request']}")
+    if "propagation" in out:
+        p = out["propagation"]
+        print(f"  propagation stages (p50 ms): {p['stages_p50_ms']}")
+        print(
+            f"  a poll alone: p50 {p['poll_request_ms_p50']} ms"
+            f" (interval {p['poll_interval_ms']} ms)"
+        )
+    print(f"load average (1, 5, 15 min): {out['load_average']}")
+    payload = _jsonable(out)
+    path = write_report(procs.BENCH_DIR, payload)
+    chart = write_dashboard(procs.BENCH_DIR, payload)
+    print(f"wrote {path}" + (f" and {chart}" if chart else ""))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

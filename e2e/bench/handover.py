@@ -1,0 +1,324 @@
+"""Benchmark 1: recording hand-overs, Puebla's repatriation API against a bare FastAPI+asyncpg
+endpoint doing the same writes — both started here, same process model, same machine, same run.
+
+Puebla side: the bench's own copy of the repatriation API (uvicorn, one process, the devstack's
+command line) and its worker (the outbox relay), on the scratch database `bench_handover` and a
+private NATS server, so no event reaches the running stack. The manifests are prepared by COPY:
+dispatched, every returnee's nationality confirmed, nobody handed over yet.
+Bare side: `bare_app` on `bench_bare`, the same two tables (DDL from repatriation's orm.py),
+the same rows.
+
+Each request hands over ONE returnee (`received`) with the real token of border.gt.tecun.
+Two access patterns over manifests of the same size:
+- spread: request k goes to manifest k mod M — the 50 requests in flight are on 50 different
+  manifests, so the manifest row lock never makes one wait for another;
+- hot: the manifests one after the other — the 50 requests in flight are on one or two
+  manifests and queue on its row lock (what one busy bus at a border post looks like).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from puebla.testing.keycloak import KeycloakTokens
+
+from . import db, procs, profile, sqlcount
+from .load import Call, CpuMeter, LoadResult, drive, drive_processes
+from .seed_repatriation import (
+    MANIFEST_COLUMNS,
+    RETURNEE_COLUMNS,
+    Manifest,
+    dispatched_manifests,
+    manifest_record,
+    returnee_records,
+)
+
+PUEBLA_DB = "bench_handover"
+BARE_DB = "bench_bare"
+POINT = "GT-TECUN-UMAN"
+OFFICER = "border.gt.tecun"
+
+
+@dataclass(frozen=True)
+class HandoverConfig:
+    clients: int = 50
+    manifests: int = 100
+    size: int = 40  # returnees per manifest
+    client_processes: int = 1
+    profile: bool = True
+
+
+@dataclass
+class Side:
+    name: str
+    url: str
+    database: str
+    api: procs.Proc
+    worker: procs.Proc | None = None
+
+
+def _calls(base: str, manifests: list[Manifest], *, spread: bool) -> list[Call]:
+    def call(m: Manifest, rid: Any) -> Call:
+        body = {"items": [{"returnee_id": str(rid), "outcome": "received"}]}
+        return Call("POST", f"{base}/v1/manifests/{m.id}/handovers", json=body)
+
+    if spread:
+        size = len(manifests[0].returnee_ids)
+        return [call(m, m.returnee_ids[r]) for r in range(size) for m in manifests]
+    return [call(m, rid) for m in manifests for rid in m.returnee_ids]
+
+
+async def _seed(database: str, sets: dict[str, list[Manifest]]) -> None:
+    rng = random.Random(8)
+    conn = await asyncpg.connect(db.dsn(database))
+    try:
+        everything = [m for ms in sets.values() for m in ms]
+        await db.copy_rows(
+            conn,
+            "manifest",
+            MANIFEST_COLUMNS,
+            (
+                manifest_record(m, reference=f"MX-GT-2026-B{i:06d}", rng=rng)
+                for i, m in enumerate(everything)
+            ),
+        )
+        await db.copy_rows(
+            conn,
+            "returnee",
+            RETURNEE_COLUMNS,
+            (r for m in everything for r in returnee_records(m, rng=rng, handed_over=False)),
+        )
+        await conn.execute("ANALYZE manifest; ANALYZE returnee")
+    finally:
+        await conn.close()
+
+
+async def _handed_over(database: str, manifests: list[Manifest]) -> int:
+    conn = await asyncpg.connect(db.dsn(database))
+    try:
+        found: int = await conn.fetchval(
+            "SELECT count(*) FROM returnee WHERE manifest_id = ANY($1::uuid[])"
+            " AND handover_outcome = 'received'",
+            [m.id for m in manifests],
+        )
+        return found
+    finally:
+        await conn.close()
+
+
+async def _outbox_drained(database: str, timeout: float = 120.0) -> float:
+    """Seconds until the relay has published every outbox row."""
+    conn = await asyncpg.connect(db.dsn(database))
+    t0 = time.perf_counter()
+    try:
+        while time.perf_counter() - t0 < timeout:
+            left = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            if left == 0:
+                return time.perf_counter() - t0
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"the relay left {left} outbox rows unpublished after {timeout}s")
+    finally:
+        await conn.close()
+
+
+async def _pg_xacts(database: str) -> int:
+    conn = await asyncpg.connect(db.dsn("postgres"))
+    try:
+        n: int = await conn.fetchval(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1",
+            database,
+        )
+        return n
+    finally:
+        await conn.close()
+
+
+async def _run(
+    side: Side,
+    label: str,
+    calls: list[Call],
+    headers: dict[str, str],
+    cfg: HandoverConfig,
+) -> dict[str, Any]:
+    server_pids = [side.api.pid]
+    backends = await db.backend_pids(side.database)
+    api_cpu = CpuMeter(server_pids).start()
+    pg_cpu = CpuMeter(backends).start()
+    worker_cpu = CpuMeter([side.worker.pid] if side.worker else []).start()
+    xacts0 = await _pg_xacts(side.database)
+    if cfg.client_processes > 1:
+        result = await asyncio.to_thread(
+            drive_processes,
+            f"{side.name} {label}",
+            calls,
+            concurrency=cfg.clients,
+            processes=cfg.client_processes,
+            headers=headers,
+        )
+    else:
+        result = await drive(
+            f"{side.name} {label}", calls, concurrency=cfg.clients, headers=headers
+        )
+    api_cpu.stop()
+    pg_cpu.stop()
+    drain = await _outbox_drained(side.database) if side.worker else 0.0
+    worker_cpu.stop()
+    xacts = await _pg_xacts(side.database) - xacts0
+    return _result_dict(result, api_cpu, pg_cpu, worker_cpu, drain, xacts, len(calls))
+
+
+def _result_dict(
+    result: LoadResult,
+    api_cpu: CpuMeter,
+    pg_cpu: CpuMeter,
+    worker_cpu: CpuMeter,
+    drain: float,
+    xacts: int,
+    n: int,
+) -> dict[str, Any]:
+    def per_request_ms(seconds: float) -> float:
+        return round(1000 * seconds / n, 3) if n else 0.0
+
+    return {
+        "measurement": result.measurement,
+        "statuses": dict(result.statuses),
+        "first_errors": result.first_errors,
+        "client_cpu_share_of_one_core": round(result.client_cpu_share, 2),
+        "client_cpu_ms_per_request": per_request_ms(result.client_cpu_s),
+        "api_cpu_ms_per_request": per_request_ms(api_cpu.seconds),
+        "api_cpu_share_of_one_core": round(api_cpu.seconds / result.measurement.seconds, 2),
+        "postgres_cpu_ms_per_request": per_request_ms(pg_cpu.seconds),
+        "worker_cpu_ms_per_request": per_request_ms(worker_cpu.seconds),
+        "relay_drain_after_run_s": round(drain, 2),
+        "pg_transactions_per_request": round(xacts / n, 2) if n else 0,
+        "response_bytes_per_request": round(result.bytes_received / n) if n else 0,
+    }
+
+
+async def run(
+    cfg: HandoverConfig, tokens: KeycloakTokens, nats_url: str, out: dict[str, Any]
+) -> None:
+    started: list[procs.Proc] = []
+    try:
+        created = datetime.now(UTC) - timedelta(days=2)
+        sets = {
+            name: dispatched_manifests(count, cfg.size, point=POINT, created_at=created)
+            for name, count in [
+                ("warmup", 12),
+                ("spread", cfg.manifests),
+                ("hot", cfg.manifests),
+                ("profile", cfg.manifests // 2),
+                ("count", 1),
+            ]
+        }
+        print("hand-over: preparing bench_handover (migrations by the API) and bench_bare ...")
+        await db.create_database(PUEBLA_DB, fresh=True)
+        api = procs.start_service_api("repatriation", PUEBLA_DB, nats_url, tag="bench1")
+        started.append(api)
+        worker = procs.start_service_worker("repatriation", PUEBLA_DB, nats_url, tag="bench1")
+        started.append(worker)
+        await db.create_database(BARE_DB, fresh=True)
+        conn = await asyncpg.connect(db.dsn(BARE_DB))
+        try:
+            from repatriation.adapters.orm import manifest as manifest_table
+            from repatriation.adapters.orm import returnee as returnee_table
+
+            await db.create_tables_like(conn, [manifest_table, returnee_table])
+        finally:
+            await conn.close()
+        port = procs.free_port()
+        bare = procs.spawn(
+            "bench1-bare-api",
+            procs.uvicorn_argv("e2e.bench.bare_app:create_app", port),
+            env={"BENCH_BARE_DSN": db.dsn(BARE_DB)},
+            port=port,
+        )
+        started.append(bare)
+        procs.wait_http(bare)
+        t0 = time.perf_counter()
+        await _seed(PUEBLA_DB, sets)
+        await _seed(BARE_DB, sets)
+        n_rows = sum(len(ms) for ms in sets.values())
+        seconds = time.perf_counter() - t0
+        print(f"  seeded {n_rows} manifests x {cfg.size} returnees, twice, in {seconds:.1f}s")
+
+        puebla = Side("puebla", api.url, PUEBLA_DB, api, worker)
+        bare_side = Side("bare", bare.url, BARE_DB, bare)
+        headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
+
+        # Warm-up: pools filled, JWKS fetched, code paths compiled (not reported).
+        for side in (puebla, bare_side):
+            warm = await drive(
+                f"{side.name} warm-up",
+                _calls(side.url, sets["warmup"], spread=True),
+                concurrency=cfg.clients,
+                headers=headers,
+            )
+            if warm.measurement.errors:
+                raise RuntimeError(f"{side.name} warm-up failed: {warm.first_errors}")
+        await _outbox_drained(PUEBLA_DB)
+
+        results: dict[str, dict[str, Any]] = {}
+        for pattern in ("spread", "hot"):
+            for side in (bare_side, puebla):
+                headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
+                calls = _calls(side.url, sets[pattern], spread=pattern == "spread")
+                label = f"hand-over {pattern} ({side.name})"
+                print(f"  {label}: {len(calls)} requests, {cfg.clients} clients ...")
+                r = await _run(side, pattern, calls, headers, cfg)
+                r["measurement"].name = label
+                done = await _handed_over(side.database, sets[pattern])
+                r["handed_over_in_db"] = done
+                if done != len(calls):
+                    raise RuntimeError(f"{label}: {done} hand-overs stored for {len(calls)} calls")
+                results[f"{pattern}_{side.name}"] = r
+                m = r["measurement"]
+                print(
+                    f"    {m.throughput:.0f}/s  p50 {m.summary()['p50_ms']} ms"
+                    f"  p99 {m.summary()['p99_ms']} ms  client CPU"
+                    f" {r['client_cpu_share_of_one_core']:.2f} core"
+                )
+        out["handover"] = results
+
+        out["handover_sql_per_request"] = await sqlcount.in_subprocess(
+            PUEBLA_DB, sets["count"][0].id, sets["count"][0].returnee_ids, tokens.get(OFFICER)
+        )
+
+        if cfg.profile:
+            print("  profiling the API and the worker under the spread load (py-spy) ...")
+            recordings = [
+                profile.record(api.pid, "handover-api"),
+                profile.record(worker.pid, "handover-worker"),
+            ]
+            await asyncio.sleep(1.0)  # py-spy attached before the load starts
+            headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
+            prof = await drive(
+                "puebla profiled",
+                _calls(api.url, sets["profile"], spread=True),
+                concurrency=cfg.clients,
+                headers=headers,
+            )
+            await _outbox_drained(PUEBLA_DB)
+            for rec in recordings:
+                rec.stop()
+            out["handover_profile"] = {
+                "throughput_while_profiled": round(prof.measurement.throughput, 1),
+                "api": profile.summarize(recordings[0].out),
+                "worker": profile.summarize(recordings[1].out),
+            }
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+        for name in (PUEBLA_DB, BARE_DB):
+            try:
+                await db.drop_database(name)
+            except Exception as exc:  # leave it for the next run's fresh create
+                print(f"  could not drop {name}: {exc}", file=sys.stderr)

@@ -1,0 +1,153 @@
+"""Closed-loop load: N clients (httpx.AsyncClient, one event loop per client process), each
+sending its next request as soon as the previous one is answered, until the work list is done.
+
+The client's own CPU time is measured, so a run can tell whether the load generator, rather
+than the server, was the limit (the machine has 2 cores; client and server share them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import psutil
+
+from .stats import Measurement
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    json: Any = None
+    params: dict[str, Any] | None = None
+
+
+@dataclass
+class LoadResult:
+    measurement: Measurement
+    client_cpu_s: float
+    statuses: Counter[int] = field(default_factory=Counter)
+    first_errors: list[str] = field(default_factory=list)
+    bytes_received: int = 0
+
+    @property
+    def client_cpu_share(self) -> float:
+        """Client CPU seconds per wall second (1.0 = one core saturated)."""
+        return self.client_cpu_s / self.measurement.seconds if self.measurement.seconds else 0.0
+
+
+async def drive(
+    name: str,
+    calls: Sequence[Call],
+    *,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
+    expect: int = 200,
+    timeout: float = 60.0,
+) -> LoadResult:
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    errors: list[str] = []
+    received = 0
+    next_index = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=timeout, limits=limits, headers=headers or {}) as http:
+
+        async def client() -> None:
+            nonlocal next_index, received
+            while next_index < len(calls):
+                call = calls[next_index]
+                next_index += 1
+                t0 = time.perf_counter()
+                try:
+                    response = await http.request(
+                        call.method, call.url, json=call.json, params=call.params
+                    )
+                except httpx.HTTPError as exc:
+                    statuses[0] += 1
+                    if len(errors) < 5:
+                        errors.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                latencies.append((time.perf_counter() - t0) * 1000)
+                statuses[response.status_code] += 1
+                received += len(response.content)
+                if response.status_code != expect and len(errors) < 5:
+                    errors.append(f"{response.status_code} {call.url}: {response.text[:300]}")
+
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    failed = sum(n for status, n in statuses.items() if status != expect)
+    measurement = Measurement(name, len(calls) - failed, elapsed, latencies, errors=failed)
+    return LoadResult(measurement, cpu, statuses, errors, received)
+
+
+def _drive_in_process(args: tuple[str, list[Call], int, dict[str, str]]) -> tuple[Any, ...]:
+    name, calls, concurrency, headers = args
+    result = asyncio.run(drive(name, calls, concurrency=concurrency, headers=headers))
+    m = result.measurement
+    return (m.latencies_ms, m.errors, m.seconds, result.client_cpu_s, dict(result.statuses))
+
+
+def drive_processes(
+    name: str,
+    calls: Sequence[Call],
+    *,
+    concurrency: int,
+    processes: int,
+    headers: dict[str, str] | None = None,
+) -> LoadResult:
+    """The same load from several client processes (calls dealt round-robin, clients split)."""
+    jobs = [
+        (name, list(calls[k::processes]), concurrency // processes, headers or {})
+        for k in range(processes)
+    ]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(processes) as pool:
+        parts = list(pool.map(_drive_in_process, jobs))
+    elapsed = time.perf_counter() - t0
+    latencies = [x for part in parts for x in part[0]]
+    errors = sum(part[1] for part in parts)
+    statuses: Counter[int] = Counter()
+    for part in parts:
+        statuses.update(part[4])
+    wall = max(part[2] for part in parts)  # each process's own run, without pool start-up
+    cpu = sum(part[3] for part in parts)
+    del elapsed
+    return LoadResult(
+        Measurement(name, len(calls) - errors, wall, latencies, errors), cpu, statuses
+    )
+
+
+class CpuMeter:
+    """CPU seconds used by some processes between `start()` and `stop()`."""
+
+    def __init__(self, pids: Sequence[int]) -> None:
+        self.procs = [psutil.Process(p) for p in pids if psutil.pid_exists(p)]
+        self._before: dict[int, float] = {}
+        self.seconds = 0.0
+
+    @staticmethod
+    def _cpu(p: psutil.Process) -> float:
+        try:
+            t = p.cpu_times()
+            return float(t.user + t.system)
+        except psutil.Error:
+            return 0.0
+
+    def start(self) -> CpuMeter:
+        self._before = {p.pid: self._cpu(p) for p in self.procs}
+        return self
+
+    def stop(self) -> float:
+        self.seconds = sum(
+            max(0.0, self._cpu(p) - self._before.get(p.pid, 0.0)) for p in self.procs
+        )
+        return self.seconds

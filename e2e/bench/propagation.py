@@ -1,0 +1,208 @@
+"""Benchmark 2: a manifest submitted in repatriation → its notice visible in consular, through
+the RUNNING stack (repatriation :8001, its relay, NATS :4222, consular's worker and API :8004),
+against a raw JetStream publish → pull-consume round trip on the same NATS server.
+
+Per sample, one manifest (one returnee) is created and submitted by inm.mx; the clock starts
+when `POST …/submit` has returned (the commit is done) and stops when consul.gt.tapachula's
+`GET /v1/notifications?related_id=…`, polled every `poll_ms`, first returns the notice. The
+figure therefore includes up to one poll interval and one read; the read alone is measured
+too (`poll_request_ms`). Samples run one after another (latency, not throughput). Afterwards
+the manifests are cancelled ("benchmark run"), so no notice stays pending in the stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+
+from puebla.testing.keycloak import KeycloakTokens
+
+from . import db
+from .jetstream_baseline import raw_round_trip
+from .stats import Measurement, percentile
+
+GUATEMALA = ZoneInfo("America/Guatemala")
+
+
+@dataclass(frozen=True)
+class PropagationConfig:
+    samples: int = 50
+    poll_ms: float = 5.0
+    raw_samples: int = 300
+    timeout_s: float = 30.0
+
+
+def _slot() -> tuple[str, str]:
+    """A bus reaching Tecún Umán at 10:00 local four days from now, never on a Sunday."""
+    day = (datetime.now(UTC) + timedelta(days=4)).astimezone(GUATEMALA).date()
+    if day.weekday() == 6:
+        day += timedelta(days=1)
+    arrival = datetime(day.year, day.month, day.day, 10, 0, tzinfo=GUATEMALA)
+    return (arrival - timedelta(hours=8)).isoformat(), arrival.isoformat()
+
+
+def _manifest(tag: str) -> dict[str, Any]:
+    departure, arrival = _slot()
+    return {
+        "receiving_country": "GT",
+        "reception_point": "GT-TECUN-UMAN",
+        "scheduled_departure": departure,
+        "scheduled_arrival": arrival,
+        "vehicle": {"plate": "BENCH-1", "seats": 40},
+        "returnees": [
+            {
+                "given_names": "Rosa",
+                "surnames": f"Bench {tag}",
+                "sex": "F",
+                "date_of_birth": "1991-07-14",
+                "nationality": "GT",
+                "place_of_origin": "Quetzaltenango",
+                "vulnerabilities": {
+                    "pregnant": False,
+                    "disability": False,
+                    "illness_or_injury": False,
+                    "trafficking_indicator": False,
+                },
+                "protection_need": False,
+            }
+        ],
+    }
+
+
+async def measure(
+    cfg: PropagationConfig,
+    tokens: KeycloakTokens,
+    repatriation: str,
+    consular: str,
+    nats_servers: list[str],
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    polls: list[float] = []
+    poll_counts: list[int] = []
+    created: list[str] = []
+    errors: list[str] = []
+    seen: dict[str, tuple[float, float]] = {}  # manifest → (submit returned, notice seen)
+    async with httpx.AsyncClient(timeout=15.0) as http:
+        inm = {"Authorization": f"Bearer {tokens.get('inm.mx')}"}
+        consul = {"Authorization": f"Bearer {tokens.get('consul.gt.tapachula')}"}
+        started = time.perf_counter()
+        for i in range(cfg.samples):
+            tag = f"{uuid.uuid4().hex[:8]}-{i}"
+            made = await http.post(f"{repatriation}/v1/manifests", json=_manifest(tag), headers=inm)
+            if made.status_code != 201:
+                errors.append(f"create: {made.status_code} {made.text[:300]}")
+                continue
+            manifest_id = made.json()["id"]
+            created.append(manifest_id)
+            # One read of the (still empty) list first: the connection is warm, and what a
+            # poll costs on its own is known.
+            await http.get(
+                f"{consular}/v1/notifications", params={"related_id": manifest_id}, headers=consul
+            )
+            submitted = await http.post(
+                f"{repatriation}/v1/manifests/{manifest_id}/submit", headers=inm
+            )
+            t0, wall0 = time.perf_counter(), time.time()
+            if submitted.status_code != 200:
+                errors.append(f"submit: {submitted.status_code} {submitted.text[:300]}")
+                continue
+            n = 0
+            while True:
+                n += 1
+                p0 = time.perf_counter()
+                listed = await http.get(
+                    f"{consular}/v1/notifications",
+                    params={"related_id": manifest_id},
+                    headers=consul,
+                )
+                now = time.perf_counter()
+                polls.append((now - p0) * 1000)
+                if listed.status_code == 200 and listed.json()["items"]:
+                    latencies.append((now - t0) * 1000)
+                    poll_counts.append(n)
+                    seen[manifest_id] = (wall0, wall0 + (now - t0))
+                    break
+                if now - t0 > cfg.timeout_s:
+                    errors.append(f"no notice for {manifest_id} after {cfg.timeout_s}s")
+                    break
+                # The next poll `poll_ms` after this one started.
+                wait = cfg.poll_ms / 1000 - (time.perf_counter() - p0)
+                if wait > 0:
+                    await asyncio.sleep(wait)
+        elapsed = time.perf_counter() - started
+        for manifest_id in created:
+            await http.post(
+                f"{repatriation}/v1/manifests/{manifest_id}/cancel",
+                json={"reason": "benchmark run (make bench), not a real trip"},
+                headers=inm,
+            )
+    subject = Measurement(
+        "submit → consular notice visible", len(latencies), elapsed, latencies, len(errors)
+    )
+    raw = await raw_round_trip(nats_servers, samples=cfg.raw_samples)
+    return {
+        "stages_p50_ms": await _stages(seen),
+        "subject": subject,
+        "baseline": raw,
+        "poll_interval_ms": cfg.poll_ms,
+        "poll_request_ms_p50": round(percentile(polls, 50), 2),
+        "polls_per_sample_p50": percentile([float(c) for c in poll_counts], 50),
+        "errors": errors[:5],
+    }
+
+
+async def _stages(seen: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """Where the time goes, from the stack's own timestamps (read-only, same machine clock):
+    repatriation's outbox row (`created_at`: the handler's clock, before its commit;
+    `published_at`: `now()` of the relay's claiming transaction) and consular's inbox row
+    (`applied_at`: `now()` of the consumer's transaction)."""
+    if not seen:
+        return {}
+    ids = list(seen)
+    rep = await asyncpg.connect(db.dsn("repatriation"))
+    try:
+        rows = await rep.fetch(
+            "SELECT aggregateid, id, created_at, published_at FROM outbox"
+            " WHERE type = 'repatriation.manifest.submitted.v1' AND aggregateid = ANY($1)",
+            ids,
+        )
+    finally:
+        await rep.close()
+    con = await asyncpg.connect(db.dsn("consular"))
+    try:
+        applied = {
+            r["event_id"]: r["applied_at"]
+            for r in await con.fetch(
+                "SELECT event_id, applied_at FROM inbox"
+                " WHERE consumer = 'consular-manifest-submitted' AND event_id = ANY($1)",
+                [r["id"] for r in rows],
+            )
+        }
+    finally:
+        await con.close()
+    parts: dict[str, list[float]] = {
+        "submit: handler clock → HTTP response returned": [],
+        "relay: handler clock → relay claims the row": [],
+        "NATS + consumer: relay claim → consumer transaction starts": [],
+        "consumer transaction → notice seen by a poll": [],
+    }
+    for r in rows:
+        start = applied.get(r["id"])
+        if r["published_at"] is None or start is None:
+            continue
+        returned, visible = seen[r["aggregateid"]]
+        created, published = r["created_at"].timestamp(), r["published_at"].timestamp()
+        keys = list(parts)
+        parts[keys[0]].append((returned - created) * 1000)
+        parts[keys[1]].append((published - created) * 1000)
+        parts[keys[2]].append((start.timestamp() - published) * 1000)
+        parts[keys[3]].append((visible - start.timestamp()) * 1000)
+    return {k: round(percentile(v, 50), 2) for k, v in parts.items() if v}
