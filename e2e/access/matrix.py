@@ -95,6 +95,11 @@ CHILD_HN_PROTECTED = "Honduran child in MX with a protection need"
 # "… or, for a child, a trafficking indicator not yet cleared by a host supervisor".
 CHILD_HN_TRAFFICKING = "Honduran child in MX with a trafficking indicator"
 CHILD_HN_CLEARED = "Honduran child in MX, trafficking indicator cleared by the host supervisor"
+# Only a trafficking indicator is "cleared by a host supervisor": with a protection need the
+# nationality sees nothing, whatever protection decision the supervisor records.
+CHILD_HN_PROTECTED_CLEARED = (
+    "Honduran child in MX with a protection need, block 'cleared' by the host supervisor"
+)
 
 # Reserve Fund: "read an application: authorities (consular, immigration) of the requesting
 # country and consular officers of the beneficiary's nationality; fund_officer, fund_approver".
@@ -131,6 +136,7 @@ RECORDS: dict[str, frozenset[str]] = {
     CHILD_HN_PROTECTED: users("dif.mx", "dif.mx.supervisor"),
     CHILD_HN_TRAFFICKING: users("dif.mx", "dif.mx.supervisor"),
     CHILD_HN_CLEARED: users("dif.mx", "dif.mx.supervisor", "dinaf.hn", "consul.hn.tapachula"),
+    CHILD_HN_PROTECTED_CLEARED: users("dif.mx", "dif.mx.supervisor"),
     APPLICATION_SV: users(
         "consul.sv.tapachula", "dgme.sv", "iom.officer", "iom.approver", "iom.approver2"
     ),
@@ -261,6 +267,21 @@ def _child_rules(record: str, nationality_officer: str | None, *, protected: boo
     ]
 
 
+def _visibility_rules(record: str, nationality_officer: str | None) -> list[Rule]:
+    """Who sees a child case after the host supervisor's protection decision."""
+    cp = "child_protection"
+    readers = RECORDS[record]
+    sensitive = frozenset(u for u in readers if not u.startswith("consul."))
+    origin = users(nationality_officer) if nationality_officer else NOBODY
+    why = "the protection exception after a protection decision"
+    return [
+        Rule(cp, "case.read", record, readers, why=why),
+        Rule(cp, "case.list", record, readers, listing=True, why=why),
+        Rule(cp, "case.sensitive", record, sensitive, why=why),
+        Rule(cp, "case.origin_assessment", record, origin, why=why),
+    ]
+
+
 def _application_rules(record: str, requesting_authorities: frozenset[str]) -> list[Rule]:
     f = "reserve_fund"
     readers = RECORDS[record]
@@ -354,29 +375,8 @@ RULES: tuple[Rule, ...] = (
     *_child_rules(CHILD_GT, "sbs.gt", protected=False),
     *_child_rules(CHILD_HN_PROTECTED, None, protected=True),
     *_child_rules(CHILD_HN_TRAFFICKING, None, protected=True),
-    Rule("child_protection", "case.read", CHILD_HN_CLEARED, RECORDS[CHILD_HN_CLEARED], why="read"),
-    Rule(
-        "child_protection",
-        "case.list",
-        CHILD_HN_CLEARED,
-        RECORDS[CHILD_HN_CLEARED],
-        listing=True,
-        why="lists",
-    ),
-    Rule(
-        "child_protection",
-        "case.sensitive",
-        CHILD_HN_CLEARED,
-        users("dif.mx", "dif.mx.supervisor", "dinaf.hn"),
-        why="sensitive sections",
-    ),
-    Rule(
-        "child_protection",
-        "case.origin_assessment",
-        CHILD_HN_CLEARED,
-        users("dinaf.hn"),
-        why="origin side: nationality officer, once the block is cleared",
-    ),
+    *_visibility_rules(CHILD_HN_CLEARED, "dinaf.hn"),
+    *_visibility_rules(CHILD_HN_PROTECTED_CLEARED, None),
     # --- Reserve Fund -----------------------------------------------------------------------
     # "create and submit: consular_officer or immigration_officer of an RCM member state";
     # DOMAIN §3: an authority of the country of departure or of return — never a third country.

@@ -312,11 +312,13 @@ class ChildFacts:
     languages: tuple[str, ...] = ("es",)
     protection_need: bool = False
     trafficking_indicator: bool = False
-    cleared: bool = False  # the host supervisor cleared the consular block after opening
+    cleared: bool = False  # the host supervisor recorded clear_block=true after opening
 
     @property
     def blocked(self) -> bool:
-        return (self.protection_need or self.trafficking_indicator) and not self.cleared
+        """Blocked for the consulate as POLICY.md reads: a protection need always, a trafficking
+        indicator until a host supervisor clears it."""
+        return self.protection_need or (self.trafficking_indicator and not self.cleared)
 
 
 CHILDREN = {
@@ -324,6 +326,7 @@ CHILDREN = {
     m.CHILD_GT: ChildFacts("GT", "sbs.gt", "GT-TECUN-UMAN", ("es", "mam")),
     m.CHILD_HN_PROTECTED: ChildFacts("HN", None, None, protection_need=True),
     m.CHILD_HN_TRAFFICKING: ChildFacts("HN", None, None, trafficking_indicator=True),
+    m.CHILD_HN_PROTECTED_CLEARED: ChildFacts("HN", None, None, protection_need=True, cleared=True),
     m.CHILD_HN_CLEARED: ChildFacts(
         "HN", "dinaf.hn", "HN-CORINTO", trafficking_indicator=True, cleared=True
     ),
@@ -393,7 +396,14 @@ async def opened_case(env: Env, record: str, slot: int) -> Any:
     if facts.cleared:
         decision = {"clear_block": True, "reasons": "Indicator not confirmed; family not involved."}
         path = f"/v1/cases/{case['id']}/protection-decision"
-        case = await env.do("dif.mx.supervisor", "POST", "child_protection", path, decision)
+        if facts.protection_need:
+            # Whether the service takes or refuses this decision, the case is what the matrix
+            # asks about: the nationality must still see nothing (POLICY.md).
+            await env.send(
+                "dif.mx.supervisor", Call("POST", "child_protection", path, json=decision)
+            )
+        else:
+            case = await env.do("dif.mx.supervisor", "POST", "child_protection", path, decision)
     return case
 
 
