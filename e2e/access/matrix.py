@@ -97,6 +97,8 @@ CHILD_HN_TRAFFICKING = "Honduran child in MX with a trafficking indicator"
 CHILD_HN_CLEARED = "Honduran child in MX, trafficking indicator cleared by the host supervisor"
 # Only a trafficking indicator is "cleared by a host supervisor": with a protection need the
 # nationality sees nothing, whatever protection decision the supervisor records.
+# A protection need found later, at the screening: from then on the same as from the start.
+CHILD_HN_SCREENED = "Honduran child in MX, protection need found at the screening"
 CHILD_HN_PROTECTED_CLEARED = (
     "Honduran child in MX with a protection need, block 'cleared' by the host supervisor"
 )
@@ -137,6 +139,7 @@ RECORDS: dict[str, frozenset[str]] = {
     CHILD_HN_TRAFFICKING: users("dif.mx", "dif.mx.supervisor"),
     CHILD_HN_CLEARED: users("dif.mx", "dif.mx.supervisor", "dinaf.hn", "consul.hn.tapachula"),
     CHILD_HN_PROTECTED_CLEARED: users("dif.mx", "dif.mx.supervisor"),
+    CHILD_HN_SCREENED: users("dif.mx", "dif.mx.supervisor"),
     APPLICATION_SV: users(
         "consul.sv.tapachula", "dgme.sv", "iom.officer", "iom.approver", "iom.approver2"
     ),
@@ -268,12 +271,12 @@ def _child_rules(record: str, nationality_officer: str | None, *, protected: boo
 
 
 def _visibility_rules(record: str, nationality_officer: str | None) -> list[Rule]:
-    """Who sees a child case after the host supervisor's protection decision."""
+    """Who sees a child case after a screening or the host supervisor's protection decision."""
     cp = "child_protection"
     readers = RECORDS[record]
     sensitive = frozenset(u for u in readers if not u.startswith("consul."))
     origin = users(nationality_officer) if nationality_officer else NOBODY
-    why = "the protection exception after a protection decision"
+    why = "the protection exception, after the screening or a protection decision"
     return [
         Rule(cp, "case.read", record, readers, why=why),
         Rule(cp, "case.list", record, readers, listing=True, why=why),
@@ -377,6 +380,7 @@ RULES: tuple[Rule, ...] = (
     *_child_rules(CHILD_HN_TRAFFICKING, None, protected=True),
     *_visibility_rules(CHILD_HN_CLEARED, "dinaf.hn"),
     *_visibility_rules(CHILD_HN_PROTECTED_CLEARED, None),
+    *_visibility_rules(CHILD_HN_SCREENED, None),
     # --- Reserve Fund -----------------------------------------------------------------------
     # "create and submit: consular_officer or immigration_officer of an RCM member state";
     # DOMAIN §3: an authority of the country of departure or of return — never a third country.

@@ -313,12 +313,14 @@ class ChildFacts:
     protection_need: bool = False
     trafficking_indicator: bool = False
     cleared: bool = False  # the host supervisor recorded clear_block=true after opening
+    screened_need: bool = False  # a protection need found at the screening after opening
 
     @property
     def blocked(self) -> bool:
         """Blocked for the consulate as POLICY.md reads: a protection need always, a trafficking
         indicator until a host supervisor clears it."""
-        return self.protection_need or (self.trafficking_indicator and not self.cleared)
+        need = self.protection_need or self.screened_need
+        return need or (self.trafficking_indicator and not self.cleared)
 
 
 CHILDREN = {
@@ -326,6 +328,7 @@ CHILDREN = {
     m.CHILD_GT: ChildFacts("GT", "sbs.gt", "GT-TECUN-UMAN", ("es", "mam")),
     m.CHILD_HN_PROTECTED: ChildFacts("HN", None, None, protection_need=True),
     m.CHILD_HN_TRAFFICKING: ChildFacts("HN", None, None, trafficking_indicator=True),
+    m.CHILD_HN_SCREENED: ChildFacts("HN", None, None, screened_need=True),
     m.CHILD_HN_PROTECTED_CLEARED: ChildFacts("HN", None, None, protection_need=True, cleared=True),
     m.CHILD_HN_CLEARED: ChildFacts(
         "HN", "dinaf.hn", "HN-CORINTO", trafficking_indicator=True, cleared=True
@@ -393,6 +396,14 @@ async def opened_case(env: Env, record: str, slot: int) -> Any:
     case = await env.do(
         "dif.mx", "POST", "child_protection", "/v1/cases", case_body(facts), expect=201
     )
+    if facts.screened_need:
+        screening = {
+            "protection_need": True,
+            "trafficking_indicator": False,
+            "notes": "Says he fears the gang that threatened his family.",
+        }
+        path = f"/v1/cases/{case['id']}/screenings"
+        case = await env.do("dif.mx", "POST", "child_protection", path, screening)
     if facts.cleared:
         decision = {"clear_block": True, "reasons": "Indicator not confirmed; family not involved."}
         path = f"/v1/cases/{case['id']}/protection-decision"
