@@ -225,15 +225,15 @@ class TestRecordScreening:
         ]
 
     def test_new_flag_blocks_again_after_a_clearance(self, build):
-        case = build.open(protection_need=True)
+        case = build.open(trafficking_indicator=True)
         case.decide_protection(
             build.supervisor,
             clear_block=True,
-            reasons="Asylum claim withdrawn.",
+            reasons="Risk contained.",
             decided_at=datetime(2026, 12, 2, 9, tzinfo=UTC),
         )
 
-        self._screen(case, build, trafficking_indicator=True)
+        self._screen(case, build, protection_need=True)
 
         assert case.blocked_for_consulate is True
 

@@ -27,13 +27,13 @@ def _notifying_events(case):
 
 class TestBlockedCase:
     def test_never_notifies_the_consulate_until_the_supervisor_clears_it(self, build):
-        case = build.open(protection_need=True)
+        case = build.open(trafficking_indicator=True)
         build.record_all_early_steps(case)
         build.write_bia(case)
         case.decide_protection(
             build.supervisor,
             clear_block=False,
-            reasons="Fear of return still under assessment by COMAR.",
+            reasons="Recruiter network still under investigation.",
             decided_at=datetime(2026, 12, 5, tzinfo=UTC),
         )
         case.check_deadlines(datetime(2026, 12, 20, tzinfo=UTC))
@@ -45,7 +45,7 @@ class TestBlockedCase:
         case.decide_protection(
             build.supervisor,
             clear_block=True,
-            reasons="Child withdrew the asylum claim; no fear of return.",
+            reasons="Risk assessed: the family is not involved with the recruiters.",
             decided_at=datetime(2026, 12, 21, 10, tzinfo=UTC),
         )
 
@@ -100,18 +100,69 @@ class TestBlockedCase:
         assert case.sensitive.indicators.trafficking_indicator is True
 
     def test_nationality_sees_the_case_once_cleared(self, build):
-        case = build.open(protection_need=True)
+        case = build.open(trafficking_indicator=True)
         assert case.is_visible_to(build.consul) is False
 
         case.decide_protection(
             build.supervisor,
             clear_block=True,
-            reasons="No protection need after screening.",
+            reasons="Risk contained.",
             decided_at=datetime(2026, 12, 2, tzinfo=UTC),
         )
 
         assert case.is_visible_to(build.consul) is True
         assert case.is_visible_to(build.dinaf) is True
+
+
+class TestProtectionNeedIsPermanent:
+    """POLICY.md: a person with a protection need is invisible to their own country; only a
+    trafficking indicator is ever "cleared by a host supervisor"."""
+
+    def test_clearing_a_protection_need_block_is_refused(self, build):
+        case = build.open(protection_need=True)
+        version = case.version
+
+        with pytest.raises(e.ProtectionNeedBlockIsPermanent) as refused:
+            case.decide_protection(
+                build.supervisor,
+                clear_block=True,
+                reasons="Child says she no longer fears return.",
+                decided_at=datetime(2026, 12, 2, tzinfo=UTC),
+            )
+
+        assert refused.value.kind == "conflict"
+        assert refused.value.rule == "protection_need_block_is_permanent"
+        assert case.version == version
+        assert case.blocked_for_consulate is True
+        assert case.is_visible_to(build.consul) is False
+        assert case.is_visible_to(build.dinaf) is False
+        assert _notifying_events(case) == []
+
+    def test_with_both_flags_the_block_stays(self, build):
+        case = build.open(protection_need=True, trafficking_indicator=True)
+
+        with pytest.raises(e.ProtectionNeedBlockIsPermanent):
+            case.decide_protection(
+                build.supervisor,
+                clear_block=True,
+                reasons="Trafficking risk contained.",
+                decided_at=datetime(2026, 12, 2, tzinfo=UTC),
+            )
+
+        assert case.access == ("MX",)
+
+    def test_keeping_the_block_is_still_recorded(self, build):
+        case = build.open(protection_need=True)
+
+        case.decide_protection(
+            build.supervisor,
+            clear_block=False,
+            reasons="Asylum claim filed with COMAR.",
+            decided_at=datetime(2026, 12, 2, tzinfo=UTC),
+        )
+
+        assert isinstance(case.events[-1], ProtectionDecisionRecorded)
+        assert case.blocked_for_consulate is True
 
 
 class TestDecideProtection:

@@ -222,6 +222,10 @@ class NotBlockedForConsulate(CaseConflict):
     rule = "not_blocked_for_consulate"
 
 
+class ProtectionNeedBlockIsPermanent(CaseConflict):
+    rule = "protection_need_block_is_permanent"
+
+
 # --- forbidden (403) --------------------------------------------------------------------------
 
 

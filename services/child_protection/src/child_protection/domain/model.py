@@ -673,12 +673,22 @@ class ChildCase:
         self, actor: Actor, *, clear_block: bool, reasons: str, decided_at: datetime
     ) -> None:
         """Clear or keep the consular block. Clearing emits `ConsularBlockCleared`, which is
-        when the consulate is notified for the first time."""
+        when the consulate is notified for the first time.
+
+        Only a trafficking indicator's block can be cleared: a child with a protection need
+        (fear of return, asylum) stays invisible to the country of nationality for good
+        (POLICY.md's protection exception; DOMAIN.md §4 "never")."""
         self._as_host_supervisor(actor)
         decided_at = as_utc(decided_at, "decided_at")
         decision = ProtectionDecision(clear_block, reasons, actor.username, decided_at)
         if not self.blocked_for_consulate:
             raise errors.NotBlockedForConsulate("the case is not blocked for the consulate")
+        if clear_block and self.sensitive.indicators.protection_need:
+            raise errors.ProtectionNeedBlockIsPermanent(
+                "a child with a protection need is never disclosed to the country of"
+                " nationality; only a trafficking indicator's block can be cleared",
+                field="clear_block",
+            )
 
         self.sensitive.protection_decisions.append(decision)
         self.blocked_for_consulate = not clear_block
