@@ -39,7 +39,6 @@ HOT_PATHS: list[tuple[str, tuple[str, ...]]] = [
     ("response: pydantic validate + dump", ("HandoverRecordRead", "model_validate", "model_dump")),
     ("FastAPI: path/body validation, dependencies", ("solve_dependencies",)),
     ("FastAPI: response validation + serialization", ("serialize_response", "jsonable_encoder")),
-    ("OpenTelemetry spans (HTTP, SQL)", ("opentelemetry",)),
     ("structlog / logging", ("structlog", "logging/__init__")),
     ("SQLAlchemy, incl. the asyncpg calls under it", ("sqlalchemy/",)),
     ("asyncpg driver (protocol, encode/decode)", ("asyncpg/",)),
@@ -132,20 +131,65 @@ def _package(frame: str) -> str:
     return top
 
 
+# Where a thread waits, not works: py-spy's `--nonblocking` mode counts some of these as
+# active (an anyio worker thread parked on its queue, the selector of an idle loop).
+IDLE = ("Condition.wait (threading.py)", "EpollSelector.select (selectors.py)")
+
+# Libraries by the layer they belong to; a sample goes to the deepest frame of a known layer
+# (so a stdlib helper called by SQLAlchemy counts as SQLAlchemy).
+LAYERS = {
+    "asyncpg": "asyncpg (driver, protocol)",
+    "sqlalchemy": "SQLAlchemy (core, ORM session, async adaption)",
+    "opentelemetry": "OpenTelemetry (spans per request and per statement)",
+    "fastapi": "FastAPI/Starlette (routing, validation, middleware)",
+    "starlette": "FastAPI/Starlette (routing, validation, middleware)",
+    "pydantic": "pydantic (models, validation, dumps)",
+    "pydantic_core": "pydantic (models, validation, dumps)",
+    "uvicorn": "uvicorn/httptools (HTTP)",
+    "httptools": "uvicorn/httptools (HTTP)",
+    "jwt": "JWT (PyJWT, cryptography)",
+    "cryptography": "JWT (PyJWT, cryptography)",
+    "structlog": "logging (structlog)",
+    "logging": "logging (structlog)",
+    "nats": "nats client",
+    "json": "json (stdlib)",
+    "repatriation (project)": "project code (puebla, repatriation)",
+    "puebla (project)": "project code (puebla, repatriation)",
+    "consular (project)": "project code (puebla, consular)",
+    "child_protection (project)": "project code (puebla, child_protection)",
+}
+
+
+def _layer(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        layer = LAYERS.get(_package(frame))
+        if layer is not None:
+            return layer
+    return "event loop and stdlib (asyncio, uvloop, threading)"
+
+
 def summarize(path: Path, *, top: int = 12) -> dict[str, Any]:
-    """Self time by package (where the CPU was when sampled) and inclusive time of the hot
-    paths (CPU spent under them), both as shares of all on-CPU samples."""
+    """Shares of the on-CPU samples: by layer (the deepest frame of a known library), by
+    function (the innermost frame), and the inclusive share of each hot path."""
     if not path.exists():
         return {"samples": 0}
-    stacks = _stacks(path)
+    every = _stacks(path)
+    stacks = []
+    idle = 0
+    for frames, n in every:
+        innermost = f"{frames[-1].split(' (')[0]} ({_path(frames[-1]).rsplit('/', 1)[-1]})"
+        if innermost in IDLE:
+            idle += n
+        else:
+            stacks.append((frames, n))
     total = sum(n for _, n in stacks)
     if not total:
         return {"samples": 0}
-    own: Counter[str] = Counter()
+    layers: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     functions: Counter[str] = Counter()
     for frames, n in stacks:
-        own[_package(frames[-1])] += n
+        layers[_layer(frames)] += n
         functions[f"{frames[-1].split(' (')[0]} ({_path(frames[-1])})"] += n
         joined = ";".join(f"{f.split(' (')[0]} ({_path(f)})" for f in frames)
         for label, needles in HOT_PATHS:
@@ -157,7 +201,8 @@ def summarize(path: Path, *, top: int = 12) -> dict[str, Any]:
 
     return {
         "samples": total,
-        "self_by_package_pct": {k: share(v) for k, v in own.most_common(top)},
+        "idle_samples_left_out": idle,
+        "self_by_layer_pct": {k: share(v) for k, v in layers.most_common()},
         "self_by_function_pct": {k: share(v) for k, v in functions.most_common(top)},
         "hot_paths_inclusive_pct": {
             label: share(inclusive[label]) for label, _ in HOT_PATHS if inclusive[label]

@@ -51,7 +51,7 @@ from puebla.ids import new_id
 from puebla.messaging.nats import connect
 from puebla.testing.keycloak import KeycloakTokens
 
-from . import db, procs
+from . import db, explain, procs
 from .seed_repatriation import GIVEN as GIVEN_NAMES
 from .seed_repatriation import (
     MANIFEST_COLUMNS,
@@ -68,6 +68,9 @@ REP_DB = "bench_scale_repatriation"
 CONS_DB = "bench_scale_consular"
 CHILD_DB = "bench_scale_child_protection"
 SEED_VERSION = 2
+DATABASES = {"repatriation": REP_DB, "consular": CONS_DB, "child_protection": CHILD_DB}
+# Queries at least this slow (p95) are explained: statements captured, EXPLAIN ANALYZE'd.
+EXPLAIN_FROM_MS = 25.0
 
 POINT_WEIGHTS = {
     "GT-TECUN-UMAN": 35,
@@ -652,6 +655,7 @@ async def _measure(
         "items": items,
         "response_kb": round(size / 1024, 1),
         "page": page,
+        "params": params,
     }
 
 
@@ -739,6 +743,16 @@ async def run(cfg: ScaleConfig, tokens: KeycloakTokens, nats_url: str, out: dict
                     f"  {q.name}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms"
                     f" ({r['items']} items, {r['response_kb']} KB)"
                 )
+                if s["p95_ms"] >= EXPLAIN_FROM_MS:
+                    r["explain"] = await explain.in_subprocess(
+                        q.service, DATABASES[q.service], q.path, r["params"], tokens.get(q.user)
+                    )
+                    e = r["explain"]
+                    if "error" not in e:
+                        print(
+                            f"    in-process {e['request_ms_in_process']} ms, of which SQL"
+                            f" {e['sql_execution_ms']} ms in {len(e['statements'])} SELECTs"
+                        )
                 results.append({"query": q, **r})
         out["scale"] = results
     finally:
