@@ -22,6 +22,7 @@ import asyncio
 import random
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ import asyncpg
 from puebla.testing.keycloak import KeycloakTokens
 
 from . import db, procs, profile, sqlcount
-from .load import Call, CpuMeter, LoadResult, drive, drive_processes
+from .load import Call, CpuMeter, LoadResult, drive, drive_processes, drive_raw
 from .seed_repatriation import (
     MANIFEST_COLUMNS,
     RETURNEE_COLUMNS,
@@ -53,6 +54,8 @@ class HandoverConfig:
     manifests: int = 100
     size: int = 40  # returnees per manifest
     client_processes: int = 1
+    # "httpx" (httpx.AsyncClient), "raw" (load.drive_raw: a minimal HTTP/1.1 client), "both"
+    client: str = "both"
     profile: bool = True
 
 
@@ -141,12 +144,73 @@ async def _pg_xacts(database: str) -> int:
         await conn.close()
 
 
+class WaitSampler:
+    """What the database's backends are doing, sampled every 20 ms during a run: how many
+    wait on an advisory lock (the audit chain), on a row lock (the manifest), on the WAL
+    flush of a commit, or are idle inside a transaction (waiting for the app)."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.samples = 0
+        self.counts: Counter[str] = Counter()
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    async def _loop(self) -> None:
+        conn = await asyncpg.connect(db.dsn("postgres"))
+        try:
+            while not self._stop.is_set():
+                rows = await conn.fetch(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
+                    " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    self.database,
+                )
+                self.samples += 1
+                for r in rows:
+                    if r["state"] == "idle":
+                        continue
+                    if r["state"] == "idle in transaction":
+                        key = "idle in transaction (waiting for the app)"
+                    elif r["wait_event_type"] == "Lock":
+                        key = {
+                            "advisory": "waiting: advisory lock (audit chain)",
+                            "transactionid": "waiting: row lock (manifest FOR UPDATE)",
+                            "tuple": "waiting: row lock (manifest FOR UPDATE)",
+                        }.get(r["wait_event"], f"waiting: lock {r['wait_event']}")
+                    elif r["wait_event_type"] in ("IO", "LWLock") and "WAL" in (
+                        r["wait_event"] or ""
+                    ):
+                        key = "waiting: WAL flush (commit)"
+                    elif r["wait_event_type"] == "Client":
+                        key = "waiting: client (the app)"
+                    elif r["wait_event_type"] is None:
+                        key = "running"
+                    else:
+                        key = f"waiting: {r['wait_event_type']}:{r['wait_event']}"
+                    self.counts[key] += 1
+                await asyncio.sleep(0.02)
+        finally:
+            await conn.close()
+
+    def start(self) -> WaitSampler:
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    async def stop(self) -> dict[str, float]:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        n = max(self.samples, 1)
+        return {k: round(v / n, 2) for k, v in self.counts.most_common()}
+
+
 async def _run(
     side: Side,
     label: str,
     calls: list[Call],
     headers: dict[str, str],
     cfg: HandoverConfig,
+    client: str,
 ) -> dict[str, Any]:
     server_pids = [side.api.pid]
     backends = await db.backend_pids(side.database)
@@ -154,7 +218,12 @@ async def _run(
     pg_cpu = CpuMeter(backends).start()
     worker_cpu = CpuMeter([side.worker.pid] if side.worker else []).start()
     xacts0 = await _pg_xacts(side.database)
-    if cfg.client_processes > 1:
+    waits = WaitSampler(side.database).start()
+    if client == "raw":
+        result = await drive_raw(
+            f"{side.name} {label}", calls, concurrency=cfg.clients, headers=headers
+        )
+    elif cfg.client_processes > 1:
         result = await asyncio.to_thread(
             drive_processes,
             f"{side.name} {label}",
@@ -169,10 +238,13 @@ async def _run(
         )
     api_cpu.stop()
     pg_cpu.stop()
+    backends_busy = await waits.stop()
     drain = await _outbox_drained(side.database) if side.worker else 0.0
     worker_cpu.stop()
     xacts = await _pg_xacts(side.database) - xacts0
-    return _result_dict(result, api_cpu, pg_cpu, worker_cpu, drain, xacts, len(calls))
+    r = _result_dict(result, api_cpu, pg_cpu, worker_cpu, drain, xacts, len(calls))
+    r["backends_on_average"] = backends_busy
+    return r
 
 
 def _result_dict(
@@ -215,6 +287,8 @@ async def run(
                 ("warmup", 12),
                 ("spread", cfg.manifests),
                 ("hot", cfg.manifests),
+                ("spread_raw", cfg.manifests),
+                ("hot_raw", cfg.manifests),
                 ("profile", cfg.manifests // 2),
                 ("count", 1),
             ]
@@ -267,25 +341,31 @@ async def run(
         await _outbox_drained(PUEBLA_DB)
 
         results: dict[str, dict[str, Any]] = {}
-        for pattern in ("spread", "hot"):
-            for side in (bare_side, puebla):
-                headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
-                calls = _calls(side.url, sets[pattern], spread=pattern == "spread")
-                label = f"hand-over {pattern} ({side.name})"
-                print(f"  {label}: {len(calls)} requests, {cfg.clients} clients ...")
-                r = await _run(side, pattern, calls, headers, cfg)
-                r["measurement"].name = label
-                done = await _handed_over(side.database, sets[pattern])
-                r["handed_over_in_db"] = done
-                if done != len(calls):
-                    raise RuntimeError(f"{label}: {done} hand-overs stored for {len(calls)} calls")
-                results[f"{pattern}_{side.name}"] = r
-                m = r["measurement"]
-                print(
-                    f"    {m.throughput:.0f}/s  p50 {m.summary()['p50_ms']} ms"
-                    f"  p99 {m.summary()['p99_ms']} ms  client CPU"
-                    f" {r['client_cpu_share_of_one_core']:.2f} core"
-                )
+        clients = ["httpx", "raw"] if cfg.client == "both" else [cfg.client]
+        for client in clients:
+            suffix = "" if client == "httpx" else "_raw"
+            for pattern in ("spread", "hot"):
+                for side in (bare_side, puebla):
+                    headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
+                    manifests = sets[f"{pattern}{suffix}"]
+                    calls = _calls(side.url, manifests, spread=pattern == "spread")
+                    label = f"hand-over {pattern} ({side.name}, {client} client)"
+                    print(f"  {label}: {len(calls)} requests, {cfg.clients} clients ...")
+                    r = await _run(side, pattern, calls, headers, cfg, client)
+                    r["measurement"].name = label
+                    done = await _handed_over(side.database, manifests)
+                    r["handed_over_in_db"] = done
+                    if done != len(calls):
+                        raise RuntimeError(
+                            f"{label}: {done} hand-overs stored for {len(calls)} calls"
+                        )
+                    results[f"{pattern}_{side.name}{suffix}"] = r
+                    m = r["measurement"]
+                    print(
+                        f"    {m.throughput:.0f}/s  p50 {m.summary()['p50_ms']} ms"
+                        f"  p99 {m.summary()['p99_ms']} ms  client CPU"
+                        f" {r['client_cpu_share_of_one_core']:.2f} core"
+                    )
         out["handover"] = results
 
         out["handover_sql_per_request"] = await sqlcount.in_subprocess(

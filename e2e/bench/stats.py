@@ -118,7 +118,7 @@ def write_dashboard(out_dir: Path, payload: dict[str, Any]) -> Path | None:
     panels = [k for k in ("handover", "propagation", "scale") if k in payload]
     if not panels:
         return None
-    widths = {"handover": 1.2, "propagation": 0.8, "scale": 2.2}
+    widths = {"handover": 1.8, "propagation": 0.8, "scale": 2.2}
     fig, axes = plt.subplots(
         1,
         len(panels),
@@ -130,10 +130,10 @@ def write_dashboard(out_dir: Path, payload: dict[str, Any]) -> Path | None:
     for ax, panel in zip(axes[0], panels, strict=True):
         if panel == "handover":
             h = payload["handover"]
-            keys = ["spread_bare", "spread_puebla", "hot_bare", "hot_puebla"]
-            labels = ["spread\nbare", "spread\npuebla", "hot\nbare", "hot\npuebla"]
+            keys = list(h)
+            labels = [k.replace("_raw", "\nraw client").replace("_", "\n") for k in keys]
             tput = [h[k]["measurement"]["throughput_per_s"] for k in keys]
-            colors = ["#999999", "#1f77b4", "#999999", "#1f77b4"]
+            colors = ["#999999" if "_bare" in k else "#1f77b4" for k in keys]
             ax.bar(labels, tput, color=colors)
             for i, k in enumerate(keys):
                 m = h[k]["measurement"]
@@ -143,13 +143,14 @@ def write_dashboard(out_dir: Path, payload: dict[str, Any]) -> Path | None:
                     (i, tput[i]),
                     ha="center",
                     va="bottom",
-                    fontsize=8,
+                    fontsize=7,
                 )
+            ax.tick_params(axis="x", labelsize=8)
             ratio = next(
                 (t["value"] for t in payload.get("targets", []) if t["name"].startswith("1.")),
                 None,
             )
-            ax.set_title(f"1. hand-overs, 50 clients (ratio {ratio}, target ≥ 0.5)")
+            ax.set_title(f"1. hand-overs, 50 clients (httpx ratio {ratio}, target ≥ 0.5)")
             ax.set_ylabel("requests / s")
             ax.margins(y=0.25)
         elif panel == "propagation":
