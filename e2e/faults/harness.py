@@ -1,9 +1,10 @@
 """A separate stack for fault injection, and the Jepsen-style ledger of intended effects.
 
 The stack runs beside any other (its own `PUEBLA_VAR_DIR`, ports shifted by
-`PUEBLA_PORT_OFFSET`; Keycloak is shared and never killed). Faults are real: SIGKILL of NATS,
-of each service's API and worker process, and an immediate-mode PostgreSQL restart; after
-each fault the stack runner brings back whatever is missing ("up" is idempotent).
+`PUEBLA_PORT_OFFSET`; Keycloak is shared and never killed). Faults are real: SIGKILL of NATS
+(or of one node of a three-node JetStream cluster), of each service's API and worker process,
+and an immediate-mode PostgreSQL shutdown; after each fault the stack runner brings back
+whatever is missing ("up" is idempotent).
 """
 
 from __future__ import annotations
@@ -13,37 +14,61 @@ import contextlib
 import enum
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import psutil
+from nats.aio.client import Client
 
+from puebla.devstack import nats as dev_nats
 from puebla.devstack.processes import repo_root
+from puebla.messaging.nats import STREAMS, connect, ensure_streams
 
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
 OFFSET = 20000
+# The cluster's client ports (its monitor and route ports are +100 and +200): clear of the
+# main stack, of the fault stack (offset 20000) and of the library's cluster test (24222).
+CLUSTER_BASE_PORT = 34222
+SERVICE_TARGETS = [f"{s}-{kind}" for s in SERVICES for kind in ("api", "worker")]
 
 
 @dataclass
 class FaultStack:
     var_dir: Path
     offset: int = OFFSET
+    # A NATS this stack does not run (the cluster's seeds); None: the stack's own server.
+    external_nats: list[str] | None = None
+    replicas: int = 1
 
     @property
     def env(self) -> dict[str, str]:
-        return {
+        env = {
             **os.environ,
             "PUEBLA_VAR_DIR": str(self.var_dir),
             "PUEBLA_PORT_OFFSET": str(self.offset),
+            "PUEBLA_NATS_STREAM_REPLICAS": str(self.replicas),
+            # The consulates' e-mail goes to this stack's sink, not the main stack's.
+            "CONSULAR_SMTP_PORT": str(1025 + self.offset),
         }
+        env.pop("PUEBLA_DEVSTACK_NATS_SERVERS", None)
+        if self.external_nats:
+            env["PUEBLA_DEVSTACK_NATS_SERVERS"] = ",".join(self.external_nats)
+        return env
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{8001 + SERVICES.index(service) + self.offset}"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return self.external_nats or [f"nats://127.0.0.1:{4222 + self.offset}"]
 
     @property
     def pg_port(self) -> int:
@@ -59,6 +84,7 @@ class FaultStack:
             cwd=repo_root(),
             check=True,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             timeout=300,
         )
 
@@ -98,40 +124,185 @@ class FaultStack:
             psutil.Process(pid).wait(timeout=30)
         return True
 
+    def wipe(self) -> None:
+        """Stops whatever an earlier (aborted) session left running here, then deletes it all."""
+        if (self.var_dir / "pids").exists():
+            with contextlib.suppress(subprocess.SubprocessError):
+                self._devstack("down")
+            for node in dev_nats.cluster_nodes(CLUSTER_BASE_PORT):
+                self.kill(node.name)
+        shutil.rmtree(self.var_dir, ignore_errors=True)
 
-FAULT_TARGETS = [
-    "nats",
-    "postgres",
-    *[f"{s}-{kind}" for s in SERVICES for kind in ("api", "worker")],
-]
+
+@dataclass
+class NatsCluster:
+    """Three JetStream nodes on loopback (deploy/nats/cluster/node.conf: `sync_interval:
+    always`), their pidfiles in the fault stack's var dir so `FaultStack.kill` finds them."""
+
+    stack: FaultStack
+    base_port: int = CLUSTER_BASE_PORT
+
+    @property
+    def nodes(self) -> list[dev_nats.ClusterNode]:
+        return dev_nats.cluster_nodes(self.base_port)
+
+    @property
+    def names(self) -> list[str]:
+        return [n.name for n in self.nodes]
+
+    @property
+    def servers(self) -> list[str]:
+        return [n.url for n in self.nodes]
+
+    def _start_missing(self) -> None:
+        code = (
+            "import sys; from pathlib import Path; from puebla.devstack import nats;"
+            f" nats.start_cluster(nats.cluster_nodes({self.base_port}), Path(sys.argv[1]))"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code, str(self.stack.var_dir / "nats-cluster")],
+            env=self.stack.env,
+            cwd=repo_root(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+
+    async def start(self) -> None:
+        """Starts the nodes that are not running (all of them the first time)."""
+        await asyncio.to_thread(self._start_missing)
+
+    async def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until the cluster has a meta leader and takes the services' R3 streams."""
+        client = await connect(self.servers, name="fault-cluster-check")
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    await ensure_streams(client.jetstream(), replicas=3)
+                    return
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.5)  # no meta leader yet: elections take a moment
+        finally:
+            await client.close()
+
+    def stop(self) -> None:
+        for name in self.names:
+            self.stack.kill(name)
+
+
+def group(target: str) -> str:
+    """What one restart brings back: a service's API and worker together, or one server."""
+    if target.endswith(("-api", "-worker")):
+        return target.rsplit("-", 1)[0]
+    return target
 
 
 @dataclass
 class Chaos:
-    """Kills a random target at random moments until stopped; logs what it did."""
+    """Kills a random target at random moments until stopped; logs what it did.
+
+    `targets` are pidfile names ("postgres" is crashed in immediate mode, everything else
+    SIGKILLed). Each killed part stays dead for a random downtime and is then started again
+    on its own (`python -m e2e.faults.restart`), while further faults keep coming: faults
+    overlap, as they do when a restart takes seconds on a busy machine. A part being restarted
+    is not chosen again until it is back, and at most one cluster node (`nats-c*`) is down at
+    a time, so the cluster keeps its quorum. When stopped, it waits for every restart."""
 
     stack: FaultStack
     rng: random.Random
+    targets: list[str] = field(default_factory=lambda: ["nats", "postgres", *SERVICE_TARGETS])
+    # The first fault hits one of these (e.g. a cluster node), when given.
+    opening: list[str] = field(default_factory=list)
+    cluster_base_port: int = CLUSTER_BASE_PORT
     min_gap: float = 1.0
-    max_gap: float = 3.0
+    max_gap: float = 4.0
     log: list[str] = field(default_factory=list)
+    repairs: list[float] = field(default_factory=list)  # seconds from kill to back
+    _down: set[str] = field(default_factory=set)
+
+    def downtime(self, target: str) -> float:
+        if target.startswith("nats-c"):  # a cluster node: long enough for a leader election
+            return self.rng.uniform(2.0, 6.0)
+        return self.rng.uniform(0.1, 1.0)
+
+    def _choose(self) -> str | None:
+        """A target, or None when the one drawn is still down (this round has no fault)."""
+        target = self.rng.choice(self.opening if self.opening and not self.log else self.targets)
+        if group(target) in self._down:
+            return None
+        if target.startswith("nats-c") and any(d.startswith("nats-c") for d in self._down):
+            return None
+        return target
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
+        t0 = time.monotonic()
+        repairs: list[asyncio.Task[None]] = []
+        try:
+            while not stop.is_set():
+                try:
+                    gap = self.rng.uniform(self.min_gap, self.max_gap)
+                    await asyncio.wait_for(stop.wait(), gap)
+                except TimeoutError:
+                    pass
+                else:
+                    break
+                target = self._choose()
+                if target is None:
+                    continue
+                if target == "postgres":
+                    killed = await asyncio.to_thread(self.stack.crash_postgres)
+                else:
+                    killed = await asyncio.to_thread(self.stack.kill, target)
+                self.log.append(
+                    f"{time.monotonic() - t0:.1f}s {'killed' if killed else 'missed'} {target}"
+                )
+                self._down.add(group(target))
+                repairs.append(asyncio.create_task(self._repair(target, self.downtime(target))))
+        finally:
+            await asyncio.gather(*repairs)
+
+    async def _repair(self, target: str, downtime: float) -> None:
+        t = time.monotonic()
+        # The fault's duration (a parameter of the fault, not a wait for a condition).
+        await asyncio.sleep(downtime)
+        for attempt in range(30):
             try:
-                await asyncio.wait_for(stop.wait(), self.rng.uniform(self.min_gap, self.max_gap))
-            except TimeoutError:
-                pass
-            else:
-                return
-            target = self.rng.choice(FAULT_TARGETS)
-            if target == "postgres":
-                done = await asyncio.to_thread(self.stack.crash_postgres)
-            else:
-                done = await asyncio.to_thread(self.stack.kill, target)
-            self.log.append(f"{'killed' if done else 'missed'} {target}")
-            await asyncio.sleep(self.rng.uniform(0.1, 0.8))  # let the fault bite
-            await self.stack.up()
+                await asyncio.to_thread(self._restart, target)
+                break
+            except subprocess.SubprocessError as exc:  # e.g. PostgreSQL crashed meanwhile
+                detail = (getattr(exc, "stderr", b"") or b"").decode().strip().splitlines()
+                self.log.append(f"restart of {target} failed: {detail[-1:]}")
+                await asyncio.sleep(min(attempt + 1, 5))  # a supervisor's restart back-off
+        self.repairs.append(time.monotonic() - t)
+        self._down.discard(group(target))
+
+    def _restart(self, target: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "e2e.faults.restart", target, str(self.cluster_base_port)],
+            env=self.stack.env,
+            cwd=repo_root(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=180,
+        )
+
+    @property
+    def injected(self) -> int:
+        return sum(1 for line in self.log if " killed " in line)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 class Outcome(enum.Enum):
@@ -143,12 +314,17 @@ class Outcome(enum.Enum):
 
 @dataclass
 class Intent:
-    """One effect the workload meant to cause, and how to count it afterwards."""
+    """One effect the workload meant to cause, and how to count it afterwards.
+
+    `count` answers how many times the effect is there (0, 1 or more). `acknowledged`: the
+    client saw the request that promises the effect succeed, so a missing effect is lost;
+    without an acknowledgment it is unknown (the request may never have reached a database).
+    """
 
     kind: str
     key: str
     count: Callable[[], Awaitable[int]]
-    acknowledged: bool = False  # the client saw the request succeed
+    acknowledged: bool = False
 
     async def classify(self) -> Outcome:
         seen = await self.count()
@@ -162,6 +338,8 @@ class Intent:
 @dataclass
 class Ledger:
     intents: list[Intent] = field(default_factory=list)
+    # (kind, key, outcome) of everything not ok, for the report.
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, intent: Intent) -> Intent:
         self.intents.append(intent)
@@ -169,7 +347,74 @@ class Ledger:
 
     async def reconcile(self) -> dict[str, Counter[str]]:
         results: dict[str, Counter[str]] = {}
+        self.problems = []
         for intent in self.intents:
             outcome = await intent.classify()
             results.setdefault(intent.kind, Counter())[outcome.value] += 1
+            if outcome is not Outcome.OK:
+                self.problems.append((intent.kind, intent.key, outcome.value))
         return results
+
+
+# --- quiescence -------------------------------------------------------------------------------
+
+
+@dataclass
+class Backlog:
+    """What is still in flight: outbox rows not yet published (per service database) and, per
+    durable consumer, messages not delivered plus delivered but not acknowledged. Truthy once
+    nothing is left, so `wait_until(lambda: backlog(stack))` waits for a quiet system."""
+
+    outbox: dict[str, int] = field(default_factory=dict)
+    consumers: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    def __bool__(self) -> bool:
+        return (
+            self.error is None
+            and len(self.outbox) == len(SERVICES)
+            and not any(self.outbox.values())
+            and bool(self.consumers)
+            and not any(self.consumers.values())
+        )
+
+
+async def _nats(stack: FaultStack, name: str) -> Client:
+    # Bounded: `connect` retries for ever, which is right for a service, not for a probe.
+    return await asyncio.wait_for(connect(stack.nats_servers, name=name), timeout=10)
+
+
+async def backlog(stack: FaultStack) -> Backlog:
+    found = Backlog()
+    try:
+        for service in SERVICES:
+            conn = await asyncpg.connect(stack.database_url(service), timeout=5)
+            try:
+                found.outbox[service] = int(
+                    await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                )
+            finally:
+                await conn.close()
+        client = await _nats(stack, "fault-backlog")
+        try:
+            js = client.jetstream()
+            for spec in STREAMS:
+                for info in await js.consumers_info(spec.name):
+                    found.consumers[info.name] = int(info.num_pending or 0) + int(
+                        info.num_ack_pending or 0
+                    )
+        finally:
+            await client.close()
+    except Exception as exc:  # a database or NATS still coming back
+        found.error = f"{type(exc).__name__}: {exc}"
+    return found
+
+
+async def dead_letters(stack: FaultStack) -> int:
+    """Messages a consumer gave up on and parked (each one an effect that did not happen)."""
+    client = await _nats(stack, "fault-deadletters")
+    try:
+        info = await client.jetstream().stream_info("DEADLETTER")
+        return int(info.state.messages)
+    finally:
+        await client.close()

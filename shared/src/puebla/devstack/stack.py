@@ -59,8 +59,15 @@ def nats_port() -> int:
     return nats.DEFAULT_PORT + port_offset()
 
 
+def external_nats() -> list[str]:
+    """`PUEBLA_DEVSTACK_NATS_SERVERS` (comma list) points the stack at a NATS it does not run,
+    e.g. a three-node cluster (the fault tests'): it is then neither started nor stopped here."""
+    raw = os.environ.get("PUEBLA_DEVSTACK_NATS_SERVERS", "")
+    return [s.strip() for s in raw.split(",") if s.strip()]
+
+
 def nats_servers() -> list[str]:
-    return [f"nats://127.0.0.1:{nats_port()}"]
+    return external_nats() or [f"nats://127.0.0.1:{nats_port()}"]
 
 
 def load_services() -> list[ServiceSpec]:
@@ -98,7 +105,9 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
             started.append("keycloak")
     if postgres.start(pg_port()):
         started.append("postgres")
-    if nats.start(port=nats_port(), monitor_port=nats.MONITOR_PORT + port_offset()):
+    if not external_nats() and nats.start(
+        port=nats_port(), monitor_port=nats.MONITOR_PORT + port_offset()
+    ):
         started.append("nats")
     if _start_mail_sink():
         started.append("mail")
@@ -129,12 +138,15 @@ def _start_mail_sink() -> bool:
 
 
 async def _prepare(databases: list[str]) -> None:
+    from puebla.config import PlatformSettings
     from puebla.messaging.nats import connect, ensure_streams
 
     await postgres.ensure_databases(databases, pg_port())
     client = await connect(nats_servers(), name="devstack")
     try:
-        await ensure_streams(client.jetstream())
+        # The services' replica count: R1 here would scale a cluster's R3 streams back down.
+        replicas = PlatformSettings().nats_stream_replicas
+        await ensure_streams(client.jetstream(), replicas=replicas)
     finally:
         await client.close()
 
@@ -176,10 +188,18 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
             )
             started.append(worker)
     for svc in services or load_services():
+        api = f"{svc.name}-api"
         try:
-            wait_for(lambda s=svc: _ready(s), timeout=90, what=f"{svc.name} (/readyz)")
+            # An API that exits on start (e.g. its database is not there) fails now, not in 90 s.
+            wait_for(
+                lambda s=svc, a=api: _ready(s) or read_pid(a) is None,
+                timeout=90,
+                what=f"{svc.name} (/readyz)",
+            )
+            if read_pid(api) is None:
+                raise StackError(f"{svc.name}'s API exited while starting")
         except StackError as exc:
-            tail = log_tail(logs / f"{svc.name}-api.log")
+            tail = log_tail(logs / f"{api}.log")
             raise StackError(f"{exc}; last log lines:\n{tail}") from None
     return started
 
