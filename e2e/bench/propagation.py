@@ -193,6 +193,7 @@ async def _stages(seen: dict[str, tuple[float, float]]) -> dict[str, float]:
         "relay: handler clock → relay claims the row": [],
         "NATS + consumer: relay claim → consumer transaction starts": [],
         "consumer transaction → notice seen by a poll": [],
+        "whole path: handler clock → notice seen by a poll": [],
     }
     for r in rows:
         start = applied.get(r["id"])
@@ -205,4 +206,5 @@ async def _stages(seen: dict[str, tuple[float, float]]) -> dict[str, float]:
         parts[keys[1]].append((published - created) * 1000)
         parts[keys[2]].append((start.timestamp() - published) * 1000)
         parts[keys[3]].append((visible - start.timestamp()) * 1000)
+        parts[keys[4]].append((visible - created) * 1000)
     return {k: round(percentile(v, 50), 2) for k, v in parts.items() if v}
