@@ -624,10 +624,10 @@ class TestReceptionPoints:
                 "Instituto Guatemalteco de Migración (IGM), Centro de Recepción de Retornados"
             ),
             "time_zone": "America/Guatemala",
-            "window": {"opens": "08:00:00", "closes": "17:00:00", "weekdays": [1, 2, 3, 4, 5, 6]},
+            "window": {"opens": "08:00", "closes": "17:00", "weekdays": [1, 2, 3, 4, 5, 6]},
             "vulnerable_window": {
-                "opens": "08:00:00",
-                "closes": "15:00:00",
+                "opens": "08:00",
+                "closes": "15:00",
                 "weekdays": [1, 2, 3, 4, 5, 6],
             },
             "valid_from": "2006-05-01",

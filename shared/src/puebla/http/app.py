@@ -19,7 +19,12 @@ from puebla.auth.fastapi import Authenticator
 from puebla.auth.tokens import TokenVerifier
 from puebla.http.audit import router as audit_router
 from puebla.http.deps import Caller
-from puebla.http.errors import install_problem_handlers, problem_responses
+from puebla.http.errors import (
+    PROBLEM_JSON,
+    PROBLEM_SCHEMA,
+    install_problem_handlers,
+    problem_responses,
+)
 from puebla.observability import (
     CorrelationIdMiddleware,
     configure_logging,
@@ -125,4 +130,28 @@ def create_service_app(
     app.include_router(audit_router)
     for router in routers or []:
         app.include_router(router)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every 4xx answer is problem+json (install_problem_handlers): say so in the OpenAPI
+    document too, including the 422 FastAPI adds to every route with a plain JSON schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for code, response in operation.get("responses", {}).items():
+                    if str(code).startswith("4"):
+                        response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
+        components = schema.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -17,10 +17,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
+    PlainSerializer,
     StrictBool,
     StrictInt,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -263,9 +265,18 @@ class HandoverResult(BaseModel):
     record: HandoverRecordRead
 
 
+# Wall-clock times in the reception point's own time zone: "08:00", not an RFC 3339
+# full-time (which needs an offset — the post's zone gives it, and it moves with DST).
+LocalTime = Annotated[
+    time,
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "examples": ["08:00"]}),
+]
+
+
 class WindowRead(BaseModel):
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
     weekdays: list[int] = Field(description="ISO weekdays, 1 = Monday")
 
 
