@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from puebla.clock import Clock, utcnow
 from puebla.contracts.envelope import make_envelope
 from puebla.db import audit as audit_trail
+from puebla.db import idempotency
 from puebla.db.audit import AuditRecord
 from puebla.ids import new_id
 from puebla.observability import inject_traceparent
@@ -143,7 +144,12 @@ class UnitOfWork:
         if events:
             await self._write_outbox(session, events, now, correlation_id)
         await audit_trail.append(session, self._audit, at=now, correlation_id=correlation_id)
+        # A request's Idempotency-Key is taken in the transaction of its effect (last, just
+        # before the commit: a concurrent request with the same key fails here, rolled back).
+        claim = await idempotency.take_in(session)
         await session.commit()
+        if claim is not None:
+            claim.committed = True
         self._events = []
         self._audit = []
 

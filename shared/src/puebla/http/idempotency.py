@@ -1,15 +1,22 @@
 """`Idempotency-Key` on write actions: the same key with the same body returns the first result.
 
-The key is scoped to the caller (token subject). The first request claims the key in its own
-short transaction; a concurrent retry with the same key gets 409 until the first finishes; a
-reuse of the key with a different body gets 422. Answers below 500 are stored and replayed;
-a 5xx releases the key so the client may retry.
+The key is scoped to the caller (token subject). It is taken in the transaction that applies
+the request's effect (`puebla.db.idempotency`), never before: a request that crashes or fails
+before its commit leaves the key free, so a retry runs it again; one that commits leaves the
+key taken, so a retry never applies it twice. The answer is stored right after the commit and
+replayed to every retry. Between the commit and the stored answer a retry gets 409 "still
+being processed"; if the answer can never be stored (the process died in between, or failed
+after the commit), a retry gets 409 "applied, answer lost" — definitive: read the resource.
+Answers below 500 of requests that committed nothing (refusals) are stored too. A reuse of the
+key with a different request gets 422.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
@@ -19,11 +26,23 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from puebla.auth.principal import Principal
+from puebla.db.idempotency import IdempotencyClaim, claiming
 from puebla.http.errors import PROBLEM_JSON, problem_response
 from puebla.problems import FieldError, Problem, conflict, invalid
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+# A key taken this long ago whose answer is still missing will never get one: its request
+# committed, then died or failed before storing the answer (normally milliseconds apart).
+ANSWER_GRACE = timedelta(seconds=30)
+
+
+def answer_lost() -> Problem:
+    return conflict(
+        "The request with this Idempotency-Key was applied, but its answer was lost;"
+        " read the resource to see the result.",
+        slug="idempotency-answer-lost",
+    )
 
 
 async def _request_hash(request: Request) -> str:
@@ -48,67 +67,125 @@ async def idempotent(
         return await _run(request, action)
     if not key or len(key) > MAX_KEY_LENGTH:
         raise invalid([FieldError("Idempotency-Key", "length", "1 to 200 characters")])
-    fingerprint = await _request_hash(request)
+    claim = IdempotencyClaim(caller.subject, key, await _request_hash(request))
+    recorded = await _recorded(sessions, claim)
+    if recorded is not None:
+        return recorded
+    with claiming(claim):
+        try:
+            response = await _run(request, action)
+        except Exception:
+            if claim.committed:
+                await _store_quietly(sessions, claim, answer_lost(), request)
+                raise
+            # Nothing of ours committed; another request with this key may have (our
+            # transaction then failed on the key): answer as it does.
+            try:
+                recorded = await _recorded(sessions, claim)
+            except Problem as problem:
+                return problem_response(problem, request)
+            except Exception:
+                recorded = None
+            if recorded is not None:
+                return recorded
+            raise
+    if response.status_code >= 500:
+        if claim.committed:
+            await _store_quietly(sessions, claim, answer_lost(), request)
+        return response
+    body = bytes(response.body).decode() or "null"
     async with sessions() as session:
-        claimed = await session.execute(
+        if claim.committed:
+            await session.execute(
+                text(
+                    "UPDATE idempotency SET status = :st, body = CAST(:b AS jsonb)"
+                    " WHERE subject = :s AND key = :k"
+                ),
+                {"s": claim.subject, "k": claim.key, "st": response.status_code, "b": body},
+            )
+            await session.commit()
+            return response
+        # Nothing committed (a refusal): record it, unless a concurrent request with this key
+        # committed first, whose answer is then the answer.
+        stored = await session.execute(
             text(
-                "INSERT INTO idempotency (subject, key, request_hash) VALUES (:s, :k, :h)"
+                "INSERT INTO idempotency (subject, key, request_hash, status, body)"
+                " VALUES (:s, :k, :h, :st, CAST(:b AS jsonb))"
                 " ON CONFLICT DO NOTHING RETURNING key"
             ),
-            {"s": caller.subject, "k": key, "h": fingerprint},
-        )
-        await session.commit()
-        if claimed.first() is None:
-            row = (
-                (
-                    await session.execute(
-                        text(
-                            "SELECT request_hash, status, body FROM idempotency"
-                            " WHERE subject = :s AND key = :k"
-                        ),
-                        {"s": caller.subject, "k": key},
-                    )
-                )
-                .mappings()
-                .one()
-            )
-            if row["request_hash"] != fingerprint:
-                raise invalid(
-                    [FieldError("Idempotency-Key", "reused_with_different_request")],
-                    "This Idempotency-Key was already used for a different request.",
-                )
-            if row["status"] is None:
-                raise conflict("A request with this Idempotency-Key is still being processed.")
-            media = PROBLEM_JSON if row["status"] >= 400 else "application/json"
-            return JSONResponse(
-                row["body"],
-                status_code=row["status"],
-                media_type=media,
-                headers={"Idempotent-Replayed": "true"},
-            )
-    try:
-        response = await _run(request, action)
-    except BaseException:
-        await _release(sessions, caller.subject, key)
-        raise
-    if response.status_code >= 500:
-        await _release(sessions, caller.subject, key)
-        return response
-    async with sessions() as session:
-        await session.execute(
-            text(
-                "UPDATE idempotency SET status = :st, body = CAST(:b AS jsonb)"
-                " WHERE subject = :s AND key = :k"
-            ),
             {
-                "s": caller.subject,
-                "k": key,
+                "s": claim.subject,
+                "k": claim.key,
+                "h": claim.request_hash,
                 "st": response.status_code,
-                "b": bytes(response.body).decode() or "null",
+                "b": body,
             },
         )
         await session.commit()
+    if stored.first() is None:
+        return await _recorded(sessions, claim) or response
     return response
+
+
+async def _recorded(
+    sessions: async_sessionmaker[AsyncSession], claim: IdempotencyClaim
+) -> Response | None:
+    """The recorded answer for this key (raises while there is none yet); None if the key
+    is free."""
+    async with sessions() as session:
+        row = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT request_hash, status, body,"
+                        " clock_timestamp() - created_at AS age"
+                        " FROM idempotency WHERE subject = :s AND key = :k"
+                    ),
+                    {"s": claim.subject, "k": claim.key},
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    if row["request_hash"] != claim.request_hash:
+        raise invalid(
+            [FieldError("Idempotency-Key", "reused_with_different_request")],
+            "This Idempotency-Key was already used for a different request.",
+        )
+    if row["status"] is None:
+        if row["age"] > ANSWER_GRACE:
+            raise answer_lost()
+        raise conflict("A request with this Idempotency-Key is still being processed.")
+    media = PROBLEM_JSON if row["status"] >= 400 else "application/json"
+    return JSONResponse(
+        row["body"],
+        status_code=row["status"],
+        media_type=media,
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+async def _store_quietly(
+    sessions: async_sessionmaker[AsyncSession],
+    claim: IdempotencyClaim,
+    problem: Problem,
+    request: Request,
+) -> None:
+    """Records `problem` as the answer of a request that committed but cannot answer (the
+    database may be gone: then the grace period says it instead)."""
+    body = bytes(problem_response(problem, request).body).decode()
+    with contextlib.suppress(Exception):
+        async with sessions() as session:
+            await session.execute(
+                text(
+                    "UPDATE idempotency SET status = :st, body = CAST(:b AS jsonb)"
+                    " WHERE subject = :s AND key = :k AND status IS NULL"
+                ),
+                {"s": claim.subject, "k": claim.key, "st": problem.status, "b": body},
+            )
+            await session.commit()
 
 
 async def _run(request: Request, action: Callable[[], Awaitable[tuple[int, Any]]]) -> Response:
@@ -117,12 +194,3 @@ async def _run(request: Request, action: Callable[[], Awaitable[tuple[int, Any]]
     except Problem as problem:
         return problem_response(problem, request)
     return JSONResponse(jsonable_encoder(body), status_code=status)
-
-
-async def _release(sessions: async_sessionmaker[AsyncSession], subject: str, key: str) -> None:
-    async with sessions() as session:
-        await session.execute(
-            text("DELETE FROM idempotency WHERE subject = :s AND key = :k"),
-            {"s": subject, "k": key},
-        )
-        await session.commit()
