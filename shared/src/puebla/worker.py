@@ -47,12 +47,26 @@ async def run_worker(
     for job in background:
         tasks.append(asyncio.create_task(job(runtime, stop), name=getattr(job, "__name__", "job")))
     log.info("worker.started", service=definition.name, consumers=len(tasks) - 1)
+    stopping = asyncio.create_task(stop.wait(), name="stop")
     try:
-        await stop.wait()
+        done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        died = [t for t in done if t is not stopping]
     finally:
-        await asyncio.gather(*tasks, return_exceptions=True)
+        stop.set()
+        await asyncio.gather(stopping, *tasks, return_exceptions=True)
         await runtime.close()
         log.info("worker.stopped", service=definition.name)
+    if died:
+        # Each task loops until stopped: one that ended is a bug. Exit non-zero so the
+        # supervisor restarts the whole worker, rather than run on without it.
+        for task in died:
+            failure = None if task.cancelled() else task.exception()
+            log.error("worker.task_ended", task=task.get_name(), error=repr(failure))
+        raise WorkerTaskEnded(", ".join(t.get_name() for t in died))
+
+
+class WorkerTaskEnded(RuntimeError):
+    """A relay, consumer or job of the worker ended before the worker was stopped."""
 
 
 def main(

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from puebla.db.audit import AuditRecord
 from puebla.db.unit_of_work import OutgoingEvent, UnitOfWork
-from puebla.messaging.relay import OutboxRelay
+from puebla.messaging.relay import RELAY_LOCK, OutboxRelay
 from puebla.testing.infra import MigratedDatabase
 from puebla.testing.waiting import wait_until
 
@@ -168,3 +168,57 @@ class TestRelayRetries:
         finally:
             stop.set()
             await task
+
+    async def test_relay_survives_losing_its_leader_connection(
+        self, library_db: MigratedDatabase, js: JetStreamContext, test_stream: str
+    ) -> None:
+        """A database restart kills the connection holding the leader lock: the relay must
+        lead again, never die quietly (asyncpg then raises InterfaceError, not a
+        PostgresError — found by the fault test: a service's events stayed unpublished)."""
+        relay = OutboxRelay(library_db.engine, library_db.sessions, js, poll_interval=0.2)
+        stop = asyncio.Event()
+        task = asyncio.create_task(relay.run(stop))
+        try:
+            await asyncio.wait_for(relay.leading.wait(), timeout=10)
+            leader = await relay_leader(library_db)
+            async with library_db.sessions() as session:
+                await session.execute(text("SELECT pg_terminate_backend(:p)"), {"p": leader})
+
+            async def new_leader() -> bool:
+                return (await relay_leader(library_db)) not in (None, leader)
+
+            await wait_until(new_leader, timeout=15, what="the relay leading again")
+            note_id = uuid.uuid4()
+            await write_note(
+                UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+            )
+            await wait_until(
+                lambda: count(
+                    library_db,
+                    "SELECT count(*) FROM outbox WHERE aggregateid = :a"
+                    " AND published_at IS NOT NULL",
+                    a=str(note_id),
+                ),
+                timeout=15,
+                what="published by the relay after it lost its connection",
+            )
+            assert relay.leading.is_set()
+            assert not task.done()
+        finally:
+            stop.set()
+            await task
+
+
+async def relay_leader(db: MigratedDatabase) -> int | None:
+    """The backend holding this database's relay lock."""
+    async with db.sessions() as session:
+        found = await session.execute(
+            text(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = :lock"
+                " AND granted AND database = (SELECT oid FROM pg_database"
+                " WHERE datname = current_database())"
+            ),
+            {"lock": RELAY_LOCK},
+        )
+        pid = found.scalar_one_or_none()
+        return None if pid is None else int(pid)

@@ -143,10 +143,12 @@ class UnitOfWork:
         correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
         if events:
             await self._write_outbox(session, events, now, correlation_id)
-        await audit_trail.append(session, self._audit, at=now, correlation_id=correlation_id)
-        # A request's Idempotency-Key is taken in the transaction of its effect (last, just
-        # before the commit: a concurrent request with the same key fails here, rolled back).
+        # A request's Idempotency-Key is taken in the transaction of its effect: a concurrent
+        # request with the same key fails here and is rolled back.
         claim = await idempotency.take_in(session)
+        # The audit chain's lock serializes every writer of this database until the commit:
+        # taken last, so it is held for one statement and the commit only.
+        await audit_trail.append(session, self._audit, at=now, correlation_id=correlation_id)
         await session.commit()
         if claim is not None:
             claim.committed = True

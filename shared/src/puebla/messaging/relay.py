@@ -134,8 +134,11 @@ class OutboxRelay:
         while not stop.is_set():
             try:
                 await self._lead(stop)
-            except (OSError, asyncpg.PostgresError, ConnectionError) as exc:
-                log.warning("outbox.relay_connection_lost", error=str(exc))
+            except Exception as exc:
+                # Whatever broke (a restarted database surfaces as asyncpg's InterfaceError,
+                # not a PostgresError), the relay leads again: a dead relay loses no event but
+                # delays every one of them until someone notices.
+                log.warning("outbox.relay_connection_lost", error=f"{type(exc).__name__}: {exc}")
                 await _sleep_or_stop(stop, self.poll_interval)
 
     async def _lead(self, stop: asyncio.Event) -> None:
