@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
@@ -38,7 +37,7 @@ from child_protection.service_layer import handlers
 from puebla.clock import FrozenClock
 from puebla.ids import new_id
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra, migrated_database
+from puebla.testing.infra import Infra, scratch_database
 from puebla.testing.service import service_runtime
 
 # Test keys (random per run would do too; fixed ones make failures reproducible).
@@ -64,17 +63,9 @@ async def runtime(infra: Infra) -> AsyncIterator[Runtime]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def fresh_runtime(infra: Infra) -> AsyncIterator[Runtime]:
-    db = await migrated_database(infra, "child_protection_it", SERVICE_DIR, fresh=True)
-    service = dataclasses.replace(definition(), database_url=db.url)
-    yield Runtime(service, db.engine, db.sessions)
-    await db.engine.dispose()
-    conn = await asyncpg.connect(
-        host="127.0.0.1", port=infra.pg_port, user="postgres", database="postgres"
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database(infra, "child_protection_it", SERVICE_DIR) as db:
+        service = dataclasses.replace(definition(), database_url=db.url)
+        yield Runtime(service, db.engine, db.sessions)
 
 
 @pytest.fixture

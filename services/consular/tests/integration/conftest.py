@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -20,7 +19,7 @@ from consular.config import SERVICE_DIR, definition
 from consular.entrypoints.api.app import create_app
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra, migrated_database
+from puebla.testing.infra import Infra, scratch_database
 from puebla.testing.keycloak import KeycloakTokens
 from puebla.testing.service import app_client
 
@@ -35,20 +34,10 @@ def clock() -> FrozenClock:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def runtime(infra: Infra, clock: FrozenClock) -> AsyncIterator[Runtime]:
-    db = await migrated_database(infra, "consular_it", SERVICE_DIR, fresh=True)
-    rt = Runtime(dataclasses.replace(definition(), database_url=db.url), db.engine, db.sessions)
-    rt.extras[bootstrap.CLOCK] = clock
-    try:
+    async with scratch_database(infra, "consular_it", SERVICE_DIR) as db:
+        rt = Runtime(dataclasses.replace(definition(), database_url=db.url), db.engine, db.sessions)
+        rt.extras[bootstrap.CLOCK] = clock
         yield rt
-    finally:
-        await db.engine.dispose()
-        conn = await asyncpg.connect(
-            host="127.0.0.1", port=infra.pg_port, user="postgres", database="postgres"
-        )
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -167,6 +167,15 @@ def stop(*, immediate: bool = False) -> bool:
     return stop_pid(NAME, sig=signal.SIGQUIT if immediate else signal.SIGINT)
 
 
+async def drop_database(name: str, port: int = DEFAULT_PORT) -> None:
+    """Drops a (scratch) database, disconnecting whoever is still in it."""
+    conn = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 async def ensure_databases(names: list[str], port: int = DEFAULT_PORT) -> None:
     conn = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres")
     try:

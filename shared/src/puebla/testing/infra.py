@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from puebla.devstack import nats as dev_nats
 from puebla.devstack import postgres as dev_postgres
 from puebla.messaging.nats import connect, ensure_streams
 
-__all__ = ["Infra", "MigratedDatabase", "infra", "js", "migrated_database", "nats_client"]
+__all__ = [
+    "Infra",
+    "MigratedDatabase",
+    "infra",
+    "js",
+    "migrated_database",
+    "nats_client",
+    "scratch_database",
+]
 
 
 @dataclass(frozen=True)
@@ -77,3 +86,16 @@ async def migrated_database(
     engine = make_engine(url, pool_size=5)
     await upgrade_to_head(engine, service_dir)
     return MigratedDatabase(name, url, engine, make_session_factory(engine))
+
+
+@asynccontextmanager
+async def scratch_database(
+    infra: Infra, name: str, service_dir: Path
+) -> AsyncIterator[MigratedDatabase]:
+    """A new migrated database of its own, dropped afterwards (test sessions leave none)."""
+    db = await migrated_database(infra, name, service_dir, fresh=True)
+    try:
+        yield db
+    finally:
+        await db.engine.dispose()
+        await dev_postgres.drop_database(db.name, infra.pg_port)
