@@ -28,6 +28,9 @@ class PlatformSettings(BaseSettings):
     nats_stream_replicas: int = 1
     # Published outbox rows are kept this long so they can be re-sent after a broker loss.
     outbox_retention_hours: float = 72.0
+    # On start, how long to wait for a database in crash recovery or a cluster electing
+    # leaders before giving up (exiting, for the supervisor to decide).
+    startup_wait_seconds: float = 60.0
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -6,18 +6,21 @@ service's `ServiceDefinition`; each applies the migrations on start (under an ad
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nats.aio.client import Client
+from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from pydantic_settings import BaseSettings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from puebla.config import PlatformSettings
+from puebla.db.availability import database_unavailable
 from puebla.db.engine import make_engine, make_session_factory
 from puebla.db.migrations import upgrade_to_head
 from puebla.messaging.nats import connect, ensure_streams
@@ -54,15 +57,28 @@ class Runtime:
     ) -> Runtime:
         engine = make_engine(definition.database_url, pool_size=definition.pool_size)
         instrument_engine(engine)
+        patience = definition.platform.startup_wait_seconds
         if migrate:
-            await upgrade_to_head(engine, definition.service_dir)
+            await _patiently(
+                "database",
+                lambda: upgrade_to_head(engine, definition.service_dir),
+                database_unavailable,
+                patience,
+            )
         runtime = cls(definition, engine, make_session_factory(engine))
         if with_nats:
             runtime.nats = await connect(
                 definition.platform.nats_servers, name=f"{definition.name}-{id(runtime):x}"
             )
-            runtime.js = runtime.nats.jetstream()
-            await ensure_streams(runtime.js, replicas=definition.platform.nats_stream_replicas)
+            js = runtime.js = runtime.nats.jetstream()
+            replicas = definition.platform.nats_stream_replicas
+            # A cluster electing stream leaders answers "no responders" or times out.
+            await _patiently(
+                "jetstream",
+                lambda: ensure_streams(js, replicas=replicas),
+                lambda exc: isinstance(exc, NatsError | TimeoutError),
+                patience,
+            )
         return runtime
 
     async def close(self) -> None:
@@ -81,6 +97,28 @@ class Runtime:
 
     def nats_ready(self) -> bool:
         return self.nats is not None and self.nats.is_connected
+
+
+async def _patiently(
+    what: str,
+    start: Callable[[], Awaitable[object]],
+    transient: Callable[[BaseException], bool],
+    patience: float,
+) -> None:
+    """Runs `start`, again while it fails for a transient reason (a database in crash
+    recovery, a cluster electing leaders) and `patience` seconds have not passed: a process
+    started by a supervisor right after such a fault comes up instead of crash-looping."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while True:
+        try:
+            await start()
+            return
+        except Exception as exc:
+            if not transient(exc) or loop.time() > deadline:
+                raise
+            log.warning("startup.waiting", on=what, error=f"{type(exc).__name__}: {exc}")
+        await asyncio.sleep(0.5)
 
 
 ServiceFactory = Callable[[], ServiceDefinition]

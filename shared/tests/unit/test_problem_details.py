@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from puebla.http.errors import field_path, install_problem_handlers
 from puebla.http.schemas import BirthDate, CountryCode, Name, RequestModel
@@ -39,6 +41,22 @@ def make_app() -> FastAPI:
     @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals")
+
+    @app.get("/database-restarting")
+    async def restarting() -> None:
+        # What SQLAlchemy raises when asyncpg cannot connect: the OSError is the cause.
+        try:
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+        except OSError as refused:
+            raise OperationalError("SELECT 1", {}, refused) from refused
+
+    @app.get("/connection-cut")
+    async def cut() -> None:
+        raise asyncpg.InterfaceError("cannot call Connection.fetch(): connection is closed")
+
+    @app.get("/bad-sql")
+    async def bad_sql() -> None:
+        raise ProgrammingError("SELECT nope", {}, Exception("column nope does not exist"))
 
     return app
 
@@ -109,6 +127,24 @@ class TestOtherProblems:
         assert response.status_code == 500
         assert "secret internals" not in response.text
         assert response.json()["title"] == "Internal Server Error"
+
+
+class TestBackingServiceUnavailable:
+    @pytest.mark.parametrize("path", ["/database-restarting", "/connection-cut"])
+    async def test_a_database_away_is_503_with_retry_after(
+        self, client: httpx.AsyncClient, path: str
+    ) -> None:
+        response = await client.get(path)
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["Retry-After"] == "2"
+        assert response.json()["type"].endswith("/temporarily-unavailable")
+        assert "5432" not in response.text
+
+    async def test_a_bug_in_a_query_stays_a_500(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/bad-sql")
+        assert response.status_code == 500
+        assert "nope" not in response.text
 
 
 class TestFieldPath:

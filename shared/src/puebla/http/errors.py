@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from puebla.db.availability import database_unavailable
 from puebla.observability import get_logger
 from puebla.problems import FieldError, Problem, invalid
 
@@ -77,6 +78,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("http.backing_service_unavailable", path=request.url.path, error=repr(exc))
+            return problem_response(unavailable(), request)
         # Never a traceback to the caller; the log has it, tied to the correlation id.
         log.exception("http.unhandled", path=request.url.path)
         problem = Problem(
@@ -90,6 +94,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+RETRY_AFTER_SECONDS = 2
+
+
+def unavailable() -> Problem:
+    return Problem(
+        status=503,
+        title="Service Unavailable",
+        detail="The database is unavailable for a moment; nothing was changed unless a retry"
+        " with the same Idempotency-Key says so. Retry shortly.",
+        slug="temporarily-unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
