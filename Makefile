@@ -4,7 +4,7 @@ UV := python3 -m uv
 UV_VERSION := 0.13.8
 SERVICES := repatriation child_protection reserve_fund consular
 
-.PHONY: setup run up stop status test lint types imports contracts contracts-check pytest fuzz bench demo clean
+.PHONY: setup run up stop status test lint types imports contracts contracts-check pytest fuzz faults bench demo clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -45,6 +45,10 @@ pytest: setup
 ## A larger schemathesis budget than make test's (needs the stack: make up)
 fuzz: setup
 	PUEBLA_FUZZ_EXAMPLES=100 $(UV) run pytest -q e2e/tests/test_fuzz.py
+
+## The fault tests with several random seeds (make test runs one); needs Keycloak (make up)
+faults: setup
+	PUEBLA_FAULT_SEEDS=$${PUEBLA_FAULT_SEEDS:-5} $(UV) run pytest -q e2e/tests/test_faults.py
 
 ## Speed against the same machine's ceiling; table + var/bench/bench.{json,png} (needs: make up)
 bench: setup

@@ -215,7 +215,8 @@ class Chaos:
     stack: FaultStack
     rng: random.Random
     targets: list[str] = field(default_factory=lambda: ["nats", "postgres", *SERVICE_TARGETS])
-    # The first fault hits one of these (e.g. a cluster node), when given.
+    # The first faults hit each of these once, in an order drawn from the seed (so every run
+    # kills, say, NATS and PostgreSQL at least once); then targets are drawn at random.
     opening: list[str] = field(default_factory=list)
     cluster_base_port: int = CLUSTER_BASE_PORT
     min_gap: float = 1.0
@@ -223,6 +224,10 @@ class Chaos:
     log: list[str] = field(default_factory=list)
     repairs: list[float] = field(default_factory=list)  # seconds from kill to back
     _down: set[str] = field(default_factory=set)
+    _opening_left: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._opening_left = self.rng.sample(self.opening, len(self.opening))
 
     def downtime(self, target: str) -> float:
         if target.startswith("nats-c"):  # a cluster node: long enough for a leader election
@@ -231,7 +236,10 @@ class Chaos:
 
     def _choose(self) -> str | None:
         """A target, or None when the one drawn is still down (this round has no fault)."""
-        target = self.rng.choice(self.opening if self.opening and not self.log else self.targets)
+        if self._opening_left:
+            target = self._opening_left.pop()
+            return target  # each opening target is a separate part: none of them is down yet
+        target = self.rng.choice(self.targets)
         if group(target) in self._down:
             return None
         if target.startswith("nats-c") and any(d.startswith("nats-c") for d in self._down):

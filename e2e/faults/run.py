@@ -83,6 +83,7 @@ async def exercise(
     targets: list[str],
     restore: Callable[[], Awaitable[None]] | None = None,
     opening: list[str] | None = None,
+    chaos_tail: float = 10.0,
     finish_timeout: float = 120.0,
     quiesce_timeout: float = 180.0,
 ) -> Report:
@@ -101,9 +102,13 @@ async def exercise(
         chaos = Chaos(stack, chaos_rng, targets=targets, opening=opening or [])
         stop = asyncio.Event()
         chaos_task = asyncio.create_task(chaos.run(stop))
+        # Faults while journeys start and a little after; then the journeys finish in peace
+        # (Jepsen's "heal, then final reads").
+        timer = asyncio.get_running_loop().call_later(scale.window + chaos_tail, stop.set)
         try:
             await workload.run_all()
         finally:
+            timer.cancel()
             stop.set()
             await chaos_task
         workload_s = time.monotonic() - t0

@@ -39,6 +39,16 @@ from puebla.testing.keycloak import KeycloakTokens
 T = TypeVar("T")
 GUATEMALA = ZoneInfo("America/Guatemala")
 IN_PROGRESS = "still being processed"
+ANSWER_LOST = "idempotency-answer-lost"
+
+
+def answer_lost(response: httpx.Response) -> bool:
+    """The service says: applied, but the answer was lost (the request died after its commit)."""
+    return response.status_code == 409 and ANSWER_LOST in response.text
+
+
+def applied(response: httpx.Response) -> bool:
+    return response.is_success or answer_lost(response)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,10 @@ class Scale:
 
 class GaveUp(Exception):
     """No definitive answer before the deadline: the rest of that journey is not attempted."""
+
+
+class AnswerLost(Exception):
+    """Applied, but without the answer the next step needs (e.g. the id of what was created)."""
 
 
 @dataclass
@@ -106,7 +120,9 @@ class Api:
                     self.stats["writes"] += 1
                     if response.headers.get("Idempotent-Replayed") == "true":
                         self.stats["write: replayed"] += 1
-                    if response.status_code >= 300:
+                    if answer_lost(response):
+                        self.stats["write: applied, answer lost"] += 1
+                    elif response.status_code >= 300:
                         self.refusals.append(
                             f"{method} {service}{path} as {user}: {response.status_code}"
                             f" {response.text[:300]}"
@@ -241,6 +257,8 @@ class Workload:
             except GaveUp as exc:
                 self.journeys[f"{name} gave up"] += 1
                 self.gave_up.append(str(exc))
+            except AnswerLost:
+                self.journeys[f"{name} applied, answer lost"] += 1
 
         loop = asyncio.get_running_loop()
         closes = loop.time() + self.scale.window
@@ -280,7 +298,9 @@ class Workload:
                 "returnees": [returnee(n, family) for n in names],
             },
         )
-        add(Intent("manifest created", plate, rows_by_plate, created.status_code == 201))
+        add(Intent("manifest created", plate, rows_by_plate, applied(created)))
+        if answer_lost(created):
+            raise AnswerLost(f"manifest {plate}")
         if created.status_code != 201:
             return
         manifest_id = created.json()["id"]
@@ -289,7 +309,7 @@ class Workload:
         submitted = await api.write(
             "POST", "repatriation", f"/v1/manifests/{manifest_id}/submit", "inm.mx"
         )
-        ack = submitted.status_code == 200
+        ack = applied(submitted)
         add(
             Intent(
                 "manifest submitted event",
@@ -338,7 +358,7 @@ class Workload:
                 "consul.gt.tapachula",
                 {"decision": "confirmed"},
             )
-            ok = decided.status_code == 200
+            ok = applied(decided)
             add(
                 Intent(
                     "consul decision event",
@@ -373,10 +393,10 @@ class Workload:
                 "manifest dispatched event",
                 plate,
                 self._events("repatriation", "repatriation.manifest.dispatched.v1", manifest_id),
-                dispatched.status_code == 200,
+                applied(dispatched),
             )
         )
-        if dispatched.status_code != 200:
+        if not applied(dispatched):
             return
         for rid in returnee_ids:
             handed = await api.write(
@@ -391,7 +411,7 @@ class Workload:
                     "hand-over recorded",
                     rid,
                     self._audit("manifest.returnee_handed_over", manifest_id, rid),
-                    handed.status_code == 200,
+                    applied(handed),
                 )
             )
 
@@ -437,7 +457,7 @@ class Workload:
                 "trafficking_indicator": False,
             },
         )
-        ack = opened.status_code == 201
+        ack = applied(opened)
         self.ledger.add(Intent("child case opened", surnames, cases, ack))
         self.ledger.add(Intent("consular child_case notice", surnames, notices, ack))
 
@@ -475,7 +495,9 @@ class Workload:
                 "justification": marker,
             },
         )
-        add(Intent("fund application created", marker, applications, created.status_code == 201))
+        add(Intent("fund application created", marker, applications, applied(created)))
+        if answer_lost(created):
+            raise AnswerLost(f"application {marker}")
         if created.status_code != 201:
             return
         app_id = created.json()["id"]
@@ -484,10 +506,9 @@ class Workload:
             ("submit", "consul.gt.tapachula", None),
             ("review", "iom.officer", {"recommendation": "approve", "note": "Eligible."}),
         ]:
-            if (await api.write("POST", "reserve_fund", f"{path}/{step}", user, body)).is_error:
+            if not applied(await api.write("POST", "reserve_fund", f"{path}/{step}", user, body)):
                 return
         approvers = ["iom.approver"] + (["iom.approver2"] if Decimal(amount) > 500 else [])
-        status = ""
         for approver in approvers:
             approved = await api.write("POST", "reserve_fund", f"{path}/approve", approver, {})
             add(
@@ -501,13 +522,15 @@ class Workload:
                         app_id,
                         approver,
                     ),
-                    approved.status_code == 200,
+                    applied(approved),
                 )
             )
-            if approved.status_code != 200:
+            if not applied(approved):
                 return
-            status = approved.json()["status"]
-        ack = status == "approved"
+            if approved.is_success and approved.json()["approvals_needed"] != len(approvers):
+                api.refusals.append(f"{app_id} for {amount}: {approved.text[:300]}")
+        # Every approval it needs was acknowledged: the application is approved.
+        ack = True
         add(
             Intent(
                 "fund approved event",
