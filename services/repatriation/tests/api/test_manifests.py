@@ -530,6 +530,27 @@ class TestList:
         second = await api.get("inm.mx", "/v1/manifests", limit=2, cursor=cursor)
         assert second.json()["items"][0]["id"] == created[0]
 
+    async def test_an_item_is_the_manifest_with_counts_of_its_people_not_the_people(self, api):
+        people = [api.returnee(given_names=name) for name in ("Ana", "Luis", "Marta")]
+        manifest = await api.dispatched(api.manifest_body(returnees=people))
+        first = manifest["returnees"][0]["id"]
+        handed = await api.post(
+            "border.gt.tecun",
+            f"/v1/manifests/{manifest['id']}/handovers",
+            {"items": [{"returnee_id": first, "outcome": "received"}]},
+        )
+        assert handed.status_code == 200, handed.text
+        listed = await api.get("inm.mx", "/v1/manifests", status="arrived", limit=200)
+        item = next(m for m in listed.json()["items"] if m["id"] == manifest["id"])
+        assert "returnees" not in item
+        assert item["people"] == {
+            "total": 3,
+            "nationality_confirmed": 3,
+            "nationality_rejected": 0,
+            "handed_over": 1,
+        }
+        assert item["reference"] == manifest["reference"]
+
     async def test_filters_by_status(self, api):
         manifest = await api.submitted()
         listed = await api.get("inm.mx", "/v1/manifests", status="submitted", limit=200)

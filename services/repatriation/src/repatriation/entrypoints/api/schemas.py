@@ -180,7 +180,7 @@ class VehicleRead(BaseModel):
     seats: int
 
 
-class ManifestRead(BaseModel):
+class ManifestFields(BaseModel):
     id: uuid.UUID
     reference: str = Field(examples=["MX-GT-2026-000123"])
     sending_country: str
@@ -201,11 +201,27 @@ class ManifestRead(BaseModel):
     arrived_at: datetime | None
     closed_at: datetime | None
     cancelled_at: datetime | None
+
+
+class ManifestRead(ManifestFields):
     returnees: list[ReturneeRead] = Field(description="Vulnerable people first.")
 
 
+class PeopleCounts(BaseModel):
+    total: int
+    nationality_confirmed: int
+    nationality_rejected: int
+    handed_over: int = Field(description="People with a hand-over outcome recorded.")
+
+
+class ManifestSummary(ManifestFields):
+    """A list item: the manifest without its people (GET /v1/manifests/{id} has them)."""
+
+    people: PeopleCounts
+
+
 class ManifestPage(BaseModel):
-    items: list[ManifestRead]
+    items: list[ManifestSummary]
     next_cursor: str | None = None
 
 

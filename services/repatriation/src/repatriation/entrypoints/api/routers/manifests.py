@@ -123,7 +123,7 @@ async def create_manifest(
     "",
     response_model=s.ManifestPage,
     responses=problem_responses(401, 422),
-    summary="The manifests the caller may read, newest first",
+    summary="The manifests the caller may read, newest first (without their people: counts)",
 )
 async def list_manifests(
     caller: Caller,
@@ -140,7 +140,7 @@ async def list_manifests(
         queries.ManifestFilters(status, receiving_country, reception_point),
     )
     return s.ManifestPage(
-        items=[s.ManifestRead.model_validate(i) for i in items], next_cursor=cursor
+        items=[s.ManifestSummary.model_validate(i) for i in items], next_cursor=cursor
     )
 
 
