@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select, tuple_
+from sqlalchemy import and_, false, select, tuple_, union_all
 
 from child_protection.adapters import codec
 from child_protection.adapters.orm import audit, child_case
@@ -83,12 +83,14 @@ async def case_summary(uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor) ->
         return case.summary(uow.clock())
 
 
-def visibility_filter(actor: Actor) -> Any:
-    """`ChildCase.is_visible_to` as SQL: host child protection sees its cases; the nationality's
-    child protection and consuls see theirs unless blocked for the consulate."""
+def visibility_clauses(actor: Actor) -> list[Any]:
+    """`ChildCase.is_visible_to` as SQL, one clause per way of seeing a case: host child
+    protection sees its cases; the nationality's child protection and consuls see theirs
+    unless blocked for the consulate. The clauses never overlap (a case's nationality is
+    never its host country)."""
     country = actor.country
     if country is None:
-        return false()
+        return []
     clauses = []
     if actor.works_in_child_protection_for(country):
         clauses.append(child_case.c.host_country == country)
@@ -99,7 +101,28 @@ def visibility_filter(actor: Actor) -> Any:
                 child_case.c.blocked_for_consulate.is_(False),
             )
         )
-    return or_(*clauses) if clauses else false()
+    return clauses
+
+
+def visible_newest_first(actor: Actor, conditions: list[Any], limit: int) -> Any:
+    """The visible cases meeting `conditions`, newest first. One ordered branch per
+    visibility clause, merged: with `host = X OR nationality = X` in one WHERE, PostgreSQL
+    scans and sorts the whole table (33 ms at 100,000 cases); each branch alone walks its
+    index in order and stops after `limit` rows."""
+    clauses = visibility_clauses(actor)
+    if not clauses:
+        return select(child_case).where(false())
+    branches = [
+        select(child_case)
+        .where(clause, *conditions)
+        .order_by(child_case.c.opened_at.desc(), child_case.c.id.desc())
+        .limit(limit)
+        for clause in clauses
+    ]
+    if len(branches) == 1:
+        return branches[0]
+    merged = union_all(*[b.subquery().select() for b in branches]).subquery()
+    return select(merged).order_by(merged.c.opened_at.desc(), merged.c.id.desc()).limit(limit)
 
 
 async def list_cases(
@@ -112,24 +135,21 @@ async def list_cases(
     overdue: bool | None = None,
 ) -> SummaryPage:
     """Newest first. `overdue` filters on the deadlines at the unit of work's clock."""
-    query = select(child_case).where(visibility_filter(actor))
+    conditions: list[Any] = []
     if stage is not None:
-        query = query.where(child_case.c.stage == stage.value)
-    if after is not None:
-        query = query.where(
-            tuple_(child_case.c.opened_at, child_case.c.id) < tuple_(after.at, after.id)
-        )
-    query = query.order_by(child_case.c.opened_at.desc(), child_case.c.id.desc())
+        conditions.append(child_case.c.stage == stage.value)
+    newest_first = tuple_(child_case.c.opened_at, child_case.c.id)
     async with uow:
         now = uow.clock()
         items: list[CaseSummary] = []
         last: Keyset | None = None  # the last row looked at, kept or not
         more = False
         batch = limit + 1
-        page = query
+        after_this = [newest_first < tuple_(after.at, after.id)] if after is not None else []
         # Rounds of `batch` rows: the `overdue` filter is computed here, not in SQL.
         while not more:
-            rows = (await uow.session.execute(page.limit(batch))).mappings().all()
+            page = visible_newest_first(actor, [*conditions, *after_this], batch)
+            rows = (await uow.session.execute(page)).mappings().all()
             for row in rows:
                 case = case_from_row(row, sealed_sections())
                 summary = case.summary(now)
@@ -144,9 +164,7 @@ async def list_cases(
                 last = Keyset(case.opened_at, case.id)
             if len(rows) < batch or last is None:
                 break
-            page = query.where(
-                tuple_(child_case.c.opened_at, child_case.c.id) < tuple_(last.at, last.id)
-            )
+            after_this = [newest_first < tuple_(last.at, last.id)]
         return SummaryPage(items, last if more else None)
 
 
