@@ -52,7 +52,7 @@ def _args() -> argparse.Namespace:
         default="both",
         help="hand-over load generator: httpx.AsyncClient, a minimal HTTP/1.1 client, or both",
     )
-    p.add_argument("--manifests", type=int, default=100, help="hand-over: manifests per pattern")
+    p.add_argument("--manifests", type=int, default=30, help="hand-over: manifests per pattern")
     p.add_argument("--size", type=int, default=40, help="hand-over: returnees per manifest")
     p.add_argument("--samples", type=int, default=50, help="propagation: manifests submitted")
     p.add_argument("--poll-ms", type=float, default=5.0)
