@@ -50,7 +50,8 @@ async def run_worker(
     stopping = asyncio.create_task(stop.wait(), name="stop")
     try:
         done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        died = [t for t in done if t is not stopping]
+        # Tasks end when stopped; only one ending before that is a failure.
+        died = [] if stopping in done else list(done)
     finally:
         stop.set()
         await asyncio.gather(stopping, *tasks, return_exceptions=True)
