@@ -56,6 +56,8 @@ async def run_worker(
         stop.set()
         await asyncio.gather(stopping, *tasks, return_exceptions=True)
         await runtime.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         log.info("worker.stopped", service=definition.name)
     if died:
         # Each task loops until stopped: one that ended is a bug. Exit non-zero so the
