@@ -259,23 +259,21 @@ def _claims(returnees: list[ReturneeOnManifest]) -> tuple[PersonClaim, ...]:
 
 def manifest_submitted(envelope: IncomingEnvelope) -> ManifestTrigger:
     data = parse(ManifestSubmittedV1, envelope)
-    return ManifestTrigger(
-        manifest_id=str(data.manifest_id),
-        reference=data.reference,
-        version=data.version,
-        sending_country=data.sending_country,
-        receiving_country=data.receiving_country,
-        reception_point=data.reception_point,
-        scheduled_arrival=data.scheduled_arrival,
-        returnee_count=len(data.returnees),
-        returnees=_claims(data.returnees),
-        at=envelope.time,
-        access=tuple(envelope.access),
-    )
+    return _trigger(data, envelope, len(data.returnees), data.returnees)
 
 
 def manifest_amended(envelope: IncomingEnvelope) -> ManifestTrigger:
+    """An amendment asks verification only for the people it added."""
     data = parse(ManifestAmendedV1, envelope)
+    return _trigger(data, envelope, data.returnee_count, data.added)
+
+
+def _trigger(
+    data: ManifestSubmittedV1 | ManifestAmendedV1,
+    envelope: IncomingEnvelope,
+    returnee_count: int,
+    to_verify: list[ReturneeOnManifest],
+) -> ManifestTrigger:
     return ManifestTrigger(
         manifest_id=str(data.manifest_id),
         reference=data.reference,
@@ -284,8 +282,8 @@ def manifest_amended(envelope: IncomingEnvelope) -> ManifestTrigger:
         receiving_country=data.receiving_country,
         reception_point=data.reception_point,
         scheduled_arrival=data.scheduled_arrival,
-        returnee_count=data.returnee_count,
-        returnees=_claims(data.added),
+        returnee_count=returnee_count,
+        returnees=_claims(to_verify),
         at=envelope.time,
         access=tuple(envelope.access),
     )
