@@ -9,6 +9,12 @@ being processed"; if the answer can never be stored (the process died in between
 after the commit), a retry gets 409 "applied, answer lost" — definitive: read the resource.
 Answers below 500 of requests that committed nothing (refusals) are stored too. A reuse of the
 key with a different request gets 422.
+
+A stored answer is a copy of what the caller could see then. Before it is replayed, the route's
+`recheck` decides again whether the caller may still see the record (a protection need found
+since hides it from the person's own state): if not, the replay answers what a fresh request
+would — 404 — and the stored body is never sent. Stored answers are purged after a retention
+window (`purge_expired`, run by each service's worker).
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ MAX_KEY_LENGTH = 200
 # committed, then died or failed before storing the answer (normally milliseconds apart).
 ANSWER_GRACE = timedelta(seconds=30)
 
+# Given the stored answer's JSON body; raises a Problem when it may no longer be replayed.
+Recheck = Callable[[Any], Awaitable[None]]
+
 
 def answer_lost() -> Problem:
     return conflict(
@@ -60,15 +69,22 @@ async def idempotent(
     caller: Principal,
     sessions: async_sessionmaker[AsyncSession],
     action: Callable[[], Awaitable[tuple[int, Any]]],
+    recheck: Recheck | None = None,
 ) -> Response:
-    """Runs `action` (returning status and JSON-able body) at most once per key."""
+    """Runs `action` (returning status and JSON-able body) at most once per key.
+
+    `recheck(stored_body)` runs before any replay and raises a `Problem` (404) when the
+    caller may no longer see the record the stored answer is about."""
     key = request.headers.get(HEADER)
     if key is None:
         return await _run(request, action)
     if not key or len(key) > MAX_KEY_LENGTH:
         raise invalid([FieldError("Idempotency-Key", "length", "1 to 200 characters")])
     claim = IdempotencyClaim(caller.subject, key, await _request_hash(request))
-    recorded = await _recorded(sessions, claim)
+    try:
+        recorded = await _recorded(sessions, claim, recheck)
+    except Problem as problem:
+        return problem_response(problem, request)
     if recorded is not None:
         return recorded
     with claiming(claim):
@@ -81,7 +97,7 @@ async def idempotent(
             # Nothing of ours committed; another request with this key may have (our
             # transaction then failed on the key): answer as it does.
             try:
-                recorded = await _recorded(sessions, claim)
+                recorded = await _recorded(sessions, claim, recheck)
             except Problem as problem:
                 return problem_response(problem, request)
             except Exception:
@@ -123,12 +139,17 @@ async def idempotent(
         )
         await session.commit()
     if stored.first() is None:
-        return await _recorded(sessions, claim) or response
+        try:
+            return await _recorded(sessions, claim, recheck) or response
+        except Problem as problem:
+            return problem_response(problem, request)
     return response
 
 
 async def _recorded(
-    sessions: async_sessionmaker[AsyncSession], claim: IdempotencyClaim
+    sessions: async_sessionmaker[AsyncSession],
+    claim: IdempotencyClaim,
+    recheck: Recheck | None = None,
 ) -> Response | None:
     """The recorded answer for this key (raises while there is none yet); None if the key
     is free."""
@@ -158,6 +179,8 @@ async def _recorded(
         if row["age"] > ANSWER_GRACE:
             raise answer_lost()
         raise conflict("A request with this Idempotency-Key is still being processed.")
+    if recheck is not None:
+        await recheck(row["body"])  # raises when the caller may no longer see the record
     media = PROBLEM_JSON if row["status"] >= 400 else "application/json"
     return JSONResponse(
         row["body"],

@@ -158,6 +158,20 @@ class ConsularBlockClearedV1(ConsularNoticeV1):
 
 
 @register
+class ConsularBlockSetV1(CaseEventV1):
+    """A protection need or a trafficking indicator was found on a case the consulate may
+    already know of: withdraw everything the child's consulate was told (notices, verification
+    requests) — for that nationality they cease to exist. `access` is the host alone; why the
+    case was blocked never leaves the host (a protection need is permanent, a trafficking
+    indicator can later be cleared by `child.case.consular_block_cleared.v1`)."""
+
+    event_type: ClassVar[str] = "child.case.consular_block_set.v1"
+    model_config = _examples(version=3, stage="screened", blocked_at="2026-12-02T09:00:00Z")
+
+    blocked_at: AwareDatetime
+
+
+@register
 class CaseDeterminedV1(CaseEventV1):
     """The best-interests determination: the decision only (reasons and panel stay sensitive)."""
 

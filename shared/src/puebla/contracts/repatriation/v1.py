@@ -1,6 +1,7 @@
 """repatriation.*.v1 — land-repatriation manifests under the Memorandum.
 
-`access` on every envelope: the sending and the receiving country.
+`access` on every envelope: the sending and the receiving country — except
+`repatriation.returnee.protection_need_recorded.v1`, the sending country alone.
 """
 
 from __future__ import annotations
@@ -80,6 +81,26 @@ class ManifestAmendedV1(ManifestEventV1):
     removed: list[uuid.UUID]
     removal_reason: str | None
     returnee_count: int
+
+
+@register
+class ReturneeProtectionNeedRecordedV1(ManifestEventV1):
+    """A protection need (asylum, refugee, fear of return, trafficking) was found after the
+    manifest was built: these returnees (the person, and family members who leave with them)
+    are off the manifest. `access` is the sending country alone: the receiving country must
+    learn nothing of them again, so consular withdraws their verification requests as if they
+    had never existed for that nationality. Neither the kind of need nor its note is carried."""
+
+    event_type: ClassVar[str] = "repatriation.returnee.protection_need_recorded.v1"
+    model_config = _examples(
+        returnee_ids=["0190f3c2-0000-7000-8000-0000000000a1"],
+        returnee_count=29,
+        recorded_at="2026-12-02T18:00:00Z",
+    )
+
+    returnee_ids: list[uuid.UUID]  # every person taken off by this act
+    returnee_count: int  # returnees left on the manifest
+    recorded_at: AwareDatetime
 
 
 @register
