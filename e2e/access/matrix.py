@@ -48,6 +48,9 @@ class Rule:
     allowed: frozenset[str]
     ok: int = 200
     listing: bool = False
+    # A listing inside a record (a person among a manifest's returnees): callers who may not read
+    # the record get its 404, readers see the item (`allowed`) or not.
+    within: bool = False
     why: str = ""  # the POLICY.md / API.md / DOMAIN.md line the rule mirrors
     # Callers allowed by POLICY.md whom a DOMAIN.md rule answers otherwise (e.g. 422).
     domain: dict[str, int] = field(default_factory=dict)
@@ -67,7 +70,9 @@ class Rule:
     def expected(self, caller: str) -> Expected:
         if caller in UNAUTHENTICATED:
             return 401
-        if self.listing:
+        if self.within and self.readers is not None and caller not in self.readers:
+            return 404
+        if self.listing or self.within:
             return LISTED if caller in self.allowed else ABSENT
         if caller in self.domain:
             return self.domain[caller]
@@ -85,6 +90,12 @@ class Rule:
 # consular_officer whose country = the receiving country". Sending country: Mexico.
 MANIFEST_GT = "manifest MX→GT, GT-TECUN-UMAN"
 MANIFEST_HN = "manifest MX→HN, HN-CORINTO"
+# "consular_officer whose country = the receiving country, from submission on (never a draft)".
+MANIFEST_GT_DRAFT = "draft manifest MX→GT, GT-TECUN-UMAN"
+MANIFEST_HN_DRAFT = "draft manifest MX→HN, HN-CORINTO"
+# "The receiving side never sees a person taken off for a protection need, nor the reason": a
+# returnee of the submitted manifest MX→GT for whom Mexico recorded a fear of return.
+RETURNEE_GT_PROTECTED = "returnee taken off the manifest MX→GT for a protection need"
 
 # Child cases: "read the case summary: child_protection_officer / child_protection_supervisor of
 # the host country or of the child's nationality; consular_officer of the child's nationality",
@@ -98,7 +109,11 @@ CHILD_HN_CLEARED = "Honduran child in MX, trafficking indicator cleared by the h
 # Only a trafficking indicator is "cleared by a host supervisor": with a protection need the
 # nationality sees nothing, whatever protection decision the supervisor records.
 # A protection need found later, at the screening: from then on the same as from the start.
+# Found after the consulate was notified (the notice reached consul.hn.tapachula first).
 CHILD_HN_SCREENED = "Honduran child in MX, protection need found at the screening"
+CHILD_HN_TRAFFICKING_LATE = (
+    "Honduran child in MX, trafficking indicator found at the screening after the notice"
+)
 CHILD_HN_PROTECTED_CLEARED = (
     "Honduran child in MX with a protection need, block 'cleared' by the host supervisor"
 )
@@ -123,16 +138,29 @@ NOTICE_MANIFEST_HN = "repatriation notice of the manifest MX→HN"
 NOTICE_CHILD_HN = "consular notice of the Honduran child's case"
 NOTICE_CHILD_HN_PROTECTED = "consular notice of the protected Honduran child's case"
 NOTICE_CHILD_HN_CLEARED = "consular notice of the cleared Honduran child's case"
+# DOMAIN.md §2: a protection need or trafficking indicator found later withdraws what the
+# consulate was told — the notice ceases to exist for the nationality; the host side keeps it.
+NOTICE_CHILD_HN_SCREENED = "consular notice of the Honduran child, protection need found later"
+NOTICE_CHILD_HN_TRAFFICKING_LATE = (
+    "consular notice of the Honduran child, trafficking indicator found later"
+)
 
 # Nationality verification: "confirm or reject a person's nationality: consular_officer whose
 # country = the claimed nationality"; the request is the host's (Mexico's immigration officer
 # sent the manifest), which reads it back.
 VERIFICATION_GT = "nationality verification, Guatemalan returnee (manifest MX→GT)"
 VERIFICATION_HN = "nationality verification, Honduran returnee (manifest MX→HN)"
+# DOMAIN.md §1: a returnee taken off for a protection need — the request no longer exists for
+# the consulate; one removed with an ordinary reason is `withdrawn` (nothing left to decide).
+VERIFICATION_GT_PROTECTED = "nationality verification of a returnee taken off for protection"
+VERIFICATION_GT_REMOVED = "nationality verification of a returnee removed from the manifest"
 
 RECORDS: dict[str, frozenset[str]] = {
     MANIFEST_GT: users("inm.mx", "igm.gt", "border.gt.tecun", "consul.gt.tapachula"),
     MANIFEST_HN: users("inm.mx", "border.hn.corinto", "consul.hn.tapachula"),
+    MANIFEST_GT_DRAFT: users("inm.mx", "igm.gt", "border.gt.tecun"),
+    MANIFEST_HN_DRAFT: users("inm.mx", "border.hn.corinto"),
+    RETURNEE_GT_PROTECTED: users("inm.mx", "igm.gt", "border.gt.tecun", "consul.gt.tapachula"),
     CHILD_HN: users("dif.mx", "dif.mx.supervisor", "dinaf.hn", "consul.hn.tapachula"),
     CHILD_GT: users("dif.mx", "dif.mx.supervisor", "sbs.gt", "consul.gt.tapachula"),
     CHILD_HN_PROTECTED: users("dif.mx", "dif.mx.supervisor"),
@@ -140,6 +168,7 @@ RECORDS: dict[str, frozenset[str]] = {
     CHILD_HN_CLEARED: users("dif.mx", "dif.mx.supervisor", "dinaf.hn", "consul.hn.tapachula"),
     CHILD_HN_PROTECTED_CLEARED: users("dif.mx", "dif.mx.supervisor"),
     CHILD_HN_SCREENED: users("dif.mx", "dif.mx.supervisor"),
+    CHILD_HN_TRAFFICKING_LATE: users("dif.mx", "dif.mx.supervisor"),
     APPLICATION_SV: users(
         "consul.sv.tapachula", "dgme.sv", "iom.officer", "iom.approver", "iom.approver2"
     ),
@@ -162,8 +191,12 @@ RECORDS: dict[str, frozenset[str]] = {
     NOTICE_CHILD_HN: users("consul.hn.tapachula", "dif.mx", "dif.mx.supervisor"),
     NOTICE_CHILD_HN_PROTECTED: users("dif.mx", "dif.mx.supervisor"),
     NOTICE_CHILD_HN_CLEARED: users("consul.hn.tapachula", "dif.mx", "dif.mx.supervisor"),
+    NOTICE_CHILD_HN_SCREENED: users("dif.mx", "dif.mx.supervisor"),
+    NOTICE_CHILD_HN_TRAFFICKING_LATE: users("dif.mx", "dif.mx.supervisor"),
     VERIFICATION_GT: users("consul.gt.tapachula", "inm.mx"),
     VERIFICATION_HN: users("consul.hn.tapachula", "inm.mx"),
+    VERIFICATION_GT_PROTECTED: users("inm.mx"),
+    VERIFICATION_GT_REMOVED: users("consul.gt.tapachula", "inm.mx"),
 }
 
 EVERYONE = frozenset(USERNAMES)
@@ -172,7 +205,7 @@ EVERYONE = frozenset(USERNAMES)
 OUT_OF_STATE = "the action in a state that refuses it: 409 for the allowed caller only (API.md)"
 
 
-def _manifest_rules(record: str, border_officer: str) -> list[Rule]:
+def _manifest_rules(record: str, draft: str, border_officer: str) -> list[Rule]:
     readers = RECORDS[record]
     manage = users("inm.mx")  # immigration_officer of the sending country (MX)
     post = users(border_officer)
@@ -181,17 +214,42 @@ def _manifest_rules(record: str, border_officer: str) -> list[Rule]:
         Rule(r, "manifest.read", record, readers, why="read a manifest and its returnees"),
         Rule(r, "manifest.list", record, readers, listing=True, why="lists: only what one reads"),
         Rule(r, "manifest.handover_record", record, readers, why="read (the acta)"),
-        Rule(r, "manifest.submit", record, manage, why="submit: immigration of sending country"),
-        Rule(r, "manifest.add_returnee_draft", record, manage, ok=201, why="edit draft"),
+        Rule(r, "manifest.read_draft", draft, RECORDS[draft], why="consuls: never a draft"),
+        Rule(r, "manifest.list_draft", draft, RECORDS[draft], listing=True, why="never a draft"),
+        Rule(r, "manifest.submit", draft, manage, why="submit: immigration of sending country"),
+        Rule(r, "manifest.add_returnee_draft", draft, manage, ok=201, why="edit draft"),
         Rule(r, "manifest.add_returnee_submitted", record, manage, ok=201, why="amend"),
         Rule(r, "manifest.remove_returnee_submitted", record, manage, why="amend"),
+        Rule(
+            r,
+            "manifest.protection_need",
+            record,
+            manage,
+            why="record a late protection need: immigration of the sending country",
+        ),
         Rule(r, "manifest.cancel", record, manage, why="cancel"),
         Rule(r, "manifest.dispatch", record, manage, why="dispatch"),
         Rule(r, "manifest.handovers", record, post, why="hand-off: border_officer of the post"),
         # The same actions on a record in the wrong state: the allowed caller gets the state's
         # 409 (API.md), everyone else the same 403/404 — authorization comes before the state.
-        Rule(r, "manifest.dispatch_draft", record, manage, ok=409, why=OUT_OF_STATE),
+        Rule(r, "manifest.dispatch_draft", draft, manage, ok=409, why=OUT_OF_STATE),
         Rule(r, "manifest.handovers_submitted", record, post, ok=409, why=OUT_OF_STATE),
+        Rule(
+            r,
+            "manifest.cancel_dispatched",
+            record,
+            manage,
+            ok=409,
+            why="a dispatched manifest is not cancelled: people are on the road (DOMAIN §1)",
+        ),
+        Rule(
+            r,
+            "manifest.protection_need_dispatched",
+            record,
+            manage,
+            ok=409,
+            why="a late protection need is recorded before dispatch (POLICY.md)",
+        ),
     ]
 
 
@@ -361,8 +419,26 @@ RULES: tuple[Rule, ...] = (
         why="create: immigration officers; igm.gt would send GT→GT: invalid (DOMAIN §1)",
     ),
     Rule("repatriation", "manifest.create_to_hn", None, IMMIGRATION, ok=201, why="create"),
-    *_manifest_rules(MANIFEST_GT, "border.gt.tecun"),
-    *_manifest_rules(MANIFEST_HN, "border.hn.corinto"),
+    *_manifest_rules(MANIFEST_GT, MANIFEST_GT_DRAFT, "border.gt.tecun"),
+    *_manifest_rules(MANIFEST_HN, MANIFEST_HN_DRAFT, "border.hn.corinto"),
+    # The person taken off for a protection need is in no list of the receiving side: not among
+    # the manifest's returnees, not in the acta; Mexico keeps the fact (and the reason) to itself.
+    Rule(
+        "repatriation",
+        "manifest.protected_returnee_in_manifest",
+        RETURNEE_GT_PROTECTED,
+        NOBODY,
+        within=True,
+        why="the receiving side never sees a person taken off for a protection need",
+    ),
+    Rule(
+        "repatriation",
+        "manifest.protected_returnee_in_handover_record",
+        RETURNEE_GT_PROTECTED,
+        NOBODY,
+        within=True,
+        why="the receiving side never sees a person taken off for a protection need",
+    ),
     # --- unaccompanied-child cases ----------------------------------------------------------
     Rule("child_protection", "case.open_hn", None, users("dif.mx"), ok=201, why="open: host"),
     Rule("child_protection", "case.open_gt", None, users("dif.mx"), ok=201, why="open: host"),
@@ -381,6 +457,7 @@ RULES: tuple[Rule, ...] = (
     *_visibility_rules(CHILD_HN_CLEARED, "dinaf.hn"),
     *_visibility_rules(CHILD_HN_PROTECTED_CLEARED, None),
     *_visibility_rules(CHILD_HN_SCREENED, None),
+    *_visibility_rules(CHILD_HN_TRAFFICKING_LATE, None),
     # --- Reserve Fund -----------------------------------------------------------------------
     # "create and submit: consular_officer or immigration_officer of an RCM member state";
     # DOMAIN §3: an authority of the country of departure or of return — never a third country.
@@ -457,11 +534,109 @@ RULES: tuple[Rule, ...] = (
     *_notification_rules(NOTICE_CHILD_HN, "consul.hn.tapachula"),
     *_notification_rules(NOTICE_CHILD_HN_PROTECTED, None),
     *_notification_rules(NOTICE_CHILD_HN_CLEARED, "consul.hn.tapachula"),
+    *_notification_rules(NOTICE_CHILD_HN_SCREENED, None),
+    *_notification_rules(NOTICE_CHILD_HN_TRAFFICKING_LATE, None),
     *_verification_rules(VERIFICATION_GT, "consul.gt.tapachula"),
     *_verification_rules(VERIFICATION_HN, "consul.hn.tapachula"),
+    *(
+        Rule("consular", action, VERIFICATION_GT_PROTECTED, allowed, listing=listing, why=why)
+        for action, allowed, listing, why in (
+            ("verification.read", users("inm.mx"), False, "no longer exists for the consulate"),
+            ("verification.list", users("inm.mx"), True, "no longer exists for the consulate"),
+            ("verification.decide", NOBODY, False, "nothing to decide: the person is off"),
+        )
+    ),
+    *(
+        Rule("consular", action, VERIFICATION_GT_REMOVED, allowed, ok=ok, listing=listing, why=w)
+        for action, allowed, ok, listing, w in (
+            ("verification.read", RECORDS[VERIFICATION_GT_REMOVED], 200, False, "withdrawn"),
+            ("verification.list", RECORDS[VERIFICATION_GT_REMOVED], 200, True, "withdrawn"),
+            (
+                "verification.decide",
+                users("consul.gt.tapachula"),
+                409,
+                False,
+                "withdrawn: nothing left to decide (DOMAIN §1)",
+            ),
+        )
+    ),
     # --- directories: "any authenticated user" ----------------------------------------------
     Rule("repatriation", "directory.reception_points", None, EVERYONE, why="directory"),
     Rule("consular", "directory.consular_posts", None, EVERYONE, why="directory"),
     # API.md: every service answers `GET /v1/me` with the caller's verified principal.
     *(Rule(s, "me", None, EVERYONE, why="GET /v1/me") for s in SERVICES),
 )
+
+
+# --- the order of the checks -----------------------------------------------------------------
+# POLICY.md: visibility first (404), then permission (403), then state and input. So a body the
+# allowed caller would be refused (422) must not change what anyone else is told: every write
+# below is asked again with a body that breaks the schema (an unknown field) and, for the acts
+# of a child case that carry a date, with a date in the future (a rule that needs the record).
+
+INVALID = "+unknown_field"
+FUTURE = "+future_date"
+CHECK_ORDER = "an invalid body: still 404 for who may not see, 403 for who may not act"
+
+# Write actions that take a JSON body, and those whose body carries the date of the act.
+WITH_BODY: tuple[str, ...] = (
+    "manifest.add_returnee_draft",
+    "manifest.add_returnee_submitted",
+    "manifest.protection_need",
+    "manifest.cancel",
+    "manifest.handovers",
+    "case.protection_measures",
+    "case.interviews",
+    "case.family_tracing",
+    "case.bia",
+    "case.notifications",
+    "case.screenings",
+    "case.risk_assessment",
+    "case.origin_assessment",
+    "case.bid",
+    "case.bid_review",
+    "case.return_plan",
+    "case.reception",
+    "case.follow_up",
+    "case.protection_decision",
+    "application.review",
+    "application.request_info",
+    "application.provide_information",
+    "application.approve",
+    "application.reject",
+    "application.disburse",
+    "verification.decide",
+)
+DATED: tuple[str, ...] = (
+    "case.protection_measures",
+    "case.interviews",
+    "case.family_tracing",
+    "case.notifications",
+    "case.screenings",
+    "case.risk_assessment",
+    "case.reception",
+    "case.follow_up",
+)
+
+
+def _check_order(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    variants = []
+    for rule in rules:
+        if rule.record is None or rule.listing or rule.within:
+            continue
+        for suffix, actions in ((INVALID, WITH_BODY), (FUTURE, DATED)):
+            if rule.action in actions:
+                variants.append(
+                    Rule(
+                        rule.service,
+                        rule.action + suffix,
+                        rule.record,
+                        rule.allowed,
+                        ok=422,
+                        why=CHECK_ORDER,
+                    )
+                )
+    return tuple(variants)
+
+
+RULES = RULES + _check_order(RULES)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +45,9 @@ class Call:
     target: str | None = None
     newest_key: str | None = None
     since: str | None = None
+    # Where the items are (a page's `items`; a manifest's `returnees`) and what names them.
+    items_key: str = "items"
+    id_key: str = "id"
 
 
 class Env:
@@ -133,23 +136,28 @@ class ManifestFacts:
     origin: str
 
 
+_TO_GT = ManifestFacts(
+    "GT",
+    "GT-TECUN-UMAN",
+    "America/Guatemala",
+    "consul.gt.tapachula",
+    "border.gt.tecun",
+    "Quetzaltenango",
+)
+_TO_HN = ManifestFacts(
+    "HN",
+    "HN-CORINTO",
+    "America/Tegucigalpa",
+    "consul.hn.tapachula",
+    "border.hn.corinto",
+    "San Pedro Sula",
+)
 MANIFESTS = {
-    m.MANIFEST_GT: ManifestFacts(
-        "GT",
-        "GT-TECUN-UMAN",
-        "America/Guatemala",
-        "consul.gt.tapachula",
-        "border.gt.tecun",
-        "Quetzaltenango",
-    ),
-    m.MANIFEST_HN: ManifestFacts(
-        "HN",
-        "HN-CORINTO",
-        "America/Tegucigalpa",
-        "consul.hn.tapachula",
-        "border.hn.corinto",
-        "San Pedro Sula",
-    ),
+    m.MANIFEST_GT: _TO_GT,
+    m.MANIFEST_HN: _TO_HN,
+    m.MANIFEST_GT_DRAFT: _TO_GT,
+    m.MANIFEST_HN_DRAFT: _TO_HN,
+    m.RETURNEE_GT_PROTECTED: _TO_GT,
 }
 
 
@@ -260,6 +268,70 @@ async def read_manifest(env: Env, record: str, slot: int) -> Any:
     return await env.once(("manifest", record), lambda: submitted_manifest(env, record, 0, 3))
 
 
+FEAR_OF_RETURN = {"kind": "fear_of_return", "note": "Says the gang that expelled him waits."}
+
+
+async def protected_returnee(env: Env, record: str, slot: int) -> Any:
+    """A submitted manifest whose consulate already holds every verification request; then
+    Mexico records a fear of return for its last returnee. The instance: the manifest (as
+    `id`) and that returnee's id and verification request."""
+
+    async def make() -> Any:
+        facts = MANIFESTS[record]
+        manifest = await submitted_manifest(env, record, 0, people=3)
+        person = manifest["returnees"][-1]["id"]
+        (request,) = [
+            v
+            for v in await verifications_of(env, manifest, facts.consul)
+            if str(v["related"]["returnee_id"]) == str(person)
+        ]
+        path = f"/v1/manifests/{manifest['id']}/returnees/{person}/protection-need"
+        await env.do("inm.mx", "POST", "repatriation", path, FEAR_OF_RETURN)
+        return {"id": manifest["id"], "returnee_id": person, "verification": request}
+
+    return await env.once(("protected returnee", record), make)
+
+
+async def gone_for(env: Env, user: str, service: str, path: str) -> None:
+    """Waits until `user` is told 404 for `path` (an effect that crosses the bus)."""
+
+    async def gone() -> bool:
+        response = await env.send(user, Call("GET", service, path))
+        return response.status_code == 404
+
+    await wait_until(gone, timeout=WAIT_S, what=f"{path} gone for {user}")
+
+
+async def protected_verification(env: Env, record: str, slot: int) -> Any:
+    returnee = await protected_returnee(env, m.RETURNEE_GT_PROTECTED, 0)
+    request = returnee["verification"]
+    await gone_for(env, "consul.gt.tapachula", "consular", f"/v1/verifications/{request['id']}")
+    return request
+
+
+async def removed_verification(env: Env, record: str, slot: int) -> Any:
+    """The request of a returnee removed from a submitted manifest with an ordinary reason,
+    once the consulate sees it withdrawn."""
+    facts = MANIFESTS[m.MANIFEST_GT]
+    manifest = await submitted_manifest(env, m.MANIFEST_GT, slot, people=2)
+    person = manifest["returnees"][-1]["id"]
+    (request,) = [
+        v
+        for v in await verifications_of(env, manifest, facts.consul)
+        if str(v["related"]["returnee_id"]) == str(person)
+    ]
+    path = f"/v1/manifests/{manifest['id']}/returnees/{person}"
+    await env.do(
+        "inm.mx", "DELETE", "repatriation", path, params={"reason": "Transferred to Acayucan"}
+    )
+
+    async def withdrawn() -> Any:
+        read = await env.do(facts.consul, "GET", "consular", f"/v1/verifications/{request['id']}")
+        return read if read["status"] == "withdrawn" else None
+
+    return await wait_until(withdrawn, timeout=WAIT_S, what="the removed returnee's withdrawal")
+
+
 def _manifest(path: str = "") -> Callable[[Any], str]:
     return lambda man: f"/v1/manifests/{man['id']}{path}"
 
@@ -314,13 +386,19 @@ class ChildFacts:
     trafficking_indicator: bool = False
     cleared: bool = False  # the host supervisor recorded clear_block=true after opening
     screened_need: bool = False  # a protection need found at the screening after opening
+    screened_trafficking: bool = False  # a trafficking indicator found there, not cleared
+
+    @property
+    def screened(self) -> bool:
+        return self.screened_need or self.screened_trafficking
 
     @property
     def blocked(self) -> bool:
         """Blocked for the consulate as POLICY.md reads: a protection need always, a trafficking
         indicator until a host supervisor clears it."""
         need = self.protection_need or self.screened_need
-        return need or (self.trafficking_indicator and not self.cleared)
+        trafficking = self.trafficking_indicator or self.screened_trafficking
+        return need or (trafficking and not self.cleared)
 
 
 CHILDREN = {
@@ -329,6 +407,7 @@ CHILDREN = {
     m.CHILD_HN_PROTECTED: ChildFacts("HN", None, None, protection_need=True),
     m.CHILD_HN_TRAFFICKING: ChildFacts("HN", None, None, trafficking_indicator=True),
     m.CHILD_HN_SCREENED: ChildFacts("HN", None, None, screened_need=True),
+    m.CHILD_HN_TRAFFICKING_LATE: ChildFacts("HN", None, None, screened_trafficking=True),
     m.CHILD_HN_PROTECTED_CLEARED: ChildFacts("HN", None, None, protection_need=True, cleared=True),
     m.CHILD_HN_CLEARED: ChildFacts(
         "HN", "dinaf.hn", "HN-CORINTO", trafficking_indicator=True, cleared=True
@@ -391,16 +470,37 @@ def case_body(facts: ChildFacts) -> dict[str, Any]:
     }
 
 
+CONSULS = {"HN": "consul.hn.tapachula", "GT": "consul.gt.tapachula", "SV": "consul.sv.tapachula"}
+
+
+async def notice_seen(env: Env, consul: str, related_id: str) -> Any:
+    async def listed() -> list[Any]:
+        page = await env.do(
+            consul, "GET", "consular", "/v1/notifications", params={"related_id": related_id}
+        )
+        items: list[Any] = page["items"]
+        return items
+
+    return await wait_until(listed, timeout=WAIT_S, what=f"{consul} notified of {related_id}")
+
+
 async def opened_case(env: Env, record: str, slot: int) -> Any:
     facts = CHILDREN[record]
     case = await env.do(
         "dif.mx", "POST", "child_protection", "/v1/cases", case_body(facts), expect=201
     )
-    if facts.screened_need:
+    if facts.screened:
+        # Found late: the child's consulate was told first (its notice is there to withdraw).
+        await notice_seen(env, CONSULS[facts.nationality], case["id"])
         screening = {
-            "protection_need": True,
-            "trafficking_indicator": False,
+            "protection_need": facts.screened_need,
+            "trafficking_indicator": facts.screened_trafficking,
             "notes": "Says he fears the gang that threatened his family.",
+            **(
+                {"indicator_details": "Was promised work by a man who kept his papers"}
+                if facts.screened_trafficking
+                else {}
+            ),
         }
         path = f"/v1/cases/{case['id']}/screenings"
         case = await env.do("dif.mx", "POST", "child_protection", path, screening)
@@ -688,6 +788,12 @@ async def reported_detention(env: Env, record: str, slot: int) -> Any:
     return await env.do(facts.reporter, "POST", "consular", "/v1/notifications", body, expect=201)
 
 
+# Notices withdrawn after a late protection need: the setup waits until the consul is told 404.
+WITHDRAWN_FOR = {
+    m.NOTICE_CHILD_HN_SCREENED: "consul.hn.tapachula",
+    m.NOTICE_CHILD_HN_TRAFFICKING_LATE: "consul.hn.tapachula",
+}
+
 NOTICES: dict[str, tuple[str, Setup, str, bool]] = {
     # record → (the record it is about, its shared setup, who reads it to wait for it, whether
     # to wait until it is sent: a cleared block releases a suppressed notice)
@@ -696,6 +802,8 @@ NOTICES: dict[str, tuple[str, Setup, str, bool]] = {
     m.NOTICE_CHILD_HN: (m.CHILD_HN, read_case, "dif.mx", False),
     m.NOTICE_CHILD_HN_PROTECTED: (m.CHILD_HN_PROTECTED, read_case, "dif.mx", False),
     m.NOTICE_CHILD_HN_CLEARED: (m.CHILD_HN_CLEARED, read_case, "dif.mx", True),
+    m.NOTICE_CHILD_HN_SCREENED: (m.CHILD_HN_SCREENED, read_case, "dif.mx", False),
+    m.NOTICE_CHILD_HN_TRAFFICKING_LATE: (m.CHILD_HN_TRAFFICKING_LATE, read_case, "dif.mx", False),
 }
 
 
@@ -715,6 +823,8 @@ async def notification(env: Env, record: str, slot: int) -> Any:
         return items
 
     (notice,) = await wait_until(listed, timeout=WAIT_S, what=f"the notice of {record}")
+    if record in WITHDRAWN_FOR:
+        await gone_for(env, WITHDRAWN_FOR[record], "consular", f"/v1/notifications/{notice['id']}")
     return notice
 
 
@@ -741,6 +851,10 @@ VERIFIED = {
 
 async def verification(env: Env, record: str, slot: int) -> Any:
     """Slot k: the k-th returnee's request on the shared manifest (three returnees)."""
+    if record == m.VERIFICATION_GT_PROTECTED:
+        return await protected_verification(env, record, slot)
+    if record == m.VERIFICATION_GT_REMOVED:
+        return await removed_verification(env, record, slot)
     manifest_record, consul = VERIFIED[record]
     manifest = await read_manifest(env, manifest_record, 0)
     requests = await env.once(
@@ -773,6 +887,8 @@ PROBES: dict[str, Probe] = {
     "manifest.handover_record": Probe(
         get(R, _manifest("/handover-record")), read_manifest, shared="manifest"
     ),
+    "manifest.read_draft": Probe(get(R, _manifest()), draft_manifest, shared="manifest.draft"),
+    "manifest.list_draft": Probe(manifest_list, draft_manifest, shared="manifest.draft"),
     "manifest.submit": Probe(post(R, _manifest("/submit")), draft_manifest),
     "manifest.add_returnee_draft": Probe(new_returnee_call, draft_manifest),
     "manifest.add_returnee_submitted": Probe(new_returnee_call, submitted_manifest),
@@ -789,6 +905,53 @@ PROBES: dict[str, Probe] = {
         post(R, _manifest("/cancel"), {"reason": "Bus broke down"}), submitted_manifest
     ),
     "manifest.dispatch": Probe(post(R, _manifest("/dispatch")), confirmed_manifest),
+    "manifest.protection_need": Probe(
+        lambda man, _: Call(
+            "POST",
+            R,
+            f"/v1/manifests/{man['id']}/returnees/{man['returnees'][-1]['id']}/protection-need",
+            json=FEAR_OF_RETURN,
+        ),
+        submitted_manifest,
+    ),
+    "manifest.protection_need_dispatched": Probe(
+        lambda man, _: Call(
+            "POST",
+            R,
+            f"/v1/manifests/{man['id']}/returnees/{man['returnees'][0]['id']}/protection-need",
+            json=FEAR_OF_RETURN,
+        ),
+        dispatched_manifest,
+        shared="manifest.dispatched",
+    ),
+    "manifest.cancel_dispatched": Probe(
+        post(R, _manifest("/cancel"), {"reason": "Bus broke down"}),
+        dispatched_manifest,
+        shared="manifest.dispatched",
+    ),
+    "manifest.protected_returnee_in_manifest": Probe(
+        lambda ret, _: Call(
+            "GET",
+            R,
+            f"/v1/manifests/{ret['id']}",
+            target=str(ret["returnee_id"]),
+            items_key="returnees",
+        ),
+        protected_returnee,
+        shared="protected returnee",
+    ),
+    "manifest.protected_returnee_in_handover_record": Probe(
+        lambda ret, _: Call(
+            "GET",
+            R,
+            f"/v1/manifests/{ret['id']}/handover-record",
+            target=str(ret["returnee_id"]),
+            items_key="entries",
+            id_key="returnee_id",
+        ),
+        protected_returnee,
+        shared="protected returnee",
+    ),
     "manifest.handovers": Probe(
         lambda man, _: Call(
             "POST",
@@ -988,3 +1151,48 @@ PROBES: dict[str, Probe] = {
     # every service: the rule names the service
     "me": Probe(lambda _, __: Call("GET", "", "/v1/me")),
 }
+
+
+# --- the order of the checks: the same calls with a body the allowed caller is refused -------
+
+# The field of each dated act (API.md: an act is not recorded in the future).
+DATE_FIELDS = {
+    "case.protection_measures": "taken_at",
+    "case.interviews": "conducted_at",
+    "case.family_tracing": "traced_at",
+    "case.notifications": "notified_at",
+    "case.screenings": "screened_at",
+    "case.risk_assessment": "assessed_at",
+    "case.reception": "received_at",
+    "case.follow_up": "visited_at",
+}
+
+
+def _with_body(request: Request, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Request:
+    def changed(instance: Any, record: str) -> Call:
+        call = request(instance, record)
+        return replace(call, json=change(dict(call.json or {})))
+
+    return changed
+
+
+def _variants() -> dict[str, Probe]:
+    variants: dict[str, Probe] = {}
+    for action in m.WITH_BODY:
+        probe = PROBES[action]
+        variants[action + m.INVALID] = Probe(
+            _with_body(probe.request, lambda body: {**body, "unexpected_field": True}),
+            probe.setup,
+            shared=probe.shared or action,  # the instance the denied callers of `action` use
+        )
+    for action in m.DATED:
+        probe, name = PROBES[action], DATE_FIELDS[action]
+        variants[action + m.FUTURE] = Probe(
+            _with_body(probe.request, lambda body, name=name: {**body, name: now(24 * 30)}),
+            probe.setup,
+            shared=probe.shared or action,
+        )
+    return variants
+
+
+PROBES.update(_variants())

@@ -101,8 +101,8 @@ async def _listed(env: Env, caller: str, call: Call) -> tuple[m.Expected | str, 
         if response.status_code != 200:
             return response.status_code, response.text[:300], page
         body = response.json()
-        items = body["items"]
-        if any(str(item["id"]) == call.target for item in items):
+        items = body[call.items_key]
+        if any(str(item[call.id_key]) == call.target for item in items):
             return m.LISTED, "", page
         cursor = body.get("next_cursor")
         older = (
