@@ -297,7 +297,7 @@ async def gone_for(env: Env, user: str, service: str, path: str) -> None:
 
     async def gone() -> bool:
         response = await env.send(user, Call("GET", service, path))
-        return response.status_code == 404
+        return bool(response.status_code == 404)
 
     await wait_until(gone, timeout=WAIT_S, what=f"{path} gone for {user}")
 
@@ -1176,6 +1176,10 @@ def _with_body(request: Request, change: Callable[[dict[str, Any]], dict[str, An
     return changed
 
 
+def _dated_in_future(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda body: {**body, name: now(24 * 30)}
+
+
 def _variants() -> dict[str, Probe]:
     variants: dict[str, Probe] = {}
     for action in m.WITH_BODY:
@@ -1186,9 +1190,9 @@ def _variants() -> dict[str, Probe]:
             shared=probe.shared or action,  # the instance the denied callers of `action` use
         )
     for action in m.DATED:
-        probe, name = PROBES[action], DATE_FIELDS[action]
+        probe = PROBES[action]
         variants[action + m.FUTURE] = Probe(
-            _with_body(probe.request, lambda body, name=name: {**body, name: now(24 * 30)}),
+            _with_body(probe.request, _dated_in_future(DATE_FIELDS[action])),
             probe.setup,
             shared=probe.shared or action,
         )
