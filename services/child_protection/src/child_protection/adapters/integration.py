@@ -1,6 +1,6 @@
 """Domain events → contract events (`puebla.contracts.child.v1`) and audit entries.
 
-The only module that knows both the domain and the contracts. Six domain events cross the
+The only module that knows both the domain and the contracts. Seven domain events cross the
 service boundary; every domain event (those six included) becomes an audit entry. Neither
 carries a sensitive section: contract models forbid unknown fields, and the audit detail is
 limited to stage, version and outcome codes.
@@ -86,6 +86,11 @@ def to_contract(event: ev.CaseEvent, case: ChildCase) -> v1.CaseEventV1 | None:
                 "cleared_by": event.actor,
             }
         )
+    if isinstance(event, ev.ConsularBlockSet):
+        # A late protection need or trafficking indicator: the consular service withdraws what
+        # the child's consulate was told. The event says only *that* the case is blocked (its
+        # `access` is the host alone, like every event after it); why stays in the host.
+        return v1.ConsularBlockSetV1.model_validate({**common, "blocked_at": event.occurred_at})
     if isinstance(event, ev.CaseDetermined):
         return v1.CaseDeterminedV1.model_validate(
             {
