@@ -1,12 +1,11 @@
 """Composition root of the reserve_fund service: the unit of work, bus and queries of a
-process, and what its worker consumes (nothing yet: the Fund only publishes)."""
+process; what its worker consumes is wired in `entrypoints.consumers`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from puebla.clock import Clock, utcnow
-from puebla.messaging.consumer import Subscription
 from puebla.runtime import Runtime
 from reserve_fund.service_layer.messagebus import MessageBus
 from reserve_fund.service_layer.queries import FundQueries
@@ -21,14 +20,12 @@ class Fund:
     queries: FundQueries
 
 
-def build(runtime: Runtime, clock: Clock = utcnow) -> Fund:
-    source = runtime.definition.source
+def unit_of_work(runtime: Runtime, clock: Clock = utcnow) -> FundUnitOfWork:
+    return FundUnitOfWork(runtime.sessions, source=runtime.definition.source, clock=clock)
 
+
+def build(runtime: Runtime, clock: Clock = utcnow) -> Fund:
     def new_uow() -> FundUnitOfWork:
-        return FundUnitOfWork(runtime.sessions, source=source, clock=clock)
+        return unit_of_work(runtime, clock)
 
     return Fund(bus=MessageBus(new_uow), queries=FundQueries(runtime.sessions))
-
-
-def subscriptions(runtime: Runtime) -> list[Subscription]:
-    return []

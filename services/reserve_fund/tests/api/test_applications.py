@@ -16,6 +16,7 @@ SV_BENEFICIARY = {
     "sex": "M",
     "date_of_birth": "1984-07-21",
     "nationality": "SV",
+    "protection_need": False,
 }
 
 

@@ -72,6 +72,7 @@ BAD: dict[str, st.SearchStrategy[Any]] = {
         STRINGY, st.text(max_size=12).filter(lambda s: not re.match(r"\s*\d{4}", s))
     ),
     "beneficiary.nationality": st.one_of(STRINGY, text_outside(COUNTRY)),
+    "beneficiary.protection_need": not_a(bool),
     "current_country": st.one_of(STRINGY, text_outside(COUNTRY)),
     "categories": not_a(list),
     "categories[0]": st.one_of(

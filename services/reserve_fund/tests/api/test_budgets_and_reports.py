@@ -8,6 +8,7 @@ SV_BENEFICIARY = {
     "sex": "M",
     "date_of_birth": "1984-07-21",
     "nationality": "SV",
+    "protection_need": False,
 }
 PERSONAL = ["Ana", "María", "López", "Pérez", "José", "Roberto", "Martínez", "Cruz"]
 PERSONAL_KEYS = ["given_names", "surnames", "date_of_birth", "beneficiary", "sex"]

@@ -93,7 +93,7 @@ class Fund:
             c.CreateApplication(
                 requested_by=access.applicant(by),
                 beneficiary=Beneficiary(
-                    "Ana María", "López Pérez", Sex.FEMALE, date(1990, 3, 1), "GT"
+                    "Ana María", "López Pérez", Sex.FEMALE, date(1990, 3, 1), "GT", False
                 ),
                 current_country="MX",
                 categories=frozenset({Category.INJURY_OR_ILLNESS}),

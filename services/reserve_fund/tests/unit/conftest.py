@@ -49,8 +49,10 @@ class Desk:
         return tuple(CostItem(CostKind.TRANSPORT, Money.parse(amount)) for amount in amounts)
 
     @staticmethod
-    def beneficiary(*, born: date = date(1990, 3, 1), nationality: str = "GT") -> Beneficiary:
-        return Beneficiary("Ana", "López Pérez", Sex.FEMALE, born, nationality)
+    def beneficiary(
+        *, born: date = date(1990, 3, 1), nationality: str = "GT", protection_need: bool = False
+    ) -> Beneficiary:
+        return Beneficiary("Ana", "López Pérez", Sex.FEMALE, born, nationality, protection_need)
 
     @staticmethod
     def budget(allocated: str, year: int = 2026) -> Budget:

@@ -1,4 +1,5 @@
-"""Domain events → contract events (`puebla.contracts.fund.v1`): the only place that knows both.
+"""Domain events → contract events (`puebla.contracts.fund.v1`), and child protection's events
+(`puebla.contracts.child.v1`) → the Fund's commands: the only place that knows both.
 
 Published: submitted, approved (the last approval needed), rejected, disbursed, completed,
 cancelled. The other domain events (created, questions and answers, reviews, a first of two
@@ -11,12 +12,20 @@ service needs them to tell the beneficiary's consulate.
 
 from __future__ import annotations
 
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from puebla.contracts.child import v1 as child
+from puebla.contracts.envelope import IncomingEnvelope
 from puebla.contracts.fund import v1
 from puebla.db.unit_of_work import OutgoingEvent
 from reserve_fund.domain import FundApplication
+from reserve_fund.domain import commands as c
 from reserve_fund.domain import events as domain
 
 AGGREGATE = "fund_application"
@@ -165,3 +174,76 @@ def audit_detail(event: domain.Event) -> dict[str, Any]:
             continue
         detail[key] = list(value) if isinstance(value, tuple) else value
     return detail
+
+
+# --- incoming: child protection's events ------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+CHILD_CASE_OPENED = child.CaseOpenedV1.event_type
+CHILD_CASE_DETERMINED = child.CaseDeterminedV1.event_type
+CHILD_CASE_BLOCK_SET = child.ConsularBlockSetV1.event_type
+CHILD_CASE_BLOCK_CLEARED = child.ConsularBlockClearedV1.event_type
+CHILD_CASE_CLOSED = child.CaseClosedV1.event_type
+
+
+def parse(model: type[M], envelope: IncomingEnvelope) -> M:
+    """The event's data read with the producer's contract model: fields the model (or a model
+    nested in it) does not declare are ignored, a missing or mistyped one is refused
+    (pydantic `ValidationError`)."""
+    return model.model_validate(_strip(model, envelope.data))
+
+
+def _strip(model: type[BaseModel], data: Any) -> Any:
+    if not isinstance(data, Mapping):
+        return data
+    return {
+        (field.alias or name): _strip_value(field.annotation, data[field.alias or name])
+        for name, field in model.model_fields.items()
+        if (field.alias or name) in data
+    }
+
+
+def _strip_value(annotation: Any, value: Any) -> Any:
+    candidates = (
+        typing.get_args(annotation)
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        else (annotation,)
+    )
+    models = [a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)]
+    if len(models) == 1 and isinstance(value, Mapping):
+        return _strip(models[0], value)
+    return value
+
+
+def _fact(data: child.CaseEventV1) -> dict[str, Any]:
+    return {
+        "case_id": data.case_id,
+        "host_country": data.host_country,
+        "nationality": data.nationality,
+        "version": data.version,
+    }
+
+
+def child_case_opened(envelope: IncomingEnvelope) -> c.RecordChildCaseBlock:
+    data = parse(child.CaseOpenedV1, envelope)
+    return c.RecordChildCaseBlock(**_fact(data), blocked=data.blocked_for_consulate)
+
+
+def child_case_block_set(envelope: IncomingEnvelope) -> c.RecordChildCaseBlock:
+    return c.RecordChildCaseBlock(**_fact(parse(child.ConsularBlockSetV1, envelope)), blocked=True)
+
+
+def child_case_block_cleared(envelope: IncomingEnvelope) -> c.RecordChildCaseBlock:
+    data = parse(child.ConsularBlockClearedV1, envelope)
+    return c.RecordChildCaseBlock(**_fact(data), blocked=False)
+
+
+def child_case_determined(envelope: IncomingEnvelope) -> c.RecordChildCaseDetermination:
+    data = parse(child.CaseDeterminedV1, envelope)
+    return c.RecordChildCaseDetermination(**_fact(data), decision=data.decision)
+
+
+def child_case_closed(envelope: IncomingEnvelope) -> c.RecordChildCaseClosed:
+    data = parse(child.CaseClosedV1, envelope)
+    return c.RecordChildCaseClosed(**_fact(data), bid_decision=data.bid_decision)

@@ -141,6 +141,7 @@ application = Table(
     Index("ix_application_budget_year", "budget_year"),
     Index("ix_application_requesting_country", "requesting_country", "created_at"),
     Index("ix_application_beneficiary_nationality", "beneficiary_nationality", "created_at"),
+    Index("ix_application_child_case_id", "child_case_id"),
 )
 
 application_item = Table(
@@ -212,4 +213,22 @@ information_request = Table(
     Column("answered_by", Text, nullable=True),
     Column("answered_at", DateTime(timezone=True), nullable=True),
     PrimaryKeyConstraint("application_id", "position", name="pk_information_request"),
+)
+
+# What the Fund knows of child cases, kept from child protection's events (never asked of it):
+# enough to check that an application's `child_case_id` names a case whose BID decided return,
+# and to hide the application from the child's own state while the case is blocked. Each fact
+# carries the version of the event that set it (events of one case may arrive out of order).
+child_case = Table(
+    "child_case",
+    metadata,
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("host_country", Text, nullable=False),
+    Column("nationality", Text, nullable=False),
+    Column("blocked_for_consulate", Boolean, nullable=True),  # NULL: not known yet
+    Column("block_version", Integer, nullable=False, server_default=text("0")),
+    Column("bid_decision", Text, nullable=True),
+    Column("bid_version", Integer, nullable=False, server_default=text("0")),
+    Column("closed", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )

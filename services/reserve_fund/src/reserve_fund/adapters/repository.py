@@ -30,6 +30,7 @@ from reserve_fund.domain import (
     Budget,
     CapRule,
     Category,
+    ChildCase,
     Consent,
     ConsentGiver,
     CostItem,
@@ -154,6 +155,8 @@ class SqlApplicationRepository:
                 sex=Sex(row["beneficiary_sex"]),
                 date_of_birth=row["beneficiary_date_of_birth"],
                 nationality=row["beneficiary_nationality"],
+                # Screened at filing: an application with a protection need is never stored.
+                protection_need=False,
             ),
             current_country=row["current_country"],
             categories=frozenset(Category(c) for c in row["categories"]),
@@ -425,6 +428,91 @@ class SqlBudgetRepository:
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise StaleWrite(f"budget {budget.year} changed since it was loaded")
+
+
+class SqlChildCaseRepository:
+    """The child cases the Fund knows of (`orm.child_case`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._locked: list[ChildCase] = []
+
+    async def get_for_share(self, case_id: uuid.UUID | None) -> ChildCase | None:
+        """The case as the Fund knows it, locked against changes until the transaction ends:
+        an application checked against it is decided before, or after, a block — never
+        while one is being recorded."""
+        if case_id is None:
+            return None
+        row = (
+            (
+                await self.session.execute(
+                    select(orm.child_case)
+                    .where(orm.child_case.c.case_id == case_id)
+                    .with_for_update(read=True)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _child_case(row) if row is not None else None
+
+    async def get_for_update(
+        self, case_id: uuid.UUID, *, host_country: str, nationality: str
+    ) -> ChildCase:
+        """The case, row-locked; a case heard of for the first time gets its row now (every
+        child event names the case's countries), so there is always a row to lock."""
+        await self.session.execute(
+            text(
+                "INSERT INTO child_case (case_id, host_country, nationality)"
+                " VALUES (:c, :h, :n) ON CONFLICT (case_id) DO NOTHING"
+            ),
+            {"c": case_id, "h": host_country, "n": nationality},
+        )
+        row = (
+            (
+                await self.session.execute(
+                    select(orm.child_case)
+                    .where(orm.child_case.c.case_id == case_id)
+                    .with_for_update()
+                )
+            )
+            .mappings()
+            .one()
+        )
+        case = _child_case(row)
+        self._locked.append(case)
+        return case
+
+    async def flush(self, now: datetime) -> None:
+        for case in self._locked:
+            if not case.changed:
+                continue
+            await self.session.execute(
+                update(orm.child_case)
+                .where(orm.child_case.c.case_id == case.case_id)
+                .values(
+                    blocked_for_consulate=case.blocked_for_consulate,
+                    block_version=case.block_version,
+                    bid_decision=case.bid_decision,
+                    bid_version=case.bid_version,
+                    closed=case.closed,
+                    updated_at=now,
+                )
+            )
+            case.changed = False
+
+
+def _child_case(row: Any) -> ChildCase:
+    return ChildCase(
+        case_id=row["case_id"],
+        host_country=row["host_country"],
+        nationality=row["nationality"],
+        blocked_for_consulate=row["blocked_for_consulate"],
+        block_version=row["block_version"],
+        bid_decision=row["bid_decision"],
+        bid_version=row["bid_version"],
+        closed=row["closed"],
+    )
 
 
 class SqlRulesRepository:

@@ -8,6 +8,7 @@ Modules, smallest first:
 - `parties`      `Beneficiary`, `Authority`, `Consent`
 - `costs`        `CostItem`, the per-case cap
 - `eligibility`  intraregional, categories (over 70 computed), consent, who may apply
+- `child_cases`  what the Fund knows of child cases (from their events); a return BID
 - `lifecycle`    `Status` and the allowed moves
 - `model`        the `FundApplication` aggregate
 - `budget`       the yearly `Budget`
@@ -16,6 +17,7 @@ Modules, smallest first:
 """
 
 from reserve_fund.domain.budget import Budget
+from reserve_fund.domain.child_cases import ChildCase
 from reserve_fund.domain.costs import CostItem, CostKind
 from reserve_fund.domain.eligibility import RCM_MEMBERS, Category, age_on
 from reserve_fund.domain.errors import FundError
@@ -51,6 +53,7 @@ __all__ = [
     "Budget",
     "CapRule",
     "Category",
+    "ChildCase",
     "Consent",
     "ConsentGiver",
     "CostItem",

@@ -54,11 +54,15 @@ class Budget:
     def committed(self) -> Money:
         return self.reserved + self.disbursed
 
-    def reserve(self, amount: Money) -> None:
-        """Hold `amount` for an approved application; refused when not that much is available."""
+    def check_available(self, amount: Money) -> None:
+        """Refuse (changing nothing) when not `amount` is available."""
         _require_positive(amount)
         if amount > self.available:
             raise BudgetExhausted(year=self.year, available=self.available, requested=amount)
+
+    def reserve(self, amount: Money) -> None:
+        """Hold `amount` for an approved application; refused when not that much is available."""
+        self.check_available(amount)
         self.reserved += amount
         self.version += 1
 

@@ -111,6 +111,36 @@ class SetBudget:
     by: str
 
 
+# -- what the Fund learns of child cases (from child protection's events) ----------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChildCaseFact:
+    """Every child event names the case, its countries and the case's version after it."""
+
+    case_id: UUID
+    host_country: str
+    nationality: str
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordChildCaseBlock(ChildCaseFact):
+    """Opened (blocked or not), blocked for the consulate, or the block cleared."""
+
+    blocked: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordChildCaseDetermination(ChildCaseFact):
+    decision: str  # return | stay | asylum | third_country
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordChildCaseClosed(ChildCaseFact):
+    bid_decision: str | None  # the determination in force when it closed
+
+
 Command = (
     CreateApplication
     | SubmitApplication

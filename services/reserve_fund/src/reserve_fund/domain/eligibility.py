@@ -18,6 +18,7 @@ from reserve_fund.domain.errors import (
     NotAChild,
     NotIntraregional,
     NotOver70,
+    ProtectionNeed,
 )
 from reserve_fund.domain.parties import Authority, Beneficiary, Consent, ConsentGiver
 
@@ -43,6 +44,14 @@ def age_on(born: date, day: date) -> int:
 
 
 def check_beneficiary(beneficiary: Beneficiary, day: date) -> None:
+    # First: whatever else is wrong, a person with a protection need is never funded to go
+    # back to the country they fear (POLICY.md, the protection exception).
+    if beneficiary.protection_need:
+        raise ProtectionNeed(
+            "the Fund pays returns; a person with a protection need (fear of return, asylum, "
+            "refugee status) is never funded to return to the country they fear",
+            field="beneficiary.protection_need",
+        )
     if not beneficiary.given_names.strip() and not beneficiary.surnames.strip():
         raise InvalidBeneficiary(
             "the beneficiary needs a name", rule="beneficiary.name_missing", field="beneficiary"

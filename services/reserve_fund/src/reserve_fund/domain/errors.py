@@ -104,6 +104,21 @@ class InvalidBeneficiary(FundInvalid):
     default_rule = "beneficiary.invalid"
 
 
+class ProtectionNeed(FundInvalid):
+    """The beneficiary has a protection need: the Fund never pays their return."""
+
+    default_rule = "eligibility.protection_need"
+
+
+class ChildCaseNotForReturn(FundInvalid):
+    """`child_case_id` does not name a case this Fund knows to have a best-interests
+    determination of return, open and not blocked for the consulate. One answer for every
+    reason (unknown, other child, no return decided, blocked, closed), so that nothing about
+    a case leaks through it."""
+
+    default_rule = "child_case.no_return_determination"
+
+
 class TextRequired(FundInvalid):
     """A free-text field the Fund needs (justification, question, note, reason) is blank."""
 

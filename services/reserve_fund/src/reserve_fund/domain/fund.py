@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reserve_fund.domain.budget import Budget
+from reserve_fund.domain.child_cases import ChildCase
 from reserve_fund.domain.clock import require_aware
 from reserve_fund.domain.model import FundApplication
 from reserve_fund.domain.money import ZERO, Money
@@ -57,17 +58,23 @@ def approve(
     *,
     approver: str,
     now: datetime,
+    child_case: ChildCase | None = None,
     note: str | None = None,
 ) -> ApprovalOutcome:
     """Give one approval; if it is the last one needed, reserve the money.
 
-    `budget` is the budget of `budget_year_of(now)`. Refusals, in order: InvalidTransition
-    (not under review), ReviewRequired, ReviewerCannotApprove, SameApproverTwice,
-    BudgetExhausted (only on the last approval) — the application and budget are then untouched.
+    `budget` is the budget of `budget_year_of(now)`; `child_case` what the Fund knows now of
+    the case the application names. Refusals, in order: InvalidTransition (not under review),
+    ReviewRequired, ReviewerCannotApprove, SameApproverTwice, BudgetExhausted (only on the last
+    approval), ChildCaseNotForReturn (the case was blocked or decided otherwise since filing) —
+    the application and budget are then untouched.
     """
     require_aware(now)
     _require_year(budget, budget_year_of(now))
     final = application._check_approval(approver)
+    if final:
+        budget.check_available(application.requested_total)
+    application.check_child_case(child_case)
     reserved = ZERO
     if final:
         reserved = application.requested_total

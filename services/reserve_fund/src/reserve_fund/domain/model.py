@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import TypedDict
 from uuid import UUID
 
+from reserve_fund.domain.child_cases import ChildCase, check_child_case
 from reserve_fund.domain.clock import require_aware
 from reserve_fund.domain.costs import CostItem, check_items, total_of
 from reserve_fund.domain.eligibility import (
@@ -222,8 +223,10 @@ class FundApplication:
         rules: FundRules,
         now: datetime,
         child_case_id: UUID | None = None,
+        child_case: ChildCase | None = None,
     ) -> FundApplication:
-        """A draft, already checked against every rule as of `now`'s date."""
+        """A draft, already checked against every rule as of `now`'s date. `child_case` is
+        what the Fund knows of the case `child_case_id` names (None if nothing)."""
         require_aware(now)
         check_applicant(requested_by, beneficiary.nationality, current_country)
         effective = _check_case(
@@ -235,6 +238,12 @@ class FundApplication:
             justification=justification,
             rules=rules,
             now=now,
+        )
+        check_child_case(
+            child_case_id,
+            child_case,
+            nationality=beneficiary.nationality,
+            current_country=current_country,
         )
         assert voluntary_consent is not None  # checked by _check_case
         application = cls(
@@ -264,10 +273,19 @@ class FundApplication:
         )
         return application
 
-    def submit(self, *, by: Authority, rules: FundRules, now: datetime) -> None:
+    def submit(
+        self,
+        *,
+        by: Authority,
+        rules: FundRules,
+        now: datetime,
+        child_case: ChildCase | None = None,
+    ) -> None:
         """File the draft with IOM. The submission date is the filing day: eligibility and the
         cap are checked again as of that day, and the approval rule of that day fixes how many
-        approvers are needed."""
+        approvers are needed. The child case is checked again too: it may have been blocked or
+        decided otherwise since the draft (`child_case` None: the Fund knows no such case, so
+        an application that names one is refused)."""
         require_aware(now)
         self._require_requesting_authority(by)
         self._transition("submit", {Status.DRAFT}, Status.SUBMITTED)
@@ -281,6 +299,7 @@ class FundApplication:
             rules=rules,
             now=now,
         )
+        self.check_child_case(child_case)
         self.approvals_needed = rules.approval_on(now.date()).approvals_needed(self.requested_total)
         self.status = Status.SUBMITTED
         self.submitted_at = now
@@ -293,6 +312,15 @@ class FundApplication:
                 approvals_needed=self.approvals_needed,
                 child_case_id=self.child_case_id,
             )
+        )
+
+    def check_child_case(self, child_case: ChildCase | None) -> None:
+        """The linked child case (if any) still allows funding a return."""
+        check_child_case(
+            self.child_case_id,
+            child_case,
+            nationality=self.beneficiary.nationality,
+            current_country=self.current_country,
         )
 
     # --- review -------------------------------------------------------------------------------

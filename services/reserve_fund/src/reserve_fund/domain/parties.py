@@ -15,13 +15,18 @@ class Sex(StrEnum):
 
 @dataclass(frozen=True)
 class Beneficiary:
-    """The migrant to be returned. Personal data: never copied into events or reports."""
+    """The migrant to be returned. Personal data: never copied into events or reports.
+
+    `protection_need`: the person fears return, has asked for asylum or is a refugee. The Fund
+    pays returns, so such a person is never funded (eligibility refuses it); an application on
+    file therefore always holds `False`."""
 
     given_names: str
     surnames: str
     sex: Sex
     date_of_birth: date
     nationality: str  # ISO 3166-1 alpha-2; the country of return
+    protection_need: bool
 
 
 class AuthorityRole(StrEnum):

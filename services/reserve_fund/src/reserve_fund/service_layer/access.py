@@ -15,16 +15,28 @@
 | budget figures and reports (aggregates only) | `secretariat`, `fund_officer`, `fund_approver` |
 
 An application the caller may not read is a 404 (`ensure_visible`); an action on one they may
-read but not perform is a 403 (`ensure_allowed`). Checks always run in that order.
+read but not perform is a 403 (`ensure_allowed`). Checks always run in that order, and on the
+plain row (`AccessFacts`), before any row lock — the API runs them again as route dependencies,
+which FastAPI resolves before it validates the body, so that 404 and 403 come before a 422.
+
+The protection exception: while the child case an application names is blocked for the
+consulate (a protection need or an uncleared trafficking indicator), the child's own state sees
+nothing of the application — not its consuls, not its authorities that filed it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from puebla.auth.policy import ensure_allowed, ensure_visible
 from puebla.auth.principal import Principal
-from reserve_fund.domain import RCM_MEMBERS, Authority, AuthorityRole, FundApplication
+from reserve_fund.domain import RCM_MEMBERS, Authority, AuthorityRole
+from reserve_fund.domain.errors import (
+    NotRequestingAuthority,
+    ReviewerCannotApprove,
+    ReviewerCannotReject,
+)
 
 FUND_OFFICER = "fund_officer"
 FUND_APPROVER = "fund_approver"
@@ -62,28 +74,47 @@ def read_scope(caller: Principal) -> ReadScope:
     )
 
 
-def can_read(caller: Principal, *, requesting_country: str, nationality: str) -> bool:
+@dataclass(frozen=True)
+class AccessFacts:
+    """What decides who may see an application and act on it, read from the plain row."""
+
+    requesting_country: str
+    nationality: str
+    hidden_from_nationality: bool  # its child case is blocked for the consulate
+    reviewed_by: str | None
+
+
+def can_read(
+    caller: Principal,
+    *,
+    requesting_country: str,
+    nationality: str,
+    hidden_from_nationality: bool = False,
+) -> bool:
     scope = read_scope(caller)
+    if scope.everything:
+        return True
+    if hidden_from_nationality and caller.country == nationality:
+        return False
     return (
-        scope.everything
-        or (scope.requesting_country is not None and scope.requesting_country == requesting_country)
-        or (scope.nationality is not None and scope.nationality == nationality)
-    )
+        scope.requesting_country is not None and scope.requesting_country == requesting_country
+    ) or (scope.nationality is not None and scope.nationality == nationality)
 
 
-def ensure_readable(caller: Principal, application: FundApplication | None) -> FundApplication:
-    """The application, if it exists and the caller may read it; 404 otherwise."""
+def ensure_readable(caller: Principal, facts: AccessFacts | None) -> AccessFacts:
+    """The facts, if the application exists and the caller may read it; 404 otherwise."""
     ensure_visible(
-        application is not None
+        facts is not None
         and can_read(
             caller,
-            requesting_country=application.requesting_country,
-            nationality=application.beneficiary.nationality,
+            requesting_country=facts.requesting_country,
+            nationality=facts.nationality,
+            hidden_from_nationality=facts.hidden_from_nationality,
         ),
         APPLICATION,
     )
-    assert application is not None
-    return application
+    assert facts is not None
+    return facts
 
 
 def applicant(caller: Principal) -> Authority:
@@ -116,14 +147,59 @@ def ensure_fund_approver(caller: Principal, doing: str) -> None:
     ensure_allowed(caller.has_role(FUND_APPROVER), f"Only an IOM fund approver can {doing}.")
 
 
-def ensure_can_cancel(caller: Principal, application: FundApplication) -> None:
+def ensure_can_cancel(caller: Principal, facts: AccessFacts) -> None:
     requesting_authority = (
-        caller.has_role(*AUTHORITIES) and caller.country == application.requesting_country
+        caller.has_role(*AUTHORITIES) and caller.country == facts.requesting_country
     )
     ensure_allowed(
         caller.has_role(FUND_OFFICER) or requesting_authority,
         "Only an IOM fund officer or an authority of the requesting country can cancel.",
     )
+
+
+# -- what each action on a visible application needs (403 otherwise) -------------------------
+
+Permission = Callable[[Principal, AccessFacts], None]
+
+
+def may_act_as_requester(caller: Principal, facts: AccessFacts) -> None:
+    """Submit, answer a question: an authority of the country that filed it."""
+    applicant(caller)
+    if caller.country != facts.requesting_country:
+        raise NotRequestingAuthority(
+            f"only authorities of {facts.requesting_country}, which filed this application, "
+            "can do this"
+        )
+
+
+def fund_officer_may(doing: str) -> Permission:
+    """Review, ask, disburse, record the return, close: a fund officer."""
+
+    def check(caller: Principal, facts: AccessFacts) -> None:
+        ensure_fund_officer(caller, doing)
+
+    return check
+
+
+def may_approve(caller: Principal, facts: AccessFacts) -> None:
+    """A fund approver who did not review it (the domain checks it again under the lock)."""
+    ensure_fund_approver(caller, "approve an application")
+    if caller.username == facts.reviewed_by:
+        raise ReviewerCannotApprove(
+            f"{caller.username} reviewed this application and cannot also approve it"
+        )
+
+
+def may_reject(caller: Principal, facts: AccessFacts) -> None:
+    ensure_fund_approver(caller, "reject an application")
+    if caller.username == facts.reviewed_by:
+        raise ReviewerCannotReject(
+            f"{caller.username} reviewed this application and cannot also reject it"
+        )
+
+
+def may_cancel(caller: Principal, facts: AccessFacts) -> None:
+    ensure_can_cancel(caller, facts)
 
 
 def ensure_report_reader(caller: Principal) -> None:

@@ -1,7 +1,11 @@
-"""One handler per command. Each opens the unit of work, loads what it changes (row-locked),
-checks access (404 before 403), calls the domain, and commits; a refusal leaves nothing behind.
+"""One handler per command. Each opens the unit of work, decides from the plain, unlocked row
+whether the caller may see the application (404) and take this action on it (403), only then
+loads it row-locked, calls the domain (which re-checks its own rules: state 409, input 422),
+and commits; a refusal leaves nothing behind. A caller who may not see an application never
+takes a lock on it.
 
-Lock order, everywhere: the application row first, then the budget row of the year involved.
+Lock order, everywhere: the application row first, then the budget row of the year involved,
+then (shared) the child case it names. The consumers of child events lock only the child case.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from puebla.auth.principal import Principal
+from puebla.db.unit_of_work import Tracking
 from reserve_fund.domain import (
     Budget,
     FundApplication,
@@ -23,13 +28,19 @@ from reserve_fund.domain import (
 )
 from reserve_fund.domain import commands as c
 from reserve_fund.domain.budget import check_year
-from reserve_fund.service_layer import access
+from reserve_fund.service_layer import access, queries
 from reserve_fund.service_layer.unit_of_work import FundUnitOfWork
 
 
-async def _locked(uow: FundUnitOfWork, application_id: UUID, caller: Principal) -> FundApplication:
+async def _locked(
+    uow: FundUnitOfWork, application_id: UUID, caller: Principal, may: access.Permission
+) -> FundApplication:
+    """Visibility (404), then permission (403), both on the plain row; then the row lock."""
+    facts = await queries.access_facts(uow.session, application_id)
+    may(caller, access.ensure_readable(caller, facts))
     application = await uow.applications.get_for_update(application_id)
-    return access.ensure_readable(caller, application)
+    assert application is not None  # applications are never deleted
+    return application
 
 
 async def _budget_of(uow: FundUnitOfWork, application: FundApplication) -> Budget:
@@ -47,6 +58,7 @@ async def create_application(
     async with uow:
         uow.actor = caller.username
         rules = await uow.rules.load()
+        child_case = await uow.child_cases.get_for_share(cmd.child_case_id)
         number = await uow.applications.next_reference_number()
         now = uow.clock()
         application = FundApplication.create(
@@ -62,6 +74,7 @@ async def create_application(
             rules=rules,
             now=now,
             child_case_id=cmd.child_case_id,
+            child_case=child_case,
         )
         uow.applications.add(application)
         await uow.commit()
@@ -73,10 +86,10 @@ async def submit_application(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.applicant(caller)
+        application = await _locked(uow, cmd.application_id, caller, access.may_act_as_requester)
         rules = await uow.rules.load()
-        application.submit(by=cmd.by, rules=rules, now=uow.clock())
+        child_case = await uow.child_cases.get_for_share(application.child_case_id)
+        application.submit(by=cmd.by, rules=rules, now=uow.clock(), child_case=child_case)
         await uow.commit()
     return application.id
 
@@ -86,8 +99,9 @@ async def request_information(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_fund_officer(caller, "ask for more information")
+        application = await _locked(
+            uow, cmd.application_id, caller, access.fund_officer_may("ask for more information")
+        )
         application.request_information(question=cmd.question, by=cmd.by, now=uow.clock())
         await uow.commit()
     return application.id
@@ -98,8 +112,7 @@ async def provide_information(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.applicant(caller)
+        application = await _locked(uow, cmd.application_id, caller, access.may_act_as_requester)
         rules = await uow.rules.load()
         application.provide_information(
             answer=cmd.answer, by=cmd.by, rules=rules, now=uow.clock(), items=cmd.items
@@ -113,8 +126,9 @@ async def review_application(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_fund_officer(caller, "review an application")
+        application = await _locked(
+            uow, cmd.application_id, caller, access.fund_officer_may("review an application")
+        )
         application.review(
             recommendation=cmd.recommendation, note=cmd.note, by=cmd.by, now=uow.clock()
         )
@@ -131,11 +145,11 @@ async def approve_application(
     locks and the CHECK constraint backs it up."""
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_fund_approver(caller, "approve an application")
+        application = await _locked(uow, cmd.application_id, caller, access.may_approve)
         now = uow.clock()
         budget = await uow.budgets.get_for_update(budget_year_of(now))
-        approve(application, budget, approver=cmd.by, now=now, note=cmd.note)
+        child_case = await uow.child_cases.get_for_share(application.child_case_id)
+        approve(application, budget, approver=cmd.by, now=now, child_case=child_case, note=cmd.note)
         await uow.commit()
     return application.id
 
@@ -145,8 +159,7 @@ async def reject_application(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_fund_approver(caller, "reject an application")
+        application = await _locked(uow, cmd.application_id, caller, access.may_reject)
         application.reject(reason=cmd.reason, by=cmd.by, now=uow.clock())
         await uow.commit()
     return application.id
@@ -157,8 +170,9 @@ async def record_disbursement_(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_fund_officer(caller, "record a disbursement")
+        application = await _locked(
+            uow, cmd.application_id, caller, access.fund_officer_may("record a disbursement")
+        )
         budget = await _budget_of(uow, application)
         record_disbursement(
             application,
@@ -175,8 +189,9 @@ async def record_disbursement_(
 async def complete_return_(cmd: c.CompleteReturn, uow: FundUnitOfWork, caller: Principal) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_fund_officer(caller, "record a completed return")
+        application = await _locked(
+            uow, cmd.application_id, caller, access.fund_officer_may("record a completed return")
+        )
         budget = await _budget_of(uow, application)
         complete_return(application, budget, by=cmd.by, now=uow.clock())
         await uow.commit()
@@ -188,8 +203,9 @@ async def close_application(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_fund_officer(caller, "close an application")
+        application = await _locked(
+            uow, cmd.application_id, caller, access.fund_officer_may("close an application")
+        )
         application.close(by=cmd.by, now=uow.clock())
         await uow.commit()
     return application.id
@@ -200,8 +216,7 @@ async def cancel_application(
 ) -> UUID:
     async with uow:
         uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller)
-        access.ensure_can_cancel(caller, application)
+        application = await _locked(uow, cmd.application_id, caller, access.may_cancel)
         budget = (
             await uow.budgets.get_for_update(application.budget_year)
             if application.holds_reservation and application.budget_year is not None
@@ -221,6 +236,30 @@ async def set_budget(cmd: c.SetBudget, uow: FundUnitOfWork, caller: Principal) -
         budget.set_allocation(cmd.allocated, by=cmd.by, now=uow.clock())
         await uow.commit()
     return cmd.year
+
+
+# -- child cases, from child protection's events (consumers: no caller, an inbox row) ---------
+
+
+async def record_child_case(
+    cmd: c.RecordChildCaseBlock | c.RecordChildCaseDetermination | c.RecordChildCaseClosed,
+    uow: FundUnitOfWork,
+    tracking: Tracking,
+) -> None:
+    """Keeps what the Fund knows of a child case up to date; an event older than what is
+    recorded for the same fact changes nothing, a replayed one is stopped by the inbox."""
+    uow.track(tracking)
+    async with uow:
+        case = await uow.child_cases.get_for_update(
+            cmd.case_id, host_country=cmd.host_country, nationality=cmd.nationality
+        )
+        if isinstance(cmd, c.RecordChildCaseBlock):
+            case.record_block(blocked=cmd.blocked, version=cmd.version)
+        elif isinstance(cmd, c.RecordChildCaseDetermination):
+            case.record_determination(decision=cmd.decision, version=cmd.version)
+        else:
+            case.record_closed(bid_decision=cmd.bid_decision, version=cmd.version)
+        await uow.commit()
 
 
 Handler = Callable[[Any, FundUnitOfWork, Principal], Awaitable[Any]]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, exists, not_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,6 +27,37 @@ from reserve_fund.domain.reports import ReportRow, YearReport, yearly_report
 from reserve_fund.service_layer import access
 
 a = orm.application
+cc = orm.child_case
+
+# The application names a child case that is blocked for the consulate — or whose block state
+# the Fund has not seen yet (treated as blocked). An application naming a case the Fund never
+# heard of (filed before the Fund kept cases) is not hidden.
+HIDDEN_FROM_NATIONALITY = exists().where(
+    cc.c.case_id == a.c.child_case_id, cc.c.blocked_for_consulate.is_not(False)
+)
+
+
+async def access_facts(session: AsyncSession, application_id: UUID) -> access.AccessFacts | None:
+    """What decides who may see and act on the application, from the plain row: no lock is
+    taken (and nothing else read) for a caller who may not see it."""
+    row = (
+        await session.execute(
+            select(
+                a.c.requesting_country,
+                a.c.beneficiary_nationality,
+                a.c.reviewed_by,
+                HIDDEN_FROM_NATIONALITY.label("hidden"),
+            ).where(a.c.id == application_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return access.AccessFacts(
+        requesting_country=row.requesting_country,
+        nationality=row.beneficiary_nationality,
+        hidden_from_nationality=bool(row.hidden),
+        reviewed_by=row.reviewed_by,
+    )
 
 
 def usd(value: Decimal | Money) -> str:
@@ -48,7 +79,13 @@ class FundQueries:
     async def application(self, application_id: UUID, caller: Principal) -> dict[str, Any]:
         async with self.sessions() as session:
             row = (
-                (await session.execute(select(a).where(a.c.id == application_id)))
+                (
+                    await session.execute(
+                        select(a, HIDDEN_FROM_NATIONALITY.label("hidden")).where(
+                            a.c.id == application_id
+                        )
+                    )
+                )
                 .mappings()
                 .first()
             )
@@ -58,32 +95,18 @@ class FundQueries:
                     caller,
                     requesting_country=row["requesting_country"],
                     nationality=row["beneficiary_nationality"],
+                    hidden_from_nationality=bool(row["hidden"]),
                 ),
                 access.APPLICATION,
             )
             assert row is not None
             return (await _with_children(session, [row]))[0]
 
-    async def ensure_readable(self, application_id: UUID, caller: Principal) -> None:
-        """404 unless the application exists and the caller may read it (the countries that
-        decide it never change, so this holds for the rest of the request)."""
+    async def ensure_readable(self, application_id: UUID, caller: Principal) -> access.AccessFacts:
+        """404 unless the application exists and the caller may read it; its access facts."""
         async with self.sessions() as session:
-            row = (
-                await session.execute(
-                    select(a.c.requesting_country, a.c.beneficiary_nationality).where(
-                        a.c.id == application_id
-                    )
-                )
-            ).first()
-        ensure_visible(
-            row is not None
-            and access.can_read(
-                caller,
-                requesting_country=row.requesting_country,
-                nationality=row.beneficiary_nationality,
-            ),
-            access.APPLICATION,
-        )
+            facts = await access_facts(session, application_id)
+        return access.ensure_readable(caller, facts)
 
     async def applications(
         self, caller: Principal, page: PageRequest, *, status: str | None = None
@@ -99,6 +122,14 @@ class FundQueries:
             if scope.nationality is not None:
                 visible.append(a.c.beneficiary_nationality == scope.nationality)
             conditions.append(or_(*visible))
+            if caller.country is not None:
+                # The protection exception: nothing linked to a blocked child case is listed
+                # to the child's own state.
+                conditions.append(
+                    not_(
+                        and_(a.c.beneficiary_nationality == caller.country, HIDDEN_FROM_NATIONALITY)
+                    )
+                )
         if status is not None:
             conditions.append(a.c.status == status)
         if page.cursor is not None:

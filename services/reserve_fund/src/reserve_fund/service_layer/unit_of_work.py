@@ -1,4 +1,5 @@
-"""The Fund's unit of work: applications, budgets, rules; outbox and audit on commit.
+"""The Fund's unit of work: applications, budgets, rules, the child cases it knows of; outbox
+and audit on commit.
 
 `commit()` writes the aggregates this unit of work loaded or added (only what changed, each
 UPDATE checked against the version it loaded), then lets `puebla`'s unit of work add the outbox
@@ -20,6 +21,7 @@ from reserve_fund.adapters import integration
 from reserve_fund.adapters.repository import (
     SqlApplicationRepository,
     SqlBudgetRepository,
+    SqlChildCaseRepository,
     SqlRulesRepository,
     StaleWrite,
 )
@@ -36,18 +38,21 @@ class FundUnitOfWork(UnitOfWork):
     applications: SqlApplicationRepository
     budgets: SqlBudgetRepository
     rules: SqlRulesRepository
+    child_cases: SqlChildCaseRepository
     actor: str = "system"
 
     async def _start(self) -> None:
         self.applications = SqlApplicationRepository(self.session)
         self.budgets = SqlBudgetRepository(self.session)
         self.rules = SqlRulesRepository(self.session)
+        self.child_cases = SqlChildCaseRepository(self.session)
 
     async def commit(self) -> None:
         try:
             now = self.clock()
             await self.applications.flush(now)
             await self.budgets.flush(now)
+            await self.child_cases.flush(now)
             await super().commit()
         except IntegrityError as exc:
             constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)

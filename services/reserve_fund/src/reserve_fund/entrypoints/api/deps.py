@@ -1,12 +1,24 @@
-"""Router dependencies of the Fund's API."""
+"""Router dependencies of the Fund's API.
+
+`may(permission)` decides, from the plain row and before FastAPI looks at the body, whether
+the caller may see the application (404) and take the action (403): so a denied caller gets
+404/403 even for a body that would fail validation (422), and the existence of an application
+never leaks through the order of the answers. The handler decides both again inside its
+transaction, before it locks the row.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import Depends, Path, Request
 
+from puebla.auth.principal import Principal
+from puebla.http.deps import Caller
 from reserve_fund.bootstrap import Fund
+from reserve_fund.entrypoints.api.errors import domain_errors
+from reserve_fund.service_layer import access
 
 
 def fund(request: Request) -> Fund:
@@ -16,3 +28,23 @@ def fund(request: Request) -> Fund:
 
 FundDep = Annotated[Fund, Depends(fund)]
 Year = Annotated[int, Path(ge=2004, le=9999, description="calendar year of the budget")]
+
+
+def may(permission: access.Permission) -> Any:
+    async def decide(application_id: UUID, caller: Caller, fund: FundDep) -> access.AccessFacts:
+        with domain_errors():
+            facts = await fund.queries.ensure_readable(application_id, caller)
+            permission(caller, facts)
+        return facts
+
+    return Depends(decide)
+
+
+def _applicant(caller: Caller) -> Principal:
+    with domain_errors():
+        access.applicant(caller)
+    return caller
+
+
+# Filing: a consular or immigration officer of a member state (403 before any body check).
+Applicant = Depends(_applicant)

@@ -99,6 +99,10 @@ class BeneficiaryIn(RequestModel):
     sex: Sex
     date_of_birth: DateOfBirth
     nationality: CountryCode
+    protection_need: StrictBool = Field(
+        description="fear of return, an asylum or refugee application: the Fund pays returns,"
+        " so `true` is refused (422 `eligibility.protection_need`)"
+    )
 
 
 class ConsentIn(RequestModel):
@@ -119,7 +123,12 @@ class ApplicationCreate(RequestModel):
     voluntary_consent: ConsentIn
     items: list[CostItemIn] = Field(max_length=50)
     justification: Justification
-    child_case_id: UUID | None = None
+    child_case_id: UUID | None = Field(
+        default=None,
+        description="for a child with a case: an open case of this child, hosted where the"
+        " child is, whose best-interests determination decided return (otherwise 422"
+        " `child_case.no_return_determination`)",
+    )
 
 
 class InformationRequestIn(RequestModel):

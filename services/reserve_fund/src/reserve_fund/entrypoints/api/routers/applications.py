@@ -1,7 +1,13 @@
 """`/v1/applications`: filing, review, decision, money out, the return (API.md "reserve_fund").
 
 Thin: parse the body, build the command from it and the verified caller, hand it to the bus,
-answer with the application as it now reads. Every write takes an `Idempotency-Key`.
+answer with the application as it now reads. Every write takes an `Idempotency-Key`; a replay
+is answered only while the caller may still see the application (404 otherwise: its child case
+may have been blocked for the consulate since).
+
+Each action route declares who may take it (`may(...)`, `Applicant`): FastAPI resolves those
+dependencies before it validates the body, so the answers come in POLICY's order — 404, 403,
+then 409 and 422 — whatever the body holds.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from reserve_fund.domain import (
     Sex,
 )
 from reserve_fund.domain import commands as c
-from reserve_fund.entrypoints.api.deps import FundDep
+from reserve_fund.entrypoints.api.deps import Applicant, FundDep, may
 from reserve_fund.entrypoints.api.errors import domain_errors
 from reserve_fund.entrypoints.api.schemas import (
     ApplicationCreate,
@@ -74,22 +80,27 @@ async def _run(
     command: Callable[[], Any],
     *,
     status: int = 200,
-    visible_first: UUID | None = None,
+    application_id: UUID | None = None,
 ) -> Response:
     """Builds the command, runs it, answers with the application read back (idempotently).
 
-    `visible_first`: when building the command can refuse the caller (403), first make sure
-    they may see the application at all (404), so the answers keep their order."""
+    A stored answer is replayed only if the caller may still see the application: the one in
+    the path, or for a filing the one the stored answer is about."""
 
     async def action() -> tuple[int, Any]:
         with domain_errors():
-            if visible_first is not None:
-                await fund.queries.ensure_readable(visible_first, caller)
-            application_id = await fund.bus.handle(command(), caller)
-            read = await fund.queries.application(application_id, caller)
+            done = await fund.bus.handle(command(), caller)
+            read = await fund.queries.application(done, caller)
         return status, ApplicationRead.model_validate(read)
 
-    return await idempotent(request, caller, runtime.sessions, action)
+    async def recheck(stored: Any) -> None:
+        about = application_id
+        if about is None and isinstance(stored, dict) and "id" in stored and "status" in stored:
+            about = UUID(str(stored["id"]))
+        if about is not None:
+            await fund.queries.ensure_readable(about, caller)
+
+    return await idempotent(request, caller, runtime.sessions, action, recheck=recheck)
 
 
 @router.post(
@@ -97,6 +108,7 @@ async def _run(
     status_code=201,
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
+    dependencies=[Applicant],
 )
 async def create_application(
     body: ApplicationCreate,
@@ -120,6 +132,7 @@ async def create_application(
                 sex=Sex(b.sex),
                 date_of_birth=b.date_of_birth,
                 nationality=b.nationality,
+                protection_need=b.protection_need,
             ),
             current_country=body.current_country,
             categories=frozenset(Category(name) for name in body.categories),
@@ -156,7 +169,12 @@ async def read_application(application_id: UUID, caller: Caller, fund: FundDep) 
     return ApplicationRead.model_validate(await fund.queries.application(application_id, caller))
 
 
-@router.post("/{application_id}/submit", response_model=ApplicationRead, responses=ACTION_ERRORS)
+@router.post(
+    "/{application_id}/submit",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.may_act_as_requester)],
+)
 async def submit_application(
     application_id: UUID,
     request: Request,
@@ -172,12 +190,15 @@ async def submit_application(
         runtime,
         fund,
         lambda: c.SubmitApplication(application_id=application_id, by=access.applicant(caller)),
-        visible_first=application_id,
+        application_id=application_id,
     )
 
 
 @router.post(
-    "/{application_id}/request-info", response_model=ApplicationRead, responses=ACTION_ERRORS
+    "/{application_id}/request-info",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.fund_officer_may("ask for more information"))],
 )
 async def request_information(
     application_id: UUID,
@@ -197,6 +218,7 @@ async def request_information(
         lambda: c.RequestInformation(
             application_id=application_id, question=body.question, by=caller.username
         ),
+        application_id=application_id,
     )
 
 
@@ -204,6 +226,7 @@ async def request_information(
     "/{application_id}/provide-information",
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
+    dependencies=[may(access.may_act_as_requester)],
 )
 async def provide_information(
     application_id: UUID,
@@ -226,11 +249,16 @@ async def provide_information(
             by=access.applicant(caller),
             items=_items(body.items) if body.items is not None else None,
         ),
-        visible_first=application_id,
+        application_id=application_id,
     )
 
 
-@router.post("/{application_id}/review", response_model=ApplicationRead, responses=ACTION_ERRORS)
+@router.post(
+    "/{application_id}/review",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.fund_officer_may("review an application"))],
+)
 async def review_application(
     application_id: UUID,
     body: ReviewIn,
@@ -251,10 +279,16 @@ async def review_application(
             note=body.note,
             by=caller.username,
         ),
+        application_id=application_id,
     )
 
 
-@router.post("/{application_id}/approve", response_model=ApplicationRead, responses=ACTION_ERRORS)
+@router.post(
+    "/{application_id}/approve",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.may_approve)],
+)
 async def approve_application(
     application_id: UUID,
     request: Request,
@@ -277,10 +311,16 @@ async def approve_application(
             by=caller.username,
             note=body.note if body is not None else None,
         ),
+        application_id=application_id,
     )
 
 
-@router.post("/{application_id}/reject", response_model=ApplicationRead, responses=ACTION_ERRORS)
+@router.post(
+    "/{application_id}/reject",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.may_reject)],
+)
 async def reject_application(
     application_id: UUID,
     body: RejectIn,
@@ -297,6 +337,7 @@ async def reject_application(
         lambda: c.RejectApplication(
             application_id=application_id, reason=body.reason, by=caller.username
         ),
+        application_id=application_id,
     )
 
 
@@ -305,6 +346,7 @@ async def reject_application(
     status_code=201,
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
+    dependencies=[may(access.fund_officer_may("record a disbursement"))],
 )
 async def record_disbursement(
     application_id: UUID,
@@ -327,10 +369,16 @@ async def record_disbursement(
             by=caller.username,
         ),
         status=201,
+        application_id=application_id,
     )
 
 
-@router.post("/{application_id}/complete", response_model=ApplicationRead, responses=ACTION_ERRORS)
+@router.post(
+    "/{application_id}/complete",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.fund_officer_may("record a completed return"))],
+)
 async def complete_return(
     application_id: UUID,
     request: Request,
@@ -345,10 +393,16 @@ async def complete_return(
         runtime,
         fund,
         lambda: c.CompleteReturn(application_id=application_id, by=caller.username),
+        application_id=application_id,
     )
 
 
-@router.post("/{application_id}/close", response_model=ApplicationRead, responses=ACTION_ERRORS)
+@router.post(
+    "/{application_id}/close",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.fund_officer_may("close an application"))],
+)
 async def close_application(
     application_id: UUID,
     request: Request,
@@ -363,10 +417,16 @@ async def close_application(
         runtime,
         fund,
         lambda: c.CloseApplication(application_id=application_id, by=caller.username),
+        application_id=application_id,
     )
 
 
-@router.post("/{application_id}/cancel", response_model=ApplicationRead, responses=ACTION_ERRORS)
+@router.post(
+    "/{application_id}/cancel",
+    response_model=ApplicationRead,
+    responses=ACTION_ERRORS,
+    dependencies=[may(access.may_cancel)],
+)
 async def cancel_application(
     application_id: UUID,
     body: CancelIn,
@@ -385,4 +445,5 @@ async def cancel_application(
         lambda: c.CancelApplication(
             application_id=application_id, reason=body.reason, by=caller.username
         ),
+        application_id=application_id,
     )
