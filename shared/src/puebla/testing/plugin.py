@@ -2,9 +2,11 @@
 
 One stack per test session: PostgreSQL, NATS and Keycloak are reused when they already run
 (e.g. under `make run`) and started otherwise, then stopped at the end if this session
-started them.
+started them. Hypothesis runs under one profile for the whole repository (`ci` when `CI`
+is set, else `dev` with a printed seed): see `puebla.testing.replay`.
 """
 
 from puebla.testing.infra import *  # noqa: F403
 from puebla.testing.keycloak import *  # noqa: F403
+from puebla.testing.replay import *  # noqa: F403
 from puebla.testing.service import *  # noqa: F403
