@@ -138,25 +138,18 @@ class TestIdempotency:
         sections = await api.get("dif.mx", f"/v1/cases/{case['id']}/sensitive", purpose="check")
         assert len(sections.json()["interviews"]) == 1
 
-    async def test_a_refusal_is_replayed_too(self, api: Api) -> None:
+    async def test_a_refusal_is_replayed_too(self, api: Api, bodies) -> None:
         case = await api.open("dif.mx")
-        key = f"bia-{uuid.uuid4()}"
-        path = f"/v1/cases/{case['id']}/bia"
-        body = {
-            "safety": "",
-            "family": "",
-            "health": "",
-            "education": "",
-            "child_views": "",
-            "recommendation": "",
-            "complete": False,
-        }
+        key = f"bid-{uuid.uuid4()}"
+        path = f"/v1/cases/{case['id']}/bid"
 
-        first = await api.put("dinaf.hn", path, body, **{"Idempotency-Key": key})
-        again = await api.put("dinaf.hn", path, body, **{"Idempotency-Key": key})
+        # Refused inside the use case (no BIA yet): the refusal is the key's answer.
+        first = await api.post("dif.mx.supervisor", path, bodies["bid"], **{"Idempotency-Key": key})
+        again = await api.post("dif.mx.supervisor", path, bodies["bid"], **{"Idempotency-Key": key})
 
-        assert first.status_code == again.status_code == 403
+        assert first.status_code == again.status_code == 409
         assert again.headers["idempotent-replayed"] == "true"
+        assert again.json() == first.json()
 
     async def test_the_same_key_for_another_body_is_refused(self, api: Api) -> None:
         key = f"open-{uuid.uuid4()}"

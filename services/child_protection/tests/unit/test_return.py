@@ -276,6 +276,11 @@ class TestCloseCase:
 
         assert case.stage is Stage.CLOSED
 
+    def test_host_cannot_close_a_received_child_even_before_follow_up(self, build):
+        # Permission (403) before state (409): the host may not close it at any stage now.
+        with pytest.raises(e.OnlyClosingAuthorityCloses):
+            build.handed_over().close(build.dif, reason="-", closed_at=self.CLOSED_AT)
+
     def test_nationality_cannot_close_a_host_protection_case(self, build):
         with pytest.raises(e.OnlyClosingAuthorityCloses):
             build.determined(BidDecision.STAY).close(
@@ -286,8 +291,10 @@ class TestCloseCase:
         "make", ["open", "assessed", "determined", "return_planned", "handed_over"]
     )
     def test_refused_before_the_end_of_a_path(self, build, make):
+        # Once the child was received, closing is the nationality's (after its follow-up).
+        who = build.dinaf if make == "handed_over" else build.dif
         with pytest.raises(e.CaseNotReadyToClose) as raised:
-            getattr(build, make)().close(build.dif, reason="-", closed_at=self.CLOSED_AT)
+            getattr(build, make)().close(who, reason="-", closed_at=self.CLOSED_AT)
 
         assert raised.value.kind == "conflict"
 

@@ -1,7 +1,8 @@
 """Cases in PostgreSQL: explicit row ↔ aggregate mapping, encryption of the sensitive sections,
 optimistic concurrency, and the reference data.
 
-Writes load a case `FOR UPDATE` (concurrent writers of one case queue up instead of racing) and
+Writes decide visibility and permission on the plain row (`get_summary`), then load the case
+`FOR UPDATE` (concurrent writers of one case queue up instead of racing) and
 save it with `WHERE version = <loaded version>` (a belt to those braces: a lost update is
 impossible even for a caller that loaded without the lock). The sensitive sections are decrypted
 only for writes and for the audited `/sensitive` read; summary reads rebuild the case with the
@@ -116,7 +117,11 @@ class SqlCaseRepository:
         self._loaded_version[case.id] = None
 
     async def get(self, case_id: UUID) -> ChildCase | None:
-        """The whole case, sensitive sections decrypted, row locked until commit/rollback."""
+        """The whole case, sensitive sections decrypted, row locked until commit/rollback.
+
+        For writes, once the caller was found allowed on `get_summary`: taking the lock and
+        decrypting for a caller who may not see the case would be a timing signal and a
+        needless exposure of the child's sections (the handlers decide first)."""
         if case_id in self.seen:
             return self.seen[case_id]
         row = (

@@ -6,7 +6,8 @@ Public surface (import from here):
 
 - `ChildCase` (aggregate, `model.py`): `ChildCase.open(...)`, one method per command, `stage`,
   `deadlines(now)`, `summary(now)`, `check_deadlines(now)`, `access`, `is_visible_to(actor)`,
-  `may_read_sensitive(actor)`, `may_read_audit(actor)`; `events` collects what happened.
+  `may_read_sensitive(actor)`, `may_read_audit(actor)`, `check_may_act(actor, Acting…)` (404
+  then 403, on plain attributes); `events` collects what happened.
 - `SensitiveSections` (`sensitive.py`): everything narrative, to be encrypted and audited on read.
 - `Actor` (`actors.py`): the caller, built from the token.
 - `DeadlineRule`, `Deadline`, `compute_deadlines` (`deadlines.py`): per-country deadlines.
@@ -22,7 +23,7 @@ from child_protection.domain.actors import (
 )
 from child_protection.domain.deadlines import Deadline, DeadlineRule, compute_deadlines
 from child_protection.domain.errors import CaseError
-from child_protection.domain.model import CaseSummary, ChildCase, format_reference
+from child_protection.domain.model import Acting, CaseSummary, ChildCase, format_reference
 from child_protection.domain.records import (
     AuthorityNotification,
     Closure,
@@ -64,6 +65,7 @@ __all__ = [
     "CHILD_PROTECTION_SUPERVISOR",
     "CONSULAR_OFFICER",
     "Accompaniment",
+    "Acting",
     "Actor",
     "AuthorityNotification",
     "Bia",

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 from typing import TypedDict
 from uuid import UUID
 
@@ -125,6 +126,15 @@ class CaseSummary:
     deadlines: tuple[Deadline, ...]
     bid_decision: BidDecision | None
     blocked_for_consulate: bool
+
+
+class Acting(Enum):
+    """Whom a write on a case is reserved to (POLICY.md "Unaccompanied-child cases")."""
+
+    HOST_OFFICER = "host_officer"  # measures, interviews, screening, tracing, BIA, return plan
+    NATIONALITY_OFFICER = "nationality_officer"  # origin assessment, reception, follow-up
+    HOST_SUPERVISOR = "host_supervisor"  # BID, BID review, protection decision
+    CLOSING_AUTHORITY = "closing_authority"  # the host; after the return, the nationality
 
 
 class _Common(TypedDict):
@@ -286,6 +296,38 @@ class ChildCase:
 
     def may_read_audit(self, actor: Actor) -> bool:
         return actor.is_supervisor_of(self.host_country)
+
+    def check_may_act(self, actor: Actor, acting: Acting) -> None:
+        """Visibility (`CaseNotVisible`, 404), then permission (403) for a write reserved to
+        `acting` — decided from plain attributes only, so that it can run on the unlocked row
+        with the sections still sealed, before anything is locked, decrypted or validated."""
+        self._require_visible(actor)
+        if acting is Acting.HOST_OFFICER and not actor.is_officer_of(self.host_country):
+            raise errors.OnlyHostOfficer("only a child-protection officer of the host country")
+        if acting is Acting.NATIONALITY_OFFICER and not actor.is_officer_of(self.nationality):
+            raise errors.OnlyNationalityOfficer(
+                "only a child-protection officer of the child's nationality"
+            )
+        if acting is Acting.HOST_SUPERVISOR and not actor.is_supervisor_of(self.host_country):
+            raise errors.OnlyHostSupervisorDecides(
+                "only a child-protection supervisor of the host country decides"
+            )
+        if acting is Acting.CLOSING_AUTHORITY:
+            closing_country = self.closing_country
+            if not actor.works_in_child_protection_for(closing_country):
+                raise errors.OnlyClosingAuthorityCloses(
+                    f"only child protection of {closing_country} closes this case"
+                )
+
+    @property
+    def closing_country(self) -> str:
+        """Whose child protection closes the case: the host's, until the child was received in
+        the country of origin; from then on the nationality's."""
+        return self.nationality if self.reception is not None else self.host_country
+
+    def check_open(self) -> None:
+        """A closed case takes no more writes (409)."""
+        self._require_open()
 
     # ------------------------------------------------------------------------------------------
     # Stage, deadlines, summary (plain attributes only)
@@ -717,24 +759,17 @@ class ChildCase:
     def close(self, actor: Actor, *, reason: str, closed_at: datetime) -> None:
         """Close after follow-up (by the origin authority), or from `local_protection`,
         `asylum_referral` or a `third_country` determination (by the host authority)."""
-        self._require_visible(actor)
+        self.check_may_act(actor, Acting.CLOSING_AUTHORITY)
         self._require_open()
         closed_at = as_utc(closed_at, "closed_at")
         stage = self.stage
-        if stage is Stage.FOLLOW_UP:
-            closing_country = self.nationality
-        elif stage in (Stage.LOCAL_PROTECTION, Stage.ASYLUM_REFERRAL) or (
+        host_path_ended = stage in (Stage.LOCAL_PROTECTION, Stage.ASYLUM_REFERRAL) or (
             stage is Stage.DETERMINED
             and self.determination is not None
             and self.determination.decision is BidDecision.THIRD_COUNTRY
-        ):
-            closing_country = self.host_country
-        else:
+        )
+        if stage is not Stage.FOLLOW_UP and not host_path_ended:
             raise errors.CaseNotReadyToClose(f"a case at {stage} cannot be closed")
-        if not actor.works_in_child_protection_for(closing_country):
-            raise errors.OnlyClosingAuthorityCloses(
-                f"only child protection of {closing_country} closes this case"
-            )
         if is_blank(reason):
             raise errors.SectionRequired("give the reason for closing", field="reason")
 
@@ -757,25 +792,15 @@ class ChildCase:
             raise errors.CaseIsClosed("the case is closed")
 
     def _as_host_officer(self, actor: Actor) -> None:
-        self._require_visible(actor)
-        if not actor.is_officer_of(self.host_country):
-            raise errors.OnlyHostOfficer("only a child-protection officer of the host country")
+        self.check_may_act(actor, Acting.HOST_OFFICER)
         self._require_open()
 
     def _as_nationality_officer(self, actor: Actor) -> None:
-        self._require_visible(actor)
-        if not actor.is_officer_of(self.nationality):
-            raise errors.OnlyNationalityOfficer(
-                "only a child-protection officer of the child's nationality"
-            )
+        self.check_may_act(actor, Acting.NATIONALITY_OFFICER)
         self._require_open()
 
     def _as_host_supervisor(self, actor: Actor) -> None:
-        self._require_visible(actor)
-        if not actor.is_supervisor_of(self.host_country):
-            raise errors.OnlyHostSupervisorDecides(
-                "only a child-protection supervisor of the host country decides"
-            )
+        self.check_may_act(actor, Acting.HOST_SUPERVISOR)
         self._require_open()
 
     def _check_assessment_writable(

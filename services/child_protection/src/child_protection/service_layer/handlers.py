@@ -1,6 +1,9 @@
-"""Use cases: one handler per command. Each opens the unit of work, loads the case (locked),
-lets the aggregate decide — visibility (404), permission (403), state (409), input (422) —
-and commits state, encrypted sections, outbox events and audit entries in one transaction.
+"""Use cases: one handler per command. Each opens the unit of work and decides, in POLICY.md's
+order, on the plain unlocked row with the sections still sealed: visibility (404), permission
+(403), a closed case (409). Only then is the row locked and the sections decrypted, the input
+rules checked (422) and the aggregate asked — it re-checks everything on the locked row — and
+state, encrypted sections, outbox events and audit entries are committed in one transaction.
+A caller who may not see a case thus never takes its lock nor has its sections decrypted.
 
 Times: commands carry the instants of their acts. Acts performed now (a BIA written, a BID
 decided) are stamped by the caller from the same clock the unit of work uses; acts that happened
@@ -12,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from child_protection.domain import ChildCase, DeadlineRule
+from child_protection.domain import Acting, Actor, ChildCase, DeadlineRule
 from child_protection.domain import commands as c
 from child_protection.domain.events import StageOverdue
 from child_protection.service_layer.errors import (
@@ -32,8 +35,14 @@ def _not_in_future(uow: CaseUnitOfWork, moment: datetime, field: str) -> None:
         raise ActInTheFuture(f"{field} lies in the future", field=field)
 
 
-async def _load(uow: CaseUnitOfWork, case_id: UUID) -> ChildCase:
-    case = await uow.cases.get(case_id)
+async def _load(uow: CaseUnitOfWork, case_id: UUID, actor: Actor, acting: Acting) -> ChildCase:
+    """The case for a write by `actor`: decided on the plain row first, then locked and opened."""
+    plain = await uow.cases.get_summary(case_id)  # unlocked, sections sealed
+    if plain is None or not plain.is_visible_to(actor):
+        raise CaseNotFound("case not found")
+    plain.check_may_act(actor, acting)
+    plain.check_open()
+    case = await uow.cases.get(case_id)  # FOR UPDATE, sections decrypted
     if case is None:
         raise CaseNotFound("case not found")
     return case
@@ -71,7 +80,7 @@ async def open_case(cmd: c.OpenCase, uow: CaseUnitOfWork) -> UUID:
 
 async def record_protection_measure(cmd: c.RecordProtectionMeasure, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.taken_at, "taken_at")
         case.record_protection_measure(
             cmd.actor, kind=cmd.kind, description=cmd.description, taken_at=cmd.taken_at
@@ -81,7 +90,7 @@ async def record_protection_measure(cmd: c.RecordProtectionMeasure, uow: CaseUni
 
 async def record_notification(cmd: c.RecordNotification, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.notified_at, "notified_at")
         case.record_notification(cmd.actor, authority=cmd.authority, notified_at=cmd.notified_at)
         await uow.commit()
@@ -89,7 +98,7 @@ async def record_notification(cmd: c.RecordNotification, uow: CaseUnitOfWork) ->
 
 async def record_interview(cmd: c.RecordInterview, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.conducted_at, "conducted_at")
         case.record_interview(
             cmd.actor,
@@ -103,7 +112,7 @@ async def record_interview(cmd: c.RecordInterview, uow: CaseUnitOfWork) -> None:
 
 async def record_screening(cmd: c.RecordScreening, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.screened_at, "screened_at")
         case.record_screening(
             cmd.actor,
@@ -117,7 +126,7 @@ async def record_screening(cmd: c.RecordScreening, uow: CaseUnitOfWork) -> None:
 
 async def record_family_tracing(cmd: c.RecordFamilyTracing, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.traced_at, "traced_at")
         case.record_family_tracing(
             cmd.actor, traced_at=cmd.traced_at, actions=cmd.actions, contacts=cmd.contacts
@@ -127,7 +136,7 @@ async def record_family_tracing(cmd: c.RecordFamilyTracing, uow: CaseUnitOfWork)
 
 async def write_bia(cmd: c.WriteBia, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         case.write_bia(
             cmd.actor,
             safety=cmd.safety,
@@ -145,7 +154,7 @@ async def write_bia(cmd: c.WriteBia, uow: CaseUnitOfWork) -> None:
 
 async def write_origin_assessment(cmd: c.WriteOriginAssessment, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.NATIONALITY_OFFICER)
         case.write_origin_assessment(
             cmd.actor,
             family_situation=cmd.family_situation,
@@ -161,7 +170,7 @@ async def write_origin_assessment(cmd: c.WriteOriginAssessment, uow: CaseUnitOfW
 
 async def record_risk_assessment(cmd: c.RecordRiskAssessment, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.assessed_at, "assessed_at")
         case.record_risk_assessment(
             cmd.actor,
@@ -174,7 +183,7 @@ async def record_risk_assessment(cmd: c.RecordRiskAssessment, uow: CaseUnitOfWor
 
 async def decide_bid(cmd: c.DecideBid, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_SUPERVISOR)
         case.decide_bid(
             cmd.actor,
             decision=cmd.decision,
@@ -188,19 +197,16 @@ async def decide_bid(cmd: c.DecideBid, uow: CaseUnitOfWork) -> None:
 
 async def review_bid(cmd: c.ReviewBid, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_SUPERVISOR)
         case.review_bid(cmd.actor, reasons=cmd.reasons, reviewed_at=cmd.reviewed_at)
         await uow.commit()
 
 
 async def plan_return(cmd: c.PlanReturn, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
         point = await uow.reference.reception_point(cmd.reception_point, cmd.planned_at.date())
         if point is None:
-            # Only once the caller may see the case: an unknown code must not answer for it.
-            if not case.is_visible_to(cmd.actor):
-                raise CaseNotFound("case not found")
             raise UnknownReceptionPoint(f"no reception point {cmd.reception_point!r} in force")
         case.plan_return(
             cmd.actor,
@@ -214,7 +220,7 @@ async def plan_return(cmd: c.PlanReturn, uow: CaseUnitOfWork) -> None:
 
 async def confirm_reception(cmd: c.ConfirmReception, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.NATIONALITY_OFFICER)
         _not_in_future(uow, cmd.received_at, "received_at")
         case.confirm_reception(
             cmd.actor,
@@ -226,7 +232,7 @@ async def confirm_reception(cmd: c.ConfirmReception, uow: CaseUnitOfWork) -> Non
 
 async def record_follow_up(cmd: c.RecordFollowUp, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.NATIONALITY_OFFICER)
         _not_in_future(uow, cmd.visited_at, "visited_at")
         case.record_follow_up(cmd.actor, visited_at=cmd.visited_at, notes=cmd.notes)
         await uow.commit()
@@ -234,7 +240,7 @@ async def record_follow_up(cmd: c.RecordFollowUp, uow: CaseUnitOfWork) -> None:
 
 async def decide_protection(cmd: c.DecideProtection, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_SUPERVISOR)
         case.decide_protection(
             cmd.actor, clear_block=cmd.clear_block, reasons=cmd.reasons, decided_at=cmd.decided_at
         )
@@ -243,7 +249,7 @@ async def decide_protection(cmd: c.DecideProtection, uow: CaseUnitOfWork) -> Non
 
 async def close_case(cmd: c.CloseCase, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id)
+        case = await _load(uow, cmd.case_id, cmd.actor, Acting.CLOSING_AUTHORITY)
         case.close(cmd.actor, reason=cmd.reason, closed_at=cmd.closed_at)
         await uow.commit()
 

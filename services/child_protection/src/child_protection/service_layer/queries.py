@@ -18,7 +18,7 @@ from sqlalchemy import and_, false, select, tuple_, union_all
 from child_protection.adapters import codec
 from child_protection.adapters.orm import audit, child_case
 from child_protection.adapters.repository import case_from_row, sealed_sections
-from child_protection.domain import Actor, CaseSummary, ChildCase, Stage
+from child_protection.domain import Acting, Actor, CaseSummary, ChildCase, Stage
 from child_protection.service_layer.errors import (
     AuditReadForbidden,
     CaseNotFound,
@@ -75,6 +75,19 @@ def _visible(case: ChildCase | None, actor: Actor) -> ChildCase:
     if case is None or not case.is_visible_to(actor):
         raise CaseNotFound("case not found")
     return case
+
+
+async def check_may_act(
+    uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor, acting: Acting | None = None
+) -> None:
+    """404 unless `actor` sees the case, then 403 unless they may write as `acting` (None: seeing
+    is enough) — on the plain unlocked row, before the request's body is even looked at. The
+    API runs it first on every route about one case, so that no answer (not even a 422 for a
+    malformed body) differs between a case the caller may not see and no case at all."""
+    async with uow:
+        case = _visible(await uow.cases.get_summary(case_id), actor)
+        if acting is not None:
+            case.check_may_act(actor, acting)
 
 
 async def case_summary(uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor) -> CaseSummary:
@@ -175,15 +188,15 @@ async def read_sensitive(
     is shared with. The read is an audit entry (who, when, case, purpose) committed before the
     sections are returned; a refused attempt by a caller who sees the case is recorded too."""
     purpose = purpose.strip()
-    if not purpose:
-        raise PurposeRequired("state why the sensitive sections are read")
-    if len(purpose) > PURPOSE_MAX:
-        raise PurposeRequired(f"at most {PURPOSE_MAX} characters")
     async with uow:
         loaded = await uow.cases.get_sealed(case_id)
         case = _visible(None if loaded is None else loaded[0], actor)
         assert loaded is not None
-        detail = {"purpose": purpose, "country": actor.country, "case_version": case.version}
+        detail = {
+            "purpose": purpose[:PURPOSE_MAX],
+            "country": actor.country,
+            "case_version": case.version,
+        }
         if not case.may_read_sensitive(actor):
             uow.record(
                 AuditRecord(
@@ -198,6 +211,11 @@ async def read_sensitive(
             raise SensitiveReadForbidden(
                 "only child-protection staff of the host or the child's country read this"
             )
+        # The stated purpose is checked only once the caller may see and read the case.
+        if not purpose:
+            raise PurposeRequired("state why the sensitive sections are read")
+        if len(purpose) > PURPOSE_MAX:
+            raise PurposeRequired(f"at most {PURPOSE_MAX} characters")
         # Decrypted only now, for a caller allowed to read it.
         sections = codec.sensitive_to_dict(uow.cases.open_sections(case.id, loaded[1]))
         uow.record(

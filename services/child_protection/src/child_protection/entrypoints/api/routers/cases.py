@@ -15,7 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from child_protection.bootstrap import ChildProtection
 from child_protection.domain import (
+    CHILD_PROTECTION_OFFICER,
     Accompaniment,
+    Acting,
     BidDecision,
     Caregiver,
     CaseSummary,
@@ -28,7 +30,7 @@ from child_protection.domain import (
     Stage,
 )
 from child_protection.domain import commands as c
-from child_protection.domain.errors import CaseError
+from child_protection.domain.errors import CaseError, OnlyHostOfficer
 from child_protection.entrypoints.api import schemas as s
 from child_protection.entrypoints.api.auth import actor_of
 from child_protection.entrypoints.api.errors import problem_for
@@ -54,6 +56,32 @@ def services(request: Request) -> ChildProtection:
 
 
 Services = Annotated[ChildProtection, Depends(services)]
+
+
+# FastAPI resolves a route's dependencies before it validates the body: these decide, on the
+# plain unlocked row, what POLICY.md says comes first — 404 for a case the caller may not see,
+# then 403 for an act they may not perform — so that not even a 422 for a malformed body tells
+# an invisible case from no case at all. The handlers decide again inside their transaction.
+
+
+def may_act(acting: Acting | None) -> Callable[..., Awaitable[None]]:
+    """A dependency: 404 unless the caller sees the case, then 403 unless they act as `acting`
+    (None: seeing it is enough)."""
+
+    async def check(case_id: uuid.UUID, caller: Caller, svc: Services) -> None:
+        try:
+            await queries.check_may_act(svc.uow(), case_id, actor_of(caller), acting)
+        except CaseError as error:
+            raise problem_for(error) from error
+
+    return check
+
+
+async def opens_cases(caller: Caller) -> None:
+    """Only a child-protection officer opens a case (of their own country: the domain checks the
+    body's host country)."""
+    if CHILD_PROTECTION_OFFICER not in caller.roles:
+        raise problem_for(OnlyHostOfficer("only a child-protection officer of the host country"))
 
 
 def case_read(summary: CaseSummary, today: date) -> s.CaseRead:
@@ -135,6 +163,7 @@ _IDEMPOTENCY = {
     response_model=s.CaseRead,
     responses=WRITE,
     openapi_extra=_IDEMPOTENCY,
+    dependencies=[Depends(opens_cases)],
     summary="Open a case (child-protection officer of the host country)",
 )
 async def open_case(
@@ -209,6 +238,7 @@ async def read_case(case_id: uuid.UUID, caller: Caller, svc: Services) -> Any:
 @router.get(
     "/{case_id}/sensitive",
     response_model=s.SensitiveRead,
+    dependencies=[Depends(may_act(None))],
     responses=problem_responses(403, 422),
     summary="The sensitive sections (child-protection roles only; every read is audited)",
 )
@@ -239,6 +269,7 @@ async def read_sensitive(
 @router.get(
     "/{case_id}/audit",
     response_model=s.AuditPage,
+    dependencies=[Depends(may_act(None))],
     responses=problem_responses(403),
     summary="The case's audit trail (child-protection supervisor of the host country)",
 )
@@ -278,17 +309,26 @@ async def read_audit(
 # --- host casework -------------------------------------------------------------------------------
 
 
-def _action(path: str, summary: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return router.post(
+def _action(
+    path: str, summary: str, acting: Acting, method: str = "POST"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A write on one case, reserved to `acting` (decided before the body is validated)."""
+    return router.api_route(
         path,
+        methods=[method],
         response_model=s.CaseRead,
         responses=WRITE,
         openapi_extra=_IDEMPOTENCY,
         summary=summary,
+        dependencies=[Depends(may_act(acting))],
     )
 
 
-@_action("/{case_id}/protection-measures", "Placement, shelter or urgent care (any stage)")
+@_action(
+    "/{case_id}/protection-measures",
+    "Placement, shelter or urgent care (any stage)",
+    Acting.HOST_OFFICER,
+)
 async def record_protection_measure(
     case_id: uuid.UUID,
     body: s.ProtectionMeasureCreate,
@@ -312,7 +352,11 @@ async def record_protection_measure(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/notifications", "The host child-protection authority was notified")
+@_action(
+    "/{case_id}/notifications",
+    "The host child-protection authority was notified",
+    Acting.HOST_OFFICER,
+)
 async def record_notification(
     case_id: uuid.UUID, body: s.NotificationCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -331,7 +375,7 @@ async def record_notification(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/interviews", "An interview record")
+@_action("/{case_id}/interviews", "An interview record", Acting.HOST_OFFICER)
 async def record_interview(
     case_id: uuid.UUID, body: s.InterviewCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -352,7 +396,11 @@ async def record_interview(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/screenings", "International-protection screening (may block the consulate)")
+@_action(
+    "/{case_id}/screenings",
+    "International-protection screening (may block the consulate)",
+    Acting.HOST_OFFICER,
+)
 async def record_screening(
     case_id: uuid.UUID, body: s.ScreeningCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -373,7 +421,7 @@ async def record_screening(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/family-tracing", "Tracing actions and family contacts")
+@_action("/{case_id}/family-tracing", "Tracing actions and family contacts", Acting.HOST_OFFICER)
 async def record_family_tracing(
     case_id: uuid.UUID,
     body: s.FamilyTracingCreate,
@@ -400,12 +448,11 @@ async def record_family_tracing(
     return await _write(request, caller, svc, work)
 
 
-@router.put(
+@_action(
     "/{case_id}/bia",
-    response_model=s.CaseRead,
-    responses=WRITE,
-    openapi_extra=_IDEMPOTENCY,
-    summary="The best-interests assessment (host officer); `complete: true` finishes it",
+    "The best-interests assessment (host officer); `complete: true` finishes it",
+    Acting.HOST_OFFICER,
+    method="PUT",
 )
 async def write_bia(
     case_id: uuid.UUID, body: s.BiaWrite, request: Request, caller: Caller, svc: Services
@@ -435,12 +482,11 @@ async def write_bia(
     return await _write(request, caller, svc, work)
 
 
-@router.put(
+@_action(
     "/{case_id}/risk-assessment",
-    response_model=s.CaseRead,
-    responses=WRITE,
-    openapi_extra=_IDEMPOTENCY,
-    summary="Risk assessment (host officer): required before a return with a trafficking indicator",
+    "Risk assessment (host officer): required before a return with a trafficking indicator",
+    Acting.HOST_OFFICER,
+    method="PUT",
 )
 async def record_risk_assessment(
     case_id: uuid.UUID,
@@ -465,7 +511,9 @@ async def record_risk_assessment(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/return-plan", "Plan the return (every return gate is checked)")
+@_action(
+    "/{case_id}/return-plan", "Plan the return (every return gate is checked)", Acting.HOST_OFFICER
+)
 async def plan_return(
     case_id: uuid.UUID, body: s.ReturnPlanCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -489,12 +537,11 @@ async def plan_return(
 # --- origin side ---------------------------------------------------------------------------------
 
 
-@router.put(
+@_action(
     "/{case_id}/origin-assessment",
-    response_model=s.CaseRead,
-    responses=WRITE,
-    openapi_extra=_IDEMPOTENCY,
-    summary="The nationality country's assessment (its child-protection officer)",
+    "The nationality country's assessment (its child-protection officer)",
+    Acting.NATIONALITY_OFFICER,
+    method="PUT",
 )
 async def write_origin_assessment(
     case_id: uuid.UUID,
@@ -526,7 +573,11 @@ async def write_origin_assessment(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/reception", "The origin authority confirms it received the child")
+@_action(
+    "/{case_id}/reception",
+    "The origin authority confirms it received the child",
+    Acting.NATIONALITY_OFFICER,
+)
 async def confirm_reception(
     case_id: uuid.UUID, body: s.ReceptionCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -545,7 +596,11 @@ async def confirm_reception(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/follow-ups", "A follow-up visit after return (origin officer)")
+@_action(
+    "/{case_id}/follow-ups",
+    "A follow-up visit after return (origin officer)",
+    Acting.NATIONALITY_OFFICER,
+)
 async def record_follow_up(
     case_id: uuid.UUID, body: s.FollowUpCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -567,7 +622,9 @@ async def record_follow_up(
 # --- host supervisor -----------------------------------------------------------------------------
 
 
-@_action("/{case_id}/bid", "The best-interests determination (host supervisor)")
+@_action(
+    "/{case_id}/bid", "The best-interests determination (host supervisor)", Acting.HOST_SUPERVISOR
+)
 async def decide_bid(
     case_id: uuid.UUID, body: s.BidCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -589,7 +646,11 @@ async def decide_bid(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/bid-review", "A BID review reopens the determination (host supervisor)")
+@_action(
+    "/{case_id}/bid-review",
+    "A BID review reopens the determination (host supervisor)",
+    Acting.HOST_SUPERVISOR,
+)
 async def review_bid(
     case_id: uuid.UUID, body: s.BidReviewCreate, request: Request, caller: Caller, svc: Services
 ) -> Response:
@@ -608,7 +669,11 @@ async def review_bid(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/protection-decision", "Clear or keep the consular block (host supervisor)")
+@_action(
+    "/{case_id}/protection-decision",
+    "Clear or keep the consular block (host supervisor)",
+    Acting.HOST_SUPERVISOR,
+)
 async def decide_protection(
     case_id: uuid.UUID,
     body: s.ProtectionDecisionCreate,
@@ -632,7 +697,11 @@ async def decide_protection(
     return await _write(request, caller, svc, work)
 
 
-@_action("/{case_id}/close", "Close the case (origin after follow-up, host otherwise)")
+@_action(
+    "/{case_id}/close",
+    "Close the case (origin after follow-up, host otherwise)",
+    Acting.CLOSING_AUTHORITY,
+)
 async def close_case(
     case_id: uuid.UUID, body: s.CaseClose, request: Request, caller: Caller, svc: Services
 ) -> Response:
