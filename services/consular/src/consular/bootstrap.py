@@ -123,4 +123,28 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             "fund.application.approved.v1",
             _consumer(runtime, integration.fund_application_approved, handlers.notify_fund_return),
         ),
+        sub(
+            "consular-child-block-set",
+            "CHILD",
+            "child.case.consular_block_set.v1",
+            _consumer(runtime, integration.child_consular_block_set, handlers.withdraw_child_case),
+        ),
+        sub(
+            "consular-returnee-protection-need",
+            "REPATRIATION",
+            "repatriation.returnee.protection_need_recorded.v1",
+            _consumer(
+                runtime,
+                integration.returnee_protection_need_recorded,
+                handlers.withdraw_returnees,
+            ),
+        ),
+        sub(
+            "consular-fund-cancelled",
+            "FUND",
+            "fund.application.cancelled.v1",
+            _consumer(
+                runtime, integration.fund_application_cancelled, handlers.withdraw_fund_return
+            ),
+        ),
     ]

@@ -137,8 +137,33 @@ class TestReportNotification:
         assert n["sent_at"] is None
 
     async def test_a_detention_not_asked_for_nor_mandatory_is_not_sent(self, api: Any) -> None:
-        n = await reported(api, person_requests_notification=False)
+        # Colombia is not an RCM member: Mexico's table has no row for it.
+        n = await reported(api, person_requests_notification=False, person={"nationality": "CO"})
         assert (n["status"], n["suppression_reason"]) == ("suppressed", "not_requested")
+
+    async def test_mexico_notifies_a_detained_national_of_a_member_state_by_default(
+        self, api: Any
+    ) -> None:
+        for nationality in ("GT", "HN", "SV", "NI", "CR", "PA", "BZ", "DO", "CA", "US"):
+            n = await reported(
+                api, person_requests_notification=False, person={"nationality": nationality}
+            )
+            assert (n["status"], n["mandatory"]) == ("pending", True), nationality
+            assert n["consular_post"] is not None
+
+    async def test_a_mandatory_detention_with_a_protection_need_is_not_sent(self, api: Any) -> None:
+        n = await reported(api, person_requests_notification=False, protection_need=True)
+        assert (n["status"], n["suppression_reason"]) == ("suppressed", "protection_need")
+
+    async def test_a_mandatory_detention_records_and_shows_the_persons_objection(
+        self, api: Any
+    ) -> None:
+        n = await reported(
+            api, person_requests_notification=False, person_objects_to_consular_action=True
+        )
+        assert (n["status"], n["mandatory"], n["do_not_act"]) == ("pending", True, True)
+        seen = await api("consul.gt.tapachula").get(f"/v1/notifications/{n['id']}")
+        assert seen.json()["do_not_act"] is True
 
     async def test_a_host_national_is_never_notified_about(self, api: Any) -> None:
         n = await reported(api, person={"nationality": "MX"})

@@ -8,10 +8,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
-from consular.domain.errors import ConsularError
+from consular import bootstrap
+from consular.service_layer import handlers
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
 
@@ -62,6 +62,9 @@ class TestManifestSubmitted:
             "reception_point": "GT-TECUN-UMAN",
             "scheduled_arrival": "2026-12-03T15:00:00+00:00",
             "returnee_count": 2,
+            # Whom it counted (internal, never shown): a protection need found later
+            # takes exactly those people out of the count.
+            "returnee_ids": sorted(r["returnee_id"] for r in data["returnees"]),
         }
         assert notice["access"] == ["GT", "MX"]
         requests = await rows(runtime, "SELECT * FROM verification ORDER BY related_returnee_id")
@@ -134,15 +137,59 @@ class TestManifestSubmitted:
         assert notice["consular_post"] == "GT-EMB-MEXICO"
         assert notice["place"] == {"country": "MX", "state": None, "city": None}
 
-    async def test_a_country_with_no_post_refuses_the_whole_event(
-        self, runtime: Runtime, events: Any, consume: Any
+    async def test_a_country_with_no_post_is_kept_unroutable_and_routed_once_it_has_one(
+        self, runtime: Runtime, events: Any, consume: Any, clock: FrozenClock, http: Any
     ) -> None:
+        # The directory loses Costa Rica's embassy in Mexico (a reference-data edit).
+        async with runtime.sessions() as session:
+            await session.execute(
+                text(
+                    "DELETE FROM consular_post WHERE country = 'CR' AND host_country = 'MX'"
+                    " RETURNING code"
+                )
+            )
+            await session.commit()
         data = events.submitted([events.returnee("CR")], receiving_country="CR")
-        with pytest.raises(ConsularError) as refused:
-            await consume(events.envelope(SUBMITTED, data, access=["MX", "CR"]))
-        assert refused.value.rule == "no_consular_post"
-        assert await rows(runtime, "SELECT id FROM verification") == []
-        assert await rows(runtime, "SELECT * FROM inbox") == []
+        assert await consume(events.envelope(SUBMITTED, data, access=["MX", "CR"])) == "applied"
+        (notice,) = await rows(runtime, "SELECT * FROM notification")
+        assert (notice["status"], notice["consular_post"]) == ("unroutable", None)
+        # Nothing is refused: the request for the person is made as usual.
+        assert len(await rows(runtime, "SELECT id FROM verification")) == 1
+        # The reporting side and the auditor see it, with the count for the operators.
+        assert (await http("inm.mx").get(f"/v1/notifications/{notice['id']}")).status_code == 200
+        audited = await http("audit.rcm").get(f"/v1/notifications/{notice['id']}")
+        assert audited.json()["status"] == "unroutable"
+        counts = await http("dgme.sv").get("/v1/operations/counts")
+        assert counts.json() == {"unroutable_notifications": 1}
+        assert await handlers.route_unroutable(bootstrap.uow_factory(runtime)) == 0
+
+        clock.advance(timedelta(hours=1))
+        async with runtime.sessions() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO consular_post (code, valid_from, country, kind, city,"
+                    " host_country, jurisdiction, email, placeholder) VALUES ('CR-EMB-MX-NEW',"
+                    " '2020-01-01', 'CR', 'embassy', 'Ciudad de México', 'MX', '{}',"
+                    " 'embajada@cr.example', true)"
+                )
+            )
+            await session.commit()
+        assert await handlers.route_unroutable(bootstrap.uow_factory(runtime)) == 1
+        (routed,) = await rows(runtime, "SELECT * FROM notification")
+        assert (routed["status"], routed["consular_post"]) == ("pending", "CR-EMB-MX-NEW")
+        # The clocks count from the submission: the delay was the sending side's.
+        assert routed["due_at"] == clock() - timedelta(hours=1) + timedelta(hours=24)
+        deliveries = await rows(
+            runtime,
+            "SELECT channel, status, next_attempt_at FROM notification_delivery ORDER BY channel",
+        )
+        assert [(d["channel"], d["status"]) for d in deliveries] == [
+            ("email", "pending"),
+            ("in_app", "sent"),
+        ]
+        assert deliveries[0]["next_attempt_at"] is not None  # the mailer sends it
+        counts = await http("dgme.sv").get("/v1/operations/counts")
+        assert counts.json() == {"unroutable_notifications": 0}
 
 
 class TestManifestAmendedAndCancelled:

@@ -6,7 +6,6 @@ import pytest
 from consular.domain import seed
 from consular.domain.errors import (
     InvalidInput,
-    NoConsularPost,
     NotHostImmigrationOfficer,
     NotReportable,
     OccurredInFuture,
@@ -22,6 +21,9 @@ from consular.domain.states import ConsularActionKind, NotificationStatus
 from consular.domain.values import Actor, Place
 
 IGM_GT = Actor("igm.gt", frozenset({"immigration_officer"}), "GT")
+INM_MX = Actor("inm.mx", frozenset({"immigration_officer"}), "MX")
+AUDITOR = Actor("audit.rcm", frozenset({"auditor"}), None)
+CONSUL_VE = Actor("consul.ve", frozenset({"consular_officer"}), "VE")
 CONSUL_GT = Actor("consul.gt.tapachula", frozenset({"consular_officer"}), "GT")
 DIF_MX = Actor("dif.mx", frozenset({"child_protection_officer"}), "MX")
 NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
@@ -33,8 +35,10 @@ def _mx_lists_gt(reference, valid_to=None):
 
 
 class TestMandatoryNotification:
-    def test_detention_not_asked_for_and_not_mandatory_is_not_sent(self, office):
-        (notification,) = office.report(person_requests_notification=False)
+    def test_detention_not_asked_for_and_not_mandatory_is_not_sent(self, office, reference):
+        (notification,) = office.report(
+            reference=replace(reference, mandatory=()), person_requests_notification=False
+        )
         assert notification.status is NotificationStatus.SUPPRESSED
         assert notification.suppression_reason is SuppressionReason.NOT_REQUESTED
         assert notification.mandatory is False
@@ -73,13 +77,26 @@ class TestMandatoryNotification:
         (notification,) = office.report(reference=table, person_requests_notification=False)
         assert notification.suppression_reason is SuppressionReason.NOT_REQUESTED
 
-    def test_the_seed_lists_only_belize_and_costa_rica_for_the_us(self, reference):
-        assert [(m.host_country, m.nationality) for m in reference.mandatory] == [
-            ("US", "BZ"),
-            ("US", "CR"),
-        ]
-        assert not reference.is_mandatory("MX", "GT", date(2026, 3, 10))
+    def test_the_seed_lists_belize_and_costa_rica_for_the_us_and_every_member_for_mexico(
+        self, reference
+    ):
+        assert sorted((m.host_country, m.nationality) for m in reference.mandatory) == [
+            ("MX", "BZ"), ("MX", "CA"), ("MX", "CR"), ("MX", "DO"), ("MX", "GT"), ("MX", "HN"),
+            ("MX", "NI"), ("MX", "PA"), ("MX", "SV"), ("MX", "US"),
+            ("US", "BZ"), ("US", "CR"),
+        ]  # fmt: skip
+        assert reference.is_mandatory("MX", "GT", date(2026, 3, 10))
+        assert not reference.is_mandatory("MX", "CO", date(2026, 3, 10))
         assert reference.is_mandatory("US", "CR", date(2026, 3, 10))
+
+    def test_in_mexico_a_detained_guatemalan_is_notified_though_he_did_not_ask(self, office):
+        (notification,) = office.report(person_requests_notification=False)
+        assert notification.status is NotificationStatus.PENDING
+        assert notification.mandatory is True
+
+    def test_in_mexico_a_protection_need_still_comes_first(self, office):
+        (notification,) = office.report(person_requests_notification=False, protection_need=True)
+        assert notification.suppression_reason is SuppressionReason.PROTECTION_NEED
 
     @pytest.mark.parametrize(
         "kind",
@@ -202,9 +219,15 @@ class TestReportNotification:
         assert notification.occurred_at == datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
         assert notification.occurred_at.tzinfo is UTC
 
-    def test_a_nationality_without_any_post_refuses_the_whole_report(self, office):
-        with pytest.raises(NoConsularPost):
-            office.report(nationalities=("GT", "CR"))
+    def test_a_nationality_without_any_post_is_kept_unroutable_not_refused(self, office):
+        # Venezuela has no post in the directory: the notice is kept, never dropped.
+        guatemala, venezuela = office.report(nationalities=("GT", "VE"))
+        assert guatemala.status is NotificationStatus.PENDING
+        assert venezuela.status is NotificationStatus.UNROUTABLE
+        assert (venezuela.consular_post, venezuela.due_at, venezuela.deliveries) == (None, None, ())
+        assert venezuela.is_visible_to(INM_MX)
+        assert venezuela.is_visible_to(AUDITOR)
+        assert not venezuela.is_visible_to(CONSUL_VE)
 
     def test_the_seed_has_every_rcm_member_clock(self):
         assert sorted(r["host_country"] for r in seed.CLOCKS) == [

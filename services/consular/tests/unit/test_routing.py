@@ -15,6 +15,9 @@ from consular.domain.values import Place, Related
 ON = date(2026, 3, 10)
 
 
+MEMBERS = ("BZ", "CA", "CR", "DO", "SV", "GT", "HN", "MX", "NI", "PA", "US")
+
+
 def _post(code, kind, jurisdiction, valid_from=date(2020, 1, 1), valid_to=None):
     return ConsularPost(
         code=code,
@@ -64,11 +67,43 @@ class TestRouting:
 
     def test_no_post_in_the_host_country_is_a_clear_error(self):
         with pytest.raises(NoConsularPost) as refused:
-            route(seed.directory(), "CR", "MX", "Chiapas", ON)
-        assert refused.value.kind == "invalid"
+            route(seed.directory(), "VE", "MX", "Chiapas", ON)
         assert refused.value.rule == "no_consular_post"
         assert refused.value.field == "person.nationality"
-        assert str(refused.value) == "CR has no consular post in MX on 2026-03-10"
+        assert str(refused.value) == "VE has no consular post in MX on 2026-03-10"
+
+    @pytest.mark.parametrize("host", MEMBERS)
+    def test_every_member_state_has_a_post_in_every_other_one(self, host):
+        for nationality in MEMBERS:
+            if nationality != host:
+                post = route(seed.directory(), nationality, host, None, ON)
+                assert (post.country, post.host_country) == (nationality, host)
+                assert post.placeholder  # seeded: an invented address
+
+    def test_a_nicaraguan_found_in_costa_rica_goes_to_the_embassy_in_san_jose(self):
+        post = route(seed.directory(), "NI", "CR", "San José", ON)
+        assert (post.code, post.kind, post.city) == (
+            "NI-EMB-SAN-JOSE",
+            PostKind.EMBASSY,
+            "San José",
+        )
+
+    def test_without_an_embassy_the_mission_accredited_from_abroad_is_told(self):
+        post = route(seed.directory(), "CA", "BZ", None, ON)
+        assert (post.code, post.kind, post.city) == (
+            "CA-ACC-BELMOPAN",
+            PostKind.CONCURRENT_ACCREDITATION,
+            "Ciudad de Guatemala",
+        )
+
+    def test_an_embassy_comes_before_a_concurrent_accreditation(self):
+        directory = Directory(
+            posts=(
+                _post("GT-ACC-A", PostKind.CONCURRENT_ACCREDITATION, set()),
+                _post("GT-EMB-B", PostKind.EMBASSY, set()),
+            )
+        )
+        assert route(directory, "GT", "MX", None, ON).code == "GT-EMB-B"
 
     def test_a_consulate_no_longer_valid_gives_way_to_the_embassy(self):
         directory = Directory(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -31,7 +31,12 @@ from consular.domain.events import (
 from consular.domain.model import NationalityVerification, Notification
 from consular.domain.values import Person, Place, Related, Sex
 from puebla.contracts.base import EventData
-from puebla.contracts.child.v1 import CaseOpenedV1, ChildIdentity, ConsularBlockClearedV1
+from puebla.contracts.child.v1 import (
+    CaseOpenedV1,
+    ChildIdentity,
+    ConsularBlockClearedV1,
+    ConsularBlockSetV1,
+)
 from puebla.contracts.common import PersonSummary
 from puebla.contracts.common import Related as RelatedV1
 from puebla.contracts.consular.v1 import (
@@ -41,12 +46,13 @@ from puebla.contracts.consular.v1 import (
     NotificationOverdueV1,
 )
 from puebla.contracts.envelope import IncomingEnvelope
-from puebla.contracts.fund.v1 import FundApplicationApprovedV1
+from puebla.contracts.fund.v1 import FundApplicationApprovedV1, FundApplicationCancelledV1
 from puebla.contracts.repatriation.v1 import (
     ManifestAmendedV1,
     ManifestCancelledV1,
     ManifestSubmittedV1,
     ReturneeOnManifest,
+    ReturneeProtectionNeedRecordedV1,
 )
 from puebla.db.unit_of_work import OutgoingEvent
 
@@ -209,7 +215,9 @@ class PersonClaim:
 
 @dataclass(frozen=True)
 class ManifestTrigger:
-    """A submitted or amended manifest (`added` = the returnees new in this version)."""
+    """A submitted or amended manifest: `returnees` are the people to verify (all of a
+    submission, the added of an amendment), `removed` the people an amendment took off,
+    `returnee_ids` everyone on it when the event says so (a submission)."""
 
     manifest_id: str
     reference: str
@@ -222,6 +230,8 @@ class ManifestTrigger:
     returnees: tuple[PersonClaim, ...]
     at: datetime  # when it was submitted or amended: the notice's clock starts here
     access: tuple[str, ...]
+    removed: tuple[str, ...] = ()
+    returnee_ids: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -259,13 +269,43 @@ def _claims(returnees: list[ReturneeOnManifest]) -> tuple[PersonClaim, ...]:
 
 def manifest_submitted(envelope: IncomingEnvelope) -> ManifestTrigger:
     data = parse(ManifestSubmittedV1, envelope)
-    return _trigger(data, envelope, len(data.returnees), data.returnees)
+    trigger = _trigger(data, envelope, len(data.returnees), data.returnees)
+    return replace(trigger, returnee_ids=frozenset(str(r.returnee_id) for r in data.returnees))
 
 
 def manifest_amended(envelope: IncomingEnvelope) -> ManifestTrigger:
-    """An amendment asks verification only for the people it added."""
+    """An amendment asks verification only for the people it added, and withdraws the
+    requests of the people it removed (never passing the removal reason on)."""
     data = parse(ManifestAmendedV1, envelope)
-    return _trigger(data, envelope, data.returnee_count, data.added)
+    trigger = _trigger(data, envelope, data.returnee_count, data.added)
+    return replace(trigger, removed=tuple(str(r) for r in data.removed))
+
+
+@dataclass(frozen=True)
+class ReturneesProtected:
+    """People taken off a manifest for a protection need (the event is the sending
+    country's alone; it carries neither the kind of need nor its note)."""
+
+    manifest_id: str
+    version: int
+    sending_country: str
+    returnee_ids: tuple[str, ...]
+    returnee_count: int  # left on the manifest
+    at: datetime
+    access: tuple[str, ...]
+
+
+def returnee_protection_need_recorded(envelope: IncomingEnvelope) -> ReturneesProtected:
+    data = parse(ReturneeProtectionNeedRecordedV1, envelope)
+    return ReturneesProtected(
+        manifest_id=str(data.manifest_id),
+        version=data.version,
+        sending_country=data.sending_country,
+        returnee_ids=tuple(str(r) for r in data.returnee_ids),
+        returnee_count=data.returnee_count,
+        at=data.recorded_at,
+        access=tuple(envelope.access),
+    )
 
 
 def _trigger(
@@ -317,6 +357,7 @@ class ChildCaseTrigger:
     notify: bool
     cleared: bool
     access: tuple[str, ...]
+    version: int = 1  # the case's version after the change: orders blocks and clearings
 
 
 def _child(identity: ChildIdentity) -> Person:
@@ -340,6 +381,7 @@ def child_case_opened(envelope: IncomingEnvelope) -> ChildCaseTrigger:
         notify=data.notify_consulate,
         cleared=False,
         access=tuple(envelope.access),
+        version=data.version,
     )
 
 
@@ -353,6 +395,31 @@ def child_consular_block_cleared(envelope: IncomingEnvelope) -> ChildCaseTrigger
         at=data.cleared_at,
         notify=data.notify_consulate,
         cleared=True,
+        access=tuple(envelope.access),
+        version=data.version,
+    )
+
+
+@dataclass(frozen=True)
+class ChildCaseBlock:
+    """`child.case.consular_block_set.v1`: the child's consulate must no longer see the case."""
+
+    case_id: str
+    host_country: str
+    nationality: str
+    version: int
+    at: datetime
+    access: tuple[str, ...]
+
+
+def child_consular_block_set(envelope: IncomingEnvelope) -> ChildCaseBlock:
+    data = parse(ConsularBlockSetV1, envelope)
+    return ChildCaseBlock(
+        case_id=str(data.case_id),
+        host_country=data.host_country,
+        nationality=data.nationality,
+        version=data.version,
+        at=data.blocked_at,
         access=tuple(envelope.access),
     )
 
@@ -382,4 +449,18 @@ def fund_application_approved(envelope: IncomingEnvelope) -> FundReturnTrigger:
         current_country=data.current_country,
         approved_at=data.approved_at,
         access=tuple(envelope.access),
+    )
+
+
+@dataclass(frozen=True)
+class FundReturnCancellation:
+    application_id: str
+    version: int
+    at: datetime
+
+
+def fund_application_cancelled(envelope: IncomingEnvelope) -> FundReturnCancellation:
+    data = parse(FundApplicationCancelledV1, envelope)
+    return FundReturnCancellation(
+        application_id=str(data.application_id), version=data.version, at=data.cancelled_at
     )

@@ -3,7 +3,8 @@
 Reference data (versioned on `[valid_from, valid_to)`): `consular_post`, `subdivision`,
 `mandatory_notification`, `notification_clock`, `departure_point`.
 Records: `notification` (+ `notification_delivery`, one row per channel) and `verification`;
-`source_key` (unique) makes the event-driven ones replay-safe.
+`source_key` (unique) makes the event-driven ones replay-safe; `withdrawal` remembers what was
+taken back, keyed the same way.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ consular_post = Table(
     Column("host_country", Text, nullable=False),
     Column("jurisdiction", ARRAY(Text), nullable=False),
     Column("email", Text, nullable=False),
+    Column("placeholder", Boolean, nullable=False),  # an invented (demo) address
 )
 
 subdivision = Table(
@@ -111,6 +113,8 @@ notification = Table(
     Column("acknowledged_by", Text, nullable=True),
     Column("overdue", Boolean, nullable=False),
     Column("escalated_at", DateTime(timezone=True), nullable=True),
+    Column("withdrawn_reason", Text, nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
     Column("actions", JSONB, nullable=False),
     Column("reported_by", Text, nullable=True),
     Column("access", ARRAY(Text), nullable=False),
@@ -151,6 +155,23 @@ verification = Table(
     Column("decided_by", Text, nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("reason", Text, nullable=True),
+    Column("withdrawn_reason", Text, nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
     Column("access", ARRAY(Text), nullable=False),
     Column("version", Integer, nullable=False),
+)
+
+# What was taken back, by the `source_key` of the record it concerns, also before that record
+# exists here: the consumers of one producer run apart, so a block or a removal may arrive
+# before the event that makes the record; the record is then made withdrawn. `version` is the
+# producer's aggregate version of the last event applied (an older one changes nothing);
+# `withdrawn` is false once a later event lifted it (a cleared child-case block).
+withdrawal = Table(
+    "withdrawal",
+    metadata,
+    Column("source_key", Text, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("withdrawn", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

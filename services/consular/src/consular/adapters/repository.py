@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy import and_, case, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,7 @@ from consular.domain.states import (
     DeliveryStatus,
     NotificationStatus,
     VerificationStatus,
+    WithdrawalReason,
 )
 from consular.domain.values import Person, Place, Related, Sex
 
@@ -78,17 +79,22 @@ def _manifest_to_json(manifest: ManifestSummary) -> dict[str, Any]:
         "reception_point": manifest.reception_point,
         "scheduled_arrival": arrival.isoformat() if arrival else None,
         "returnee_count": manifest.returnee_count,
+        "returnee_ids": (
+            sorted(manifest.returnee_ids) if manifest.returnee_ids is not None else None
+        ),
     }
 
 
 def _manifest_from_json(data: dict[str, Any]) -> ManifestSummary:
     arrival = data.get("scheduled_arrival")
+    ids = data.get("returnee_ids")
     return ManifestSummary(
         reference=data["reference"],
         version=data["version"],
         reception_point=data["reception_point"],
         scheduled_arrival=datetime.fromisoformat(arrival) if arrival else None,
         returnee_count=data["returnee_count"],
+        returnee_ids=frozenset(ids) if ids is not None else None,
     )
 
 
@@ -144,6 +150,8 @@ def notification_row(n: Notification) -> dict[str, Any]:
         "acknowledged_by": n.acknowledged_by,
         "overdue": n.overdue,
         "escalated_at": n.escalated_at,
+        "withdrawn_reason": n.withdrawn_reason.value if n.withdrawn_reason else None,
+        "withdrawn_at": n.withdrawn_at,
         "actions": _actions_to_json(n.actions),
         "version": n.version,
     }
@@ -180,6 +188,8 @@ def notification_from_row(row: Any, deliveries: Sequence[Any]) -> Notification:
         acknowledged_by=row.acknowledged_by,
         overdue=row.overdue,
         escalated_at=row.escalated_at,
+        withdrawn_reason=_withdrawal_reason(row.withdrawn_reason),
+        withdrawn_at=row.withdrawn_at,
         deliveries=tuple(
             Delivery(
                 channel=Channel(d.channel),
@@ -194,6 +204,10 @@ def notification_from_row(row: Any, deliveries: Sequence[Any]) -> Notification:
         actions=_actions_from_json(row.actions or []),
         version=row.version,
     )
+
+
+def _withdrawal_reason(value: str | None) -> WithdrawalReason | None:
+    return WithdrawalReason(value) if value else None
 
 
 def verification_row(v: NationalityVerification) -> dict[str, Any]:
@@ -211,6 +225,8 @@ def verification_row(v: NationalityVerification) -> dict[str, Any]:
         "decided_by": v.decided_by,
         "decided_at": v.decided_at,
         "reason": v.reason,
+        "withdrawn_reason": v.withdrawn_reason.value if v.withdrawn_reason else None,
+        "withdrawn_at": v.withdrawn_at,
         "version": v.version,
     }
 
@@ -227,6 +243,8 @@ def verification_from_row(row: Any) -> NationalityVerification:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         reason=row.reason,
+        withdrawn_reason=_withdrawal_reason(row.withdrawn_reason),
+        withdrawn_at=row.withdrawn_at,
         version=row.version,
     )
 
@@ -283,6 +301,25 @@ class NotificationRepository:
             return None
         return (await self._load([row]))[0]
 
+    async def peek(self, notification_id: uuid.UUID) -> Notification | None:
+        """The record as it is, unlocked and untracked: to decide visibility and permission
+        before any lock is taken (a caller who may not see it takes no lock on it)."""
+        row = (
+            await self.session.execute(
+                select(orm.notification).where(orm.notification.c.id == notification_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        deliveries = (
+            await self.session.execute(
+                select(orm.notification_delivery).where(
+                    orm.notification_delivery.c.notification_id == notification_id
+                )
+            )
+        ).all()
+        return notification_from_row(row, deliveries)
+
     async def by_source_key(
         self, source_key: str, *, for_update: bool = False
     ) -> Notification | None:
@@ -335,6 +372,20 @@ class NotificationRepository:
             stmt = stmt.where(n.id > after)
         return await self._load((await self.session.execute(stmt)).all())
 
+    async def unroutable(self, *, after: uuid.UUID | None, limit: int) -> list[Notification]:
+        """Notifications waiting for a post, locked, skipping rows another worker holds."""
+        n = orm.notification.c
+        stmt = (
+            select(orm.notification)
+            .where(n.status == NotificationStatus.UNROUTABLE.value)
+            .order_by(n.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if after is not None:
+            stmt = stmt.where(n.id > after)
+        return await self._load((await self.session.execute(stmt)).all())
+
     async def next_email_due(self, now: datetime) -> Notification | None:
         """One notification whose e-mail is due (never sent, retry time reached), locked."""
         d = orm.notification_delivery.c
@@ -342,7 +393,7 @@ class NotificationRepository:
             select(d.notification_id)
             .where(
                 d.channel == Channel.EMAIL.value,
-                d.status != DeliveryStatus.SENT.value,
+                d.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value]),
                 d.next_attempt_at <= now,
             )
             .order_by(d.next_attempt_at, d.notification_id)
@@ -440,14 +491,21 @@ class NotificationRepository:
             stmt = pg_insert(orm.notification_delivery).values(
                 notification_id=n.id,
                 channel=d.channel.value,
-                next_attempt_at=None if d.status is DeliveryStatus.SENT else n.created_at,
+                next_attempt_at=(
+                    None
+                    if d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED)
+                    else n.created_at
+                ),
                 **values,
             )
             set_: dict[str, Any] = dict(values)
-            if d.status is DeliveryStatus.SENT:
-                set_["next_attempt_at"] = None
+            if d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED):
+                set_["next_attempt_at"] = None  # nothing more to send on this channel
             elif d.channel in retry:
                 set_["next_attempt_at"] = retry[d.channel]
+            elif d.status is DeliveryStatus.PENDING and d.attempts == 0:
+                # Due now: a channel started afresh (a notice released or routed again).
+                set_["next_attempt_at"] = stmt.excluded.next_attempt_at
             await self.session.execute(
                 stmt.on_conflict_do_update(index_elements=["notification_id", "channel"], set_=set_)
             )
@@ -465,6 +523,7 @@ class VerificationRepository:
         self.session = session
         self._tracked = _Tracked()
         self._access: dict[uuid.UUID, list[str]] = {}
+        self._relabelled: set[uuid.UUID] = set()
 
     @property
     def seen(self) -> list[NationalityVerification]:
@@ -473,6 +532,34 @@ class VerificationRepository:
     def add(self, verification: NationalityVerification, *, access: Sequence[str]) -> None:
         self._tracked.new(verification)
         self._access[verification.id] = sorted(set(access))
+
+    def relabel(self, verification_id: uuid.UUID, access: Sequence[str]) -> None:
+        """The countries whose authorities may see the record narrow (a protection need)."""
+        self._access[verification_id] = sorted(set(access))
+        self._relabelled.add(verification_id)
+
+    async def peek(self, verification_id: uuid.UUID) -> NationalityVerification | None:
+        """Unlocked and untracked, like `NotificationRepository.peek`."""
+        row = (
+            await self.session.execute(
+                select(orm.verification).where(orm.verification.c.id == verification_id)
+            )
+        ).first()
+        return None if row is None else verification_from_row(row)
+
+    async def for_related(
+        self, service: str, related_id: str, *, for_update: bool = False
+    ) -> list[NationalityVerification]:
+        v = orm.verification.c
+        stmt = (
+            select(orm.verification)
+            .where(v.related_service == service, v.related_id == related_id)
+            .order_by(v.requested_at, v.id)
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        rows = (await self.session.execute(stmt)).all()
+        return [self._tracked.loaded(verification_from_row(r)) for r in rows]
 
     async def get(
         self, verification_id: uuid.UUID, *, for_update: bool = False
@@ -483,12 +570,13 @@ class VerificationRepository:
         row = (await self.session.execute(stmt)).first()
         return None if row is None else self._tracked.loaded(verification_from_row(row))
 
-    async def by_source_key(self, source_key: str) -> NationalityVerification | None:
-        row = (
-            await self.session.execute(
-                select(orm.verification).where(orm.verification.c.source_key == source_key)
-            )
-        ).first()
+    async def by_source_key(
+        self, source_key: str, *, for_update: bool = False
+    ) -> NationalityVerification | None:
+        stmt = select(orm.verification).where(orm.verification.c.source_key == source_key)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self.session.execute(stmt)).first()
         return None if row is None else self._tracked.loaded(verification_from_row(row))
 
     async def flush(self) -> None:
@@ -503,6 +591,8 @@ class VerificationRepository:
             elif v.version != loaded_version:
                 for fixed in ("id", "source_key", "requested_at"):
                     row.pop(fixed)
+                if v.id in self._relabelled:
+                    row["access"] = self._access[v.id]
                 result = await self.session.execute(
                     update(orm.verification)
                     .where(
@@ -514,6 +604,87 @@ class VerificationRepository:
                 if getattr(result, "rowcount", 0) != 1:
                     raise ConcurrentUpdate(f"verification {v.id} changed since it was read")
         self._tracked = _rebase(self._tracked)
+
+
+class WithdrawalRepository:
+    """`withdrawal`: what was taken back, by source key, also before the record exists."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def reason(self, source_key: str) -> WithdrawalReason | None:
+        """Why the record with this key is withdrawn now, or None."""
+        w = orm.withdrawal.c
+        row = (
+            await self.session.execute(
+                select(w.reason).where(w.source_key == source_key, w.withdrawn)
+            )
+        ).first()
+        return None if row is None else WithdrawalReason(row.reason)
+
+    async def under(self, prefix: str) -> dict[str, tuple[WithdrawalReason, int]]:
+        """Every withdrawal in force whose key starts with `prefix`: key → (reason, version)."""
+        w = orm.withdrawal.c
+        rows = (
+            await self.session.execute(
+                select(w.source_key, w.reason, w.version).where(
+                    w.source_key.startswith(prefix, autoescape=True), w.withdrawn
+                )
+            )
+        ).all()
+        return {r.source_key: (WithdrawalReason(r.reason), r.version) for r in rows}
+
+    async def record(
+        self, source_key: str, reason: WithdrawalReason, version: int, at: datetime
+    ) -> WithdrawalReason:
+        """Withdrawn for good (a removal, a cancellation, a protection need): a protection need
+        is never overridden by a later, weaker reason. Returns the reason in force."""
+        stmt = pg_insert(orm.withdrawal).values(
+            source_key=source_key, reason=reason.value, withdrawn=True, version=version, at=at
+        )
+        w = orm.withdrawal.c
+        protection = WithdrawalReason.PROTECTION.value
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["source_key"],
+            set_={
+                "reason": case(
+                    (or_(w.reason == protection, stmt.excluded.reason == protection), protection),
+                    else_=stmt.excluded.reason,
+                ),
+                "withdrawn": True,
+                "version": func.greatest(w.version, stmt.excluded.version),
+            },
+        ).returning(orm.withdrawal.c.reason)
+        return WithdrawalReason((await self.session.execute(upsert)).scalar_one())
+
+    async def record_block(
+        self, source_key: str, *, blocked: bool, version: int, at: datetime
+    ) -> bool:
+        """A child-case block set (`blocked`) or cleared at the case's `version`; the newer of
+        the two wins whatever order they arrive in. Returns whether the case is blocked now."""
+        stmt = pg_insert(orm.withdrawal).values(
+            source_key=source_key,
+            reason=WithdrawalReason.PROTECTION.value,
+            withdrawn=blocked,
+            version=version,
+            at=at,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["source_key"],
+                set_={
+                    "withdrawn": stmt.excluded.withdrawn,
+                    "version": stmt.excluded.version,
+                    "at": stmt.excluded.at,
+                },
+                where=orm.withdrawal.c.version < stmt.excluded.version,
+            )
+        )
+        w = orm.withdrawal.c
+        state = (
+            await self.session.execute(select(w.withdrawn).where(w.source_key == source_key))
+        ).scalar_one()
+        return bool(state)
 
 
 class ReferenceRepository:
@@ -585,6 +756,7 @@ def post_from_row(row: Any) -> ConsularPost:
         email=row.email,
         valid_from=row.valid_from,
         valid_to=row.valid_to,
+        placeholder=row.placeholder,
     )
 
 

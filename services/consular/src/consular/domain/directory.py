@@ -1,7 +1,8 @@
 """The directory of consular posts and the routing of a notification to one of them.
 
 DOMAIN.md §4 "Routing": each notification goes to the post of the person's nationality whose
-jurisdiction covers the place; fallback: that country's embassy in the host country.
+jurisdiction covers the place; fallback: that country's embassy in the host country, and where it
+has none, the mission accredited to the host country from abroad (concurrent accreditation).
 
 Posts are versioned reference data: a row is valid on `[valid_from, valid_to)` (`valid_to`
 exclusive, `None` = open), so a new version starts the day the old one ends without a gap or an
@@ -24,6 +25,9 @@ from consular.domain.errors import NoConsularPost
 class PostKind(StrEnum):
     CONSULATE = "consulate"
     EMBASSY = "embassy"
+    # A mission resident in a third country and accredited to the host country as well (e.g.
+    # an embassy in Guatemala City that also covers Belize): `city` is where it sits.
+    CONCURRENT_ACCREDITATION = "concurrent_accreditation"
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,8 @@ class ConsularPost:
     """A post of `country` (the sending state) located in `host_country`.
 
     An embassy's `jurisdiction` is usually empty: it is the fallback for the whole host country.
-    `email` is where the worker sends the notice; seeded values are demo addresses.
+    `email` is where the worker sends the notice; `placeholder` marks an invented address
+    (seeded demo data, to be replaced through the reference-data tables).
     """
 
     code: str
@@ -43,6 +48,7 @@ class ConsularPost:
     email: str
     valid_from: date
     valid_to: date | None = None
+    placeholder: bool = False
 
     def valid_on(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
@@ -125,7 +131,9 @@ def route(
 
     1. the consulate whose jurisdiction covers the state;
     2. otherwise (no such consulate, unknown or missing state) that country's embassy;
-    3. otherwise `NoConsularPost`: the country has no post in the host country at all.
+    3. otherwise its mission accredited to the host country from abroad;
+    4. otherwise `NoConsularPost`: the country has no post for the host country at all (the
+       caller keeps the notification `unroutable`).
 
     For a repatriation manifest the host country is the *sending* country and the place is the
     departure: a manifest from Chiapas to Guatemala goes to Guatemala's consulate in Tapachula,
@@ -137,9 +145,10 @@ def route(
         for post in sorted(candidates, key=lambda p: p.code):
             if post.kind is PostKind.CONSULATE and post.covers(state):
                 return post
-    embassies = sorted((p for p in candidates if p.kind is PostKind.EMBASSY), key=lambda p: p.code)
-    if embassies:
-        return embassies[0]
+    for fallback in (PostKind.EMBASSY, PostKind.CONCURRENT_ACCREDITATION):
+        posts = sorted((p for p in candidates if p.kind is fallback), key=lambda p: p.code)
+        if posts:
+            return posts[0]
     raise NoConsularPost(
         f"{nationality} has no consular post in {host_country} on {on.isoformat()}"
     )

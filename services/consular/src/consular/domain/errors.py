@@ -69,7 +69,9 @@ class OnlyForDetention(ConsularError):
 
 
 class NoConsularPost(ConsularError):
-    """The person's country has no post at all (no consulate, no embassy) in the host country."""
+    """The person's country has no post at all (no consulate, embassy or concurrent
+    accreditation) in the host country. Never refused to the reporting side: the notification
+    is kept `unroutable` (`Notification.open`) and routed again when the directory has a row."""
 
     default_rule = "no_consular_post"
     default_field = "person.nationality"
@@ -112,6 +114,21 @@ class DisclosureForbidden(ConsularError):
     default_rule = "protection_need"
 
 
+class NotificationWithdrawn(ConsularError):
+    """The notice was taken back (a cancelled Reserve Fund return, ...): nothing to act on."""
+
+    kind = "conflict"
+    default_rule = "notification_withdrawn"
+
+
+class VerificationWithdrawn(ConsularError):
+    """The request was taken back (the returnee removed, the manifest cancelled)."""
+
+    kind = "conflict"
+    default_rule = "verification_withdrawn"
+    default_field = "decision"
+
+
 class BlockNotLiftable(ConsularError):
     kind = "conflict"
     default_rule = "block_not_liftable"
@@ -145,3 +162,11 @@ class NotificationNotVisible(ConsularError):
 
     kind = "not_visible"
     default_rule = "notification_not_visible"
+
+
+class VerificationNotVisible(ConsularError):
+    """A request withdrawn for a protection need, acted on by the person's own consulate: for
+    that country it no longer exists."""
+
+    kind = "not_visible"
+    default_rule = "verification_not_visible"

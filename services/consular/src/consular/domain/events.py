@@ -18,7 +18,7 @@ from datetime import datetime
 from uuid import UUID
 
 from consular.domain.rules import NotificationKind, SuppressionReason
-from consular.domain.states import Channel, ConsularActionKind, Deadline
+from consular.domain.states import Channel, ConsularActionKind, Deadline, WithdrawalReason
 from consular.domain.values import Related
 
 
@@ -70,6 +70,56 @@ class NotificationReleased(Event):
     released_at: datetime
     due_at: datetime
     ack_due_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationUnroutable(Event):
+    """No post to send it to: kept for the reporting side and the auditor, routed again when
+    the directory has a row. Never leaves the service."""
+
+    notification_id: UUID
+    kind: NotificationKind
+    nationality: str
+    host_country: str
+    related: Related | None
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationRouted(Event):
+    """An unroutable notification found its post (the directory gained a row): deliver it."""
+
+    notification_id: UUID
+    consular_post: str
+    routed_at: datetime
+    due_at: datetime
+    ack_due_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationWithdrawn(Event):
+    """Taken back: clocks stopped, undelivered channels cancelled. Audit only: for a protection
+    withdrawal the person's country must not learn even that."""
+
+    notification_id: UUID
+    kind: NotificationKind
+    nationality: str
+    host_country: str
+    related: Related | None
+    reason: WithdrawalReason
+    withdrawn_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationRecounted(Event):
+    """A manifest notice no longer counts people taken off for a protection need (which
+    people is not said: audit only, and the count is all the receiving side ever saw)."""
+
+    notification_id: UUID
+    returnee_count: int
     version: int
 
 
@@ -161,4 +211,15 @@ class NationalityRejected(Event):
     decided_by: str
     decided_at: datetime
     reason: str
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerificationWithdrawn(Event):
+    verification_id: UUID
+    claimed_nationality: str
+    host_country: str
+    related: Related
+    reason: WithdrawalReason
+    withdrawn_at: datetime
     version: int

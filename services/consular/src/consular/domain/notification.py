@@ -3,7 +3,17 @@
 Life of a notification:
 
     open ──(rules say no)──▶ suppressed ──(child case block lifted)──▶ pending
-      └───(rules say yes)──▶ pending ──(consul of the nationality acknowledges)──▶ acknowledged
+      ├───(rules say yes)──▶ pending ──(consul of the nationality acknowledges)──▶ acknowledged
+      └───(rules say yes, no post in the directory)──▶ unroutable ──(a post appears)──▶ pending
+
+    pending | acknowledged | unroutable ──(taken back)──▶ withdrawn
+    withdrawn (protection, child case) ──(block lifted)──▶ pending
+
+- A notification is never dropped: one with nowhere to go is kept `unroutable` (reporting side
+  and auditor only) and routed again when the directory has a post (`reroute`).
+- `withdraw` takes a notice back (a protection need found later, a cancelled Fund return): its
+  clocks stop and its undelivered channels are cancelled. Withdrawn for a protection need, it no
+  longer exists for the person's country; withdrawn otherwise, the consulate sees it withdrawn.
 
 - `open` applies DOMAIN.md §4 (`rules.suppression_reason`), routes a sendable notification
   (`directory.route`) and starts its clocks. A suppressed one has no post, no clocks and no
@@ -22,7 +32,7 @@ country's zone, for the calendar date of routing and to show due times (`local`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
@@ -33,9 +43,11 @@ from consular.domain.directory import ConsularPost, route
 from consular.domain.errors import (
     BlockNotLiftable,
     InvalidInput,
+    NoConsularPost,
     NotConsulOfNationality,
     NotificationNotSendable,
     NotificationNotVisible,
+    NotificationWithdrawn,
     OccurredInFuture,
     PersonObjectsToConsularAction,
 )
@@ -46,10 +58,14 @@ from consular.domain.events import (
     NotificationAcknowledged,
     NotificationCreated,
     NotificationOverdue,
+    NotificationRecounted,
     NotificationReleased,
+    NotificationRouted,
     NotificationSent,
     NotificationSuppressed,
+    NotificationUnroutable,
 )
+from consular.domain.events import NotificationWithdrawn as NotificationWithdrawnEvent
 from consular.domain.reference import NotificationClock, ReferenceData
 from consular.domain.rules import NotificationKind, SuppressionReason, suppression_reason
 from consular.domain.states import (
@@ -58,6 +74,7 @@ from consular.domain.states import (
     Deadline,
     DeliveryStatus,
     NotificationStatus,
+    WithdrawalReason,
 )
 from consular.domain.values import (
     Actor,
@@ -82,6 +99,26 @@ class ManifestSummary:
     reception_point: str
     scheduled_arrival: datetime | None
     returnee_count: int
+    # Which returnees this notice counted (internal, never shown): lets a protection need found
+    # later take exactly those people out of the count. None when not known (a notice of an
+    # amendment whose predecessor this service has not seen).
+    returnee_ids: frozenset[str] | None = None
+
+    def without(self, gone: frozenset[str], fallback_count: int | None) -> ManifestSummary:
+        """The summary no longer counting `gone`; `fallback_count` is used when it is not
+        known whom this notice counted."""
+        if self.returnee_ids is None:
+            if fallback_count is None:
+                return self
+            return replace(self, returnee_count=min(self.returnee_count, fallback_count))
+        counted = self.returnee_ids & gone
+        if not counted:
+            return self
+        return replace(
+            self,
+            returnee_count=max(self.returnee_count - len(counted), 0),
+            returnee_ids=self.returnee_ids - counted,
+        )
 
 
 @dataclass(frozen=True)
@@ -123,6 +160,8 @@ class Notification:
     acknowledged_by: str | None = None
     overdue: bool = False
     escalated_at: datetime | None = None
+    withdrawn_reason: WithdrawalReason | None = None
+    withdrawn_at: datetime | None = None
     deliveries: tuple[Delivery, ...] = ()
     actions: tuple[ConsularAction, ...] = ()
     version: int = 1
@@ -150,10 +189,8 @@ class Notification:
         manifest: ManifestSummary | None = None,
         source_key: str | None = None,
     ) -> Notification:
-        """A new notification, pending (routed, clocks running) or suppressed.
-
-        Raises `NoConsularPost` when a sendable notification has nowhere to go.
-        """
+        """A new notification: pending (routed, clocks running), suppressed, or unroutable
+        when a sendable notification has nowhere to go (kept, never refused)."""
         nationality = country_code(nationality, "person.nationality")
         host = country_code(place.country, "place.country")
         now = as_utc(now, "now")
@@ -207,7 +244,11 @@ class Notification:
                 )
             )
             return notification
-        post = route(reference.directory, nationality, host, place.state, on)
+        try:
+            post = route(reference.directory, nationality, host, place.state, on)
+        except NoConsularPost:
+            notification._unroutable()
+            return notification
         notification._start(post, reference.clock_for(host, on), occurred_at)
         notification.events.append(
             NotificationCreated(
@@ -225,6 +266,19 @@ class Notification:
             )
         )
         return notification
+
+    def _unroutable(self) -> None:
+        self.status = NotificationStatus.UNROUTABLE
+        self.events.append(
+            NotificationUnroutable(
+                notification_id=self.id,
+                kind=self.kind,
+                nationality=self.nationality,
+                host_country=self.host_country,
+                related=self.related,
+                version=self.version,
+            )
+        )
 
     def _start(self, post: ConsularPost, clock: NotificationClock, start: datetime) -> None:
         self.consular_post = post.code
@@ -264,13 +318,23 @@ class Notification:
         return actor.is_immigration_officer_of(self.host_country)
 
     def is_visible_to(self, actor: Actor) -> bool:
-        """The reporting side sees every notification with its suppression reason; the
-        consulate sees only what was sent to it; nobody else."""
+        """The reporting side sees every notification with its suppression or withdrawal
+        reason; the auditor the unroutable and the withdrawn ones; the consulate only what was
+        sent to it — never a suppressed or unroutable one, nor one withdrawn for a protection
+        need (for the person's country it no longer exists); nobody else."""
         if self.is_reporting_side(actor):
             return True
-        return actor.is_consul_of(self.nationality) and self.status is not (
-            NotificationStatus.SUPPRESSED
-        )
+        if actor.is_auditor() and self.status in (
+            NotificationStatus.UNROUTABLE,
+            NotificationStatus.WITHDRAWN,
+        ):
+            return True
+        return actor.is_consul_of(self.nationality) and self._shown_to_consulate()
+
+    def _shown_to_consulate(self) -> bool:
+        if self.status is NotificationStatus.WITHDRAWN:
+            return self.withdrawn_reason is not WithdrawalReason.PROTECTION
+        return self.status in (NotificationStatus.PENDING, NotificationStatus.ACKNOWLEDGED)
 
     def suppression_reason_for(self, actor: Actor) -> SuppressionReason | None:
         """The reason is for the reporting side only; anyone else gets `None`."""
@@ -283,7 +347,11 @@ class Notification:
 
     def channels_to_deliver(self) -> tuple[Channel, ...]:
         """What the worker still has to send (never anything for a suppressed notification)."""
-        return tuple(d.channel for d in self.deliveries if d.status is not DeliveryStatus.SENT)
+        return tuple(
+            d.channel
+            for d in self.deliveries
+            if d.status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+        )
 
     def local(self, moment: datetime | None) -> datetime | None:
         """`moment` on the host country's wall clock, e.g. `local(n.due_at)` for display."""
@@ -309,6 +377,8 @@ class Notification:
         self._require_consul(actor)
         if self.status is NotificationStatus.ACKNOWLEDGED:
             return
+        if self.status is NotificationStatus.WITHDRAWN:
+            raise NotificationWithdrawn("the notice was withdrawn; there is nothing to acknowledge")
         now = as_utc(now, "now")
         self.status = NotificationStatus.ACKNOWLEDGED
         self.acknowledged_at = now
@@ -362,6 +432,8 @@ class Notification:
             raise NotificationNotSendable("a suppressed notification is never delivered")
         now = as_utc(now, "now")
         current = self.delivery(channel)
+        if current is not None and current.status is DeliveryStatus.CANCELLED:
+            return  # withdrawn meanwhile: the attempt (at least once) changes nothing
         if current is None:  # only possible for data written by hand
             raise NotificationNotSendable(
                 f"no {channel} delivery on this notification", rule="unknown_channel"
@@ -402,6 +474,8 @@ class Notification:
     ) -> None:
         """Access, interview or visit by the consulate — refused when the person objects."""
         self._require_consul(actor)
+        if self.status is NotificationStatus.WITHDRAWN:
+            raise NotificationWithdrawn("the notice was withdrawn")
         if self.person_objects_to_consular_action:
             raise PersonObjectsToConsularAction("the person expressly objects to consular action")
         at, now = as_utc(at, "at"), as_utc(now, "now")
@@ -421,21 +495,44 @@ class Notification:
 
     def release(self, reference: ReferenceData, now: datetime) -> None:
         """A host supervisor allowed consular contact for a blocked child case: the notice goes
-        out now, and "without delay" counts from now — it could not run while contact was
-        forbidden. A notification already released is left as it is."""
-        if self.status is not NotificationStatus.SUPPRESSED:
+        out now — also one withdrawn when the block was set after the consulate had been told
+        (it is told again) — and "without delay" counts from now: it could not run while
+        contact was forbidden. A notification not held back is left as it is."""
+        withdrawn_for_protection = (
+            self.status is NotificationStatus.WITHDRAWN
+            and self.withdrawn_reason is WithdrawalReason.PROTECTION
+            and self.kind is NotificationKind.CHILD_CASE
+        )
+        if self.status is not NotificationStatus.SUPPRESSED and not withdrawn_for_protection:
             return
-        if self.suppression_reason is not SuppressionReason.CONSULAR_CONTACT_BLOCKED:
+        if (
+            self.status is NotificationStatus.SUPPRESSED
+            and self.suppression_reason is not SuppressionReason.CONSULAR_CONTACT_BLOCKED
+        ):
             raise BlockNotLiftable(
                 f"suppressed for {self.suppression_reason}, which no supervisor lifts"
             )
         now = as_utc(now, "now")
         on = now.astimezone(ZoneInfo(self.time_zone)).date()
-        post = route(reference.directory, self.nationality, self.host_country, self.place.state, on)
+        self.suppression_reason = None
+        self.withdrawn_reason = None
+        self.withdrawn_at = None
+        # Told again from scratch: the earlier acknowledgment and escalation were about a notice
+        # that was taken back.
+        self.sent_at = self.acknowledged_at = self.acknowledged_by = self.escalated_at = None
+        self.overdue = False
+        self.version += 1
+        try:
+            post = route(
+                reference.directory, self.nationality, self.host_country, self.place.state, on
+            )
+        except NoConsularPost:
+            self.consular_post = self.recipient_email = self.due_at = self.ack_due_at = None
+            self.deliveries = ()
+            self._unroutable()
+            return
         self._start(post, reference.clock_for(self.host_country, on), now)
         self.status = NotificationStatus.PENDING
-        self.suppression_reason = None
-        self.version += 1
         self.events.append(
             NotificationReleased(
                 notification_id=self.id,
@@ -451,6 +548,95 @@ class Notification:
             )
         )
 
+    def reroute(self, reference: ReferenceData, now: datetime) -> bool:
+        """Try again to route an unroutable notification (the directory may have gained a
+        post). Its clocks count from the trigger: the delay was the host side's, and shows as
+        overdue. Returns whether it found a post."""
+        if self.status is not NotificationStatus.UNROUTABLE:
+            return False
+        now = as_utc(now, "now")
+        on = self.occurred_at.astimezone(ZoneInfo(self.time_zone)).date()
+        today = now.astimezone(ZoneInfo(self.time_zone)).date()
+        post = None
+        for day in (on, today):  # a post opened since the trigger's day counts too
+            try:
+                post = route(
+                    reference.directory, self.nationality, self.host_country, self.place.state, day
+                )
+                break
+            except NoConsularPost:
+                continue
+        if post is None:
+            return False
+        self._start(post, reference.clock_for(self.host_country, on), self.occurred_at)
+        self.status = NotificationStatus.PENDING
+        self.version += 1
+        self.events.append(
+            NotificationRouted(
+                notification_id=self.id,
+                consular_post=post.code,
+                routed_at=now,
+                due_at=self._due_at(),
+                ack_due_at=self._ack_due_at(),
+                version=self.version,
+            )
+        )
+        return True
+
+    def withdraw(self, reason: WithdrawalReason, now: datetime) -> None:
+        """Take the notice back: clocks stop (only pending notices are clocked), undelivered
+        channels are cancelled (no further e-mail). A suppressed one was never sent and stays
+        as it is. Withdrawn again: a protection need overrides any other reason (it hides the
+        notice from the consulate), nothing else changes."""
+        if self.status is NotificationStatus.SUPPRESSED:
+            return
+        if self.status is NotificationStatus.WITHDRAWN and (
+            reason is not WithdrawalReason.PROTECTION or self.withdrawn_reason is reason
+        ):
+            return
+        now = as_utc(now, "now")
+        self.status = NotificationStatus.WITHDRAWN
+        self.withdrawn_reason = reason
+        self.withdrawn_at = self.withdrawn_at or now
+        self.deliveries = tuple(
+            d if d.status is DeliveryStatus.SENT else replace(d, status=DeliveryStatus.CANCELLED)
+            for d in self.deliveries
+        )
+        self.version += 1
+        self.events.append(
+            NotificationWithdrawnEvent(
+                notification_id=self.id,
+                kind=self.kind,
+                nationality=self.nationality,
+                host_country=self.host_country,
+                related=self.related,
+                reason=reason,
+                withdrawn_at=now,
+                version=self.version,
+            )
+        )
+
+    def forget_returnees(
+        self, gone: frozenset[str], *, as_of_version: int, fallback_count: int | None = None
+    ) -> None:
+        """People taken off the manifest for a protection need at manifest version
+        `as_of_version`: this notice no longer counts them. A notice of that version or later
+        was made without them already."""
+        if self.manifest is None or self.manifest.version >= as_of_version:
+            return
+        summary = self.manifest.without(gone, fallback_count)
+        if summary == self.manifest:
+            return
+        self.manifest = summary
+        self.version += 1
+        self.events.append(
+            NotificationRecounted(
+                notification_id=self.id,
+                returnee_count=summary.returnee_count,
+                version=self.version,
+            )
+        )
+
     # --- internals --------------------------------------------------------------------
 
     def _require_consul(self, actor: Actor) -> None:
@@ -458,7 +644,7 @@ class Notification:
             raise NotConsulOfNationality(
                 f"only a consular officer of {self.nationality} acts on this notification"
             )
-        if self.status is NotificationStatus.SUPPRESSED:
+        if not self._shown_to_consulate():
             raise NotificationNotVisible("notification not found")
 
     # A pending or acknowledged notification is always routed and clocked; these accessors

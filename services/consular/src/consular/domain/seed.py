@@ -17,11 +17,21 @@ Posts (all valid from `SEED_VALID_FROM`, open-ended; e-mail addresses are demo v
   HN, NI), where the demo immigration officers `igm.gt` and `dgme.sv` work. Guatemala has no
   post in Guatemala: a Guatemalan is never "notified about" in Guatemala (host national).
 
-Mandatory notification: only the US list's RCM members (Belize, Costa Rica; US State
-Department, "Countries and jurisdictions with mandatory notifications"). Mexico has no row:
-the Ley de Migración makes notification the migrant's right (art. 69), not a notice owed
-regardless of the person's wish, so detentions in Mexico are notified when the person asks;
-a row added to the table changes that without a deploy. No other member's list was found.
+Every RCM member state in every other one (`DIRECTORY_EVERY_MEMBER`, migration
+`0004_consular_withdrawals`): where no post above exists, the embassy in the host's capital
+(`<CC>-EMB-<CAPITAL>`), or, where a state is not known to have a resident mission there, its
+mission accredited from a third country (`<CC>-ACC-<CAPITAL>`, kind `concurrent_accreditation`:
+Belize in Nicaragua, Panama and the Dominican Republic; Canada, Costa Rica, the Dominican
+Republic, Nicaragua and Panama in Belize — `CONCURRENT` below). Which missions are resident and
+which accredited is an assumption to confirm with each foreign ministry. Every seeded address is
+invented (`.example` domains) and every seeded row is marked `placeholder` in the table.
+
+Mandatory notification: the US list's RCM members (Belize, Costa Rica; US State Department,
+"Countries and jurisdictions with mandatory notifications"), and Mexico for a detained national
+of every other member state (`MEXICO_MANDATORY`): the Ley de Migración (art. 69) and Memorandum
+practice, where the consul interviews every national before return, make Mexico notify the
+consulate by default. The protection exception still comes first (nothing is sent for a person
+with a protection need) and the person's objection is recorded and shown (`do_not_act`).
 
 Clocks: the defaults (sent within 24 h, acknowledged within 72 h) for every RCM member, each with
 the zone of its capital (Mexico: America/Mexico_City, which covers Chiapas, Veracruz and the
@@ -130,8 +140,11 @@ MEXICO_CITY_JURISDICTION = tuple(
     if code not in TAPACHULA_JURISDICTION and code not in ACAYUCAN_JURISDICTION
 )
 
-# The demo e-mail domain of each sending state (never a real government domain).
-_MAIL_DOMAIN = {c: f"{c.lower()}.example" for c in ("GT", "SV", "HN", "NI", "MX")}
+# The RCM member states (DOMAIN.md): each is a nationality in every other one as host.
+MEMBERS = ("BZ", "CA", "CR", "DO", "SV", "GT", "HN", "MX", "NI", "PA", "US")
+
+# The demo e-mail domain of each state (never a real government domain).
+_MAIL_DOMAIN = {c: f"{c.lower()}.example" for c in MEMBERS}
 
 
 def _post(
@@ -179,9 +192,75 @@ POSTS: tuple[PostRow, ...] = (
     ),
 )
 
+# The capital (and the slug of post codes) of each member state as host.
+CAPITALS: dict[str, tuple[str, str]] = {
+    "BZ": ("BELMOPAN", "Belmopan"),
+    "CA": ("OTTAWA", "Ottawa"),
+    "CR": ("SAN-JOSE", "San José"),
+    "DO": ("SANTO-DOMINGO", "Santo Domingo"),
+    "SV": ("SAN-SALVADOR", "San Salvador"),
+    "GT": ("GUATEMALA", "Ciudad de Guatemala"),
+    "HN": ("TEGUCIGALPA", "Tegucigalpa"),
+    "MX": ("MEXICO", "Ciudad de México"),
+    "NI": ("MANAGUA", "Managua"),
+    "PA": ("PANAMA", "Ciudad de Panamá"),
+    "US": ("WASHINGTON", "Washington, D.C."),
+}
+
+# (nationality, host) → the country where the mission accredited to the host sits.
+CONCURRENT: dict[tuple[str, str], str] = {
+    ("BZ", "NI"): "CR",
+    ("BZ", "PA"): "CR",
+    ("BZ", "DO"): "MX",
+    ("CA", "BZ"): "GT",
+    ("CR", "BZ"): "MX",
+    ("DO", "BZ"): "MX",
+    ("NI", "BZ"): "GT",
+    ("PA", "BZ"): "MX",
+}
+
+
+def _every_member() -> tuple[PostRow, ...]:
+    """A post for every (nationality, host) pair of member states that `POSTS` lacks."""
+    covered = {(p["country"], p["host_country"]) for p in POSTS}
+    rows: list[PostRow] = []
+    for host in MEMBERS:
+        slug, city = CAPITALS[host]
+        for country in MEMBERS:
+            if country == host or (country, host) in covered:
+                continue
+            resident = CONCURRENT.get((country, host))
+            if resident is None:
+                rows.append(
+                    _post(f"{country}-EMB-{slug}", country, PostKind.EMBASSY, city, host, ())
+                )
+            else:
+                row = _post(
+                    f"{country}-ACC-{slug}",
+                    country,
+                    PostKind.CONCURRENT_ACCREDITATION,
+                    CAPITALS[resident][1],
+                    host,
+                    (),
+                )
+                mailbox = slug.lower().replace("-", "")
+                row["email"] = f"concurrente.{mailbox}@{_MAIL_DOMAIN[country]}"
+                rows.append(row)
+    return tuple(rows)
+
+
+DIRECTORY_EVERY_MEMBER: tuple[PostRow, ...] = _every_member()
+ALL_POSTS: tuple[PostRow, ...] = (*POSTS, *DIRECTORY_EVERY_MEMBER)
+
 MANDATORY_NOTIFICATIONS: tuple[MandatoryRow, ...] = (
     MandatoryRow(host_country="US", nationality="BZ", valid_from=SEED_VALID_FROM, valid_to=None),
     MandatoryRow(host_country="US", nationality="CR", valid_from=SEED_VALID_FROM, valid_to=None),
+)
+
+MEXICO_MANDATORY: tuple[MandatoryRow, ...] = tuple(
+    MandatoryRow(host_country="MX", nationality=c, valid_from=SEED_VALID_FROM, valid_to=None)
+    for c in MEMBERS
+    if c != "MX"
 )
 
 _CAPITAL_ZONES = {
@@ -211,7 +290,7 @@ CLOCKS: tuple[ClockRow, ...] = tuple(
 )
 
 
-def consular_post(row: PostRow) -> ConsularPost:
+def consular_post(row: PostRow, *, placeholder: bool = True) -> ConsularPost:
     return ConsularPost(
         code=row["code"],
         country=row["country"],
@@ -222,11 +301,12 @@ def consular_post(row: PostRow) -> ConsularPost:
         email=row["email"],
         valid_from=row["valid_from"],
         valid_to=row["valid_to"],
+        placeholder=placeholder,
     )
 
 
 def directory() -> Directory:
-    return Directory(posts=tuple(consular_post(r) for r in POSTS), subdivisions=MEXICAN_STATES)
+    return Directory(posts=tuple(consular_post(r) for r in ALL_POSTS), subdivisions=MEXICAN_STATES)
 
 
 def reference_data() -> ReferenceData:
@@ -239,7 +319,7 @@ def reference_data() -> ReferenceData:
                 valid_from=r["valid_from"],
                 valid_to=r["valid_to"],
             )
-            for r in MANDATORY_NOTIFICATIONS
+            for r in (*MANDATORY_NOTIFICATIONS, *MEXICO_MANDATORY)
         ),
         clocks=tuple(
             NotificationClock(

@@ -12,6 +12,20 @@ class NotificationStatus(StrEnum):
     PENDING = "pending"  # sent or being sent; waiting for the consulate's acknowledgment
     ACKNOWLEDGED = "acknowledged"
     SUPPRESSED = "suppressed"  # recorded for the reporting side, never sent nor shown
+    # No post of the nationality in the host country (the directory lacks a row): kept for the
+    # reporting side and the auditor, routed again by the worker until the directory has one.
+    UNROUTABLE = "unroutable"
+    WITHDRAWN = "withdrawn"  # taken back: no clock, no delivery (`withdrawn_reason` says why)
+
+
+class WithdrawalReason(StrEnum):
+    """Why a notice or a verification request was taken back."""
+
+    # A protection need or trafficking indicator found later: for the person's own country the
+    # record ceases to exist (404, absent from lists); only the host side and the auditor see it.
+    PROTECTION = "protection"
+    REMOVED = "removed"  # the returnee was taken off the manifest (an ordinary removal)
+    CANCELLED = "cancelled"  # the manifest or the Reserve Fund application was cancelled
 
 
 class Deadline(StrEnum):
@@ -30,6 +44,7 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"  # not tried yet
     SENT = "sent"
     FAILED = "failed"  # the last attempt failed; the worker keeps retrying, nothing is dropped
+    CANCELLED = "cancelled"  # the notice was withdrawn before this channel delivered it
 
 
 class ConsularActionKind(StrEnum):
@@ -44,6 +59,7 @@ class VerificationStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # no longer to be decided (`withdrawn_reason` says why)
 
 
 class Decision(StrEnum):

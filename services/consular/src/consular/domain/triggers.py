@@ -70,9 +70,9 @@ def notify_on_report(
 ) -> list[Notification]:
     """One notification per nationality of the person, in the order given.
 
-    Only an immigration officer of the host country (the country of the place) reports. If any
-    nationality to be notified has no post in the host country, the whole report is refused
-    (`NoConsularPost`), so that nothing is half-recorded.
+    Only an immigration officer of the host country (the country of the place) reports. A
+    nationality with no post in the host country is never a refusal to the reporting officer:
+    its notification is kept `unroutable` and routed when the directory has a post.
     """
     host = country_code(cmd.place.country, "place.country")
     if not cmd.reported_by.is_immigration_officer_of(host):

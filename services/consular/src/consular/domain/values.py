@@ -11,6 +11,7 @@ from consular.domain.errors import InvalidInput, TimezoneRequired
 
 IMMIGRATION_OFFICER = "immigration_officer"
 CONSULAR_OFFICER = "consular_officer"
+AUDITOR = "auditor"
 CHILD_PROTECTION_ROLES = frozenset({"child_protection_officer", "child_protection_supervisor"})
 FUND_ROLES = frozenset({"fund_officer", "fund_approver"})
 
@@ -32,6 +33,9 @@ class Actor:
 
     def is_child_protection_of(self, country: str) -> bool:
         return not CHILD_PROTECTION_ROLES.isdisjoint(self.roles) and self.country == country
+
+    def is_auditor(self) -> bool:
+        return AUDITOR in self.roles
 
     def is_fund_staff(self) -> bool:
         """IOM's Reserve Fund officers and approvers (no country: they work for the Fund)."""

@@ -2,6 +2,8 @@
 national (DOMAIN.md §1 "Nationality confirmed by the consulate", §4 "Nationality verification").
 
     pending ──(consul of the claimed nationality decides)──▶ confirmed | rejected
+    pending ──(returnee removed, manifest cancelled)──▶ withdrawn (the consul sees it withdrawn)
+    any ──(protection need found later)──▶ withdrawn (protection): gone for the consulate
 
 A decision is recorded once: the same decision again is a no-op (a double click, a replayed
 command), a different one is a conflict. Rejecting needs a reason, because the sending side must
@@ -20,6 +22,8 @@ from consular.domain.errors import (
     NotConsulOfNationality,
     ReasonRequired,
     VerificationAlreadyDecided,
+    VerificationNotVisible,
+    VerificationWithdrawn,
 )
 from consular.domain.events import (
     Event,
@@ -27,7 +31,8 @@ from consular.domain.events import (
     NationalityRejected,
     VerificationRequested,
 )
-from consular.domain.states import Decision, VerificationStatus
+from consular.domain.events import VerificationWithdrawn as VerificationWithdrawnEvent
+from consular.domain.states import Decision, VerificationStatus, WithdrawalReason
 from consular.domain.values import Actor, Person, Related, as_utc, country_code
 
 
@@ -43,6 +48,8 @@ class NationalityVerification:
     decided_by: str | None = None
     decided_at: datetime | None = None
     reason: str | None = None
+    withdrawn_reason: WithdrawalReason | None = None
+    withdrawn_at: datetime | None = None
     version: int = 1
 
     @classmethod
@@ -109,15 +116,37 @@ class NationalityVerification:
         events: list[Event] = self.__dict__.setdefault("_events", [])
         return events
 
-    def is_visible_to(self, actor: Actor) -> bool:
-        return actor.is_consul_of(self.claimed_nationality) or actor.is_immigration_officer_of(
-            self.host_country
+    @property
+    def hidden_from_consulate(self) -> bool:
+        """Withdrawn for a protection need: for the claimed nationality it no longer exists."""
+        return (
+            self.status is VerificationStatus.WITHDRAWN
+            and self.withdrawn_reason is WithdrawalReason.PROTECTION
         )
 
+    def is_visible_to(self, actor: Actor) -> bool:
+        """The host's immigration officers see every request about people in their country;
+        the consuls of the claimed nationality all but the ones withdrawn for a protection need;
+        the auditor the withdrawn ones."""
+        if actor.is_immigration_officer_of(self.host_country):
+            return True
+        if actor.is_auditor() and self.status is VerificationStatus.WITHDRAWN:
+            return True
+        return actor.is_consul_of(self.claimed_nationality) and not self.hidden_from_consulate
+
+    def may_decide(self, actor: Actor) -> bool:
+        return actor.is_consul_of(self.claimed_nationality)
+
     def decide(self, actor: Actor, decision: Decision, reason: str | None, now: datetime) -> None:
-        if not actor.is_consul_of(self.claimed_nationality):
+        if not self.may_decide(actor):
             raise NotConsulOfNationality(
                 f"only a consular officer of {self.claimed_nationality} decides this nationality"
+            )
+        if self.hidden_from_consulate:
+            raise VerificationNotVisible("verification request not found")
+        if self.status is VerificationStatus.WITHDRAWN:
+            raise VerificationWithdrawn(
+                f"withdrawn ({self.withdrawn_reason}); there is nothing to decide"
             )
         reason = reason.strip() if reason and reason.strip() else None
         if decision is Decision.REJECTED and reason is None:
@@ -159,3 +188,30 @@ class NationalityVerification:
                     version=self.version,
                 )
             )
+
+    def withdraw(self, reason: WithdrawalReason, now: datetime) -> None:
+        """Take the request back. An ordinary removal or a cancellation withdraws a pending
+        request only (a decision already recorded stays on the record). A protection need
+        withdraws it whatever its state and overrides any other reason: the consulate must no
+        longer see it at all."""
+        if reason is WithdrawalReason.PROTECTION:
+            if self.hidden_from_consulate:
+                return
+        elif self.status is not VerificationStatus.PENDING:
+            return
+        now = as_utc(now, "now")
+        self.status = VerificationStatus.WITHDRAWN
+        self.withdrawn_reason = reason
+        self.withdrawn_at = self.withdrawn_at or now
+        self.version += 1
+        self.events.append(
+            VerificationWithdrawnEvent(
+                verification_id=self.id,
+                claimed_nationality=self.claimed_nationality,
+                host_country=self.host_country,
+                related=self.related,
+                reason=reason,
+                withdrawn_at=now,
+                version=self.version,
+            )
+        )

@@ -1,5 +1,6 @@
 """`python -m consular.entrypoints.worker`: the outbox relay, the consumers, and two periodic
-tasks — the overdue check (the treaty clocks) and the e-mail sender — until SIGTERM/SIGINT."""
+tasks — the clocks (routing notices left unroutable once the directory has a post, then the
+overdue check) and the e-mail sender — until SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ async def overdue_loop(
     new_uow = bootstrap.uow_factory(runtime)
 
     async def tick() -> None:
+        # Unroutable notices first: one routed now starts its clocks (from its trigger).
+        routed = await handlers.route_unroutable(new_uow)
+        if routed:
+            log.info("notifications.routed", count=routed)
         escalated = await handlers.check_overdue(CheckOverdue(now=now()), new_uow)
         if escalated:
             log.info("notifications.escalated", count=escalated)

@@ -2,11 +2,18 @@
 decide, and commits once (state + outbox + audit, and the inbox row for a consumed event).
 
 Access: a record the actor may not see is `NotVisible` (404, nothing leaks); the domain's own
-checks then answer what a visible record's viewer may not do (403).
+checks then answer what a visible record's viewer may not do (403). Visibility is decided on the
+plain row (`peek`) before the row is locked: a caller who may not see a record takes no lock on
+it. The domain re-checks on the locked row inside the transaction.
+
+Withdrawals (a protection need found later, a removal, a cancellation) are also recorded in
+`withdrawal` by the key of the record they concern, so that a record whose event is consumed
+after the withdrawal (the consumers run apart) is made withdrawn.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,10 +21,13 @@ from datetime import datetime, timedelta
 
 from consular.adapters.email import Mailer, render
 from consular.adapters.integration import (
+    ChildCaseBlock,
     ChildCaseTrigger,
+    FundReturnCancellation,
     FundReturnTrigger,
     ManifestCancellation,
     ManifestTrigger,
+    ReturneesProtected,
 )
 from consular.domain.commands import (
     AcknowledgeNotification,
@@ -31,9 +41,11 @@ from consular.domain.commands import (
     RequestVerification,
 )
 from consular.domain.errors import ConsularError
-from consular.domain.model import NationalityVerification, Notification
-from consular.domain.states import Channel, NotificationStatus
+from consular.domain.model import ManifestSummary, NationalityVerification, Notification
+from consular.domain.rules import NotificationKind
+from consular.domain.states import Channel, NotificationStatus, WithdrawalReason
 from consular.domain.triggers import (
+    CHILD_PROTECTION,
     REPATRIATION,
     child_case_key,
     fund_return_key,
@@ -101,8 +113,11 @@ async def report_notification(cmd: ReportNotification, uow: ConsularUnitOfWork) 
 async def acknowledge_notification(cmd: AcknowledgeNotification, uow: ConsularUnitOfWork) -> None:
     async with uow:
         uow.actor = cmd.by.username
+        seen = await uow.notifications.peek(cmd.notification_id)
+        if seen is None or not seen.is_visible_to(cmd.by):
+            raise NotVisible("notification not found")
         n = await uow.notifications.get(cmd.notification_id, for_update=True)
-        if n is None or not n.is_visible_to(cmd.by):
+        if n is None or not n.is_visible_to(cmd.by):  # withdrawn meanwhile
             raise NotVisible("notification not found")
         n.acknowledge(cmd.by, uow.clock())
         await uow.commit()
@@ -111,8 +126,11 @@ async def acknowledge_notification(cmd: AcknowledgeNotification, uow: ConsularUn
 async def decide_verification(cmd: DecideVerification, uow: ConsularUnitOfWork) -> None:
     async with uow:
         uow.actor = cmd.by.username
+        seen = await uow.verifications.peek(cmd.verification_id)
+        if seen is None or not seen.is_visible_to(cmd.by):
+            raise NotVisible("verification request not found")
         v = await uow.verifications.get(cmd.verification_id, for_update=True)
-        if v is None or not v.is_visible_to(cmd.by):
+        if v is None or not v.is_visible_to(cmd.by):  # withdrawn meanwhile
             raise NotVisible("verification request not found")
         v.decide(cmd.by, cmd.decision, cmd.reason, uow.clock())
         await uow.commit()
@@ -149,8 +167,22 @@ async def notify_manifest(
         now = uow.clock()
         _check_label(trigger.access, trigger.sending_country, trigger.receiving_country)
         at = _trigger_time(trigger.at, now)
+        prefix = f"{REPATRIATION}:{trigger.manifest_id}:"
+        for removed in trigger.removed:
+            # An ordinary removal: the request is withdrawn, visibly to the consul (the reason
+            # text stays with the sending state).
+            related = Related(REPATRIATION, trigger.manifest_id, removed)
+            key = NationalityVerification.key_for(related)
+            reason = await uow.withdrawals.record(
+                key, WithdrawalReason.REMOVED, trigger.version, at
+            )
+            found = await uow.verifications.by_source_key(key, for_update=True)
+            if found is not None:
+                found.withdraw(reason, now)
+        withdrawn = await uow.withdrawals.under(prefix)
         key = repatriation_notice_key(trigger.manifest_id, trigger.version)
         if await uow.notifications.by_source_key(key) is None:
+            counted, count = await _counted(uow, trigger, withdrawn)
             reference = await uow.reference.load()
             on = at.astimezone(reference.zone_of(trigger.sending_country)).date()
             departure = await uow.reference.departure(
@@ -166,13 +198,15 @@ async def notify_manifest(
                     departure=departure,
                     reception_point=trigger.reception_point,
                     scheduled_arrival=trigger.scheduled_arrival,
-                    returnee_count=trigger.returnee_count,
+                    returnee_count=count,
                     notified_at=at,
                 ),
                 reference,
                 new_id(),
                 now,
             )
+            if notice.manifest is not None:
+                notice.manifest = dataclasses.replace(notice.manifest, returnee_ids=counted)
             _deliver_in_app(notice, now)
             uow.notifications.add(notice, access=trigger.access)
         for claim in trigger.returnees:
@@ -211,7 +245,56 @@ async def notify_manifest(
                 )
                 continue
             uow.verifications.add(verification, access=trigger.access)
+            # Taken back before this event reached us (a removal, a cancellation, a protection
+            # need): made withdrawn at once.
+            earlier = withdrawn.get(verification.source_key) or withdrawn.get(prefix + "cancelled")
+            if earlier is not None:
+                verification.withdraw(earlier[0], now)
+                if earlier[0] is WithdrawalReason.PROTECTION:
+                    uow.verifications.relabel(verification.id, [trigger.sending_country])
         await uow.commit()
+
+
+async def _counted(
+    uow: ConsularUnitOfWork,
+    trigger: ManifestTrigger,
+    withdrawn: dict[str, tuple[WithdrawalReason, int]],
+) -> tuple[frozenset[str] | None, int]:
+    """Whom a new manifest notice counts, and how many: a submission counts its returnees; an
+    amendment its predecessor's (the latest earlier notice) plus the added, minus the removed
+    (unknown without a predecessor). People taken off for a protection need at a later
+    version (an event consumed before this one) are not counted."""
+    if trigger.returnee_ids is not None:
+        counted: frozenset[str] | None = trigger.returnee_ids
+    else:
+        earlier = [
+            n.manifest
+            for n in await uow.notifications.for_related(
+                REPATRIATION, trigger.manifest_id, NotificationKind.REPATRIATION_NOTICE
+            )
+            if n.manifest is not None and n.manifest.version < trigger.version
+        ]
+        latest = max(earlier, key=lambda m: m.version, default=None)
+        if latest is None or latest.returnee_ids is None:
+            counted = None
+        else:
+            added = frozenset(c.subject_id for c in trigger.returnees)
+            counted = (latest.returnee_ids | added) - frozenset(trigger.removed)
+    prefix = f"{REPATRIATION}:{trigger.manifest_id}:"
+    later = frozenset(
+        key.removeprefix(prefix)
+        for key, (reason, version) in withdrawn.items()
+        if reason is WithdrawalReason.PROTECTION and version > trigger.version
+    )
+    summary = ManifestSummary(
+        reference=trigger.reference,
+        version=trigger.version,
+        reception_point=trigger.reception_point,
+        scheduled_arrival=trigger.scheduled_arrival,
+        returnee_count=trigger.returnee_count,
+        returnee_ids=counted,
+    ).without(later, None)
+    return summary.returnee_ids, summary.returnee_count
 
 
 async def notify_manifest_cancelled(
@@ -224,12 +307,19 @@ async def notify_manifest_cancelled(
         uow.actor = tracking.consumer
         now = uow.clock()
         c = cancellation
+        at = _trigger_time(c.at, now)
+        # The pending requests are withdrawn (the consul sees them withdrawn); one consumed
+        # later is made withdrawn (`notify_manifest`).
+        await uow.withdrawals.record(
+            f"{REPATRIATION}:{c.manifest_id}:cancelled", WithdrawalReason.CANCELLED, c.version, at
+        )
+        for v in await uow.verifications.for_related(REPATRIATION, c.manifest_id, for_update=True):
+            v.withdraw(WithdrawalReason.CANCELLED, now)
         key = repatriation_cancellation_key(c.manifest_id)
         announced = c.previous_status != "draft"
         if announced and await uow.notifications.by_source_key(key) is None:
             _check_label(c.access, c.sending_country, c.receiving_country)
             reference = await uow.reference.load()
-            at = _trigger_time(c.at, now)
             on = at.astimezone(reference.zone_of(c.sending_country)).date()
             departure = await uow.reference.departure(c.reception_point, c.sending_country, on)
             notice = notify_on_repatriation_cancelled(
@@ -275,6 +365,14 @@ async def notify_child_case(
             _check_label(t.access, host, t.nationality)
         else:
             _check_label(t.access, host)
+        # A block set after the consulate was told (`child.case.consular_block_set.v1`) and a
+        # clearing are ordered by the case's version, whatever order they are consumed in.
+        if t.cleared:
+            blocked = await uow.withdrawals.record_block(
+                key, blocked=False, version=t.version, at=_trigger_time(t.at, now)
+            )
+        else:
+            blocked = await uow.withdrawals.reason(key) is WithdrawalReason.PROTECTION
         if existing is None:
             reference = await uow.reference.load()
             (notice,) = notify_on_child_case(
@@ -293,12 +391,50 @@ async def notify_child_case(
                 new_id,
                 now,
             )
-            _deliver_in_app(notice, now)
             uow.notifications.add(notice, access=t.access)
-        elif t.cleared and existing.status is NotificationStatus.SUPPRESSED:
+            if blocked:  # blocked meanwhile: never delivered
+                notice.withdraw(WithdrawalReason.PROTECTION, now)
+                uow.notifications.relabel(notice.id, [host])
+            _deliver_in_app(notice, now)
+        elif t.cleared and not blocked and existing.status in _HELD_BACK:
             existing.release(await uow.reference.load(), now)
             _deliver_in_app(existing, now)
             uow.notifications.relabel(existing.id, t.access)
+        await uow.commit()
+
+
+# What a cleared block sends: a notice held back since the opening, or one withdrawn when the
+# block was set later (`Notification.release` tells which it may lift).
+_HELD_BACK = (NotificationStatus.SUPPRESSED, NotificationStatus.WITHDRAWN)
+
+
+async def withdraw_child_case(
+    block: ChildCaseBlock, uow: ConsularUnitOfWork, tracking: Tracking
+) -> None:
+    """`child.case.consular_block_set.v1`: a protection need or a trafficking indicator found
+    on a case the consulate may already know of. For the child's nationality the case's
+    notices and verification requests cease to exist (404, absent from lists); their clocks
+    stop and no further e-mail goes out; the host side and the auditor see them withdrawn
+    (protection). The event's label is the host alone, and so become the records'."""
+    uow.track(tracking)
+    async with uow:
+        uow.actor = tracking.consumer
+        now = uow.clock()
+        b = block
+        _check_label(b.access, b.host_country)
+        key = child_case_key(b.case_id, b.nationality)
+        at = _trigger_time(b.at, now)
+        if await uow.withdrawals.record_block(key, blocked=True, version=b.version, at=at):
+            notice = await uow.notifications.by_source_key(key, for_update=True)
+            if notice is not None:
+                notice.withdraw(WithdrawalReason.PROTECTION, now)
+                uow.notifications.relabel(notice.id, [b.host_country])
+            for v in await uow.verifications.for_related(
+                CHILD_PROTECTION, b.case_id, for_update=True
+            ):
+                if v.claimed_nationality == b.nationality:
+                    v.withdraw(WithdrawalReason.PROTECTION, now)
+                    uow.verifications.relabel(v.id, [b.host_country])
         await uow.commit()
 
 
@@ -315,7 +451,8 @@ async def notify_fund_return(
         uow.actor = tracking.consumer
         now = uow.clock()
         t = trigger
-        if await uow.notifications.by_source_key(fund_return_key(t.application_id)) is None:
+        key = fund_return_key(t.application_id)
+        if await uow.notifications.by_source_key(key) is None:
             # The Fund's label is IOM, the requesting country and the nationality: the host
             # country is not on it, and the notice is shown to the consulate and IOM only.
             _check_label(t.access, t.nationality)
@@ -331,9 +468,100 @@ async def notify_fund_return(
                 new_id(),
                 now,
             )
+            cancelled = await uow.withdrawals.reason(key)
+            if cancelled is not None:  # cancelled before this approval reached us
+                notice.withdraw(cancelled, now)
             _deliver_in_app(notice, now)
             uow.notifications.add(notice, access=t.access)
         await uow.commit()
+
+
+async def withdraw_fund_return(
+    cancellation: FundReturnCancellation, uow: ConsularUnitOfWork, tracking: Tracking
+) -> None:
+    """`fund.application.cancelled.v1`: the approved return is off; its notice is withdrawn
+    (the consulate sees it withdrawn, its clocks stop, no further e-mail goes out)."""
+    uow.track(tracking)
+    async with uow:
+        uow.actor = tracking.consumer
+        now = uow.clock()
+        c = cancellation
+        key = fund_return_key(c.application_id)
+        at = _trigger_time(c.at, now)
+        reason = await uow.withdrawals.record(key, WithdrawalReason.CANCELLED, c.version, at)
+        notice = await uow.notifications.by_source_key(key, for_update=True)
+        if notice is not None:
+            notice.withdraw(reason, now)
+        await uow.commit()
+
+
+# --- protection needs found on a manifest -----------------------------------------------------
+
+
+async def withdraw_returnees(
+    protected: ReturneesProtected, uow: ConsularUnitOfWork, tracking: Tracking
+) -> None:
+    """`repatriation.returnee.protection_need_recorded.v1` (labelled for the sending country
+    alone): these returnees' verification requests are withdrawn for their claimed nationality
+    (404 to its consuls, absent from lists) and relabelled for the sending country; the
+    manifest's notices no longer count them. The receiving side learns nothing else: no new
+    notice, no event."""
+    uow.track(tracking)
+    async with uow:
+        uow.actor = tracking.consumer
+        now = uow.clock()
+        p = protected
+        _check_label(p.access, p.sending_country)
+        at = _trigger_time(p.at, now)
+        for returnee_id in p.returnee_ids:
+            related = Related(REPATRIATION, p.manifest_id, returnee_id)
+            key = NationalityVerification.key_for(related)
+            await uow.withdrawals.record(key, WithdrawalReason.PROTECTION, p.version, at)
+            found = await uow.verifications.by_source_key(key, for_update=True)
+            if found is not None:
+                found.withdraw(WithdrawalReason.PROTECTION, now)
+                uow.verifications.relabel(found.id, [p.sending_country])
+        notices = await uow.notifications.for_related(
+            REPATRIATION, p.manifest_id, NotificationKind.REPATRIATION_NOTICE, for_update=True
+        )
+        earlier = [n for n in notices if n.manifest and n.manifest.version < p.version]
+        latest = max(earlier, key=lambda n: n.manifest.version if n.manifest else 0, default=None)
+        for n in earlier:
+            # Whom a notice counted is known unless it was made from an amendment whose
+            # predecessor never reached us; then the latest one takes the producer's count.
+            n.forget_returnees(
+                frozenset(p.returnee_ids),
+                as_of_version=p.version,
+                fallback_count=p.returnee_count if n is latest else None,
+            )
+        await uow.commit()
+
+
+# --- no notice is ever dropped ----------------------------------------------------------------
+
+
+async def route_unroutable(new_uow: UnitOfWorkFactory, *, batch: int = 200) -> int:
+    """Routes every unroutable notification the directory now has a post for (the worker runs
+    it on every tick, so a row added to `consular_post` takes effect within one); delivered in
+    the app at once, by e-mail by the mailer. Returns how many were routed."""
+    routed = 0
+    after: uuid.UUID | None = None
+    while True:
+        uow = new_uow()
+        async with uow:
+            uow.actor = "router"
+            now = uow.clock()
+            found = await uow.notifications.unroutable(after=after, limit=batch)
+            if found:
+                reference = await uow.reference.load()
+                for n in found:
+                    if n.reroute(reference, now):
+                        _deliver_in_app(n, now)
+                        routed += 1
+            await uow.commit()
+        if len(found) < batch:
+            return routed
+        after = found[-1].id
 
 
 # --- the clocks -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consular.adapters import orm
@@ -24,8 +24,9 @@ from consular.adapters.repository import (
 )
 from consular.domain.model import NationalityVerification, Notification
 from consular.domain.rules import NotificationKind
-from consular.domain.states import NotificationStatus, VerificationStatus
+from consular.domain.states import NotificationStatus, VerificationStatus, WithdrawalReason
 from consular.domain.values import (
+    AUDITOR,
     CHILD_PROTECTION_ROLES,
     CONSULAR_OFFICER,
     FUND_ROLES,
@@ -75,6 +76,7 @@ async def consular_posts(
                 "host_country": post.host_country,
                 "jurisdiction": sorted(post.jurisdiction),
                 "email": post.email,
+                "placeholder": post.placeholder,
                 "valid_from": post.valid_from,
                 "valid_to": post.valid_to,
             }
@@ -90,7 +92,8 @@ def _notification_scope(viewer: Actor) -> ColumnElement[bool]:
     answers for (with why it was suppressed) — the host's child-protection officers the child
     cases, IOM's Fund staff the Fund returns, the host's immigration officers the rest; a consul
     of the nationality sees what was sent to their country, never a suppressed one; nobody
-    else sees anything."""
+    else sees anything. The auditor sees the unroutable and the withdrawn ones; a consul never
+    an unroutable one, nor one withdrawn for a protection need."""
     n = orm.notification.c
     child, fund = NotificationKind.CHILD_CASE.value, NotificationKind.RESERVE_FUND_RETURN.value
     scope: list[ColumnElement[bool]] = []
@@ -101,11 +104,22 @@ def _notification_scope(viewer: Actor) -> ColumnElement[bool]:
     if not FUND_ROLES.isdisjoint(viewer.roles):
         scope.append(n.kind == fund)
     if viewer.country is not None and CONSULAR_OFFICER in viewer.roles:
+        sent = [NotificationStatus.PENDING.value, NotificationStatus.ACKNOWLEDGED.value]
         scope.append(
             and_(
                 n.nationality == viewer.country,
-                n.status != NotificationStatus.SUPPRESSED.value,
+                or_(
+                    n.status.in_(sent),
+                    and_(
+                        n.status == NotificationStatus.WITHDRAWN.value,
+                        n.withdrawn_reason != WithdrawalReason.PROTECTION.value,
+                    ),
+                ),
             )
+        )
+    if AUDITOR in viewer.roles:
+        scope.append(
+            n.status.in_([NotificationStatus.UNROUTABLE.value, NotificationStatus.WITHDRAWN.value])
         )
     return or_(*scope) if scope else false()
 
@@ -174,6 +188,8 @@ def notification_view(
         "acknowledged_by": n.acknowledged_by,
         "overdue": n.overdue or n.missed_deadline(now) is not None,
         "escalated_at": n.local(n.escalated_at),
+        "withdrawn_reason": n.withdrawn_reason.value if n.withdrawn_reason else None,
+        "withdrawn_at": n.local(n.withdrawn_at),
         "person_requests_notification": n.person_requests_notification,
         "do_not_act": n.do_not_act,
         "mandatory": n.mandatory,
@@ -200,6 +216,45 @@ def notification_view(
         "created_at": n.local(n.created_at),
         "version": n.version,
     }
+
+
+async def notification_record(
+    session: AsyncSession, notification_id: uuid.UUID
+) -> Notification | None:
+    """The plain record (unlocked), for the API to decide visibility and permission first."""
+    row = (
+        await session.execute(
+            select(orm.notification).where(orm.notification.c.id == notification_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    (n,) = await _with_deliveries(session, [row])
+    return n
+
+
+async def verification_record(
+    session: AsyncSession, verification_id: uuid.UUID
+) -> NationalityVerification | None:
+    row = (
+        await session.execute(
+            select(orm.verification).where(orm.verification.c.id == verification_id)
+        )
+    ).first()
+    return None if row is None else verification_from_row(row)
+
+
+async def unroutable_count(session: AsyncSession) -> int:
+    """How many notices wait for a post (no personal data: a number for the operators)."""
+    n = orm.notification.c
+    count = (
+        await session.execute(
+            select(func.count())
+            .select_from(orm.notification)
+            .where(n.status == NotificationStatus.UNROUTABLE.value)
+        )
+    ).scalar_one()
+    return int(count)
 
 
 async def notification(
@@ -262,11 +317,20 @@ async def notifications(
 def _verification_scope(viewer: Actor) -> ColumnElement[bool]:
     """`NationalityVerification.is_visible_to` in SQL."""
     v = orm.verification.c
+    withdrawn = VerificationStatus.WITHDRAWN.value
     scope: list[ColumnElement[bool]] = []
     if viewer.country is not None and CONSULAR_OFFICER in viewer.roles:
-        scope.append(v.claimed_nationality == viewer.country)
+        scope.append(
+            and_(
+                v.claimed_nationality == viewer.country,
+                # Withdrawn for a protection need: for this country it no longer exists.
+                or_(v.status != withdrawn, v.withdrawn_reason != WithdrawalReason.PROTECTION.value),
+            )
+        )
     if viewer.country is not None and IMMIGRATION_OFFICER in viewer.roles:
         scope.append(v.host_country == viewer.country)
+    if AUDITOR in viewer.roles:
+        scope.append(v.status == withdrawn)
     return or_(*scope) if scope else false()
 
 
@@ -291,6 +355,8 @@ def verification_view(v: NationalityVerification) -> dict[str, Any]:
         "decided_by": v.decided_by,
         "decided_at": v.decided_at,
         "reason": v.reason,
+        "withdrawn_reason": v.withdrawn_reason.value if v.withdrawn_reason else None,
+        "withdrawn_at": v.withdrawn_at,
         "version": v.version,
     }
 

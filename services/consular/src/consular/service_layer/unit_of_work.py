@@ -16,6 +16,7 @@ from consular.adapters.repository import (
     NotificationRepository,
     ReferenceRepository,
     VerificationRepository,
+    WithdrawalRepository,
 )
 from consular.domain.events import Event
 from consular.domain.model import NationalityVerification, Notification
@@ -39,6 +40,7 @@ class ConsularUnitOfWork(UnitOfWork):
     notifications: NotificationRepository
     verifications: VerificationRepository
     reference: ReferenceRepository
+    withdrawals: WithdrawalRepository
     # Who the audit trail names for what this unit of work changes: a username, or the
     # consumer / scheduler / mailer acting on its own.
     actor: str = "system"
@@ -47,6 +49,7 @@ class ConsularUnitOfWork(UnitOfWork):
         self.notifications = NotificationRepository(self.session)
         self.verifications = VerificationRepository(self.session)
         self.reference = ReferenceRepository(self.session)
+        self.withdrawals = WithdrawalRepository(self.session)
 
     async def commit(self) -> None:
         await self.notifications.flush()

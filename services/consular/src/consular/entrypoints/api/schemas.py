@@ -71,11 +71,15 @@ class VerificationDecision(RequestModel):
 class ConsularPostRead(ResponseModel):
     code: str
     country: str
-    kind: Literal["consulate", "embassy"]
+    kind: Literal["consulate", "embassy", "concurrent_accreditation"] = Field(
+        description="`concurrent_accreditation`: a mission in a third country (`city`)"
+        " accredited to the host country"
+    )
     city: str
     host_country: str
     jurisdiction: list[str] = Field(description="ISO 3166-2 codes of the host country's states")
     email: str
+    placeholder: bool = Field(description="an invented (demo) address, to be replaced")
     valid_from: date
     valid_to: date | None
 
@@ -112,7 +116,7 @@ class ManifestRead(ResponseModel):
 
 class DeliveryRead(ResponseModel):
     channel: Literal["in_app", "email"]
-    status: Literal["pending", "sent", "failed"]
+    status: Literal["pending", "sent", "failed", "cancelled"]
     attempts: int
     sent_at: datetime | None
 
@@ -130,10 +134,19 @@ class NotificationRead(ResponseModel):
     place: PlaceRead
     occurred_at: datetime
     related: RelatedRead | None
-    status: Literal["pending", "acknowledged", "suppressed"]
+    status: Literal["pending", "acknowledged", "suppressed", "unroutable", "withdrawn"] = Field(
+        description="`unroutable`: no post to send it to yet (reporting side and auditor only);"
+        " `withdrawn`: taken back (`withdrawn_reason`)"
+    )
     suppression_reason: str | None = Field(
         description="why it was not sent: shown to the reporting side only"
     )
+    withdrawn_reason: Literal["protection", "removed", "cancelled"] | None = Field(
+        default=None,
+        description="`protection`: a protection need found later (never shown to the"
+        " person's consulate, which no longer sees the notice); `cancelled`: the return is off",
+    )
+    withdrawn_at: datetime | None = None
     time_zone: str
     due_at: datetime | None = Field(description="to be sent by (host's clock)")
     ack_due_at: datetime | None = Field(description="to be acknowledged by")
@@ -163,7 +176,7 @@ class VerificationRelatedRead(ResponseModel):
 
 class VerificationRead(ResponseModel):
     id: uuid.UUID
-    status: Literal["pending", "confirmed", "rejected"]
+    status: Literal["pending", "confirmed", "rejected", "withdrawn"]
     person: PersonRead
     claimed_nationality: str
     host_country: str
@@ -172,8 +185,23 @@ class VerificationRead(ResponseModel):
     decided_by: str | None
     decided_at: datetime | None
     reason: str | None
+    withdrawn_reason: Literal["protection", "removed", "cancelled"] | None = Field(
+        default=None,
+        description="`removed`: the returnee was taken off the manifest; `cancelled`: the"
+        " manifest was cancelled; `protection`: host side and auditor only",
+    )
+    withdrawn_at: datetime | None = None
     version: int
 
 
 class VerificationPage(Page[VerificationRead]):
     pass
+
+
+class OperationsCounts(ResponseModel):
+    """Figures for the operators; no personal data."""
+
+    unroutable_notifications: int = Field(
+        description="notices kept because the directory has no post for them (routed again"
+        " by the worker as soon as it has one)"
+    )

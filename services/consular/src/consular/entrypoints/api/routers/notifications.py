@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from consular import bootstrap
 from consular.adapters.repository import ConcurrentUpdate
 from consular.domain.commands import AcknowledgeNotification, ReportNotification
-from consular.domain.errors import ConsularError
+from consular.domain.errors import ConsularError, NotConsulOfNationality
 from consular.domain.rules import NotificationKind
 from consular.domain.values import Person, Place, Sex
 from consular.entrypoints.api.auth import actor
@@ -43,6 +43,40 @@ async def _read(runtime: Runtime, notification_id: uuid.UUID, caller: Principal)
     if view is None:
         raise not_found(THE_NOTIFICATION)
     return NotificationRead.model_validate(view).model_dump(mode="json")
+
+
+def _still_visible(runtime: Runtime, caller: Principal) -> Any:
+    """The replay check of `idempotent`: a stored answer about a notification is replayed only
+    while the caller may still see it (a protection need found since hides it: 404)."""
+
+    async def recheck(stored: Any) -> None:
+        if isinstance(stored, dict) and "id" in stored and "status" in stored:
+            try:
+                notification_id = uuid.UUID(str(stored["id"]))
+            except ValueError:
+                return
+            await _read(runtime, notification_id, caller)
+
+    return recheck
+
+
+async def acknowledgeable(
+    notification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
+) -> uuid.UUID:
+    """Visibility (404) and permission (403) on the plain, unlocked row, before anything else
+    — FastAPI resolves this before it reads any body, so an invalid request about a record the
+    caller may not see still answers 404. The handler re-checks on the locked row."""
+    who = actor(caller)
+    async with runtime.sessions() as session:
+        found = await queries.notification_record(session, notification_id)
+    if found is None or not found.is_visible_to(who):
+        raise not_found(THE_NOTIFICATION)
+    if not who.is_consul_of(found.nationality):
+        raise problem_for(
+            NotConsulOfNationality("only a consular officer of the person's nationality acts"),
+            THE_NOTIFICATION,
+        )
+    return notification_id
 
 
 @router.post(
@@ -84,7 +118,9 @@ async def report_notification(
             raise problem_for(error, THE_NOTIFICATION) from None
         return 201, await _read(runtime, notification_id, caller)
 
-    return await idempotent(request, caller, runtime.sessions, action)
+    return await idempotent(
+        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
+    )
 
 
 @router.get("/notifications", response_model=NotificationPage, responses=problem_responses(422))
@@ -93,7 +129,8 @@ async def list_notifications(
     runtime: ServiceRuntime,
     page: Annotated[PageRequest, Depends(page_request)],
     status: Annotated[
-        Literal["pending", "acknowledged", "overdue", "suppressed"] | None,
+        Literal["pending", "acknowledged", "overdue", "suppressed", "unroutable", "withdrawn"]
+        | None,
         Query(description="`overdue`: pending and past a deadline"),
     ] = None,
     related_id: Annotated[
@@ -135,7 +172,10 @@ async def read_notification(
     responses=problem_responses(403, 404, 409),
 )
 async def acknowledge_notification(
-    notification_id: uuid.UUID, request: Request, caller: Caller, runtime: ServiceRuntime
+    notification_id: Annotated[uuid.UUID, Depends(acknowledgeable)],
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
 ) -> Response:
     """The consulate has received the notice: a consular officer of the person's nationality
     stops the clocks. Acknowledging again changes nothing."""
@@ -150,4 +190,6 @@ async def acknowledge_notification(
             raise concurrent_update(error) from None
         return 200, await _read(runtime, notification_id, caller)
 
-    return await idempotent(request, caller, runtime.sessions, action)
+    return await idempotent(
+        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
+    )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from consular import bootstrap
 from consular.adapters.repository import ConcurrentUpdate
 from consular.domain.commands import DecideVerification
-from consular.domain.errors import ConsularError
+from consular.domain.errors import ConsularError, NotConsulOfNationality
 from consular.domain.states import Decision, VerificationStatus
 from consular.entrypoints.api.auth import actor
 from consular.entrypoints.api.errors import concurrent_update, problem_for
@@ -40,6 +40,40 @@ async def _read(runtime: Runtime, verification_id: uuid.UUID, caller: Principal)
     if view is None:
         raise not_found(THE_VERIFICATION)
     return VerificationRead.model_validate(view).model_dump(mode="json")
+
+
+def _still_visible(runtime: Runtime, caller: Principal) -> Any:
+    """The replay check of `idempotent`: a stored decision is replayed only while the caller
+    may still see the request (withdrawn since for a protection need: 404)."""
+
+    async def recheck(stored: Any) -> None:
+        if isinstance(stored, dict) and "id" in stored and "claimed_nationality" in stored:
+            try:
+                verification_id = uuid.UUID(str(stored["id"]))
+            except ValueError:
+                return
+            await _read(runtime, verification_id, caller)
+
+    return recheck
+
+
+async def decidable(
+    verification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
+) -> uuid.UUID:
+    """Visibility (404), then permission (403), on the plain unlocked row — resolved by FastAPI
+    before the body is validated, so a bad body about a request the caller may not see (or may
+    not decide) answers 404 (or 403), not 422. The handler re-checks on the locked row."""
+    who = actor(caller)
+    async with runtime.sessions() as session:
+        found = await queries.verification_record(session, verification_id)
+    if found is None or not found.is_visible_to(who):
+        raise not_found(THE_VERIFICATION)
+    if not found.may_decide(who):
+        raise problem_for(
+            NotConsulOfNationality("only a consular officer of the claimed nationality decides"),
+            THE_VERIFICATION,
+        )
+    return verification_id
 
 
 @router.get("/verifications", response_model=VerificationPage, responses=problem_responses(422))
@@ -86,7 +120,7 @@ async def read_verification(
     responses=problem_responses(403, 404, 409, 422),
 )
 async def decide_verification(
-    verification_id: uuid.UUID,
+    verification_id: Annotated[uuid.UUID, Depends(decidable)],
     body: VerificationDecision,
     request: Request,
     caller: Caller,
@@ -110,4 +144,6 @@ async def decide_verification(
             raise concurrent_update(error) from None
         return 200, await _read(runtime, verification_id, caller)
 
-    return await idempotent(request, caller, runtime.sessions, action)
+    return await idempotent(
+        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
+    )
