@@ -10,11 +10,16 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 import pytest_asyncio
 
+from child_protection.bootstrap import bootstrap
 from child_protection.config import definition
 from child_protection.entrypoints.api.app import create_app
+from child_protection.entrypoints.api.routers import cases as cases_router
+from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
+from puebla.problems import Problem
 from puebla.testing.infra import Infra
 from puebla.testing.service import app_client, service_runtime
 
@@ -167,3 +172,60 @@ class TestIdempotency:
             "field": "Idempotency-Key",
             "rule": "reused_with_different_request",
         }
+
+
+class TestReplayAfterTheCaseWasHidden:
+    """security.md finding 9: a stored answer is replayed only while the caller may still see
+    the case; once a protection need hides it from the child's country, the replay is a 404."""
+
+    async def test_dinaf_replaying_an_origin_assessment_after_the_block_gets_404(
+        self, api: Api, bodies
+    ) -> None:
+        case = await api.open("dif.mx")
+        path = f"/v1/cases/{case['id']}"
+        key = f"origin-{uuid.uuid4()}"
+        first = await api.put(
+            "dinaf.hn", f"{path}/origin-assessment", bodies["origin"], **{"Idempotency-Key": key}
+        )
+        assert first.status_code == 200, first.text
+        screened = await api.post(
+            "dif.mx",
+            f"{path}/screenings",
+            {"protection_need": True, "trafficking_indicator": False, "notes": "Fears gangs."},
+        )
+        assert screened.status_code == 200
+
+        again = await api.put(
+            "dinaf.hn", f"{path}/origin-assessment", bodies["origin"], **{"Idempotency-Key": key}
+        )
+
+        assert again.status_code == 404
+        assert "idempotent-replayed" not in again.headers
+        assert case["reference"] not in again.text
+        assert again.json() == (await api.get("dinaf.hn", path)).json() | {
+            "instance": f"{path}/origin-assessment"
+        }
+
+    async def test_the_recheck_refuses_a_stored_answer_about_a_hidden_case(
+        self, api: Api, runtime
+    ) -> None:
+        # The check a replay runs, on its own: the case named by the route, or for an opening
+        # the one its stored answer created.
+        case = await api.open("dif.mx")
+        dinaf = Principal("sub-dinaf", "dinaf.hn", frozenset({"child_protection_officer"}), "HN")
+        svc = bootstrap(runtime)
+        await cases_router.still_visible(svc, dinaf, uuid.UUID(case["id"]))(None)
+        await cases_router.still_visible(svc, dinaf, None)(case)
+        await api.post(
+            "dif.mx",
+            f"/v1/cases/{case['id']}/screenings",
+            {"protection_need": False, "trafficking_indicator": True, "notes": "Recruiter."},
+        )
+
+        for check in (
+            cases_router.still_visible(svc, dinaf, uuid.UUID(case["id"]))(None),
+            cases_router.still_visible(svc, dinaf, None)(case),
+        ):
+            with pytest.raises(Problem) as refused:
+                await check
+            assert refused.value.status == 404

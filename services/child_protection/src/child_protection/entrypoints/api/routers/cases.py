@@ -38,7 +38,7 @@ from child_protection.service_layer import handlers, queries
 from puebla.auth.principal import Principal
 from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
-from puebla.http.idempotency import idempotent
+from puebla.http.idempotency import Recheck, idempotent
 from puebla.http.pagination import Cursor, PageRequest, page_request
 from puebla.ids import new_id
 
@@ -134,7 +134,28 @@ async def _write(
         except CaseError as error:
             raise problem_for(error, fields) from error
 
-    return await idempotent(request, caller, svc.runtime.sessions, action)
+    about = request.path_params.get("case_id")  # already validated as a UUID
+    recheck = still_visible(svc, caller, None if about is None else uuid.UUID(str(about)))
+    return await idempotent(request, caller, svc.runtime.sessions, action, recheck=recheck)
+
+
+def still_visible(svc: ChildProtection, caller: Principal, case_id: uuid.UUID | None) -> Recheck:
+    """Before a stored answer is replayed: may the caller still see the case it is about (the
+    path's case, or the one an opening created)? A protection need found since hides it from
+    the child's own country, and then the replay answers 404 like any request would."""
+
+    async def recheck(stored: Any) -> None:
+        about = case_id
+        if about is None and isinstance(stored, dict) and isinstance(stored.get("id"), str):
+            about = uuid.UUID(stored["id"])
+        if about is None:
+            return  # a refused opening: about no case
+        try:
+            await queries.check_may_act(svc.uow(), about, actor_of(caller))
+        except CaseError as error:
+            raise problem_for(error) from error
+
+    return recheck
 
 
 def _when(given: datetime | None, svc: ChildProtection) -> datetime:
