@@ -2,7 +2,8 @@
 
 The manifest under test goes from MX to GT through GT-TECUN-UMAN. Who may read it: inm.mx
 (sending immigration), igm.gt (receiving immigration), border.gt.tecun (its reception point),
-consul.gt.tapachula (receiving country's consul). Everyone else gets 404 — the manifest does
+consul.gt.tapachula (receiving country's consul, from submission on: a draft is 404 for them
+and absent from their lists). Everyone else gets 404 — the manifest does
 not exist for them — and lists never show it to them. Of the readers, only inm.mx may change
 it (others: 403) and only border.gt.tecun may record hand-overs (others: 403).
 """
@@ -34,7 +35,7 @@ READERS_NOT_HANDING_OVER = ["inm.mx", "igm.gt", "consul.gt.tapachula"]
 class TestRead:
     @pytest.mark.parametrize("user", READERS)
     async def test_readers_see_the_manifest_its_record_and_find_it_listed(self, api, user):
-        manifest = await api.draft()
+        manifest = await api.submitted()
 
         got = await api.get(user, f"/v1/manifests/{manifest['id']}")
         assert got.status_code == 200
@@ -43,6 +44,45 @@ class TestRead:
         assert record.status_code == 200
         listed = await api.get(user, "/v1/manifests", reception_point="GT-TECUN-UMAN", limit=200)
         assert manifest["id"] in [m["id"] for m in listed.json()["items"]]
+
+    @pytest.mark.parametrize("user", ["inm.mx", "igm.gt", "border.gt.tecun"])
+    async def test_a_draft_is_read_by_the_immigration_and_border_officers(self, api, user):
+        manifest = await api.draft()
+
+        assert (await api.get(user, f"/v1/manifests/{manifest['id']}")).status_code == 200
+        listed = await api.get(user, "/v1/manifests", reception_point="GT-TECUN-UMAN", limit=200)
+        assert manifest["id"] in [m["id"] for m in listed.json()["items"]]
+
+    async def test_the_consul_sees_a_manifest_only_once_it_is_submitted(self, api):
+        manifest = await api.draft()
+        path = f"/v1/manifests/{manifest['id']}"
+
+        draft = await api.get("consul.gt.tapachula", path)
+        draft_record = await api.get("consul.gt.tapachula", f"{path}/handover-record")
+        absent = await api.get(
+            "consul.gt.tapachula", "/v1/manifests/01a21b01-0000-7000-8000-000000000000"
+        )
+        listed = await api.get("consul.gt.tapachula", "/v1/manifests", limit=200)
+        assert draft.status_code == draft_record.status_code == 404
+        assert {k: v for k, v in draft.json().items() if k != "instance"} == {
+            k: v for k, v in absent.json().items() if k != "instance"
+        }
+        assert manifest["id"] not in [m["id"] for m in listed.json()["items"]]
+
+        assert (await api.post("inm.mx", f"{path}/submit")).status_code == 200
+        assert (await api.get("consul.gt.tapachula", path)).status_code == 200
+        listed = await api.get("consul.gt.tapachula", "/v1/manifests", limit=200)
+        assert manifest["id"] in [m["id"] for m in listed.json()["items"]]
+
+    async def test_a_draft_cancelled_before_submission_stays_unseen_by_the_consul(self, api):
+        manifest = await api.draft()
+        path = f"/v1/manifests/{manifest['id']}"
+        cancelled = await api.post("inm.mx", f"{path}/cancel", {"reason": "Plan changed"})
+        assert cancelled.json()["status"] == "cancelled"
+
+        assert (await api.get("consul.gt.tapachula", path)).status_code == 404
+        listed = await api.get("consul.gt.tapachula", "/v1/manifests", status="cancelled")
+        assert manifest["id"] not in [m["id"] for m in listed.json()["items"]]
 
     @pytest.mark.parametrize("user", OUTSIDERS)
     async def test_everyone_else_gets_404_and_an_empty_trace_in_lists(self, api, user):
@@ -165,7 +205,10 @@ class TestManage:
 
         response = await call(api, user, manifest)
 
-        assert response.status_code == 403
+        # The consul does not read a draft at all: for them it does not exist.
+        assert response.status_code == (
+            404 if user == "consul.gt.tapachula" and state == "draft" else 403
+        )
         after = (await api.get("inm.mx", f"/v1/manifests/{manifest['id']}")).json()
         assert after == before
 
@@ -177,12 +220,14 @@ class TestManage:
         response = await call(api, user, manifest)
         assert response.status_code == 404
 
-    async def test_consul_of_the_receiving_country_reads_but_may_not_submit(self, api):
-        manifest = await api.draft()
+    async def test_consul_of_the_receiving_country_reads_but_may_not_cancel(self, api):
+        manifest = await api.submitted()
         assert (
             await api.get("consul.gt.tapachula", f"/v1/manifests/{manifest['id']}")
         ).status_code == 200
-        response = await api.post("consul.gt.tapachula", f"/v1/manifests/{manifest['id']}/submit")
+        response = await api.post(
+            "consul.gt.tapachula", f"/v1/manifests/{manifest['id']}/cancel", {"reason": "No"}
+        )
         assert response.status_code == 403
         assert response.json()["title"] == "Forbidden"
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from repatriation.domain.errors import (
+    AdvanceNoticeTooShort,
     ChildWouldBeLeftUnaccompanied,
     DuplicateReturnee,
     FamilyWouldBeSeparated,
@@ -264,3 +265,57 @@ class TestRemoveReturnee:
 
         with pytest.raises(InvalidTransition):
             manifest.remove_returnee(manifest.returnees[0].id, now=NOW, reason="too late")
+
+
+class TestAdvanceNoticeOnAmendments:
+    """Adding people to a submitted manifest notifies the receiving side again: inside the
+    notice period (24 h for GT; arrival 2026-12-01 16:00 UTC) only with a reason, flagged."""
+
+    INSIDE = datetime(2026, 11, 30, 16, 1, tzinfo=UTC)  # 23 h 59 min before arrival
+
+    def test_inside_the_notice_period_needs_a_reason(self, build, reference_data):
+        manifest = build.submitted()
+
+        with pytest.raises(AdvanceNoticeTooShort) as caught:
+            manifest.add_returnee(build.returnee(), reference_data=reference_data, now=self.INSIDE)
+
+        assert (caught.value.field, caught.value.kind) == ("late_notice_reason", "invalid")
+        assert len(manifest.returnees) == 1
+        assert manifest.events == []
+
+    def test_with_a_reason_it_is_allowed_and_flagged(self, build, reference_data):
+        manifest = build.submitted()
+
+        manifest.add_returnee(
+            build.returnee(),
+            reference_data=reference_data,
+            now=self.INSIDE,
+            late_notice_reason="  brother found at the station  ",
+        )
+
+        (event,) = manifest.events
+        assert isinstance(event, ManifestAmended)
+        assert (event.late_notice, event.late_notice_reason) == (
+            True,
+            "brother found at the station",
+        )
+
+    def test_on_time_is_not_flagged(self, build, reference_data):
+        manifest = build.submitted()
+
+        manifest.add_returnee(
+            build.returnee(),
+            reference_data=reference_data,
+            now=datetime(2026, 11, 30, 16, 0, tzinfo=UTC),  # exactly 24 h before
+            late_notice_reason="not needed",
+        )
+
+        (event,) = manifest.events
+        assert (event.late_notice, event.late_notice_reason) == (False, None)
+
+    def test_a_draft_has_no_notice_to_give(self, build, reference_data):
+        manifest = build.manifest()
+
+        manifest.add_returnee(build.returnee(), reference_data=reference_data, now=self.INSIDE)
+
+        assert len(manifest.returnees) == 2

@@ -34,8 +34,8 @@ def _in_state(build, status):
 
 
 class TestCancelManifest:
-    @pytest.mark.parametrize("status", ["draft", "submitted", "dispatched"])
-    def test_cancels_from_any_state_before_arrival(self, build, status):
+    @pytest.mark.parametrize("status", ["draft", "submitted"])
+    def test_cancels_before_the_bus_leaves(self, build, status):
         manifest = _in_state(build, status)
         manifest.events.clear()
         version = manifest.version
@@ -51,8 +51,10 @@ class TestCancelManifest:
         assert event.reason == "road closed by landslide"
         assert event.previous_status == status
 
-    @pytest.mark.parametrize("status", ["arrived", "closed"])
-    def test_not_once_people_are_being_handed_over(self, build, status):
+    @pytest.mark.parametrize("status", ["dispatched", "arrived", "closed"])
+    def test_not_once_the_bus_has_left(self, build, status):
+        # People are on the road: each of them gets a hand-over outcome instead (a bus that
+        # turns back: not_presented, returned_to_station).
         manifest = _in_state(build, status)
 
         with pytest.raises(InvalidTransition) as caught:

@@ -160,6 +160,35 @@ class TestRecordHandovers:
 
         assert caught.value.rule == "reason_only_for_refusal"
 
+    def test_a_bus_that_turned_back_is_not_presented_returned_to_station(self, build):
+        manifest = build.dispatched()
+
+        record(
+            manifest,
+            item(manifest.returnees[0], NOT_PRESENTED, RefusalReason.RETURNED_TO_STATION),
+        )
+
+        assert manifest.returnees[0].handover.outcome is NOT_PRESENTED
+        assert manifest.returnees[0].handover.reason is RefusalReason.RETURNED_TO_STATION
+        assert manifest.status is ManifestStatus.CLOSED
+
+    @pytest.mark.parametrize("reason", ["other", "medically_unfit"])
+    def test_not_presented_takes_no_other_reason(self, build, reason):
+        manifest = build.dispatched()
+
+        with pytest.raises(InvalidHandover) as caught:
+            record(manifest, item(manifest.returnees[0], NOT_PRESENTED, RefusalReason(reason)))
+
+        assert caught.value.rule == "reason_only_for_refusal"
+
+    def test_received_takes_no_reason_not_even_returned_to_station(self, build):
+        manifest = build.dispatched()
+
+        with pytest.raises(InvalidHandover):
+            record(
+                manifest, item(manifest.returnees[0], RECEIVED, RefusalReason.RETURNED_TO_STATION)
+            )
+
     def test_an_unknown_returnee_is_not_found(self, build):
         manifest = build.dispatched()
 
@@ -204,7 +233,7 @@ class TestRecordHandovers:
         assert caught.value.rule == "handover_at_another_post"
 
     def test_not_on_a_cancelled_manifest(self, build):
-        manifest = build.dispatched()
+        manifest = build.submitted()
         manifest.cancel(reason="road closed by landslide", now=AT_THE_POST)
 
         with pytest.raises(InvalidTransition):

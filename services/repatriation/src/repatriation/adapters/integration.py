@@ -1,9 +1,11 @@
 """Domain events → contract events (`puebla.contracts.repatriation.v1`) and audit entries.
 
 The only module of the service that knows both the domain events and the contract models.
-Contracted events go to the outbox with the `access` label [sending, receiving]; every event,
+Contracted events go to the outbox with the `access` label [sending, receiving] — except a
+protection need found later, labelled [sending] alone and carrying only ids and counts: the
+receiving country learns nothing of those people again, nor the kind of need. Every event,
 contracted or internal, becomes one audit entry. Audit details carry ids, outcomes, reasons
-and counts, never a person's names or date of birth.
+and counts, never a person's names or date of birth (nor a protection need's free-text note).
 """
 
 from __future__ import annotations
@@ -78,6 +80,14 @@ def contract_event(e: ev.Event) -> v1.ManifestEventV1 | None:
                 not_presented=e.not_presented,
                 refused=e.refused,
             )
+        case ev.ReturneeProtectionNeedRecorded():
+            # Ids and counts only: the kind and the note stay in the sending state's record.
+            return v1.ReturneeProtectionNeedRecordedV1(
+                **_header(e),
+                returnee_ids=list(e.returnee_ids),
+                returnee_count=e.returnee_count,
+                recorded_at=e.occurred_at,
+            )
         case ev.ReturneeHandedOver():
             return v1.ReturneeHandedOverV1(
                 **_header(e),
@@ -91,8 +101,15 @@ def contract_event(e: ev.Event) -> v1.ManifestEventV1 | None:
     return None
 
 
+def access(e: ev.Event) -> list[str]:
+    """Who may read the event: both countries, but a protection need the sending one alone."""
+    if isinstance(e, ev.ReturneeProtectionNeedRecorded):
+        return [e.sending_country]
+    return [e.sending_country, e.receiving_country]
+
+
 def outgoing(e: ev.Event) -> OutgoingEvent | None:
-    """The outbox entry of a contracted domain event, labelled for both countries."""
+    """The outbox entry of a contracted domain event, labelled by `access`."""
     data = contract_event(e)
     if data is None:
         return None
@@ -101,7 +118,7 @@ def outgoing(e: ev.Event) -> OutgoingEvent | None:
         aggregate_type=AGGREGATE,
         aggregate_id=str(e.manifest_id),
         data=data,
-        access=[e.sending_country, e.receiving_country],
+        access=access(e),
     )
 
 
@@ -128,10 +145,24 @@ def _audit_detail(e: ev.Event) -> tuple[str, dict[str, Any]]:
                 "reason": e.reason,
             }
         case ev.ManifestAmended():
+            # People added inside the notice period are flagged as a late submission is.
             return "manifest.amended", {
                 "added": [str(s.id) for s in e.added],
                 "removed": [str(r) for r in e.removed],
                 "removal_reason": e.removal_reason,
+                "returnee_count": e.returnee_count,
+                "late_notice": e.late_notice,
+                "late_notice_reason": e.late_notice_reason,
+            }
+        case ev.ReturneeProtectionNeedRecorded():
+            # The kind, for accountability; the note (free text about the person) stays on the
+            # manifest's own record, readable by the sending officer.
+            return "manifest.protection_need_recorded", {
+                "returnee_id": str(e.returnee_id),
+                "returnee_ids": [str(r) for r in e.returnee_ids],
+                "kind": e.kind.value,
+                "family": e.family.value if e.family else None,
+                "note_given": e.note is not None,
                 "returnee_count": e.returnee_count,
             }
         case ev.ManifestDispatched():

@@ -5,6 +5,10 @@ exactly these (an integration test compares them), the repository and the querie
   country, reception point, status, created_at, id) and `version` for optimistic concurrency.
 - `returnee`: one row per person on a manifest, with the consular decision and the hand-over.
   There is no column for a protection need: such a person is never admitted, so never stored.
+- `protection_removal`: a person taken off a manifest because a protection need was found
+  later (or a family member who left with them). Apart from `returnee` on purpose: every read
+  the receiving country makes comes from `returnee`, so they are gone from all of them; only
+  the sending officer's manifest read looks here.
 - Reference data with validity dates: `reception_point` (windows in local time, IANA zone),
   `agreement` (one row per period of a party's adherence), `notice_rule` (lead time per
   receiving country).
@@ -38,6 +42,14 @@ metadata = new_metadata()
 define_platform_tables(metadata)
 
 reference_seq = Sequence("manifest_reference_seq", metadata=metadata, start=1)
+
+HANDOVER_REASON_RULE = (
+    "CASE handover_outcome"
+    " WHEN 'refused' THEN handover_reason IS NOT NULL"
+    " WHEN 'not_presented' THEN handover_reason IS NULL"
+    " OR handover_reason = 'returned_to_station'"
+    " ELSE handover_reason IS NULL END"
+)
 
 MANIFEST_STATUSES = ("draft", "submitted", "dispatched", "arrived", "closed", "cancelled")
 
@@ -126,10 +138,37 @@ returnee = Table(
         " AND (handover_outcome IS NULL) = (handed_over_at IS NULL)",
         name="handover_complete",
     ),
-    CheckConstraint(
-        "(handover_outcome = 'refused') = (handover_reason IS NOT NULL)", name="refusal_reason"
-    ),
+    # A refusal has a reason code; not presented at most `returned_to_station`; received none.
+    CheckConstraint(HANDOVER_REASON_RULE, name="handover_reason"),
     UniqueConstraint("manifest_id", "position", name="uq_returnee_manifest_position"),
+)
+
+PROTECTION_NEED_KINDS = ("asylum", "fear_of_return", "refugee", "trafficking")
+
+protection_removal = Table(
+    "protection_removal",
+    metadata,
+    Column("returnee_id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "manifest_id",
+        UUID(as_uuid=True),
+        ForeignKey("manifest.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # Who the person was on the manifest, so the sending officer knows whom the record means.
+    Column("given_names", Text, nullable=False),
+    Column("surnames", Text, nullable=False),
+    Column("sex", Text, nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("nationality", Text, nullable=False),
+    Column("family_group", Text, nullable=True),
+    Column("kind", Text, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("family_of", UUID(as_uuid=True), nullable=True),  # whose need took them off
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(f"kind IN {PROTECTION_NEED_KINDS!r}", name="kind"),
 )
 
 reception_point = Table(

@@ -1,17 +1,20 @@
 """Manifests in PostgreSQL: explicit row ↔ aggregate mapping, row locks, version checks.
 
-`get_for_update` locks the manifest row (`SELECT … FOR UPDATE`) for the rest of the
-transaction, so two writers of one manifest run one after the other: the second sees what the
-first committed and the domain decides again (e.g. a different hand-over outcome → conflict).
-`flush` writes what changed, and refuses (`StaleManifest`) to save over a version other than
-the one it loaded — a second line of defence should anything bypass the lock.
+`scope` reads whom a manifest concerns without locking it: the caller's right to see and to
+act is decided on that, before any lock is taken (a caller who may not see a manifest never
+holds or waits for its lock). `get_for_update` then locks the manifest row (`SELECT … FOR
+UPDATE`) for the rest of the transaction, so two writers of one manifest run one after the
+other: the second sees what the first committed and the domain decides again (e.g. a
+different hand-over outcome → conflict). `flush` writes what changed, and refuses
+(`StaleManifest`) to save over a version other than the one it loaded — a second line of
+defence should anything bypass the lock.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select, text, update
@@ -22,6 +25,7 @@ from repatriation.adapters.orm import (
     agreement,
     manifest,
     notice_rule,
+    protection_removal,
     reception_point,
     returnee,
 )
@@ -34,6 +38,8 @@ from repatriation.domain import (
     ManifestStatus,
     NationalityStatus,
     NoticeRule,
+    ProtectionNeedKind,
+    ProtectionRemoval,
     ReceptionPoint,
     ReceptionWindow,
     ReferenceData,
@@ -43,6 +49,16 @@ from repatriation.domain import (
     Vehicle,
     Vulnerabilities,
 )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whom a manifest concerns: what the access policy decides on, without the aggregate."""
+
+    sending_country: str
+    receiving_country: str
+    reception_point: str
+    submitted_at: datetime | None  # consular officers see a manifest only from submission on
 
 
 class StaleManifest(Exception):
@@ -98,7 +114,45 @@ def _to_returnee(row: RowMapping) -> Returnee:
     )
 
 
-def _to_manifest(row: RowMapping, returnees: list[Returnee]) -> Manifest:
+def _to_removal(row: RowMapping) -> ProtectionRemoval:
+    """What is kept of a person taken off for a protection need (their identity as listed)."""
+    return ProtectionRemoval(
+        returnee_id=row["returnee_id"],
+        given_names=row["given_names"],
+        surnames=row["surnames"],
+        sex=Sex(row["sex"]),
+        date_of_birth=row["date_of_birth"],
+        nationality=row["nationality"],
+        family_group=row["family_group"],
+        kind=ProtectionNeedKind(row["kind"]),
+        note=row["note"],
+        family_of=row["family_of"],
+        recorded_by=row["recorded_by"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+def _removal_values(manifest_id: uuid.UUID, r: ProtectionRemoval) -> dict[str, Any]:
+    return {
+        "returnee_id": r.returnee_id,
+        "manifest_id": manifest_id,
+        "given_names": r.given_names,
+        "surnames": r.surnames,
+        "sex": r.sex.value,
+        "date_of_birth": r.date_of_birth,
+        "nationality": r.nationality,
+        "family_group": r.family_group,
+        "kind": r.kind.value,
+        "note": r.note,
+        "family_of": r.family_of,
+        "recorded_by": r.recorded_by,
+        "recorded_at": r.recorded_at,
+    }
+
+
+def _to_manifest(
+    row: RowMapping, returnees: list[Returnee], removals: list[ProtectionRemoval]
+) -> Manifest:
     return Manifest(
         id=row["id"],
         reference=row["reference"],
@@ -121,6 +175,7 @@ def _to_manifest(row: RowMapping, returnees: list[Returnee]) -> Manifest:
         arrived_at=row["arrived_at"],
         closed_at=row["closed_at"],
         cancelled_at=row["cancelled_at"],
+        protection_removals=removals,
     )
 
 
@@ -185,6 +240,7 @@ class _Loaded:
     version: int
     returnees: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     positions: dict[uuid.UUID, int] = field(default_factory=dict)
+    removals: set[uuid.UUID] = field(default_factory=set)  # protection removals on record
 
 
 class SqlManifestRepository:
@@ -195,6 +251,30 @@ class SqlManifestRepository:
         self._loaded: dict[uuid.UUID, _Loaded] = {}
 
     # -- reading -------------------------------------------------------------------------------
+
+    async def scope(self, manifest_id: uuid.UUID) -> Scope | None:
+        """Whom the manifest concerns (countries, point, whether submitted), read without a
+        lock; None if there is no such manifest."""
+        m = manifest.c
+        row = (
+            (
+                await self.session.execute(
+                    select(
+                        m.sending_country, m.receiving_country, m.reception_point, m.submitted_at
+                    ).where(m.id == manifest_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return Scope(
+            row["sending_country"],
+            row["receiving_country"],
+            row["reception_point"],
+            row["submitted_at"],
+        )
 
     async def get_for_update(self, manifest_id: uuid.UUID) -> Manifest | None:
         """The manifest, its row locked until the transaction ends; None if there is none."""
@@ -220,12 +300,24 @@ class SqlManifestRepository:
             .mappings()
             .all()
         )
+        removal_rows = (
+            (
+                await self.session.execute(
+                    select(protection_removal)
+                    .where(protection_removal.c.manifest_id == manifest_id)
+                    .order_by(protection_removal.c.recorded_at, protection_removal.c.returnee_id)
+                )
+            )
+            .mappings()
+            .all()
+        )
         people = [_to_returnee(r) for r in rows]
-        loaded = _Loaded(version=row["version"])
+        removals = [_to_removal(r) for r in removal_rows]
+        loaded = _Loaded(version=row["version"], removals={r.returnee_id for r in removals})
         for person, r in zip(people, rows, strict=True):
             loaded.returnees[person.id] = _returnee_values(person)
             loaded.positions[person.id] = r["position"]
-        found = _to_manifest(row, people)
+        found = _to_manifest(row, people, removals)
         self._loaded[found.id] = loaded
         self.seen.append(found)
         return found
@@ -353,6 +445,14 @@ class SqlManifestRepository:
             loaded.returnees[person.id] = values
         if inserts:
             await self.session.execute(insert(returnee), inserts)
+        new_removals = [
+            _removal_values(m.id, r)
+            for r in m.protection_removals
+            if r.returnee_id not in loaded.removals
+        ]
+        if new_removals:
+            await self.session.execute(insert(protection_removal), new_removals)
+            loaded.removals.update(r["returnee_id"] for r in new_removals)
         if changes:
             # executemany: SET takes the columns named in the parameters.
             await self.session.execute(

@@ -4,7 +4,8 @@ Pure Python (stdlib only; import-linter enforces it). Public surface, re-exporte
 
 - `Manifest` (model.py): the aggregate. `Manifest.create(...)` makes a draft; its methods
   `add_returnee`, `remove_returnee`, `submit`, `dispatch`, `cancel`, `confirm_nationality`,
-  `reject_nationality`, `record_handovers` / `record_handover` enforce DOMAIN.md §1, bump
+  `reject_nationality`, `record_handovers` / `record_handover`, `record_protection_need`
+  (protection.py: a need found later takes the person off) enforce DOMAIN.md §1, bump
   `version` and append events to `manifest.events`. Value objects `Vehicle`, `HandoverItem`,
   `HandoverTotals`; `format_reference` for ``MX-GT-2026-000123``.
 - `Returnee`, `ReturneeData` and their value objects (returnee.py).
@@ -23,6 +24,7 @@ from repatriation.domain.model import (
     Vehicle,
     format_reference,
 )
+from repatriation.domain.protection import FamilyChoice, ProtectionNeedKind, ProtectionRemoval
 from repatriation.domain.reference_data import (
     DEFAULT_ADVANCE_NOTICE,
     MONDAY_TO_SATURDAY,
@@ -49,6 +51,7 @@ __all__ = [
     "DEFAULT_ADVANCE_NOTICE",
     "MONDAY_TO_SATURDAY",
     "Agreement",
+    "FamilyChoice",
     "Handover",
     "HandoverItem",
     "HandoverOutcome",
@@ -59,6 +62,8 @@ __all__ = [
     "ManifestStatus",
     "NationalityStatus",
     "NoticeRule",
+    "ProtectionNeedKind",
+    "ProtectionRemoval",
     "ReceptionPoint",
     "ReceptionWindow",
     "ReferenceData",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from repatriation.domain.model import HandoverItem, Vehicle
+from repatriation.domain.protection import FamilyChoice, ProtectionNeedKind
 from repatriation.domain.returnee import ReturneeData
 
 
@@ -37,6 +38,7 @@ class AddReturnee:
 
     manifest_id: uuid.UUID
     returnee: ReturneeData
+    late_notice_reason: str | None = None  # needed inside the notice period once submitted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +48,17 @@ class RemoveReturnee:
     manifest_id: uuid.UUID
     returnee_id: uuid.UUID
     reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordProtectionNeed:
+    """→ `Manifest.record_protection_need`: takes the person (and `leave_with` family) off."""
+
+    manifest_id: uuid.UUID
+    returnee_id: uuid.UUID
+    kind: ProtectionNeedKind
+    note: str | None = None
+    family: FamilyChoice | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +115,7 @@ Command = (
     CreateManifest
     | AddReturnee
     | RemoveReturnee
+    | RecordProtectionNeed
     | SubmitManifest
     | DispatchManifest
     | CancelManifest

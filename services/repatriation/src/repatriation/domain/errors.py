@@ -253,6 +253,32 @@ class RemovalReasonRequired(ManifestInvalid):
         )
 
 
+class FamilyChoiceRequired(ManifestInvalid):
+    default_rule = "family_choice_required"
+    default_field = "family"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Other members of this person's family group are on the manifest: say whether they "
+            "stay on it (`family: stay`) or leave it with the person (`family: leave_with`).",
+        )
+
+
+class ChildWouldStayWithoutAdult(ManifestInvalid):
+    """`family: stay` would leave a child of the family group on the manifest without an adult
+    of that group: refused, like any unaccompanied child on a manifest."""
+
+    default_rule = "child_would_stay_without_adult"
+    default_field = "family"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "With this person off the manifest, a child of their family group would travel "
+            "without an adult of the group: choose `family: leave_with` (for a child who must "
+            f"still travel alone, {CHILD_PROTECTION_POINTER}).",
+        )
+
+
 class CancellationReasonRequired(ManifestInvalid):
     default_rule = "cancellation_reason_required"
     default_field = "reason"

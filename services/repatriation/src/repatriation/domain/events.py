@@ -13,6 +13,8 @@ Contracted (domain event → contract subject):
 - ManifestCancelled  → repatriation.manifest.cancelled.v1
 - ManifestClosed     → repatriation.manifest.closed.v1
 - ReturneeHandedOver → repatriation.returnee.handed_over.v1
+- ReturneeProtectionNeedRecorded → repatriation.returnee.protection_need_recorded.v1
+  (labelled for the sending country alone; carries neither the kind of need nor the note)
 
 Internal (audit trail only): ManifestDrafted, ReturneeAdded, ReturneeRemoved, ManifestArrived,
 NationalityConfirmed, NationalityRejected.
@@ -22,7 +24,9 @@ and receiving country (the `access` label of the envelope), reception point, sch
 the aggregate `version` after the change (consumers drop stale updates with it) and when it
 happened. Personal data is limited to what consular nationality verification needs
 (`ReturneeSummary`) and only for people on the manifest — a person with a protection need is
-never admitted to a manifest, so never appears in any event.
+never admitted to a manifest, so never appears in any event; one whose need is found later
+leaves the manifest with `ReturneeProtectionNeedRecorded` (no `ManifestAmended`) and never
+appears in an event the receiving country may read again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from repatriation.domain.protection import FamilyChoice, ProtectionNeedKind
 from repatriation.domain.returnee import HandoverOutcome, RefusalReason, Returnee, Sex
 from repatriation.domain.status import ManifestStatus
 
@@ -98,6 +103,23 @@ class ManifestAmended(ManifestEvent):
     removed: tuple[uuid.UUID, ...]
     removal_reason: str | None
     returnee_count: int
+    # People added inside the advance-notice period: allowed only with a reason, and flagged.
+    late_notice: bool = False
+    late_notice_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturneeProtectionNeedRecorded(ManifestEvent):
+    """A protection need found after the person was put on the manifest: they (and the family
+    members who leave with them) are off it. Only the sending state may learn of it; the kind
+    and the note stay in the sending state's own record (audit, manifest read)."""
+
+    returnee_id: uuid.UUID  # whose need it is
+    returnee_ids: tuple[uuid.UUID, ...]  # everyone taken off: the person and leaving family
+    kind: ProtectionNeedKind
+    note: str | None
+    family: FamilyChoice | None
+    returnee_count: int  # left on the manifest
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +201,7 @@ Event = (
     | ManifestCancelled
     | ManifestClosed
     | ReturneeHandedOver
+    | ReturneeProtectionNeedRecorded
     | ManifestDrafted
     | ReturneeAdded
     | ReturneeRemoved

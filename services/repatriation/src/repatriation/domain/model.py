@@ -23,8 +23,10 @@ from zoneinfo import ZoneInfo
 from repatriation.domain.errors import (
     CancellationReasonRequired,
     ChildWouldBeLeftUnaccompanied,
+    ChildWouldStayWithoutAdult,
     DuplicateReturnee,
     EmptyManifest,
+    FamilyChoiceRequired,
     FamilyWouldBeSeparated,
     InvalidHandover,
     InvalidTransition,
@@ -50,6 +52,7 @@ from repatriation.domain.events import (
     NationalityRejected,
     ReturneeAdded,
     ReturneeHandedOver,
+    ReturneeProtectionNeedRecorded,
     ReturneeRemoved,
     ReturneeSummary,
 )
@@ -62,6 +65,7 @@ from repatriation.domain.planning import (
     require_aware,
     resolve_reception_point,
 )
+from repatriation.domain.protection import FamilyChoice, ProtectionNeedKind, ProtectionRemoval
 from repatriation.domain.reference_data import ReferenceData
 from repatriation.domain.returnee import (
     Handover,
@@ -159,7 +163,9 @@ class Manifest:
         reception_time_zone (the point's IANA zone, kept so that local dates need no lookup),
         scheduled_departure, scheduled_arrival (aware), vehicle, returnees, status,
         late_notice (bool), late_notice_reason, cancellation_reason, version, created_at,
-        submitted_at, dispatched_at, arrived_at, closed_at, cancelled_at, events.
+        submitted_at, dispatched_at, arrived_at, closed_at, cancelled_at,
+        protection_removals (people taken off for a protection need: the sending state's
+        record, never shown to the receiving country), events.
     """
 
     _events: list[Event]
@@ -188,6 +194,7 @@ class Manifest:
         arrived_at: datetime | None = None,
         closed_at: datetime | None = None,
         cancelled_at: datetime | None = None,
+        protection_removals: Sequence[ProtectionRemoval] = (),
     ) -> None:
         self.id = id
         self.reference = reference
@@ -210,6 +217,7 @@ class Manifest:
         self.arrived_at = arrived_at
         self.closed_at = closed_at
         self.cancelled_at = cancelled_at
+        self.protection_removals = list(protection_removals)
         self._events = []
 
     # -- creation ------------------------------------------------------------------------------
@@ -355,10 +363,18 @@ class Manifest:
     # -- amendments: add and remove returnees (draft and submitted) -----------------------------
 
     def add_returnee(
-        self, returnee: Returnee, *, reference_data: ReferenceData, now: datetime
+        self,
+        returnee: Returnee,
+        *,
+        reference_data: ReferenceData,
+        now: datetime,
+        late_notice_reason: str | None = None,
     ) -> None:
         """Adds one person. Emits `ReturneeAdded` in draft, `ManifestAmended` once submitted.
 
+        Once submitted, the receiving side is notified again, so the advance-notice rule
+        applies as at submission: inside the notice period only with a `late_notice_reason`
+        (this amendment's own), and the amendment is flagged late.
         Errors name fields of the returnee body (``"family_group"``, ``"protection_need"``…).
         """
         require_aware(now, "now")
@@ -372,6 +388,16 @@ class Manifest:
         # A vulnerable person may bring the stricter window into force, and the reference data
         # may have changed since the manifest was created.
         self._check_plan(reference_data, candidate)
+        why = _clean(late_notice_reason)
+        late = False
+        if self.status is ManifestStatus.SUBMITTED:
+            late = check_advance_notice(
+                reference_data,
+                receiving_country=self.receiving_country,
+                scheduled_arrival=self.scheduled_arrival,
+                now=now,
+                late_notice_reason=why,
+            )
 
         self.returnees.append(returnee)
         self.version += 1
@@ -383,6 +409,8 @@ class Manifest:
                     removed=(),
                     removal_reason=None,
                     returnee_count=len(self.returnees),
+                    late_notice=late,
+                    late_notice_reason=why if late else None,
                 )
             )
         else:
@@ -428,6 +456,71 @@ class Manifest:
             self.events.append(
                 ReturneeRemoved(**self._header(now), returnee_id=leaving.id, reason=why)
             )
+
+    def record_protection_need(
+        self,
+        returnee_id: uuid.UUID,
+        *,
+        kind: ProtectionNeedKind,
+        note: str | None,
+        family: FamilyChoice | None,
+        officer: str,
+        now: datetime,
+    ) -> tuple[uuid.UUID, ...]:
+        """A protection need found after the person was put on the manifest (draft or
+        submitted): they come off it, with the members of their family group if `family` is
+        `leave_with`. Returns the ids of everyone taken off.
+
+        `family` is required when other members of the group are on the manifest; `stay` may
+        not leave a child of the group without an adult of it. Emits
+        `ReturneeProtectionNeedRecorded` only — never a `ManifestAmended`, which the receiving
+        country reads.
+        """
+        require_aware(now, "now")
+        self._require_status("record a protection need on", AMENDABLE)
+        person = self.returnee(returnee_id)
+        relatives = [
+            r
+            for r in self.returnees
+            if person.family_group is not None
+            and r.family_group == person.family_group
+            and r.id != person.id
+        ]
+        if relatives and family is None:
+            raise FamilyChoiceRequired()
+        leaving = [person, *relatives] if family is FamilyChoice.LEAVE_WITH else [person]
+        gone = {r.id for r in leaving}
+        staying = [r for r in self.returnees if r.id not in gone]
+        if unaccompanied_children(staying, self.departure_date):
+            raise ChildWouldStayWithoutAdult()
+
+        why = _clean(note)
+        self.returnees = staying
+        self.version += 1
+        for r in leaving:
+            self.protection_removals.append(
+                ProtectionRemoval.of(
+                    r,
+                    kind=kind,
+                    note=why,
+                    family_of=None if r.id == person.id else person.id,
+                    recorded_by=officer,
+                    recorded_at=now,
+                )
+            )
+        ids = tuple(r.id for r in leaving)
+        self.events.append(
+            ReturneeProtectionNeedRecorded(
+                **self._header(now),
+                returnee_id=person.id,
+                returnee_ids=ids,
+                kind=kind,
+                note=why,
+                family=family if relatives else None,
+                returnee_count=len(staying),
+            )
+        )
+        return ids
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -508,7 +601,10 @@ class Manifest:
         )
 
     def cancel(self, *, reason: str | None, now: datetime) -> None:
-        """Any state before arrived → cancelled, with a reason; emits `ManifestCancelled`."""
+        """draft or submitted → cancelled, with a reason; emits `ManifestCancelled`.
+
+        Not once dispatched: people are on the road, and each of them gets a hand-over outcome
+        instead (a bus that turns back: `not_presented`, reason `returned_to_station`)."""
         require_aware(now, "now")
         self._require_status("cancel", CANCELLABLE)
         why = _clean(reason)
@@ -732,15 +828,24 @@ class Manifest:
 
 
 def _check_reason(item: HandoverItem, *, field: str) -> None:
-    """A refusal needs a reason code; the other outcomes take none (the record stays clean)."""
-    if item.outcome is HandoverOutcome.REFUSED and item.reason is None:
-        raise InvalidHandover(
-            "A refusal needs a reason code: not_a_national, identity_mismatch, "
-            "not_on_manifest, medically_unfit, outside_window or other.",
-            rule="refusal_reason_required",
-            field=field,
-        )
-    if item.outcome is not HandoverOutcome.REFUSED and item.reason is not None:
-        raise InvalidHandover(
-            "Only a refusal takes a reason code.", rule="reason_only_for_refusal", field=field
-        )
+    """A refusal needs a reason code; `not_presented` takes only `returned_to_station` (a bus
+    that turned back), or none; `received` takes none (the record stays clean)."""
+    if item.outcome is HandoverOutcome.REFUSED:
+        if item.reason is None:
+            raise InvalidHandover(
+                "A refusal needs a reason code: " + ", ".join(r.value for r in RefusalReason) + ".",
+                rule="refusal_reason_required",
+                field=field,
+            )
+        return
+    if item.reason is None:
+        return
+    if item.outcome is HandoverOutcome.NOT_PRESENTED and (
+        item.reason is RefusalReason.RETURNED_TO_STATION
+    ):
+        return
+    raise InvalidHandover(
+        "Only a refusal takes a reason code, and not_presented only returned_to_station.",
+        rule="reason_only_for_refusal",
+        field=field,
+    )

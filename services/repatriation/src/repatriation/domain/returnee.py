@@ -46,6 +46,9 @@ class RefusalReason(StrEnum):
     NOT_ON_MANIFEST = "not_on_manifest"
     MEDICALLY_UNFIT = "medically_unfit"
     OUTSIDE_WINDOW = "outside_window"
+    # A bus that turns back: its people are recorded `not_presented` with this reason (a
+    # dispatched manifest cannot be cancelled, DOMAIN.md §1).
+    RETURNED_TO_STATION = "returned_to_station"
     OTHER = "other"
 
 

@@ -1,7 +1,7 @@
 """The manifest's lifecycle (DOMAIN.md §1, "Lifecycle"):
 
     draft → submitted → dispatched → arrived → closed
-      └──────────┴────────────┴──→ cancelled        (any state before arrived)
+      └──────────┴──→ cancelled                     (only before the bus leaves)
 
 Kept apart from the aggregate so events and errors can name states without importing it.
 """
@@ -23,9 +23,10 @@ class ManifestStatus(StrEnum):
 # Adding or removing returnees "is allowed until dispatch": the bus has not left yet.
 AMENDABLE = frozenset({ManifestStatus.DRAFT, ManifestStatus.SUBMITTED})
 
-# "cancelled from any state before arrived": once people are being handed over, the record
-# of what happened to each of them must be completed, not voided.
-CANCELLABLE = frozenset({ManifestStatus.DRAFT, ManifestStatus.SUBMITTED, ManifestStatus.DISPATCHED})
+# "cancelled from draft or submitted only": once the bus has left, people are on the road and
+# every one of them must get a hand-over outcome (a bus that turns back: `not_presented`,
+# reason `returned_to_station`); cancelling would void the record of what happened to them.
+CANCELLABLE = frozenset({ManifestStatus.DRAFT, ManifestStatus.SUBMITTED})
 
 # Hand-overs happen at the reception point, so only once the bus has left. A closed manifest
 # still accepts a repeat of an outcome already recorded (a no-op), never a new one.

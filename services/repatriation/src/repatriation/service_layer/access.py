@@ -8,18 +8,26 @@
 | record)                                                   | sending or receiving country;    |
 |                                                           | border_officer of the reception  |
 |                                                           | point; consular_officer of the   |
-|                                                           | receiving country                |
+|                                                           | receiving country, from          |
+|                                                           | submission on (never a draft)    |
+| record a late protection need (takes the person off)      | immigration_officer of the       |
+|                                                           | sending country                  |
 | record a hand-off                                         | border_officer of the reception  |
 |                                                           | point                            |
 
 A manifest the caller may not read is a 404 (its existence does not leak); an action the caller
 may not take on a manifest it reads is a 403. A border officer must also belong to the receiving
 country: the post is that country's, and no third country ever sees a manifest.
+
+Routes and handlers decide in that order — visible (404), allowed (403) — on the manifest's
+`Scope`, read without a lock, before the row is locked and the domain decides state (409) and
+input (422). People taken off for a protection need are never in what the receiving side reads
+(`protection_removal` is read for the sending officer only: `sees_protection_removals`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_
@@ -27,6 +35,20 @@ from sqlalchemy import ColumnElement, and_, false, or_
 from puebla.auth.policy import ensure_allowed, ensure_visible
 from puebla.auth.principal import Principal
 from repatriation.adapters.orm import manifest as manifest_table
+from repatriation.adapters.repository import Scope
+
+__all__ = [
+    "Scope",
+    "can_create",
+    "can_hand_over",
+    "can_manage",
+    "can_read",
+    "ensure_hand_over",
+    "ensure_manageable",
+    "ensure_readable",
+    "sees_protection_removals",
+    "visible_clause",
+]
 
 IMMIGRATION = "immigration_officer"
 BORDER = "border_officer"
@@ -45,12 +67,8 @@ class Scoped(Protocol):
     @property
     def reception_point(self) -> str: ...
 
-
-@dataclass(frozen=True)
-class Scope:
-    sending_country: str
-    receiving_country: str
-    reception_point: str
+    @property
+    def submitted_at(self) -> datetime | None: ...
 
 
 def can_create(p: Principal) -> bool:
@@ -62,7 +80,8 @@ def can_read(p: Principal, m: Scoped) -> bool:
         return False
     if p.has_role(IMMIGRATION) and p.country in (m.sending_country, m.receiving_country):
         return True
-    if p.has_role(CONSULAR) and p.country == m.receiving_country:
+    if p.has_role(CONSULAR) and p.country == m.receiving_country and m.submitted_at is not None:
+        # From submission on: a draft is the sending state's working paper.
         return True
     return can_hand_over(p, m)
 
@@ -79,6 +98,12 @@ def can_hand_over(p: Principal, m: Scoped) -> bool:
         and p.border_post == m.reception_point
         and p.country == m.receiving_country
     )
+
+
+def sees_protection_removals(p: Principal, m: Scoped) -> bool:
+    """Who reads the people taken off for a protection need, and why: the sending state's
+    immigration officers alone — the receiving country never learns of them."""
+    return can_manage(p, m)
 
 
 def ensure_readable(p: Principal, m: Scoped) -> None:
@@ -110,7 +135,7 @@ def visible_clause(p: Principal) -> ColumnElement[bool]:
     if p.has_role(IMMIGRATION):
         clauses += [t.sending_country == p.country, t.receiving_country == p.country]
     if p.has_role(CONSULAR):
-        clauses.append(t.receiving_country == p.country)
+        clauses.append(and_(t.receiving_country == p.country, t.submitted_at.is_not(None)))
     if p.has_role(BORDER) and p.border_post is not None:
         clauses.append(and_(t.reception_point == p.border_post, t.receiving_country == p.country))
     return or_(*clauses) if clauses else false()

@@ -2,13 +2,15 @@
 
 Every query takes the caller's `Principal` and applies the same read rule as the write side
 (`access.can_read`): a manifest the caller may not read is "not found", and lists only ever
-contain readable manifests.
+contain readable manifests. People taken off for a protection need are not in `returnee`, so
+no read of the receiving side can show or count them; the sending officer's manifest read
+lists them apart, with the kind and note (`protection_removals`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from puebla.auth.principal import Principal
 from puebla.http.pagination import Cursor, PageRequest
-from repatriation.adapters.orm import manifest, reception_point, returnee
+from repatriation.adapters.orm import manifest, protection_removal, reception_point, returnee
 from repatriation.domain.returnee import SENIOR_AGE, age_on
 from repatriation.service_layer import access
 from repatriation.service_layer.errors import UnknownManifest
@@ -127,10 +129,110 @@ async def _readable_row(session: AsyncSession, p: Principal, manifest_id: uuid.U
     )
     if row is None:
         raise UnknownManifest(manifest_id)
-    access.ensure_readable(
-        p, access.Scope(row["sending_country"], row["receiving_country"], row["reception_point"])
-    )
+    access.ensure_readable(p, _scope(row))
     return row
+
+
+def _scope(row: RowMapping) -> access.Scope:
+    return access.Scope(
+        row["sending_country"],
+        row["receiving_country"],
+        row["reception_point"],
+        row["submitted_at"],
+    )
+
+
+async def _protection_removals(
+    session: AsyncSession, p: Principal, m: RowMapping
+) -> list[dict[str, Any]] | None:
+    """The people taken off for a protection need, for the sending officer; None (not shown)
+    for everyone else."""
+    if not access.sees_protection_removals(p, _scope(m)):
+        return None
+    pr = protection_removal.c
+    rows = (
+        await session.execute(
+            select(protection_removal)
+            .where(pr.manifest_id == m["id"])
+            .order_by(pr.recorded_at, pr.returnee_id)
+        )
+    ).mappings()
+    return [
+        {
+            "returnee_id": r["returnee_id"],
+            "given_names": r["given_names"],
+            "surnames": r["surnames"],
+            "sex": r["sex"],
+            "date_of_birth": r["date_of_birth"],
+            "nationality": r["nationality"],
+            "family_group": r["family_group"],
+            "kind": r["kind"],
+            "note": r["note"],
+            "family_of": r["family_of"],
+            "recorded_by": r["recorded_by"],
+            "recorded_at": r["recorded_at"],
+        }
+        for r in rows
+    ]
+
+
+async def ensure_may_act(
+    sessions: Sessions,
+    p: Principal,
+    manifest_id: uuid.UUID,
+    decide: Callable[[Principal, access.Scoped], None],
+) -> None:
+    """For routes, before anything else of the request is looked at (its body included): may
+    the caller see this manifest (else 404), and take this action on it (else 403)? Decided on
+    the plain row — no lock taken."""
+    async with sessions() as session:
+        row = (
+            (
+                await session.execute(
+                    select(
+                        manifest.c.sending_country,
+                        manifest.c.receiving_country,
+                        manifest.c.reception_point,
+                        manifest.c.submitted_at,
+                    ).where(manifest.c.id == manifest_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise UnknownManifest(manifest_id)
+    decide(p, _scope(row))
+
+
+async def still_sees(
+    sessions: Sessions,
+    p: Principal,
+    manifest_id: uuid.UUID,
+    returnee_ids: Collection[uuid.UUID] = (),
+) -> bool:
+    """Whether the caller may still see the manifest and each of these returnees — for a
+    replayed answer. A person taken off for a protection need exists for the sending officer
+    alone."""
+    async with sessions() as session:
+        row = (
+            (await session.execute(select(manifest).where(manifest.c.id == manifest_id)))
+            .mappings()
+            .first()
+        )
+        if row is None or not access.can_read(p, _scope(row)):
+            return False
+        if not returnee_ids or access.sees_protection_removals(p, _scope(row)):
+            return True
+        protected = await session.execute(
+            select(func.count())
+            .select_from(protection_removal)
+            .where(
+                protection_removal.c.manifest_id == manifest_id,
+                protection_removal.c.returnee_id.in_(list(returnee_ids)),
+            )
+        )
+        return int(protected.scalar_one()) == 0
 
 
 async def _returnee_rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[RowMapping]:
@@ -171,7 +273,9 @@ async def get_manifest(sessions: Sessions, p: Principal, manifest_id: uuid.UUID)
         # One snapshot for the manifest and its returnees.
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         row = await _readable_row(session, p, manifest_id)
-        return _manifest_read(row, await _returnee_rows(session, [manifest_id]))
+        read = _manifest_read(row, await _returnee_rows(session, [manifest_id]))
+        read["protection_removals"] = await _protection_removals(session, p, row)
+        return read
 
 
 async def list_manifests(

@@ -156,6 +156,7 @@ class ReturneeHandedOverV1(ManifestEventV1):
             "not_on_manifest",
             "medically_unfit",
             "outside_window",
+            "returned_to_station",  # not_presented: a bus that turned back
             "other",
         ]
         | None

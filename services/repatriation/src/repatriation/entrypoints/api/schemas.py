@@ -57,8 +57,12 @@ RefusalReason = Literal[
     "not_on_manifest",
     "medically_unfit",
     "outside_window",
+    "returned_to_station",
     "other",
 ]
+ProtectionNeedKind = Literal["asylum", "fear_of_return", "refugee", "trafficking"]
+FamilyChoice = Literal["stay", "leave_with"]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Status = Literal["draft", "submitted", "dispatched", "arrived", "closed", "cancelled"]
 
 
@@ -97,6 +101,31 @@ class ReturneeCreate(RequestModel):
     age_disputed: StrictBool = False
 
 
+class ReturneeAdd(ReturneeCreate):
+    """A returnee added to a draft or (an amendment) a submitted manifest."""
+
+    late_notice_reason: Reason | None = Field(
+        default=None,
+        description="Once submitted, needed to add people inside the advance-notice period; "
+        "the amendment is then flagged late in the audit trail.",
+    )
+
+
+class ProtectionNeedRequest(RequestModel):
+    """A protection need found after the person was put on the manifest: they come off it."""
+
+    kind: ProtectionNeedKind
+    note: Note | None = Field(
+        default=None, description="Kept by the sending state; never sent to the other country."
+    )
+    family: FamilyChoice | None = Field(
+        default=None,
+        description="Required when other members of the person's family group are on the "
+        "manifest: `stay` (they travel on; not if a child would be left without an adult of "
+        "the group) or `leave_with` (they come off with the person).",
+    )
+
+
 class VehicleIn(RequestModel):
     plate: Plate
     seats: Annotated[StrictInt, Field(ge=1, le=MAX_RETURNEES)]
@@ -133,7 +162,11 @@ class CancelRequest(RequestModel):
 class HandoverItemIn(RequestModel):
     returnee_id: uuid.UUID
     outcome: Outcome
-    reason: RefusalReason | None = Field(default=None, description="Required when refused.")
+    reason: RefusalReason | None = Field(
+        default=None,
+        description="Required when refused; not_presented takes only returned_to_station (a "
+        "bus that turned back); received takes none.",
+    )
 
 
 class HandoverRequest(RequestModel):
@@ -203,8 +236,33 @@ class ManifestFields(BaseModel):
     cancelled_at: datetime | None
 
 
+class ProtectionRemovalRead(BaseModel):
+    """A person taken off for a protection need (or a family member who left with them)."""
+
+    returnee_id: uuid.UUID
+    given_names: str
+    surnames: str
+    sex: Sex
+    date_of_birth: date
+    nationality: str
+    family_group: str | None
+    kind: ProtectionNeedKind
+    note: str | None
+    family_of: uuid.UUID | None = Field(
+        description="Null for the person whose need it is; else that person's returnee id."
+    )
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ManifestRead(ManifestFields):
     returnees: list[ReturneeRead] = Field(description="Vulnerable people first.")
+    protection_removals: list[ProtectionRemovalRead] | None = Field(
+        default=None,
+        description="People taken off for a protection need, with the kind and note: shown to "
+        "the sending country's immigration officers only (null for everyone else, and the "
+        "receiving country never sees these people anywhere).",
+    )
 
 
 class PeopleCounts(BaseModel):
@@ -227,6 +285,11 @@ class ManifestPage(BaseModel):
 
 class ReturneeAdded(BaseModel):
     returnee_id: uuid.UUID
+    manifest: ManifestRead
+
+
+class ProtectionNeedRecorded(BaseModel):
+    taken_off: list[uuid.UUID] = Field(description="The person and any family leaving with them.")
     manifest: ManifestRead
 
 

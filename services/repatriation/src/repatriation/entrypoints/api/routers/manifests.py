@@ -1,7 +1,14 @@
 """`/v1/manifests`: thin routes — parse, build the command, run the handler, read back.
 
+Every write on a manifest first decides, in a dependency, whether the caller may see it (404)
+and take this action (403): FastAPI resolves dependencies before it validates the body, so an
+invalid body from a caller who may not see the manifest still gets the 404 (its existence does
+not leak through a 422), and the handler locks the row only after that.
+
 Every write goes through `idempotent` (an `Idempotency-Key` replays the first answer) and
-turns refusals into problems inside it, so a refused request is replayed as refused.
+turns refusals into problems inside it, so a refused request is replayed as refused. A replay
+re-checks first that the caller may still see the manifest and the people the answer is about
+(a person taken off for a protection need no longer exists for the receiving side): 404 if not.
 """
 
 from __future__ import annotations
@@ -16,15 +23,18 @@ from fastapi.responses import Response
 from puebla.auth.principal import Principal
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
-from puebla.http.idempotency import idempotent
+from puebla.http.idempotency import Recheck, idempotent
 from puebla.http.pagination import PageRequest, page_request
 from puebla.http.schemas import Code, CountryCode
+from puebla.problems import not_found
 from puebla.runtime import Runtime
 from repatriation import bootstrap
 from repatriation.domain import (
+    FamilyChoice,
     HandoverItem,
     HandoverOutcome,
     IdentityDocument,
+    ProtectionNeedKind,
     RefusalReason,
     ReturneeData,
     Sex,
@@ -34,7 +44,7 @@ from repatriation.domain import (
 from repatriation.domain import commands as c
 from repatriation.entrypoints.api import schemas as s
 from repatriation.entrypoints.api.errors import refusals_as_problems
-from repatriation.service_layer import handlers, queries
+from repatriation.service_layer import access, handlers, queries
 
 router = APIRouter(prefix="/v1/manifests", tags=["manifests"])
 
@@ -78,17 +88,73 @@ async def _manifest(runtime: Runtime, caller: Principal, manifest_id: uuid.UUID)
     return s.ManifestRead.model_validate(read).model_dump(mode="json")
 
 
+def _may(decide: Callable[[Principal, access.Scoped], None]) -> Any:
+    """A route dependency: 404 unless the caller sees the manifest, 403 unless `decide` lets
+    it act — before the body is validated, without a lock."""
+
+    async def dependency(manifest_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime) -> None:
+        with refusals_as_problems():
+            await queries.ensure_may_act(runtime.sessions, caller, manifest_id, decide)
+
+    return Depends(dependency)
+
+
+MANAGE = _may(access.ensure_manageable)
+HAND_OVER = _may(access.ensure_hand_over)
+
+
+def _people_in(body: Any) -> set[uuid.UUID]:
+    """The returnee ids a stored answer shows (manifest reads, hand-over records)."""
+    found: set[uuid.UUID] = set()
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key == "returnee_id" and isinstance(value, str):
+                found.add(uuid.UUID(value))
+            elif key == "returnees" and isinstance(value, list):
+                found.update(uuid.UUID(r["id"]) for r in value if isinstance(r, dict) and "id" in r)
+            else:
+                found |= _people_in(value)
+    elif isinstance(body, list):
+        for item in body:
+            found |= _people_in(item)
+    return found
+
+
+def _recheck(
+    runtime: Runtime,
+    caller: Principal,
+    manifest_id: uuid.UUID | None,
+    returnee_ids: tuple[uuid.UUID, ...] = (),
+) -> Recheck:
+    """Before a replay: the caller still sees the manifest (the path's, or for a create the one
+    in the stored answer) and every person the request or the answer names — else 404, as a
+    fresh request would answer."""
+
+    async def recheck(stored: Any) -> None:
+        target = manifest_id
+        if target is None and isinstance(stored, dict) and isinstance(stored.get("id"), str):
+            target = uuid.UUID(stored["id"])
+        if target is None:
+            return  # a refused create: it is about no record
+        people = set(returnee_ids) | _people_in(stored)
+        if not await queries.still_sees(runtime.sessions, caller, target, people):
+            raise not_found("The manifest")
+
+    return recheck
+
+
 async def _write(
     request: Request,
     caller: Principal,
     runtime: Runtime,
     action: Callable[[], Awaitable[tuple[int, Any]]],
+    recheck: Recheck,
 ) -> Response:
     async def guarded() -> tuple[int, Any]:
         with refusals_as_problems():
             return await action()
 
-    return await idempotent(request, caller, runtime.sessions, guarded)
+    return await idempotent(request, caller, runtime.sessions, guarded, recheck=recheck)
 
 
 @router.post(
@@ -116,7 +182,7 @@ async def create_manifest(
         manifest_id = await handlers.create_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
         return 201, await _manifest(runtime, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action)
+    return await _write(request, caller, runtime, action, _recheck(runtime, caller, None))
 
 
 @router.get(
@@ -160,23 +226,29 @@ async def get_manifest(manifest_id: uuid.UUID, caller: Caller, runtime: ServiceR
     status_code=201,
     response_model=s.ReturneeAdded,
     responses=problem_responses(401, 403, 404, 409, 422),
-    summary="Add a returnee (draft, or submitted: an amendment)",
+    summary="Add a returnee (draft, or submitted: an amendment, inside the notice period only "
+    "with late_notice_reason)",
+    dependencies=[MANAGE],
     **WRITE,
 )
 async def add_returnee(
     manifest_id: uuid.UUID,
-    body: s.ReturneeCreate,
+    body: s.ReturneeAdd,
     request: Request,
     caller: Caller,
     runtime: ServiceRuntime,
 ) -> Response:
     async def action() -> tuple[int, Any]:
-        cmd = c.AddReturnee(manifest_id=manifest_id, returnee=returnee_data(body))
+        cmd = c.AddReturnee(
+            manifest_id=manifest_id,
+            returnee=returnee_data(body),
+            late_notice_reason=body.late_notice_reason,
+        )
         returnee_id = await handlers.add_returnee(cmd, bootstrap.unit_of_work(runtime), caller)
         manifest = await _manifest(runtime, caller, manifest_id)
         return 201, {"returnee_id": str(returnee_id), "manifest": manifest}
 
-    return await _write(request, caller, runtime, action)
+    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
 
 
 @router.delete(
@@ -184,6 +256,7 @@ async def add_returnee(
     response_model=s.ManifestRead,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Remove a returnee (a reason is required once submitted)",
+    dependencies=[MANAGE],
     **WRITE,
 )
 async def remove_returnee(
@@ -199,7 +272,46 @@ async def remove_returnee(
         await handlers.remove_returnee(cmd, bootstrap.unit_of_work(runtime), caller)
         return 200, await _manifest(runtime, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action)
+    return await _write(
+        request, caller, runtime, action, _recheck(runtime, caller, manifest_id, (returnee_id,))
+    )
+
+
+@router.post(
+    "/{manifest_id}/returnees/{returnee_id}/protection-need",
+    response_model=s.ProtectionNeedRecorded,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="A protection need found later: the person (and leave_with family) come off the "
+    "manifest; the receiving country sees nothing of them again (sending immigration officer, "
+    "draft or submitted)",
+    dependencies=[MANAGE],
+    **WRITE,
+)
+async def record_protection_need(
+    manifest_id: uuid.UUID,
+    returnee_id: uuid.UUID,
+    body: s.ProtectionNeedRequest,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+) -> Response:
+    async def action() -> tuple[int, Any]:
+        cmd = c.RecordProtectionNeed(
+            manifest_id=manifest_id,
+            returnee_id=returnee_id,
+            kind=ProtectionNeedKind(body.kind),
+            note=body.note,
+            family=FamilyChoice(body.family) if body.family else None,
+        )
+        taken_off = await handlers.record_protection_need(
+            cmd, bootstrap.unit_of_work(runtime), caller
+        )
+        manifest = await _manifest(runtime, caller, manifest_id)
+        return 200, {"taken_off": [str(i) for i in taken_off], "manifest": manifest}
+
+    return await _write(
+        request, caller, runtime, action, _recheck(runtime, caller, manifest_id, (returnee_id,))
+    )
 
 
 @router.post(
@@ -207,6 +319,7 @@ async def remove_returnee(
     response_model=s.ManifestRead,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Submit: the receiving side is notified, nationality verification is requested",
+    dependencies=[MANAGE],
     **WRITE,
 )
 async def submit_manifest(
@@ -223,7 +336,7 @@ async def submit_manifest(
         await handlers.submit_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
         return 200, await _manifest(runtime, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action)
+    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
 
 
 @router.post(
@@ -231,6 +344,7 @@ async def submit_manifest(
     response_model=s.ManifestRead,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="The bus leaves: every returnee confirmed, a seat for each",
+    dependencies=[MANAGE],
     **WRITE,
 )
 async def dispatch_manifest(
@@ -241,14 +355,15 @@ async def dispatch_manifest(
         await handlers.dispatch_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
         return 200, await _manifest(runtime, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action)
+    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
 
 
 @router.post(
     "/{manifest_id}/cancel",
     response_model=s.ManifestRead,
     responses=problem_responses(401, 403, 404, 409, 422),
-    summary="Cancel (any state before arrived), with a reason",
+    summary="Cancel (draft or submitted: once dispatched, people are on the road), with a reason",
+    dependencies=[MANAGE],
     **WRITE,
 )
 async def cancel_manifest(
@@ -263,7 +378,7 @@ async def cancel_manifest(
         await handlers.cancel_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
         return 200, await _manifest(runtime, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action)
+    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
 
 
 @router.post(
@@ -271,6 +386,7 @@ async def cancel_manifest(
     response_model=s.HandoverResult,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Record hand-overs at the reception point (border officer of that point)",
+    dependencies=[HAND_OVER],
     **WRITE,
 )
 async def record_handovers(
@@ -301,7 +417,10 @@ async def record_handovers(
         )
         return 200, result.model_dump(mode="json")
 
-    return await _write(request, caller, runtime, action)
+    items = tuple(item.returnee_id for item in body.items)
+    return await _write(
+        request, caller, runtime, action, _recheck(runtime, caller, manifest_id, items)
+    )
 
 
 @router.get(
