@@ -28,6 +28,10 @@ class PlatformSettings(BaseSettings):
     nats_stream_replicas: int = 1
     # Published outbox rows are kept this long so they can be re-sent after a broker loss.
     outbox_retention_hours: float = 72.0
+    # Idempotency keys and their stored answers are kept this long, then purged by every
+    # service's worker, which looks for expired ones this often. A purged key is free again.
+    idempotency_retention_days: float = 7.0
+    idempotency_purge_interval_seconds: float = 3600.0
     # On start, how long to wait for a database in crash recovery or a cluster electing
     # leaders before giving up (exiting, for the supervisor to decide).
     startup_wait_seconds: float = 60.0

@@ -1,13 +1,19 @@
-"""A service's worker process: the outbox relay plus its consumers, until SIGTERM/SIGINT."""
+"""A service's worker process: the outbox relay plus its consumers, until SIGTERM/SIGINT.
+
+Besides the service's own jobs, every worker runs the platform's: the purge of expired
+idempotency keys (`purge_idempotency_keys`), so no service has to remember it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
+from puebla.db.idempotency import purge_expired
 from puebla.messaging.consumer import ConsumerRunner, Subscription
 from puebla.messaging.relay import OutboxRelay
 from puebla.observability import configure_logging, configure_tracing, get_logger
@@ -44,7 +50,7 @@ async def run_worker(
     for sub in subscriptions(runtime):
         runner = ConsumerRunner(runtime.js, runtime.sessions, sub)
         tasks.append(asyncio.create_task(runner.run(stop), name=f"consumer-{sub.durable}"))
-    for job in background:
+    for job in (purge_idempotency_keys, *background):
         tasks.append(asyncio.create_task(job(runtime, stop), name=getattr(job, "__name__", "job")))
     log.info("worker.started", service=definition.name, consumers=len(tasks) - 1)
     stopping = asyncio.create_task(stop.wait(), name="stop")
@@ -66,6 +72,26 @@ async def run_worker(
             failure = None if task.cancelled() else task.exception()
             log.error("worker.task_ended", task=task.get_name(), error=repr(failure))
         raise WorkerTaskEnded(", ".join(t.get_name() for t in died))
+
+
+async def purge_idempotency_keys(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Every `idempotency_purge_interval_seconds`, deletes the idempotency keys older than
+    `idempotency_retention_days` (`puebla.db.idempotency.purge_expired`). Several workers of
+    one service may purge at once: a delete of what is already gone is harmless."""
+    platform = runtime.definition.platform
+    retention = timedelta(days=platform.idempotency_retention_days)
+    while not stop.is_set():
+        try:
+            purged = await purge_expired(runtime.sessions, retention)
+        except Exception as exc:
+            # The database may be away for a moment; the next round tries again. Ending here
+            # would stop the whole worker (a job that ends is a failure).
+            log.warning("idempotency.purge_failed", error=f"{type(exc).__name__}: {exc}")
+        else:
+            if purged:
+                log.info("idempotency.purged", keys=purged, older_than=str(retention))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), platform.idempotency_purge_interval_seconds)
 
 
 class WorkerTaskEnded(RuntimeError):

@@ -2,7 +2,8 @@
 
 A request that fails before its commit leaves the key free, so a retry applies it; one that
 commits and then dies leaves the key taken, so a retry is told so and never applies it twice;
-of two concurrent requests with one key exactly one commits.
+of two concurrent requests with one key exactly one commits. Keys are purged after the
+retention window, and a purged key is free again.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from puebla.auth.principal import Principal
+from puebla.db.idempotency import purge_expired
 from puebla.db.unit_of_work import UnitOfWork
 from puebla.http.errors import install_problem_handlers
 from puebla.http.idempotency import idempotent
@@ -200,3 +203,75 @@ async def test_a_refusal_is_replayed_and_a_key_reused_for_another_request_is_422
     reused = await post(client, note_id, key, body=json.dumps({"other": 1}))
     assert reused.status_code == 422
     assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def age(db: MigratedDatabase, key: str, by: timedelta) -> None:
+    """Backdates a key, as if it had been taken `by` ago."""
+    async with db.sessions() as session:
+        await session.execute(
+            text(
+                "UPDATE idempotency SET created_at = created_at - CAST(:by AS interval)"
+                " WHERE subject = :s AND key = :k"
+            ),
+            {"s": CALLER.subject, "k": key, "by": by},
+        )
+        await session.commit()
+
+
+async def stored(db: MigratedDatabase, key: str) -> bool:
+    async with db.sessions() as session:
+        found = await session.execute(
+            text("SELECT 1 FROM idempotency WHERE subject = :s AND key = :k"),
+            {"s": CALLER.subject, "k": key},
+        )
+        return found.first() is not None
+
+
+class TestRetention:
+    async def test_keys_older_than_the_retention_are_purged_and_younger_ones_kept(
+        self, client: httpx.AsyncClient, library_db: MigratedDatabase
+    ) -> None:
+        old, young = str(uuid.uuid4()), str(uuid.uuid4())
+        assert (await post(client, uuid.uuid4(), old)).status_code == 201
+        assert (await post(client, uuid.uuid4(), young)).status_code == 201
+        await age(library_db, old, timedelta(days=7, minutes=1))
+        await age(library_db, young, timedelta(days=6, hours=23))
+
+        purged = await purge_expired(library_db.sessions, timedelta(days=7))
+
+        assert purged >= 1  # other tests' old keys may go too
+        assert not await stored(library_db, old)
+        assert await stored(library_db, young)
+
+    async def test_a_key_still_without_an_answer_is_purged_too(
+        self, client: httpx.AsyncClient, library_db: MigratedDatabase
+    ) -> None:
+        key = str(uuid.uuid4())
+        assert (await post(client, uuid.uuid4(), key)).status_code == 201
+        async with library_db.sessions() as session:
+            await session.execute(
+                text("UPDATE idempotency SET status = NULL, body = NULL WHERE key = :k"),
+                {"k": key},
+            )
+            await session.commit()
+        await age(library_db, key, timedelta(days=8))
+        await purge_expired(library_db.sessions, timedelta(days=7))
+        assert not await stored(library_db, key)
+
+    async def test_after_the_purge_the_key_is_free_and_a_repeat_runs_again(
+        self, client: httpx.AsyncClient, library_db: MigratedDatabase
+    ) -> None:
+        """The documented choice: the window bounds how long a retry is recognised."""
+        note_id, key = uuid.uuid4(), str(uuid.uuid4())
+        assert (await post(client, note_id, key)).status_code == 201
+        await age(library_db, key, timedelta(days=8))
+        await purge_expired(library_db.sessions, timedelta(days=7))
+
+        again = await post(client, note_id, key)
+
+        assert again.status_code == 201, again.text
+        assert "Idempotent-Replayed" not in again.headers
+        assert await notes(library_db, note_id) == 2
+        replayed = await post(client, note_id, key)  # and the key is taken again
+        assert replayed.headers["Idempotent-Replayed"] == "true"
+        assert await notes(library_db, note_id) == 2

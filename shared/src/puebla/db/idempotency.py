@@ -6,6 +6,11 @@ taken if and only if the effect is: a crash before the commit leaves neither (a 
 the request again), a crash after it leaves both (a retry is told the request was applied),
 and of two concurrent requests with one key only one commits — the other's insert waits for
 the first and fails, which rolls its whole transaction back.
+
+Keys are kept for a retention window (`PUEBLA_IDEMPOTENCY_RETENTION_DAYS`, 7 days by default)
+and then purged by every service's worker (`purge_expired`). A purged key is free again: a
+request repeated with it after the window runs as a new request. Clients retry for minutes or
+hours, not days, so the window is far longer than any honest retry.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 @dataclass
@@ -55,3 +61,20 @@ async def take_in(session: AsyncSession) -> IdempotencyClaim | None:
         {"s": claim.subject, "k": claim.key, "h": claim.request_hash},
     )
     return claim
+
+
+async def purge_expired(sessions: async_sessionmaker[AsyncSession], retention: timedelta) -> int:
+    """Deletes the keys (and stored answers) taken more than `retention` ago; returns how many.
+
+    Measured on the database's clock, the one that stamped `created_at`. A key still without
+    an answer after the window is as dead as any: its request is long over."""
+    async with sessions() as session:
+        result = await session.execute(
+            text(
+                "DELETE FROM idempotency"
+                " WHERE created_at < clock_timestamp() - CAST(:retention AS interval)"
+            ),
+            {"retention": retention},
+        )
+        await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -13,8 +13,9 @@ key with a different request gets 422.
 A stored answer is a copy of what the caller could see then. Before it is replayed, the route's
 `recheck` decides again whether the caller may still see the record (a protection need found
 since hides it from the person's own state): if not, the replay answers what a fresh request
-would — 404 — and the stored body is never sent. Stored answers are purged after a retention
-window (`purge_expired`, run by each service's worker).
+would — 404 — and the stored body is never sent. Keys and stored answers are purged after a
+retention window (`puebla.db.idempotency.purge_expired`, run by every service's worker; 7 days
+by default): after it, the key is free and a request repeated with it runs again.
 """
 
 from __future__ import annotations
