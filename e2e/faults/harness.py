@@ -29,7 +29,7 @@ import psutil
 from nats.aio.client import Client
 
 from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import repo_root
+from puebla.devstack.processes import log_tail, repo_root
 from puebla.messaging.nats import STREAMS, connect, ensure_streams
 
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
@@ -38,6 +38,58 @@ OFFSET = 20000
 # main stack, of the fault stack (offset 20000) and of the library's cluster test (24222).
 CLUSTER_BASE_PORT = 34222
 SERVICE_TARGETS = [f"{s}-{kind}" for s in SERVICES for kind in ("api", "worker")]
+
+
+class StackCommandFailed(subprocess.CalledProcessError):
+    """A stack command that failed, with what it said and the tails of the logs it wrote:
+    a start that fails before any workload must say why in the test's failure message."""
+
+    def __init__(self, cmd: list[str], returncode: int, stderr: str, logs: str) -> None:
+        super().__init__(returncode, cmd, stderr=stderr)
+        self.logs = logs
+
+    def __str__(self) -> str:
+        said = (self.stderr or "").strip() or "(nothing on stderr)"
+        return f"{super().__str__()}\n--- stderr:\n{said}\n{self.logs}".rstrip()
+
+
+def recent_logs(logs: Path, since: float, lines: int = 6, width: int = 400) -> str:
+    """The tails of the logs written since `since` (epoch seconds): the processes a command
+    started or touched, e.g. an API that exited while starting. A long line (a traceback
+    logged as one JSON line) keeps its end, where the error is."""
+    parts = []
+    for path in sorted(logs.glob("*.log")) if logs.is_dir() else []:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime >= since:
+                tail = [
+                    line if len(line) <= width else "…" + line[-width:]
+                    for line in log_tail(path, lines).splitlines()
+                ]
+                parts.append(f"--- {path.name} (last {lines} lines):\n" + "\n".join(tail))
+    return "\n".join(parts)
+
+
+def run_reporting(argv: list[str], *, env: dict[str, str], timeout: float, logs: Path) -> None:
+    """Runs a stack command; on failure (or timeout) raises `StackCommandFailed` saying why."""
+    since = time.time()
+    try:
+        result = subprocess.run(
+            argv,
+            env=env,
+            cwd=repo_root(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        said = exc.stderr or b""
+        said = said.decode(errors="replace") if isinstance(said, bytes) else said
+        raise StackCommandFailed(
+            argv, -1, f"timed out after {timeout:.0f} s\n{said}", recent_logs(logs, since)
+        ) from None
+    if result.returncode != 0:
+        raise StackCommandFailed(argv, result.returncode, result.stderr, recent_logs(logs, since))
 
 
 @dataclass
@@ -78,14 +130,11 @@ class FaultStack:
         return f"postgresql://postgres@127.0.0.1:{self.pg_port}/{service}"
 
     def _devstack(self, *args: str) -> None:
-        subprocess.run(
+        run_reporting(
             [sys.executable, "-m", "puebla.devstack", *args],
             env=self.env,
-            cwd=repo_root(),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
             timeout=300,
+            logs=self.var_dir / "logs",
         )
 
     async def up(self) -> None:
@@ -159,14 +208,11 @@ class NatsCluster:
             "import sys; from pathlib import Path; from puebla.devstack import nats;"
             f" nats.start_cluster(nats.cluster_nodes({self.base_port}), Path(sys.argv[1]))"
         )
-        subprocess.run(
+        run_reporting(
             [sys.executable, "-c", code, str(self.stack.var_dir / "nats-cluster")],
             env=self.stack.env,
-            cwd=repo_root(),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
             timeout=120,
+            logs=self.stack.var_dir / "logs",
         )
 
     async def start(self) -> None:

@@ -21,11 +21,19 @@ import contextlib
 import os
 import random
 import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from e2e.faults.harness import SERVICE_TARGETS, FaultStack, NatsCluster
+from e2e.faults.harness import (
+    SERVICE_TARGETS,
+    FaultStack,
+    NatsCluster,
+    StackCommandFailed,
+    run_reporting,
+)
 from e2e.faults.run import Report, exercise
 from e2e.faults.workload import Scale
 from puebla.devstack.processes import repo_root
@@ -174,3 +182,33 @@ async def test_on_a_three_node_jetstream_cluster_killing_nodes_loses_nothing(
             assert len(info.cluster.replicas or []) == 2, spec.name  # plus the leader
     finally:
         await client.close()
+
+
+class TestHarness:
+    def test_a_stack_command_that_fails_says_why(self, tmp_path: Path) -> None:
+        """A start that fails before any workload (`devstack up` exiting 1) names its cause in
+        the failure message: what the command said, and the end of the logs it wrote."""
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        (logs / "untouched.log").write_text("an older run's line\n")
+        os.utime(logs / "untouched.log", (0, 0))
+        code = (
+            "import pathlib, sys;"
+            " pathlib.Path(sys.argv[1]).write_text('one\\ntwo\\nthe migration failed\\n');"
+            " print('puebla: consular API exited while starting', file=sys.stderr);"
+            " sys.exit(1)"
+        )
+        with pytest.raises(StackCommandFailed) as caught:
+            run_reporting(
+                [sys.executable, "-c", code, str(logs / "consular-api.log")],
+                env=dict(os.environ),
+                timeout=60,
+                logs=logs,
+            )
+        message = str(caught.value)
+        assert "returned non-zero exit status 1" in message
+        assert "puebla: consular API exited while starting" in message
+        assert "--- consular-api.log" in message
+        assert "the migration failed" in message
+        assert "an older run's line" not in message
+        assert isinstance(caught.value, subprocess.SubprocessError)  # callers catch that
