@@ -132,6 +132,28 @@ class TestChildCaseOpened:
         )
         assert [n["status"] for n in listed.json()["items"]] == ["pending"]
 
+    async def test_a_nicaraguan_child_found_in_costa_rica_is_notified_to_nicaragua(
+        self, events: Any, consume: Any, clock: FrozenClock, runtime: Runtime
+    ) -> None:
+        data = case(events, clock, notify=True)
+        data.update(
+            host_country="CR",
+            nationality="NI",
+            place={"country": "CR", "state": "San José", "city": "San José"},
+        )
+        assert await consume(events.envelope(OPENED, data, access=["CR", "NI"])) == "applied"
+        async with runtime.sessions() as session:
+            (notice,) = (
+                await session.execute(
+                    text("SELECT status, consular_post, recipient_email FROM notification")
+                )
+            ).mappings()
+        assert dict(notice) == {
+            "status": "pending",
+            "consular_post": "NI-EMB-SAN-JOSE",
+            "recipient_email": "embajada.sanjose@ni.example",
+        }
+
     async def test_a_label_that_excludes_the_nationality_refuses_an_unblocked_notice(
         self, events: Any, consume: Any, clock: FrozenClock, runtime: Runtime
     ) -> None:

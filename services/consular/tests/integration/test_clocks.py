@@ -168,3 +168,32 @@ async def test_the_worker_task_escalates_on_its_own(
         stop.set()
         await task
     assert len(await overdue_events(runtime, n["id"])) == 1
+
+
+async def test_the_worker_routes_an_unroutable_notice_once_the_directory_has_a_post(
+    runtime: Runtime, clock: FrozenClock, http: Any
+) -> None:
+    venezuelan = {**DETENTION, "person": {**DETENTION["person"], "nationality": "VE"}}
+    n = (await http("inm.mx").post("/v1/notifications", json=venezuelan)).json()
+    assert n["status"] == "unroutable"
+    async with runtime.sessions() as session:
+        await session.execute(
+            text(
+                "INSERT INTO consular_post (code, valid_from, country, kind, city, host_country,"
+                " jurisdiction, email, placeholder) VALUES ('VE-EMB-MEXICO', '2020-01-01', 'VE',"
+                " 'embassy', 'Ciudad de México', 'MX', '{}', 'embajada.mexico@ve.example', true)"
+            )
+        )
+        await session.commit()
+
+    async def routed() -> bool:
+        seen = (await http("inm.mx").get(f"/v1/notifications/{n['id']}")).json()
+        return bool(seen["status"] == "pending" and seen["consular_post"] == "VE-EMB-MEXICO")
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(overdue_loop(runtime, stop, every=0.05))
+    try:
+        await wait_until(routed, what="the notice routed to the new embassy")
+    finally:
+        stop.set()
+        await task
