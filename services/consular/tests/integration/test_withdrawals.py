@@ -118,11 +118,18 @@ class TestChildCaseBlockSet:
             "items"
         ] == []
         assert (await consul.post(f"{url}/acknowledge")).status_code == 404
-        # The host side that answers for the case, and the auditor, see it withdrawn.
-        for user in ("dif.mx", "audit.rcm"):
-            seen = (await http(user).get(url)).json()
-            assert (seen["status"], seen["withdrawn_reason"]) == ("withdrawn", "protection")
-            assert seen["withdrawn_at"] == "2026-03-10T13:00:00-06:00"
+        # The host side that answers for the case sees it withdrawn; the auditor finds it in
+        # the audit trail (POLICY.md gives the auditor the notice itself only when unroutable).
+        seen = (await http("dif.mx").get(url)).json()
+        assert (seen["status"], seen["withdrawn_reason"]) == ("withdrawn", "protection")
+        assert seen["withdrawn_at"] == "2026-03-10T13:00:00-06:00"
+        assert (await http("audit.rcm").get(url)).status_code == 404
+        (audited,) = await rows(
+            runtime,
+            "SELECT detail FROM audit WHERE action = 'notification.withdrawn' AND entity_id = :n",
+            n=notice["id"],
+        )
+        assert audited["detail"]["reason"] == "protection"
         # No e-mail goes out, the clocks stopped: no escalation even long after the deadlines.
         assert await emails(runtime) == []
         (email,) = await rows(

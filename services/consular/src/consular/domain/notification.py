@@ -319,15 +319,13 @@ class Notification:
 
     def is_visible_to(self, actor: Actor) -> bool:
         """The reporting side sees every notification with its suppression or withdrawal
-        reason; the auditor the unroutable and the withdrawn ones; the consulate only what was
-        sent to it — never a suppressed or unroutable one, nor one withdrawn for a protection
-        need (for the person's country it no longer exists); nobody else."""
+        reason; the auditor the unroutable ones (POLICY.md; what was withdrawn is in the audit
+        trail); the consulate only what was sent to it — never a suppressed or unroutable one,
+        nor one withdrawn for a protection need (for the person's country it no longer exists);
+        nobody else."""
         if self.is_reporting_side(actor):
             return True
-        if actor.is_auditor() and self.status in (
-            NotificationStatus.UNROUTABLE,
-            NotificationStatus.WITHDRAWN,
-        ):
+        if actor.is_auditor() and self.status is NotificationStatus.UNROUTABLE:
             return True
         return actor.is_consul_of(self.nationality) and self._shown_to_consulate()
 

@@ -126,11 +126,9 @@ class NationalityVerification:
 
     def is_visible_to(self, actor: Actor) -> bool:
         """The host's immigration officers see every request about people in their country;
-        the consuls of the claimed nationality all but the ones withdrawn for a protection need;
-        the auditor the withdrawn ones."""
+        the consuls of the claimed nationality all but the ones withdrawn for a protection need
+        (for that country they no longer exist)."""
         if actor.is_immigration_officer_of(self.host_country):
-            return True
-        if actor.is_auditor() and self.status is VerificationStatus.WITHDRAWN:
             return True
         return actor.is_consul_of(self.claimed_nationality) and not self.hidden_from_consulate
 

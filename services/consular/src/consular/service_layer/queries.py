@@ -92,8 +92,8 @@ def _notification_scope(viewer: Actor) -> ColumnElement[bool]:
     answers for (with why it was suppressed) — the host's child-protection officers the child
     cases, IOM's Fund staff the Fund returns, the host's immigration officers the rest; a consul
     of the nationality sees what was sent to their country, never a suppressed one; nobody
-    else sees anything. The auditor sees the unroutable and the withdrawn ones; a consul never
-    an unroutable one, nor one withdrawn for a protection need."""
+    else sees anything. The auditor sees the unroutable ones; a consul never an unroutable one,
+    nor one withdrawn for a protection need."""
     n = orm.notification.c
     child, fund = NotificationKind.CHILD_CASE.value, NotificationKind.RESERVE_FUND_RETURN.value
     scope: list[ColumnElement[bool]] = []
@@ -118,9 +118,7 @@ def _notification_scope(viewer: Actor) -> ColumnElement[bool]:
             )
         )
     if AUDITOR in viewer.roles:
-        scope.append(
-            n.status.in_([NotificationStatus.UNROUTABLE.value, NotificationStatus.WITHDRAWN.value])
-        )
+        scope.append(n.status == NotificationStatus.UNROUTABLE.value)
     return or_(*scope) if scope else false()
 
 
@@ -329,8 +327,6 @@ def _verification_scope(viewer: Actor) -> ColumnElement[bool]:
         )
     if viewer.country is not None and IMMIGRATION_OFFICER in viewer.roles:
         scope.append(v.host_country == viewer.country)
-    if AUDITOR in viewer.roles:
-        scope.append(v.status == withdrawn)
     return or_(*scope) if scope else false()
 
 
