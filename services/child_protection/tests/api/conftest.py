@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from sqlalchemy import text
 
 from child_protection.config import definition
 from child_protection.entrypoints.api.app import create_app
+from puebla.clock import Clock, utcnow
 from puebla.runtime import Runtime
 from puebla.testing.infra import Infra
 from puebla.testing.keycloak import KeycloakTokens
@@ -39,9 +41,12 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient, tokens: KeycloakTokens) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, tokens: KeycloakTokens, clock: Clock | None = None
+    ) -> None:
         self.client = client
         self.tokens = tokens
+        self.clock = clock  # the app's, when it is not the real one
 
     def headers(self, user: str | None, **extra: str) -> dict[str, str]:
         out = dict(extra)
@@ -59,6 +64,8 @@ class Api:
         return await self.client.put(path, headers=self.headers(user, **headers), json=json)
 
     async def open(self, user: str = "dif.mx", **overrides: Any) -> dict[str, Any]:
+        if self.clock is not None:
+            overrides.setdefault("identified_at", identified_before(self.clock()))
         response = await self.post(user, "/v1/cases", case_body(**overrides))
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
@@ -70,9 +77,16 @@ def api(client: httpx.AsyncClient, tokens: KeycloakTokens) -> Api:
     return Api(client, tokens)
 
 
+def identified_before(opened: datetime) -> str:
+    """Deadlines count from the identification: a child identified a little before the case is
+    opened (on the hour, so that two bodies built in one test agree) has none overdue yet."""
+    at = (opened - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return at.isoformat().replace("+00:00", "Z")
+
+
 def case_body(**overrides: Any) -> dict[str, Any]:
-    """A Honduran boy found alone in Tapachula, Mexico; keys of `child` may be overridden with
-    a `child` dict, everything else by name."""
+    """A Honduran boy found alone in Tapachula, Mexico, shortly before now (the app's real
+    clock); keys of `child` may be overridden with a `child` dict, everything else by name."""
     child = {
         "given_names": "Kevin Josué",
         "surnames": "Martínez Reyes",
@@ -84,7 +98,7 @@ def case_body(**overrides: Any) -> dict[str, Any]:
     child.update(overrides.pop("child", {}))
     body: dict[str, Any] = {
         "child": child,
-        "identified_at": "2026-11-20T13:30:00Z",
+        "identified_at": identified_before(utcnow()),
         "place": {"country": "MX", "state": "Chiapas", "city": "Tapachula"},
         "accompaniment": "unaccompanied",
         "age_disputed": False,

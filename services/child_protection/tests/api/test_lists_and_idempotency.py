@@ -6,12 +6,15 @@ The list tests run on a database of their own, so that they can count every case
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 import pytest_asyncio
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from child_protection.bootstrap import bootstrap
 from child_protection.config import definition
@@ -35,7 +38,7 @@ async def own(infra: Infra, tokens) -> AsyncIterator[tuple[Api, FrozenClock]]:
     clock = FrozenClock(START)
     try:
         async with app_client(create_app(runtime, clock=clock)) as http:
-            yield Api(http, tokens), clock
+            yield Api(http, tokens, clock), clock
     finally:
         await runtime.close()
         conn = await asyncpg.connect(
@@ -114,7 +117,82 @@ class TestList:
             ("assessed", False),
             ("determined", False),
         ]
-        assert shown[0]["due_at"] == "2026-12-02T15:00:00Z"
+        assert shown[0]["due_at"] == "2026-12-02T13:00:00Z"  # 24 h from the identification
+
+
+class TestOverdueFilterInSql:
+    """security.md finding 4: `?overdue=` used to be computed in Python over batches of
+    `limit + 1` rows until a page was full, so one request walked the caller's whole list."""
+
+    async def test_one_statement_finds_the_one_overdue_case_among_many(self, own) -> None:
+        api, clock = own
+        late = await api.open("dif.mx")
+        clock.advance(timedelta(hours=30))  # its notification was due 24 h after identification
+        fresh = []
+        for _ in range(40):
+            fresh.append((await api.open("dif.mx"))["reference"])
+            clock.advance(timedelta(seconds=1))
+
+        with _statements() as executed:
+            body = (await api.get("dif.mx", "/v1/cases", limit=1, overdue="true")).json()
+
+        assert [item["reference"] for item in body["items"]] == [late["reference"]]
+        assert body["next_cursor"] is None
+        assert len([sql for sql in executed if "child_case" in sql]) == 1
+        not_overdue = await _all_pages(api, "dif.mx", limit=7, overdue="false")
+        assert [ref for page in not_overdue for ref in page] == fresh[::-1]
+        assert [len(page) for page in not_overdue] == [7, 7, 7, 7, 7, 5]
+
+    async def test_a_closed_case_counts_as_overdue_only_if_it_was_at_its_closing(
+        self, own, bodies
+    ) -> None:
+        api, clock = own
+        kept_waiting = await api.open("dif.mx")  # no notification: overdue after 24 h
+        clock.advance(timedelta(hours=30))
+        in_time = await api.open("dif.mx")
+        await _close_in_host(api, kept_waiting["id"], bodies, notified=False)
+        await _close_in_host(api, in_time["id"], bodies, notified=True)
+        clock.advance(timedelta(days=60))  # nothing becomes overdue after the closing
+
+        overdue = await _all_pages(api, "dif.mx", limit=50, overdue="true")
+        not_overdue = await _all_pages(api, "dif.mx", limit=50, overdue="false")
+
+        assert overdue == [[kept_waiting["reference"]]]
+        assert not_overdue == [[in_time["reference"]]]
+
+
+async def _close_in_host(api: Api, case_id: str, bodies, *, notified: bool) -> None:
+    """Decide `stay` and close; with `notified`, the notification and interview in time."""
+    path = f"/v1/cases/{case_id}"
+    early = [
+        ("dif.mx", "post", "notifications", {"authority": "PFPNNA"}),
+        ("dif.mx", "post", "interviews", {"language": "es", "notes": "Alone."}),
+    ]
+    steps = [
+        *(early if notified else []),
+        ("dif.mx", "put", "bia", bodies["bia"]),
+        ("dinaf.hn", "put", "origin-assessment", bodies["origin"]),
+        ("dif.mx.supervisor", "post", "bid", {**bodies["bid"], "decision": "stay"}),
+        ("dif.mx", "post", "close", {"reason": "Foster family in Chiapas."}),
+    ]
+    for user, method, action, body in steps:
+        response = await getattr(api, method)(user, f"{path}/{action}", body)
+        assert response.status_code == 200, (action, response.text)
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The SQL statements executed in this process meanwhile."""
+    executed: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        executed.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield executed
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 class TestIdempotency:

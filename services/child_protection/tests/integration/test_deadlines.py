@@ -2,9 +2,9 @@
 stage, from the worker's scheduler. No sleeps: the clock moves when the test says so.
 
 Each test has a database of its own (`fresh_cases`): a scheduler pass looks at every case.
-The default case opens 2026-12-01 15:00 UTC in Mexico, whose seeded rule is DOMAIN.md's:
-notification due 2026-12-02 15:00, interview 2026-12-04 15:00, BIA 2026-12-16 15:00,
-BID 2026-12-31 15:00.
+The default case is identified 2026-12-01 13:30 UTC and opened at 15:00 in Mexico, whose seeded
+rule is DOMAIN.md's, counted from the identification: notification due 2026-12-02 13:30,
+interview 2026-12-04 13:30, BIA 2026-12-16 13:30, BID 2026-12-31 13:30.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class TestOverdueEvent:
         cases, clock = fresh_cases, fresh_cases.clock
         case_id = await cases.open()
 
-        clock.advance(timedelta(hours=24))  # exactly due: "within 24 h" includes the 24th hour
-        assert await _tick(cases) == 0
+        clock.advance(timedelta(hours=22, minutes=30))  # exactly due: "within 24 h" of the
+        assert await _tick(cases) == 0  # identification includes the 24th hour
         clock.advance(timedelta(seconds=1))
         assert await _tick(cases) == 1
         assert await _tick(cases) == 0
@@ -45,8 +45,8 @@ class TestOverdueEvent:
         assert event["subject"] == str(case_id)
         assert event["access"] == ["HN", "MX"]
         assert event["data"]["overdue_stage"] == "notified"
-        assert event["data"]["due_at"] == "2026-12-02T15:00:00Z"
-        assert event["data"]["detected_at"] == "2026-12-02T15:00:01Z"
+        assert event["data"]["due_at"] == "2026-12-02T13:30:00Z"
+        assert event["data"]["detected_at"] == "2026-12-02T13:30:01Z"
         assert event["data"]["stage"] == "identified"
         assert event["data"]["version"] == 2
 
@@ -144,15 +144,26 @@ class TestOverdueEvent:
         case_id = await cases.open()
         query = "SELECT next_deadline_at FROM child_case WHERE id = :id"
         assert (await cases.row(query, id=case_id))["next_deadline_at"] == datetime(
-            2026, 12, 2, 15, 0, tzinfo=UTC
+            2026, 12, 2, 13, 30, tzinfo=UTC
         )
 
         clock.advance(timedelta(hours=25))
         await _tick(cases)
 
         assert (await cases.row(query, id=case_id))["next_deadline_at"] == datetime(
-            2026, 12, 4, 15, 0, tzinfo=UTC
+            2026, 12, 4, 13, 30, tzinfo=UTC
         )
+
+    async def test_a_case_opened_late_is_overdue_at_once(self, fresh_cases) -> None:
+        # Identified three days before anyone typed the case in: its 24 h ran out long ago.
+        cases = fresh_cases
+        case_id = await cases.open(identified_at=cases.clock() - timedelta(days=3))
+
+        assert await _tick(cases) == 1
+
+        (event,) = _overdue(await cases.outbox(case_id))
+        assert event["data"]["overdue_stage"] == "notified"
+        assert event["data"]["due_at"] == "2026-11-29T15:00:00Z"
 
 
 class TestScheduler:

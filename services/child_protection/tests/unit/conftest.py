@@ -3,9 +3,10 @@
 The default case: Mexico's DIF (`dif.mx`) opens it for a Honduran boy, Kevin Josué Martínez
 Reyes, born 2012-04-09 (14 years old), identified in Tapachula on 2026-12-01 at 13:30 UTC and
 opened at 15:00 UTC (`OPENED`). Honduras' DINAF (`dinaf.hn`) is the origin authority; the
-return goes through HN-CORINTO, where DINAF is present. With the default deadline rule the
-notification is due 2026-12-02 15:00, the interview 2026-12-04 15:00, the BIA 2026-12-16 15:00
-and the BID 2026-12-31 15:00 (UTC). Tests that depend on one of these values restate it.
+return goes through HN-CORINTO, where DINAF is present. With the default deadline rule, counted
+from the identification, the notification is due 2026-12-02 13:30, the interview 2026-12-04
+13:30, the BIA 2026-12-16 13:30 and the BID 2026-12-31 13:30 (UTC). Tests that depend on one of
+these values restate it.
 """
 
 from __future__ import annotations

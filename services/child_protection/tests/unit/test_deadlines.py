@@ -15,6 +15,17 @@ INTERVIEW_DUE = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 BIA_DUE = datetime(2026, 12, 16, 15, 0, tzinfo=UTC)
 BID_DUE = datetime(2026, 12, 31, 15, 0, tzinfo=UTC)
 ONE_SECOND = timedelta(seconds=1)
+# The default case (conftest): identified at 13:30, an hour and a half before it was opened;
+# its deadlines count from the identification (DOMAIN.md §2).
+IDENTIFIED = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)
+CASE_NOTIFICATION_DUE = datetime(2026, 12, 2, 13, 30, tzinfo=UTC)
+CASE_INTERVIEW_DUE = datetime(2026, 12, 4, 13, 30, tzinfo=UTC)
+CASE_BIA_DUE = datetime(2026, 12, 16, 13, 30, tzinfo=UTC)
+CASE_BID_DUE = datetime(2026, 12, 31, 13, 30, tzinfo=UTC)
+
+
+def at_hours(hours: float) -> datetime:
+    return OPENED + timedelta(hours=hours)
 
 
 def _overdue_stages(case):
@@ -22,7 +33,7 @@ def _overdue_stages(case):
 
 
 class TestComputeDeadlines:
-    def test_default_due_times_count_from_opening(self):
+    def test_default_due_times_count_from_the_start_given(self):
         deadlines = compute_deadlines(DeadlineRule("MX"), OPENED, {}, OPENED)
 
         assert deadlines == (
@@ -89,16 +100,40 @@ class TestCaseDeadlines:
         summary = case.summary(datetime(2026, 12, 5, 0, 0, tzinfo=UTC))
 
         assert [(d.stage, d.due_at, d.overdue) for d in summary.deadlines] == [
-            (Stage.NOTIFIED, NOTIFICATION_DUE, False),
-            (Stage.INTERVIEWED, INTERVIEW_DUE, True),
-            (Stage.ASSESSED, BIA_DUE, False),
-            (Stage.DETERMINED, BID_DUE, False),
+            (Stage.NOTIFIED, CASE_NOTIFICATION_DUE, False),
+            (Stage.INTERVIEWED, CASE_INTERVIEW_DUE, True),
+            (Stage.ASSESSED, CASE_BIA_DUE, False),
+            (Stage.DETERMINED, CASE_BID_DUE, False),
         ]
+
+    def test_due_times_count_from_identification_not_from_opening(self, build):
+        # Found on Friday evening, typed in on Monday: the 24 h ran out over the weekend.
+        case = build.open(identified_at=datetime(2026, 11, 27, 19, 0, tzinfo=UTC))
+
+        (notification, interview, *_) = case.deadlines(OPENED)
+
+        assert notification.due_at == datetime(2026, 11, 28, 19, 0, tzinfo=UTC)
+        assert notification.overdue is True
+        assert interview.due_at == datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
+        assert interview.overdue is True
+        assert case.overdue_after == notification.due_at
+
+    def test_overdue_after_is_the_earliest_missing_act(self, build):
+        case = build.open()
+        assert case.overdue_after == CASE_NOTIFICATION_DUE
+
+        case.record_notification(build.dif, authority="PFPNNA", notified_at=at_hours(2))
+        assert case.overdue_after == CASE_INTERVIEW_DUE
+        case.record_interview(build.dif, conducted_at=at_hours(3), language="es", notes="-")
+        build.write_bia(case)
+        build.write_origin(case)
+        build.decide(case)
+        assert case.overdue_after is None
 
     def test_case_keeps_the_rule_it_was_opened_with(self, build):
         case = build.open(deadline_rule=DeadlineRule("MX", notification=timedelta(hours=6)))
 
-        assert case.deadlines(OPENED)[0].due_at == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
+        assert case.deadlines(OPENED)[0].due_at == datetime(2026, 12, 1, 19, 30, tzinfo=UTC)
 
     def test_closed_case_is_frozen_at_its_closing_time(self, build):
         case = build.determined(BidDecision.STAY)  # no notification or interview recorded
@@ -118,7 +153,7 @@ class TestCheckDeadlines:
     def test_nothing_at_exactly_the_due_instant(self, build):
         case = build.open()
 
-        case.check_deadlines(NOTIFICATION_DUE)
+        case.check_deadlines(CASE_NOTIFICATION_DUE)
 
         assert _overdue_stages(case) == []
         assert case.version == 1
@@ -126,13 +161,13 @@ class TestCheckDeadlines:
     def test_emits_stage_overdue_after_the_due_instant(self, build):
         case = build.open()
 
-        case.check_deadlines(NOTIFICATION_DUE + ONE_SECOND)
+        case.check_deadlines(CASE_NOTIFICATION_DUE + ONE_SECOND)
 
         (event,) = case.events[1:]
         assert isinstance(event, StageOverdue)
         assert event.overdue_stage is Stage.NOTIFIED
-        assert event.due_at == NOTIFICATION_DUE
-        assert event.occurred_at == datetime(2026, 12, 2, 15, 0, 1, tzinfo=UTC)
+        assert event.due_at == CASE_NOTIFICATION_DUE
+        assert event.occurred_at == datetime(2026, 12, 2, 13, 30, 1, tzinfo=UTC)
         assert event.actor is None
         assert event.stage is Stage.IDENTIFIED
         assert event.version == 2

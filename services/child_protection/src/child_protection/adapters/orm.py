@@ -2,7 +2,8 @@
 
 - `child_case`: the summary and every plain record of a case, in plain columns: identity, place,
   stage (denormalised from the aggregate), the consular block, milestones, decisions, deadlines
-  bookkeeping, `version` for optimistic concurrency.
+  bookkeeping (`next_deadline_at` for the scheduler, `overdue_after` for lists), `version` for
+  optimistic concurrency.
 - `child_case_sensitive`: one row per case holding every sensitive section as ONE encrypted blob
   (JSON → AES-256-GCM), with the id of the key that sealed it and the nonce; the case id is the
   associated data, so a blob cannot be moved to another case.
@@ -76,6 +77,9 @@ child_case = Table(
     Column("overdue_reported", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     # the earliest due time still to be checked (NULL: nothing left to become overdue)
     Column("next_deadline_at", DateTime(timezone=True), nullable=True),
+    # after this instant the case is overdue (the earliest due time of a missing act; NULL: none),
+    # so that `?overdue=` is a WHERE clause, not a scan in Python
+    Column("overdue_after", DateTime(timezone=True), nullable=True),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("version >= 1", name="version_positive"),

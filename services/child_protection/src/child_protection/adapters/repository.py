@@ -79,7 +79,7 @@ def next_deadline_at(case: ChildCase) -> datetime | None:
         return None
     due = [
         d.due_at
-        for d in case.deadlines(case.opened_at)
+        for d in case.deadlines(case.identified_at)
         if d.met_at is None and d.stage not in case.overdue_reported
     ]
     return min(due) if due else None
@@ -335,6 +335,7 @@ def case_to_row(case: ChildCase) -> dict[str, Any]:
         "closed_by": None if closure is None else closure.closed_by,
         "overdue_reported": sorted(stage.value for stage in case.overdue_reported),
         "next_deadline_at": next_deadline_at(case),
+        "overdue_after": case.overdue_after,
         "version": case.version,
     }
 

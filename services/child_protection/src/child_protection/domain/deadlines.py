@@ -2,8 +2,11 @@
 
 Rules taken here (DOMAIN.md §2 leaves them open):
 
-- Every due time counts from the case's opening (`opened_at`), not from the previous stage, so a
-  slow early stage cannot push the later deadlines out.
+- Every due time counts from the child's identification (`identified_at`: when the child came to
+  the authorities' attention — DOMAIN.md §2), not from when the case was typed in, so opening a
+  case late cannot hide a missed legal deadline (Mexico's 24 h run from the child being placed
+  at INM's disposal); nor from the previous stage, so a slow early stage cannot push the later
+  deadlines out.
 - A stage's deadline is met only by its own act being recorded (the notification, the first
   interview, the completed BIA, the first BID). Moving past a stage without that act does not
   meet it: a missing notification is a legal duty missed, and stays visible.
@@ -23,7 +26,7 @@ from child_protection.domain.stages import Stage
 
 @dataclass(frozen=True)
 class DeadlineRule:
-    """Reference data for one host country: how long after opening each stage is due.
+    """Reference data for one host country: how long after identification each stage is due.
 
     The defaults are DOMAIN.md's; a country's row in the reference table overrides them. The rule
     in force when a case opens is kept on the case, so later edits of the table do not move the
@@ -42,7 +45,7 @@ class DeadlineRule:
                 raise ValueError(f"the allowance for {stage} must be positive")
 
     def allowances(self) -> tuple[tuple[Stage, timedelta], ...]:
-        """Each stage that has a deadline, with its allowance from opening, in stage order."""
+        """Each stage that has a deadline, with its allowance from identification, in order."""
         return (
             (Stage.NOTIFIED, self.notification),
             (Stage.INTERVIEWED, self.interview),
@@ -70,7 +73,7 @@ def is_overdue(due_at: datetime, met_at: datetime | None, now: datetime) -> bool
 
 def compute_deadlines(
     rule: DeadlineRule,
-    opened_at: datetime,
+    identified_at: datetime,
     reached: Mapping[Stage, datetime],
     now: datetime,
 ) -> tuple[Deadline, ...]:
@@ -80,7 +83,7 @@ def compute_deadlines(
     """
     deadlines = []
     for stage, allowance in rule.allowances():
-        due_at = opened_at + allowance
+        due_at = identified_at + allowance
         met_at = reached.get(stage)
         deadlines.append(Deadline(stage, due_at, met_at, is_overdue(due_at, met_at, now)))
     return tuple(deadlines)

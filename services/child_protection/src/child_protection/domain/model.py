@@ -357,7 +357,16 @@ class ChildCase:
         at = as_utc(now, "now")
         if self.closure is not None:
             at = min(at, self.closure.closed_at)
-        return compute_deadlines(self.deadline_rule, self.opened_at, self.reached, at)
+        return compute_deadlines(self.deadline_rule, self.identified_at, self.reached, at)
+
+    @property
+    def overdue_after(self) -> datetime | None:
+        """The instant after which the case is overdue: the earliest due time of a stage whose
+        act is still missing (None: every deadline met). A closed case is overdue if that instant
+        lies before its closing. Due times do not depend on the clock, so this can be stored and
+        filtered on."""
+        missing = [d.due_at for d in self.deadlines(self.identified_at) if d.met_at is None]
+        return min(missing) if missing else None
 
     def summary(self, now: datetime) -> CaseSummary:
         return CaseSummary(
