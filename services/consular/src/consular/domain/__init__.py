@@ -7,7 +7,8 @@ Rules: DOMAIN.md §4 (consular notification) and the triggers of §1/§2; access
 Modules:
 
 - `directory`  — `ConsularPost`, `PostKind`, `Directory`, `route(directory, nationality,
-  host_country, place_state, on) -> ConsularPost`.
+  host_country, place_state, on) -> ConsularPost` (consulate, embassy, concurrent accreditation;
+  with none, the notification is kept `unroutable`).
 - `reference`  — `MandatoryNotification`, `NotificationClock`, `ReferenceData` (directory +
   mandatory table + clocks).
 - `seed`       — the seed rows (`POSTS`, `MANDATORY_NOTIFICATIONS`, `CLOCKS`, `MEXICAN_STATES`)
@@ -18,6 +19,8 @@ Modules:
 - `triggers`   — `notify_on_report`, `notify_on_repatriation`, `notify_on_repatriation_cancelled`,
   `notify_on_child_case`, `notify_on_fund_approval`, `request_verification`, and the replay
   keys.
+- `states` also holds `WithdrawalReason`: why a notice or a verification request was taken
+  back (`protection`: gone for the person's own country; `removed`, `cancelled`: shown).
 - `commands`, `events`, `errors` (kind → HTTP status), `states` (the enums), `values`
   (`Actor`, `Person`, `Place`, `Related`).
 
@@ -43,6 +46,7 @@ from consular.domain.states import (
     DeliveryStatus,
     NotificationStatus,
     VerificationStatus,
+    WithdrawalReason,
 )
 from consular.domain.triggers import (
     notify_on_child_case,
@@ -81,6 +85,7 @@ __all__ = [
     "Sex",
     "SuppressionReason",
     "VerificationStatus",
+    "WithdrawalReason",
     "notify_on_child_case",
     "notify_on_fund_approval",
     "notify_on_repatriation",
