@@ -98,6 +98,17 @@ class TestInvalidBodiesStillAnswerVisibilityAndPermission:
             assert response.status_code == 404, (route, response.text)
 
 
+class TestCreate:
+    @pytest.mark.parametrize("user", ["border.gt.tecun", "consul.gt.tapachula", "dif.mx"])
+    async def test_who_may_not_create_gets_403_even_for_an_invalid_body(self, api, user):
+        response = await api.post(user, "/v1/manifests", {"receiving_country": 7})
+        assert response.status_code == 403, response.text
+
+    async def test_an_immigration_officer_gets_the_422(self, api):
+        response = await api.post("inm.mx", "/v1/manifests", {"receiving_country": 7})
+        assert response.status_code == 422
+
+
 OUTSIDER = Principal(
     subject="dgme-sv", username="dgme.sv", roles=frozenset({"immigration_officer"}), country="SV"
 )

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from puebla.auth.policy import ensure_allowed
 from puebla.auth.principal import Principal
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
@@ -99,6 +100,11 @@ def _may(decide: Callable[[Principal, access.Scoped], None]) -> Any:
     return Depends(dependency)
 
 
+async def _may_create(caller: Caller) -> None:
+    """403 for a caller who may not create manifests at all, before the body is validated."""
+    ensure_allowed(access.can_create(caller), "Only an immigration officer creates manifests.")
+
+
 MANAGE = _may(access.ensure_manageable)
 HAND_OVER = _may(access.ensure_hand_over)
 
@@ -163,6 +169,7 @@ async def _write(
     response_model=s.ManifestRead,
     responses=problem_responses(401, 403, 409, 422),
     summary="Create a draft manifest (immigration officer of the sending country)",
+    dependencies=[Depends(_may_create)],
     **WRITE,
 )
 async def create_manifest(
