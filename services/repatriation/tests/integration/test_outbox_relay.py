@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from puebla.messaging.relay import OutboxRelay
 from puebla.testing.waiting import wait_until
-from repatriation.domain import HandoverItem, HandoverOutcome, RefusalReason
+from repatriation.domain import HandoverItem, HandoverOutcome, ProtectionNeedKind, RefusalReason
 from repatriation.domain import commands as c
 from repatriation.service_layer import handlers
 
@@ -211,3 +211,46 @@ class TestEveryContractedEvent:
             (x, "repatriation.manifest.submitted.v1", 2),
             (x, "repatriation.manifest.cancelled.v1", 3),
         ]
+
+
+class TestProtectionNeedReachesTheStreamForTheSenderOnly:
+    async def test_published_schema_valid_labelled_mx_and_no_amendment(self, flow, runtime, js):
+        durable = f"test-repatriation-relay-{uuid.uuid4().hex[:8]}"
+        await js.add_consumer(
+            "REPATRIATION",
+            ConsumerConfig(
+                durable_name=durable,
+                deliver_policy=DeliverPolicy.NEW,
+                filter_subject="repatriation.>",
+            ),
+        )
+        try:
+            manifest_id = await flow.submitted([flow.person(), flow.person(given_names="Rosa")])
+            fears, _ = await flow.returnee_ids(manifest_id)
+            await handlers.record_protection_need(
+                c.RecordProtectionNeed(
+                    manifest_id=manifest_id,
+                    returnee_id=fears,
+                    kind=ProtectionNeedKind.ASYLUM,
+                    note="Applied for asylum at the station",
+                ),
+                flow.uow(),
+                flow.inm,
+            )
+            await _relay_until_published(runtime, [str(manifest_id)])
+            msgs = await _read_back(js, durable, {str(manifest_id)}, 2)
+        finally:
+            await js.delete_consumer("REPATRIATION", durable)
+
+        envelopes = [json.loads(m.data) for m in msgs]
+        assert [e["type"] for e in envelopes] == [
+            "repatriation.manifest.submitted.v1",
+            "repatriation.returnee.protection_need_recorded.v1",
+        ]
+        recorded = envelopes[1]
+        _validate(flow.schema("envelope"), recorded)
+        _validate(flow.schema(recorded["type"]), recorded["data"])
+        assert recorded["access"] == ["MX"]
+        assert recorded["data"]["returnee_ids"] == [str(fears)]
+        assert recorded["data"]["returnee_count"] == 1
+        assert "asylum" not in msgs[1].data.decode()
