@@ -240,6 +240,8 @@ class TestReturneeProtectionNeed:
             assert [v["related"]["returnee_id"] for v in listed] == [
                 data["returnees"][1]["returnee_id"]
             ]
+        withdrawn = await consul.get("/v1/verifications", params={"status": "withdrawn"})
+        assert withdrawn.json()["items"] == []
         decided = await consul.post(
             f"/v1/verifications/{protected['id']}/decision", json={"decision": "confirmed"}
         )
