@@ -133,7 +133,12 @@ class TestBadApplicationBodies:
         problem = assert_problem(response, 422)
         assert problem["errors"], problem
         for error in problem["errors"]:
-            assert error["field"].startswith(path), (path, error)
+            # Unstorable text in a list item (NUL, a lone surrogate) is refused by the shared
+            # check on the whole list, which names the list (`categories` for `categories[0]`).
+            named = error["field"].startswith(path) or (
+                error["rule"] in ("text_nul", "text_surrogate") and path.startswith(error["field"])
+            )
+            assert named, (path, error)
             assert error["rule"]
 
     @SETTINGS

@@ -1,12 +1,17 @@
 """Handlers on the real database: separation of duties as the domain states it, reference data
-from the migration, references from the sequence, and a full journey read back from the rows."""
+from the migration, references from the sequence, a full journey read back from the rows, and
+no row lock taken for a caller who is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
+from sqlalchemy import text
 
+from puebla.auth.principal import Principal
+from puebla.problems import Problem
 from reserve_fund.domain import CostItem, CostKind, Money, Recommendation, Status
 from reserve_fund.domain import commands as c
 from reserve_fund.domain.errors import ReviewerCannotApprove, ReviewerCannotReject
@@ -157,3 +162,32 @@ class TestRoundTrip:
             )
             == "600.00/0.50"
         )
+
+
+class TestNoLockBeforeVisibility:
+    """The handler decides visibility and permission on the plain row: while another
+    transaction holds the application's row lock, a caller who may not see it (404) or may not
+    act on it (403) is answered at once instead of queueing for — and then taking — the lock."""
+
+    async def test_refusals_do_not_wait_for_the_row_lock(self, fund):
+        app_id = await fund.create()
+        hn_consul = Principal(
+            subject="test-consul.hn.tapachula",
+            username="consul.hn.tapachula",
+            roles=frozenset({"consular_officer"}),
+            country="HN",
+        )
+        review = c.ReviewApplication(
+            application_id=app_id, recommendation=Recommendation.APPROVE, note="x", by="x"
+        )
+        async with fund.runtime.engine.connect() as holder:
+            await holder.execute(
+                text("SELECT id FROM application WHERE id = :i FOR UPDATE"), {"i": app_id}
+            )
+            with pytest.raises(Problem) as invisible:
+                await asyncio.wait_for(fund.handle(review, hn_consul), timeout=5)
+            assert invisible.value.status == 404
+            with pytest.raises(Problem) as forbidden:
+                await asyncio.wait_for(fund.handle(review, fund.consul), timeout=5)
+            assert forbidden.value.status == 403
+            await holder.rollback()

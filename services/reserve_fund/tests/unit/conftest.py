@@ -77,7 +77,12 @@ class Desk:
 
     def submitted(self, **overrides: Any) -> FundApplication:
         application = self.draft(**overrides)
-        application.submit(by=application.requested_by, rules=SEED_RULES, now=NOW)
+        application.submit(
+            by=application.requested_by,
+            rules=SEED_RULES,
+            now=NOW,
+            child_case=overrides.get("child_case"),
+        )
         return application
 
     def reviewed(self, *, reviewer: str = REVIEWER, **overrides: Any) -> FundApplication:

@@ -1,0 +1,226 @@
+"""A cancelled application reaches the FUND stream through the outbox relay with what the
+consular service needs to withdraw the return notice it sent on approval — and what arrives
+validates against the checked-in schemas (envelope and data).
+
+On a database of its own (`reserve_fund_bus`), so that the relay run here publishes only what
+this module wrote, never the other tests' events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest_asyncio
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from sqlalchemy import text
+
+from puebla.auth.principal import Principal
+from puebla.messaging.relay import OutboxRelay
+from puebla.runtime import Runtime
+from puebla.testing.infra import Infra
+from puebla.testing.service import service_runtime
+from puebla.testing.waiting import wait_until
+from reserve_fund import bootstrap
+from reserve_fund.config import definition
+from reserve_fund.domain import (
+    Beneficiary,
+    Category,
+    Consent,
+    ConsentGiver,
+    CostItem,
+    CostKind,
+    Money,
+    Recommendation,
+    Sex,
+)
+from reserve_fund.domain import commands as c
+from reserve_fund.service_layer import access
+
+EVENTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
+CANCELLED = "fund.application.cancelled.v1"
+
+
+def schema(name: str) -> dict[str, Any]:
+    path = EVENTS / "envelope.schema.json" if name == "envelope" else EVENTS / "fund" / name
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def validate(schema_: dict[str, Any], instance: Any) -> None:
+    jsonschema.Draft202012Validator(
+        schema_, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(instance)
+
+
+class Who:
+    """The principals, as the API builds them from verified tokens."""
+
+    consul = Principal(
+        subject="t-gt",
+        username="consul.gt.tapachula",
+        roles=frozenset({"consular_officer"}),
+        country="GT",
+    )
+    officer = Principal(subject="t-o", username="iom.officer", roles=frozenset({"fund_officer"}))
+    approver = Principal(subject="t-a", username="iom.approver", roles=frozenset({"fund_approver"}))
+
+
+class YearClock:
+    """Real time, moved to `year`: the approval is charged to a budget of this test's own."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+
+    def __call__(self) -> datetime:
+        now = datetime.now(UTC)
+        return now.replace(year=self.year, day=min(now.day, 28))
+
+
+async def claim_year(runtime: Runtime) -> int:
+    async with runtime.sessions() as session:
+        for _ in range(500):
+            year = random.randint(2100, 9998)
+            claimed = await session.execute(
+                text("INSERT INTO budget (year) VALUES (:y) ON CONFLICT DO NOTHING RETURNING year"),
+                {"y": year},
+            )
+            if claimed.first() is not None:
+                await session.commit()
+                return year
+    raise AssertionError("reserve_fund_bus has used up its test budget years: drop it")
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def bus_runtime(infra: Infra) -> AsyncIterator[Runtime]:
+    rt = await service_runtime(infra, definition(), database="reserve_fund_bus")
+    yield rt
+    await rt.close()
+
+
+async def relay_until_published(runtime: Runtime, application_id: str) -> None:
+    relay = OutboxRelay(runtime.engine, runtime.sessions, runtime.js, poll_interval=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+
+    async def published() -> bool:
+        async with runtime.sessions() as session:
+            left = await session.execute(
+                text("SELECT count(*) FROM outbox WHERE aggregateid = :a AND published_at IS NULL"),
+                {"a": application_id},
+            )
+            return int(left.scalar_one()) == 0
+
+    try:
+        await wait_until(published, timeout=20, what="the application's events published")
+    finally:
+        stop.set()
+        await task
+
+
+class TestCancelledReachesTheStream:
+    async def test_cancelling_an_approved_application_publishes_what_consular_needs(
+        self, bus_runtime, js
+    ):
+        year = await claim_year(bus_runtime)
+        app = bootstrap.build(bus_runtime, YearClock(year))
+        await app.bus.handle(
+            c.SetBudget(year=year, allocated=Money.parse("1000.00"), by="iom.approver"),
+            Who.approver,
+        )
+        app_id = await app.bus.handle(
+            c.CreateApplication(
+                requested_by=access.applicant(Who.consul),
+                beneficiary=Beneficiary(
+                    "Ana María", "López Pérez", Sex.FEMALE, date(1990, 3, 1), "GT", False
+                ),
+                current_country="MX",
+                categories=frozenset({Category.INJURY_OR_ILLNESS}),
+                voluntary_consent=Consent(
+                    True, ConsentGiver.BENEFICIARY, datetime(2026, 1, 10, tzinfo=UTC)
+                ),
+                items=(CostItem(CostKind.TRANSPORT, Money.parse("300.00")),),
+                justification="Needs treatment at home.",
+            ),
+            Who.consul,
+        )
+        await app.bus.handle(
+            c.SubmitApplication(application_id=app_id, by=access.applicant(Who.consul)),
+            Who.consul,
+        )
+        await app.bus.handle(
+            c.ReviewApplication(
+                application_id=app_id,
+                recommendation=Recommendation.APPROVE,
+                note="Eligible.",
+                by="iom.officer",
+            ),
+            Who.officer,
+        )
+        await app.bus.handle(
+            c.ApproveApplication(application_id=app_id, by="iom.approver"), Who.approver
+        )
+
+        durable = f"test-fund-cancelled-{uuid.uuid4().hex[:8]}"
+        await js.add_consumer(
+            "FUND",
+            ConsumerConfig(
+                durable_name=durable, deliver_policy=DeliverPolicy.NEW, filter_subject=CANCELLED
+            ),
+        )
+        try:
+            await app.bus.handle(
+                c.CancelApplication(
+                    application_id=app_id, reason="Consent withdrawn", by="iom.officer"
+                ),
+                Who.officer,
+            )
+            await relay_until_published(bus_runtime, str(app_id))
+            psub = await js.pull_subscribe_bind(durable=durable, stream="FUND")
+            found: list[Any] = []
+
+            async def arrived() -> bool:
+                try:
+                    msgs = await psub.fetch(10, timeout=1)
+                except TimeoutError:
+                    msgs = []
+                for msg in msgs:
+                    await msg.ack()
+                    if json.loads(msg.data)["subject"] == str(app_id):
+                        found.append(msg)
+                return bool(found)
+
+            await wait_until(arrived, timeout=20, what="fund.application.cancelled.v1 on FUND")
+            await psub.unsubscribe()
+        finally:
+            await js.delete_consumer("FUND", durable)
+
+        (msg,) = found
+        envelope = json.loads(msg.data)
+        validate(schema("envelope"), envelope)
+        validate(schema(f"{CANCELLED}.schema.json"), envelope["data"])
+        assert msg.subject == CANCELLED
+        assert msg.headers["Nats-Msg-Id"] == envelope["id"]
+        assert (envelope["type"], envelope["source"]) == (CANCELLED, "puebla/reserve_fund")
+        # The beneficiary's consulate (GT) is among those allowed to see it: the consular
+        # service withdraws, for that post, the return notice the approval opened.
+        assert sorted(envelope["access"]) == ["GT", "IOM"]
+        data = envelope["data"]
+        assert data["application_id"] == str(app_id)
+        assert (data["beneficiary_nationality"], data["current_country"]) == ("GT", "MX")
+        assert (data["was_approved"], data["released"], data["budget_year"]) == (
+            True,
+            "300.00",
+            year,
+        )
+        assert data["cancelled_by"] == "iom.officer"
+        assert data["version"] == 5
+        # No personal data outside the approved event.
+        assert "López" not in msg.data.decode()
+        assert "1990-03-01" not in msg.data.decode()
