@@ -621,6 +621,7 @@ def application_body(facts: ApplicationFacts, amounts: tuple[str, ...] = (AMOUNT
             "sex": "M",
             "date_of_birth": "1950-03-02",
             "nationality": facts.nationality,
+            "protection_need": False,
         },
         "current_country": facts.current_country,
         "categories": ["over_70"],

@@ -483,6 +483,7 @@ class Workload:
                     "sex": "F",
                     "date_of_birth": "1990-03-01",
                     "nationality": "GT",
+                    "protection_need": False,
                 },
                 "current_country": "MX",
                 "categories": ["injury_or_illness"],

@@ -169,6 +169,7 @@ async def _journey(
                 "sex": "M",
                 "date_of_birth": BENEFICIARY_BORN,
                 "nationality": "SV",
+                "protection_need": False,
             },
             "current_country": "GT",
             "categories": ["over_70"],
