@@ -142,19 +142,21 @@ class TestReturnGates:
     async def test_return_needs_a_return_bid_and_a_post_with_child_protection(
         self, api, bodies
     ) -> None:
-        case = await api.open("dif.mx")
+        # A Guatemalan child: SBS is present at Tecún Umán, nobody of child protection at La
+        # Mesilla (seed data).
+        case = await api.open("dif.mx", child={"nationality": "GT"})
         path = f"/v1/cases/{case['id']}"
-        plan = {"reception_point": "HN-CORINTO", "scheduled_at": _soon(48), "escort": "Pedro"}
+        plan = {"reception_point": "GT-TECUN-UMAN", "scheduled_at": _soon(48), "escort": "Pedro"}
 
         early = await api.post("dif.mx", f"{path}/return-plan", plan)
         assert early.status_code == 409
         assert early.json()["rule"] == "return_requires_return_bid"
 
         await api.put("dif.mx", f"{path}/bia", bodies["bia"])
-        await api.put("dinaf.hn", f"{path}/origin-assessment", bodies["origin"])
+        await api.put("sbs.gt", f"{path}/origin-assessment", bodies["origin"])
         await api.post("dif.mx.supervisor", f"{path}/bid", bodies["bid"])
         no_authority = await api.post(
-            "dif.mx", f"{path}/return-plan", {**plan, "reception_point": "HN-AGUA-CALIENTE"}
+            "dif.mx", f"{path}/return-plan", {**plan, "reception_point": "GT-LA-MESILLA"}
         )
         assert no_authority.status_code == 409
         assert no_authority.json()["rule"] == "return_requires_origin_child_protection_authority"

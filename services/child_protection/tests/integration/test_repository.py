@@ -15,7 +15,7 @@ from child_protection.adapters.repository import (
     SensitiveSectionsSealed,
     case_to_row,
 )
-from child_protection.domain import Actor, BidDecision, Place, ReceptionPoint, Stage
+from child_protection.domain import Actor, BidDecision, Caregiver, Place, ReceptionPoint, Stage
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
 from child_protection.service_layer import handlers, queries
@@ -245,9 +245,23 @@ class TestHandlers:
             )
 
     async def test_a_return_through_a_post_without_child_protection_is_refused(self, cases) -> None:
-        case_id = await cases.open()
+        # A Guatemalan child; nobody of Guatemala's child protection at La Mesilla (seed data).
+        case_id = await cases.open(nationality="GT")
         await cases.bia(case_id)
-        await cases.origin(case_id)
+        await handlers.write_origin_assessment(
+            c.WriteOriginAssessment(
+                case_id=case_id,
+                actor=Actor("sbs.gt", frozenset({"child_protection_officer"}), "GT"),
+                family_situation="Mother and two siblings.",
+                home_situation="Rented house.",
+                risks_on_return="None found.",
+                caregiver=Caregiver("Rosa Reyes", "mother"),
+                caregiver_agrees_and_able=True,
+                complete=True,
+                written_at=cases.clock(),
+            ),
+            cases.uow(),
+        )
         await cases.decide(case_id)
 
         with pytest.raises(e.ReturnRequiresChildProtectionReception):
@@ -255,7 +269,7 @@ class TestHandlers:
                 c.PlanReturn(
                     case_id=case_id,
                     actor=DIF,
-                    reception_point="HN-AGUA-CALIENTE",
+                    reception_point="GT-LA-MESILLA",
                     scheduled_at=cases.clock(),
                     escort="Lic. Pedro Gómez",
                     planned_at=cases.clock(),
@@ -286,7 +300,10 @@ class TestReferenceData:
             rows = dict(
                 (
                     await session.execute(
-                        text("SELECT code, has_child_protection_authority FROM reception_point")
+                        text(
+                            "SELECT code, has_child_protection_authority FROM reception_point"
+                            " WHERE valid_to IS NULL"
+                        )
                     )
                 ).all()
             )
@@ -295,10 +312,10 @@ class TestReferenceData:
             "GT-TECUN-UMAN": True,
             "GT-EL-CARMEN": False,
             "GT-LA-MESILLA": False,
-            "SV-LAS-CHINAMAS": False,
+            "SV-LAS-CHINAMAS": True,  # since 2026-12-01 (migration 0004)
             "SV-LA-HACHADURA": True,
             "HN-CORINTO": True,
-            "HN-AGUA-CALIENTE": False,
+            "HN-AGUA-CALIENTE": True,  # since 2026-12-01 (migration 0004)
             "NI-EL-GUASAULE": True,
         }
 

@@ -120,6 +120,7 @@ deadline_rule = Table(
     Column("bid_days", Integer, nullable=False),
 )
 
+# One row per version of a point's record (`code`, `valid_from`), like `deadline_rule`.
 reception_point = Table(
     "reception_point",
     metadata,
@@ -128,6 +129,6 @@ reception_point = Table(
     Column("name", Text, nullable=False),
     Column("has_child_protection_authority", Boolean, nullable=False),
     Column("child_protection_authority", Text, nullable=True),
-    Column("valid_from", Date, nullable=False),
+    Column("valid_from", Date, primary_key=True),
     Column("valid_to", Date, nullable=True),
 )
