@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 
@@ -211,6 +212,43 @@ class TestProtectionException:
                 {"id": case["id"]},
             )
             assert stored.scalar_one() is True
+
+
+class TestLateDiscovery:
+    """A protection need or a trafficking indicator found after the consulate was told: from then
+    on the child's country sees nothing, and the consular service is told to withdraw."""
+
+    @pytest.mark.parametrize("flag", ["protection_need", "trafficking_indicator"])
+    async def test_the_childs_country_gets_404_everywhere(self, api, db, bodies, flag) -> None:
+        case = await api.open("dif.mx")
+        path = f"/v1/cases/{case['id']}"
+        for user in ("dinaf.hn", "consul.hn.tapachula"):
+            assert (await api.get(user, path)).status_code == 200, user
+
+        screened = await api.post(
+            "dif.mx",
+            f"{path}/screenings",
+            {
+                "protection_need": flag == "protection_need",
+                "trafficking_indicator": flag == "trafficking_indicator",
+                "notes": "Found at the second interview.",
+            },
+        )
+        assert screened.status_code == 200
+
+        for user in ("dinaf.hn", "consul.hn.tapachula"):
+            assert (await api.get(user, path)).status_code == 404, user
+            assert (await api.get(user, f"{path}/sensitive", purpose="x")).status_code == 404
+            assert (await api.get(user, f"{path}/audit")).status_code == 404
+            listed = await api.get(user, "/v1/cases", limit=200)
+            assert case["id"] not in {c["id"] for c in listed.json()["items"]}
+            written = await api.put(user, f"{path}/origin-assessment", bodies["origin"])
+            assert written.status_code == 404, user
+        events = await db.outbox(case["id"])
+        assert [(e["type"], e["access"]) for e in events] == [
+            ("child.case.opened.v1", ["HN", "MX"]),
+            ("child.case.consular_block_set.v1", ["MX"]),
+        ]
 
 
 class TestBid:

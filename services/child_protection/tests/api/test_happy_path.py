@@ -166,6 +166,23 @@ class TestReturnGates:
 
         assert (await api.post("dif.mx", f"{path}/return-plan", plan)).status_code == 200
 
+    async def test_dinaf_receives_children_at_agua_caliente(self, api, bodies) -> None:
+        # Seed data corrected by migration 0004: DINAF is present at Agua Caliente.
+        case = await api.open("dif.mx")
+        path = f"/v1/cases/{case['id']}"
+        await api.put("dif.mx", f"{path}/bia", bodies["bia"])
+        await api.put("dinaf.hn", f"{path}/origin-assessment", bodies["origin"])
+        await api.post("dif.mx.supervisor", f"{path}/bid", bodies["bid"])
+
+        planned = await api.post(
+            "dif.mx",
+            f"{path}/return-plan",
+            {"reception_point": "HN-AGUA-CALIENTE", "scheduled_at": _soon(48), "escort": "Pedro"},
+        )
+
+        assert planned.status_code == 200, planned.text
+        assert planned.json()["stage"] == "return_planned"
+
     async def test_a_trafficking_indicator_requires_a_risk_assessment(self, api, bodies) -> None:
         case = await api.open("dif.mx", trafficking_indicator=True)
         path = f"/v1/cases/{case['id']}"
