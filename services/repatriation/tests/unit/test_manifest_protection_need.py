@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from repatriation.domain.errors import (
     ChildWouldStayWithoutAdult,
@@ -166,3 +168,69 @@ class TestRecordProtectionNeed:
 
         with pytest.raises(ReturneeNotFound):
             record(manifest, stranger)
+
+
+# -- every family composition ------------------------------------------------------------------
+#
+# A manifest of up to three family groups (each with at least one adult, so it is valid) plus
+# people travelling alone; any one person's need recorded with any family choice. The expected
+# outcome is worked out here from the rule as DOMAIN.md states it, not by the aggregate.
+
+
+@st.composite
+def family_case(draw: st.DrawFn) -> tuple[list[tuple[str | None, bool]], int, str | None]:
+    people: list[tuple[str | None, bool]] = []  # (family group, is a child)
+    for group in ("F1", "F2", "F3")[: draw(st.integers(0, 3))]:
+        people += [(group, False)] * draw(st.integers(1, 2))
+        people += [(group, True)] * draw(st.integers(0, 2))
+    people += [(None, False)] * draw(st.integers(0 if people else 1, 2))
+    order = draw(st.permutations(range(len(people))))
+    people = [people[i] for i in order]
+    chosen = draw(st.integers(0, len(people) - 1))
+    family = draw(st.sampled_from([None, "stay", "leave_with"]))
+    return people, chosen, family
+
+
+class TestEveryFamilyComposition:
+    # The builder only hands out fresh ids, so sharing it between examples is harmless.
+    @settings(
+        max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(case=family_case())
+    def test_the_outcome_follows_the_rule(self, build, case):
+        people, chosen, family = case
+        aboard = [
+            build.child(family_group=g) if child else build.returnee(family_group=g)
+            for g, child in people
+        ]
+        manifest = build.submitted(aboard)
+        person = aboard[chosen]
+        group = people[chosen][0]
+        relatives = [
+            i for i, (g, _) in enumerate(people) if g is not None and g == group and i != chosen
+        ]
+        leaving = {chosen, *relatives} if family == "leave_with" else {chosen}
+        staying = [i for i in range(len(people)) if i not in leaving]
+        adults_left = {people[i][0] for i in staying if not people[i][1]}
+        child_alone = any(people[i][1] and people[i][0] not in adults_left for i in staying)
+
+        def act() -> tuple[uuid.UUID, ...]:
+            return record(manifest, person, family=FamilyChoice(family) if family else None)
+
+        if relatives and family is None:
+            with pytest.raises(FamilyChoiceRequired):
+                act()
+        elif child_alone:
+            with pytest.raises(ChildWouldStayWithoutAdult):
+                act()
+        else:
+            taken_off = act()
+            assert set(taken_off) == {aboard[i].id for i in leaving}
+            assert taken_off[0] == person.id
+            assert manifest.returnees == [aboard[i] for i in staying]
+            (event,) = manifest.events
+            assert event.returnee_count == len(staying)
+            return
+        assert manifest.returnees == aboard
+        assert manifest.events == []
+        assert manifest.protection_removals == []
