@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from child_protection.domain import Actor, MeasureKind
+from child_protection.domain import Acting, Actor, MeasureKind
 from child_protection.domain import errors as e
 
 
@@ -89,3 +89,43 @@ class TestCaseNotVisible:
             build.write_bia(case, actor=build.consul)
 
         assert raised.value.kind == "forbidden"
+
+
+class TestMayAct:
+    """`check_may_act`: 404 before 403, on plain attributes (what the API decides first)."""
+
+    ALLOWED = {
+        Acting.HOST_OFFICER: {"dif"},
+        Acting.NATIONALITY_OFFICER: {"dinaf"},
+        Acting.HOST_SUPERVISOR: {"supervisor"},
+        Acting.CLOSING_AUTHORITY: {"dif", "supervisor"},
+    }
+    EVERYONE = ("dif", "supervisor", "dinaf", "dinaf_supervisor", "consul", "sbs", "inm")
+
+    @pytest.mark.parametrize("acting", list(Acting))
+    def test_each_act_on_an_open_case(self, build, acting):
+        case = build.open()
+        for who in self.EVERYONE:
+            actor = getattr(build, who)
+            if who in self.ALLOWED[acting]:
+                case.check_may_act(actor, acting)
+            elif who in ("sbs", "inm"):
+                with pytest.raises(e.CaseNotVisible):
+                    case.check_may_act(actor, acting)
+            else:
+                with pytest.raises(e.ActionForbidden):
+                    case.check_may_act(actor, acting)
+
+    @pytest.mark.parametrize("acting", list(Acting))
+    def test_the_nationality_is_not_found_on_a_blocked_case(self, build, acting):
+        case = build.open(trafficking_indicator=True)
+        for who in ("dinaf", "dinaf_supervisor", "consul"):
+            with pytest.raises(e.CaseNotVisible):
+                case.check_may_act(getattr(build, who), acting)
+
+    def test_after_the_return_the_nationality_closes(self, build):
+        case = build.handed_over()
+
+        case.check_may_act(build.dinaf, Acting.CLOSING_AUTHORITY)
+        with pytest.raises(e.OnlyClosingAuthorityCloses):
+            case.check_may_act(build.dif, Acting.CLOSING_AUTHORITY)
