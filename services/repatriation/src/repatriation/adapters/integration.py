@@ -5,7 +5,7 @@ Contracted events go to the outbox with the `access` label [sending, receiving] 
 protection need found later, labelled [sending] alone and carrying only ids and counts: the
 receiving country learns nothing of those people again, nor the kind of need. Every event,
 contracted or internal, becomes one audit entry. Audit details carry ids, outcomes, reasons
-and counts, never a person's names or date of birth (nor a protection need's free-text note).
+and counts, never a person's names or date of birth, nor the kind or note of a protection need.
 """
 
 from __future__ import annotations
@@ -155,14 +155,13 @@ def _audit_detail(e: ev.Event) -> tuple[str, dict[str, Any]]:
                 "late_notice_reason": e.late_notice_reason,
             }
         case ev.ReturneeProtectionNeedRecorded():
-            # The kind, for accountability; the note (free text about the person) stays on the
-            # manifest's own record, readable by the sending officer.
+            # Who was taken off, by whom and when — not the kind of need nor the note: the
+            # trail is read by the RCM's auditor, outside the sending state, and these never
+            # leave it (they stay on the manifest's own record, read by the sending officer).
             return "manifest.protection_need_recorded", {
                 "returnee_id": str(e.returnee_id),
                 "returnee_ids": [str(r) for r in e.returnee_ids],
-                "kind": e.kind.value,
                 "family": e.family.value if e.family else None,
-                "note_given": e.note is not None,
                 "returnee_count": e.returnee_count,
             }
         case ev.ManifestDispatched():
