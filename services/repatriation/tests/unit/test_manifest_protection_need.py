@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from repatriation.domain.commands import RecordProtectionNeed
 from repatriation.domain.errors import (
     ChildWouldStayWithoutAdult,
     FamilyChoiceRequired,
@@ -234,3 +235,20 @@ class TestEveryFamilyComposition:
         assert manifest.returnees == aboard
         assert manifest.events == []
         assert manifest.protection_removals == []
+
+
+class TestNothingOfItInLogs:
+    def test_the_command_and_the_event_repr_carry_neither_kind_nor_note(self, build):
+        manifest = build.submitted()
+        cmd = RecordProtectionNeed(
+            manifest_id=manifest.id,
+            returnee_id=manifest.returnees[0].id,
+            kind=ProtectionNeedKind.REFUGEE,
+            note="Recognised refugee in Costa Rica",
+        )
+        record(manifest, manifest.returnees[0], kind=cmd.kind, note=cmd.note)
+        (event,) = manifest.events
+
+        for text in (repr(cmd), repr(event), repr(manifest.protection_removals)):
+            assert "refugee" not in text.lower()
+            assert "Costa Rica" not in text

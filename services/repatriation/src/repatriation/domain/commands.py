@@ -10,7 +10,7 @@ reference and the time are supplied by the handler.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from repatriation.domain.model import HandoverItem, Vehicle
@@ -56,8 +56,9 @@ class RecordProtectionNeed:
 
     manifest_id: uuid.UUID
     returnee_id: uuid.UUID
-    kind: ProtectionNeedKind
-    note: str | None = None
+    # Neither the kind nor the note belongs in a log line or a traceback.
+    kind: ProtectionNeedKind = field(repr=False)
+    note: str | None = field(default=None, repr=False)
     family: FamilyChoice | None = None
 
 

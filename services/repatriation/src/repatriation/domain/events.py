@@ -32,7 +32,7 @@ appears in an event the receiving country may read again.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from repatriation.domain.protection import FamilyChoice, ProtectionNeedKind
@@ -116,8 +116,8 @@ class ReturneeProtectionNeedRecorded(ManifestEvent):
 
     returnee_id: uuid.UUID  # whose need it is
     returnee_ids: tuple[uuid.UUID, ...]  # everyone taken off: the person and leaving family
-    kind: ProtectionNeedKind
-    note: str | None
+    kind: ProtectionNeedKind = field(repr=False)  # never in a log line
+    note: str | None = field(repr=False)
     family: FamilyChoice | None
     returnee_count: int  # left on the manifest
 
