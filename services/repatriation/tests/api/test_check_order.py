@@ -38,7 +38,8 @@ def _routes(m: dict[str, Any]) -> dict[str, tuple[str, str, Any]]:
 
 ROUTES = list(_routes({}))
 # Who may not act on the MX → GT manifest through GT-TECUN-UMAN, and what they must get.
-THIRD_COUNTRY = ["dgme.sv", "consul.sv.tapachula", "border.hn.corinto"]  # 404
+# 404: third countries, and the receiving country's officer of another post.
+THIRD_COUNTRY = ["dgme.sv", "consul.sv.tapachula", "border.hn.corinto", "border.gt.mesilla"]
 RECEIVING_SIDE = ["igm.gt", "consul.gt.tapachula"]  # 403: they read it, may not write
 
 
