@@ -137,3 +137,17 @@ class TestNoLockBeforeVisibility:
             assert not officer.done()
             await holder.rollback()
         assert (await officer).status_code == 409  # a draft cannot be reviewed
+
+
+class TestBudgetOrder:
+    async def test_setting_a_budget_is_403_for_anyone_but_an_approver_whatever_the_body(self, desk):
+        for body in ({"allocated": 5}, {"unexpected": True}, None):
+            for user in ("iom.officer", "ts.rcm", "consul.gt.tapachula"):
+                response = await desk.client.put(
+                    f"/v1/budgets/{desk.year}", json=body, headers=desk.auth(user)
+                )
+                assert response.status_code == 403, (user, body, response.text)
+        approver = await desk.client.put(
+            f"/v1/budgets/{desk.year}", json={"allocated": 5}, headers=desk.auth("iom.approver")
+        )
+        assert approver.status_code == 422

@@ -48,3 +48,12 @@ def _applicant(caller: Caller) -> Principal:
 
 # Filing: a consular or immigration officer of a member state (403 before any body check).
 Applicant = Depends(_applicant)
+
+
+def _budget_setter(caller: Caller) -> Principal:
+    access.ensure_fund_approver(caller, "set the yearly budget")
+    return caller
+
+
+# Setting a year's budget: a fund approver (403 before any body check).
+BudgetSetter = Depends(_budget_setter)

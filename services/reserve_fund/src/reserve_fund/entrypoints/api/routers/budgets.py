@@ -12,7 +12,7 @@ from puebla.http.errors import problem_responses
 from puebla.http.idempotency import idempotent
 from reserve_fund.domain import Money
 from reserve_fund.domain.commands import SetBudget
-from reserve_fund.entrypoints.api.deps import FundDep, Year
+from reserve_fund.entrypoints.api.deps import BudgetSetter, FundDep, Year
 from reserve_fund.entrypoints.api.errors import domain_errors
 from reserve_fund.entrypoints.api.schemas import BudgetIn, BudgetRead
 
@@ -21,7 +21,12 @@ router = APIRouter(
 )
 
 
-@router.put("/{year}", response_model=BudgetRead, responses=problem_responses(409))
+@router.put(
+    "/{year}",
+    response_model=BudgetRead,
+    responses=problem_responses(409),
+    dependencies=[BudgetSetter],
+)
 async def set_budget(
     year: Year,
     body: BudgetIn,
@@ -30,8 +35,8 @@ async def set_budget(
     runtime: ServiceRuntime,
     fund: FundDep,
 ) -> Response:
-    """Set the year's allocation (fund approver). It cannot go below what is already reserved
-    or disbursed (409)."""
+    """Set the year's allocation (fund approver: 403 for anyone else, whatever the body). It
+    cannot go below what is already reserved or disbursed (409)."""
 
     async def action() -> tuple[int, Any]:
         with domain_errors():
