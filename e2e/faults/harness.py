@@ -35,8 +35,10 @@ from puebla.messaging.nats import STREAMS, connect, ensure_streams
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
 OFFSET = 20000
 # The cluster's client ports (its monitor and route ports are +100 and +200): clear of the
-# main stack, of the fault stack (offset 20000) and of the library's cluster test (24222).
-CLUSTER_BASE_PORT = 34222
+# main stack, of the fault stack (offset 20000) and of the library's cluster tests (14222,
+# 15222), and below Linux's ephemeral range (32768-60999): there, any outgoing connection on
+# the machine may hold a killed node's port just when the node is started again.
+CLUSTER_BASE_PORT = 26222
 SERVICE_TARGETS = [f"{s}-{kind}" for s in SERVICES for kind in ("api", "worker")]
 
 

@@ -29,7 +29,7 @@ def restart(target: str, cluster_base_port: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    target, base = argv[0], int(argv[1]) if len(argv) > 1 else 34222
+    target, base = argv[0], int(argv[1]) if len(argv) > 1 else 26222  # harness.CLUSTER_BASE_PORT
     restart(target, base)
     return 0
 

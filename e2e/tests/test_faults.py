@@ -28,7 +28,10 @@ from pathlib import Path
 import pytest
 
 from e2e.faults.harness import (
+    CLUSTER_BASE_PORT,
+    OFFSET,
     SERVICE_TARGETS,
+    SERVICES,
     FaultStack,
     NatsCluster,
     StackCommandFailed,
@@ -36,6 +39,7 @@ from e2e.faults.harness import (
 )
 from e2e.faults.run import Report, exercise
 from e2e.faults.workload import Scale
+from puebla.devstack import nats as dev_nats
 from puebla.devstack.processes import repo_root
 from puebla.messaging.nats import STREAMS, connect
 from puebla.testing.keycloak import KeycloakTokens
@@ -212,3 +216,25 @@ class TestHarness:
         assert "the migration failed" in message
         assert "an older run's line" not in message
         assert isinstance(caught.value, subprocess.SubprocessError)  # callers catch that
+
+    def test_no_port_of_the_fault_stack_is_in_the_ephemeral_range(self) -> None:
+        """An outgoing connection anywhere on the machine takes its local port from this range;
+        a node (re)started on such a port then fails with "address already in use" — which
+        a cluster start in `make faults` did (nats-c3 on 34224) while other suites ran."""
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        stack = FaultStack(Path("unused"))
+        ports = {
+            "postgres": stack.pg_port,
+            "nats": 4222 + OFFSET,
+            "nats monitor": 8222 + OFFSET,
+            "mail": 1025 + OFFSET,
+            **{s: int(stack.url(s).rsplit(":", 1)[1]) for s in SERVICES},
+        }
+        for node in dev_nats.cluster_nodes(CLUSTER_BASE_PORT):
+            ports |= {
+                f"{node.name} client": node.port,
+                f"{node.name} monitor": node.monitor_port,
+                f"{node.name} route": node.cluster_port,
+            }
+        inside = {what: port for what, port in ports.items() if low <= port <= high}
+        assert not inside, f"in the ephemeral range {low}-{high}: {inside}"

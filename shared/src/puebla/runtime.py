@@ -59,7 +59,7 @@ class Runtime:
         instrument_engine(engine)
         patience = definition.platform.startup_wait_seconds
         if migrate:
-            await _patiently(
+            await patiently(
                 "database",
                 lambda: upgrade_to_head(engine, definition.service_dir),
                 database_unavailable,
@@ -72,13 +72,11 @@ class Runtime:
             )
             js = runtime.js = runtime.nats.jetstream()
             replicas = definition.platform.nats_stream_replicas
-            # A cluster electing stream leaders answers "no responders" or times out.
-            await _patiently(
-                "jetstream",
-                lambda: ensure_streams(js, replicas=replicas),
-                lambda exc: isinstance(exc, NatsError | TimeoutError),
-                patience,
-            )
+
+            async def declare_streams() -> None:
+                await ensure_streams(js, replicas=replicas)
+
+            await patiently("jetstream", declare_streams, jetstream_settling, patience)
         return runtime
 
     async def close(self) -> None:
@@ -99,7 +97,13 @@ class Runtime:
         return self.nats is not None and self.nats.is_connected
 
 
-async def _patiently(
+def jetstream_settling(exc: BaseException) -> bool:
+    """A cluster electing its meta or stream leaders answers "no responders", "temporarily
+    unavailable" (both NATS errors) or not at all (a timeout): worth waiting for."""
+    return isinstance(exc, NatsError | TimeoutError)
+
+
+async def patiently(
     what: str,
     start: Callable[[], Awaitable[object]],
     transient: Callable[[BaseException], bool],

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from puebla.devstack import keycloak as dev_keycloak
 from puebla.devstack import nats as dev_nats
 from puebla.devstack import postgres as dev_postgres
 from puebla.devstack.processes import StackError
@@ -29,3 +35,56 @@ class TestStackRunner:
         assert dev_postgres.start() is False
         assert dev_nats.start() is False
         assert dev_postgres.is_running()
+
+
+class _Realm(BaseHTTPRequestHandler):
+    """Answers like Keycloak's realm `rcm`, `delay` seconds late; anything else is 404."""
+
+    delay = 0.0
+    realm = "rcm"
+
+    def do_GET(self) -> None:
+        time.sleep(self.delay)  # the server's slowness under test, not a wait in the test
+        found = self.path == f"/realms/{self.realm}/.well-known/openid-configuration"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def keycloak_like(delay: float, realm: str = "rcm") -> Iterator[int]:
+    handler = type("Handler", (_Realm,), {"delay": delay, "realm": realm})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class TestKeycloakReuse:
+    """The stack (and the test suites) reuse a running Keycloak, whoever started it. A busy one
+    answers late: it is still Keycloak, not "another program on port 8080" (a fault-test start
+    failed that way on a loaded machine)."""
+
+    def test_a_keycloak_slower_than_one_probe_is_reused(self) -> None:
+        with keycloak_like(delay=3.0) as port:  # longer than the 2 s of a single probe
+            assert dev_keycloak.reusable(f"http://127.0.0.1:{port}", port, patience=30)
+
+    def test_nothing_listening_means_start_one(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        assert dev_keycloak.reusable(f"http://127.0.0.1:{port}", port, patience=30) is False
+
+    def test_a_program_that_never_answers_as_the_realm_is_named(self) -> None:
+        with keycloak_like(delay=0.0, realm="another") as port, pytest.raises(StackError) as caught:
+            dev_keycloak.reusable(f"http://127.0.0.1:{port}", port, patience=1)
+        assert str(caught.value).startswith(f"port {port} is taken by a program that does not")
+        assert "\n" not in str(caught.value)

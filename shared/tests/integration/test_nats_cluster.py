@@ -1,5 +1,8 @@
 """On a three-node JetStream cluster (R3), killing the stream leader mid-workload loses nothing
-and applies nothing twice."""
+and applies nothing twice; the local stack starts on a cluster that has no leader yet.
+
+Each test's cluster has ports of its own below the ephemeral range (32768-60999 on Linux),
+where an outgoing connection could hold a node's port just when the node (re)binds it."""
 
 from __future__ import annotations
 
@@ -11,15 +14,17 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client
 from sqlalchemy import text
+from structlog.testing import capture_logs
 
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
 from puebla.devstack import nats as dev_nats
+from puebla.devstack import stack
 from puebla.devstack.processes import var_dir
 from puebla.messaging.consumer import ConsumerRunner, Subscription
-from puebla.messaging.nats import StreamSpec, connect, ensure_streams
+from puebla.messaging.nats import STREAMS, StreamSpec, connect, ensure_streams
 from puebla.messaging.relay import OutboxRelay
-from puebla.testing.infra import MigratedDatabase
+from puebla.testing.infra import Infra, MigratedDatabase
 from puebla.testing.waiting import wait_until
 
 SUBJECT = "puebla_test.cluster.written.v1"
@@ -29,7 +34,7 @@ EVENTS = 120
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[list[dev_nats.ClusterNode]]:
-    nodes = dev_nats.cluster_nodes(base_port=34222)  # clear of the fault stack (offset 20000)
+    nodes = dev_nats.cluster_nodes(base_port=14222)  # clear of the fault stack's (26222)
     store = var_dir() / "nats" / f"cluster-test-{uuid.uuid4().hex[:8]}"
     started = dev_nats.start_cluster(nodes, store)
     try:
@@ -127,3 +132,46 @@ class TestClusterFailover:
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class TestStackOnAStartingCluster:
+    """`puebla.devstack up` against a cluster (the fault tests') declares the streams as
+    patiently as the services do: a cluster between meta leaders answers "unavailable" or
+    nothing, and a start that gave up at the first try exited 1 with nothing running."""
+
+    async def test_streams_are_declared_once_the_cluster_elects_a_leader(
+        self, infra: Infra, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        nodes = dev_nats.cluster_nodes(base_port=15222)  # its own ports: nothing else uses them
+        store = var_dir() / "nats" / f"cluster-prepare-{uuid.uuid4().hex[:8]}"
+        monkeypatch.setenv("PUEBLA_DEVSTACK_NATS_SERVERS", ",".join(n.url for n in nodes))
+        monkeypatch.setenv("PUEBLA_NATS_STREAM_REPLICAS", "3")
+        started: list[str] = []
+        try:
+            # One node of three: no quorum, so no meta leader and no stream can be declared.
+            if dev_nats.start_cluster_node(nodes[0], nodes, store):
+                started.append(nodes[0].name)
+            with capture_logs() as logs:
+                prepare = asyncio.create_task(stack._prepare([]))
+
+                async def tried_and_waits() -> bool:
+                    if prepare.done():  # gave up (or, impossibly, succeeded without quorum)
+                        prepare.result()
+                        raise AssertionError("streams declared on a cluster without quorum")
+                    return any(e.get("event") == "startup.waiting" for e in logs)
+
+                await wait_until(tried_and_waits, timeout=60, what="a first try that failed")
+                for node in nodes[1:]:  # the rest of the cluster comes: a leader is elected
+                    if await asyncio.to_thread(dev_nats.start_cluster_node, node, nodes, store):
+                        started.append(node.name)
+                await asyncio.wait_for(prepare, timeout=90)
+            client = await connect([n.url for n in nodes], name="cluster-prepare-check")
+            try:
+                for spec in STREAMS:
+                    info = await client.jetstream().stream_info(spec.name)
+                    assert info.config.num_replicas == 3, spec.name
+            finally:
+                await client.close()
+        finally:
+            for name in started:
+                dev_nats.stop(name, kill=True)

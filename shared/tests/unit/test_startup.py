@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from puebla.db.availability import database_unavailable
-from puebla.runtime import _patiently
+from puebla.runtime import patiently
 
 
 def in_recovery() -> OperationalError:
@@ -34,17 +34,17 @@ class Flaky:
 class TestStartingPatiently:
     async def test_a_database_in_recovery_is_waited_for(self) -> None:
         start = Flaky([in_recovery(), ConnectionRefusedError(111, "refused")])
-        await _patiently("database", start, database_unavailable, patience=30)
+        await patiently("database", start, database_unavailable, patience=30)
         assert start.calls == 3
 
     async def test_a_real_error_is_raised_at_once(self) -> None:
         start = Flaky([ProgrammingError("SELECT nope", {}, Exception("no such column"))])
         with pytest.raises(ProgrammingError):
-            await _patiently("database", start, database_unavailable, patience=30)
+            await patiently("database", start, database_unavailable, patience=30)
         assert start.calls == 1
 
     async def test_patience_runs_out(self) -> None:
         start = Flaky([in_recovery() for _ in range(100)])
         with pytest.raises(OperationalError):
-            await _patiently("database", start, database_unavailable, patience=-1.0)
+            await patiently("database", start, database_unavailable, patience=-1.0)
         assert start.calls == 1

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from puebla.devstack.processes import StackError, log_tail, pidfile, spawn
+from puebla.devstack.processes import StackError, log_tail, pidfile, port_open, spawn
 
 VERSION = "26.7.3"
 ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{VERSION}:zip"
@@ -204,9 +204,9 @@ def start(
     )
 
 
-def _ok(url: str) -> bool:
+def _ok(url: str, timeout: float = 2.0) -> bool:
     try:
-        return httpx.get(url, timeout=2.0).status_code == 200
+        return httpx.get(url, timeout=timeout).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -218,6 +218,41 @@ def discovery_url(base_url: str = DEFAULT_BASE_URL, realm: str = REALM) -> str:
 def is_running(base_url: str = DEFAULT_BASE_URL, realm: str = REALM) -> bool:
     """True when the realm answers its discovery document (whoever started Keycloak)."""
     return _ok(discovery_url(base_url, realm))
+
+
+# How long a program on Keycloak's port may take to answer as Keycloak before it is taken
+# for another program: a Keycloak busy hashing passwords for a test suite, in a garbage
+# collection pause, or still starting (another `make up`) answers in seconds, not in 2 s.
+ANSWER_PATIENCE = 60.0
+
+
+def reusable(
+    base_url: str = DEFAULT_BASE_URL,
+    port: int = DEFAULT_PORT,
+    *,
+    realm: str = REALM,
+    patience: float = ANSWER_PATIENCE,
+) -> bool:
+    """True when a Keycloak with the realm runs at `base_url` (whoever started it); False when
+    nothing listens on `port` (so one may be started). Raises `StackError` only when the port
+    is held by something that does not answer as the realm within `patience` seconds.
+
+    A single quick probe is not enough to tell "another program" from "a slow Keycloak": on a
+    loaded machine the discovery document can take longer than the probe, and the stack then
+    refused to start beside a Keycloak that was there all along."""
+    url = discovery_url(base_url, realm)
+    deadline = time.monotonic() + patience
+    while True:
+        if _ok(url, timeout=max(2.0, min(10.0, deadline - time.monotonic()))):
+            return True
+        if not port_open(port):
+            return False
+        if time.monotonic() > deadline:
+            raise StackError(
+                f"port {port} is taken by a program that does not answer as Keycloak with realm"
+                f" {realm} (waited {patience:.0f} s); stop it first"
+            )
+        time.sleep(0.5)
 
 
 def wait_ready(

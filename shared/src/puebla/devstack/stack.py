@@ -95,9 +95,7 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
     kc_log = var_dir() / "logs" / "keycloak.log"
     if with_keycloak:
         _check_java()
-        if not keycloak.is_running():
-            if port_open(8080):
-                raise StackError("port 8080 is taken by another program (Keycloak needs it)")
+        if not keycloak.reusable():
             keycloak.ensure_distribution(var_dir())
             kc_proc = keycloak.start(
                 var_dir(), repo_root() / "deploy" / "keycloak", log_path=kc_log
@@ -140,13 +138,22 @@ def _start_mail_sink() -> bool:
 async def _prepare(databases: list[str]) -> None:
     from puebla.config import PlatformSettings
     from puebla.messaging.nats import connect, ensure_streams
+    from puebla.runtime import jetstream_settling, patiently
 
     await postgres.ensure_databases(databases, pg_port())
+    platform = PlatformSettings()
     client = await connect(nats_servers(), name="devstack")
     try:
         # The services' replica count: R1 here would scale a cluster's R3 streams back down.
-        replicas = PlatformSettings().nats_stream_replicas
-        await ensure_streams(client.jetstream(), replicas=replicas)
+        js, replicas = client.jetstream(), platform.nats_stream_replicas
+        # As patient as the services are: a cluster that has just started (or lost a node)
+        # may be between meta leaders, which answers "unavailable" or nothing at all.
+        await patiently(
+            "jetstream",
+            lambda: ensure_streams(js, replicas=replicas),
+            jetstream_settling,
+            platform.startup_wait_seconds,
+        )
     finally:
         await client.close()
 
@@ -249,6 +256,10 @@ def up(*, detach: bool) -> int:
     except KeyboardInterrupt:
         stop(started)
         return 130
+    except Exception:
+        # Unexpected: the traceback says more than a line would; but leave nothing half-started.
+        stop(started)
+        raise
     print(f"Puebla is up ({time.monotonic() - t0:.0f} s):\n{addresses()}")
     if detach:
         print("Stop it with `make stop`.")

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from puebla.devstack import keycloak as dev_keycloak
-from puebla.devstack.processes import StackError, port_open, repo_root, var_dir
+from puebla.devstack.processes import repo_root, var_dir
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -85,14 +85,9 @@ class KeycloakTokens:
 @pytest.fixture(scope="session")
 def keycloak_url() -> Iterator[str]:
     base_url = dev_keycloak.DEFAULT_BASE_URL
-    if dev_keycloak.is_running(base_url):
+    if dev_keycloak.reusable(base_url, dev_keycloak.DEFAULT_PORT):
         yield base_url
         return
-    if port_open(dev_keycloak.DEFAULT_PORT):
-        raise StackError(
-            f"port {dev_keycloak.DEFAULT_PORT} is taken by a program that is not Keycloak "
-            "with realm rcm; stop it first"
-        )
     root = var_dir()
     log_path = root / "logs" / "keycloak-pytest.log"
     proc = dev_keycloak.start(root, repo_root() / "deploy" / "keycloak", log_path=log_path)
