@@ -4,6 +4,7 @@ producers' checked-in examples (ids and times replaced) through the worker's own
 - `child.case.consular_block_set.v1`: the case's notice ceases to exist for the child's
   nationality (404, absent from lists, acknowledging 404); no clock, no escalation, no e-mail; the
   host side and the auditor see it withdrawn (protection); a later clearing notifies again;
+  a Reserve Fund return approved for that child (the approval names the case) goes with it;
 - `repatriation.returnee.protection_need_recorded.v1`: those returnees' requests are gone for
   the consul, and the manifest's notice no longer counts them;
 - `repatriation.manifest.amended.v1` (`removed`) and `.cancelled.v1`: the pending requests are
@@ -15,6 +16,7 @@ apart): the record is then made withdrawn."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
@@ -23,10 +25,13 @@ from typing import Any
 from sqlalchemy import text
 
 from consular import bootstrap
+from consular.adapters.repository import WithdrawalRepository
 from consular.domain.commands import CheckOverdue
+from consular.domain.triggers import child_case_key, child_case_prefix
 from consular.service_layer.handlers import RetryPolicy, check_overdue, deliver_emails
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
+from puebla.testing.waiting import wait_until
 
 OPENED = "child.case.opened.v1"
 BLOCK_SET = "child.case.consular_block_set.v1"
@@ -63,6 +68,11 @@ async def emails(runtime: Runtime) -> list[EmailMessage]:
         bootstrap.uow_factory(runtime), mailer, sender="n@puebla.example", retry=RetryPolicy()
     )
     return mailer.sent
+
+
+async def mailed(runtime: Runtime) -> set[str]:
+    """The notifications an e-mail went out for in one delivery round (its Message-ID)."""
+    return {m["Message-ID"].strip("<>").split("@")[0] for m in await emails(runtime)}
 
 
 # --- child cases ------------------------------------------------------------------------------
@@ -424,3 +434,205 @@ class TestFundApplicationCancelled:
         ).json()["items"]
         assert (notice["status"], notice["sent_at"]) == ("withdrawn", None)
         assert await emails(runtime) == []
+
+
+# --- a child's Reserve Fund return, and a block set on the child's case -----------------------
+
+
+def child_approved(events: Any, clock: FrozenClock, case_id: str | None) -> dict[str, Any]:
+    """An approved Fund return for the Honduran child of the block example's case."""
+    data: dict[str, Any] = events.example(APPROVED)
+    data.update(
+        application_id=str(uuid.uuid4()),
+        approved_at=clock().isoformat(),
+        child_case_id=case_id,
+        beneficiary_nationality="HN",
+        requesting_country="HN",
+    )
+    data["beneficiary"].update(
+        given_names="Kevin Josué", surnames="Martínez Reyes", sex="M", date_of_birth="2012-04-09"
+    )
+    data["beneficiary"]["nationality"] = "HN"
+    return data
+
+
+class TestChildCaseBlockedAfterFundApproval:
+    """`fund.application.approved.v1` names the child's case: the Fund notice is kept with it,
+    and a block set on that case withdraws it like the case's own notice, in either order."""
+
+    async def test_a_block_set_after_the_approval_withdraws_the_fund_notice(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+    ) -> None:
+        case_id = str(uuid.uuid4())
+        approved = child_approved(events, clock, case_id)
+        await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
+        # Another child's return, without a case: the block must leave it alone.
+        other = child_approved(events, clock, None)
+        await consume(events.envelope(APPROVED, other, access=["HN", "IOM"]))
+        consul = http(HN_CONSUL)
+        (notice,) = (
+            await consul.get("/v1/notifications", params={"related_id": approved["application_id"]})
+        ).json()["items"]
+        assert (notice["kind"], notice["status"]) == ("reserve_fund_return", "pending")
+
+        clock.advance(timedelta(hours=1))
+        blocking = events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"])
+        assert await consume(blocking) == "applied"
+        url = f"/v1/notifications/{notice['id']}"
+        assert (await consul.get(url)).status_code == 404
+        assert (
+            await consul.get("/v1/notifications", params={"related_id": approved["application_id"]})
+        ).json()["items"] == []
+        pending = (await consul.get("/v1/notifications", params={"status": "pending"})).json()
+        assert [n["related"]["id"] for n in pending["items"]] == [other["application_id"]]
+        assert (await consul.post(f"{url}/acknowledge")).status_code == 404
+        # IOM, the side that answers for the notice, sees it withdrawn for protection.
+        seen = (await http("iom.officer").get(url)).json()
+        assert (seen["status"], seen["withdrawn_reason"]) == ("withdrawn", "protection")
+        assert seen["withdrawn_at"] == "2026-03-10T13:00:00-06:00"
+        # No e-mail about it goes out (the other child's does), and its clocks stopped.
+        (untouched,) = (
+            await consul.get("/v1/notifications", params={"related_id": other["application_id"]})
+        ).json()["items"]
+        assert await mailed(runtime) == {untouched["id"]}
+        (email,) = await rows(
+            runtime,
+            "SELECT status, next_attempt_at FROM notification_delivery"
+            " WHERE notification_id = :n AND channel = 'email'",
+            n=uuid.UUID(notice["id"]),
+        )
+        assert (email["status"], email["next_attempt_at"]) == ("cancelled", None)
+        clock.advance(timedelta(days=5))
+        await check_overdue(CheckOverdue(now=clock()), bootstrap.uow_factory(runtime))
+        (record,) = await rows(
+            runtime,
+            "SELECT access, escalated_at FROM notification WHERE id = :n",
+            n=uuid.UUID(notice["id"]),
+        )
+        # The Fund's label without the child's state; the block does not add the host.
+        assert (record["access"], record["escalated_at"]) == (["IOM"], None)
+
+    async def test_a_block_consumed_before_the_approval_is_never_delivered(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+    ) -> None:
+        case_id = str(uuid.uuid4())
+        await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
+        approved = child_approved(events, clock, case_id)
+        assert await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"])) == "applied"
+        (held,) = (
+            await http("iom.officer").get(
+                "/v1/notifications", params={"related_id": approved["application_id"]}
+            )
+        ).json()["items"]
+        assert (held["status"], held["withdrawn_reason"], held["sent_at"]) == (
+            "withdrawn",
+            "protection",
+            None,
+        )
+        consul = http(HN_CONSUL)
+        assert (await consul.get(f"/v1/notifications/{held['id']}")).status_code == 404
+        assert (
+            await consul.get("/v1/notifications", params={"related_id": approved["application_id"]})
+        ).json()["items"] == []
+        assert await emails(runtime) == []
+        (record,) = await rows(runtime, "SELECT access FROM notification")
+        assert record["access"] == ["IOM"]
+
+    async def test_a_later_clearing_releases_it_as_it_releases_the_cases_own_notice(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+    ) -> None:
+        case_id = str(uuid.uuid4())
+        approved = child_approved(events, clock, case_id)
+        await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
+        await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
+        clock.advance(timedelta(days=1))
+        await consume(
+            events.envelope(CLEARED, cleared(events, clock, case_id), access=["HN", "MX"])
+        )
+        (seen,) = (
+            await http(HN_CONSUL).get(
+                "/v1/notifications", params={"related_id": approved["application_id"]}
+            )
+        ).json()["items"]
+        assert (seen["status"], seen["withdrawn_reason"]) == ("pending", None)
+        assert seen["sent_at"] == "2026-03-11T12:00:00-06:00"  # told again at the clearing
+        (record,) = await rows(
+            runtime,
+            "SELECT access FROM notification WHERE id = :n",
+            n=uuid.UUID(seen["id"]),
+        )
+        assert record["access"] == ["HN", "IOM"]  # the Fund's label again
+        assert seen["id"] in await mailed(runtime)
+
+    async def test_a_clearing_leaves_a_cancelled_return_withdrawn(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+    ) -> None:
+        case_id = str(uuid.uuid4())
+        approved = child_approved(events, clock, case_id)
+        await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
+        await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
+        cancelled: dict[str, Any] = events.example(FUND_CANCELLED)
+        cancelled.update(
+            application_id=approved["application_id"], cancelled_at=clock().isoformat()
+        )
+        await consume(events.envelope(FUND_CANCELLED, cancelled, access=["HN", "IOM"]))
+        clock.advance(timedelta(days=1))
+        await consume(
+            events.envelope(CLEARED, cleared(events, clock, case_id), access=["HN", "MX"])
+        )
+        (seen,) = (
+            await http("iom.officer").get(
+                "/v1/notifications", params={"related_id": approved["application_id"]}
+            )
+        ).json()["items"]
+        assert seen["status"] == "withdrawn"
+        assert (await http(HN_CONSUL).get(f"/v1/notifications/{seen['id']}")).status_code == 404
+        # The clearing tells the consulate of the case itself (its own notice), not of the
+        # cancelled return.
+        (own,) = (
+            await http("dif.mx").get("/v1/notifications", params={"related_id": case_id})
+        ).json()["items"]
+        assert await mailed(runtime) == {own["id"]}
+
+    async def test_an_approval_consumed_while_a_block_commits_waits_for_it(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+    ) -> None:
+        """The two consumers run apart: an approval that read "not blocked" just before a
+        block committed (and a block that looked for the notice just before the approval
+        committed) would leave it visible. The block's transaction is held open here, at the
+        point where the block handler has written the block and not yet committed."""
+        case_id = str(uuid.uuid4())
+        approved = child_approved(events, clock, case_id)
+        async with runtime.sessions() as blocking, blocking.begin():
+            withdrawals = WithdrawalRepository(blocking)
+            await withdrawals.serialize_on(child_case_prefix(case_id))
+            await withdrawals.record_block(
+                child_case_key(case_id, "HN"), blocked=True, version=3, at=clock()
+            )
+            approval = asyncio.create_task(
+                consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
+            )
+
+            async def waits_or_ended() -> bool:
+                return approval.done() or await waiting_for_a_lock(runtime)
+
+            await wait_until(waits_or_ended, what="the approval waits or ends")
+            assert not approval.done(), "the approval did not wait for the block's commit"
+        assert await approval == "applied"
+        (held,) = (
+            await http("iom.officer").get(
+                "/v1/notifications", params={"related_id": approved["application_id"]}
+            )
+        ).json()["items"]
+        assert (held["status"], held["withdrawn_reason"]) == ("withdrawn", "protection")
+        assert (await http(HN_CONSUL).get(f"/v1/notifications/{held['id']}")).status_code == 404
+
+
+async def waiting_for_a_lock(runtime: Runtime) -> bool:
+    """Whether a transaction on this test's database waits for an advisory lock."""
+    found = await rows(
+        runtime,
+        "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    return bool(found)

@@ -432,6 +432,7 @@ class FundReturnTrigger:
     current_country: str
     approved_at: datetime
     access: tuple[str, ...]
+    child_case_id: str | None = None  # the beneficiary is a child with a case
 
 
 def fund_application_approved(envelope: IncomingEnvelope) -> FundReturnTrigger:
@@ -449,6 +450,7 @@ def fund_application_approved(envelope: IncomingEnvelope) -> FundReturnTrigger:
         current_country=data.current_country,
         approved_at=data.approved_at,
         access=tuple(envelope.access),
+        child_case_id=str(data.child_case_id) if data.child_case_id else None,
     )
 
 

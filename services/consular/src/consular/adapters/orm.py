@@ -105,6 +105,7 @@ notification = Table(
     Column("person_objects_to_consular_action", Boolean, nullable=False),
     Column("mandatory", Boolean, nullable=False),
     Column("manifest", JSONB, nullable=True),
+    Column("child_case_id", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=True),
     Column("ack_due_at", DateTime(timezone=True), nullable=True),

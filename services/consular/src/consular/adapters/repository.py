@@ -142,6 +142,7 @@ def notification_row(n: Notification) -> dict[str, Any]:
         "person_objects_to_consular_action": n.person_objects_to_consular_action,
         "mandatory": n.mandatory,
         "manifest": _manifest_to_json(n.manifest) if n.manifest else None,
+        "child_case_id": n.child_case_id,
         "created_at": n.created_at,
         "due_at": n.due_at,
         "ack_due_at": n.ack_due_at,
@@ -180,6 +181,7 @@ def notification_from_row(row: Any, deliveries: Sequence[Any]) -> Notification:
         person_objects_to_consular_action=row.person_objects_to_consular_action,
         mandatory=row.mandatory,
         manifest=_manifest_from_json(row.manifest) if row.manifest else None,
+        child_case_id=row.child_case_id,
         created_at=row.created_at,
         due_at=row.due_at,
         ack_due_at=row.ack_due_at,
@@ -349,6 +351,19 @@ class NotificationRepository:
             stmt = stmt.with_for_update()
         rows = (await self.session.execute(stmt)).all()
         return await self._load(rows)
+
+    async def about_child_case(
+        self, case_id: str, *, for_update: bool = False
+    ) -> list[Notification]:
+        """The notices of other kinds that name this child's case (`child_case_id`: a Fund
+        return); the case's own notice is found by its source key."""
+        n = orm.notification.c
+        stmt = (
+            select(orm.notification).where(n.child_case_id == case_id).order_by(n.created_at, n.id)
+        )
+        if for_update:
+            stmt = stmt.with_for_update()
+        return await self._load((await self.session.execute(stmt)).all())
 
     async def clock_running_past(
         self, now: datetime, *, after: uuid.UUID | None, limit: int
@@ -606,6 +621,11 @@ class VerificationRepository:
         self._tracked = _rebase(self._tracked)
 
 
+# The two-key advisory locks of `WithdrawalRepository.serialize_on` (their own key space: the
+# one-key locks of the audit chain and the migrations never collide with them).
+_DECISION_LOCKS = 4004
+
+
 class WithdrawalRepository:
     """`withdrawal`: what was taken back, by source key, also before the record exists."""
 
@@ -656,6 +676,17 @@ class WithdrawalRepository:
             },
         ).returning(orm.withdrawal.c.reason)
         return WithdrawalReason((await self.session.execute(upsert)).scalar_one())
+
+    async def serialize_on(self, key: str) -> None:
+        """Holds, until the commit, the lock of everything decided about `key` (a child's
+        case): the consumers that make a record and the one that withdraws it run apart, and
+        each reads what the other wrote only once it has waited for the other's commit. Without
+        it a Fund approval and a case block consumed at the same moment could each miss the
+        other, leaving the notice visible to the child's state."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:k))"),
+            {"space": _DECISION_LOCKS, "k": key},
+        )
 
     async def record_block(
         self, source_key: str, *, blocked: bool, version: int, at: datetime

@@ -96,6 +96,8 @@ class NotifyFundReturn(Command):
     nationality: str
     place: Place  # place.country: where the beneficiary is (the host)
     approved_at: datetime
+    # The beneficiary's case when a child: its consular block withdraws this notice too.
+    child_case_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

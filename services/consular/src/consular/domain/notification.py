@@ -7,7 +7,7 @@ Life of a notification:
       └───(rules say yes, no post in the directory)──▶ unroutable ──(a post appears)──▶ pending
 
     pending | acknowledged | unroutable ──(taken back)──▶ withdrawn
-    withdrawn (protection, child case) ──(block lifted)──▶ pending
+    withdrawn (protection, a child's case blocked) ──(block lifted)──▶ pending
 
 - A notification is never dropped: one with nowhere to go is kept `unroutable` (reporting side
   and auditor only) and routed again when the directory has a post (`reroute`).
@@ -152,6 +152,9 @@ class Notification:
     person_objects_to_consular_action: bool = False
     mandatory: bool = False  # sent because the host's table lists the nationality
     manifest: ManifestSummary | None = None
+    # The child's case when a notice of another kind is about a child with one (a Reserve Fund
+    # return): a block set on that case hides this notice from the child's state too.
+    child_case_id: str | None = None
     created_at: datetime
     due_at: datetime | None = None
     ack_due_at: datetime | None = None
@@ -494,12 +497,13 @@ class Notification:
     def release(self, reference: ReferenceData, now: datetime) -> None:
         """A host supervisor allowed consular contact for a blocked child case: the notice goes
         out now — also one withdrawn when the block was set after the consulate had been told
-        (it is told again) — and "without delay" counts from now: it could not run while
-        contact was forbidden. A notification not held back is left as it is."""
+        (it is told again), the case's own or another about the same child (a Fund return) —
+        and "without delay" counts from now: it could not run while contact was forbidden. A
+        notification not held back is left as it is."""
         withdrawn_for_protection = (
             self.status is NotificationStatus.WITHDRAWN
             and self.withdrawn_reason is WithdrawalReason.PROTECTION
-            and self.kind is NotificationKind.CHILD_CASE
+            and (self.kind is NotificationKind.CHILD_CASE or self.child_case_id is not None)
         )
         if self.status is not NotificationStatus.SUPPRESSED and not withdrawn_for_protection:
             return

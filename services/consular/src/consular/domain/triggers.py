@@ -52,7 +52,12 @@ def repatriation_cancellation_key(manifest_id: str) -> str:
 
 
 def child_case_key(case_id: str, nationality: str) -> str:
-    return f"{CHILD_PROTECTION}:{case_id}:child_case:{nationality}"
+    return f"{child_case_prefix(case_id)}{nationality}"
+
+
+def child_case_prefix(case_id: str) -> str:
+    """What every nationality's `child_case_key` of one case starts with."""
+    return f"{CHILD_PROTECTION}:{case_id}:child_case:"
 
 
 def fund_return_key(application_id: str) -> str:
@@ -239,8 +244,8 @@ def notify_on_fund_approval(
 ) -> Notification:
     """One `reserve_fund_return` notice to the beneficiary's post in the host country; always
     sent (IOM's approval means the person asked to return), unless the person is a national of
-    the host country."""
-    return Notification.open(
+    the host country. A child's notice names the child's case (`child_case_id`)."""
+    notice = Notification.open(
         id=notification_id,
         kind=NotificationKind.RESERVE_FUND_RETURN,
         nationality=cmd.nationality,
@@ -253,6 +258,8 @@ def notify_on_fund_approval(
         protection_need=False,
         source_key=fund_return_key(cmd.application_id),
     )
+    notice.child_case_id = cmd.child_case_id
+    return notice
 
 
 # --- nationality verification -----------------------------------------------------------

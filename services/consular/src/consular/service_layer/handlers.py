@@ -48,6 +48,7 @@ from consular.domain.triggers import (
     CHILD_PROTECTION,
     REPATRIATION,
     child_case_key,
+    child_case_prefix,
     fund_return_key,
     notify_on_child_case,
     notify_on_fund_approval,
@@ -351,8 +352,11 @@ async def notify_child_case(
     """`child.case.opened.v1`: a `child_case` notice, sent now if the case allows consular
     contact, otherwise recorded suppressed (host side only, like the event's label).
     `child.case.consular_block_cleared.v1`: the held notice goes out now, its clocks counting
-    from the clearing. The two arrive on separate consumers in either order: a clearing that
-    comes first makes the notice itself, and the opening then finds it."""
+    from the clearing, and so does a Fund notice about the child withdrawn for the block. The
+    two arrive on separate consumers in either order: a clearing that comes first makes the
+    notice itself, and the opening then finds it. A clearing that does not allow contact
+    (`notify_consulate` false; the contract says never) releases nothing: its label need not
+    include the nationality, and the consumer never widens what the producer allowed."""
     uow.track(tracking)
     async with uow:
         uow.actor = tracking.consumer
@@ -360,6 +364,7 @@ async def notify_child_case(
         t = trigger
         host = t.place.country
         key = child_case_key(t.case_id, t.nationality)
+        await uow.withdrawals.serialize_on(child_case_prefix(t.case_id))
         existing = await uow.notifications.by_source_key(key, for_update=True)
         if t.notify:
             _check_label(t.access, host, t.nationality)
@@ -396,11 +401,44 @@ async def notify_child_case(
                 notice.withdraw(WithdrawalReason.PROTECTION, now)
                 uow.notifications.relabel(notice.id, [host])
             _deliver_in_app(notice, now)
-        elif t.cleared and not blocked and existing.status in _HELD_BACK:
+        elif t.cleared and t.notify and not blocked and existing.status in _HELD_BACK:
             existing.release(await uow.reference.load(), now)
             _deliver_in_app(existing, now)
             uow.notifications.relabel(existing.id, t.access)
+        if t.cleared and t.notify and not await _case_blocked(uow, t.case_id):
+            await _release_about_child(uow, t.case_id, now)
         await uow.commit()
+
+
+async def _case_blocked(uow: ConsularUnitOfWork, case_id: str) -> bool:
+    """Whether a block is in force on the child's case (for any nationality of the child)."""
+    blocks = await uow.withdrawals.under(child_case_prefix(case_id))
+    return any(reason is WithdrawalReason.PROTECTION for reason, _ in blocks.values())
+
+
+def _hide_from_childs_state(uow: ConsularUnitOfWork, notice: Notification, now: datetime) -> None:
+    """A notice about a child whose case is blocked ceases to exist for the child's state: its
+    nationality leaves the record's label, which is otherwise the producer's (a Fund notice's
+    is IOM and the nationality, never the host: the block does not widen it)."""
+    notice.withdraw(WithdrawalReason.PROTECTION, now)
+    label = uow.notifications.access_of(notice.id)
+    uow.notifications.relabel(notice.id, [c for c in label if c != notice.nationality])
+
+
+async def _release_about_child(uow: ConsularUnitOfWork, case_id: str, now: datetime) -> None:
+    """The block on the child's case is lifted: a Fund notice withdrawn only for it goes out
+    again, as the case's own notice does; one whose return was cancelled stays withdrawn."""
+    reference = None
+    for notice in await uow.notifications.about_child_case(case_id, for_update=True):
+        if notice.withdrawn_reason is not WithdrawalReason.PROTECTION:
+            continue
+        if notice.source_key and await uow.withdrawals.reason(notice.source_key) is not None:
+            continue  # cancelled meanwhile: nothing to send
+        reference = reference or await uow.reference.load()
+        notice.release(reference, now)
+        _deliver_in_app(notice, now)
+        label = uow.notifications.access_of(notice.id)
+        uow.notifications.relabel(notice.id, [*label, notice.nationality])
 
 
 # What a cleared block sends: a notice held back since the opening, or one withdrawn when the
@@ -415,7 +453,9 @@ async def withdraw_child_case(
     on a case the consulate may already know of. For the child's nationality the case's
     notices and verification requests cease to exist (404, absent from lists); their clocks
     stop and no further e-mail goes out; the host side and the auditor see them withdrawn
-    (protection). The event's label is the host alone, and so become the records'."""
+    (protection). The event's label is the host alone, and so become the records'. A Fund
+    return approved for the child (its notice names the case) is withdrawn likewise, in
+    either consumption order (`notify_fund_return` looks for the block)."""
     uow.track(tracking)
     async with uow:
         uow.actor = tracking.consumer
@@ -424,11 +464,17 @@ async def withdraw_child_case(
         _check_label(b.access, b.host_country)
         key = child_case_key(b.case_id, b.nationality)
         at = _trigger_time(b.at, now)
+        await uow.withdrawals.serialize_on(child_case_prefix(b.case_id))
         if await uow.withdrawals.record_block(key, blocked=True, version=b.version, at=at):
             notice = await uow.notifications.by_source_key(key, for_update=True)
             if notice is not None:
                 notice.withdraw(WithdrawalReason.PROTECTION, now)
                 uow.notifications.relabel(notice.id, [b.host_country])
+            # What the child's state was told about the child under another record (a Fund
+            # return approved before the block): whatever its nationality says, it is the
+            # same child, and the block hides them from their state.
+            for other in await uow.notifications.about_child_case(b.case_id, for_update=True):
+                _hide_from_childs_state(uow, other, now)
             for v in await uow.verifications.for_related(
                 CHILD_PROTECTION, b.case_id, for_update=True
             ):
@@ -445,13 +491,17 @@ async def notify_fund_return(
     trigger: FundReturnTrigger, uow: ConsularUnitOfWork, tracking: Tracking
 ) -> None:
     """`fund.application.approved.v1`: tell the beneficiary's consulate (in the country where
-    the person is) that IOM approved an assisted return."""
+    the person is) that IOM approved an assisted return. For a child the notice keeps the
+    child's case: a block on it, consumed before or after, hides the notice from the child's
+    state, and its clearing sends it again (`notify_child_case`)."""
     uow.track(tracking)
     async with uow:
         uow.actor = tracking.consumer
         now = uow.clock()
         t = trigger
         key = fund_return_key(t.application_id)
+        if t.child_case_id is not None:
+            await uow.withdrawals.serialize_on(child_case_prefix(t.child_case_id))
         if await uow.notifications.by_source_key(key) is None:
             # The Fund's label is IOM, the requesting country and the nationality: the host
             # country is not on it, and the notice is shown to the consulate and IOM only.
@@ -463,16 +513,20 @@ async def notify_fund_return(
                     nationality=t.nationality,
                     place=Place(t.current_country),
                     approved_at=_trigger_time(t.approved_at, now),
+                    child_case_id=t.child_case_id,
                 ),
                 await uow.reference.load(),
                 new_id(),
                 now,
             )
+            uow.notifications.add(notice, access=t.access)
             cancelled = await uow.withdrawals.reason(key)
             if cancelled is not None:  # cancelled before this approval reached us
                 notice.withdraw(cancelled, now)
+            if t.child_case_id is not None and await _case_blocked(uow, t.child_case_id):
+                # The child's case was blocked before this approval reached us: never delivered.
+                _hide_from_childs_state(uow, notice, now)
             _deliver_in_app(notice, now)
-            uow.notifications.add(notice, access=t.access)
         await uow.commit()
 
 
