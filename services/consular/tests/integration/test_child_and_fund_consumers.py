@@ -202,3 +202,71 @@ class TestFundApplicationApproved:
         # Labelled as the Fund labelled it: IOM and the nationality, not the host.
         assert event["access"] == ["GT", "IOM"]
         assert event["data"]["kind"] == "reserve_fund_return"
+
+
+BLOCK_SET = "child.case.consular_block_set.v1"
+
+
+async def notices(runtime: Runtime) -> list[Any]:
+    async with runtime.sessions() as session:
+        found = await session.execute(
+            text("SELECT kind, status, access FROM notification ORDER BY created_at, id")
+        )
+        return list(found.mappings())
+
+
+class TestAccessLabels:
+    """A consumed event's `access` label bounds what the record made from it may show: a
+    record the child's (or the beneficiary's) consul would see needs that nationality on the
+    label; without it nothing is made, or nothing is released."""
+
+    async def test_a_clearing_that_does_not_allow_contact_releases_nothing(
+        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+    ) -> None:
+        data = case(events, clock, notify=False)
+        await consume(events.envelope(OPENED, data, access=["MX"]))
+        approved: dict[str, Any] = events.example(APPROVED)
+        approved.update(
+            application_id=str(uuid.uuid4()),
+            approved_at=clock().isoformat(),
+            child_case_id=data["case_id"],
+        )
+        approved["beneficiary"]["nationality"] = "HN"
+        block = events.example(BLOCK_SET)
+        block.update(case_id=data["case_id"], blocked_at=clock().isoformat())
+        await consume(events.envelope(BLOCK_SET, block, access=["MX"]))
+        await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
+        # A clearing labelled for the host alone that says the consulate may not be told.
+        clearing = cleared(events, clock, data["case_id"])
+        clearing["notify_consulate"] = False
+        assert await consume(events.envelope(CLEARED, clearing, access=["MX"])) == "applied"
+        assert [(n["kind"], n["status"], n["access"]) for n in await notices(runtime)] == [
+            ("child_case", "suppressed", ["MX"]),
+            ("reserve_fund_return", "withdrawn", ["IOM"]),
+        ]
+        consul = http("consul.hn.tapachula")
+        for related in (data["case_id"], approved["application_id"]):
+            listed = await consul.get("/v1/notifications", params={"related_id": related})
+            assert listed.json()["items"] == []
+
+    async def test_a_clearing_whose_label_omits_the_nationality_is_refused(
+        self, events: Any, consume: Any, clock: FrozenClock, runtime: Runtime
+    ) -> None:
+        data = case(events, clock, notify=False)
+        await consume(events.envelope(OPENED, data, access=["MX"]))
+        with pytest.raises(ConsularError) as refused:
+            await consume(
+                events.envelope(CLEARED, cleared(events, clock, data["case_id"]), access=["MX"])
+            )
+        assert refused.value.rule == "access_label"
+        assert [n["status"] for n in await notices(runtime)] == ["suppressed"]
+
+    async def test_an_approval_whose_label_omits_the_nationality_makes_no_notice(
+        self, events: Any, consume: Any, clock: FrozenClock, runtime: Runtime
+    ) -> None:
+        approved: dict[str, Any] = events.example(APPROVED)  # a Guatemalan beneficiary
+        approved.update(application_id=str(uuid.uuid4()), approved_at=clock().isoformat())
+        with pytest.raises(ConsularError) as refused:
+            await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
+        assert refused.value.rule == "access_label"
+        assert await notices(runtime) == []

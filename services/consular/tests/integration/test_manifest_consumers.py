@@ -8,9 +8,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from consular import bootstrap
+from consular.domain.errors import ConsularError
 from consular.service_layer import handlers
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
@@ -114,6 +116,16 @@ class TestManifestSubmitted:
             "returnee_id": data["returnees"][1]["returnee_id"],
             "rule": "access_label",
         }
+
+    async def test_a_label_that_omits_the_receiving_country_makes_no_notice(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        data = events.submitted()
+        with pytest.raises(ConsularError) as refused:
+            await consume(events.envelope(SUBMITTED, data, access=["MX"]))
+        assert refused.value.rule == "access_label"
+        assert await rows(runtime, "SELECT id FROM notification") == []
+        assert await rows(runtime, "SELECT id FROM verification") == []
 
     async def test_an_event_stamped_ahead_of_this_clock_is_not_lost(
         self, runtime: Runtime, events: Any, consume: Any, clock: FrozenClock
