@@ -3,10 +3,11 @@ cancellation) and keeping what could not be routed: the aggregates' rules, on fa
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
-from consular.domain.commands import NotifyChildCase, RequestVerification
+from consular.domain.commands import NotifyChildCase, NotifyFundReturn, RequestVerification
 from consular.domain.directory import ConsularPost, Directory, PostKind
 from consular.domain.errors import (
     NotificationNotVisible,
@@ -33,7 +34,11 @@ from consular.domain.states import (
     VerificationStatus,
     WithdrawalReason,
 )
-from consular.domain.triggers import notify_on_child_case, request_verification
+from consular.domain.triggers import (
+    notify_on_child_case,
+    notify_on_fund_approval,
+    request_verification,
+)
 from consular.domain.values import Actor, Person, Place, Related, Sex
 
 NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
@@ -145,6 +150,28 @@ class TestWithdrawNotification:
         assert notice.due_at == later + timedelta(hours=24)
         assert notice.channels_to_deliver() == (Channel.IN_APP, Channel.EMAIL)
         assert notice.is_visible_to(CONSUL_HN)
+
+    @pytest.mark.parametrize(("child_case_id", "released"), [("case-1", True), (None, False)])
+    def test_a_cleared_block_releases_a_fund_notice_only_when_it_names_the_childs_case(
+        self, reference, child_case_id, released
+    ):
+        notice = notify_on_fund_approval(
+            NotifyFundReturn(
+                application_id="application-1",
+                beneficiary=KEVIN,
+                nationality="HN",
+                place=Place("MX"),
+                approved_at=NOW - timedelta(hours=1),
+                child_case_id=child_case_id,
+            ),
+            reference,
+            UUID(int=7),
+            NOW,
+        )
+        assert notice.child_case_id == child_case_id
+        notice.withdraw(WithdrawalReason.PROTECTION, NOW)
+        notice.release(reference, NOW + timedelta(days=1))
+        assert notice.is_visible_to(CONSUL_HN) is released
 
 
 class TestUnroutable:
