@@ -142,7 +142,8 @@ class TestStackOnAStartingCluster:
     async def test_streams_are_declared_once_the_cluster_elects_a_leader(
         self, infra: Infra, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        nodes = dev_nats.cluster_nodes(base_port=15222)  # its own ports: nothing else uses them
+        # Ports and names of its own: the failover test's cluster may still be running.
+        nodes = dev_nats.cluster_nodes(base_port=15222, prefix="nats-prepare-")
         store = var_dir() / "nats" / f"cluster-prepare-{uuid.uuid4().hex[:8]}"
         monkeypatch.setenv("PUEBLA_DEVSTACK_NATS_SERVERS", ",".join(n.url for n in nodes))
         monkeypatch.setenv("PUEBLA_NATS_STREAM_REPLICAS", "3")

@@ -87,9 +87,11 @@ class ClusterNode:
         return f"nats://127.0.0.1:{self.port}"
 
 
-def cluster_nodes(base_port: int = 14222) -> list[ClusterNode]:
+def cluster_nodes(base_port: int = 14222, prefix: str = "nats-c") -> list[ClusterNode]:
+    """Three nodes on `base_port` (+1, +2), monitor ports +100, route ports +200. The names
+    are pidfile and log names too: two clusters running at once need different prefixes."""
     return [
-        ClusterNode(f"nats-c{i + 1}", base_port + i, base_port + 100 + i, base_port + 200 + i)
+        ClusterNode(f"{prefix}{i + 1}", base_port + i, base_port + 100 + i, base_port + 200 + i)
         for i in range(3)
     ]
 
