@@ -127,3 +127,9 @@ class ChildCases:
 @pytest.fixture
 def child_cases(runtime: Runtime) -> ChildCases:
     return ChildCases(runtime)
+
+
+@pytest.fixture
+def child_events() -> type[ChildCases]:
+    """`ChildCases` itself, for a test on a database of its own: `child_events(runtime)`."""
+    return ChildCases

@@ -224,3 +224,114 @@ class TestCancelledReachesTheStream:
         # No personal data outside the approved event.
         assert "López" not in msg.data.decode()
         assert "1990-03-01" not in msg.data.decode()
+
+
+async def fund_events_of(js: Any, durable: str, application_id: str, count: int) -> list[Any]:
+    """The application's envelopes on FUND as a consumer created before they were published
+    reads them, in stream order."""
+    psub = await js.pull_subscribe_bind(durable=durable, stream="FUND")
+    found: list[Any] = []
+
+    async def arrived() -> bool:
+        try:
+            msgs = await psub.fetch(10, timeout=1)
+        except TimeoutError:
+            msgs = []
+        for msg in msgs:
+            await msg.ack()
+            envelope = json.loads(msg.data)
+            if envelope["subject"] == application_id:
+                found.append(envelope)
+        return len(found) >= count
+
+    try:
+        await wait_until(arrived, timeout=20, what=f"{count} events of {application_id} on FUND")
+    finally:
+        await psub.unsubscribe()
+    return found
+
+
+class TestABlockedChildsApplicationOnTheStream:
+    async def test_its_events_carry_no_nationality_once_the_case_is_blocked(
+        self, bus_runtime, js, child_events
+    ):
+        """A Honduran child's return, filed by Mexico and approved while his case was open
+        (the consulate is told), then his case is blocked and IOM cancels: the cancellation
+        consular consumes reaches the stream labelled for IOM and Mexico only."""
+        child_cases = child_events(bus_runtime)
+        case_id = await child_cases.for_return()
+        year = await claim_year(bus_runtime)
+        app = bootstrap.build(bus_runtime, YearClock(year))
+        await app.bus.handle(
+            c.SetBudget(year=year, allocated=Money.parse("1000.00"), by="iom.approver"),
+            Who.approver,
+        )
+        inm_mx = Principal(
+            subject="t-mx",
+            username="inm.mx",
+            roles=frozenset({"immigration_officer"}),
+            country="MX",
+        )
+        durable = f"test-fund-blocked-{uuid.uuid4().hex[:8]}"
+        await js.add_consumer(
+            "FUND",
+            ConsumerConfig(
+                durable_name=durable, deliver_policy=DeliverPolicy.NEW, filter_subject="fund.>"
+            ),
+        )
+        try:
+            app_id = await app.bus.handle(
+                c.CreateApplication(
+                    requested_by=access.applicant(inm_mx),
+                    # grown up in the test's budget year: the link does not depend on age
+                    beneficiary=Beneficiary(
+                        "Kevin Josué", "Martínez Reyes", Sex.MALE, date(1990, 4, 9), "HN", False
+                    ),
+                    current_country="MX",
+                    categories=frozenset({Category.INJURY_OR_ILLNESS}),
+                    voluntary_consent=Consent(
+                        True, ConsentGiver.BENEFICIARY, datetime(2026, 1, 10, tzinfo=UTC)
+                    ),
+                    items=(CostItem(CostKind.TRANSPORT, Money.parse("300.00")),),
+                    justification="Needs treatment at home.",
+                    child_case_id=case_id,
+                ),
+                inm_mx,
+            )
+            await app.bus.handle(
+                c.SubmitApplication(application_id=app_id, by=access.applicant(inm_mx)), inm_mx
+            )
+            await app.bus.handle(
+                c.ReviewApplication(
+                    application_id=app_id,
+                    recommendation=Recommendation.APPROVE,
+                    note="Eligible.",
+                    by="iom.officer",
+                ),
+                Who.officer,
+            )
+            await app.bus.handle(
+                c.ApproveApplication(application_id=app_id, by="iom.approver"), Who.approver
+            )
+            await child_cases.blocked(case_id)
+            await app.bus.handle(
+                c.CancelApplication(
+                    application_id=app_id, reason="Protection need found", by="iom.officer"
+                ),
+                Who.officer,
+            )
+            await relay_until_published(bus_runtime, str(app_id))
+            envelopes = await fund_events_of(js, durable, str(app_id), 3)
+        finally:
+            await js.delete_consumer("FUND", durable)
+
+        for envelope in envelopes:
+            validate(schema("envelope"), envelope)
+        assert [(e["type"], sorted(e["access"])) for e in envelopes] == [
+            ("fund.application.submitted.v1", ["HN", "IOM", "MX"]),
+            ("fund.application.approved.v1", ["HN", "IOM", "MX"]),
+            (CANCELLED, ["IOM", "MX"]),
+        ]
+        # what consular needs to withdraw the notice of the approval is there all the same
+        cancelled = envelopes[-1]["data"]
+        assert (cancelled["application_id"], cancelled["was_approved"]) == (str(app_id), True)

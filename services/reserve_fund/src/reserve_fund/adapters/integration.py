@@ -5,9 +5,14 @@ Published: submitted, approved (the last approval needed), rejected, disbursed, 
 cancelled. The other domain events (created, questions and answers, reviews, a first of two
 approvals, closing, budget changes) stay inside the Fund: they are audited, not published.
 
-Every envelope is labelled ``["IOM", requesting country, beneficiary's nationality]``. Only the
-approved event names the beneficiary (names, sex, date of birth, nationality): the consular
-service needs them to tell the beneficiary's consulate.
+Every envelope is labelled ``["IOM", requesting country, beneficiary's nationality]`` — except
+while the child case the application names is blocked for the consulate (a protection need, a
+trafficking indicator not yet cleared): then the child's own state learns nothing from the bus
+either, and the label is IOM and the requesting country, without the nationality even when it
+is the requesting country (its authorities no longer see the application: `service_layer.
+access`). Only the approved event names the beneficiary (names, sex, date of birth,
+nationality): the consular service needs them to tell the beneficiary's consulate — and an
+application whose child case is blocked is never approved.
 """
 
 from __future__ import annotations
@@ -32,11 +37,18 @@ AGGREGATE = "fund_application"
 FUND_LABEL = "IOM"
 
 
-def access_of(requesting_country: str, nationality: str) -> list[str]:
+def access_of(
+    requesting_country: str, nationality: str, *, hidden_from_nationality: bool = False
+) -> list[str]:
+    """Who may see an event about the application: IOM, the requesting country and the
+    beneficiary's nationality — never the nationality while the application is hidden from
+    it (POLICY.md: what the record's own state says holds in every event derived from it)."""
     labels: list[str] = []
     for label in (FUND_LABEL, requesting_country, nationality):
         if label not in labels:
             labels.append(label)
+    if hidden_from_nationality:
+        labels.remove(nationality)
     return labels
 
 
@@ -123,8 +135,11 @@ def contract_of(
     return None
 
 
-def translate(application: FundApplication) -> list[OutgoingEvent]:
-    """The outgoing events for the application's new domain events, in order."""
+def translate(
+    application: FundApplication, *, hidden_from_nationality: bool = False
+) -> list[OutgoingEvent]:
+    """The outgoing events for the application's new domain events, in order;
+    `hidden_from_nationality`: its child case is blocked for the consulate as they are written."""
     out: list[OutgoingEvent] = []
     for event in application.events:
         contract = contract_of(event, application)
@@ -137,7 +152,9 @@ def translate(application: FundApplication) -> list[OutgoingEvent]:
                 aggregate_id=str(application.id),
                 data=contract,
                 access=access_of(
-                    application.requesting_country, application.beneficiary.nationality
+                    application.requesting_country,
+                    application.beneficiary.nationality,
+                    hidden_from_nationality=hidden_from_nationality,
                 ),
             )
         )

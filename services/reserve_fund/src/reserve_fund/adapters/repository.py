@@ -456,6 +456,28 @@ class SqlChildCaseRepository:
         )
         return _child_case(row) if row is not None else None
 
+    async def hiding_from_nationality(self, case_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these cases hide what is linked to them from the child's own state, read
+        under a shared lock held until the transaction ends: a block being recorded meanwhile
+        either committed before (and is seen) or waits until this transaction has committed
+        (whose events then came before the block). A case the Fund never heard of hides
+        nothing, as on the read side (`queries.HIDDEN_FROM_NATIONALITY`)."""
+        if not case_ids:
+            return set()
+        rows = (
+            (
+                await self.session.execute(
+                    select(orm.child_case)
+                    .where(orm.child_case.c.case_id.in_(sorted(case_ids)))
+                    .order_by(orm.child_case.c.case_id)  # one lock order for every caller
+                    .with_for_update(read=True)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        return {row["case_id"] for row in rows if _child_case(row).hidden_from_nationality}
+
     async def get_for_update(
         self, case_id: uuid.UUID, *, host_country: str, nationality: str
     ) -> ChildCase:

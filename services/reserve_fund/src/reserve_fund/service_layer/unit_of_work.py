@@ -4,7 +4,10 @@ and audit on commit.
 `commit()` writes the aggregates this unit of work loaded or added (only what changed, each
 UPDATE checked against the version it loaded), then lets `puebla`'s unit of work add the outbox
 rows and the audit entries and commit — one transaction. Every domain event becomes an audit
-entry; the published ones also become contract events (`adapters.integration`).
+entry; the published ones also become contract events (`adapters.integration`), labelled
+without the beneficiary's nationality while the application's child case is blocked for the
+consulate — read under a shared lock on the case, the last lock taken, so that a block being
+recorded at the same time is either seen or comes after these events.
 
 A constraint the database refuses at that point (the budget's CHECK, the unique approver per
 application) or a version that moved is a `ConcurrentChange` (409): with the row locks the
@@ -12,6 +15,8 @@ handlers take it should never happen, and if it does nothing is half-applied.
 """
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
 
@@ -40,8 +45,12 @@ class FundUnitOfWork(UnitOfWork):
     rules: SqlRulesRepository
     child_cases: SqlChildCaseRepository
     actor: str = "system"
+    # The child cases, among those the applications seen here name, that are blocked for the
+    # consulate: their applications' events are labelled without the child's nationality.
+    _hiding: set[UUID]
 
     async def _start(self) -> None:
+        self._hiding = set()
         self.applications = SqlApplicationRepository(self.session)
         self.budgets = SqlBudgetRepository(self.session)
         self.rules = SqlRulesRepository(self.session)
@@ -53,6 +62,15 @@ class FundUnitOfWork(UnitOfWork):
             await self.applications.flush(now)
             await self.budgets.flush(now)
             await self.child_cases.flush(now)
+            # Decided last, under a shared lock on the child cases (the last lock in the
+            # handlers' order): the label says what holds when the events are written.
+            self._hiding = await self.child_cases.hiding_from_nationality(
+                {
+                    application.child_case_id
+                    for application in self.applications.seen
+                    if application.events and application.child_case_id is not None
+                }
+            )
             await super().commit()
         except IntegrityError as exc:
             constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
@@ -66,7 +84,12 @@ class FundUnitOfWork(UnitOfWork):
     def _collect_events(self) -> list[OutgoingEvent]:
         out: list[OutgoingEvent] = []
         for application in self.applications.seen:
-            out.extend(integration.translate(application))
+            out.extend(
+                integration.translate(
+                    application,
+                    hidden_from_nationality=application.child_case_id in self._hiding,
+                )
+            )
             for event in application.events:
                 self.record(
                     AuditRecord(
