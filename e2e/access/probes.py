@@ -495,11 +495,10 @@ async def opened_case(env: Env, record: str, slot: int) -> Any:
         screening = {
             "protection_need": facts.screened_need,
             "trafficking_indicator": facts.screened_trafficking,
-            "notes": "Says he fears the gang that threatened his family.",
-            **(
-                {"indicator_details": "Was promised work by a man who kept his papers"}
+            "notes": (
+                "Was promised work by a man who kept his papers."
                 if facts.screened_trafficking
-                else {}
+                else "Says he fears the gang that threatened his family."
             ),
         }
         path = f"/v1/cases/{case['id']}/screenings"
