@@ -27,6 +27,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from puebla.auth.fastapi import Authenticator
 from puebla.auth.principal import Principal
+from puebla.auth.settings import TokenSettings
 from puebla.auth.tokens import TokenVerifier
 from puebla.problems import Problem
 from puebla.testing.keycloak import KeycloakTokens
@@ -420,6 +421,42 @@ async def test_missing_exp_and_expired_forgeries_signed_by_a_foreign_key(
             body, ATTACKER, algorithm="RS256", headers={"kid": realm_signing_jwk["kid"]}
         )
         await rejected(verifier, forged)
+
+
+async def test_a_real_token_is_refused_where_its_client_is_not_allowed(
+    keycloak_issuer: str, tokens: KeycloakTokens
+) -> None:
+    # The dev realm's tokens name `puebla-cli` as their authorized party (`azp`); a service
+    # configured for the console only refuses them.
+    console_only = TokenVerifier(
+        keycloak_issuer,
+        "repatriation",
+        tokens.jwks_url,
+        settings=TokenSettings(token_allowed_clients=["puebla-console"]),
+    )
+    problem = await rejected(console_only, tokens.get("igm.gt"))
+    assert "client this service does not accept" in problem.detail
+    both = TokenVerifier(
+        keycloak_issuer,
+        "repatriation",
+        tokens.jwks_url,
+        settings=TokenSettings(token_allowed_clients=["puebla-console", "puebla-cli"]),
+    )
+    assert (await both.verify(tokens.get("igm.gt")))["azp"] == "puebla-cli"
+
+
+async def test_a_real_token_is_refused_where_its_lifetime_exceeds_the_max_age(
+    keycloak_issuer: str, tokens: KeycloakTokens
+) -> None:
+    # The realm issues 15-minute tokens: within the default maximum age (1 h), beyond 10 min.
+    ten_minutes = TokenVerifier(
+        keycloak_issuer,
+        "repatriation",
+        tokens.jwks_url,
+        settings=TokenSettings(token_max_age_seconds=600),
+    )
+    problem = await rejected(ten_minutes, tokens.get("igm.gt"))
+    assert "issued for longer than the 600 s" in problem.detail
 
 
 # --- 3. the FastAPI dependency ---------------------------------------------------------------

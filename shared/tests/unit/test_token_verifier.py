@@ -22,12 +22,20 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from puebla.auth.principal import Principal
+from puebla.auth.settings import TokenSettings
 from puebla.auth.tokens import TokenVerifier, parse_jwks
 from puebla.problems import Problem
 
 ISSUER = "http://127.0.0.1:8080/realms/rcm"
 JWKS_URL = f"{ISSUER}/protocol/openid-connect/certs"
 AUDIENCE = "repatriation"
+# Written out, not read from the environment: the tests must not depend on PUEBLA_* variables.
+SETTINGS = TokenSettings(
+    token_allowed_clients=["puebla-cli"],
+    token_max_age_seconds=3600,
+    jwks_max_age_seconds=300,
+    jwks_stale_limit_seconds=3600,
+)
 
 
 def _new_key() -> rsa.RSAPrivateKey:
@@ -52,6 +60,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "aud": ["reserve_fund", "repatriation", "child_protection", "consular"],
         "sub": "6f1c7a52-2a4e-4c0e-9d55-5b7b4d1f0b11",
         "typ": "Bearer",
+        "azp": "puebla-cli",
         "iat": now,
         "exp": now + 300,
         "preferred_username": "border.gt.tecun",
@@ -122,6 +131,7 @@ def verifier(jwks: FakeJwks, clock: FakeClock) -> TokenVerifier:
         AUDIENCE,
         JWKS_URL,
         refresh_min_interval=30.0,
+        settings=SETTINGS,
         http_client=jwks.client_factory(),
         clock=clock,
     )
@@ -294,6 +304,197 @@ async def test_encryption_key_is_never_used_for_signatures(
         ISSUER, AUDIENCE, JWKS_URL, http_client=jwks.client_factory(), clock=clock
     )
     await rejected(verifier, sign(claims()))
+
+
+# --- the keys' maximum age (security review finding 7) ---------------------------------------
+
+
+async def test_a_key_removed_from_the_jwks_stops_being_accepted_within_the_max_age(
+    verifier: TokenVerifier, jwks: FakeJwks, clock: FakeClock
+) -> None:
+    token = sign(claims())
+    await verifier.verify(token)
+    # kid-a is revoked (rotated out after a compromise): Keycloak now publishes only kid-b.
+    jwks.keys = [jwk_of(KEY_B, "kid-b")]
+    clock.now += 299.0
+    assert (await verifier.verify(token))["sub"], "within the max age the cache is trusted"
+    assert verifier.jwks_fetches == 1
+    clock.now += 1.0  # 300 s after the fetch: the set is refetched before it verifies anything
+    problem = await rejected(verifier, token)
+    assert "unknown key" in problem.detail
+    assert verifier.jwks_fetches == 2
+    assert verifier.known_kids == {"kid-b"}
+    assert (await verifier.verify(sign(claims(), key=KEY_B, kid="kid-b")))["sub"]
+    assert verifier.jwks_fetches == 2
+
+
+async def test_an_expired_set_is_refetched_once_however_many_requests_wait(
+    verifier: TokenVerifier, jwks: FakeJwks, clock: FakeClock
+) -> None:
+    token = sign(claims())
+    await verifier.verify(token)
+    clock.now += 300.0
+    results = await asyncio.gather(*(verifier.verify(token) for _ in range(25)))
+    assert all(r["sub"] for r in results)
+    assert verifier.jwks_fetches == 2
+    # Fresh again: no more fetches until the next 300 s have passed.
+    clock.now += 299.0
+    await verifier.verify(token)
+    assert verifier.jwks_fetches == 2
+
+
+async def test_keycloak_unreachable_keeps_the_last_keys_for_the_stale_limit_only(
+    verifier: TokenVerifier, jwks: FakeJwks, clock: FakeClock
+) -> None:
+    token = sign(claims())
+    await verifier.verify(token)  # fetched at 1000
+    jwks.failure = "connect"
+    clock.now += 300.0
+    # Past the max age, the refetch fails: the last good key still verifies ...
+    assert (await verifier.verify(token))["sub"]
+    assert verifier.jwks_fetches == 2
+    assert verifier.last_jwks_error is not None
+    # ... and the failing endpoint is retried at most once per refresh_min_interval.
+    for _ in range(10):
+        await verifier.verify(token)
+    assert verifier.jwks_fetches == 2
+    clock.now += 30.0
+    await verifier.verify(token)
+    assert verifier.jwks_fetches == 3
+    # 3599 s after the last successful fetch: still trusted.
+    clock.now = 1000.0 + 3599.0
+    assert (await verifier.verify(token))["sub"]
+    # 3600 s: fail closed — no key is trusted any more, however often the caller retries.
+    clock.now = 1000.0 + 3600.0
+    problem = await rejected(verifier, token)
+    assert "unknown key" in problem.detail
+    await rejected(verifier, token)
+    # Keycloak answers again: the next allowed refetch restores service.
+    jwks.failure = None
+    clock.now += 30.0
+    assert (await verifier.verify(token))["sub"]
+    assert verifier.last_jwks_error is None
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({"jwks_max_age_seconds": 600, "jwks_stale_limit_seconds": 300}, "STALE_LIMIT"),
+        ({"token_allowed_clients": []}, "at least one client"),
+        ({"jwks_max_age_seconds": 0}, "greater than 0"),
+        ({"token_max_age_seconds": -1}, "greater than 0"),
+    ],
+)
+def test_token_settings_refuse_nonsense(values: dict[str, Any], error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        TokenSettings(**values)
+
+
+def test_token_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUEBLA_TOKEN_ALLOWED_CLIENTS", "puebla-cli, puebla-console")
+    monkeypatch.setenv("PUEBLA_TOKEN_MAX_AGE_SECONDS", "1800")
+    monkeypatch.setenv("PUEBLA_JWKS_MAX_AGE_SECONDS", "600")
+    monkeypatch.setenv("PUEBLA_JWKS_STALE_LIMIT_SECONDS", "7200")
+    settings = TokenSettings()
+    assert settings.token_allowed_clients == ["puebla-cli", "puebla-console"]
+    assert (settings.token_max_age_seconds, settings.jwks_max_age_seconds) == (1800, 600)
+    assert settings.jwks_stale_limit_seconds == 7200
+    verifier = TokenVerifier(ISSUER, AUDIENCE, JWKS_URL)
+    assert verifier.allowed_clients == {"puebla-cli", "puebla-console"}
+    assert (verifier.max_token_age, verifier.jwks_max_age, verifier.jwks_stale_limit) == (
+        1800,
+        600,
+        7200,
+    )
+
+
+def test_token_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "PUEBLA_TOKEN_ALLOWED_CLIENTS",
+        "PUEBLA_TOKEN_MAX_AGE_SECONDS",
+        "PUEBLA_JWKS_MAX_AGE_SECONDS",
+        "PUEBLA_JWKS_STALE_LIMIT_SECONDS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = TokenSettings()
+    assert settings.token_allowed_clients == ["puebla-cli"]
+    assert settings.token_max_age_seconds == 3600
+    assert settings.jwks_max_age_seconds == 300
+    assert settings.jwks_stale_limit_seconds == 3600
+
+
+# --- the authorized party and the token's age (security review finding 10) --------------------
+
+
+@pytest.mark.parametrize(
+    "azp", ["some-other-client", "admin-cli", "PUEBLA-CLI", "", None, ["puebla-cli"], 7]
+)
+async def test_a_token_for_another_client_is_refused(verifier: TokenVerifier, azp: Any) -> None:
+    problem = await rejected(verifier, sign(claims(azp=azp)))
+    assert "client this service does not accept" in problem.detail
+
+
+async def test_the_allowed_clients_are_a_setting(jwks: FakeJwks, clock: FakeClock) -> None:
+    console_token = sign(claims(azp="puebla-console"))
+    await rejected(
+        TokenVerifier(
+            ISSUER,
+            AUDIENCE,
+            JWKS_URL,
+            settings=SETTINGS,
+            http_client=jwks.client_factory(),
+            clock=clock,
+        ),
+        console_token,
+    )
+    both = TokenVerifier(
+        ISSUER,
+        AUDIENCE,
+        JWKS_URL,
+        settings=SETTINGS.model_copy(
+            update={"token_allowed_clients": ["puebla-cli", "puebla-console"]}
+        ),
+        http_client=jwks.client_factory(),
+        clock=clock,
+    )
+    assert (await both.verify(console_token))["azp"] == "puebla-console"
+    assert (await both.verify(sign(claims())))["azp"] == "puebla-cli"
+
+
+@pytest.mark.parametrize(
+    ("age", "lifetime"),
+    [
+        (0, 3601),  # just over the maximum
+        (0, 10 * 365 * 24 * 3600),  # the review's ten-year token
+        (3700, 3760),  # issued 3700 s ago, still 60 s to run: older than the maximum
+    ],
+)
+async def test_a_token_issued_for_longer_than_the_max_age_is_refused(
+    verifier: TokenVerifier, age: int, lifetime: int
+) -> None:
+    issued = int(time.time()) - age
+    problem = await rejected(verifier, sign(claims(iat=issued, exp=issued + lifetime)))
+    assert "issued for longer than the 3600 s" in problem.detail
+
+
+async def test_a_token_within_the_max_age_is_accepted(verifier: TokenVerifier) -> None:
+    issued = int(time.time()) - 3500
+    assert (await verifier.verify(sign(claims(iat=issued, exp=issued + 3600))))["sub"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "claim"),
+    [
+        ({"iat": str(int(time.time()))}, "'iat'"),
+        ({"iat": True}, "'iat'"),
+        ({"exp": str(int(time.time()) + 300)}, "'exp'"),
+    ],
+)
+async def test_times_that_are_not_numbers_are_refused(
+    verifier: TokenVerifier, overrides: dict[str, Any], claim: str
+) -> None:
+    problem = await rejected(verifier, sign(claims(**overrides)))
+    assert claim in problem.detail
 
 
 # --- Principal -------------------------------------------------------------------------------

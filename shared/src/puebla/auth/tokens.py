@@ -14,10 +14,20 @@ What is checked, and why (see tech-notes §4.3 and §6.2):
 - `typ` must be `Bearer`: Keycloak's ID tokens (`ID`) and refresh tokens (`Refresh`) are
   signed by the same realm and would otherwise pass.
 
-The JWKS is cached in-process. An unknown `kid` triggers at most one refetch per
-`refresh_min_interval` seconds, so a flood of tokens with made-up kids cannot hammer
-Keycloak; a failed fetch keeps the last good keys, so a Keycloak blip does not log every
-caller out. Every failure becomes a 401 problem, never a 500.
+- `azp` must be one of the configured clients (`PUEBLA_TOKEN_ALLOWED_CLIENTS`): the realm
+  may hold clients that were never meant to call the services;
+- a token is never accepted more than `PUEBLA_TOKEN_MAX_AGE_SECONDS` after its `iat`: one
+  issued for longer than that (`exp - iat`) is refused outright, whatever its `exp` says.
+
+The JWKS is cached in-process, for at most `jwks_max_age_seconds` (`PUEBLA_JWKS_MAX_AGE_SECONDS`,
+5 min): the first token verified after that fetches the set again, so a key removed from
+Keycloak (rotated out after a compromise) stops being accepted within that age. An unknown
+`kid` triggers at most one refetch per `refresh_min_interval` seconds, and so does a stale set
+whose fetch fails, so a flood of tokens cannot hammer Keycloak. A failed fetch keeps the last
+good keys, so a Keycloak blip does not log every caller out — but only for
+`jwks_stale_limit_seconds` (`PUEBLA_JWKS_STALE_LIMIT_SECONDS`, 1 h) after the last successful
+fetch; then every token is refused until Keycloak answers again (fail closed). Every failure
+becomes a 401 problem, never a 500.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ import structlog
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
+from puebla.auth.settings import TokenSettings
 from puebla.problems import unauthorized
 
 log = structlog.get_logger(__name__)
@@ -91,17 +102,24 @@ class TokenVerifier:
         *,
         leeway: int = 30,
         refresh_min_interval: float = 30.0,
+        settings: TokenSettings | None = None,
         http_client: HttpClientFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        settings = settings or TokenSettings()
         self.issuer = issuer
         self.audience = audience
         self.jwks_url = jwks_url
         self.leeway = leeway
         self.refresh_min_interval = refresh_min_interval
+        self.allowed_clients = frozenset(settings.token_allowed_clients)
+        self.max_token_age = settings.token_max_age_seconds
+        self.jwks_max_age = settings.jwks_max_age_seconds
+        self.jwks_stale_limit = settings.jwks_stale_limit_seconds
         self._http_client = http_client or _default_http_client
         self._clock = clock
         self._keys: dict[str, RSAPublicKey] = {}
+        self._fetched_at: float | None = None  # last successful fetch, on `clock`
         self._last_fetch_attempt: float | None = None
         self._lock = asyncio.Lock()
         # Observable for tests and diagnostics.
@@ -157,21 +175,58 @@ class TokenVerifier:
             raise unauthorized("Only access tokens are accepted.")
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise unauthorized("The token's subject is invalid.")
+        authorized_party = claims.get("azp")
+        # The type first: a list-valued claim would make the set lookup raise (a 500).
+        if not isinstance(authorized_party, str) or authorized_party not in self.allowed_clients:
+            raise unauthorized("The token was issued to a client this service does not accept.")
+        self._check_age(claims)
         return claims
 
+    def _check_age(self, claims: Mapping[str, Any]) -> None:
+        """A token is never used more than `max_token_age` after its `iat`: its lifetime
+        (`exp - iat`) may not exceed that age, and `exp` itself was checked by PyJWT (so a
+        token older than the age has either expired or claimed too long a life)."""
+        issued_at, expires = claims["iat"], claims["exp"]
+        # PyJWT only checked that int() accepts them: "1700000000" and true pass that.
+        for name, value in (("iat", issued_at), ("exp", expires)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise unauthorized(f"The token's '{name}' claim is malformed.")
+        if expires - issued_at > self.max_token_age:
+            raise unauthorized(
+                f"The token was issued for longer than the {self.max_token_age:g} s "
+                "this service accepts."
+            )
+
     async def _signing_key(self, kid: str) -> RSAPublicKey | None:
-        key = self._keys.get(kid)
-        if key is not None:
-            return key
-        async with self._lock:
-            # Another request may have refreshed the set while this one waited.
+        # Fast path, no lock: a fresh set that knows the kid.
+        if self._fresh():
             key = self._keys.get(kid)
             if key is not None:
                 return key
-            if not self._may_refresh():
-                return None
-            await self.refresh()
-            return self._keys.get(kid)
+        async with self._lock:
+            # Another request may have refreshed the set while this one waited.
+            if self._fresh() and kid in self._keys:
+                return self._keys[kid]
+            if self._may_refresh():
+                # Unknown kid (a rotation), or a set past its maximum age.
+                await self.refresh()
+            return self._usable_keys().get(kid)
+
+    def _age(self) -> float | None:
+        """Seconds since the last successful fetch; None before the first one."""
+        return None if self._fetched_at is None else self._clock() - self._fetched_at
+
+    def _fresh(self) -> bool:
+        age = self._age()
+        return age is not None and age < self.jwks_max_age
+
+    def _usable_keys(self) -> dict[str, RSAPublicKey]:
+        """The cached keys, unless the last successful fetch is older than the stale limit
+        (Keycloak unreachable for that long): then none, and every token is refused."""
+        age = self._age()
+        if age is None or age >= self.jwks_stale_limit:
+            return {}
+        return self._keys
 
     def _may_refresh(self) -> bool:
         last = self._last_fetch_attempt
@@ -197,6 +252,8 @@ class TokenVerifier:
                 url=self.jwks_url,
                 error=self.last_jwks_error,
                 kept_keys=len(self._keys),
+                keys_age_seconds=self._age(),
+                stale_limit_seconds=self.jwks_stale_limit,
             )
             return False
         if not keys:
@@ -204,5 +261,6 @@ class TokenVerifier:
             log.warning("auth.jwks_empty", url=self.jwks_url, kept_keys=len(self._keys))
             return False
         self._keys = keys
+        self._fetched_at = self._last_fetch_attempt
         self.last_jwks_error = None
         return True
