@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from reserve_fund.domain import Recommendation, Status, approve
@@ -165,3 +167,88 @@ class TestReject:
         application.reject(reason="Family cannot receive her", by="iom.approver", now=desk.now)
         assert application.status == "rejected"
         assert application.rejection_reason == "Family cannot receive her"
+
+
+class TestSeparationOfDutiesByPerson:
+    """Security review finding 15: the rules compare the immutable subject (the token's `sub`),
+    never the username — one person shows as two usernames when a token carries no
+    `preferred_username` (the subject stands in) or after an admin renames them."""
+
+    SUBJECT = "5b0f7c1e-8d9a-4f1e-9a57-0c3e2f1d7a44"
+
+    def reviewed_by_subject(self, desk, **overrides):
+        application = desk.submitted(**overrides)
+        application.review(
+            recommendation=Recommendation.APPROVE,
+            note="Eligible, costs checked.",
+            by="iom.dual",
+            subject=self.SUBJECT,
+            now=desk.now,
+        )
+        return application
+
+    def test_the_reviewer_under_another_username_cannot_approve(self, desk):
+        application = self.reviewed_by_subject(desk)
+        budget = desk.budget("2100.00")
+        with pytest.raises(ReviewerCannotApprove):
+            approve(
+                application,
+                budget,
+                approver=self.SUBJECT,  # the same person, no preferred_username in the token
+                approver_subject=self.SUBJECT,
+                now=desk.now,
+            )
+        assert application.approvals == []
+        assert str(budget.reserved) == "0.00"
+
+    def test_the_reviewer_under_another_username_cannot_reject(self, desk):
+        application = self.reviewed_by_subject(desk)
+        with pytest.raises(ReviewerCannotReject):
+            application.reject(
+                reason="Not eligible", by="iom.dual.renamed", subject=self.SUBJECT, now=desk.now
+            )
+        assert application.status == "under_review"
+
+    def test_one_approver_under_two_usernames_is_one_approver(self, desk):
+        application = desk.reviewed(items=desk.items("800.00"))
+        budget = desk.budget("2100.00")
+        approve(application, budget, approver="iom.approver", approver_subject="s-1", now=desk.now)
+        with pytest.raises(SameApproverTwice):
+            approve(application, budget, approver="s-1", approver_subject="s-1", now=desk.now)
+        assert application.status == "under_review"
+        assert str(budget.reserved) == "0.00"
+        outcome = approve(
+            application, budget, approver="iom.approver2", approver_subject="s-2", now=desk.now
+        )
+        assert outcome.final is True
+        assert [(a.by, a.subject) for a in application.approvals] == [
+            ("iom.approver", "s-1"),
+            ("iom.approver2", "s-2"),
+        ]
+
+    def test_a_username_passed_on_to_another_person_does_not_block_them(self, desk):
+        # The reviewer was renamed and someone else now carries the old name: a different
+        # person (subject), so they may approve.
+        application = self.reviewed_by_subject(desk)
+        outcome = approve(
+            application,
+            desk.budget("2100.00"),
+            approver="iom.dual",
+            approver_subject="another-person",
+            now=desk.now,
+        )
+        assert outcome.final is True
+
+    def test_records_kept_before_subjects_compare_usernames(self, desk):
+        # A review and an approval loaded from rows written before the subject was stored.
+        application = desk.reviewed(items=desk.items("800.00"), reviewer="iom.officer")
+        application.reviewer_subject = None
+        budget = desk.budget("2100.00")
+        with pytest.raises(ReviewerCannotApprove):
+            approve(application, budget, approver="iom.officer", approver_subject="x", now=desk.now)
+        approve(application, budget, approver="iom.approver", approver_subject="s-1", now=desk.now)
+        application.approvals[0] = replace(application.approvals[0], subject=None)
+        with pytest.raises(SameApproverTwice):
+            approve(
+                application, budget, approver="iom.approver", approver_subject="y", now=desk.now
+            )

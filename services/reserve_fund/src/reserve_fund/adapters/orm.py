@@ -119,6 +119,8 @@ application = Table(
     Column("submitted_at", DateTime(timezone=True), nullable=True),
     # review and decision
     Column("reviewed_by", Text, nullable=True),
+    # Who reviewed (the token's `sub`): separation of duties compares this, not the username.
+    Column("reviewer_subject", Text, nullable=True),
     Column("recommendation", Text, nullable=True),
     Column("review_note", Text, nullable=True),
     Column("reviewed_at", DateTime(timezone=True), nullable=True),
@@ -171,10 +173,16 @@ application_approval = Table(
         nullable=False,
     ),
     Column("approver", Text, nullable=False),
+    # Who approved (the token's `sub`); NULL only on approvals recorded before it was kept.
+    Column("approver_subject", Text, nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("note", Text, nullable=True),
-    # The backstop for "two different approvers": one approval per person per application.
+    # The backstop for "two different approvers": one approval per person per application,
+    # by subject (one person may show under two usernames) and by username.
     UniqueConstraint("application_id", "approver", name="uq_application_approval_approver"),
+    UniqueConstraint(
+        "application_id", "approver_subject", name="uq_application_approval_approver_subject"
+    ),
 )
 
 application_disbursement = Table(

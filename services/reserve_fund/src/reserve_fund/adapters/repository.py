@@ -113,6 +113,7 @@ class SqlApplicationRepository:
                     orm.application_approval.c.approver,
                     orm.application_approval.c.at,
                     orm.application_approval.c.note,
+                    orm.application_approval.c.approver_subject,
                 )
                 .where(orm.application_approval.c.application_id == app_id)
                 .order_by(orm.application_approval.c.at, orm.application_approval.c.id)
@@ -172,12 +173,16 @@ class SqlApplicationRepository:
             status=Status(row["status"]),
             submitted_at=row["submitted_at"],
             reviewed_by=row["reviewed_by"],
+            reviewer_subject=row["reviewer_subject"],
             recommendation=(
                 Recommendation(row["recommendation"]) if row["recommendation"] else None
             ),
             review_note=row["review_note"],
             reviewed_at=row["reviewed_at"],
-            approvals=[Approval(by=by, at=at, note=note) for by, at, note in approvals],
+            approvals=[
+                Approval(by=by, at=at, note=note, subject=subject)
+                for by, at, note, subject in approvals
+            ],
             approvals_needed=row["approvals_needed"],
             approved_total=Money.of(row["approved_total"]),
             budget_year=row["budget_year"],
@@ -237,6 +242,7 @@ class SqlApplicationRepository:
             "created_at": application.created_at,
             "submitted_at": application.submitted_at,
             "reviewed_by": application.reviewed_by,
+            "reviewer_subject": application.reviewer_subject,
             "recommendation": (
                 application.recommendation.value if application.recommendation else None
             ),
@@ -327,6 +333,7 @@ class SqlApplicationRepository:
                 {
                     "application_id": application.id,
                     "approver": approval.by,
+                    "approver_subject": approval.subject,
                     "at": approval.at,
                     "note": approval.note,
                 }

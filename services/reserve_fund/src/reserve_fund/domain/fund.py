@@ -60,18 +60,21 @@ def approve(
     now: datetime,
     child_case: ChildCase | None = None,
     note: str | None = None,
+    approver_subject: str | None = None,
 ) -> ApprovalOutcome:
     """Give one approval; if it is the last one needed, reserve the money.
 
     `budget` is the budget of `budget_year_of(now)`; `child_case` what the Fund knows now of
-    the case the application names. Refusals, in order: InvalidTransition (not under review),
-    ReviewRequired, ReviewerCannotApprove, SameApproverTwice, BudgetExhausted (only on the last
-    approval), ChildCaseNotForReturn (the case was blocked or decided otherwise since filing) —
-    the application and budget are then untouched.
+    the case the application names; `approver` is the approver's username, `approver_subject`
+    who they are (the token's `sub`; the username stands in when omitted). Refusals, in order:
+    InvalidTransition (not under review), ReviewRequired, ReviewerCannotApprove,
+    SameApproverTwice, BudgetExhausted (only on the last approval), ChildCaseNotForReturn (the
+    case was blocked or decided otherwise since filing) — the application and budget are then
+    untouched.
     """
     require_aware(now)
     _require_year(budget, budget_year_of(now))
-    final = application._check_approval(approver)
+    final = application._check_approval(approver, approver_subject)
     if final:
         budget.check_available(application.requested_total)
     application.check_child_case(child_case)
@@ -79,7 +82,13 @@ def approve(
     if final:
         reserved = application.requested_total
         budget.reserve(reserved)
-    application._add_approval(approver=approver, note=note, budget_year=budget.year, now=now)
+    application._add_approval(
+        approver=approver,
+        note=note,
+        budget_year=budget.year,
+        now=now,
+        subject=approver_subject,
+    )
     return ApprovalOutcome(
         final=final,
         reserved=reserved,

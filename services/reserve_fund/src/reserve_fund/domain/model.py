@@ -82,9 +82,24 @@ class Recommendation(StrEnum):
 
 @dataclass(frozen=True)
 class Approval:
-    by: str
+    by: str  # the approver's username, for display
     at: datetime
     note: str | None = None
+    # Who approved: the immutable subject of their token. None only on approvals recorded
+    # before the subject was kept (then the username stands in, see `same_person`).
+    subject: str | None = None
+
+
+def same_person(
+    subject: str | None, username: str, other_subject: str | None, other_username: str | None
+) -> bool:
+    """Separation of duties compares people by their immutable subject (the token's `sub`),
+    never by the username: one person shows as two usernames (a token from a client without
+    the `profile` scope falls back to the subject; an admin renames them). A record written
+    before subjects were kept has none, and only then the usernames are compared."""
+    if subject is not None and other_subject is not None:
+        return subject == other_subject
+    return username == other_username
 
 
 @dataclass(frozen=True)
@@ -162,7 +177,8 @@ class FundApplication:
     child_case_id: UUID | None = None
     status: Status = Status.DRAFT
     submitted_at: datetime | None = None
-    reviewed_by: str | None = None
+    reviewed_by: str | None = None  # the reviewer's username, for display
+    reviewer_subject: str | None = None  # and who they are (None on reviews kept before it)
     recommendation: Recommendation | None = None
     review_note: str | None = None
     reviewed_at: datetime | None = None
@@ -204,6 +220,11 @@ class FundApplication:
     @property
     def approvers(self) -> tuple[str, ...]:
         return tuple(approval.by for approval in self.approvals)
+
+    def reviewed_by_person(self, subject: str | None, username: str) -> bool:
+        return self.reviewed_by is not None and same_person(
+            subject, username, self.reviewer_subject, self.reviewed_by
+        )
 
     # --- filing -------------------------------------------------------------------------------
 
@@ -382,9 +403,19 @@ class FundApplication:
             )
         )
 
-    def review(self, *, recommendation: Recommendation, note: str, by: str, now: datetime) -> None:
+    def review(
+        self,
+        *,
+        recommendation: Recommendation,
+        note: str,
+        by: str,
+        now: datetime,
+        subject: str | None = None,
+    ) -> None:
         """The fund officer recommends approval or rejection. A later review replaces an earlier
-        one, but only until the first approval: approvers must see a settled recommendation."""
+        one, but only until the first approval: approvers must see a settled recommendation.
+        `by` is the officer's username, `subject` who they are (the token's `sub`; `by` stands
+        in when a caller has only one name for them)."""
         require_aware(now)
         note = _text(note, "note")
         if self.status is Status.UNDER_REVIEW and self.approvals:
@@ -392,6 +423,7 @@ class FundApplication:
         self._transition("review", {Status.SUBMITTED, Status.UNDER_REVIEW}, Status.UNDER_REVIEW)
         self.status = Status.UNDER_REVIEW
         self.reviewed_by = by
+        self.reviewer_subject = subject if subject is not None else by
         self.recommendation = recommendation
         self.review_note = note
         self.reviewed_at = now
@@ -406,13 +438,13 @@ class FundApplication:
 
     # --- decision -----------------------------------------------------------------------------
 
-    def reject(self, *, reason: str, by: str, now: datetime) -> None:
+    def reject(self, *, reason: str, by: str, now: datetime, subject: str | None = None) -> None:
         """A fund approver who did not review it turns the application down. Any approver may
         reject, including one who gave a first approval of two; nothing was reserved yet."""
         require_aware(now)
         reason = _text(reason, "reason")
         self._require_reviewed("reject")
-        if by == self.reviewed_by:
+        if self.reviewed_by_person(subject if subject is not None else by, by):
             raise ReviewerCannotReject(f"{by} reviewed this application and cannot also reject it")
         self._transition("reject", {Status.UNDER_REVIEW}, Status.REJECTED)
         self.status = Status.REJECTED
@@ -421,15 +453,16 @@ class FundApplication:
             ApplicationRejected(**self._new_version(now), rejected_by=by, reason=reason)
         )
 
-    def _check_approval(self, approver: str) -> bool:
+    def _check_approval(self, approver: str, subject: str | None = None) -> bool:
         """Refuse an approval that breaks a rule; say whether it would be the last one needed.
         Part of `fund.approve`."""
         self._require_reviewed("approve")
-        if approver == self.reviewed_by:
+        subject = subject if subject is not None else approver
+        if self.reviewed_by_person(subject, approver):
             raise ReviewerCannotApprove(
                 f"{approver} reviewed this application and cannot also approve it"
             )
-        if approver in self.approvers:
+        if any(same_person(subject, approver, a.subject, a.by) for a in self.approvals):
             raise SameApproverTwice(
                 f"{approver} has already approved this application; the second approval "
                 "must come from a different approver"
@@ -437,13 +470,20 @@ class FundApplication:
         return len(self.approvals) + 1 >= self.approvals_needed
 
     def _add_approval(
-        self, *, approver: str, note: str | None, budget_year: int, now: datetime
+        self,
+        *,
+        approver: str,
+        note: str | None,
+        budget_year: int,
+        now: datetime,
+        subject: str | None = None,
     ) -> bool:
         """Record the approval; on the last one needed, the application is approved and its
         requested total becomes the approved total reserved on `budget_year`. Part of
         `fund.approve`, which has reserved the money by then."""
-        final = self._check_approval(approver)
-        self.approvals.append(Approval(by=approver, at=now, note=note))
+        final = self._check_approval(approver, subject)
+        subject = subject if subject is not None else approver
+        self.approvals.append(Approval(by=approver, at=now, note=note, subject=subject))
         if not final:
             self.events.append(
                 ApprovalRecorded(
@@ -585,6 +625,7 @@ class FundApplication:
 
     def _withdraw_review(self) -> None:
         self.reviewed_by = None
+        self.reviewer_subject = None
         self.recommendation = None
         self.review_note = None
         self.reviewed_at = None

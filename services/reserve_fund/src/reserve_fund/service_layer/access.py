@@ -37,6 +37,7 @@ from reserve_fund.domain.errors import (
     ReviewerCannotApprove,
     ReviewerCannotReject,
 )
+from reserve_fund.domain.model import same_person
 
 FUND_OFFICER = "fund_officer"
 FUND_APPROVER = "fund_approver"
@@ -82,6 +83,13 @@ class AccessFacts:
     nationality: str
     hidden_from_nationality: bool  # its child case is blocked for the consulate
     reviewed_by: str | None
+    reviewer_subject: str | None = None  # None before a review, or on one kept before subjects
+
+    def reviewed_by_caller(self, caller: Principal) -> bool:
+        """Compared by the immutable subject (`same_person`), never by the username alone."""
+        return self.reviewed_by is not None and same_person(
+            caller.subject, caller.username, self.reviewer_subject, self.reviewed_by
+        )
 
 
 def can_read(
@@ -184,7 +192,7 @@ def fund_officer_may(doing: str) -> Permission:
 def may_approve(caller: Principal, facts: AccessFacts) -> None:
     """A fund approver who did not review it (the domain checks it again under the lock)."""
     ensure_fund_approver(caller, "approve an application")
-    if caller.username == facts.reviewed_by:
+    if facts.reviewed_by_caller(caller):
         raise ReviewerCannotApprove(
             f"{caller.username} reviewed this application and cannot also approve it"
         )
@@ -192,7 +200,7 @@ def may_approve(caller: Principal, facts: AccessFacts) -> None:
 
 def may_reject(caller: Principal, facts: AccessFacts) -> None:
     ensure_fund_approver(caller, "reject an application")
-    if caller.username == facts.reviewed_by:
+    if facts.reviewed_by_caller(caller):
         raise ReviewerCannotReject(
             f"{caller.username} reviewed this application and cannot also reject it"
         )

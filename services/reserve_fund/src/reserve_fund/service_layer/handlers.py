@@ -129,8 +129,13 @@ async def review_application(
         application = await _locked(
             uow, cmd.application_id, caller, access.fund_officer_may("review an application")
         )
+        # Separation of duties goes by the caller's immutable subject, not the username.
         application.review(
-            recommendation=cmd.recommendation, note=cmd.note, by=cmd.by, now=uow.clock()
+            recommendation=cmd.recommendation,
+            note=cmd.note,
+            by=cmd.by,
+            now=uow.clock(),
+            subject=caller.subject,
         )
         await uow.commit()
     return application.id
@@ -149,7 +154,15 @@ async def approve_application(
         now = uow.clock()
         budget = await uow.budgets.get_for_update(budget_year_of(now))
         child_case = await uow.child_cases.get_for_share(application.child_case_id)
-        approve(application, budget, approver=cmd.by, now=now, child_case=child_case, note=cmd.note)
+        approve(
+            application,
+            budget,
+            approver=cmd.by,
+            approver_subject=caller.subject,
+            now=now,
+            child_case=child_case,
+            note=cmd.note,
+        )
         await uow.commit()
     return application.id
 
@@ -160,7 +173,7 @@ async def reject_application(
     async with uow:
         uow.actor = caller.username
         application = await _locked(uow, cmd.application_id, caller, access.may_reject)
-        application.reject(reason=cmd.reason, by=cmd.by, now=uow.clock())
+        application.reject(reason=cmd.reason, by=cmd.by, now=uow.clock(), subject=caller.subject)
         await uow.commit()
     return application.id
 

@@ -46,6 +46,7 @@ async def access_facts(session: AsyncSession, application_id: UUID) -> access.Ac
                 a.c.requesting_country,
                 a.c.beneficiary_nationality,
                 a.c.reviewed_by,
+                a.c.reviewer_subject,
                 HIDDEN_FROM_NATIONALITY.label("hidden"),
             ).where(a.c.id == application_id)
         )
@@ -57,6 +58,7 @@ async def access_facts(session: AsyncSession, application_id: UUID) -> access.Ac
         nationality=row.beneficiary_nationality,
         hidden_from_nationality=bool(row.hidden),
         reviewed_by=row.reviewed_by,
+        reviewer_subject=row.reviewer_subject,
     )
 
 
