@@ -3,6 +3,12 @@
 `create_service_app` gives each service: problem+json errors, correlation ids, tracing,
 `/healthz`, `/readyz`, `/v1/me`, a lifespan that applies migrations and connects to NATS,
 and authentication on every route the service adds (through `principal` dependencies).
+
+In front of the routes, outermost first: the correlation id; the security headers; the
+body limit (413 on a declared or counted size over the route's limit, before anything else
+reads the body); the bearer check (401 before any route, so a body without a valid token is
+never read nor parsed). `/healthz`, `/readyz` and — when `PUEBLA_API_DOCS` is on — `/docs`,
+`/redoc` and `/openapi.json` are the only paths answered without a token.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pydantic import BaseModel
 from puebla.auth.fastapi import Authenticator
 from puebla.auth.tokens import TokenVerifier
 from puebla.http.audit import router as audit_router
+from puebla.http.authentication import AuthenticateFirstMiddleware
 from puebla.http.deps import Caller
 from puebla.http.errors import (
     PROBLEM_JSON,
@@ -25,6 +32,9 @@ from puebla.http.errors import (
     install_problem_handlers,
     problem_responses,
 )
+from puebla.http.headers import SecurityHeadersMiddleware, install_docs
+from puebla.http.limits import DEFAULT_BODY_LIMIT, BodyLimitMiddleware, marked_routes
+from puebla.http.settings import HttpSettings
 from puebla.observability import (
     CorrelationIdMiddleware,
     configure_logging,
@@ -64,8 +74,14 @@ def create_service_app(
     routers: list[APIRouter] | None = None,
     on_startup: StartupHook | None = None,
     runtime: Runtime | None = None,
+    http: HttpSettings | None = None,
+    body_limit: int = DEFAULT_BODY_LIMIT,
 ) -> FastAPI:
-    """Builds the app. Pass `runtime` to share an already started one (tests do)."""
+    """Builds the app. Pass `runtime` to share an already started one (tests do).
+
+    `body_limit` is the default of every route; a route that takes more is marked with
+    `puebla.http.limits.body_limit`. `http` defaults to the `PUEBLA_` environment."""
+    http = http or HttpSettings()
     configure_logging(
         definition.name, level=definition.platform.log_level, json=definition.platform.log_json
     )
@@ -88,10 +104,29 @@ def create_service_app(
             if own:
                 await rt.close()
 
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
-    app.state.authenticator = Authenticator(verifier)
+    openapi_url = "/openapi.json" if http.api_docs else None
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        openapi_url=openapi_url,
+        docs_url=None,  # served by install_docs, under a CSP
+        redoc_url=None,
+    )
+    authenticator = Authenticator(verifier)
+    app.state.authenticator = authenticator
     app.state.token_verifier = verifier
     install_problem_handlers(app)
+    public = ["/healthz", "/readyz"]
+    if openapi_url is not None:
+        public += [openapi_url, *install_docs(app, title=title, openapi_url=openapi_url)]
+    # add_middleware puts each one outside the ones added before it.
+    app.add_middleware(
+        AuthenticateFirstMiddleware, authenticator=authenticator, public_paths=public
+    )
+    limited = marked_routes(route for router in routers or [] for route in router.routes)
+    app.add_middleware(BodyLimitMiddleware, default=body_limit, routes=limited)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     instrument_app(app)
 

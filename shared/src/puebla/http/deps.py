@@ -16,8 +16,12 @@ async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
-    # The app owns its verifier (audience = the service), so routers defined at module level
-    # reach it through app.state instead of a global.
+    # Verified already, before the body was read, by AuthenticateFirstMiddleware.
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):
+        return principal
+    # An app without that middleware: the app owns its verifier (audience = the service), so
+    # routers defined at module level reach it through app.state instead of a global.
     authenticator: Authenticator = request.app.state.authenticator
     return await authenticator(request, credentials)
 

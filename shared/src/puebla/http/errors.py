@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from puebla.db.availability import database_unavailable
+from puebla.http.headers import API_CSP, SECURITY_HEADERS
 from puebla.observability import get_logger
 from puebla.problems import FieldError, Problem, invalid
 
@@ -68,6 +69,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        carried = getattr(exc, "problem", None)  # e.g. puebla.http.limits.BodyTooLarge
+        if isinstance(carried, Problem):
+            return problem_response(carried, request)
         titles = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}
         problem = Problem(
             status=exc.status_code,
@@ -78,6 +82,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, request)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette answers these from its outermost middleware, outside the one that adds
+        # the security headers to every other answer: they are added here.
+        response = _unexpected(request, exc)
+        response.headers.update({**SECURITY_HEADERS, "Content-Security-Policy": API_CSP})
+        return response
+
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if database_unavailable(exc):
             log.warning("http.backing_service_unavailable", path=request.url.path, error=repr(exc))
             return problem_response(unavailable(), request)
