@@ -25,6 +25,7 @@ from puebla.auth.principal import Principal
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
 from puebla.http.idempotency import Recheck, idempotent
+from puebla.http.limits import MiB, body_limit
 from puebla.http.pagination import PageRequest, page_request
 from puebla.http.schemas import Code, CountryCode
 from puebla.problems import not_found
@@ -57,6 +58,7 @@ IDEMPOTENCY_KEY = {
     "description": "The same key with the same request returns the first result.",
 }
 WRITE: dict[str, Any] = {"openapi_extra": {"parameters": [IDEMPOTENCY_KEY]}}
+MANIFEST_BODY_LIMIT = 4 * MiB
 
 
 def returnee_data(body: s.ReturneeCreate) -> ReturneeData:
@@ -172,6 +174,10 @@ async def _write(
     dependencies=[Depends(_may_create)],
     **WRITE,
 )
+# 300 returnees: about 90 kB as usually written, 1.1 MB with every text at its maximum length
+# in accented letters escaped as \uXXXX and indented, 2.0 MB with every character an escaped
+# emoji (a surrogate pair): the default 1 MiB is too little, 4 MiB leaves twice the worst.
+@body_limit(MANIFEST_BODY_LIMIT)
 async def create_manifest(
     body: s.ManifestCreate, request: Request, caller: Caller, runtime: ServiceRuntime
 ) -> Response:
