@@ -314,3 +314,16 @@ class TestDocsSwitch:
                 with_token = await client.get(path, headers=bearer(tokens))
                 assert with_token.status_code == 404, path
             assert (await client.get("/v1/me", headers=bearer(tokens))).status_code == 200
+
+
+class TestDocumented:
+    async def test_each_route_with_a_body_documents_its_413_and_limit(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        paths = (await client.get("/openapi.json")).json()["paths"]
+        echo_413 = paths["/v1/echo"]["post"]["responses"]["413"]
+        assert echo_413["description"] == "The body is larger than this route takes (1048576 bytes)"
+        assert "application/problem+json" in echo_413["content"]
+        bulk_413 = paths["/v1/bulk"]["post"]["responses"]["413"]
+        assert bulk_413["description"] == "The body is larger than this route takes (2097152 bytes)"
+        assert "413" not in paths["/v1/me"]["get"]["responses"]

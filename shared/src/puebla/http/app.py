@@ -165,21 +165,32 @@ def create_service_app(
     app.include_router(audit_router)
     for router in routers or []:
         app.include_router(router)
-    _document_problems(app)
+    route_limits = {
+        (getattr(route, "path", ""), method): limit
+        for route, limit in limited
+        for method in getattr(route, "methods", None) or ()
+    }
+    _document_problems(app, lambda path, method: route_limits.get((path, method), body_limit))
     return app
 
 
-def _document_problems(app: FastAPI) -> None:
+def _document_problems(app: FastAPI, limit_of: Callable[[str, str], int]) -> None:
     """Every 4xx answer is problem+json (install_problem_handlers): say so in the OpenAPI
-    document too, including the 422 FastAPI adds to every route with a plain JSON schema."""
+    document too, including the 422 FastAPI adds to every route with a plain JSON schema,
+    and the 413 of every route that takes a body, with its limit (`limit_of(path, METHOD)`)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = generate()
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
+        for path_name, path in schema.get("paths", {}).items():
+            for method, operation in path.items():
+                if "requestBody" in operation:
+                    limit = limit_of(path_name, method.upper())
+                    operation.setdefault("responses", {})["413"] = {
+                        "description": f"The body is larger than this route takes ({limit} bytes)"
+                    }
                 for code, response in operation.get("responses", {}).items():
                     if str(code).startswith("4"):
                         response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
