@@ -17,16 +17,19 @@ the next chunk of the request stream only when the app calls `receive()`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import re
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
@@ -327,3 +330,78 @@ class TestDocumented:
         bulk_413 = paths["/v1/bulk"]["post"]["responses"]["413"]
         assert bulk_413["description"] == "The body is larger than this route takes (2097152 bytes)"
         assert "413" not in paths["/v1/me"]["get"]["responses"]
+
+
+@asynccontextmanager
+async def listening(app: FastAPI) -> AsyncIterator[int]:
+    """The app behind a real uvicorn on a loopback port (bound and listening before the
+    server starts, so a connection made at once waits in the backlog: nothing to poll)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_config=None))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+async def answer_to(port: int, head: str, chunks: list[bytes]) -> tuple[int, bytes]:
+    """Sends `head` and `chunks` as they are, never ends the body, and reads the answer: a
+    server that waited for the rest of the body would never answer (the timeout fails)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head.encode("latin-1"))
+        for chunk in chunks:
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+        rest = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+        return int(status_line.split()[1]), rest
+    finally:
+        writer.close()
+
+
+class TestOverRealHttp:
+    """The same rules through uvicorn's HTTP framing (review 5 measured the live servers)."""
+
+    async def test_a_declared_20_mb_body_is_refused_before_it_is_sent(
+        self, library_db: MigratedDatabase
+    ) -> None:
+        async with listening(build_app(library_db)) as port:
+            head = (
+                "POST /v1/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {20 * 1000 * 1000}\r\n\r\n"
+            )
+            status, headers = await answer_to(port, head, [])
+        assert status == 413
+        assert b"application/problem+json" in headers
+
+    async def test_a_chunked_body_is_answered_413_at_the_limit_without_its_end(
+        self, library_db: MigratedDatabase, tokens: KeycloakTokens
+    ) -> None:
+        async with listening(build_app(library_db)) as port:
+            head = (
+                "POST /v1/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                f"Authorization: {bearer(tokens)['Authorization']}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            )
+            chunks = [b'{"text":"'] + [b"a" * CHUNK] * CHUNKS_TO_PASS_1_MIB
+            status, _ = await answer_to(port, head, chunks)
+        assert status == 413
+
+    async def test_without_a_token_a_chunked_body_is_answered_401_before_any_of_it(
+        self, library_db: MigratedDatabase
+    ) -> None:
+        async with listening(build_app(library_db)) as port:
+            head = (
+                "POST /v1/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            )
+            status, headers = await answer_to(port, head, [])
+        assert status == 401
+        assert b'www-authenticate: bearer realm="rcm"' in headers.lower()
