@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from puebla.devstack.processes import StackError, log_tail, pidfile, port_open, spawn
+from puebla.devstack.processes import StackError, log_tail, pidfile, port_open, spawn, wait_for
 
 VERSION = "26.7.3"
 ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{VERSION}:zip"
@@ -242,17 +242,21 @@ def reusable(
     refused to start beside a Keycloak that was there all along."""
     url = discovery_url(base_url, realm)
     deadline = time.monotonic() + patience
-    while True:
-        if _ok(url, timeout=max(2.0, min(10.0, deadline - time.monotonic()))):
-            return True
-        if not port_open(port):
-            return False
-        if time.monotonic() > deadline:
-            raise StackError(
-                f"port {port} is taken by a program that does not answer as Keycloak with realm"
-                f" {realm} (waited {patience:.0f} s); stop it first"
-            )
-        time.sleep(0.5)
+    answered = False
+
+    def settled() -> bool:
+        nonlocal answered
+        answered = _ok(url, timeout=max(2.0, min(10.0, deadline - time.monotonic())))
+        return answered or not port_open(port)
+
+    try:
+        wait_for(settled, timeout=patience, what="Keycloak", interval=0.5)
+    except StackError:
+        raise StackError(
+            f"port {port} is taken by a program that does not answer as Keycloak with realm"
+            f" {realm} (waited {patience:.0f} s); stop it first"
+        ) from None
+    return answered
 
 
 def wait_ready(
