@@ -8,6 +8,7 @@ approvals are charged to a budget no other test touches.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -35,6 +36,25 @@ from reserve_fund.domain import (
 )
 from reserve_fund.domain import commands as c
 from reserve_fund.service_layer import access
+
+
+def for_a_child_case(by: Principal, case_id: uuid.UUID) -> c.CreateApplication:
+    """A Honduran in Mexico linked to his child case, filed by `by` (born 1990: grown up in the
+    tests' far budget years — the link does not depend on age)."""
+    return c.CreateApplication(
+        requested_by=access.applicant(by),
+        beneficiary=Beneficiary(
+            "Kevin Josué", "Martínez Reyes", Sex.MALE, date(1990, 4, 9), "HN", False
+        ),
+        current_country="MX",
+        categories=frozenset({Category.INJURY_OR_ILLNESS}),
+        voluntary_consent=Consent(
+            True, ConsentGiver.BENEFICIARY, datetime(2026, 1, 10, tzinfo=UTC)
+        ),
+        items=(CostItem(CostKind.TRANSPORT, Money.parse("300.00")),),
+        justification="Needs treatment at home.",
+        child_case_id=case_id,
+    )
 
 
 def person(username: str, *roles: str, country: str | None = None) -> Principal:

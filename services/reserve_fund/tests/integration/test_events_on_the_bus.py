@@ -43,6 +43,8 @@ from reserve_fund.domain import (
 from reserve_fund.domain import commands as c
 from reserve_fund.service_layer import access
 
+from .conftest import for_a_child_case
+
 EVENTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
 CANCELLED = "fund.application.cancelled.v1"
 
@@ -280,24 +282,7 @@ class TestABlockedChildsApplicationOnTheStream:
             ),
         )
         try:
-            app_id = await app.bus.handle(
-                c.CreateApplication(
-                    requested_by=access.applicant(inm_mx),
-                    # grown up in the test's budget year: the link does not depend on age
-                    beneficiary=Beneficiary(
-                        "Kevin Josué", "Martínez Reyes", Sex.MALE, date(1990, 4, 9), "HN", False
-                    ),
-                    current_country="MX",
-                    categories=frozenset({Category.INJURY_OR_ILLNESS}),
-                    voluntary_consent=Consent(
-                        True, ConsentGiver.BENEFICIARY, datetime(2026, 1, 10, tzinfo=UTC)
-                    ),
-                    items=(CostItem(CostKind.TRANSPORT, Money.parse("300.00")),),
-                    justification="Needs treatment at home.",
-                    child_case_id=case_id,
-                ),
-                inm_mx,
-            )
+            app_id = await app.bus.handle(for_a_child_case(inm_mx, case_id), inm_mx)
             await app.bus.handle(
                 c.SubmitApplication(application_id=app_id, by=access.applicant(inm_mx)), inm_mx
             )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -15,18 +14,12 @@ from sqlalchemy import text
 from puebla.auth.principal import Principal
 from puebla.testing.waiting import wait_until
 from reserve_fund.domain import (
-    Beneficiary,
-    Category,
-    Consent,
-    ConsentGiver,
-    CostItem,
-    CostKind,
-    Money,
     Recommendation,
-    Sex,
 )
 from reserve_fund.domain import commands as c
 from reserve_fund.service_layer import access
+
+from .conftest import for_a_child_case
 
 HN_CONSUL = Principal(
     subject="test-consul.hn.tapachula",
@@ -53,23 +46,7 @@ async def reviewed_for(fund: Any, case_id: uuid.UUID, by: Principal) -> uuid.UUI
     """A Honduran in Mexico, linked to his child case (the clock runs in a budget year of the
     test's own, centuries ahead: grown up by then — the link does not depend on age), filed by
     `by`, submitted and reviewed."""
-    app_id: uuid.UUID = await fund.handle(
-        c.CreateApplication(
-            requested_by=access.applicant(by),
-            beneficiary=Beneficiary(
-                "Kevin Josué", "Martínez Reyes", Sex.MALE, date(1990, 4, 9), "HN", False
-            ),
-            current_country="MX",
-            categories=frozenset({Category.INJURY_OR_ILLNESS}),
-            voluntary_consent=Consent(
-                True, ConsentGiver.BENEFICIARY, datetime(2026, 1, 10, tzinfo=UTC)
-            ),
-            items=(CostItem(CostKind.TRANSPORT, Money.parse("300.00")),),
-            justification="Needs treatment at home.",
-            child_case_id=case_id,
-        ),
-        by,
-    )
+    app_id: uuid.UUID = await fund.handle(for_a_child_case(by, case_id), by)
     await fund.handle(c.SubmitApplication(application_id=app_id, by=access.applicant(by)), by)
     await fund.handle(
         c.ReviewApplication(
