@@ -23,12 +23,15 @@ class StreamSpec:
     subjects: list[str]
 
 
-# One stream per context (ARCHITECTURE.md), plus the parking place for poison messages.
+# One stream per context (ARCHITECTURE.md), the audit anchors, and the parking place for poison
+# messages.
 STREAMS = [
     StreamSpec("REPATRIATION", ["repatriation.>"]),
     StreamSpec("CHILD", ["child.>"]),
     StreamSpec("FUND", ["fund.>"]),
     StreamSpec("CONSULAR", ["consular.>"]),
+    # Each service's signed audit checkpoints (audit.<context>.checkpoint.v1), kept by the others.
+    StreamSpec("AUDIT", ["audit.>"]),
     StreamSpec("DEADLETTER", ["deadletter.>"]),
 ]
 
