@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from child_protection.adapters.crypto import KeyRing
+from child_protection.adapters.crypto import DEV_ONLY_KEYS, KeyRing, KeyRingError
 from child_protection.config import Settings
 from child_protection.service_layer.unit_of_work import CaseUnitOfWork
 from puebla.clock import Clock, utcnow
@@ -33,16 +33,37 @@ class ChildProtection:
         )
 
 
+class DevKeyRefused(KeyRingError):
+    """A public dev key (or none at all) outside `PUEBLA_ENV=dev`: the service does not start."""
+
+
 def load_keyring(settings: Settings | None = None) -> KeyRing:
+    """The key ring of the settings. Outside `PUEBLA_ENV=dev`, CHILD_PROTECTION_ENCRYPTION_KEYS
+    is required and must hold no public dev key (security review 11): raises DevKeyRefused, so
+    the API's startup and the worker fail before serving anything."""
     settings = settings or Settings()
-    keyring = KeyRing.parse(settings.encryption_keys.get_secret_value())
+    configured = settings.encryption_keys.get_secret_value().strip()
+    if not configured:
+        if not settings.is_dev:
+            raise DevKeyRefused(
+                "CHILD_PROTECTION_ENCRYPTION_KEYS is required (the public DEV-ONLY key is used "
+                "only with PUEBLA_ENV=dev)"
+            )
+        configured = DEV_ONLY_KEYS
+    keyring = KeyRing.parse(configured)
+    if keyring.is_dev_only and not settings.is_dev:
+        raise DevKeyRefused(
+            f"CHILD_PROTECTION_ENCRYPTION_KEYS holds a public dev key "
+            f"({', '.join(keyring.public_dev_key_ids)}): set real keys, or PUEBLA_ENV=dev "
+            "on a developer machine"
+        )
     if keyring.is_dev_only:
         # The key ids are safe to log; the keys never are.
         log.warning(
             "child_protection.encryption.dev_only_key",
             detail="sensitive sections are sealed with the public DEV-ONLY key; "
             "set CHILD_PROTECTION_ENCRYPTION_KEYS outside a developer machine",
-            key_ids=list(keyring.key_ids),
+            key_ids=list(keyring.public_dev_key_ids),
         )
     return keyring
 

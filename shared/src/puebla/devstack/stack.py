@@ -80,6 +80,8 @@ def service_env(name: str) -> dict[str, str]:
     return {
         f"{name.upper()}_DATABASE_URL": postgres.url(name, pg_port()),
         "PUEBLA_NATS_SERVERS": ",".join(nats_servers()),
+        # The devstack is dev: child_protection may seal with its public DEV-ONLY key here only.
+        "PUEBLA_ENV": "dev",
     }
 
 

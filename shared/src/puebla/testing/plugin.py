@@ -4,7 +4,14 @@ One stack per test session: PostgreSQL, NATS and Keycloak are reused when they a
 (e.g. under `make run`) and started otherwise, then stopped at the end if this session
 started them. Hypothesis runs under one profile for the whole repository (`ci` when `CI`
 is set, else `dev` with a printed seed): see `puebla.testing.replay`.
+
+Tests run as `PUEBLA_ENV=dev` (set here, explicitly, for the in-process apps and every process
+a test starts): child_protection refuses its public dev keys anywhere else.
 """
+
+import os
+
+os.environ["PUEBLA_ENV"] = "dev"
 
 from puebla.testing.infra import *  # noqa: F403
 from puebla.testing.keycloak import *  # noqa: F403

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 import re
 from collections.abc import Sequence
@@ -32,6 +33,20 @@ _KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 # (e.g. `python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())"`).
 DEV_ONLY_KEY_ID = "dev-only-do-not-deploy"
 DEV_ONLY_KEYS = f"{DEV_ONLY_KEY_ID}:ZGV2LW9ubHkga2V5OiBwdWJsaWMsIG5vIGRlcGxveSE="
+
+# SHA-256 of every key whose material is public in this repository, whatever id it is given:
+# the devstack's DEV_ONLY_KEYS above and compose.yaml's `x-child-protection-keys` (k1). A ring
+# holding any of them protects nothing; the service refuses it unless PUEBLA_ENV=dev.
+PUBLIC_DEV_KEY_SHA256 = frozenset(
+    {
+        "1ca1d60ca7eee9f3baf704ccc63845729ad7be7b8163cbf1944f55a66b51cc4f",  # DEV_ONLY_KEYS
+        "71bbb78b17bdd07041651e7db58bac628459f4353373013bfac1eca540fc4c85",  # compose.yaml k1
+    }
+)
+
+
+def is_public_dev_key(material: bytes) -> bool:
+    return hashlib.sha256(material).hexdigest() in PUBLIC_DEV_KEY_SHA256
 
 
 class KeyRingError(ValueError):
@@ -64,6 +79,7 @@ class KeyRing:
         if not keys:
             raise KeyRingError("at least one encryption key is required")
         self._keys: dict[str, AESGCM] = {}
+        self._public_dev_key_ids: list[str] = []
         for key_id, material in keys:
             if not _KEY_ID.fullmatch(key_id):
                 raise KeyRingError(f"key id {key_id!r} must match {_KEY_ID.pattern}")
@@ -72,6 +88,8 @@ class KeyRing:
             if len(material) != KEY_BYTES:
                 raise KeyRingError(f"key {key_id!r} must be {KEY_BYTES} bytes")
             self._keys[key_id] = AESGCM(material)
+            if is_public_dev_key(material):
+                self._public_dev_key_ids.append(key_id)
         self.current_key_id = keys[0][0]
 
     @classmethod
@@ -97,7 +115,13 @@ class KeyRing:
 
     @property
     def is_dev_only(self) -> bool:
-        return DEV_ONLY_KEY_ID in self._keys
+        """True when any key of the ring is a public dev key (recognised by its hash, so a
+        public key under another id counts too): what it sealed, anyone can open."""
+        return bool(self._public_dev_key_ids)
+
+    @property
+    def public_dev_key_ids(self) -> tuple[str, ...]:
+        return tuple(self._public_dev_key_ids)
 
     def seal(self, plaintext: bytes, associated_data: bytes) -> Sealed:
         nonce = os.urandom(NONCE_BYTES)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from child_protection.bootstrap import bootstrap, subscriptions
+from child_protection.adapters.crypto import KeyRing
+from child_protection.bootstrap import bootstrap, load_keyring, subscriptions
 from child_protection.config import Settings, definition
 from child_protection.entrypoints.scheduler import DeadlineScheduler
 from puebla.runtime import Runtime
@@ -13,9 +14,11 @@ from puebla.worker import BackgroundJob
 from puebla.worker import main as worker_main
 
 
-def deadline_checks(settings: Settings) -> BackgroundJob:
+def deadline_checks(settings: Settings, keyring: KeyRing) -> BackgroundJob:
     async def deadline_scheduler(runtime: Runtime, stop: asyncio.Event) -> None:
-        scheduler = DeadlineScheduler(bootstrap(runtime), interval=settings.deadline_check_seconds)
+        scheduler = DeadlineScheduler(
+            bootstrap(runtime, keyring=keyring), interval=settings.deadline_check_seconds
+        )
         await scheduler.run(stop)
 
     return deadline_scheduler
@@ -23,7 +26,10 @@ def deadline_checks(settings: Settings) -> BackgroundJob:
 
 def main() -> None:
     settings = Settings()
-    worker_main(definition(settings), subscriptions, background=[deadline_checks(settings)])
+    keyring = load_keyring(settings)  # before anything starts: no real key, no worker
+    worker_main(
+        definition(settings), subscriptions, background=[deadline_checks(settings, keyring)]
+    )
 
 
 if __name__ == "__main__":
