@@ -37,6 +37,10 @@ DEFAULT_MANAGEMENT_URL = f"http://127.0.0.1:{DEFAULT_MANAGEMENT_PORT}"
 # Build-time options: changing any of them needs a new `kc.sh build` (the marker records them).
 # `cache=local`: a single node; the default clustered cache would probe the network for peers.
 BUILD_OPTIONS = ("--health-enabled=true", "--db=dev-file", "--cache=local")
+# Keycloak 26 reads `cache` at start too, and `start` defaults it to `ispn`: without it here the
+# build's `local` is ignored and JGroups listens on every interface (7800, 57800; security
+# review 12). With it no cluster transport starts: every socket stays on loopback.
+START_OPTIONS = ("--cache=local",)
 # kc.sh sizes the heap from the machine's RAM (70 %); on a shared dev box that is far too much.
 HEAP = "-Xms256m -Xmx768m"
 # Keycloak 26 prefers a recent JDK; the machine has Temurin 25 beside the default Java 17.
@@ -187,6 +191,7 @@ def start(
         "--http-management-host=127.0.0.1",
         f"--http-management-port={management_port}",
         "--import-realm",
+        *START_OPTIONS,
     ]
     env = {
         **_java_env(),
