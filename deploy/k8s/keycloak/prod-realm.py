@@ -4,10 +4,15 @@ The DEV realm is deploy/keycloak/realm-rcm.json.
 
 Kept: the realm roles, the declared user profile, the client scopes (claims and the four
 service audiences) and the token settings. Dropped: the 18 demo users (password `demo`) and
-the dev client `puebla-cli` with its password grant. Tightened: TLS required for external
-requests, brute-force protection on. The real clients (a front end with the authorization
-code flow and PKCE, service accounts) and the real users are created per deployment, through
-the admin console, the admin API or an identity-provider link, never from this repository.
+the dev client `puebla-cli` with its password grant. Tightened (security review 16): TLS
+required for external requests; a password policy; brute-force protection (temporary lockout
+after 5 failures, growing waits); login and admin events recorded (90 days); refresh tokens
+revoked on use; OTP required of every staff member: `CONFIGURE_TOTP` is a *default* required
+action, so each user sets up a TOTP authenticator at first login, after which the built-in
+browser flow's conditional OTP step asks for it at every login. The real clients (a front end
+with the authorization code flow and PKCE, service accounts) and the real users are created per
+deployment, through the admin console, the admin API or an identity-provider link, never from
+this repository.
 
     python3 deploy/k8s/keycloak/prod-realm.py > deploy/k8s/keycloak/realm-rcm.json
 
@@ -23,6 +28,69 @@ from pathlib import Path
 DEV_REALM = Path(__file__).resolve().parents[2] / "keycloak" / "realm-rcm.json"
 
 
+# NIST 800-63B style: long rather than composed; never the username or e-mail; not reused.
+PASSWORD_POLICY = (
+    "length(12) and maxLength(128) and notUsername(undefined) and notEmail(undefined)"
+    " and passwordHistory(5)"
+)
+BRUTE_FORCE = {
+    "bruteForceProtected": True,
+    "permanentLockout": False,
+    "failureFactor": 5,  # failures before the account is locked for a while
+    "waitIncrementSeconds": 60,
+    "maxFailureWaitSeconds": 900,
+    "maxDeltaTimeSeconds": 43200,  # failures are forgotten after 12 h without one
+    "quickLoginCheckMilliSeconds": 1000,
+    "minimumQuickLoginWaitSeconds": 60,
+}
+EVENTS = {
+    "eventsEnabled": True,  # login events (LOGIN, LOGIN_ERROR, CODE_TO_TOKEN, LOGOUT, ...)
+    "eventsExpiration": 90 * 24 * 3600,
+    "eventsListeners": ["jboss-logging"],
+    "adminEventsEnabled": True,
+    "adminEventsDetailsEnabled": True,
+}
+OTP_POLICY = {
+    "otpPolicyType": "totp",
+    "otpPolicyAlgorithm": "HmacSHA1",  # what every authenticator app supports
+    "otpPolicyDigits": 6,
+    "otpPolicyPeriod": 30,
+    "otpPolicyLookAheadWindow": 1,
+    "otpPolicyCodeReusable": False,
+}
+# Keycloak 26.7's required actions as a fresh realm has them (a realm file that lists any
+# replaces the whole list), with CONFIGURE_TOTP a default action: every new user must set up
+# OTP before the first login completes.
+_ACTIONS = [
+    ("TERMS_AND_CONDITIONS", "Terms and Conditions", False, 20),
+    ("UPDATE_PROFILE", "Update Profile", True, 40),
+    ("VERIFY_EMAIL", "Verify Email", True, 50),
+    ("CONFIGURE_TOTP", "Configure OTP", True, 54),
+    ("UPDATE_PASSWORD", "Update Password", True, 57),
+    ("delete_account", "Delete Account", False, 60),
+    ("UPDATE_EMAIL", "Update Email", False, 70),
+    ("webauthn-register", "Webauthn Register", True, 80),
+    ("webauthn-register-passwordless", "Webauthn Register Passwordless", True, 90),
+    ("VERIFY_PROFILE", "Verify Profile", True, 100),
+    ("delete_credential", "Delete Credential", True, 110),
+    ("idp_link", "Linking Identity Provider", True, 120),
+    ("CONFIGURE_RECOVERY_AUTHN_CODES", "Recovery Authentication Codes", True, 130),
+    ("update_user_locale", "Update User Locale", True, 1000),
+]
+REQUIRED_ACTIONS = [
+    {
+        "alias": alias,
+        "name": name,
+        "providerId": alias,
+        "enabled": enabled,
+        "defaultAction": alias == "CONFIGURE_TOTP",
+        "priority": priority,
+        "config": {},
+    }
+    for alias, name, enabled, priority in _ACTIONS
+]
+
+
 def production(realm: dict) -> dict:
     realm = dict(realm)
     realm.pop("users", None)
@@ -33,7 +101,14 @@ def production(realm: dict) -> dict:
         "no users, no dev client."
     }
     realm["sslRequired"] = "external"
-    realm["bruteForceProtected"] = True
+    realm["passwordPolicy"] = PASSWORD_POLICY
+    realm.update(BRUTE_FORCE)
+    realm.update(EVENTS)
+    realm.update(OTP_POLICY)
+    realm["requiredActions"] = REQUIRED_ACTIONS
+    # A refresh token works once: a stolen one that is used after its owner used it fails.
+    realm["revokeRefreshToken"] = True
+    realm["refreshTokenMaxReuse"] = 0
     return realm
 
 
