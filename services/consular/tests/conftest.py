@@ -33,6 +33,7 @@ class Events:
         self.example = example
         self.returnee = returnee
         self.submitted = submitted
+        self.child_notice = child_notice
 
     def envelope(self, event_type: str, data: dict[str, Any], **kwargs: Any) -> IncomingEnvelope:
         """Stamped now by the service's clock unless `time` is given."""
@@ -49,6 +50,28 @@ def example(event_type: str) -> dict[str, Any]:
     context = event_type.split(".", 1)[0]
     path = EXAMPLES / context / f"{event_type}.example.json"
     data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+CHILD_NOTICE = "child.case.consular_notice.v1"
+
+
+def child_notice(case: dict[str, Any]) -> dict[str, Any]:
+    """The `child.case.consular_notice.v1` child protection emits beside `case`, the data of
+    an unblocked case's opening (`opened_at`) or of a clearing (`cleared_at`): the example's
+    child, at that event's version, stage, host and nationality."""
+    data = example(CHILD_NOTICE)
+    clearing = "cleared_at" in case
+    allowed_at = case["cleared_at"] if clearing else case["opened_at"]
+    data.update(
+        {key: case[key] for key in ("case_id", "reference", "host_country", "nationality")},
+        version=case["version"],
+        stage=case["stage"],
+        occasion="block_cleared" if clearing else "case_opened",
+        allowed_at=allowed_at,
+        identified_at=allowed_at,
+    )
+    data["place"] = {**data["place"], "country": case["host_country"]}
     return data
 
 

@@ -99,7 +99,6 @@ class ChildCases:
             case_id,
             nationality=nationality,
             host_country=host,
-            place={"country": host, "state": None, "city": None},
             blocked_for_consulate=blocked,
             notify_consulate=not blocked,
         )

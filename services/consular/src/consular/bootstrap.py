@@ -110,6 +110,14 @@ def subscriptions(runtime: Runtime) -> list[Subscription]:
             _consumer(runtime, integration.child_case_opened, handlers.notify_child_case),
         ),
         sub(
+            # Who the child is, only when the consulate may be told: at the opening of a case
+            # that is not blocked, or at the clearing of its block (consular's alone).
+            "consular-child-consular-notice",
+            "CHILD",
+            "child.case.consular_notice.v1",
+            _consumer(runtime, integration.child_consular_notice, handlers.notify_child_case),
+        ),
+        sub(
             "consular-child-block-cleared",
             "CHILD",
             "child.case.consular_block_cleared.v1",

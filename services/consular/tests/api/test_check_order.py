@@ -20,6 +20,7 @@ from puebla.runtime import Runtime
 SUBMITTED = "repatriation.manifest.submitted.v1"
 PROTECTION = "repatriation.returnee.protection_need_recorded.v1"
 OPENED = "child.case.opened.v1"
+NOTICE = "child.case.consular_notice.v1"
 BLOCK_SET = "child.case.consular_block_set.v1"
 BAD_DECISION = {"decision": "maybe", "colour": "red"}
 MEMBERS = {"BZ", "CA", "CR", "DO", "SV", "GT", "HN", "MX", "NI", "PA", "US"}
@@ -42,12 +43,10 @@ async def child_notice(events: Any, consume: Any, api: Any) -> tuple[dict[str, A
     data: dict[str, Any] = events.example(OPENED)
     case_id = str(uuid.uuid4())
     now = datetime.now(UTC)
-    data.update(
-        case_id=case_id,
-        identified_at=(now - timedelta(hours=1)).isoformat(),
-        opened_at=now.isoformat(),
-    )
+    data.update(case_id=case_id, opened_at=now.isoformat())
     assert await consume(events.envelope(OPENED, data, access=["HN", "MX"])) == "applied"
+    told = events.envelope(NOTICE, events.child_notice(data), access=["HN", "MX"])
+    assert await consume(told) == "applied"
     (notice,) = (
         await api("consul.hn.tapachula").get("/v1/notifications", params={"related_id": case_id})
     ).json()["items"]

@@ -36,6 +36,7 @@ from puebla.testing.waiting import wait_until
 OPENED = "child.case.opened.v1"
 BLOCK_SET = "child.case.consular_block_set.v1"
 CLEARED = "child.case.consular_block_cleared.v1"
+NOTICE = "child.case.consular_notice.v1"
 SUBMITTED = "repatriation.manifest.submitted.v1"
 AMENDED = "repatriation.manifest.amended.v1"
 CANCELLED = "repatriation.manifest.cancelled.v1"
@@ -80,12 +81,15 @@ async def mailed(runtime: Runtime) -> set[str]:
 
 def opened(events: Any, clock: FrozenClock, case_id: str) -> dict[str, Any]:
     data: dict[str, Any] = events.example(OPENED)
-    data.update(
-        case_id=case_id,
-        identified_at=(clock() - timedelta(hours=2)).isoformat(),
-        opened_at=clock().isoformat(),
-    )
+    data.update(case_id=case_id, opened_at=clock().isoformat())
     return data
+
+
+async def open_case(events: Any, consume: Any, clock: FrozenClock, case_id: str) -> None:
+    """An unblocked case opened: its opening and the consular notice beside it."""
+    data = opened(events, clock, case_id)
+    await consume(events.envelope(OPENED, data, access=["HN", "MX"]))
+    await consume(events.envelope(NOTICE, events.child_notice(data), access=["HN", "MX"]))
 
 
 def block_set(events: Any, clock: FrozenClock, case_id: str) -> dict[str, Any]:
@@ -96,12 +100,15 @@ def block_set(events: Any, clock: FrozenClock, case_id: str) -> dict[str, Any]:
 
 def cleared(events: Any, clock: FrozenClock, case_id: str) -> dict[str, Any]:
     data: dict[str, Any] = events.example(CLEARED)  # version 4
-    data.update(
-        case_id=case_id,
-        identified_at=(clock() - timedelta(days=2)).isoformat(),
-        cleared_at=clock().isoformat(),
-    )
+    data.update(case_id=case_id, cleared_at=clock().isoformat())
     return data
+
+
+async def clear_case(events: Any, consume: Any, clock: FrozenClock, case_id: str) -> None:
+    """A supervisor cleared the block: the clearing and the consular notice beside it."""
+    data = cleared(events, clock, case_id)
+    await consume(events.envelope(CLEARED, data, access=["HN", "MX"]))
+    await consume(events.envelope(NOTICE, events.child_notice(data), access=["HN", "MX"]))
 
 
 class TestChildCaseBlockSet:
@@ -109,7 +116,7 @@ class TestChildCaseBlockSet:
         self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
     ) -> None:
         case_id = str(uuid.uuid4())
-        await consume(events.envelope(OPENED, opened(events, clock, case_id), access=["HN", "MX"]))
+        await open_case(events, consume, clock, case_id)
         consul = http(HN_CONSUL)
         (notice,) = (await consul.get("/v1/notifications", params={"related_id": case_id})).json()[
             "items"
@@ -164,7 +171,7 @@ class TestChildCaseBlockSet:
         self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
     ) -> None:
         case_id = str(uuid.uuid4())
-        await consume(events.envelope(OPENED, opened(events, clock, case_id), access=["HN", "MX"]))
+        await open_case(events, consume, clock, case_id)
         (notice,) = (
             await http(HN_CONSUL).get("/v1/notifications", params={"related_id": case_id})
         ).json()["items"]
@@ -173,9 +180,7 @@ class TestChildCaseBlockSet:
         ).is_success
         await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
         clock.advance(timedelta(days=1))
-        await consume(
-            events.envelope(CLEARED, cleared(events, clock, case_id), access=["HN", "MX"])
-        )
+        await clear_case(events, consume, clock, case_id)
         seen = (await http(HN_CONSUL).get(f"/v1/notifications/{notice['id']}")).json()
         assert (seen["status"], seen["withdrawn_reason"], seen["acknowledged_at"]) == (
             "pending",
@@ -190,7 +195,7 @@ class TestChildCaseBlockSet:
     ) -> None:
         case_id = str(uuid.uuid4())
         await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
-        await consume(events.envelope(OPENED, opened(events, clock, case_id), access=["HN", "MX"]))
+        await open_case(events, consume, clock, case_id)
         (held,) = (
             await http("dif.mx").get("/v1/notifications", params={"related_id": case_id})
         ).json()["items"]
@@ -203,10 +208,8 @@ class TestChildCaseBlockSet:
         self, events: Any, consume: Any, clock: FrozenClock, http: Any
     ) -> None:
         case_id = str(uuid.uuid4())
-        await consume(events.envelope(OPENED, opened(events, clock, case_id), access=["HN", "MX"]))
-        await consume(
-            events.envelope(CLEARED, cleared(events, clock, case_id), access=["HN", "MX"])
-        )
+        await open_case(events, consume, clock, case_id)
+        await clear_case(events, consume, clock, case_id)
         await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
         (notice,) = (
             await http(HN_CONSUL).get("/v1/notifications", params={"related_id": case_id})
@@ -546,9 +549,7 @@ class TestChildCaseBlockedAfterFundApproval:
         await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
         await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
         clock.advance(timedelta(days=1))
-        await consume(
-            events.envelope(CLEARED, cleared(events, clock, case_id), access=["HN", "MX"])
-        )
+        await clear_case(events, consume, clock, case_id)
         (seen,) = (
             await http(HN_CONSUL).get(
                 "/v1/notifications", params={"related_id": approved["application_id"]}
@@ -577,9 +578,7 @@ class TestChildCaseBlockedAfterFundApproval:
         )
         await consume(events.envelope(FUND_CANCELLED, cancelled, access=["HN", "IOM"]))
         clock.advance(timedelta(days=1))
-        await consume(
-            events.envelope(CLEARED, cleared(events, clock, case_id), access=["HN", "MX"])
-        )
+        await clear_case(events, consume, clock, case_id)
         (seen,) = (
             await http("iom.officer").get(
                 "/v1/notifications", params={"related_id": approved["application_id"]}

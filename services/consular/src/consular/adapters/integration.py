@@ -36,7 +36,9 @@ from puebla.contracts.child.v1 import (
     ChildIdentity,
     ConsularBlockClearedV1,
     ConsularBlockSetV1,
+    ConsularNoticeV1,
 )
+from puebla.contracts.child.v1 import Place as PlaceV1
 from puebla.contracts.common import PersonSummary
 from puebla.contracts.common import Related as RelatedV1
 from puebla.contracts.consular.v1 import (
@@ -347,10 +349,13 @@ def manifest_cancelled(envelope: IncomingEnvelope) -> ManifestCancellation:
 @dataclass(frozen=True)
 class ChildCaseTrigger:
     """A child case opened (`cleared=False`) or its consular block cleared (`cleared=True`):
-    `notify` says whether the child's consulate may be told now."""
+    `notify` says whether the child's consulate may be told now. `child` is who the child is,
+    told only by `child.case.consular_notice.v1` (the consulate is entitled to it); None when
+    the event says only that the case exists or was cleared — `place` is then the host country
+    alone."""
 
     case_id: str
-    child: Person
+    child: Person | None
     nationality: str
     place: Place
     at: datetime  # opened, or cleared: the notice's clock starts here
@@ -370,13 +375,34 @@ def _child(identity: ChildIdentity) -> Person:
     )
 
 
+class _EarlierIdentity(BaseModel):
+    """The child's identity as `child.case.opened.v1` and `child.case.consular_block_cleared.v1`
+    carried it before it moved to `child.case.consular_notice.v1`: read, while a producer of
+    that time may still be publishing (a rolling deployment), so that no notice is lost; the
+    events of today's producer have none."""
+
+    child: ChildIdentity
+    place: PlaceV1
+
+
+def _identity(envelope: IncomingEnvelope, host: str) -> tuple[Person | None, Place]:
+    if "child" not in envelope.data:
+        return None, Place(host)
+    earlier = parse(_EarlierIdentity, envelope)
+    place = earlier.place
+    return _child(earlier.child), Place(place.country, place.state, place.city)
+
+
 def child_case_opened(envelope: IncomingEnvelope) -> ChildCaseTrigger:
+    """That a case exists, and whether its consulate may be told; a blocked case's opening
+    holds its notice back."""
     data = parse(CaseOpenedV1, envelope)
+    child, place = _identity(envelope, data.host_country)
     return ChildCaseTrigger(
         case_id=str(data.case_id),
-        child=_child(data.child),
+        child=child,
         nationality=data.nationality,
-        place=Place(data.place.country, data.place.state, data.place.city),
+        place=place,
         at=data.opened_at,
         notify=data.notify_consulate,
         cleared=False,
@@ -387,14 +413,31 @@ def child_case_opened(envelope: IncomingEnvelope) -> ChildCaseTrigger:
 
 def child_consular_block_cleared(envelope: IncomingEnvelope) -> ChildCaseTrigger:
     data = parse(ConsularBlockClearedV1, envelope)
+    child, place = _identity(envelope, data.host_country)
+    return ChildCaseTrigger(
+        case_id=str(data.case_id),
+        child=child,
+        nationality=data.nationality,
+        place=place,
+        at=data.cleared_at,
+        notify=data.notify_consulate,
+        cleared=True,
+        access=tuple(envelope.access),
+        version=data.version,
+    )
+
+
+def child_consular_notice(envelope: IncomingEnvelope) -> ChildCaseTrigger:
+    """`child.case.consular_notice.v1`: the consulate may be told now, and of whom."""
+    data = parse(ConsularNoticeV1, envelope)
     return ChildCaseTrigger(
         case_id=str(data.case_id),
         child=_child(data.child),
         nationality=data.nationality,
         place=Place(data.place.country, data.place.state, data.place.city),
-        at=data.cleared_at,
-        notify=data.notify_consulate,
-        cleared=True,
+        at=data.allowed_at,
+        notify=True,
+        cleared=data.occasion == "block_cleared",
         access=tuple(envelope.access),
         version=data.version,
     )

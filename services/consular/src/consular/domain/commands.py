@@ -73,11 +73,14 @@ class NotifyRepatriationCancelled(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class NotifyChildCase(Command):
-    """`child.case.opened.v1`. `blocked_for_consulate` is the case's flag (protection need or
-    an uncleared trafficking indicator): the notification is then recorded, not sent."""
+    """A child case the consulate is to be told of (`child.case.consular_notice.v1`), or one
+    blocked for it (`child.case.opened.v1`). `blocked_for_consulate` is the case's flag
+    (protection need or an uncleared trafficking indicator): the notification is then recorded,
+    not sent — and without the child's identity (`child` None), which the host keeps while the
+    case is blocked; the clearing's consular notice brings it."""
 
     case_id: str
-    child: Person
+    child: Person | None
     nationalities: tuple[str, ...]
     place: Place
     opened_at: datetime

@@ -494,12 +494,20 @@ class Notification:
             )
         )
 
-    def release(self, reference: ReferenceData, now: datetime) -> None:
+    def release(
+        self,
+        reference: ReferenceData,
+        now: datetime,
+        *,
+        person: Person | None = None,
+        place: Place | None = None,
+    ) -> None:
         """A host supervisor allowed consular contact for a blocked child case: the notice goes
         out now — also one withdrawn when the block was set after the consulate had been told
         (it is told again), the case's own or another about the same child (a Fund return) —
         and "without delay" counts from now: it could not run while contact was forbidden. A
-        notification not held back is left as it is."""
+        notification not held back is left as it is. `person` and `place` are who and where,
+        for a notice held back without them (a blocked case's opening does not say)."""
         withdrawn_for_protection = (
             self.status is NotificationStatus.WITHDRAWN
             and self.withdrawn_reason is WithdrawalReason.PROTECTION
@@ -516,6 +524,16 @@ class Notification:
             )
         now = as_utc(now, "now")
         on = now.astimezone(ZoneInfo(self.time_zone)).date()
+        if person is not None:
+            self.person = person
+        if place is not None:
+            if country_code(place.country, "place.country") != self.host_country:
+                raise InvalidInput(
+                    "the place of a released notice is in its host country",
+                    rule="host_country",
+                    field="place.country",
+                )
+            self.place = place
         self.suppression_reason = None
         self.withdrawn_reason = None
         self.withdrawn_at = None

@@ -349,14 +349,21 @@ async def notify_manifest_cancelled(
 async def notify_child_case(
     trigger: ChildCaseTrigger, uow: ConsularUnitOfWork, tracking: Tracking
 ) -> None:
-    """`child.case.opened.v1`: a `child_case` notice, sent now if the case allows consular
-    contact, otherwise recorded suppressed (host side only, like the event's label).
-    `child.case.consular_block_cleared.v1`: the held notice goes out now, its clocks counting
-    from the clearing, and so does a Fund notice about the child withdrawn for the block. The
-    two arrive on separate consumers in either order: a clearing that comes first makes the
-    notice itself, and the opening then finds it. A clearing that does not allow contact
+    """A child case's `child_case` notice. `child.case.consular_notice.v1` (the consulate may
+    be told now, and who the child is) makes it and sends it — at the opening of a case that is
+    not blocked, or at the clearing of its block, when it sends the notice held back since the
+    opening (filling in who and where), its clocks counting from the clearing, and a Fund
+    notice about the child withdrawn for the block. `child.case.opened.v1` of a blocked case
+    records the notice held back (host side only, like the event's label, and without the
+    child's identity, which the host keeps); of an unblocked case it changes nothing (the
+    consular notice beside it does). `child.case.consular_block_cleared.v1` records the
+    clearing and releases the Fund notices; the child's own notice waits for who the child is.
+    The events arrive on separate consumers in any order: a consular notice that comes first
+    makes the notice, and the opening then finds it. A clearing that does not allow contact
     (`notify_consulate` false; the contract says never) releases nothing: its label need not
-    include the nationality, and the consumer never widens what the producer allowed."""
+    include the nationality, and the consumer never widens what the producer allowed. An event
+    of an earlier producer that still carries the identity (a rolling deployment) is handled
+    as one that comes with its consular notice."""
     uow.track(tracking)
     async with uow:
         uow.actor = tracking.consumer
@@ -378,7 +385,7 @@ async def notify_child_case(
             )
         else:
             blocked = await uow.withdrawals.reason(key) is WithdrawalReason.PROTECTION
-        if existing is None:
+        if existing is None and (t.child is not None or not t.notify):
             reference = await uow.reference.load()
             (notice,) = notify_on_child_case(
                 NotifyChildCase(
@@ -401,8 +408,21 @@ async def notify_child_case(
                 notice.withdraw(WithdrawalReason.PROTECTION, now)
                 uow.notifications.relabel(notice.id, [host])
             _deliver_in_app(notice, now)
-        elif t.cleared and t.notify and not blocked and existing.status in _HELD_BACK:
-            existing.release(await uow.reference.load(), now)
+        elif (
+            existing is not None
+            and t.cleared
+            and t.notify
+            and not blocked
+            and existing.status in _HELD_BACK
+            # A notice held back without the child's identity waits for the consular notice.
+            and (t.child is not None or existing.person is not None)
+        ):
+            existing.release(
+                await uow.reference.load(),
+                now,
+                person=t.child,
+                place=t.place if t.child is not None else None,
+            )
             _deliver_in_app(existing, now)
             uow.notifications.relabel(existing.id, t.access)
         if t.cleared and t.notify and not await _case_blocked(uow, t.case_id):

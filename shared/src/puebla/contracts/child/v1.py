@@ -9,11 +9,14 @@ alone while the case is blocked for the consulate (a protection need or an uncle
 indicator: the protection exception of POLICY.md). The label is fixed when the event is
 emitted, so an event from before a block was cleared stays host-only.
 
-For the consulate: `child.case.opened.v1` with `notify_consulate = true` means "notify the
-child's consulate now"; with `false` the consulate must not be told anything (the envelope's
-`access` then excludes the nationality). `child.case.consular_block_cleared.v1` is the moment a
-host supervisor allowed consular contact: notify then. Both carry what a consular notification
-needs (who, where, when), nothing more.
+No event of the case's life carries the child's identity: the CHILD stream is read by every
+context that follows child cases (the Fund keeps only whether a case exists, is blocked, was
+determined or closed). Who the child is, and where and when they were found, travel in one event
+alone, `child.case.consular_notice.v1`, emitted only when the child's consulate is entitled to
+be notified — at the opening of a case that is not blocked, or when a host supervisor clears the
+block — and consumed by the consular service alone. While a case is blocked, the identity never
+leaves child protection: `child.case.opened.v1` with `notify_consulate = false` says only that a
+case exists that the consulate must not be told of.
 """
 
 from __future__ import annotations
@@ -101,60 +104,76 @@ class CaseEventV1(EventData):
     stage: Stage  # the case's stage after the change
 
 
-class ConsularNoticeV1(CaseEventV1):
-    """What the consulate needs to be notified of a child case."""
-
-    child: ChildIdentity
-    identified_at: AwareDatetime
-    place: Place
-    accompaniment: Literal["unaccompanied", "separated"]
-    notify_consulate: bool
-
-
 @register
-class CaseOpenedV1(ConsularNoticeV1):
-    """A child case was opened in the host country. `notify_consulate` is false (and `access`
-    is the host alone) while a protection need or a trafficking indicator blocks consular
-    contact; the host child-protection authority is informed either way."""
+class CaseOpenedV1(CaseEventV1):
+    """A child case was opened in the host country: that a case exists and whether the
+    consulate may be told of it — never who the child is (that goes, when the consulate is
+    entitled to it, in `child.case.consular_notice.v1`). `notify_consulate` is false and
+    `blocked_for_consulate` true (and `access` is the host alone) while a protection need or a
+    trafficking indicator blocks consular contact; the host child-protection authority is
+    informed either way."""
 
     event_type: ClassVar[str] = "child.case.opened.v1"
     model_config = _examples(
         stage="identified",
-        child=_CHILD,
-        identified_at="2026-12-01T13:30:00Z",
-        place=_PLACE,
-        accompaniment="unaccompanied",
         notify_consulate=True,
         blocked_for_consulate=False,
         opened_at="2026-12-01T15:00:00Z",
         opened_by="dif.mx",
     )
 
+    notify_consulate: bool
     blocked_for_consulate: bool
     opened_at: AwareDatetime
     opened_by: str
 
 
 @register
-class ConsularBlockClearedV1(ConsularNoticeV1):
-    """A host supervisor allowed consular contact: notify the child's consulate now.
-    `notify_consulate` is always true here."""
+class ConsularBlockClearedV1(CaseEventV1):
+    """A host supervisor allowed consular contact: from now on the case's events are labelled
+    for the child's nationality too. `notify_consulate` is always true here; what the consulate
+    is told comes in the `child.case.consular_notice.v1` emitted with it."""
 
     event_type: ClassVar[str] = "child.case.consular_block_cleared.v1"
     model_config = _examples(
         version=4,
         stage="interviewed",
-        child=_CHILD,
-        identified_at="2026-12-01T13:30:00Z",
-        place=_PLACE,
-        accompaniment="unaccompanied",
         notify_consulate=True,
         cleared_at="2026-12-03T10:00:00Z",
         cleared_by="dif.mx.supervisor",
     )
 
+    notify_consulate: bool
     cleared_at: AwareDatetime
     cleared_by: str
+
+
+@register
+class ConsularNoticeV1(CaseEventV1):
+    """Notify the child's consulate now: who the child is, where and when they were found.
+    Emitted only when the consulate is entitled to it — with the opening of a case that is not
+    blocked (`occasion = "case_opened"`), or with the clearing of its block (`"block_cleared"`)
+    — so `access` is always the host and the child's nationality; a blocked case never emits
+    one. `allowed_at` is the opening or the clearing: the notice's clocks start there. Consumed
+    by the consular service alone (durable `consular-child-consular-notice`)."""
+
+    event_type: ClassVar[str] = "child.case.consular_notice.v1"
+    model_config = _examples(
+        stage="identified",
+        occasion="case_opened",
+        allowed_at="2026-12-01T15:00:00Z",
+        child=_CHILD,
+        identified_at="2026-12-01T13:30:00Z",
+        place=_PLACE,
+        accompaniment="unaccompanied",
+    )
+
+    occasion: Literal["case_opened", "block_cleared"]
+    allowed_at: AwareDatetime
+    child: ChildIdentity
+    identified_at: AwareDatetime
+    place: Place
+    accompaniment: Literal["unaccompanied", "separated"]
 
 
 @register
