@@ -28,11 +28,23 @@ class TestOpenCase:
             "determined",
         ]
         assert all(d["overdue"] is False for d in case["deadlines"])
-        (opened,) = await db.outbox(case["id"])
+        opened, notice = await db.outbox(case["id"])
         assert opened["type"] == "child.case.opened.v1"
         assert opened["access"] == ["HN", "MX"]
         assert opened["data"]["notify_consulate"] is True
-        assert opened["data"]["place"] == {"country": "MX", "state": "Chiapas", "city": "Tapachula"}
+        # That the case exists goes to every context that follows cases; who the child is goes
+        # only to the consulate, in the notice beside it.
+        assert "child" not in opened["data"]
+        assert "place" not in opened["data"]
+        assert "Kevin" not in repr(opened)
+        assert "2012-04-09" not in repr(opened)
+        assert notice["type"] == "child.case.consular_notice.v1"
+        assert notice["access"] == ["HN", "MX"]
+        assert notice["data"]["occasion"] == "case_opened"
+        assert notice["data"]["allowed_at"] == opened["data"]["opened_at"]
+        assert notice["data"]["child"]["given_names"] == "Kevin Josué"
+        assert notice["data"]["child"]["date_of_birth"] == "2012-04-09"
+        assert notice["data"]["place"] == {"country": "MX", "state": "Chiapas", "city": "Tapachula"}
 
     async def test_only_the_host_officer_opens(self, api, new_case_body) -> None:
         for user in ("dinaf.hn", "consul.hn.tapachula", "dif.mx.supervisor", "inm.mx"):
@@ -148,6 +160,9 @@ class TestProtectionException:
         assert events[0]["access"] == ["MX"]
         assert events[0]["data"]["notify_consulate"] is False
         assert events[0]["data"]["blocked_for_consulate"] is True
+        # Who the child is never leaves the host while the case is blocked.
+        for identity in ("Kevin", "Martínez", "2012-04-09", "Chiapas", "Tapachula"):
+            assert identity not in repr(events), identity
 
     async def test_a_protection_decision_clearing_the_block_notifies_then(self, api, db) -> None:
         case = await api.open("dif.mx", trafficking_indicator=True)
@@ -172,11 +187,19 @@ class TestProtectionException:
         assert [e["type"] for e in events] == [
             "child.case.opened.v1",
             "child.case.consular_block_cleared.v1",
+            "child.case.consular_notice.v1",
         ]
-        notice = events[1]
+        opened, clearing, notice = events
+        assert "Kevin" not in repr(opened)
+        assert "2012-04-09" not in repr(opened)
+        assert clearing["access"] == ["HN", "MX"]
+        assert clearing["data"]["notify_consulate"] is True
+        assert clearing["data"]["cleared_by"] == "dif.mx.supervisor"
+        assert "child" not in clearing["data"]
         assert notice["access"] == ["HN", "MX"]
-        assert notice["data"]["notify_consulate"] is True
-        assert notice["data"]["cleared_by"] == "dif.mx.supervisor"
+        assert notice["data"]["occasion"] == "block_cleared"
+        assert notice["data"]["allowed_at"] == clearing["data"]["cleared_at"]
+        assert notice["data"]["version"] == clearing["data"]["version"]
         assert notice["data"]["child"]["date_of_birth"] == "2012-04-09"
         assert (await api.get("consul.hn.tapachula", path)).status_code == 200
 
@@ -247,6 +270,7 @@ class TestLateDiscovery:
         events = await db.outbox(case["id"])
         assert [(e["type"], e["access"]) for e in events] == [
             ("child.case.opened.v1", ["HN", "MX"]),
+            ("child.case.consular_notice.v1", ["HN", "MX"]),
             ("child.case.consular_block_set.v1", ["MX"]),
         ]
 

@@ -108,16 +108,17 @@ class TestReturnPath:
         events = await db.outbox(case["id"])
         assert [e["type"] for e in events] == [
             "child.case.opened.v1",
+            "child.case.consular_notice.v1",
             "child.case.determined.v1",
             "child.case.returned.v1",
             "child.case.closed.v1",
         ]
         assert all(e["access"] == ["HN", "MX"] for e in events)
-        assert events[1]["data"]["decision"] == "return"
-        assert events[2]["data"]["reception_point"] == "HN-CORINTO"
-        assert events[2]["data"]["received_by_institution"] == "DINAF San Pedro Sula"
-        assert events[3]["data"]["closed_by"] == "dinaf.hn"
-        assert events[3]["data"]["bid_decision"] == "return"
+        assert events[2]["data"]["decision"] == "return"
+        assert events[3]["data"]["reception_point"] == "HN-CORINTO"
+        assert events[3]["data"]["received_by_institution"] == "DINAF San Pedro Sula"
+        assert events[4]["data"]["closed_by"] == "dinaf.hn"
+        assert events[4]["data"]["bid_decision"] == "return"
         dumped = repr(events)
         for secret in ("Rosa Reyes", "+504", "dehydration", "mother coping", "Reintegrated"):
             assert secret not in dumped

@@ -160,7 +160,10 @@ class TestConcurrency:
 
         read = await queries.read_sensitive(cases.uow(), case_id, DIF, "test")
         assert (read.version, read.sections["interviews"]) == (1, [])
-        assert [e["type"] for e in await cases.outbox(case_id)] == ["child.case.opened.v1"]
+        assert [e["type"] for e in await cases.outbox(case_id)] == [
+            "child.case.opened.v1",
+            "child.case.consular_notice.v1",
+        ]
 
     async def test_a_refused_command_leaves_nothing_behind(self, cases) -> None:
         case_id = await cases.open()

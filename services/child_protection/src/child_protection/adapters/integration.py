@@ -1,9 +1,13 @@
 """Domain events → contract events (`puebla.contracts.child.v1`) and audit entries.
 
 The only module that knows both the domain and the contracts. Seven domain events cross the
-service boundary; every domain event (those six included) becomes an audit entry. Neither
+service boundary; every domain event (those seven included) becomes an audit entry. Neither
 carries a sensitive section: contract models forbid unknown fields, and the audit detail is
 limited to stage, version and outcome codes.
+
+The child's identity leaves the service only in `child.case.consular_notice.v1`, and only when
+the consulate is entitled to it: beside the opening of a case that is not blocked, or beside
+the clearing of its block. A blocked case's opening says that the case exists, nothing more.
 """
 
 from __future__ import annotations
@@ -56,36 +60,61 @@ def _common(event: ev.CaseEvent, case: ChildCase) -> dict[str, Any]:
     }
 
 
-def to_contract(event: ev.CaseEvent, case: ChildCase) -> v1.CaseEventV1 | None:
-    """The contract event for a domain event, or None if it stays inside the service."""
+def _consular_notice(
+    event: ev.CaseOpened | ev.ConsularBlockCleared, common: dict[str, Any]
+) -> v1.ConsularNoticeV1:
+    """What the child's consulate is told: only for an event that allows consular contact and
+    is labelled for the child's nationality (never a blocked case's)."""
+    if not event.notify_consulate or event.nationality not in event.access:
+        raise ValueError("the child's identity leaves only for a consulate entitled to it")
+    return v1.ConsularNoticeV1.model_validate(
+        {
+            **common,
+            "occasion": "case_opened" if isinstance(event, ev.CaseOpened) else "block_cleared",
+            "allowed_at": event.occurred_at,
+            "child": _child(event.child, event.age_disputed),
+            "identified_at": event.identified_at,
+            "place": _place(event.place),
+            "accompaniment": event.accompaniment.value,
+        }
+    )
+
+
+def to_contracts(event: ev.CaseEvent, case: ChildCase) -> list[v1.CaseEventV1]:
+    """The contract events for a domain event; none if it stays inside the service."""
     common = _common(event, case)
     if isinstance(event, ev.CaseOpened):
-        return v1.CaseOpenedV1.model_validate(
+        opened = v1.CaseOpenedV1.model_validate(
             {
                 **common,
-                "child": _child(event.child, event.age_disputed),
-                "identified_at": event.identified_at,
-                "place": _place(event.place),
-                "accompaniment": event.accompaniment.value,
                 "notify_consulate": event.notify_consulate,
                 "blocked_for_consulate": event.blocked_for_consulate,
                 "opened_at": event.occurred_at,
                 "opened_by": event.actor,
             }
         )
+        if not event.notify_consulate:
+            return [opened]  # blocked: who the child is stays here
+        return [opened, _consular_notice(event, common)]
     if isinstance(event, ev.ConsularBlockCleared):
-        return v1.ConsularBlockClearedV1.model_validate(
+        cleared = v1.ConsularBlockClearedV1.model_validate(
             {
                 **common,
-                "child": _child(event.child, event.age_disputed),
-                "identified_at": event.identified_at,
-                "place": _place(event.place),
-                "accompaniment": event.accompaniment.value,
                 "notify_consulate": event.notify_consulate,
                 "cleared_at": event.occurred_at,
                 "cleared_by": event.actor,
             }
         )
+        if not event.notify_consulate:
+            return [cleared]
+        return [cleared, _consular_notice(event, common)]
+    contract = _case_contract(event, common, case)
+    return [] if contract is None else [contract]
+
+
+def _case_contract(
+    event: ev.CaseEvent, common: dict[str, Any], case: ChildCase
+) -> v1.CaseEventV1 | None:
     if isinstance(event, ev.ConsularBlockSet):
         # A late protection need or trafficking indicator: the consular service withdraws what
         # the child's consulate was told. The event says only *that* the case is blocked (its
@@ -136,8 +165,7 @@ def translate(case: ChildCase) -> list[OutgoingEvent]:
     """The outbox rows for the case's new events; `access` is the event's own label."""
     out = []
     for event in case.events:
-        contract = to_contract(event, case)
-        if contract is not None:
+        for contract in to_contracts(event, case):
             out.append(
                 OutgoingEvent(
                     event_type=contract.event_type,
