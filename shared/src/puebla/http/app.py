@@ -8,7 +8,10 @@ In front of the routes, outermost first: the correlation id; the security header
 body limit (413 on a declared or counted size over the route's limit, before anything else
 reads the body); the bearer check (401 before any route, so a body without a valid token is
 never read nor parsed). `/healthz`, `/readyz` and — when `PUEBLA_API_DOCS` is on — `/docs`,
-`/redoc` and `/openapi.json` are the only paths answered without a token.
+`/redoc` and `/openapi.json` are the only paths answered without a token. Behind them, every
+route refuses control characters in its query, path and header parameters (422, after the
+route's own 404/403 checks: `puebla.http.parameters`); a body that is not JSON is a 422 naming
+`body` and a method a path does not take a 405 with `Allow` (`puebla.http.errors`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from puebla.http.errors import (
 )
 from puebla.http.headers import SecurityHeadersMiddleware, install_docs
 from puebla.http.limits import DEFAULT_BODY_LIMIT, BodyLimitMiddleware, marked_routes
+from puebla.http.parameters import guard_routes
 from puebla.http.settings import HttpSettings
 from puebla.observability import (
     CorrelationIdMiddleware,
@@ -161,6 +165,9 @@ def create_service_app(
             consular_post=caller.consular_post,
         )
 
+    # Control characters in query, path and header parameters: 422 after each route's own
+    # 404/403 checks (puebla.http.parameters).
+    guard_routes([me, audit_router, *(routers or [])])
     app.include_router(me)
     app.include_router(audit_router)
     for router in routers or []:

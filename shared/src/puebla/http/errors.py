@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from puebla.db.availability import database_unavailable
 from puebla.http.headers import API_CSP, SECURITY_HEADERS
 from puebla.observability import get_logger
-from puebla.problems import FieldError, Problem, invalid
+from puebla.problems import FieldError, Problem, invalid, not_found
 
 log = get_logger(__name__)
 
@@ -48,7 +51,11 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     field_errors = [
-        FieldError(
+        # A body that is not JSON is the body's fault, not that of the position FastAPI
+        # puts in its location ("[12]").
+        FieldError(field="body", rule=JSON_INVALID, message=_not_json(e))
+        if e.get("type") == JSON_INVALID
+        else FieldError(
             field=field_path(e.get("loc", ())),
             rule=str(e.get("type", "invalid")),
             message=str(e.get("msg", "")),
@@ -56,6 +63,62 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
         for e in errors
     ]
     return invalid(field_errors)
+
+
+JSON_INVALID = "json_invalid"
+NOT_JSON = "the body is not JSON in UTF-8"
+# What FastAPI answers (400, its own type) when reading the body fails other than by a JSON
+# syntax error: bytes that are not UTF-8, nesting too deep for the parser.
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
+def _not_json(error: dict[str, Any]) -> str:
+    reason = (error.get("ctx") or {}).get("error")
+    position = (error.get("loc") or (None, None))[-1]
+    if reason and isinstance(position, int):
+        return f"{NOT_JSON}: {reason} at byte {position}"
+    return NOT_JSON
+
+
+def body_not_json() -> Problem:
+    return invalid([FieldError("body", JSON_INVALID, NOT_JSON)], "The body is not JSON.")
+
+
+def method_not_allowed(allowed: Iterable[str]) -> Problem:
+    methods = ", ".join(sorted(set(allowed)))
+    return Problem(
+        status=405,
+        title="Method Not Allowed",
+        detail=f"This path takes {methods}." if methods else "This path takes no method.",
+        slug="method-not-allowed",
+        headers={"Allow": methods},
+    )
+
+
+def allowed_methods(routes: Iterable[Any], scope: Scope) -> set[str]:
+    """Every method some route serves on the request's path (Starlette's 405 names only the
+    first route whose path matched, so a path with a GET and a POST route said one of them).
+    Walks the routers FastAPI keeps included as entries of their own."""
+    found: set[str] = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            context = getattr(route, "include_context", None)
+            prefix = str(getattr(context, "prefix", "") or "")
+            path = str(scope.get("path", ""))
+            if prefix and not path.startswith(prefix):
+                continue
+            inner = {**scope, "path": path[len(prefix) :]} if prefix else scope
+            found |= allowed_methods(included.routes, inner)
+            continue
+        methods = getattr(route, "methods", None)
+        matches = getattr(route, "matches", None)
+        if not methods or matches is None:
+            continue
+        match, _ = matches({**scope, "type": "http"})
+        if match in (Match.FULL, Match.PARTIAL):
+            found |= {str(m).upper() for m in methods}
+    return found
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -72,7 +135,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         carried = getattr(exc, "problem", None)  # e.g. puebla.http.limits.BodyTooLarge
         if isinstance(carried, Problem):
             return problem_response(carried, request)
-        titles = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}
+        if exc.status_code == 400 and exc.detail == _FASTAPI_BODY_ERROR:
+            return problem_response(body_not_json(), request)
+        if exc.status_code == 405:
+            allowed = allowed_methods(request.app.router.routes, request.scope)
+            if not allowed:  # not found through the routes: what Starlette said
+                allowed = {m.strip() for m in (exc.headers or {}).get("Allow", "").split(",")}
+            return problem_response(method_not_allowed(m for m in allowed if m), request)
+        if exc.status_code == 404:
+            problem = not_found()
+            if exc.detail and exc.detail != "Not Found":
+                problem.detail = str(exc.detail)
+            return problem_response(problem, request)
+        titles = {401: "Unauthorized"}
         problem = Problem(
             status=exc.status_code,
             title=titles.get(exc.status_code, "Error"),

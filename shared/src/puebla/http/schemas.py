@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -38,6 +40,58 @@ def _plausible_birth_date(value: date) -> date:
 BirthDate = Annotated[date, AfterValidator(_plausible_birth_date)]
 
 
+# Every date and time a request carries lies in these years. Outside them nothing the system
+# records is meaningful (a detention in year 1, a return in 9999), and Python cannot move a
+# time near its own limits (years 1 and 9999) into another zone or add a deadline to it: such
+# times are a 422 naming the field (rules `datetime_out_of_range`, `date_out_of_range`).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
+_EARLIEST_TIME = datetime(EARLIEST.year, 1, 1, tzinfo=UTC)
+_AFTER_LATEST_TIME = datetime(LATEST.year + 1, 1, 1, tzinfo=UTC)
+RANGE_TEXT = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
+
+def refuse_out_of_range(value: Any) -> Any:
+    """A time or date outside EARLIEST..LATEST (compared without converting it: an aware time
+    is compared as an instant, so `0001-01-01T00:00:00+14:00` never reaches `astimezone`)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None and value.utcoffset() is not None else None
+        low, high = _EARLIEST_TIME, _AFTER_LATEST_TIME
+        if aware is None:
+            low, high = low.replace(tzinfo=None), high.replace(tzinfo=None)
+        if not low <= value < high:
+            raise PydanticCustomError(
+                "datetime_out_of_range", f"a time must lie {RANGE_TEXT} (UTC)"
+            )
+    elif isinstance(value, date):
+        if not EARLIEST <= value <= LATEST:
+            raise PydanticCustomError("date_out_of_range", f"a date must lie {RANGE_TEXT}")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            refuse_out_of_range(item)
+    return value
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date_text(value: Any) -> Any:
+    # Pydantic reads `0` or `1700000000` as a Unix time: a date is written as YYYY-MM-DD.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise PydanticCustomError("date_format", "write the date as YYYY-MM-DD")
+    return value
+
+
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_text),
+    AfterValidator(refuse_out_of_range),
+]
+"""A date in a query or path parameter (or a body): only as YYYY-MM-DD, within the range."""
+
+
 def _refuse_unstorable_text(value: Any) -> Any:
     """PostgreSQL text holds neither NUL nor lone surrogates, both of which JSON escapes can
     carry: refused here as a 422 naming the field, instead of a 500 from the database."""
@@ -64,7 +118,8 @@ def _is_temporal(annotation: Any) -> bool:
 
 class RequestModel(BaseModel):
     """Request bodies: unknown fields are refused (422), never silently dropped; text that
-    cannot be stored and numbers posing as dates are refused too."""
+    cannot be stored, numbers posing as dates and dates or times outside EARLIEST..LATEST are
+    refused too."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -81,6 +136,11 @@ class RequestModel(BaseModel):
         ):
             raise PydanticCustomError("date_as_number", "write dates as YYYY-MM-DD / RFC 3339")
         return _refuse_unstorable_text(value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_range(cls, value: Any) -> Any:
+        return refuse_out_of_range(value)
 
 
 class ResponseModel(BaseModel):
