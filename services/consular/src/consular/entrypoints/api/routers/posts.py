@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,7 +11,7 @@ from consular.entrypoints.api.schemas import ConsularPostPage, ConsularPostRead
 from consular.service_layer import queries
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
-from puebla.http.schemas import CountryCode
+from puebla.http.schemas import CalendarDate, CountryCode
 
 router = APIRouter(prefix="/v1", tags=["consular posts"], responses=problem_responses(401))
 
@@ -22,7 +21,8 @@ async def list_consular_posts(
     caller: Caller,
     runtime: ServiceRuntime,
     on: Annotated[
-        date | None, Query(description="valid on this date (default: today, UTC)")
+        CalendarDate | None,
+        Query(description="valid on this date, YYYY-MM-DD (default: today, UTC)"),
     ] = None,
     country: Annotated[CountryCode | None, Query(description="the posts of this state")] = None,
     host_country: Annotated[CountryCode | None, Query(description="posts located here")] = None,
