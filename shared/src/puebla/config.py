@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_ISSUER = "http://127.0.0.1:8080/realms/rcm"
@@ -35,6 +35,15 @@ class PlatformSettings(BaseSettings):
     # On start, how long to wait for a database in crash recovery or a cluster electing
     # leaders before giving up (exiting, for the supervisor to decide).
     startup_wait_seconds: float = 60.0
+    # The audit anchor (`puebla.audit_anchor`, security review 6). The worker signs its
+    # service's checkpoints with `audit_signing_key` ("<key id>:<base64 of the 32-byte Ed25519
+    # private key>"; the worker refuses to start without one) every
+    # `audit_checkpoint_seconds` while the trail grows; `audit_public_keys`
+    # ("<service>:<key id>:<base64 of the 32-byte public key>", comma-separated, several per
+    # service while a key is rotated) verifies every service's checkpoints.
+    audit_signing_key: SecretStr | None = None
+    audit_public_keys: str = ""
+    audit_checkpoint_seconds: float = 60.0
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -1,7 +1,9 @@
 """What a service process holds: settings, database engine, NATS connection.
 
 The API process and the worker process of a service both build one `Runtime` from the
-service's `ServiceDefinition`; each applies the migrations on start (under an advisory lock).
+service's `ServiceDefinition`; each applies the migrations on start (under an advisory lock)
+unless `migrate_on_start` is off, with the owner's URL `migration_database_url` when one is set
+(`puebla.db.migrations`: the runtime role `database_url` then gets only what it needs).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from puebla.config import PlatformSettings
 from puebla.db.availability import database_unavailable
 from puebla.db.engine import make_engine, make_session_factory
-from puebla.db.migrations import upgrade_to_head
+from puebla.db.migrations import role_of, upgrade_to_head
 from puebla.messaging.nats import connect, ensure_streams
 from puebla.observability import get_logger, instrument_engine
 
@@ -36,6 +38,10 @@ class ServiceDefinition:
     database_url: str
     platform: PlatformSettings = field(default_factory=PlatformSettings)
     pool_size: int = 10
+    # The owner role's URL, for migrations only; None: `database_url` migrates (one role).
+    migration_database_url: str | None = None
+    # Off where migrations run apart (Kubernetes: an init container, `migrate_main`).
+    migrate_on_start: bool = True
 
     @property
     def source(self) -> str:
@@ -58,12 +64,9 @@ class Runtime:
         engine = make_engine(definition.database_url, pool_size=definition.pool_size)
         instrument_engine(engine)
         patience = definition.platform.startup_wait_seconds
-        if migrate:
+        if migrate and definition.migrate_on_start:
             await patiently(
-                "database",
-                lambda: upgrade_to_head(engine, definition.service_dir),
-                database_unavailable,
-                patience,
+                "database", lambda: run_migrations(definition), database_unavailable, patience
             )
         runtime = cls(definition, engine, make_session_factory(engine))
         if with_nats:
@@ -95,6 +98,33 @@ class Runtime:
 
     def nats_ready(self) -> bool:
         return self.nats is not None and self.nats.is_connected
+
+
+async def run_migrations(definition: ServiceDefinition) -> None:
+    """Upgrades the service's database to head with the owner's URL (or `database_url` when
+    there is none) and grants the runtime role of `database_url` its rights."""
+    url = definition.migration_database_url or definition.database_url
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        await upgrade_to_head(
+            engine, definition.service_dir, runtime_role=role_of(definition.database_url)
+        )
+    finally:
+        await engine.dispose()
+
+
+def migrate_main(definition: ServiceDefinition) -> None:
+    """`python -m <service>.entrypoints.migrate`: the migrations alone, then exit (Kubernetes
+    runs it as an init container with the owner's URL; the services start with
+    `<SERVICE>_MIGRATE_ON_START=false`)."""
+    asyncio.run(
+        patiently(
+            "database",
+            lambda: run_migrations(definition),
+            database_unavailable,
+            definition.platform.startup_wait_seconds,
+        )
+    )
 
 
 def jetstream_settling(exc: BaseException) -> bool:
@@ -137,5 +167,8 @@ class ServiceSettings(BaseSettings):
     """Base of each service's `Settings`; subclasses set `env_prefix` and the defaults."""
 
     database_url: str
+    # The database owner's URL, used only to migrate (`<SERVICE>_MIGRATION_DATABASE_URL`).
+    migration_database_url: str | None = None
+    migrate_on_start: bool = True
     port: int
     pool_size: int = 10

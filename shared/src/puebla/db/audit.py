@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -120,18 +120,46 @@ async def append(
 
 
 @dataclass(frozen=True)
+class ExpectedHead:
+    """What a signed checkpoint vouches for (`puebla.audit_anchor`): the entry `seq` has hash
+    `head` and is the `count`-th entry of the trail."""
+
+    seq: int
+    head: str
+    count: int
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ChainVerification:
     ok: bool
     entries: int
     broken_at_seq: int | None = None
     reason: str | None = None
+    # The checkpoint verified against, if any.
+    expected: ExpectedHead | None = None
 
 
-async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainVerification:
-    """Recomputes every hash in order; the first mismatch is reported with its sequence."""
+async def verify_chain(
+    session: AsyncSession, *, expected: ExpectedHead | None = None, batch: int = 5000
+) -> ChainVerification:
+    """Recomputes every hash in order; the first mismatch is reported with its sequence.
+
+    With `expected` (the last published checkpoint) the chain must also reach it unchanged:
+    the entry at its `seq` holds its `head` and is its `count`-th. A chain rewritten and
+    re-hashed verifies link by link but has another head there; a chain cut short, or with
+    entries removed before the checkpoint and re-hashed, lacks the entry or counts fewer."""
+    result = await _walk(session, expected, batch)
+    return replace(result, expected=expected)
+
+
+async def _walk(
+    session: AsyncSession, expected: ExpectedHead | None, batch: int
+) -> ChainVerification:
     prev = GENESIS
     last_seq = 0
     count = 0
+    reached = expected is None
     while True:
         result = await session.execute(
             text(
@@ -143,11 +171,28 @@ async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainVeri
         )
         rows = result.mappings().all()
         if not rows:
+            if not reached and expected is not None:
+                return ChainVerification(
+                    False,
+                    count,
+                    last_seq + 1,
+                    f"the trail ends at seq {last_seq} with {count} entries, but the checkpoint"
+                    f" of {_when(expected)} vouches for {expected.count} up to seq"
+                    f" {expected.seq}: entries were removed from its end",
+                )
             return ChainVerification(ok=True, entries=count)
         for row in rows:
+            if not reached and expected is not None and row["seq"] > expected.seq:
+                return ChainVerification(
+                    False,
+                    count,
+                    expected.seq,
+                    f"entry seq {expected.seq}, the head of the checkpoint of {_when(expected)},"
+                    " is missing",
+                )
             if row["prev_hash"] != prev:
                 return ChainVerification(False, count, row["seq"], "previous hash does not link")
-            expected = entry_hash(
+            digest = entry_hash(
                 prev_hash=prev,
                 entry_id=row["id"],
                 at=row["at"],
@@ -158,8 +203,31 @@ async def verify_chain(session: AsyncSession, *, batch: int = 5000) -> ChainVeri
                 detail=row["detail"],
                 correlation_id=row["correlation_id"],
             )
-            if expected != row["hash"]:
+            if digest != row["hash"]:
                 return ChainVerification(False, count, row["seq"], "entry content was changed")
             prev = row["hash"]
             last_seq = row["seq"]
             count += 1
+            if expected is not None and row["seq"] == expected.seq:
+                reached = True
+                if row["hash"] != expected.head:
+                    return ChainVerification(
+                        False,
+                        count,
+                        row["seq"],
+                        f"entry seq {row['seq']} differs from the head signed in the checkpoint"
+                        f" of {_when(expected)}: the trail was rewritten and re-hashed",
+                    )
+                if count != expected.count:
+                    return ChainVerification(
+                        False,
+                        count,
+                        row["seq"],
+                        f"{count} entries up to seq {row['seq']}, but the checkpoint of"
+                        f" {_when(expected)} counted {expected.count}: entries were"
+                        " removed or added before it",
+                    )
+
+
+def _when(expected: ExpectedHead) -> str:
+    return expected.at.isoformat() if expected.at is not None else f"seq {expected.seq}"

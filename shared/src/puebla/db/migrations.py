@@ -1,7 +1,14 @@
 """Alembic glue shared by the services: env.py and the first migration stay a few lines.
 
-Migrations run on service start (API and worker alike) under a PostgreSQL advisory lock, so
-two processes starting together never race on the schema.
+Migrations run under a PostgreSQL advisory lock, so two processes starting together never race
+on the schema, and with the database's *owner* role (`<SERVICE>_MIGRATION_DATABASE_URL`): the
+service's runtime role (`<SERVICE>_DATABASE_URL`) owns nothing. After the upgrade, in the same
+transaction, `grant_runtime_role` gives the runtime role what it needs: SELECT, INSERT, UPDATE,
+DELETE on the service's tables, but only INSERT and SELECT on the append-only audit tables, and
+TRUNCATE on none (security review 6). Where they run: on service start (API and worker alike)
+in the local stack and compose; in Kubernetes in an init container of each Deployment
+(`python -m <service>.entrypoints.migrate`), so the owner's credentials never reach the
+service's own containers.
 """
 
 from __future__ import annotations
@@ -13,10 +20,17 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.operations import Operations
 from sqlalchemy import MetaData, pool, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from puebla.db.tables import AUDIT_APPEND_ONLY_SQL, define_platform_tables, new_metadata
+from puebla.db.tables import (
+    APPEND_ONLY_TABLES,
+    AUDIT_ANCHOR_SQL,
+    AUDIT_APPEND_ONLY_SQL,
+    define_audit_anchor_tables,
+    define_platform_tables,
+    new_metadata,
+)
 
 MIGRATION_LOCK = 0x50554542  # "PUEB": one lock id for all services; databases differ anyway
 
@@ -28,16 +42,51 @@ def alembic_config(service_dir: Path, url: str) -> Config:
     return cfg
 
 
-async def upgrade_to_head(engine: AsyncEngine, service_dir: Path) -> None:
+async def upgrade_to_head(
+    engine: AsyncEngine, service_dir: Path, *, runtime_role: str | None = None
+) -> None:
+    """Upgrades to head with `engine` (the owner's), then grants `runtime_role` its rights;
+    `None`, or the engine's own user, means one role does both (a test, or a bare checkout)."""
     cfg = alembic_config(service_dir, engine.url.render_as_string(hide_password=False))
 
     def _run(sync_conn: Connection) -> None:
         sync_conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, "head")
+        if runtime_role and runtime_role != engine.url.username:
+            grant_runtime_role(sync_conn, runtime_role)
 
     async with engine.begin() as conn:
         await conn.run_sync(_run)
+
+
+def role_of(url: str) -> str | None:
+    """The user name of a database URL: the role whose rights `grant_runtime_role` sets."""
+    return make_url(url).username
+
+
+def grant_runtime_role(conn: Connection, role: str) -> None:
+    """What the runtime role may do, set again after every upgrade (so a new table is covered):
+    read and write the service's tables and sequences; on the append-only tables only INSERT
+    and SELECT; TRUNCATE, REFERENCES and TRIGGER nowhere; the Alembic version only read."""
+    quoted = conn.dialect.identifier_preparer.quote(role)
+    statements = [
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted}",
+    ]
+    present = set(
+        conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars()
+    )
+    statements += [
+        f"REVOKE UPDATE, DELETE ON {table} FROM {quoted}"
+        for table in APPEND_ONLY_TABLES
+        if table in present
+    ]
+    for statement in statements:
+        conn.execute(text(statement))
 
 
 def run_env(target_metadata: MetaData | None) -> None:
@@ -73,6 +122,22 @@ def create_platform_tables(op: Operations) -> None:
     metadata.create_all(bind)
     for statement in AUDIT_APPEND_ONLY_SQL:
         op.execute(statement)
+
+
+def add_audit_anchor(op: Operations) -> None:
+    """Used by each service's audit-anchor migration: the checkpoint tables (own and the other
+    services'), append-only like `audit`, and a TRUNCATE guard on all three."""
+    metadata = new_metadata()
+    define_audit_anchor_tables(metadata)
+    metadata.create_all(op.get_bind())
+    for statement in AUDIT_ANCHOR_SQL:
+        op.execute(statement)
+
+
+def drop_audit_anchor(op: Operations) -> None:
+    for table in APPEND_ONLY_TABLES:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+    op.execute("DROP TABLE IF EXISTS audit_witness, audit_checkpoint")
 
 
 def drop_platform_tables(op: Operations) -> None:

@@ -94,6 +94,43 @@ def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table, Tab
     return outbox, inbox, audit, idempotency
 
 
+def define_audit_anchor_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """`audit_checkpoint`: every signed checkpoint of this service's own chain, written in the
+    transaction that puts it in the outbox (`puebla.audit_anchor`). `audit_witness`: the signed
+    checkpoints of the *other* services, as received from the AUDIT stream. Both keep every
+    checkpoint, not only the newest: a later transparency log (RFC 9162) checks consistency
+    between consecutive signed heads, and a witness needs the history to do so."""
+    checkpoint = Table(
+        "audit_checkpoint",
+        metadata,
+        Column("seq", BigInteger, primary_key=True),  # the chain's last seq it vouches for
+        Column("head", Text, nullable=False),  # that entry's hash
+        Column("count", BigInteger, nullable=False),  # entries up to and including seq
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("key_id", Text, nullable=False),
+        Column("signature", Text, nullable=False),  # base64 Ed25519 over the signed body
+    )
+    witness = Table(
+        "audit_witness",
+        metadata,
+        Column("service", Text, primary_key=True),  # the publisher, e.g. "consular"
+        Column("seq", BigInteger, primary_key=True),
+        Column("head", Text, nullable=False),
+        Column("count", BigInteger, nullable=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("key_id", Text, nullable=False),
+        Column("signature", Text, nullable=False),
+        Column("event_id", UUID(as_uuid=True), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return checkpoint, witness
+
+
+# Tables nobody but their owner may change or delete from: the runtime role gets only INSERT
+# and SELECT on them (`puebla.db.migrations.grant_runtime_role`), and triggers refuse UPDATE,
+# DELETE and TRUNCATE even to the owner unless it first disables them.
+APPEND_ONLY_TABLES = ("audit", "audit_checkpoint", "audit_witness")
+
 # Append-only: the database itself refuses to change or delete an audit entry. An operator
 # with superuser rights can still disable the trigger, which is what the hash chain is for.
 AUDIT_APPEND_ONLY_SQL = [
@@ -108,4 +145,20 @@ AUDIT_APPEND_ONLY_SQL = [
     CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
     FOR EACH ROW EXECUTE FUNCTION audit_append_only()
     """,
+]
+
+
+# TRUNCATE fires no row trigger: a statement trigger refuses it (security review 6).
+AUDIT_ANCHOR_SQL = [
+    f"""
+    CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
+    """
+    for table in APPEND_ONLY_TABLES
+] + [
+    f"""
+    CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
+    """
+    for table in APPEND_ONLY_TABLES[1:]
 ]

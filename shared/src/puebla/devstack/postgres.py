@@ -70,8 +70,26 @@ def data_dir() -> Path:
     return var_dir() / "postgres" / "data"
 
 
-def url(database: str, port: int = DEFAULT_PORT) -> str:
-    return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}"
+def url(database: str, port: int = DEFAULT_PORT, *, user: str = "postgres") -> str:
+    return f"postgresql+asyncpg://{user}@127.0.0.1:{port}/{database}"
+
+
+def owner_role(database: str) -> str:
+    """The role that owns a service database's schema and runs its migrations."""
+    return f"{database}_owner"
+
+
+def runtime_role(database: str) -> str:
+    """The role the service runs as: it owns nothing (`puebla.db.migrations`)."""
+    return database
+
+
+def service_urls(database: str, port: int = DEFAULT_PORT) -> tuple[str, str]:
+    """(runtime URL, owner URL) of a service database; trust auth on loopback, dev only."""
+    return (
+        url(database, port, user=runtime_role(database)),
+        url(database, port, user=owner_role(database)),
+    )
 
 
 def is_running() -> bool:
@@ -185,3 +203,78 @@ async def ensure_databases(names: list[str], port: int = DEFAULT_PORT) -> None:
                 await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+async def ensure_service_roles(databases: list[str], port: int = DEFAULT_PORT) -> None:
+    """Per service database: `<db>_owner` owns the database, its schema and every object in
+    it (objects a superuser created before this existed are handed over), `<db>` may only
+    connect and use the schema; its rights on tables come from the owner's migrations.
+    Idempotent: the stack runs it on every start."""
+    admin = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres")
+    try:
+        for database in databases:
+            owner, runtime = owner_role(database), runtime_role(database)
+            for role in (owner, runtime):
+                await admin.execute(
+                    "DO $$ BEGIN"
+                    f' CREATE ROLE "{role}" LOGIN;'
+                    " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+                )
+            await admin.execute(f'ALTER DATABASE "{database}" OWNER TO "{owner}"')
+            await admin.execute(f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC')
+            await admin.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO "{runtime}"')
+    finally:
+        await admin.close()
+    for database in databases:
+        conn = await asyncpg.connect(
+            host="127.0.0.1", port=port, user="postgres", database=database
+        )
+        try:
+            await conn.execute(HAND_OVER_SQL.format(owner=owner_role(database)))
+            await conn.execute(f'GRANT USAGE ON SCHEMA public TO "{runtime_role(database)}"')
+        finally:
+            await conn.close()
+
+
+async def drop_service_roles(database: str, port: int = DEFAULT_PORT) -> None:
+    """Drops the two roles of a (scratch) database that is already dropped."""
+    conn = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres")
+    try:
+        for role in (runtime_role(database), owner_role(database)):
+            await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+    finally:
+        await conn.close()
+
+
+# The schema, its tables (their sequences follow), other sequences, views and functions to the
+# owner: a database migrated by the superuser before the roles existed keeps working.
+HAND_OVER_SQL = """
+DO $$
+DECLARE
+    item record;
+BEGIN
+    EXECUTE 'ALTER SCHEMA public OWNER TO "{owner}"';
+    REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+    FOR item IN
+        SELECT format('ALTER TABLE %I.%I OWNER TO "{owner}"', schemaname, tablename) AS sql
+        FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '{owner}'
+        UNION ALL
+        SELECT format('ALTER VIEW %I.%I OWNER TO "{owner}"', schemaname, viewname)
+        FROM pg_views WHERE schemaname = 'public' AND viewowner <> '{owner}'
+        UNION ALL
+        SELECT format('ALTER FUNCTION %s OWNER TO "{owner}"', p.oid::regprocedure)
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '{owner}'
+    LOOP
+        EXECUTE item.sql;
+    END LOOP;
+    FOR item IN
+        SELECT format('ALTER SEQUENCE %I.%I OWNER TO "{owner}"', s.schemaname, s.sequencename)
+            AS sql
+        FROM pg_sequences s
+        WHERE s.schemaname = 'public' AND s.sequenceowner <> '{owner}'
+    LOOP
+        EXECUTE item.sql;
+    END LOOP;
+END $$
+"""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from puebla.devstack import keycloak, nats, postgres
+from puebla.devstack import audit_keys, keycloak, nats, postgres
 from puebla.devstack.processes import (
     StackError,
     log_tail,
@@ -78,7 +78,10 @@ def load_services() -> list[ServiceSpec]:
 def service_env(name: str) -> dict[str, str]:
     """What a service process needs to find this stack's database and NATS."""
     return {
-        f"{name.upper()}_DATABASE_URL": postgres.url(name, pg_port()),
+        # Runs as `<db>`, owning nothing; migrates as `<db>_owner` (devstack/postgres.py).
+        f"{name.upper()}_DATABASE_URL": postgres.service_urls(name, pg_port())[0],
+        f"{name.upper()}_MIGRATION_DATABASE_URL": postgres.service_urls(name, pg_port())[1],
+        **audit_keys.service_env(name, [s.name for s in load_services()]),
         "PUEBLA_NATS_SERVERS": ",".join(nats_servers()),
         # The devstack is dev: child_protection may seal with its public DEV-ONLY key here only.
         "PUEBLA_ENV": "dev",
@@ -143,6 +146,7 @@ async def _prepare(databases: list[str]) -> None:
     from puebla.runtime import jetstream_settling, patiently
 
     await postgres.ensure_databases(databases, pg_port())
+    await postgres.ensure_service_roles(databases, pg_port())
     platform = PlatformSettings()
     client = await connect(nats_servers(), name="devstack")
     try:

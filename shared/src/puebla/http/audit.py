@@ -1,6 +1,7 @@
 """`GET /v1/audit` on every service: the whole audit trail, for the `auditor` role only
-(POLICY.md "Audit"), with the hash chain's verification. Entries carry ids and actions, never
-the sensitive content they are about."""
+(POLICY.md "Audit"), with the hash chain's verification against the service's last published
+signed checkpoint (`puebla.audit_anchor`). Entries carry ids and actions, never the sensitive
+content they are about."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import text
 
+from puebla.audit_anchor import latest_checkpoint, public_keys
 from puebla.db.audit import verify_chain
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
@@ -35,11 +37,21 @@ class AuditEntryRead(ResponseModel):
     hash: str
 
 
+class CheckpointRead(ResponseModel):
+    seq: int
+    count: int
+    at: datetime
+    key_id: str
+
+
 class ChainRead(ResponseModel):
     ok: bool
     entries: int
     broken_at_seq: int | None
     reason: str | None
+    # The service's last published checkpoint the chain was verified against (None: none yet,
+    # the chain alone was checked). `puebla.audit_anchor`.
+    checkpoint: CheckpointRead | None = None
 
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422))
@@ -95,11 +107,33 @@ async def list_audit(
 @router.get("/verification", response_model=ChainRead)
 async def verify_audit(caller: Caller, runtime: ServiceRuntime) -> ChainRead:
     _only_auditors(caller)
+    service = runtime.definition.name
     async with runtime.sessions() as session:
-        result = await verify_chain(session)
+        anchor = await latest_checkpoint(session, service, public_keys(runtime.definition.platform))
+        checkpoint = anchor.checkpoint
+        result = await verify_chain(
+            session, expected=checkpoint.expected() if checkpoint is not None else None
+        )
+    read = (
+        CheckpointRead(
+            seq=checkpoint.seq, count=checkpoint.count, at=checkpoint.time, key_id=checkpoint.key_id
+        )
+        if checkpoint is not None
+        else None
+    )
+    if result.ok and anchor.refused:
+        # A checkpoint row the worker never wrote: someone with the database's role did.
+        return ChainRead(
+            ok=False,
+            entries=result.entries,
+            broken_at_seq=None,
+            reason=f"a stored checkpoint does not verify: {anchor.refused[0]}",
+            checkpoint=read,
+        )
     return ChainRead(
         ok=result.ok,
         entries=result.entries,
         broken_at_seq=result.broken_at_seq,
         reason=result.reason,
+        checkpoint=read,
     )

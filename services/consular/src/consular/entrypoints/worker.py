@@ -13,6 +13,7 @@ from consular.adapters.email import Mailer
 from consular.config import Settings, definition
 from consular.domain.commands import CheckOverdue
 from consular.service_layer import handlers
+from puebla.audit_anchor import anchored, checkpoint_job
 from puebla.clock import Clock
 from puebla.observability import get_logger
 from puebla.runtime import Runtime
@@ -91,9 +92,18 @@ def background_jobs(settings: Settings) -> list[BackgroundJob]:
     return [overdue_check, email_delivery]
 
 
+# The other services' audit checkpoints, kept here (`puebla.audit_anchor`).
+AUDIT_CHECKPOINTS = "consular-audit-checkpoints"
+
+
 def main() -> None:
     settings = Settings()
-    worker_main(definition(settings), bootstrap.subscriptions, background=background_jobs(settings))
+    service = definition(settings)
+    worker_main(
+        service,
+        anchored(bootstrap.subscriptions, durable=AUDIT_CHECKPOINTS),
+        background=[*background_jobs(settings), checkpoint_job(service.platform)],
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,521 @@
+"""The audit trail's anchor outside the service's database (security review 6).
+
+The hash chain (`puebla.db.audit`) shows any change to an entry, unless whoever changed it
+re-hashed everything after it, or cut the tail off. So each service's worker publishes its
+chain's head now and then as a *signed checkpoint* — the last entry's `seq` and `hash`, how
+many entries there are up to it, the time, the key id and an Ed25519 signature by the
+service's own key — on `audit.<context>.checkpoint.v1` (stream AUDIT), through the outbox like
+every event:
+
+- `publish_checkpoint` (run by the worker's `checkpoint_job` every
+  `PUEBLA_AUDIT_CHECKPOINT_SECONDS`, only when the head moved) takes the chain's lock, reads
+  the head, signs it, and writes the checkpoint into `audit_checkpoint` and the outbox in one
+  transaction: a checkpoint is kept locally if and only if it is published.
+- Every *other* service keeps it (`checkpoint_subscription`: one durable consumer per
+  service, `<service-name>-audit-checkpoints`, on AUDIT with the filter `audit.>`, its own
+  checkpoints skipped), in its own `audit_witness`, after
+  checking the signature against the publisher's configured public key and that it does not
+  contradict what it already holds (one head per `seq`; `count` never shrinks).
+- `GET /v1/audit/verification` (`puebla.http.audit`) verifies the chain against the newest
+  checkpoint of its own service whose signature verifies (`latest_checkpoint`): an operator who
+  rewrites the trail and re-hashes it, or truncates its tail, no longer matches a head the
+  service signed and published. The runtime role has only INSERT and SELECT on
+  `audit_checkpoint`: it can neither remove a checkpoint nor forge one without the key. Whoever
+  also holds the owner's role can delete local checkpoints: the copies the other services keep
+  (`audit_witness`, just as append-only there) and the stream are the independent record.
+
+Open for a transparency log (RFC 9162, a later issue): a checkpoint already has the shape of a
+signed tree head (tree size = `count`, root hash = `head`, timestamp, signature, versioned
+`format`); both tables keep every checkpoint, not only the newest, so consistency between
+consecutive heads can be proven once `head` is a Merkle root; a new format goes out as
+`audit.<context>.checkpoint.v2` beside v1, and the witnesses are the log's monitors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from puebla.clock import Clock, utcnow
+from puebla.config import PlatformSettings
+from puebla.contracts.audit.v1 import CHAIN_FORMAT, AuditCheckpointV1
+from puebla.contracts.envelope import IncomingEnvelope
+from puebla.db.audit import AUDIT_LOCK, ExpectedHead
+from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
+from puebla.messaging.consumer import Subscription
+from puebla.observability import get_logger
+from puebla.runtime import Runtime
+
+log = get_logger(__name__)
+
+# The services and the bus context their subjects use (`puebla.messaging.nats.STREAMS`).
+CONTEXTS = {
+    "repatriation": "repatriation",
+    "child_protection": "child",
+    "reserve_fund": "fund",
+    "consular": "consular",
+}
+STREAM = "AUDIT"
+ALL_CHECKPOINTS = "audit.>"
+_KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def checkpoint_subject(service: str) -> str:
+    """`audit.<context>.checkpoint.v1`, e.g. `audit.child.checkpoint.v1` for child_protection."""
+    return f"audit.{CONTEXTS[service]}.checkpoint.v1"
+
+
+def durable_name(service: str) -> str:
+    """`<service-name>-audit-checkpoints`, e.g. `reserve-fund-audit-checkpoints`."""
+    return f"{service.replace('_', '-')}-audit-checkpoints"
+
+
+class AnchorKeyError(ValueError):
+    """A signing or public key setting that is missing or malformed."""
+
+
+class CheckpointRefused(Exception):
+    """A checkpoint that is not signed by its publisher's key, or contradicts what is held."""
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+
+def _b64_32(value: str, what: str) -> bytes:
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise AnchorKeyError(f"{what} is not valid base64") from None
+    if len(raw) != 32:
+        raise AnchorKeyError(f"{what} must be 32 bytes, not {len(raw)}")
+    return raw
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A service's checkpoint signing key: `"<key id>:<base64 32-byte Ed25519 private key>"`."""
+
+    key_id: str
+    private: Ed25519PrivateKey
+
+    @classmethod
+    def parse(cls, setting: str) -> SigningKey:
+        key_id, sep, encoded = setting.strip().partition(":")
+        if not sep or not _KEY_ID.fullmatch(key_id):
+            raise AnchorKeyError("the audit signing key must look like '<key id>:<base64>'")
+        return cls(key_id, Ed25519PrivateKey.from_private_bytes(_b64_32(encoded, key_id)))
+
+    @classmethod
+    def generate(cls, key_id: str) -> SigningKey:
+        return cls(key_id, Ed25519PrivateKey.generate())
+
+    def setting(self) -> str:
+        raw = self.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return f"{self.key_id}:{base64.b64encode(raw).decode()}"
+
+    def public_setting(self, service: str) -> str:
+        """This key's entry of `PUEBLA_AUDIT_PUBLIC_KEYS`."""
+        raw = self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return f"{service}:{self.key_id}:{base64.b64encode(raw).decode()}"
+
+    def __repr__(self) -> str:
+        return f"SigningKey(key_id={self.key_id!r})"
+
+
+@dataclass(frozen=True)
+class PublicKeys:
+    """Every service's checkpoint keys, by (service, key id)."""
+
+    keys: dict[tuple[str, str], Ed25519PublicKey]
+
+    @classmethod
+    def parse(cls, setting: str) -> PublicKeys:
+        keys: dict[tuple[str, str], Ed25519PublicKey] = {}
+        for item in (part.strip() for part in setting.split(",")):
+            if not item:
+                continue
+            service, key_id, encoded = [*item.split(":", 2), "", ""][:3]
+            if service not in CONTEXTS or not _KEY_ID.fullmatch(key_id) or not encoded:
+                raise AnchorKeyError(
+                    f"{item[:40]!r}: each audit public key is '<service>:<key id>:<base64>'"
+                )
+            keys[service, key_id] = Ed25519PublicKey.from_public_bytes(_b64_32(encoded, key_id))
+        return cls(keys)
+
+    def get(self, service: str, key_id: str) -> Ed25519PublicKey | None:
+        return self.keys.get((service, key_id))
+
+
+def signing_key(platform: PlatformSettings) -> SigningKey:
+    """The configured signing key; none refuses the worker's start (the local stack makes one
+    per service under var/ at first start, never committed)."""
+    if platform.audit_signing_key is None or not platform.audit_signing_key.get_secret_value():
+        raise AnchorKeyError(
+            "PUEBLA_AUDIT_SIGNING_KEY is not set: the worker signs its audit checkpoints with it"
+        )
+    return SigningKey.parse(platform.audit_signing_key.get_secret_value())
+
+
+def public_keys(platform: PlatformSettings) -> PublicKeys:
+    return PublicKeys.parse(platform.audit_public_keys)
+
+
+# -- the checkpoint ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    service: str
+    seq: int
+    head: str
+    count: int
+    time: datetime
+    key_id: str
+    signature: str = ""
+    format: str = CHAIN_FORMAT
+
+    def signed_body(self) -> bytes:
+        """What the signature covers: every field but the signature, canonical JSON."""
+        body = {
+            "format": self.format,
+            "service": self.service,
+            "seq": self.seq,
+            "head": self.head,
+            "count": self.count,
+            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "key_id": self.key_id,
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+    def signed_with(self, key: SigningKey) -> Checkpoint:
+        unsigned = replace(self, key_id=key.key_id)
+        signature = base64.b64encode(key.private.sign(unsigned.signed_body())).decode()
+        return replace(unsigned, signature=signature)
+
+    def verify(self, keys: PublicKeys) -> None:
+        public = keys.get(self.service, self.key_id)
+        if public is None:
+            raise CheckpointRefused(f"no public key {self.key_id!r} of {self.service}")
+        try:
+            public.verify(base64.b64decode(self.signature), self.signed_body())
+        except (InvalidSignature, binascii.Error, ValueError):
+            raise CheckpointRefused(
+                f"checkpoint seq {self.seq} is not signed by {self.service}'s key {self.key_id!r}"
+            ) from None
+
+    def expected(self) -> ExpectedHead:
+        return ExpectedHead(seq=self.seq, head=self.head, count=self.count, at=self.time)
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "version": self.seq,
+            "format": self.format,
+            "service": self.service,
+            "seq": self.seq,
+            "head": self.head,
+            "count": self.count,
+            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Checkpoint:
+        parsed = AuditCheckpointV1.model_validate(data)
+        return cls(
+            service=parsed.service,
+            seq=parsed.seq,
+            head=parsed.head,
+            count=parsed.count,
+            time=parsed.time,
+            key_id=parsed.key_id,
+            signature=parsed.signature,
+            format=parsed.format,
+        )
+
+    @classmethod
+    def from_row(cls, service: str, row: Any) -> Checkpoint:
+        return cls(
+            service=service,
+            seq=row["seq"],
+            head=row["head"],
+            count=row["count"],
+            time=row["at"],
+            key_id=row["key_id"],
+            signature=row["signature"],
+        )
+
+
+# -- publishing (the worker) ---------------------------------------------------------------
+
+
+async def publish_checkpoint(
+    runtime: Runtime, key: SigningKey, *, clock: Clock = utcnow
+) -> Checkpoint | None:
+    """Signs the chain's current head and writes it to `audit_checkpoint` and the outbox in one
+    transaction, under the chain's lock (the head cannot move meanwhile, and two workers of one
+    service never publish the same head twice). None when the head has not moved since the last
+    checkpoint, or the chain is empty."""
+    service = runtime.definition.name
+    uow = UnitOfWork(runtime.sessions, source=runtime.definition.source, clock=clock)
+    async with uow:
+        session = uow.session
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
+        head = (
+            (await session.execute(text("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")))
+            .mappings()
+            .first()
+        )
+        last = (
+            (
+                await session.execute(
+                    text("SELECT seq, count FROM audit_checkpoint ORDER BY seq DESC LIMIT 1")
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if head is None or (last is not None and head["seq"] <= last["seq"]):
+            if head is not None and last is not None and head["seq"] < last["seq"]:
+                # Entries the last checkpoint vouches for are gone: never sign a shorter trail.
+                log.error("audit.checkpoint.trail_shrank", seq=head["seq"], last=last["seq"])
+            return None
+        after, before = (last["seq"], last["count"]) if last is not None else (0, 0)
+        added = (
+            await session.execute(
+                text("SELECT count(*) FROM audit WHERE seq > :after"), {"after": after}
+            )
+        ).scalar_one()
+        checkpoint = Checkpoint(
+            service=service,
+            seq=head["seq"],
+            head=head["hash"],
+            count=before + added,
+            time=clock(),
+            key_id=key.key_id,
+        ).signed_with(key)
+        await session.execute(
+            text(
+                "INSERT INTO audit_checkpoint (seq, head, count, at, key_id, signature)"
+                " VALUES (:seq, :head, :count, :at, :key_id, :signature)"
+            ),
+            {
+                "seq": checkpoint.seq,
+                "head": checkpoint.head,
+                "count": checkpoint.count,
+                "at": checkpoint.time,
+                "key_id": checkpoint.key_id,
+                "signature": checkpoint.signature,
+            },
+        )
+        uow.publish(
+            OutgoingEvent(
+                event_type=checkpoint_subject(service),
+                aggregate_type="audit_chain",
+                aggregate_id=service,
+                data=checkpoint.data(),
+                access=[],
+            )
+        )
+        await uow.commit()
+    log.info("audit.checkpoint.published", seq=checkpoint.seq, count=checkpoint.count)
+    return checkpoint
+
+
+def checkpoint_job(
+    platform: PlatformSettings, *, clock: Clock = utcnow
+) -> Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]:
+    """The worker's background job publishing checkpoints. The key is read now, so a worker
+    without one refuses to start (`AnchorKeyError`) instead of running unanchored."""
+    key = signing_key(platform)
+    every = platform.audit_checkpoint_seconds
+
+    async def audit_checkpoints(runtime: Runtime, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await publish_checkpoint(runtime, key, clock=clock)
+            except Exception as exc:
+                # The database may be away for a moment; the next round tries again.
+                log.warning("audit.checkpoint.failed", error=f"{type(exc).__name__}: {exc}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+
+    return audit_checkpoints
+
+
+# -- keeping the others' (every worker) ----------------------------------------------------
+
+
+def checkpoint_subscription(runtime: Runtime, *, durable: str | None = None) -> Subscription:
+    """The durable consumer `<service-name>-audit-checkpoints` on AUDIT: the checkpoints of
+    every other service, verified and kept in `audit_witness`."""
+    own = runtime.definition.name
+    keys = public_keys(runtime.definition.platform)
+
+    async def keep(envelope: IncomingEnvelope, tracking: Tracking) -> None:
+        if envelope.type == checkpoint_subject(own):
+            return  # its own, from the bus: kept already, in `audit_checkpoint`
+        await keep_checkpoint(runtime, envelope, tracking, keys=keys)
+
+    # One filter subject per durable (the bus permissions grant the durable with it): the
+    # whole stream, the service's own checkpoints skipped.
+    return Subscription(
+        durable=durable or durable_name(own),
+        stream=STREAM,
+        subjects=[ALL_CHECKPOINTS],
+        handle=keep,
+        permanent_errors=(CheckpointRefused,),
+    )
+
+
+def anchored(
+    subscriptions: Callable[[Runtime], list[Subscription]], *, durable: str
+) -> Callable[[Runtime], list[Subscription]]:
+    """A worker's subscriptions plus `checkpoint_subscription` under the name `durable`."""
+
+    def with_checkpoints(runtime: Runtime) -> list[Subscription]:
+        return [*subscriptions(runtime), checkpoint_subscription(runtime, durable=durable)]
+
+    return with_checkpoints
+
+
+async def keep_checkpoint(
+    runtime: Runtime, envelope: IncomingEnvelope, tracking: Tracking, *, keys: PublicKeys
+) -> None:
+    try:
+        checkpoint = Checkpoint.from_data(envelope.data)
+    except ValueError as exc:
+        raise CheckpointRefused(f"not a checkpoint: {exc}") from None
+    service = checkpoint.service
+    if service not in CONTEXTS or service == runtime.definition.name:
+        raise CheckpointRefused(f"a checkpoint of {service!r} is not kept here")
+    if envelope.type != checkpoint_subject(service) or envelope.source != f"puebla/{service}":
+        raise CheckpointRefused(
+            f"a checkpoint of {service} came as {envelope.type} from {envelope.source}"
+        )
+    try:
+        checkpoint.verify(keys)
+    except CheckpointRefused:
+        log.error("audit.witness.bad_signature", service=service, seq=checkpoint.seq)
+        raise
+    uow = UnitOfWork(runtime.sessions, source=runtime.definition.source)
+    uow.track(tracking)
+    async with uow:
+        await _check_consistent(uow.session, checkpoint)
+        await uow.session.execute(
+            text(
+                "INSERT INTO audit_witness (service, seq, head, count, at, key_id, signature,"
+                " event_id) VALUES (:service, :seq, :head, :count, :at, :key_id, :signature,"
+                " :event_id) ON CONFLICT DO NOTHING"
+            ),
+            {
+                "service": service,
+                "seq": checkpoint.seq,
+                "head": checkpoint.head,
+                "count": checkpoint.count,
+                "at": checkpoint.time,
+                "key_id": checkpoint.key_id,
+                "signature": checkpoint.signature,
+                "event_id": envelope.id,
+            },
+        )
+        await uow.commit()
+    log.info("audit.witness.kept", service=service, seq=checkpoint.seq)
+
+
+async def _check_consistent(session: AsyncSession, checkpoint: Checkpoint) -> None:
+    """A signed checkpoint that contradicts one already held (another head for a seq, fewer
+    entries for a later seq, more new entries than new seqs) is refused and logged: the
+    publisher's trail was rewritten between the two, or its key signed two histories."""
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT seq, head, count FROM audit_witness WHERE service = :s AND seq IN ("
+                    " (SELECT max(seq) FROM audit_witness WHERE service = :s AND seq <= :q),"
+                    " (SELECT min(seq) FROM audit_witness WHERE service = :s AND seq >= :q))"
+                ),
+                {"s": checkpoint.service, "q": checkpoint.seq},
+            )
+        )
+        .mappings()
+        .all()
+    )
+    for row in rows:
+        problem = None
+        if row["seq"] == checkpoint.seq:
+            if (row["head"], row["count"]) != (checkpoint.head, checkpoint.count):
+                problem = "another head for the same seq"
+        elif row["seq"] < checkpoint.seq:
+            grown = checkpoint.count - row["count"]
+            if grown <= 0 or grown > checkpoint.seq - row["seq"]:
+                problem = f"count {checkpoint.count} after {row['count']} at seq {row['seq']}"
+        else:
+            grown = row["count"] - checkpoint.count
+            if grown <= 0 or grown > row["seq"] - checkpoint.seq:
+                problem = f"count {checkpoint.count} before {row['count']} at seq {row['seq']}"
+        if problem:
+            log.error(
+                "audit.witness.inconsistent",
+                service=checkpoint.service,
+                seq=checkpoint.seq,
+                problem=problem,
+            )
+            raise CheckpointRefused(f"checkpoint seq {checkpoint.seq} contradicts: {problem}")
+
+
+# -- what the verification compares against (the API) -------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The newest checkpoint of the service that verifies, and those that did not."""
+
+    checkpoint: Checkpoint | None
+    refused: Sequence[str] = ()
+
+
+async def latest_checkpoint(session: AsyncSession, service: str, keys: PublicKeys) -> Anchor:
+    """The newest checkpoint in `audit_checkpoint` whose signature verifies. Newer rows that do
+    not verify are reported (someone with the runtime role wrote them; the worker never does)."""
+    rows = (
+        (
+            await session.execute(
+                text(
+                    "SELECT seq, head, count, at, key_id, signature FROM audit_checkpoint"
+                    " ORDER BY seq DESC LIMIT 50"
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
+    refused: list[str] = []
+    for row in rows:
+        checkpoint = Checkpoint.from_row(service, row)
+        try:
+            checkpoint.verify(keys)
+        except CheckpointRefused as exc:
+            refused.append(str(exc))
+            continue
+        return Anchor(checkpoint, refused)
+    return Anchor(None, refused)

@@ -1,0 +1,1 @@
+"""Contract events of the `audit` context: each service's signed audit checkpoints."""
