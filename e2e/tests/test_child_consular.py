@@ -1,6 +1,8 @@
 """child_protection → consular, over HTTP on the running stack: opening a case notifies the
 child's consulate, or nobody while a trafficking indicator blocks it; the host supervisor's
-decision that clears the block produces the notification then."""
+decision that clears the block produces the notification then. Who the child is reaches the
+consulate only with that notification (`child.case.consular_notice.v1`): the notice names the
+child though the opening said nobody's name."""
 
 from __future__ import annotations
 
@@ -52,19 +54,24 @@ async def test_block_then_clearance_then_notification(
             assert response.status_code == 200
             return list(response.json()["items"])
 
+        blocked_body = case_body(trafficking=True)
         blocked = await http.post(
-            f"{child}/v1/cases", json=case_body(trafficking=True), headers=bearer(tokens, "dif.mx")
+            f"{child}/v1/cases", json=blocked_body, headers=bearer(tokens, "dif.mx")
         )
         assert blocked.status_code == 201
         assert blocked.json()["blocked_for_consulate"] is True
+        control_body = case_body(trafficking=False)
         control = await http.post(
-            f"{child}/v1/cases", json=case_body(trafficking=False), headers=bearer(tokens, "dif.mx")
+            f"{child}/v1/cases", json=control_body, headers=bearer(tokens, "dif.mx")
         )
         assert control.status_code == 201
 
         # The pipeline flows: the unblocked case reaches the consulate...
         arrived = await wait_until(lambda: notices_about(control.json()["id"]), timeout=60)
         assert [n["kind"] for n in arrived] == ["child_case"]
+        assert arrived[0]["person"]["surnames"] == control_body["child"]["surnames"]
+        assert arrived[0]["person"]["date_of_birth"] == "2012-04-02"
+        assert arrived[0]["place"]["city"] == "Tapachula"
         # ...and the blocked one, opened before it, did not.
         assert await notices_about(blocked.json()["id"]) == []
         hidden = await http.get(
@@ -84,6 +91,10 @@ async def test_block_then_clearance_then_notification(
         now_told = await wait_until(lambda: notices_about(blocked.json()["id"]), timeout=60)
         assert [n["kind"] for n in now_told] == ["child_case"]
         assert now_told[0]["nationality"] == "HN"
+        assert now_told[0]["status"] == "pending"
+        # Held without the child's identity while blocked; named once the block is cleared.
+        assert now_told[0]["person"]["surnames"] == blocked_body["child"]["surnames"]
+        assert now_told[0]["place"]["state"] == "Chiapas"
         visible = await http.get(
             f"{child}/v1/cases/{blocked.json()['id']}",
             headers=bearer(tokens, "consul.hn.tapachula"),
