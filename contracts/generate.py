@@ -26,7 +26,13 @@ from puebla.contracts.base import REGISTRY, context_of
 from puebla.contracts.envelope import Envelope
 
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
-STREAMS = {"repatriation": "REPATRIATION", "child": "CHILD", "fund": "FUND", "consular": "CONSULAR"}
+STREAMS = {
+    "repatriation": "REPATRIATION",
+    "child": "CHILD",
+    "fund": "FUND",
+    "consular": "CONSULAR",
+    "audit": "AUDIT",
+}
 
 
 def load_all_contracts() -> None:
