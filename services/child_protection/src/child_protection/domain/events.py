@@ -10,7 +10,10 @@ Every event carries, from `CaseEvent`:
 - `occurred_at` (UTC) and `actor` (username; None for the system, e.g. deadline checks).
 
 Which of these become contract events (`child.case.opened.v1`, …) is decided in
-`adapters/integration.py`; the others still feed the audit trail.
+`adapters/integration.py`; the others still feed the audit trail. `CaseOpened` and
+`ConsularBlockCleared` carry who the child is for one purpose: when they allow consular contact,
+the mapping sends it to the consulate in `child.case.consular_notice.v1`; the events of the
+case's life say only that it happened.
 """
 
 from __future__ import annotations
