@@ -22,8 +22,14 @@ def refused(answer: httpx.Response) -> set[tuple[str, str]]:
 class TestParameters:
     async def test_a_nul_in_a_sensitive_reads_purpose_is_422_and_not_read(self, api, db) -> None:
         case = await api.open("dif.mx")
+        # The purpose is the Puebla-Purpose header now (never the URL); a NUL there, or in a
+        # `purpose` still sent in the query string, is refused naming where it was.
         answer = await api.get("dif.mx", f"/v1/cases/{case['id']}/sensitive", purpose="a\x00b")
-        assert ("purpose", "text_nul") in refused(answer)
+        assert ("puebla-purpose", "text_nul") in refused(answer)
+        in_query = await api.client.get(
+            f"/v1/cases/{case['id']}/sensitive?purpose=a%00b", headers=api.headers("dif.mx")
+        )
+        assert ("purpose", "text_nul") in refused(in_query)
         actions = [e["action"] for e in await db.audit(case["id"])]
         assert "child_case.sensitive_read" not in actions
 
@@ -58,6 +64,18 @@ class TestExtremeTimes:
         }
         answer = await api.post("dif.mx", f"/v1/cases/{case['id']}/return-plan", body)
         assert ("scheduled_at", "datetime_out_of_range") in refused(answer)
+
+    async def test_a_screening_dated_by_a_number_is_422_naming_it(self, api) -> None:
+        # was 200: read as a Unix time (2017-03-28)
+        case = await api.open("dif.mx")
+        body = {
+            "protection_need": False,
+            "trafficking_indicator": False,
+            "notes": "No indicators.",
+            "screened_at": 1490695880,
+        }
+        answer = await api.post("dif.mx", f"/v1/cases/{case['id']}/screenings", body)
+        assert refused(answer) == {("screened_at", "date_as_number")}
 
 
 class TestBodiesAndMethods:

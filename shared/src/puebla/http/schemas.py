@@ -8,10 +8,16 @@ from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    FutureDate,
+    FutureDatetime,
+    NaiveDatetime,
+    PastDate,
+    PastDatetime,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -110,8 +116,21 @@ def _refuse_unstorable_text(value: Any) -> Any:
     return value
 
 
+# pydantic's date and time markers are classes of their own, not subclasses of date.
+_TEMPORAL = (
+    date,
+    datetime,
+    AwareDatetime,
+    NaiveDatetime,
+    PastDate,
+    FutureDate,
+    PastDatetime,
+    FutureDatetime,
+)
+
+
 def _is_temporal(annotation: Any) -> bool:
-    if annotation in (date, datetime):
+    if annotation in _TEMPORAL:
         return True
     return any(_is_temporal(arg) for arg in get_args(annotation))
 
