@@ -6,6 +6,7 @@ import pytest
 from consular.domain.commands import NotifyChildCase
 from consular.domain.errors import (
     BlockNotLiftable,
+    InvalidInput,
     NotificationNotSendable,
     NotificationNotVisible,
 )
@@ -180,6 +181,31 @@ class TestChildCase:
         (released,) = notification.events
         assert isinstance(released, NotificationReleased)
         assert released.version == 2
+
+    def test_a_notice_held_without_the_identity_is_released_with_who_and_where(
+        self, reference, new_id
+    ):
+        """A blocked case's opening does not say who the child is: the notice is held knowing
+        nobody, and the clearing's consular notice brings the child and the place."""
+        (notification,) = notify_on_child_case(
+            _child_case(blocked_for_consulate=True, child=None, place=Place("MX")),
+            reference,
+            new_id,
+            NOW,
+        )
+        assert notification.person is None
+        assert notification.status is NotificationStatus.SUPPRESSED
+        ana = Person("Ana", "Cruz", Sex.F, None, estimated_age=14)
+        with pytest.raises(InvalidInput):  # a place in another country is not this notice's
+            notification.release(
+                reference, NOW, person=ana, place=Place("GT", "Quetzaltenango", None)
+            )
+        assert (notification.status, notification.person) == (NotificationStatus.SUPPRESSED, None)
+        notification.release(reference, NOW, person=ana, place=Place("MX", "Chiapas", "Tapachula"))
+        assert notification.status is NotificationStatus.PENDING
+        assert notification.person == ana
+        assert notification.place == Place("MX", "Chiapas", "Tapachula")
+        assert notification.consular_post == "HN-CONS-TAPACHULA"
 
     def test_lifting_twice_changes_nothing(self, reference, new_id):
         (notification,) = notify_on_child_case(

@@ -524,15 +524,15 @@ class Notification:
             )
         now = as_utc(now, "now")
         on = now.astimezone(ZoneInfo(self.time_zone)).date()
+        if place is not None and country_code(place.country, "place.country") != self.host_country:
+            raise InvalidInput(
+                "the place of a released notice is in its host country",
+                rule="host_country",
+                field="place.country",
+            )
         if person is not None:
             self.person = person
         if place is not None:
-            if country_code(place.country, "place.country") != self.host_country:
-                raise InvalidInput(
-                    "the place of a released notice is in its host country",
-                    rule="host_country",
-                    field="place.country",
-                )
             self.place = place
         self.suppression_reason = None
         self.withdrawn_reason = None
