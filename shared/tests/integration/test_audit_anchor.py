@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import httpx
@@ -105,18 +106,24 @@ async def seqs(db: RoleSeparatedDatabase) -> list[int]:
         return list((await session.execute(text("SELECT seq FROM audit ORDER BY seq"))).scalars())
 
 
-async def verification(db: RoleSeparatedDatabase, tokens: KeycloakTokens) -> dict[str, object]:
-    runtime = runtime_of(db)
+async def audit_get(
+    db: RoleSeparatedDatabase, tokens: KeycloakTokens, path: str, service: str = "repatriation"
+) -> Any:
+    """What the auditor reads on the service's real app (`create_service_app`)."""
+    runtime = runtime_of(db, service)
     app = create_service_app(runtime.definition, title="anchor test", runtime=runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             answer = await client.get(
-                "/v1/audit/verification",
-                headers={"Authorization": f"Bearer {tokens.get('audit.rcm')}"},
+                path, headers={"Authorization": f"Bearer {tokens.get('audit.rcm')}"}
             )
     assert answer.status_code == 200, answer.text
-    body: dict[str, object] = answer.json()
+    return answer.json()
+
+
+async def verification(db: RoleSeparatedDatabase, tokens: KeycloakTokens) -> dict[str, object]:
+    body: dict[str, object] = await audit_get(db, tokens, "/v1/audit/verification")
     return body
 
 
@@ -184,6 +191,7 @@ class TestVerificationAgainstTheCheckpoint:
         assert body["entries"] == 5
         assert body["checkpoint"] == {
             "seq": checkpoint.seq,
+            "head": checkpoint.head,
             "count": 4,
             "at": checkpoint.time.isoformat().replace("+00:00", "Z"),
             "key_id": "repatriation-test",
@@ -358,6 +366,24 @@ class TestWitnesses:
                 )
             ).all()
         assert sorted(map(tuple, held)) == [(5, 5), (9, 8)]
+
+    async def test_the_auditor_reads_the_newest_kept_checkpoint_of_each_other_service(
+        self, scratch: RoleSeparatedDatabase, tokens: KeycloakTokens
+    ) -> None:
+        await keep(scratch, envelope_of(repatriation_checkpoint(5, 5)))
+        newest = repatriation_checkpoint(9, 8, "b" * 64)
+        await keep(scratch, envelope_of(newest))
+        held = await audit_get(scratch, tokens, "/v1/audit/checkpoints", "consular")
+        assert held == [
+            {
+                "service": "repatriation",
+                "seq": 9,
+                "head": "b" * 64,
+                "count": 8,
+                "at": newest.time.isoformat().replace("+00:00", "Z"),
+                "key_id": "repatriation-test",
+            }
+        ]
 
     @pytest.mark.parametrize(
         ("change", "refusal"),

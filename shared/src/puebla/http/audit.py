@@ -39,9 +39,14 @@ class AuditEntryRead(ResponseModel):
 
 class CheckpointRead(ResponseModel):
     seq: int
+    head: str
     count: int
     at: datetime
     key_id: str
+
+
+class WitnessedRead(CheckpointRead):
+    service: str
 
 
 class ChainRead(ResponseModel):
@@ -116,7 +121,11 @@ async def verify_audit(caller: Caller, runtime: ServiceRuntime) -> ChainRead:
         )
     read = (
         CheckpointRead(
-            seq=checkpoint.seq, count=checkpoint.count, at=checkpoint.time, key_id=checkpoint.key_id
+            seq=checkpoint.seq,
+            head=checkpoint.head,
+            count=checkpoint.count,
+            at=checkpoint.time,
+            key_id=checkpoint.key_id,
         )
         if checkpoint is not None
         else None
@@ -137,3 +146,24 @@ async def verify_audit(caller: Caller, runtime: ServiceRuntime) -> ChainRead:
         reason=result.reason,
         checkpoint=read,
     )
+
+
+@router.get("/checkpoints", response_model=list[WitnessedRead])
+async def witnessed_checkpoints(caller: Caller, runtime: ServiceRuntime) -> list[WitnessedRead]:
+    """The newest checkpoint of each *other* service that this one keeps (`audit_witness`):
+    an auditor compares them with what that service's own verification reports."""
+    _only_auditors(caller)
+    async with runtime.sessions() as session:
+        rows = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT DISTINCT ON (service) service, seq, head, count, at, key_id"
+                        " FROM audit_witness ORDER BY service, seq DESC"
+                    )
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return [WitnessedRead.model_validate(dict(r)) for r in rows]
