@@ -63,7 +63,7 @@ from puebla.db.audit import AUDIT_LOCK, ExpectedHead
 from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
 from puebla.messaging.consumer import Subscription
 from puebla.observability import get_logger
-from puebla.runtime import Runtime
+from puebla.runtime import Runtime, ServiceDefinition
 
 log = get_logger(__name__)
 
@@ -342,11 +342,22 @@ async def publish_checkpoint(
 
 
 def checkpoint_job(
-    platform: PlatformSettings, *, clock: Clock = utcnow
+    definition: ServiceDefinition, *, clock: Clock = utcnow
 ) -> Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]:
-    """The worker's background job publishing checkpoints. The key is read now, so a worker
-    without one refuses to start (`AnchorKeyError`) instead of running unanchored."""
+    """The worker's background job publishing checkpoints. The keys are read now, so a worker
+    without its signing key, or whose public half is not among the configured public keys
+    (nobody could verify what it signs), refuses to start (`AnchorKeyError`) instead of
+    running unanchored."""
+    platform = definition.platform
     key = signing_key(platform)
+    published = public_keys(platform).get(definition.name, key.key_id)
+    own = key.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    if published is None or published.public_bytes(Encoding.Raw, PublicFormat.Raw) != own:
+        raise AnchorKeyError(
+            f"PUEBLA_AUDIT_PUBLIC_KEYS has no key {key.key_id!r} of {definition.name} matching"
+            " its signing key: add "
+            f"{key.public_setting(definition.name)!r}"
+        )
     every = platform.audit_checkpoint_seconds
 
     async def audit_checkpoints(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -519,3 +530,28 @@ async def latest_checkpoint(session: AsyncSession, service: str, keys: PublicKey
             continue
         return Anchor(checkpoint, refused)
     return Anchor(None, refused)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m puebla.audit_anchor new-key <service>`: a new signing key for the service's
+    secret (`PUEBLA_AUDIT_SIGNING_KEY`) and its entry for `PUEBLA_AUDIT_PUBLIC_KEYS`."""
+    import argparse
+    import secrets
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m puebla.audit_anchor")
+    sub = parser.add_subparsers(dest="command", required=True)
+    new = sub.add_parser("new-key", help="a new checkpoint signing key for a service")
+    new.add_argument("service", choices=sorted(CONTEXTS))
+    new.add_argument("--key-id", help="default: <service>-<date>-<random>")
+    args = parser.parse_args(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    key_id = args.key_id or f"{args.service.replace('_', '-')}-{stamp}-{secrets.token_hex(3)}"
+    key = SigningKey.generate(key_id)
+    sys.stdout.write(f"PUEBLA_AUDIT_SIGNING_KEY={key.setting()}\n")
+    sys.stdout.write(f"PUEBLA_AUDIT_PUBLIC_KEYS entry: {key.public_setting(args.service)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -18,13 +18,16 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from puebla.audit_anchor import (
+    AnchorKeyError,
     Checkpoint,
     CheckpointRefused,
     PublicKeys,
     SigningKey,
+    checkpoint_job,
     checkpoint_subject,
     checkpoint_subscription,
     durable_name,
@@ -164,11 +167,34 @@ class TestPublishing:
         assert (first.count, second.count) == (2, 5)
         assert second.seq > first.seq
 
-    async def test_a_worker_without_a_signing_key_refuses_to_start(self) -> None:
-        from puebla.audit_anchor import AnchorKeyError, checkpoint_job
+    @pytest.mark.parametrize(
+        ("signing", "public", "refusal"),
+        [
+            (None, PUBLIC, "PUEBLA_AUDIT_SIGNING_KEY is not set"),
+            ("", PUBLIC, "PUEBLA_AUDIT_SIGNING_KEY is not set"),
+            ("repatriation-test", PUBLIC, "must look like"),
+            (KEYS["repatriation"].setting(), "", "has no key 'repatriation-test'"),
+            (SigningKey.generate("repatriation-test").setting(), PUBLIC, "matching"),
+        ],
+        ids=["unset", "empty", "malformed", "public-half-unknown", "public-half-differs"],
+    )
+    async def test_a_worker_without_its_keys_refuses_to_start(
+        self, signing: str | None, public: str, refusal: str
+    ) -> None:
+        platform = PlatformSettings(
+            audit_signing_key=None if signing is None else SecretStr(signing),
+            audit_public_keys=public,
+        )
+        definition = ServiceDefinition("repatriation", FIXTURE_SERVICE, "x", platform=platform)
+        with pytest.raises(AnchorKeyError, match=refusal):
+            checkpoint_job(definition)
 
-        with pytest.raises(AnchorKeyError, match="PUEBLA_AUDIT_SIGNING_KEY"):
-            checkpoint_job(PlatformSettings(audit_signing_key=None))
+    async def test_a_worker_with_its_keys_starts(self) -> None:
+        platform = PlatformSettings(
+            audit_signing_key=SecretStr(KEYS["repatriation"].setting()), audit_public_keys=PUBLIC
+        )
+        definition = ServiceDefinition("repatriation", FIXTURE_SERVICE, "x", platform=platform)
+        assert callable(checkpoint_job(definition))
 
 
 async def _latest(db: RoleSeparatedDatabase) -> Checkpoint | None:

@@ -36,7 +36,7 @@ def main() -> None:
     worker_main(
         service,
         anchored(subscriptions, durable=AUDIT_CHECKPOINTS),
-        background=[deadline_checks(settings, keyring), checkpoint_job(service.platform)],
+        background=[deadline_checks(settings, keyring), checkpoint_job(service)],
     )
 
 

@@ -102,7 +102,7 @@ def main() -> None:
     worker_main(
         service,
         anchored(bootstrap.subscriptions, durable=AUDIT_CHECKPOINTS),
-        background=[*background_jobs(settings), checkpoint_job(service.platform)],
+        background=[*background_jobs(settings), checkpoint_job(service)],
     )
 
 

@@ -15,5 +15,5 @@ if __name__ == "__main__":
     main(
         service,
         anchored(subscriptions, durable=AUDIT_CHECKPOINTS),
-        background=[checkpoint_job(service.platform)],
+        background=[checkpoint_job(service)],
     )
