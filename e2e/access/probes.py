@@ -48,6 +48,7 @@ class Call:
     # Where the items are (a page's `items`; a manifest's `returnees`) and what names them.
     items_key: str = "items"
     id_key: str = "id"
+    headers: dict[str, str] | None = None  # beside the caller's Authorization
 
 
 class Env:
@@ -75,7 +76,9 @@ class Env:
         return task
 
     async def send(self, caller: str, call: Call, params: dict[str, Any] | None = None) -> Any:
-        headers = {} if caller == ANONYMOUS else {"Authorization": f"Bearer {self.tokens[caller]}"}
+        headers = dict(call.headers or {})
+        if caller != ANONYMOUS:
+            headers["Authorization"] = f"Bearer {self.tokens[caller]}"
         async with self.limit:
             return await self.http.request(
                 call.method,
@@ -361,8 +364,13 @@ def create_manifest_call(record: str) -> Request:
     )
 
 
-def get(service: str, path: Callable[[Any], str], params: dict[str, Any] | None = None) -> Request:
-    return lambda instance, _: Call("GET", service, path(instance), params)
+def get(
+    service: str,
+    path: Callable[[Any], str],
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Request:
+    return lambda instance, _: Call("GET", service, path(instance), params, headers=headers)
 
 
 def post(service: str, path: Callable[[Any], str], body: Any = None) -> Request:
@@ -986,7 +994,9 @@ PROBES: dict[str, Probe] = {
         shared="case",
     ),
     "case.sensitive": Probe(
-        get(CP, _case("/sensitive"), {"purpose": "access matrix check"}), read_case, shared="case"
+        get(CP, _case("/sensitive"), headers={"Puebla-Purpose": "access matrix check"}),
+        read_case,
+        shared="case",
     ),
     "case.audit": Probe(get(CP, _case("/audit")), read_case, shared="case"),
     "case.protection_measures": Probe(

@@ -165,9 +165,7 @@ async def _journey(
     )
     summary = await consul.get("child_protection", f"/v1/cases/{case_id}")
     facts.consul_summary_status = summary.status_code
-    consular_try = await consul.get(
-        "child_protection", f"/v1/cases/{case_id}/sensitive", purpose="consular visit"
-    )
+    consular_try = await consul.read_sensitive(case_id, "consular visit")
     facts.consul_sensitive_status = consular_try.status_code
     consul.record(
         "reads the case summary",
@@ -192,9 +190,7 @@ async def _journey(
         return read
 
     async def read_sensitive(who: Actor, purpose: str) -> None:
-        response = await who.get(
-            "child_protection", f"/v1/cases/{case_id}/sensitive", purpose=purpose
-        )
+        response = await who.read_sensitive(case_id, purpose)
         facts.sensitive_reads.append((who.username, purpose, response.status_code))
         sections = [k for k, v in response.json().items() if v not in (None, [], "")]
         who.record(
@@ -346,11 +342,7 @@ async def _journey(
     for who in (dinaf, consul):
         seen: dict[str, Any] = {}
         seen["case"] = (await who.get("child_protection", f"/v1/cases/{protected_id}")).status_code
-        seen["sensitive"] = (
-            await who.get(
-                "child_protection", f"/v1/cases/{protected_id}/sensitive", purpose="check"
-            )
-        ).status_code
+        seen["sensitive"] = (await who.read_sensitive(protected_id, "check")).status_code
         listed = (await who.get("child_protection", "/v1/cases", limit=200)).json()["items"]
         ids = [c["id"] for c in listed]
         seen["listed"] = protected_id in ids

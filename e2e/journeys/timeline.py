@@ -135,22 +135,36 @@ class Actor:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         accept: str | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens.get(self.username)}"}
+        sent: dict[str, str | bytes] = {
+            **(headers or {}),
+            "Authorization": f"Bearer {self.tokens.get(self.username)}",
+        }
         if accept:
-            headers["Accept"] = accept
+            sent["Accept"] = accept
         response = await self.http.request(
             method,
             f"{self.services[service]}{path}",
             json=json,
             params=dict(params) if params else None,
-            headers=headers,
+            headers=sent,
         )
         response.extensions["puebla_service"] = service
         return response
 
     async def get(self, service: str, path: str, **params: Any) -> httpx.Response:
         return await self.call("GET", service, path, params=params or None)
+
+    async def read_sensitive(self, case_id: str, purpose: str) -> httpx.Response:
+        """A child case's sensitive sections; the purpose goes in the `Puebla-Purpose` header
+        (UTF-8), never in the URL."""
+        return await self.call(
+            "GET",
+            "child_protection",
+            f"/v1/cases/{case_id}/sensitive",
+            headers={"Puebla-Purpose": purpose.encode()},
+        )
 
     async def post(self, service: str, path: str, json: Any = None) -> httpx.Response:
         return await self.call("POST", service, path, json=json)

@@ -54,8 +54,14 @@ class Api:
             out["Authorization"] = f"Bearer {self.tokens.get(user)}"
         return out
 
-    async def get(self, user: str | None, path: str, **params: Any) -> httpx.Response:
-        return await self.client.get(path, headers=self.headers(user), params=params)
+    async def get(
+        self, user: str | None, path: str, *, purpose: str | None = None, **params: Any
+    ) -> httpx.Response:
+        """`purpose` is sent as the `Puebla-Purpose` header (UTF-8), never in the query."""
+        headers: dict[str, str | bytes] = {**self.headers(user)}
+        if purpose is not None:
+            headers["Puebla-Purpose"] = purpose.encode()
+        return await self.client.get(path, headers=headers, params=params)
 
     async def post(self, user: str | None, path: str, json: Any, **headers: str) -> httpx.Response:
         return await self.client.post(path, headers=self.headers(user, **headers), json=json)

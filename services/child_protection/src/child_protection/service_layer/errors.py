@@ -21,8 +21,29 @@ class UnknownReceptionPoint(InvalidCaseInput):
     default_field = "reception_point"
 
 
+# The sensitive sections' stated purpose travels in this request header, never in the URL
+# (access logs hold URLs). RFC 6648: no `X-` prefix. Errors name it in lower case, as every
+# header field of a 422 is named.
+PURPOSE_HEADER = "Puebla-Purpose"
+
+
 class PurposeRequired(InvalidCaseInput):
     rule = "purpose_required"
+    default_field = PURPOSE_HEADER.lower()
+
+
+class PurposeMissing(PurposeRequired):
+    rule = "missing"
+
+
+class PurposeNotUtf8(PurposeRequired):
+    rule = "not_utf8"
+
+
+class PurposeInQuery(InvalidCaseInput):
+    """`?purpose=` as before: refused, so a client that still sends it learns where it goes."""
+
+    rule = "purpose_not_in_query"
     default_field = "purpose"
 
 

@@ -20,8 +20,12 @@ from child_protection.adapters.orm import audit, child_case
 from child_protection.adapters.repository import case_from_row, sealed_sections
 from child_protection.domain import Acting, Actor, CaseSummary, ChildCase, Stage
 from child_protection.service_layer.errors import (
+    PURPOSE_HEADER,
     AuditReadForbidden,
     CaseNotFound,
+    PurposeInQuery,
+    PurposeMissing,
+    PurposeNotUtf8,
     PurposeRequired,
     SensitiveReadForbidden,
 )
@@ -183,13 +187,52 @@ async def list_cases(
         return SummaryPage(items, None if last is None else Keyset(last["opened_at"], last["id"]))
 
 
+@dataclass(frozen=True)
+class StatedPurpose:
+    """Why the sensitive sections are read, as the request stated it: the `Puebla-Purpose`
+    header's raw bytes (None when absent) and whether `purpose` was (still) in the query."""
+
+    header: bytes | None
+    in_query: bool = False
+
+    @property
+    def text(self) -> str:
+        """The header as UTF-8 (what is audited), "" when it is absent or not UTF-8."""
+        try:
+            return (self.header or b"").decode("utf-8").strip()
+        except UnicodeDecodeError:
+            return ""
+
+    def refusal(self) -> PurposeRequired | PurposeInQuery | None:
+        if self.in_query:
+            return PurposeInQuery(
+                f"the purpose goes in the {PURPOSE_HEADER} header, never in the URL "
+                "(access logs keep URLs)"
+            )
+        if self.header is None:
+            return PurposeMissing(f"state why the sections are read in the {PURPOSE_HEADER} header")
+        try:
+            self.header.decode("utf-8")
+        except UnicodeDecodeError:
+            return PurposeNotUtf8(f"the {PURPOSE_HEADER} header must be UTF-8")
+        if not self.text:
+            return PurposeRequired("state why the sensitive sections are read")
+        if len(self.text) > PURPOSE_MAX:
+            return PurposeRequired(f"at most {PURPOSE_MAX} characters")
+        return None
+
+
 async def read_sensitive(
-    uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor, purpose: str
+    uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor, stated: StatedPurpose | str
 ) -> SensitiveRead:
     """The sensitive sections, decrypted, for child-protection roles of the countries the case
     is shared with. The read is an audit entry (who, when, case, purpose) committed before the
-    sections are returned; a refused attempt by a caller who sees the case is recorded too."""
-    purpose = purpose.strip()
+    sections are returned; a refused attempt by a caller who sees the case is recorded too.
+    Order: 404 (not visible), 403 (may not read them), then 422 (the purpose: missing, blank,
+    too long, not UTF-8, or in the query string). A `str` is a purpose stated in-process."""
+    if isinstance(stated, str):
+        stated = StatedPurpose(stated.encode())
+    purpose = stated.text
     async with uow:
         loaded = await uow.cases.get_sealed(case_id)
         case = _visible(None if loaded is None else loaded[0], actor)
@@ -214,10 +257,9 @@ async def read_sensitive(
                 "only child-protection staff of the host or the child's country read this"
             )
         # The stated purpose is checked only once the caller may see and read the case.
-        if not purpose:
-            raise PurposeRequired("state why the sensitive sections are read")
-        if len(purpose) > PURPOSE_MAX:
-            raise PurposeRequired(f"at most {PURPOSE_MAX} characters")
+        refused = stated.refusal()
+        if refused is not None:
+            raise refused
         # Decrypted only now, for a caller allowed to read it.
         sections = codec.sensitive_to_dict(uow.cases.open_sections(case.id, loaded[1]))
         uow.record(

@@ -35,6 +35,7 @@ from child_protection.entrypoints.api import schemas as s
 from child_protection.entrypoints.api.auth import actor_of
 from child_protection.entrypoints.api.errors import problem_for
 from child_protection.service_layer import handlers, queries
+from child_protection.service_layer.errors import PURPOSE_HEADER
 from puebla.auth.principal import Principal
 from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
@@ -256,24 +257,39 @@ async def read_case(case_id: uuid.UUID, caller: Caller, svc: Services) -> Any:
         raise problem_for(error) from error
 
 
+# The purpose header, documented here rather than declared as a parameter: FastAPI would
+# refuse a missing one (422) before the case's 404 and 403 are decided. The service layer
+# checks it after them, from the raw bytes (UTF-8; Starlette decodes headers as latin-1).
+_PURPOSE_PARAMETER = {
+    "name": PURPOSE_HEADER,
+    "in": "header",
+    "required": True,
+    "description": "Why the sections are read, 1 to 500 characters of UTF-8 (audited). Never "
+    "in the URL: `?purpose=` is refused (422, field `purpose`), so access logs never hold it.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": queries.PURPOSE_MAX},
+}
+
+
 @router.get(
     "/{case_id}/sensitive",
     response_model=s.SensitiveRead,
     dependencies=[Depends(may_act(None))],
     responses=problem_responses(403, 422),
     summary="The sensitive sections (child-protection roles only; every read is audited)",
+    openapi_extra={"parameters": [_PURPOSE_PARAMETER]},
 )
 async def read_sensitive(
     case_id: uuid.UUID,
     caller: Caller,
     svc: Services,
+    request: Request,
     response: Response,
-    purpose: Annotated[
-        str, Query(min_length=1, max_length=500, description="why they are read (audited)")
-    ],
 ) -> Any:
+    wanted = PURPOSE_HEADER.lower().encode("latin-1")
+    raw = next((v for k, v in request.headers.raw if k.lower() == wanted), None)
+    stated = queries.StatedPurpose(raw, in_query="purpose" in request.query_params)
     try:
-        read = await queries.read_sensitive(svc.uow(), case_id, actor_of(caller), purpose)
+        read = await queries.read_sensitive(svc.uow(), case_id, actor_of(caller), stated)
     except CaseError as error:
         raise problem_for(error) from error
     response.headers["Cache-Control"] = "no-store"
