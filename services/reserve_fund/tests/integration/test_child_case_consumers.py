@@ -125,6 +125,35 @@ class TestOverTheBus:
                 ("child.case.determined.v1", "applied"),
             ]
 
+    async def test_an_opening_of_an_earlier_producer_that_names_the_child_is_applied(
+        self, runtime, stream, child_cases
+    ):
+        """A child protection of before `child.case.consular_notice.v1` (a rolling deployment,
+        consumers first) still sends the child's identity in the opening: the Fund reads the
+        block flag it needs and keeps nothing else (it never needs who the child is)."""
+        case_id = uuid.uuid4()
+        data = child_cases.data(
+            child_cases.OPENED, case_id, blocked_for_consulate=True, notify_consulate=False
+        )
+        data.update(
+            child={
+                "given_names": "Kevin Josué",
+                "surnames": "Martínez Reyes",
+                "sex": "M",
+                "date_of_birth": "2012-04-09",
+                "estimated_age": None,
+                "age_disputed": False,
+                "languages": ["es"],
+            },
+            identified_at="2026-12-01T13:30:00Z",
+            place={"country": "MX", "state": "Chiapas", "city": "Tapachula"},
+            accompaniment="unaccompanied",
+        )
+        assert await stream.deliver(child_cases.envelope(child_cases.OPENED, data)) == "applied"
+        kept = await known(runtime, case_id)
+        assert kept is not None
+        assert (kept["blocked_for_consulate"], kept["block_version"]) == (True, 1)
+
     async def test_a_payload_that_breaks_the_contract_is_refused_for_good(
         self, runtime, stream, child_cases
     ):
