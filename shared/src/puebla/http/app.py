@@ -181,6 +181,39 @@ def create_service_app(
     return app
 
 
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def link_created_records(schema: dict[str, Any]) -> None:
+    """OpenAPI `links` from each create (`POST /v1/things` answering 201 with an `id`) to every
+    operation on that record (`/v1/things/{thing_id}...`, the `id` as `thing_id`): a client
+    (and schemathesis' stateful phase) follows a created record into the operations on it."""
+    paths: dict[str, Any] = schema.get("paths", {})
+    components = schema.get("components", {}).get("schemas", {})
+    for path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if created is None or path.endswith("}"):
+            continue
+        body = created.get("content", {}).get("application/json", {}).get("schema", {})
+        name = str(body.get("$ref", "")).rsplit("/", 1)[-1]
+        if "id" not in components.get(name, {}).get("properties", {}):
+            continue
+        links: dict[str, Any] = {}
+        for other, operations in paths.items():
+            if not other.startswith(path + "/{"):
+                continue
+            parameter = other[len(path) + 2 :].split("}", 1)[0]
+            for method in _METHODS:
+                operation_id = operations.get(method, {}).get("operationId")
+                if operation_id:
+                    links[operation_id] = {
+                        "operationId": operation_id,
+                        "parameters": {parameter: "$response.body#/id"},
+                    }
+        if links:
+            created["links"] = links
+
+
 def _document_problems(app: FastAPI, limit_of: Callable[[str, str], int]) -> None:
     """Every 4xx answer is problem+json (install_problem_handlers): say so in the OpenAPI
     document too, including the 422 FastAPI adds to every route with a plain JSON schema,
@@ -204,6 +237,7 @@ def _document_problems(app: FastAPI, limit_of: Callable[[str, str], int]) -> Non
         components = schema.get("components", {}).get("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
+        link_created_records(schema)
         app.openapi_schema = schema
         return schema
 
