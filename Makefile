@@ -42,9 +42,10 @@ contracts-check: setup
 pytest: setup
 	$(UV) run pytest -q
 
-## A larger schemathesis budget than make test's (needs the stack: make up)
+## Schemathesis, every check and phase (stateful too), 60 s for each writer of each service,
+## the four services at once (make test: 8 s, one writer each); needs the stack: make up
 fuzz: setup
-	PUEBLA_FUZZ_EXAMPLES=100 $(UV) run pytest -q e2e/tests/test_fuzz.py
+	PUEBLA_FUZZ_SECONDS=$${PUEBLA_FUZZ_SECONDS:-60} PUEBLA_FUZZ_ALL_WRITERS=1 $(UV) run pytest -q e2e/tests/test_fuzz.py
 
 ## The fault tests with several random seeds (make test runs one); needs Keycloak (make up)
 faults: setup
