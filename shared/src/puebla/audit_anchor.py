@@ -288,7 +288,10 @@ async def publish_checkpoint(
         last = (
             (
                 await session.execute(
-                    text("SELECT seq, count FROM audit_checkpoint ORDER BY seq DESC LIMIT 1")
+                    text(
+                        "SELECT c.seq, c.count, c.head, a.hash AS stored FROM audit_checkpoint c"
+                        " LEFT JOIN audit a ON a.seq = c.seq ORDER BY c.seq DESC LIMIT 1"
+                    )
                 )
             )
             .mappings()
@@ -298,6 +301,11 @@ async def publish_checkpoint(
             if head is not None and last is not None and head["seq"] < last["seq"]:
                 # Entries the last checkpoint vouches for are gone: never sign a shorter trail.
                 log.error("audit.checkpoint.trail_shrank", seq=head["seq"], last=last["seq"])
+            return None
+        if last is not None and last["stored"] != last["head"]:
+            # The entry the last checkpoint signed is gone or changed: signing a new head on top
+            # would vouch for a damaged trail. The verification keeps reporting it.
+            log.error("audit.checkpoint.trail_rewritten", seq=last["seq"])
             return None
         after, before = (last["seq"], last["count"]) if last is not None else (0, 0)
         added = (

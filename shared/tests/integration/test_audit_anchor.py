@@ -167,6 +167,26 @@ class TestPublishing:
         assert (first.count, second.count) == (2, 5)
         assert second.seq > first.seq
 
+    @pytest.mark.parametrize("damage", ["rewrite", "truncate"])
+    async def test_never_on_top_of_a_trail_changed_since_the_last_checkpoint(
+        self, scratch: RoleSeparatedDatabase, damage: str
+    ) -> None:
+        runtime = runtime_of(scratch)
+        await write_entries(scratch, 3)
+        assert await publish_checkpoint(runtime, KEYS["repatriation"]) is not None
+        order = await seqs(scratch)
+        conn = await operator(scratch)
+        try:
+            if damage == "rewrite":
+                await conn.execute("UPDATE audit SET actor = 'x' WHERE seq = $1", order[1])
+                await rehash_from(conn, order[0])
+            else:
+                await conn.execute("DELETE FROM audit WHERE seq = $1", order[-1])
+        finally:
+            await conn.close()
+        await write_entries(scratch, 2)  # the trail grows on the damaged part
+        assert await publish_checkpoint(runtime, KEYS["repatriation"]) is None
+
     @pytest.mark.parametrize(
         ("signing", "public", "refusal"),
         [
