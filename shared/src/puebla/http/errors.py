@@ -76,7 +76,7 @@ def _not_json(error: dict[str, Any]) -> str:
     reason = (error.get("ctx") or {}).get("error")
     position = (error.get("loc") or (None, None))[-1]
     if reason and isinstance(position, int):
-        return f"{NOT_JSON}: {reason} at byte {position}"
+        return f"{NOT_JSON}: {reason} at character {position}"
     return NOT_JSON
 
 
