@@ -17,12 +17,14 @@ every event:
   checking the signature against the publisher's configured public key and that it does not
   contradict what it already holds (one head per `seq`; `count` never shrinks).
 - `GET /v1/audit/verification` (`puebla.http.audit`) verifies the chain against the newest
-  checkpoint of its own service whose signature verifies (`latest_checkpoint`): an operator who
-  rewrites the trail and re-hashes it, or truncates its tail, no longer matches a head the
-  service signed and published. The runtime role has only INSERT and SELECT on
-  `audit_checkpoint`: it can neither remove a checkpoint nor forge one without the key. Whoever
-  also holds the owner's role can delete local checkpoints: the copies the other services keep
-  (`audit_witness`, just as append-only there) and the stream are the independent record.
+  checkpoint of its own service whose signature verifies: the newer of the local copy
+  (`latest_checkpoint`) and the last one on the AUDIT stream (`bus_checkpoint`, read outside the
+  database). An operator who rewrites the trail and re-hashes it, or truncates its tail, no
+  longer matches a head the service signed and published. The runtime role has only INSERT and
+  SELECT on `audit_checkpoint`: it can neither remove a checkpoint nor forge one without the
+  key. Whoever also holds the owner's role can delete the local copies: the stream's copy is
+  then still compared, and the copies the other services keep (`audit_witness`, just as
+  append-only there; `GET /v1/audit/checkpoints` on each) are the independent record.
 
 Open for a transparency log (RFC 9162, a later issue): a checkpoint already has the shape of a
 signed tree head (tree size = `count`, root hash = `head`, timestamp, signature, versioned
@@ -42,7 +44,7 @@ import re
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -511,6 +513,31 @@ class Anchor:
 
     checkpoint: Checkpoint | None
     refused: Sequence[str] = ()
+
+
+class LastMessages(Protocol):
+    """What `bus_checkpoint` needs of a JetStream context."""
+
+    async def get_last_msg(self, stream_name: str, subject: str) -> Any: ...
+
+
+async def bus_checkpoint(
+    js: LastMessages, service: str, keys: PublicKeys, *, timeout: float = 2.0
+) -> Checkpoint | None:
+    """The service's last checkpoint as the AUDIT stream holds it (outside its database), if it
+    is there, readable (the bus user needs `$JS.API.STREAM.MSG.GET.AUDIT`) and signed by the
+    service; None otherwise (logged): the local copy and the witnesses still stand."""
+    try:
+        msg = await asyncio.wait_for(js.get_last_msg(STREAM, checkpoint_subject(service)), timeout)
+        envelope = IncomingEnvelope.model_validate_json(msg.data)
+        checkpoint = Checkpoint.from_data(envelope.data)
+        if checkpoint.service != service or envelope.source != f"puebla/{service}":
+            raise CheckpointRefused(f"a checkpoint of {checkpoint.service} from {envelope.source}")
+        checkpoint.verify(keys)
+    except Exception as exc:
+        log.warning("audit.anchor.bus_unread", error=f"{type(exc).__name__}: {exc}")
+        return None
+    return checkpoint
 
 
 async def latest_checkpoint(session: AsyncSession, service: str, keys: PublicKeys) -> Anchor:

@@ -27,6 +27,7 @@ from puebla.audit_anchor import (
     CheckpointRefused,
     PublicKeys,
     SigningKey,
+    bus_checkpoint,
     checkpoint_job,
     checkpoint_subject,
     checkpoint_subscription,
@@ -109,11 +110,43 @@ async def seqs(db: RoleSeparatedDatabase) -> list[int]:
         return list((await session.execute(text("SELECT seq FROM audit ORDER BY seq"))).scalars())
 
 
+class StreamCopy:
+    """The AUDIT stream as `bus_checkpoint` reads it: the last message on each subject (what
+    the relay publishes is the outbox row's payload). Not the shared NATS: a checkpoint signed
+    with a test key there would reach the local stack's witnesses."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, bytes] = {}
+        self.asked: list[tuple[str, str]] = []
+
+    def publish_outbox(self, payloads: list[dict[str, Any]]) -> None:
+        for payload in payloads:
+            self.last[payload["type"]] = json.dumps(payload).encode()
+
+    async def get_last_msg(self, stream_name: str, subject: str) -> Any:
+        self.asked.append((stream_name, subject))
+        if subject not in self.last:
+            raise LookupError("no message")
+        return type("RawStreamMsg", (), {"data": self.last[subject]})()
+
+
+async def relay(db: RoleSeparatedDatabase, stream: StreamCopy) -> None:
+    async with db.sessions() as session:
+        rows = await session.execute(text("SELECT payload FROM outbox ORDER BY created_at"))
+        stream.publish_outbox([r[0] for r in rows])
+
+
 async def audit_get(
-    db: RoleSeparatedDatabase, tokens: KeycloakTokens, path: str, service: str = "repatriation"
+    db: RoleSeparatedDatabase,
+    tokens: KeycloakTokens,
+    path: str,
+    service: str = "repatriation",
+    *,
+    stream: StreamCopy | None = None,
 ) -> Any:
     """What the auditor reads on the service's real app (`create_service_app`)."""
     runtime = runtime_of(db, service)
+    runtime.js = stream  # type: ignore[assignment]
     app = create_service_app(runtime.definition, title="anchor test", runtime=runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -241,6 +274,7 @@ class TestVerificationAgainstTheCheckpoint:
             "count": 4,
             "at": checkpoint.time.isoformat().replace("+00:00", "Z"),
             "key_id": "repatriation-test",
+            "source": "local",
         }
 
     async def test_a_rewritten_and_rehashed_trail_is_detected(
@@ -334,6 +368,52 @@ class TestVerificationAgainstTheCheckpoint:
         assert body["ok"] is False
         assert "not signed by repatriation" in str(body["reason"])
 
+    async def test_with_the_local_checkpoints_removed_the_stream_s_copy_still_detects(
+        self, scratch: RoleSeparatedDatabase, tokens: KeycloakTokens
+    ) -> None:
+        """An operator with the owner's role deletes the checkpoints kept in the database, then
+        cuts the trail's tail: the last checkpoint on the AUDIT stream still vouches for it."""
+        await write_entries(scratch, 4)
+        checkpoint = await publish_checkpoint(runtime_of(scratch), KEYS["repatriation"])
+        assert checkpoint is not None
+        stream = StreamCopy()
+        await relay(scratch, stream)
+        order = await seqs(scratch)
+        conn = await operator(scratch)
+        try:
+            await conn.execute("ALTER TABLE audit_checkpoint DISABLE TRIGGER USER")
+            await conn.execute("DELETE FROM audit_checkpoint")
+            await conn.execute("DELETE FROM audit WHERE seq >= $1", order[2])
+        finally:
+            await conn.close()
+        assert await _latest(scratch) is None
+        body = await audit_get(scratch, tokens, "/v1/audit/verification", stream=stream)
+        assert stream.asked == [("AUDIT", "audit.repatriation.checkpoint.v1")]
+        assert body["ok"] is False
+        assert "removed from its end" in body["reason"]
+        assert body["checkpoint"]["source"] == "bus"
+        assert body["checkpoint"]["seq"] == checkpoint.seq
+
+    async def test_a_stream_copy_not_signed_by_the_service_is_not_used(
+        self, scratch: RoleSeparatedDatabase
+    ) -> None:
+        forged = Checkpoint(
+            "repatriation", 99, "e" * 64, 99, datetime.now(UTC), "repatriation-test"
+        ).signed_with(KEYS["consular"])
+        forged = replace(forged, key_id="repatriation-test")
+        stream = StreamCopy()
+        stream.publish_outbox(
+            [{"type": checkpoint_subject("repatriation"), **envelope_json(forged)}]
+        )
+        keys = PublicKeys.parse(PUBLIC)
+        assert await bus_checkpoint(stream, "repatriation", keys) is None
+        assert await bus_checkpoint(StreamCopy(), "repatriation", keys) is None  # none there
+        signed = repatriation_checkpoint(7, 7)
+        stream.publish_outbox(
+            [{"type": checkpoint_subject("repatriation"), **envelope_json(signed)}]
+        )
+        assert await bus_checkpoint(stream, "repatriation", keys) == signed
+
     async def test_the_count_must_match_at_the_checkpoint(
         self, scratch: RoleSeparatedDatabase
     ) -> None:
@@ -365,6 +445,10 @@ def envelope_of(checkpoint: Checkpoint, **overrides: object) -> IncomingEnvelope
     }
     fields.update(overrides)
     return IncomingEnvelope.model_validate(fields)
+
+
+def envelope_json(checkpoint: Checkpoint) -> dict[str, Any]:
+    return envelope_of(checkpoint).model_dump(mode="json")
 
 
 async def keep(db: RoleSeparatedDatabase, envelope: IncomingEnvelope) -> None:

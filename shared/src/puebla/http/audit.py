@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import text
 
-from puebla.audit_anchor import latest_checkpoint, public_keys
+from puebla.audit_anchor import bus_checkpoint, latest_checkpoint, public_keys
 from puebla.db.audit import verify_chain
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
@@ -45,6 +45,11 @@ class CheckpointRead(ResponseModel):
     key_id: str
 
 
+class AnchorRead(CheckpointRead):
+    # "local": the service's own copy; "bus": the AUDIT stream's, newer than any local copy.
+    source: Literal["local", "bus"]
+
+
 class WitnessedRead(CheckpointRead):
     service: str
 
@@ -56,7 +61,7 @@ class ChainRead(ResponseModel):
     reason: str | None
     # The service's last published checkpoint the chain was verified against (None: none yet,
     # the chain alone was checked). `puebla.audit_anchor`.
-    checkpoint: CheckpointRead | None = None
+    checkpoint: AnchorRead | None = None
 
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=problem_responses(401, 403, 422))
@@ -113,19 +118,26 @@ async def list_audit(
 async def verify_audit(caller: Caller, runtime: ServiceRuntime) -> ChainRead:
     _only_auditors(caller)
     service = runtime.definition.name
+    keys = public_keys(runtime.definition.platform)
+    # The bus's copy first: read outside the database, before the trail is.
+    published = await bus_checkpoint(runtime.js, service, keys) if runtime.js else None
     async with runtime.sessions() as session:
-        anchor = await latest_checkpoint(session, service, public_keys(runtime.definition.platform))
-        checkpoint = anchor.checkpoint
+        anchor = await latest_checkpoint(session, service, keys)
+        checkpoint, source = anchor.checkpoint, "local"
+        if published is not None and (checkpoint is None or published.seq > checkpoint.seq):
+            # Newer on the bus than in the database: the local copies were removed.
+            checkpoint, source = published, "bus"
         result = await verify_chain(
             session, expected=checkpoint.expected() if checkpoint is not None else None
         )
     read = (
-        CheckpointRead(
+        AnchorRead(
             seq=checkpoint.seq,
             head=checkpoint.head,
             count=checkpoint.count,
             at=checkpoint.time,
             key_id=checkpoint.key_id,
+            source=source,
         )
         if checkpoint is not None
         else None
