@@ -38,6 +38,14 @@ class TokenSettings(BaseSettings):
     # token is refused until a fetch succeeds again (fail closed: a revoked key cannot stay
     # trusted by cutting the service off from Keycloak).
     jwks_stale_limit_seconds: float = Field(default=3600.0, gt=0)
+    # How the keys are fetched (security review 8): a JWKS URL is https, except on loopback or
+    # with PUEBLA_ENV=dev (compose's http://keycloak:8080) — a key set that anyone on the path
+    # can replace lets them mint any token. The certificate is verified against the system's
+    # CAs, or only against the CA given here (a PEM file, or the PEM text itself, e.g. an
+    # in-cluster CA from a ConfigMap): `PUEBLA_KEYCLOAK_CA_FILE` / `PUEBLA_KEYCLOAK_CA_PEM`.
+    keycloak_ca_file: str | None = None
+    keycloak_ca_pem: str | None = None
+    env: str = ""
 
     @field_validator("token_allowed_clients", mode="before")
     @classmethod
@@ -50,8 +58,14 @@ class TokenSettings(BaseSettings):
     def _check(self) -> TokenSettings:
         if not self.token_allowed_clients:
             raise ValueError("PUEBLA_TOKEN_ALLOWED_CLIENTS must name at least one client")
+        if self.keycloak_ca_file and self.keycloak_ca_pem:
+            raise ValueError("set PUEBLA_KEYCLOAK_CA_FILE or PUEBLA_KEYCLOAK_CA_PEM, not both")
         if self.jwks_stale_limit_seconds < self.jwks_max_age_seconds:
             raise ValueError(
                 "PUEBLA_JWKS_STALE_LIMIT_SECONDS cannot be shorter than PUEBLA_JWKS_MAX_AGE_SECONDS"
             )
         return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env.strip().lower() == "dev"

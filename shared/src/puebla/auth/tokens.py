@@ -19,6 +19,10 @@ What is checked, and why (see tech-notes §4.3 and §6.2):
 - a token is never accepted more than `PUEBLA_TOKEN_MAX_AGE_SECONDS` after its `iat`: one
   issued for longer than that (`exp - iat`) is refused outright, whatever its `exp` says.
 
+The JWKS is fetched over HTTPS (plain http only to loopback or with `PUEBLA_ENV=dev`: whoever
+answers a plain fetch could mint any token), its certificate checked against the system's CAs
+or only the configured one (`PUEBLA_KEYCLOAK_CA_FILE` / `PUEBLA_KEYCLOAK_CA_PEM`).
+
 The JWKS is cached in-process, for at most `jwks_max_age_seconds` (`PUEBLA_JWKS_MAX_AGE_SECONDS`,
 5 min): the first token verified after that fetches the set again, so a key removed from
 Keycloak (rotated out after a compromise) stops being accepted within that age. An unknown
@@ -33,9 +37,12 @@ becomes a 401 problem, never a 500.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -57,6 +64,50 @@ HttpClientFactory = Callable[[], httpx.AsyncClient]
 
 def _default_http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=5.0)
+
+
+class InsecureJwksUrl(ValueError):
+    """A JWKS URL over plain HTTP off loopback, outside PUEBLA_ENV=dev: refused at start."""
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_jwks_url(url: str, settings: TokenSettings) -> None:
+    """https always; http only to a loopback host or with PUEBLA_ENV=dev (security review 8:
+    whoever can answer a plain-HTTP JWKS fetch in the cluster can mint any token)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and (_loopback(parts.hostname or "") or settings.is_dev):
+        return
+    raise InsecureJwksUrl(
+        f"the JWKS URL must be https (got {parts.scheme}://{parts.hostname}); plain http "
+        "only to loopback or with PUEBLA_ENV=dev"
+    )
+
+
+def jwks_tls_context(settings: TokenSettings) -> ssl.SSLContext | None:
+    """The certificate check of JWKS fetches: only the configured CA when there is one
+    (hostname checked, as always), else None (httpx's default: the system's CAs)."""
+    if settings.keycloak_ca_file:
+        return ssl.create_default_context(cafile=settings.keycloak_ca_file)
+    if settings.keycloak_ca_pem:
+        return ssl.create_default_context(cadata=settings.keycloak_ca_pem)
+    return None
+
+
+def _client_factory(settings: TokenSettings) -> HttpClientFactory:
+    context = jwks_tls_context(settings)
+    if context is None:
+        return _default_http_client
+    return lambda: httpx.AsyncClient(timeout=5.0, verify=context)
 
 
 def parse_jwks(document: Any) -> dict[str, RSAPublicKey]:
@@ -107,6 +158,7 @@ class TokenVerifier:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         settings = settings or TokenSettings()
+        check_jwks_url(jwks_url, settings)
         self.issuer = issuer
         self.audience = audience
         self.jwks_url = jwks_url
@@ -116,7 +168,7 @@ class TokenVerifier:
         self.max_token_age = settings.token_max_age_seconds
         self.jwks_max_age = settings.jwks_max_age_seconds
         self.jwks_stale_limit = settings.jwks_stale_limit_seconds
-        self._http_client = http_client or _default_http_client
+        self._http_client = http_client or _client_factory(settings)
         self._clock = clock
         self._keys: dict[str, RSAPublicKey] = {}
         self._fetched_at: float | None = None  # last successful fetch, on `clock`
