@@ -9,6 +9,11 @@
 #    run time) checks every rendered object and secret.example.yaml in --strict mode
 #    (unknown fields are errors) against Kubernetes 1.30 and 1.37.
 # 3. No placeholder secret reaches the rendered output.
+# 3b. network-policies.yaml (rendered, so also schema-checked in 2): every pod — the rendered
+#    pod templates and the NATS chart's pods — is selected by a default-deny policy and by a
+#    policy of its own, and each flow of network_policy_check.py is allowed or denied as
+#    designed (ingress-controller-only APIs, JGroups Keycloak-to-Keycloak, leaf port from the
+#    posts only, ...).
 # 4. keycloak/realm-rcm.json is exactly what keycloak/prod-realm.py derives from the DEV realm
 #    (no demo users, no dev client).
 # 5. nats/values.yaml parses and keeps the settings Puebla relies on (3 nodes, JetStream on a
@@ -45,6 +50,9 @@ if grep -n 'CHANGE-ME' "$work/rendered.yaml"; then
   echo "placeholder values reached the rendered manifests" >&2
   exit 1
 fi
+
+step "network policies: every pod selected, every flow as designed"
+uv run --quiet --no-project --with 'pyyaml>=6' python3 "$here/network_policy_check.py" "$work/rendered.yaml"
 
 step "keycloak/realm-rcm.json is prod-realm.py's output"
 python3 "$here/keycloak/prod-realm.py" > "$work/realm.json"

@@ -3,11 +3,14 @@ network trust of the manifests (security review 8). Nothing is applied to a clus
 
 from __future__ import annotations
 
+import copy
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -80,9 +83,9 @@ class TestProductionRealm:
 
 class TestIngress:
     def test_keycloak_exposes_only_the_rcm_realm(self) -> None:
-        (ingress,) = documents(K8S / "ingress.yaml")
         to_keycloak = [
             path["path"]
+            for ingress in documents(K8S / "ingress.yaml")
             for rule in ingress["spec"]["rules"]
             for path in rule["http"]["paths"]
             if path["backend"]["service"]["name"] == "keycloak"
@@ -91,3 +94,96 @@ class TestIngress:
         for path in to_keycloak:
             assert not path.startswith(("/admin", "/realms/master"))
             assert path not in ("/", "/realms/", "/realms")
+
+
+def _checker() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "network_policy_check", K8S / "network_policy_check.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+CHECK = _checker()
+DOCS = CHECK.documents_of(K8S)
+PODS = CHECK.pods_of(DOCS) + CHECK.CHART_PODS
+FLOWS = list(CHECK.flows(PODS))
+
+
+class TestNetworkPolicies:
+    def test_they_are_part_of_the_kustomization(self) -> None:
+        listed = documents(K8S / "kustomization.yaml")[0]["resources"]
+        assert "network-policies.yaml" in listed
+        assert len(CHECK.policies_of(DOCS)) >= 10
+
+    def test_every_pod_is_selected_by_a_default_deny_and_a_policy_of_its_own(self) -> None:
+        names = {pod.name for pod in PODS}
+        assert {"keycloak", "nats", "nats-box"} <= names
+        assert len([n for n in names if n.endswith(("-api", "-worker"))]) == 8
+        assert CHECK.problems(DOCS) == []
+
+    @pytest.mark.parametrize(
+        ("source", "destination", "port", "expected"),
+        [flow[1:] for flow in FLOWS],
+        ids=[f"{flow[0]}:{flow[3]}" for flow in FLOWS],
+    )
+    def test_flow(self, source: Any, destination: Any, port: int, expected: bool) -> None:
+        policies = CHECK.policies_of(DOCS)
+        assert CHECK.allowed(policies, source, destination, port) is expected
+
+    def test_the_check_sees_a_pod_no_policy_selects(self) -> None:
+        without_deny = [d for d in DOCS if d.get("metadata", {}).get("name") != "default-deny-all"]
+        found = CHECK.problems(without_deny)
+        assert any("no default-deny Ingress" in line for line in found)
+        assert "ingress controller -> repatriation-worker :8080 is ALLOWED" in found
+
+        stray = copy.deepcopy(next(d for d in DOCS if d["kind"] == "Deployment"))
+        stray["metadata"]["name"] = "stray"
+        stray["spec"]["template"]["metadata"]["labels"] = {"app": "stray"}
+        assert "stray: no policy allows it anything (selected by none of its own)" in (
+            CHECK.problems([*DOCS, stray])
+        )
+
+
+@pytest.fixture(scope="module")
+def keycloak() -> dict[str, Any]:
+    return next(
+        d for d in documents(K8S / "keycloak" / "keycloak.yaml") if d["kind"] == "Deployment"
+    )
+
+
+class TestKeycloakTransport:
+    def test_https_only_and_forwarded_headers_only_from_the_ingress(
+        self, keycloak: dict[str, Any]
+    ) -> None:
+        (container,) = keycloak["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["KC_HTTP_ENABLED"] == "false"
+        assert env["KC_HTTPS_PORT"] == "8443"
+        assert env["KC_HTTPS_CERTIFICATE_FILE"].startswith("/opt/keycloak/conf/tls/")
+        assert env["KC_PROXY_HEADERS"] == "xforwarded"
+        assert env["KC_PROXY_TRUSTED_ADDRESSES"]
+        assert {p["containerPort"] for p in container["ports"]} == {8443, 9000, 7800, 57800}
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            assert container[probe]["httpGet"]["scheme"] == "HTTPS"
+
+    def test_the_ingress_speaks_https_to_it_and_the_service_has_no_http_port(self) -> None:
+        (service,) = [
+            d for d in documents(K8S / "keycloak" / "keycloak.yaml") if d["kind"] == "Service"
+        ]
+        assert [p["port"] for p in service["spec"]["ports"]] == [8443]
+        (ingress,) = [
+            d for d in documents(K8S / "ingress.yaml") if d["metadata"]["name"] == "keycloak"
+        ]
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
+
+    def test_the_services_fetch_the_jwks_over_https_with_the_in_cluster_ca(self) -> None:
+        (config,) = documents(K8S / "platform-config.yaml")
+        url = config["data"]["PUEBLA_KEYCLOAK_JWKS_URL"]
+        assert url.startswith("https://keycloak.puebla.svc.cluster.local:8443/realms/rcm/")
+        assert config["data"]["PUEBLA_KEYCLOAK_CA_PEM"].startswith("-----BEGIN CERTIFICATE-----")
