@@ -14,6 +14,7 @@ import uuid
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from puebla.devstack import nats as dev_nats
 from puebla.messaging.nats import StreamSpec, connect, ensure_streams
 
 from .stats import Measurement
@@ -22,7 +23,7 @@ STREAM = StreamSpec("BENCH_RAW", ["bench_raw.>"])
 
 
 async def raw_round_trip(servers: list[str], samples: int = 300) -> Measurement:
-    client = await connect(servers, name="bench-raw")
+    client = await connect(servers, name="bench-raw", credentials=dev_nats.credentials("devadmin"))
     js = client.jetstream()
     await ensure_streams(js, [STREAM])
     subject = f"bench_raw.{uuid.uuid4().hex[:8]}"

@@ -121,6 +121,8 @@ def service_env(service: str, database: str, nats_url: str) -> dict[str, str]:
     return {
         f"{service.upper()}_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
         "PUEBLA_NATS_SERVERS": nats_url,
+        # The bench's copies sign in as the services do (the bus checks every permission).
+        "PUEBLA_NATS_CREDENTIALS": str(dev_nats.credentials(service)),
     }
 
 
@@ -153,7 +155,11 @@ def start_private_nats() -> Proc:
     store.mkdir(parents=True, exist_ok=True)
     proc = spawn(
         "bench-nats",
-        [str(dev_nats.server_binary()), "-c", str(repo_root() / "deploy" / "nats" / "local.conf")],
+        [
+            str(dev_nats.server_binary()),
+            "-c",
+            str(dev_nats.server_config(repo_root() / "deploy" / "nats" / "local.conf", "bench")),
+        ],
         env={
             "NATS_STORE_DIR": str(store),
             "NATS_PORT": str(port),

@@ -46,6 +46,7 @@ import asyncpg
 import httpx
 
 from puebla.contracts.envelope import make_envelope
+from puebla.devstack import nats as dev_nats
 from puebla.devstack.processes import repo_root
 from puebla.ids import new_id
 from puebla.messaging.nats import connect
@@ -263,7 +264,9 @@ async def _consular_template(nats_url: str) -> None:
         correlation_id=str(uuid.uuid4()),
         causation_id=None,
     )
-    client = await connect([nats_url], name="bench-template")
+    client = await connect(
+        [nats_url], name="bench-template", credentials=dev_nats.credentials("devadmin")
+    )
     try:
         js = client.jetstream()
         await js.publish(

@@ -102,6 +102,10 @@ class FaultStack:
     external_nats: list[str] | None = None
     replicas: int = 1
 
+    def credentials(self, user: str) -> Path:
+        """A bus user's seed, as this stack's devstack generated it (its own var/)."""
+        return self.var_dir / "nats" / "auth" / f"{user}.nk"
+
     @property
     def env(self) -> dict[str, str]:
         env = {
@@ -223,7 +227,9 @@ class NatsCluster:
 
     async def wait_ready(self, timeout: float = 60.0) -> None:
         """Until the cluster has a meta leader and takes the services' R3 streams."""
-        client = await connect(self.servers, name="fault-cluster-check")
+        client = await connect(
+            self.servers, name="fault-cluster-check", credentials=self.stack.credentials("devadmin")
+        )
         try:
             deadline = time.monotonic() + timeout
             while True:
@@ -437,7 +443,8 @@ class Backlog:
 
 async def _nats(stack: FaultStack, name: str) -> Client:
     # Bounded: `connect` retries for ever, which is right for a service, not for a probe.
-    return await asyncio.wait_for(connect(stack.nats_servers, name=name), timeout=10)
+    client = connect(stack.nats_servers, name=name, credentials=stack.credentials("devadmin"))
+    return await asyncio.wait_for(client, timeout=10)
 
 
 async def backlog(stack: FaultStack) -> Backlog:

@@ -174,7 +174,9 @@ async def test_on_a_three_node_jetstream_cluster_killing_nodes_loses_nothing(
     show(report, capsys)
     assert any(killed(report, node) for node in nodes), report.table()
     check(report)
-    client = await connect(lab.cluster.servers, name="fault-test-check")
+    client = await connect(
+        lab.cluster.servers, name="fault-test-check", credentials=lab.stack.credentials("devadmin")
+    )
     try:
         # Services never give up reconnecting (nats-py's default is 60 attempts).
         assert client.options["max_reconnect_attempts"] == -1

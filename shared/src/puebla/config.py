@@ -7,6 +7,7 @@ environment variable moves every service at once.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import SecretStr, field_validator
@@ -23,8 +24,10 @@ class PlatformSettings(BaseSettings):
     # Where to fetch the keys; differs from the issuer inside compose (http://keycloak:8080).
     keycloak_jwks_url: str | None = None
     nats_servers: Annotated[list[str], NoDecode] = ["nats://127.0.0.1:4222"]
-    # 3 on a JetStream cluster (R3). Every service declares the streams on start, so this
-    # must match the cluster or a start would scale the streams back down.
+    # The service's bus user: its nkey seed file, named after the user (`repatriation.nk`),
+    # from puebla.messaging.credentials. None only against a NATS without authentication.
+    nats_credentials: Path | None = None
+    # 3 on a JetStream cluster (R3), for whoever declares the streams (the provisioner).
     nats_stream_replicas: int = 1
     # Published outbox rows are kept this long so they can be re-sent after a broker loss.
     outbox_retention_hours: float = 72.0

@@ -25,7 +25,7 @@ from puebla.config import PlatformSettings
 from puebla.db.availability import database_unavailable
 from puebla.db.engine import make_engine, make_session_factory
 from puebla.db.migrations import role_of, upgrade_to_head
-from puebla.messaging.nats import connect, ensure_streams
+from puebla.messaging.nats import connect, require_streams
 from puebla.observability import get_logger, instrument_engine
 
 log = get_logger(__name__)
@@ -71,15 +71,19 @@ class Runtime:
         runtime = cls(definition, engine, make_session_factory(engine))
         if with_nats:
             runtime.nats = await connect(
-                definition.platform.nats_servers, name=f"{definition.name}-{id(runtime):x}"
+                definition.platform.nats_servers,
+                name=f"{definition.name}-{id(runtime):x}",
+                credentials=definition.platform.nats_credentials,
             )
             js = runtime.js = runtime.nats.jetstream()
-            replicas = definition.platform.nats_stream_replicas
 
-            async def declare_streams() -> None:
-                await ensure_streams(js, replicas=replicas)
+            # The streams are declared by the deployment (the provisioner user), not by the
+            # services, whose bus users may not create or change them; a service waits
+            # until the streams it writes to are there.
+            async def streams_declared() -> None:
+                await require_streams(js, definition.name)
 
-            await patiently("jetstream", declare_streams, jetstream_settling, patience)
+            await patiently("jetstream", streams_declared, jetstream_settling, patience)
         return runtime
 
     async def close(self) -> None:

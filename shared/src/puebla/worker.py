@@ -15,6 +15,7 @@ from typing import Any
 
 from puebla.db.idempotency import purge_expired
 from puebla.messaging.consumer import ConsumerRunner, Subscription
+from puebla.messaging.permissions import Durable, undeclared
 from puebla.messaging.relay import OutboxRelay
 from puebla.observability import configure_logging, configure_tracing, get_logger
 from puebla.runtime import Runtime, ServiceDefinition
@@ -46,8 +47,10 @@ async def run_worker(
         runtime.js,
         retention=timedelta(hours=definition.platform.outbox_retention_hours),
     )
+    subs = subscriptions(runtime)
+    check_durables(definition.name, subs)
     tasks = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
-    for sub in subscriptions(runtime):
+    for sub in subs:
         runner = ConsumerRunner(runtime.js, runtime.sessions, sub)
         tasks.append(asyncio.create_task(runner.run(stop), name=f"consumer-{sub.durable}"))
     for job in (purge_idempotency_keys, *background):
@@ -72,6 +75,19 @@ async def run_worker(
             failure = None if task.cancelled() else task.exception()
             log.error("worker.task_ended", task=task.get_name(), error=repr(failure))
         raise WorkerTaskEnded(", ".join(t.get_name() for t in died))
+
+
+class UndeclaredDurable(RuntimeError):
+    """A worker would run a durable its bus user is not granted (messaging/permissions.py)."""
+
+
+def check_durables(service: str, subs: list[Subscription]) -> None:
+    missing = undeclared(service, [Durable(s.stream, s.durable, s.subjects[0]) for s in subs])
+    if missing:
+        listed = ", ".join(f"{d.name} ({d.stream}, {d.subject})" for d in missing)
+        raise UndeclaredDurable(
+            f"{service}: durables not in puebla.messaging.permissions.DURABLES: {listed}"
+        )
 
 
 async def purge_idempotency_keys(runtime: Runtime, stop: asyncio.Event) -> None:

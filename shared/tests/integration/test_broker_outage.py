@@ -60,7 +60,11 @@ class TestBrokerOutage:
         self, library_db: MigratedDatabase, private_nats: tuple[int, int, Path]
     ) -> None:
         port, monitor, store = private_nats
-        client = await connect([f"nats://127.0.0.1:{port}"], name="outage-test")
+        client = await connect(
+            [f"nats://127.0.0.1:{port}"],
+            name="outage-test",
+            credentials=dev_nats.credentials("devadmin"),
+        )
         js = client.jetstream()
         stream = StreamSpec("OUTAGE", ["puebla_test.outage.>"])
         await ensure_streams(js, [stream])

@@ -64,6 +64,7 @@ def subscription(db: MigratedDatabase, **kw: object) -> Subscription:
         durable=f"test-{uuid.uuid4().hex[:8]}",
         stream="PUEBLA_TEST",
         subjects=[SUBJECT],
+        publisher=lambda _: "test",
         handle=note_handler(db),
         **kw,  # type: ignore[arg-type]
     )

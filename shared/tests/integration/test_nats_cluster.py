@@ -46,7 +46,9 @@ def cluster() -> Iterator[list[dev_nats.ClusterNode]]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def cluster_client(cluster: list[dev_nats.ClusterNode]) -> AsyncIterator[Client]:
-    client = await connect([n.url for n in cluster], name="cluster-test")
+    client = await connect(
+        [n.url for n in cluster], name="cluster-test", credentials=dev_nats.credentials("devadmin")
+    )
 
     async def stream_ready() -> bool:
         try:
@@ -97,6 +99,7 @@ class TestClusterFailover:
             durable=f"cluster-{uuid.uuid4().hex[:8]}",
             stream=STREAM.name,
             subjects=[SUBJECT],
+            publisher=lambda _: "test",
             handle=handle,
             ack_wait=5.0,
         )
@@ -166,7 +169,11 @@ class TestStackOnAStartingCluster:
                     if await asyncio.to_thread(dev_nats.start_cluster_node, node, nodes, store):
                         started.append(node.name)
                 await asyncio.wait_for(prepare, timeout=90)
-            client = await connect([n.url for n in nodes], name="cluster-prepare-check")
+            client = await connect(
+                [n.url for n in nodes],
+                name="cluster-prepare-check",
+                credentials=dev_nats.credentials("devadmin"),
+            )
             try:
                 for spec in STREAMS:
                     info = await client.jetstream().stream_info(spec.name)

@@ -47,6 +47,7 @@ async def test_trace_continues_from_request_to_consumer(
         durable=f"trace-{uuid.uuid4().hex[:8]}",
         stream=test_stream,
         subjects=[SUBJECT],
+        publisher=lambda _: "test",
         handle=handle,
         deliver_policy=DeliverPolicy.LAST_PER_SUBJECT,
     )

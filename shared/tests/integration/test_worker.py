@@ -25,7 +25,9 @@ def definition(db: MigratedDatabase, infra: Infra) -> ServiceDefinition:
         "puebla_test",
         FIXTURE_SERVICE,
         db.url,
-        platform=PlatformSettings(nats_servers=infra.nats_servers),
+        platform=PlatformSettings(
+            nats_servers=infra.nats_servers, nats_credentials=infra.nats_credentials("devadmin")
+        ),
     )
 
 
@@ -92,6 +94,7 @@ class TestIdempotencyPurge:
         kept = await self._key(library_db, timedelta(days=1, hours=23))
         platform = PlatformSettings(
             nats_servers=infra.nats_servers,
+            nats_credentials=infra.nats_credentials("devadmin"),
             idempotency_retention_days=2,
             idempotency_purge_interval_seconds=0.2,
         )

@@ -9,9 +9,13 @@ from repatriation.domain.errors import ManifestError
 from repatriation.service_layer.errors import UnknownManifest
 from repatriation.service_layer.unit_of_work import ManifestUnitOfWork
 
-# Consular decisions on the nationality of returnees (consular.nationality.*.v1).
-NATIONALITY_DECIDED = "repatriation-nationality-decided"
-NATIONALITY_SUBJECTS = ["consular.nationality.confirmed.v1", "consular.nationality.rejected.v1"]
+# Consular decisions on the nationality of returnees: one durable per subject (the bus
+# permissions grant each durable its one filter). Their order between the two does not
+# matter: a returnee's nationality is decided once, a second decision is refused.
+NATIONALITY_DURABLES = {
+    "consular.nationality.confirmed.v1": "repatriation-nationality-confirmed",
+    "consular.nationality.rejected.v1": "repatriation-nationality-rejected",
+}
 
 # Refusals that no retry can change: recorded in the inbox as rejected and acknowledged.
 PERMANENT_ERRORS: tuple[type[BaseException], ...] = (ManifestError, UnknownManifest)
@@ -34,10 +38,11 @@ def subscriptions(runtime: Runtime, *, nationality_decided: Handler) -> list[Sub
     (bootstrap sits below the entrypoints and may not import them)."""
     return [
         Subscription(
-            durable=NATIONALITY_DECIDED,
+            durable=durable,
             stream="CONSULAR",
-            subjects=NATIONALITY_SUBJECTS,
+            subjects=[subject],
             handle=nationality_decided,
             permanent_errors=PERMANENT_ERRORS,
         )
+        for subject, durable in NATIONALITY_DURABLES.items()
     ]

@@ -33,11 +33,16 @@ REJECTED = "consular.nationality.rejected.v1"
 class Consular:
     """Publishes consular decisions on the real stream and runs the consumer on them."""
 
-    def __init__(self, flow: Any, runtime: Any, js: Any, runner: ConsumerRunner) -> None:
+    def __init__(
+        self, flow: Any, runtime: Any, js: Any, runners: dict[str, ConsumerRunner]
+    ) -> None:
         self.flow = flow
         self.runtime = runtime
         self.js = js
-        self.runner = runner
+        self.runners = runners  # by subject: one durable each
+
+    def durable(self, envelope: dict[str, Any]) -> str:
+        return self.runners[envelope["type"]].sub.durable
 
     def envelope(
         self,
@@ -76,28 +81,35 @@ class Consular:
         """Publishes the envelope (a fresh stream message each time: a redelivery) and lets the
         consumer process it; returns the runner's outcome."""
         await self.js.publish(envelope["type"], json.dumps(envelope).encode())
-        psub = await self.js.pull_subscribe_bind(durable=self.runner.sub.durable, stream="CONSULAR")
+        runner = self.runners[envelope["type"]]
+        psub = await self.js.pull_subscribe_bind(durable=runner.sub.durable, stream="CONSULAR")
         try:
             (msg,) = await psub.fetch(1, timeout=10)
-            return await self.runner.process(msg)
+            return await runner.process(msg)
         finally:
             await psub.unsubscribe()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def consular(flow, runtime, js):
-    (worker_subscription,) = subscriptions(runtime)
-    assert worker_subscription.durable == "repatriation-nationality-decided"
-    assert worker_subscription.stream == "CONSULAR"
-    assert worker_subscription.subjects == [CONFIRMED, REJECTED]
-    sub = dataclasses.replace(
-        worker_subscription,
-        durable=f"test-{worker_subscription.durable}-{uuid.uuid4().hex[:8]}",
-        deliver_policy=DeliverPolicy.NEW,
-    )
-    await js.add_consumer(sub.stream, sub.config())
-    yield Consular(flow, runtime, js, ConsumerRunner(js, runtime.sessions, sub))
-    await js.delete_consumer(sub.stream, sub.durable)
+    worker = {s.subjects[0]: s for s in subscriptions(runtime)}
+    assert {s: w.durable for s, w in worker.items()} == {
+        CONFIRMED: "repatriation-nationality-confirmed",
+        REJECTED: "repatriation-nationality-rejected",
+    }
+    assert {w.stream for w in worker.values()} == {"CONSULAR"}
+    runners = {}
+    for subject, subscription in worker.items():
+        sub = dataclasses.replace(
+            subscription,
+            durable=f"test-{subscription.durable}-{uuid.uuid4().hex[:8]}",
+            deliver_policy=DeliverPolicy.NEW,
+        )
+        await js.add_consumer(sub.stream, sub.config())
+        runners[subject] = ConsumerRunner(js, runtime.sessions, sub)
+    yield Consular(flow, runtime, js, runners)
+    for runner in runners.values():
+        await js.delete_consumer(runner.sub.stream, runner.sub.durable)
 
 
 async def _state(flow, manifest_id: uuid.UUID) -> tuple[int, list[str]]:
@@ -125,7 +137,7 @@ class TestConfirmed:
 
         assert await consular.deliver(envelope) == "applied"
         assert await _state(flow, manifest_id) == (3, ["confirmed", "pending"])
-        assert await _inbox(runtime, consular.runner.sub.durable, envelope["id"]) == ["applied"]
+        assert await _inbox(runtime, consular.durable(envelope), envelope["id"]) == ["applied"]
 
         assert await consular.deliver(envelope) == "duplicate"
         assert await _state(flow, manifest_id) == (3, ["confirmed", "pending"])
@@ -182,7 +194,7 @@ class TestRejected:
 
         assert await consular.deliver(contradiction) == "rejected"
         assert await _state(flow, manifest_id) == (3, ["rejected"])
-        (outcome,) = await _inbox(runtime, consular.runner.sub.durable, contradiction["id"])
+        (outcome,) = await _inbox(runtime, consular.durable(contradiction), contradiction["id"])
         assert outcome.startswith("rejected: NationalityAlreadyDecided")
 
 
@@ -190,14 +202,14 @@ class TestNotOurs:
     async def test_an_unknown_manifest_is_a_permanent_refusal(self, runtime, consular):
         envelope = consular.envelope(CONFIRMED, uuid.uuid4(), uuid.uuid4())
         assert await consular.deliver(envelope) == "rejected"
-        (outcome,) = await _inbox(runtime, consular.runner.sub.durable, envelope["id"])
+        (outcome,) = await _inbox(runtime, consular.durable(envelope), envelope["id"])
         assert outcome.startswith("rejected: UnknownManifest")
 
     async def test_an_unknown_returnee_is_a_permanent_refusal(self, flow, runtime, consular):
         manifest_id = await flow.submitted()
         envelope = consular.envelope(CONFIRMED, manifest_id, uuid.uuid4())
         assert await consular.deliver(envelope) == "rejected"
-        (outcome,) = await _inbox(runtime, consular.runner.sub.durable, envelope["id"])
+        (outcome,) = await _inbox(runtime, consular.durable(envelope), envelope["id"])
         assert outcome.startswith("rejected: ReturneeNotFound")
         assert await _state(flow, manifest_id) == (2, ["pending"])
 

@@ -83,6 +83,8 @@ def service_env(name: str) -> dict[str, str]:
         f"{name.upper()}_MIGRATION_DATABASE_URL": postgres.service_urls(name, pg_port())[1],
         **audit_keys.service_env(name, [s.name for s in load_services()]),
         "PUEBLA_NATS_SERVERS": ",".join(nats_servers()),
+        # Its own bus user: it publishes only its context's subjects (messaging/permissions).
+        "PUEBLA_NATS_CREDENTIALS": str(nats.credentials(name)),
         # The devstack is dev: child_protection may seal with its public DEV-ONLY key here only.
         "PUEBLA_ENV": "dev",
     }
@@ -109,7 +111,9 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
     if postgres.start(pg_port()):
         started.append("postgres")
     if not external_nats() and nats.start(
-        port=nats_port(), monitor_port=nats.MONITOR_PORT + port_offset()
+        port=nats_port(),
+        monitor_port=nats.MONITOR_PORT + port_offset(),
+        leaf_port=nats.LEAF_PORT + port_offset(),
     ):
         started.append("nats")
     if _start_mail_sink():
@@ -148,7 +152,9 @@ async def _prepare(databases: list[str]) -> None:
     await postgres.ensure_databases(databases, pg_port())
     await postgres.ensure_service_roles(databases, pg_port())
     platform = PlatformSettings()
-    client = await connect(nats_servers(), name="devstack")
+    client = await connect(
+        nats_servers(), name="devstack", credentials=nats.credentials("provisioner")
+    )
     try:
         # The services' replica count: R1 here would scale a cluster's R3 streams back down.
         js, replicas = client.jetstream(), platform.nats_stream_replicas
@@ -241,7 +247,7 @@ def addresses() -> str:
     lines = [f"  {s.name:<17} {s.url}   (docs: {s.url}/docs)" for s in load_services()]
     lines += [
         "  keycloak          http://127.0.0.1:8080   (realm rcm; demo users, password 'demo')",
-        f"  nats              {nats_servers()[0]}",
+        f"  nats              {nats_servers()[0]}   (nkeys: {nats.auth_dir()})",
         f"  postgres          postgresql://postgres@127.0.0.1:{pg_port()}",
         f"  mail (dev sink)   smtp://127.0.0.1:{MAIL_PORT + port_offset()}  -> logs/mail.log",
         f"  logs              {var_dir() / 'logs'}",

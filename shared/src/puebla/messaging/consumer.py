@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.db.unit_of_work import AlreadyApplied, Tracking, already_applied, record_rejected
+from puebla.messaging.permissions import publisher_of
 from puebla.observability import consume_span, get_logger
 
 log = get_logger(__name__)
@@ -35,7 +36,9 @@ DEADLETTER_PREFIX = "deadletter"
 
 @dataclass
 class Subscription:
-    """One durable pull consumer: `durable` names it, e.g. `consular-manifest-submitted`."""
+    """One durable pull consumer: `durable` names it, e.g. `consular-manifest-submitted`.
+    One filter subject per durable: the bus permissions grant the durable with exactly that
+    filter (permissions.DURABLES), so a service cannot widen what it reads."""
 
     durable: str
     stream: str
@@ -49,9 +52,18 @@ class Subscription:
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
     backoff_base: float = 0.5
     extra: dict[str, object] = field(default_factory=dict)
+    # Which service may publish a subject (the bus permissions' table; tests name their own).
+    publisher: Callable[[str], str | None] = publisher_of
+
+    def __post_init__(self) -> None:
+        if len(self.subjects) != 1:
+            raise ValueError(f"{self.durable}: one filter subject per durable, not {self.subjects}")
 
     def config(self) -> ConsumerConfig:
+        # `name` and one `filter_subject` make nats-py create it through
+        # $JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>, the subject the permission names.
         return ConsumerConfig(
+            name=self.durable,
             durable_name=self.durable,
             deliver_policy=self.deliver_policy,
             ack_policy=AckPolicy.EXPLICIT,
@@ -59,7 +71,7 @@ class Subscription:
             # One more than our own limit: we park the message ourselves on the last try, so
             # the server never silently stops redelivering something we have not parked.
             max_deliver=self.max_deliver + 1,
-            filter_subjects=self.subjects,
+            filter_subject=self.subjects[0],
             max_ack_pending=1000,
         )
 
@@ -121,6 +133,10 @@ class ConsumerRunner:
         except ValidationError as exc:
             await self._park(msg, f"unparseable envelope: {exc.error_count()} error(s)")
             return "parked"
+        forged = _forgery(msg.subject, envelope, self.sub.publisher(msg.subject))
+        if forged is not None:
+            await self._park(msg, forged)
+            return "parked"
         tracking = Tracking(self.sub.durable, envelope.id, envelope.type)
         structlog.contextvars.bind_contextvars(
             event_id=str(envelope.id),
@@ -174,6 +190,16 @@ class ConsumerRunner:
         await self._js.publish(f"{DEADLETTER_PREFIX}.{self.sub.durable}", msg.data, headers=headers)
         await msg.term()
         log.error("consumer.parked", consumer=self.sub.durable, reason=reason)
+
+
+def _forgery(subject: str, envelope: IncomingEnvelope, publisher: str | None) -> str | None:
+    """Why this message is not what it claims, or None: its `type` is the subject it came on,
+    and its `source` the one service allowed to publish there."""
+    if envelope.type != subject:
+        return f"type {envelope.type!r} arrived on subject {subject!r}"
+    if publisher is None or envelope.source != f"puebla/{publisher}":
+        return f"source {envelope.source!r} may not publish {subject!r}"
+    return None
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import nats
 from nats.aio.client import Client
@@ -10,6 +12,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from puebla.messaging.permissions import CONTEXTS, inbox_prefix
 from puebla.observability import get_logger
 
 log = get_logger(__name__)
@@ -53,7 +56,13 @@ def stream_config(spec: StreamSpec, *, replicas: int = 1) -> StreamConfig:
     )
 
 
-async def connect(servers: list[str], *, name: str) -> Client:
+async def connect(
+    servers: list[str], *, name: str, credentials: Path | str | None = None
+) -> Client:
+    """`credentials` is the bus user's nkey seed file, named after the user
+    (`repatriation.nk`): replies then come on the user's own inbox prefix, the only one its
+    permissions let it subscribe to (permissions.py)."""
+
     async def _disconnected() -> None:
         log.warning("nats.disconnected")
 
@@ -63,10 +72,15 @@ async def connect(servers: list[str], *, name: str) -> Client:
     async def _error(exc: Exception) -> None:
         log.warning("nats.error", error=str(exc))
 
+    auth: dict[str, Any] = {}
+    if credentials is not None:
+        seed = Path(credentials)
+        auth = {"nkeys_seed": str(seed), "inbox_prefix": inbox_prefix(seed.stem).encode()}
     # nats-py gives up after 60 reconnect attempts by default and closes the client for good;
     # a service must outlive any broker outage, so it never gives up.
     return await nats.connect(
         servers=servers,
+        **auth,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
@@ -92,3 +106,16 @@ async def ensure_streams(
             log.info("nats.stream.created", stream=spec.name)
         else:
             await js.update_stream(config)
+
+
+def streams_written_by(service: str) -> list[str]:
+    """The streams a service publishes to: its context's (if it has one) and the dead
+    letters'."""
+    own = f"{CONTEXTS.get(service, service)}.>"
+    return [s.name for s in STREAMS if own in s.subjects or s.name == "DEADLETTER"]
+
+
+async def require_streams(js: JetStreamContext, service: str) -> None:
+    """Raises NotFoundError (a NATS error: `patiently` waits on it) until they exist."""
+    for name in streams_written_by(service):
+        await js.stream_info(name)

@@ -39,13 +39,25 @@ class Infra:
     def database_url(self, name: str) -> str:
         return dev_postgres.url(name, self.pg_port)
 
+    def nats_credentials(self, user: str) -> Path:
+        """A bus user's seed (the devstack's): a service's own, or `devadmin` for tests
+        that publish any context's events."""
+        return dev_nats.credentials(user)
+
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
-    started_pg = dev_postgres.start()
-    started_nats = dev_nats.start()
+    # The stack's ports (PUEBLA_PORT_OFFSET shifts them, with PUEBLA_VAR_DIR: a second stack).
+    from puebla.devstack import stack
+
+    started_pg = dev_postgres.start(stack.pg_port())
+    started_nats = not stack.external_nats() and dev_nats.start(
+        port=stack.nats_port(),
+        monitor_port=dev_nats.MONITOR_PORT + stack.port_offset(),
+        leaf_port=dev_nats.LEAF_PORT + stack.port_offset(),
+    )
     try:
-        yield Infra(dev_postgres.DEFAULT_PORT, [f"nats://127.0.0.1:{dev_nats.DEFAULT_PORT}"])
+        yield Infra(stack.pg_port(), stack.nats_servers())
     finally:
         if started_nats:
             dev_nats.stop()
@@ -55,7 +67,9 @@ def infra() -> Iterator[Infra]:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def nats_client(infra: Infra) -> AsyncIterator[Client]:
-    client = await connect(infra.nats_servers, name="pytest")
+    client = await connect(
+        infra.nats_servers, name="pytest", credentials=infra.nats_credentials("devadmin")
+    )
     await ensure_streams(client.jetstream())
     yield client
     # close, not drain: tests leave pull subscriptions bound, and drain would wait 30 s.

@@ -33,9 +33,20 @@ async def service_runtime(
     engine = make_engine(definition.database_url, pool_size=definition.pool_size)
     await upgrade_to_head(engine, definition.service_dir)
     runtime = Runtime(definition, engine, make_session_factory(engine))
-    runtime.nats = await connect(infra.nats_servers, name=f"test-{definition.name}")
+    admin = await connect(
+        infra.nats_servers, name="test-streams", credentials=infra.nats_credentials("devadmin")
+    )
+    try:
+        await ensure_streams(admin.jetstream())
+    finally:
+        await admin.close()
+    # The service's own bus user, as in production: a test of it runs within its permissions.
+    runtime.nats = await connect(
+        infra.nats_servers,
+        name=f"test-{definition.name}",
+        credentials=infra.nats_credentials(definition.name),
+    )
     runtime.js = runtime.nats.jetstream()
-    await ensure_streams(runtime.js)
     return runtime
 
 
