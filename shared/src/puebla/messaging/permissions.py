@@ -141,6 +141,9 @@ def service_user(service: str) -> BusUser:
             f"audit.{context}.>",
             # Metadata of the streams (a start waits for its own; no message in it).
             f"{API}.STREAM.INFO.*",
+            # The last checkpoint of its own on AUDIT, read by GET /v1/audit/verification
+            # outside its database (audit_anchor.bus_checkpoint; checkpoints name no person).
+            f"{API}.STREAM.MSG.GET.AUDIT",
         ),
         durables=DURABLES[service],
         description=f"the {service} service: publishes {context}.>, reads its durables",
