@@ -165,6 +165,7 @@ def start_private_nats() -> Proc:
             "NATS_PORT": str(port),
             "NATS_MONITOR_PORT": str(monitor),
             "NATS_SERVER_NAME": "bench-nats",
+            "NATS_JETSTREAM_KEY": dev_nats.jetstream_key(),
         },
         port=port,
     )

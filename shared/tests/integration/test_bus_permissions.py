@@ -40,6 +40,7 @@ def free_port() -> int:
 class Bus:
     url: str
     leaf_port: int
+    store: Path
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     async def as_user(self, user: str) -> Client:
@@ -76,7 +77,7 @@ def bus_server() -> Iterator[Bus]:
     store = var_dir() / "nats" / f"{SERVER}-{uuid.uuid4().hex[:8]}"
     dev_nats.start(name=SERVER, port=port, monitor_port=monitor, store_dir=store, leaf_port=leaf)
     try:
-        yield Bus(f"nats://127.0.0.1:{port}", leaf)
+        yield Bus(f"nats://127.0.0.1:{port}", leaf, store)
     finally:
         dev_nats.stop(SERVER, kill=True)
 
@@ -284,6 +285,21 @@ class TestWhatAServiceMayRead:
             assert await bus.refused("reserve_fund", "consular-child-case-opened")
         finally:
             await client.close()
+
+
+class TestAtRest:
+    async def test_a_stored_event_cannot_be_read_from_the_servers_files(self, bus: Bus) -> None:
+        marker = f"ESPERANZA-{uuid.uuid4().hex}".encode()
+        client = await bus.as_user("child_protection")
+        try:
+            body = envelope("child.case.closed.v1", "puebla/child_protection")
+            ack = await client.jetstream().publish("child.case.closed.v1", body + b" " + marker)
+            assert ack.stream == "CHILD"
+        finally:
+            await client.close()
+        files = [f for f in bus.store.rglob("*") if f.is_file()]
+        assert any(f.suffix == ".blk" for f in files)  # the stream's message blocks are there
+        assert not [f for f in files if marker in f.read_bytes()]
 
 
 class TestOperators:

@@ -8,6 +8,8 @@ repository's template plus `include "auth/auth.conf"`, written beside it under v
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import sys
 from dataclasses import dataclass
@@ -40,6 +42,18 @@ def auth_dir() -> Path:
 def credentials(user: str) -> Path:
     """A bus user's seed file (e.g. `credentials("repatriation")`), as generated here."""
     return auth_dir() / f"{user}{SEED_SUFFIX}"
+
+
+def jetstream_key() -> str:
+    """The key the streams are encrypted with at rest (DEV-ONLY, made at first start, kept
+    under var/ with the nkeys): a copied store directory reads as noise without it."""
+    path = auth_dir() / "jetstream.key"
+    if not path.exists():
+        auth_dir().mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def border_posts() -> list[str]:
@@ -105,6 +119,7 @@ def start(
             "NATS_PORT": str(port),
             "NATS_MONITOR_PORT": str(monitor_port),
             "NATS_SERVER_NAME": name,
+            "NATS_JETSTREAM_KEY": jetstream_key(),
             **(extra_env or {}),
         },
     )
