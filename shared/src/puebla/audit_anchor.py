@@ -271,12 +271,21 @@ class Checkpoint:
 
 
 async def publish_checkpoint(
-    runtime: Runtime, key: SigningKey, *, clock: Clock = utcnow
+    runtime: Runtime,
+    key: SigningKey,
+    *,
+    clock: Clock = utcnow,
+    published: Checkpoint | None = None,
 ) -> Checkpoint | None:
     """Signs the chain's current head and writes it to `audit_checkpoint` and the outbox in one
     transaction, under the chain's lock (the head cannot move meanwhile, and two workers of one
     service never publish the same head twice). None when the head has not moved since the last
-    checkpoint, or the chain is empty."""
+    checkpoint, or the chain is empty.
+
+    The last checkpoint is the newer of the local one and `published` (the stream's, read by
+    the job before each round): with the local copies deleted, the worker would otherwise sign
+    whatever trail is left. A trail that no longer holds the last checkpoint's entry unchanged,
+    or is shorter than it, is never signed again (logged; the verification reports it)."""
     service = runtime.definition.name
     uow = UnitOfWork(runtime.sessions, source=runtime.definition.source, clock=clock)
     async with uow:
@@ -287,18 +296,24 @@ async def publish_checkpoint(
             .mappings()
             .first()
         )
-        last = (
+        local = (
             (
                 await session.execute(
-                    text(
-                        "SELECT c.seq, c.count, c.head, a.hash AS stored FROM audit_checkpoint c"
-                        " LEFT JOIN audit a ON a.seq = c.seq ORDER BY c.seq DESC LIMIT 1"
-                    )
+                    text("SELECT seq, count, head FROM audit_checkpoint ORDER BY seq DESC LIMIT 1")
                 )
             )
             .mappings()
             .first()
         )
+        last: dict[str, Any] | None = dict(local) if local is not None else None
+        if published is not None and (last is None or published.seq > last["seq"]):
+            last = {"seq": published.seq, "count": published.count, "head": published.head}
+        if last is not None:
+            last["stored"] = (
+                await session.execute(
+                    text("SELECT hash FROM audit WHERE seq = :s"), {"s": last["seq"]}
+                )
+            ).scalar_one_or_none()
         if head is None or (last is not None and head["seq"] <= last["seq"]):
             if head is not None and last is not None and head["seq"] < last["seq"]:
                 # Entries the last checkpoint vouches for are gone: never sign a shorter trail.
@@ -370,10 +385,15 @@ def checkpoint_job(
         )
     every = platform.audit_checkpoint_seconds
 
+    keys = public_keys(platform)
+
     async def audit_checkpoints(runtime: Runtime, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await publish_checkpoint(runtime, key, clock=clock)
+                published = (
+                    await bus_checkpoint(runtime.js, definition.name, keys) if runtime.js else None
+                )
+                await publish_checkpoint(runtime, key, clock=clock, published=published)
             except Exception as exc:
                 # The database may be away for a moment; the next round tries again.
                 log.warning("audit.checkpoint.failed", error=f"{type(exc).__name__}: {exc}")
@@ -471,7 +491,7 @@ async def _check_consistent(session: AsyncSession, checkpoint: Checkpoint) -> No
         (
             await session.execute(
                 text(
-                    "SELECT seq, head, count FROM audit_witness WHERE service = :s AND seq IN ("
+                    "SELECT seq, head, count, at FROM audit_witness WHERE service = :s AND seq IN ("
                     " (SELECT max(seq) FROM audit_witness WHERE service = :s AND seq <= :q),"
                     " (SELECT min(seq) FROM audit_witness WHERE service = :s AND seq >= :q))"
                 ),
@@ -494,6 +514,9 @@ async def _check_consistent(session: AsyncSession, checkpoint: Checkpoint) -> No
             grown = row["count"] - checkpoint.count
             if grown <= 0 or grown > row["seq"] - checkpoint.seq:
                 problem = f"count {checkpoint.count} before {row['count']} at seq {row['seq']}"
+            elif row["at"] < checkpoint.time:
+                # Signed after a checkpoint of a longer trail: the trail was cut back.
+                problem = f"seq {checkpoint.seq} signed after seq {row['seq']} was"
         if problem:
             log.error(
                 "audit.witness.inconsistent",

@@ -394,6 +394,30 @@ class TestVerificationAgainstTheCheckpoint:
         assert body["checkpoint"]["source"] == "bus"
         assert body["checkpoint"]["seq"] == checkpoint.seq
 
+    async def test_with_the_local_checkpoints_deleted_the_worker_signs_no_shorter_trail(
+        self, scratch: RoleSeparatedDatabase
+    ) -> None:
+        """Without the stream's copy, the worker would sign what is left as a first checkpoint
+        and the verification would then pass against it."""
+        runtime = runtime_of(scratch)
+        await write_entries(scratch, 4)
+        assert await publish_checkpoint(runtime, KEYS["repatriation"]) is not None
+        stream = StreamCopy()
+        await relay(scratch, stream)
+        order = await seqs(scratch)
+        conn = await operator(scratch)
+        try:
+            await conn.execute("ALTER TABLE audit_checkpoint DISABLE TRIGGER USER")
+            await conn.execute("DELETE FROM audit_checkpoint")
+            await conn.execute("DELETE FROM audit WHERE seq >= $1", order[2])
+        finally:
+            await conn.close()
+        await write_entries(scratch, 2)
+        published = await bus_checkpoint(stream, "repatriation", PublicKeys.parse(PUBLIC))
+        assert published is not None
+        key = KEYS["repatriation"]
+        assert await publish_checkpoint(runtime, key, published=published) is None
+
     async def test_a_stream_copy_not_signed_by_the_service_is_not_used(
         self, scratch: RoleSeparatedDatabase
     ) -> None:
@@ -541,6 +565,17 @@ class TestWitnesses:
         own = Checkpoint("consular", 3, "c" * 64, 3, datetime.now(UTC), "consular-test")
         with pytest.raises(CheckpointRefused, match="not kept here"):
             await keep(scratch, envelope_of(own.signed_with(KEYS["consular"])))
+
+    async def test_a_shorter_trail_signed_later_is_refused(
+        self, scratch: RoleSeparatedDatabase
+    ) -> None:
+        """A checkpoint of seq 7 delivered late (signed before seq 9's) is kept; one signed
+        after it means the publisher's trail was cut back and signed again."""
+        early = repatriation_checkpoint(7, 7, "c" * 64)
+        await keep(scratch, envelope_of(repatriation_checkpoint(9, 8, "b" * 64)))
+        await keep(scratch, envelope_of(early))
+        with pytest.raises(CheckpointRefused, match="signed after seq 7 was"):
+            await keep(scratch, envelope_of(repatriation_checkpoint(6, 6, "d" * 64)))
 
     @pytest.mark.parametrize(
         ("seq", "count", "head"),
