@@ -8,8 +8,6 @@ repository's template plus `include "auth/auth.conf"`, written beside it under v
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 import sys
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from puebla.devstack.processes import (
     var_dir,
     wait_for,
 )
-from puebla.messaging.credentials import AUTH_CONF, SEED_SUFFIX, generate
+from puebla.messaging.credentials import AUTH_CONF, SEED_SUFFIX, ensure_jetstream_key, generate
 from puebla.messaging.permissions import bus_users, post_subject_token
 
 NAME = "nats"
@@ -45,15 +43,9 @@ def credentials(user: str) -> Path:
 
 
 def jetstream_key() -> str:
-    """The key the streams are encrypted with at rest (DEV-ONLY, made at first start, kept
-    under var/ with the nkeys): a copied store directory reads as noise without it."""
-    path = auth_dir() / "jetstream.key"
-    if not path.exists():
-        auth_dir().mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    """The streams' key at rest (DEV-ONLY, made at first start, kept under var/ with the
+    nkeys): a copied store directory reads as noise without it."""
+    return ensure_jetstream_key(auth_dir())
 
 
 def border_posts() -> list[str]:

@@ -146,28 +146,18 @@ def _start_mail_sink() -> bool:
 
 async def _prepare(databases: list[str]) -> None:
     from puebla.config import PlatformSettings
-    from puebla.messaging.nats import connect, ensure_streams
-    from puebla.runtime import jetstream_settling, patiently
+    from puebla.messaging.provision import provision
 
     await postgres.ensure_databases(databases, pg_port())
     await postgres.ensure_service_roles(databases, pg_port())
     platform = PlatformSettings()
-    client = await connect(
-        nats_servers(), name="devstack", credentials=nats.credentials("provisioner")
+    # The services' replica count: R1 here would scale a cluster's R3 streams back down.
+    await provision(
+        nats_servers(),
+        credentials=nats.credentials("provisioner"),
+        replicas=platform.nats_stream_replicas,
+        patience=platform.startup_wait_seconds,
     )
-    try:
-        # The services' replica count: R1 here would scale a cluster's R3 streams back down.
-        js, replicas = client.jetstream(), platform.nats_stream_replicas
-        # As patient as the services are: a cluster that has just started (or lost a node)
-        # may be between meta leaders, which answers "unavailable" or nothing at all.
-        await patiently(
-            "jetstream",
-            lambda: ensure_streams(js, replicas=replicas),
-            jetstream_settling,
-            platform.startup_wait_seconds,
-        )
-    finally:
-        await client.close()
 
 
 def start_services(services: list[ServiceSpec] | None = None) -> list[str]:

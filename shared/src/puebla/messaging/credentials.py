@@ -91,13 +91,28 @@ def generate(directory: Path, users: BusUsers) -> dict[str, Credential]:
     return creds
 
 
+def ensure_jetstream_key(directory: Path) -> str:
+    """The key the streams are encrypted with at rest (`jetstream.key`, made once, 0600): the
+    server reads it from its environment (`NATS_JETSTREAM_KEY`), never from its store."""
+    path = directory / "jetstream.key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_private(path, secrets.token_hex(32).encode())
+    return path.read_text().strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m puebla.messaging.credentials")
     parser.add_argument("directory", type=Path)
     parser.add_argument("--post", action="append", default=[], help="a border post id")
     parser.add_argument("--dev", action="store_true", help="add the DEV-ONLY test harness")
+    parser.add_argument(
+        "--jetstream-key", action="store_true", help="also make the streams' key at rest"
+    )
     args = parser.parse_args(argv)
     creds = generate(args.directory, bus_users(args.post, dev=args.dev))
+    if args.jetstream_key:
+        ensure_jetstream_key(args.directory)
     lines = [f"{c.user:<28} {c.public_key}  {c.seed_file}" for c in creds.values()]
     lines.append(f"server configuration: {args.directory / AUTH_CONF} (include it)")
     sys.stdout.write("\n".join(lines) + "\n")
