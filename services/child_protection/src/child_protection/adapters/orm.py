@@ -31,10 +31,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from puebla.db.tables import define_platform_tables, new_metadata
+from puebla.db.tables import define_audit_anchor_tables, define_platform_tables, new_metadata
 
 metadata = new_metadata()
 outbox, inbox, audit, idempotency = define_platform_tables(metadata)
+define_audit_anchor_tables(metadata)  # audit_checkpoint, audit_witness
 
 # Readable references (CP-MX-2026-000042) take their number from here.
 reference_sequence = Sequence("child_case_reference_seq", metadata=metadata)

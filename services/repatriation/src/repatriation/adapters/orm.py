@@ -36,10 +36,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-from puebla.db.tables import define_platform_tables, new_metadata
+from puebla.db.tables import define_audit_anchor_tables, define_platform_tables, new_metadata
 
 metadata = new_metadata()
 define_platform_tables(metadata)
+define_audit_anchor_tables(metadata)  # audit_checkpoint, audit_witness
 
 reference_seq = Sequence("manifest_reference_seq", metadata=metadata, start=1)
 
