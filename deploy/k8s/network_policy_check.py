@@ -271,6 +271,11 @@ def flows(pods: list[Pod]) -> Iterator[tuple[str, Endpoint, Endpoint, int, bool]
     yield "Keycloak -> its PostgreSQL", keycloak, POSTGRES, 5432, True
     yield "Keycloak -> the internet", keycloak, INTERNET, 443, False
     yield "Keycloak -> NATS", keycloak, nats, 4222, False
+    provisioner = by["nats-streams"]
+    yield "stream provisioner -> NATS clients", provisioner, nats, 4222, True
+    yield "stream provisioner -> PostgreSQL", provisioner, POSTGRES, 5432, False
+    yield "stream provisioner -> Keycloak https", provisioner, keycloak, 8443, False
+    yield "stream provisioner -> the internet", provisioner, INTERNET, 443, False
     yield "nats-box -> NATS clients", box, nats, 4222, True
     yield "a pod of the namespace -> NATS clients", SOME_POD, nats, 4222, False
     yield "a pod of another namespace -> NATS clients", SOME_POD_ELSEWHERE, nats, 4222, False

@@ -73,6 +73,9 @@ checks = {
     "explicit max file store": bool(js["fileStore"].get("maxSize")),
     "explicit max memory store": bool(js["memoryStore"].get("maxSize")),
     "sync_interval always": js["merge"]["sync_interval"] == "always",
+    "streams encrypted at rest": js["merge"].get("cipher") == "chachapoly",
+    "the bus users included": c.get("merge", {}).get("$include") == "../nats-auth/auth.conf",
+    "no shared leaf-node password": "authorization" not in c["leafnodes"].get("merge", {}),
 }
 bad = [name for name, ok in checks.items() if not ok]
 if bad:
@@ -90,7 +93,12 @@ else
     -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
   sed -e "s#/etc/nats/hub-ca.pem#$work/ca.pem#" -e "s#/var/lib/nats#$work/store#" \
     "$repo/deploy/nats/leaf-border-post.conf" > "$work/leaf.conf"
-  HUB_LEAF_URL='tls://border-post:placeholder@hub.example.invalid:7422' \
+  # Throwaway keys for the post's own values (the post's secret store holds the real ones).
+  (cd "$repo" && uv run --quiet python -m puebla.messaging.credentials "$work/auth" --post VALIDATE >/dev/null)
+  POST_SERVER_NAME=post-validate POST_LISTEN=127.0.0.1:4222 POST_STORE_DIR="$work/store" \
+  POST_CLIENT_NKEY=$(cd "$repo" && uv run --quiet python -c "import sys; from puebla.messaging.credentials import public_key; print(public_key(open(sys.argv[1], 'rb').read().strip()))" "$work/auth/ops.nk") \
+  POST_LEAF_SEED=$(cat "$work/auth/post-validate.nk") \
+  HUB_LEAF_URL='tls://hub.example.invalid:7422' \
     "$nats_server" -t -c "$work/leaf.conf" 2>&1 | sed 's/^/   /'
 fi
 

@@ -187,3 +187,41 @@ class TestKeycloakTransport:
         url = config["data"]["PUEBLA_KEYCLOAK_JWKS_URL"]
         assert url.startswith("https://keycloak.puebla.svc.cluster.local:8443/realms/rcm/")
         assert config["data"]["PUEBLA_KEYCLOAK_CA_PEM"].startswith("-----BEGIN CERTIFICATE-----")
+
+
+class TestTheBus:
+    """Every pod signs in to NATS with its own nkey (security review 2); nothing shares one."""
+
+    SERVICES = {
+        "repatriation": "repatriation",
+        "child-protection": "child_protection",
+        "reserve-fund": "reserve_fund",
+        "consular": "consular",
+    }
+
+    def test_each_service_pod_mounts_only_its_own_seed(self) -> None:
+        for file_name, service in self.SERVICES.items():
+            for doc in documents(K8S / "services" / f"{file_name}.yaml"):
+                if doc["kind"] != "Deployment":
+                    continue
+                spec = doc["spec"]["template"]["spec"]
+                secrets = [v["secret"] for v in spec["volumes"] if v["name"] == "nats-user"]
+                assert [s["secretName"] for s in secrets] == [f"nats-user-{file_name}"]
+                assert secrets[0]["items"] == [{"key": "seed", "path": f"{service}.nk"}]
+                for container in spec["containers"]:
+                    env = {e["name"]: e.get("value") for e in container["env"]}
+                    assert env["PUEBLA_NATS_CREDENTIALS"] == f"/run/nats/{service}.nk"
+
+    def test_the_streams_are_declared_by_the_provisioner_alone(self) -> None:
+        (job,) = documents(K8S / "nats-streams.yaml")
+        spec = job["spec"]["template"]["spec"]
+        assert spec["containers"][0]["command"] == ["python", "-m", "puebla.messaging.provision"]
+        assert spec["volumes"][0]["secret"]["secretName"] == "nats-user-provisioner"
+
+    def test_nats_includes_the_bus_users_and_has_no_shared_leaf_password(self) -> None:
+        values = yaml.safe_load((K8S / "nats" / "values.yaml").read_text())
+        config = values["config"]
+        assert config["merge"] == {"$include": "../nats-auth/auth.conf"}
+        assert "authorization" not in config["leafnodes"].get("merge", {})
+        assert config["jetstream"]["merge"]["cipher"] == "chachapoly"
+        assert "LEAFNODE_PASSWORD" not in values["container"]["env"]
