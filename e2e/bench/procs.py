@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from puebla.devstack import audit_keys
 from puebla.devstack import nats as dev_nats
 from puebla.devstack.processes import repo_root
 
@@ -117,12 +118,17 @@ def uvicorn_argv(app: str, port: int) -> list[str]:
     ]
 
 
+AUDITED = ["repatriation", "child_protection", "reserve_fund", "consular"]
+
+
 def service_env(service: str, database: str, nats_url: str) -> dict[str, str]:
     return {
         f"{service.upper()}_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
         "PUEBLA_NATS_SERVERS": nats_url,
         # The bench's copies sign in as the services do (the bus checks every permission).
         "PUEBLA_NATS_CREDENTIALS": str(dev_nats.credentials(service)),
+        # Its audit checkpoint key, as the devstack gives it (a worker refuses to start without).
+        **audit_keys.service_env(service, AUDITED),
     }
 
 
