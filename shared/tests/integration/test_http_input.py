@@ -15,6 +15,8 @@ FastAPI's `about:blank`.
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
@@ -272,6 +274,19 @@ class TestDatesAndTimes:
     ) -> None:
         response = await client.get("/v1/items", params={"on": on}, headers=auth)
         assert refused(response) == {("on", rule)}
+
+    @pytest.mark.parametrize(
+        "after", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1899-12-31T00:00:00Z"]
+    )
+    async def test_a_forged_cursor_with_an_extreme_time_is_422(
+        self, client: httpx.AsyncClient, tokens: KeycloakTokens, after: str
+    ) -> None:
+        # was a 500 (the auditor's page query): asyncpg converting its time to UTC overflowed
+        raw = json.dumps([after, str(uuid.uuid4())]).encode()
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        auditor = {"Authorization": f"Bearer {tokens.get('audit.rcm')}"}
+        response = await client.get("/v1/audit", params={"cursor": cursor}, headers=auditor)
+        assert refused(response) == {("cursor", "invalid_cursor")}
 
     async def test_a_date_parameter_as_written(
         self, client: httpx.AsyncClient, auth: dict[str, str]

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Query
 
+from puebla.http.schemas import time_in_range
 from puebla.problems import FieldError, invalid
 
 MAX_LIMIT = 200
@@ -35,7 +36,9 @@ class Cursor:
             raise invalid(
                 [FieldError("cursor", "invalid_cursor", "not a cursor we issued")]
             ) from None
-        if cursor.after.tzinfo is None:
+        # A forged time near Python's limits (year 1 at +14:00) made asyncpg's conversion to
+        # UTC overflow: a 500. Every cursor we issue holds a recorded time, inside the range.
+        if cursor.after.tzinfo is None or not time_in_range(cursor.after):
             raise invalid([FieldError("cursor", "invalid_cursor", "not a cursor we issued")])
         return cursor
 

@@ -57,6 +57,11 @@ _AFTER_LATEST_TIME = datetime(LATEST.year + 1, 1, 1, tzinfo=UTC)
 RANGE_TEXT = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
 
 
+def time_in_range(value: datetime) -> bool:
+    """Whether an aware time lies in EARLIEST..LATEST (compared as an instant, unconverted)."""
+    return _EARLIEST_TIME <= value < _AFTER_LATEST_TIME
+
+
 def refuse_out_of_range(value: Any) -> Any:
     """A time or date outside EARLIEST..LATEST (compared without converting it: an aware time
     is compared as an instant, so `0001-01-01T00:00:00+14:00` never reaches `astimezone`)."""
