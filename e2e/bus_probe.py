@@ -65,7 +65,7 @@ async def sign_in(user: str | None) -> tuple[Client, list[str]] | None:
             allow_reconnect=False,
             connect_timeout=3,
             error_cb=on_error,
-            **options,  # type: ignore[arg-type]
+            **options,
         )
     except Exception:
         return None
