@@ -40,6 +40,8 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         name=NAME,
         service_dir=SERVICE_DIR,
         database_url=settings.database_url,
+        migration_database_url=settings.migration_database_url,
+        migrate_on_start=settings.migrate_on_start,
         platform=PlatformSettings(),
         pool_size=settings.pool_size,
     )
