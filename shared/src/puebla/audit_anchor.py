@@ -64,18 +64,12 @@ from puebla.contracts.envelope import IncomingEnvelope
 from puebla.db.audit import AUDIT_LOCK, ExpectedHead
 from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
 from puebla.messaging.consumer import Subscription
+from puebla.messaging.permissions import CONTEXTS
 from puebla.observability import get_logger
 from puebla.runtime import Runtime, ServiceDefinition
 
 log = get_logger(__name__)
 
-# The services and the bus context their subjects use (`puebla.messaging.nats.STREAMS`).
-CONTEXTS = {
-    "repatriation": "repatriation",
-    "child_protection": "child",
-    "reserve_fund": "fund",
-    "consular": "consular",
-}
 STREAM = "AUDIT"
 ALL_CHECKPOINTS = "audit.>"
 _KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -124,7 +124,8 @@ _CONSUMED: dict[str, tuple[Durable, ...]] = {
 
 
 def _audit_checkpoints(service: str) -> Durable:
-    """Every service keeps the other services' signed audit checkpoints (audit_anchor)."""
+    """Every service keeps the other services' signed audit checkpoints (audit_anchor's
+    `durable_name`, `ALL_CHECKPOINTS`)."""
     return Durable("AUDIT", f"{service.replace('_', '-')}-audit-checkpoints", "audit.>")
 
 
