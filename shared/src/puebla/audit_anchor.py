@@ -189,9 +189,8 @@ class Checkpoint:
     signature: str = ""
     format: str = CHAIN_FORMAT
 
-    def signed_body(self) -> bytes:
-        """What the signature covers: every field but the signature, canonical JSON."""
-        body = {
+    def _signed_fields(self) -> dict[str, Any]:
+        return {
             "format": self.format,
             "service": self.service,
             "seq": self.seq,
@@ -200,7 +199,10 @@ class Checkpoint:
             "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "key_id": self.key_id,
         }
-        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+    def signed_body(self) -> bytes:
+        """What the signature covers: every field but the signature, canonical JSON."""
+        return json.dumps(self._signed_fields(), sort_keys=True, separators=(",", ":")).encode()
 
     def signed_with(self, key: SigningKey) -> Checkpoint:
         unsigned = replace(self, key_id=key.key_id)
@@ -222,17 +224,7 @@ class Checkpoint:
         return ExpectedHead(seq=self.seq, head=self.head, count=self.count, at=self.time)
 
     def data(self) -> dict[str, Any]:
-        return {
-            "version": self.seq,
-            "format": self.format,
-            "service": self.service,
-            "seq": self.seq,
-            "head": self.head,
-            "count": self.count,
-            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "key_id": self.key_id,
-            "signature": self.signature,
-        }
+        return {"version": self.seq, **self._signed_fields(), "signature": self.signature}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Checkpoint:
