@@ -41,6 +41,8 @@ from .conftest import FUZZ_COUNTS
 ROOT = Path(__file__).parents[2]
 OPENAPI = ROOT / "contracts" / "openapi"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+# Schemathesis keeps a cache (`.schemathesis/`) where it runs: in var/, with all local state.
+WORKDIR = ROOT / "var" / "fuzz"
 SECONDS = int(os.environ.get("PUEBLA_FUZZ_SECONDS", "8"))
 SEED = int(os.environ.get("PUEBLA_FUZZ_SEED") or random.SystemRandom().randrange(2**31))
 PHASES = "examples,coverage,fuzzing,stateful"
@@ -99,13 +101,14 @@ def command(service: str, url: str, token: str) -> list[str]:
 
 def fuzz(service: str, url: str, users: list[str], tokens: KeycloakTokens) -> list[Run]:
     runs = []
+    WORKDIR.mkdir(parents=True, exist_ok=True)
     for user in users:
         started = time.monotonic()
         done = subprocess.run(
             command(service, url, tokens.get(user)),
             capture_output=True,
             text=True,
-            cwd=ROOT,
+            cwd=WORKDIR,
             check=False,
         )
         elapsed = time.monotonic() - started
