@@ -288,6 +288,17 @@ class TestDatesAndTimes:
         response = await client.get("/v1/audit", params={"cursor": cursor}, headers=auditor)
         assert refused(response) == {("cursor", "invalid_cursor")}
 
+    async def test_a_cursor_at_a_recorded_time_centuries_ahead_is_one(
+        self, client: httpx.AsyncClient, tokens: KeycloakTokens
+    ) -> None:
+        # reserve_fund's tests move the clock to a budget year of their own, up to 9998:
+        # the cursors of those pages hold such times and must still page.
+        raw = json.dumps(["5000-01-01T00:00:00+00:00", str(uuid.uuid4())]).encode()
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        auditor = {"Authorization": f"Bearer {tokens.get('audit.rcm')}"}
+        response = await client.get("/v1/audit", params={"cursor": cursor}, headers=auditor)
+        assert response.status_code == 200, response.text
+
     async def test_a_date_parameter_as_written(
         self, client: httpx.AsyncClient, auth: dict[str, str]
     ) -> None:
