@@ -4,7 +4,7 @@ UV := python3 -m uv
 UV_VERSION := 0.13.8
 SERVICES := repatriation child_protection reserve_fund consular
 
-.PHONY: setup run up stop status test lint types imports contracts contracts-check pytest fuzz faults bench demo clean
+.PHONY: setup browser run up stop status test lint types imports contracts contracts-check pytest fuzz faults bench demo clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -39,7 +39,11 @@ contracts: setup
 contracts-check: setup
 	$(UV) run python contracts/generate.py --check
 
-pytest: setup
+## Debian's Chromium for the browser tests (installed when missing: needs root and apt-get)
+browser: setup
+	@$(UV) run python -m puebla.devstack.browser
+
+pytest: setup browser
 	$(UV) run pytest -q
 
 ## Schemathesis, every check and phase (stateful too), 60 s for each writer of each service,

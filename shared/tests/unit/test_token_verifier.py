@@ -417,7 +417,7 @@ def test_token_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     settings = TokenSettings()
-    assert settings.token_allowed_clients == ["puebla-cli"]
+    assert settings.token_allowed_clients == ["puebla-cli", "puebla-console"]
     assert settings.token_max_age_seconds == 3600
     assert settings.jwks_max_age_seconds == 300
     assert settings.jwks_stale_limit_seconds == 3600

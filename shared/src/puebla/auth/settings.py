@@ -11,9 +11,9 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# The dev realm's only client (deploy/keycloak/realm-rcm.json). A console client
-# (`puebla-console`) is added to this list when it exists; production lists its own clients.
-DEFAULT_ALLOWED_CLIENTS = ["puebla-cli"]
+# The dev realm's clients that call the services (deploy/keycloak/realm-rcm.json): the CLI's
+# password grant and the officers' console; production lists its own clients.
+DEFAULT_ALLOWED_CLIENTS = ["puebla-cli", "puebla-console"]
 
 
 class TokenSettings(BaseSettings):

@@ -13,6 +13,7 @@ import os
 
 os.environ["PUEBLA_ENV"] = "dev"
 
+from puebla.testing.browser import *  # noqa: F403
 from puebla.testing.infra import *  # noqa: F403
 from puebla.testing.keycloak import *  # noqa: F403
 from puebla.testing.replay import *  # noqa: F403

@@ -1,0 +1,179 @@
+"""The console's sign-in, as far as Keycloak goes: the real login page in a real Chromium.
+
+`puebla-console` is a confidential client of the dev realm (authorization code with PKCE S256,
+one exact redirect URI on `localhost`, Keycloak on `127.0.0.1`: two sites, as in production).
+The console itself is not served yet: the browser's request to the redirect URI is answered by
+the test, which takes the code from it and exchanges it as the console's server will.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, Route
+
+from puebla.auth.tokens import TokenVerifier
+from puebla.devstack.processes import var_dir
+
+CLIENT = "puebla-console"
+SECRET = "puebla-console-dev-only"  # DEV-ONLY, in deploy/keycloak/realm-rcm.json
+REDIRECT = "http://localhost:8000/auth/callback"
+SHOTS = var_dir() / "screenshots" / "keycloak"
+
+
+@dataclass
+class Authorization:
+    verifier: str
+    state: str
+    url: str
+
+
+def authorization(issuer: str, **extra: str) -> Authorization:
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode()
+    state = secrets.token_urlsafe(16)
+    params = {
+        "client_id": CLIENT,
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "scope": "openid",
+        "state": state,
+        "code_challenge": challenge.rstrip("="),
+        "code_challenge_method": "S256",
+        **extra,
+    }
+    url = f"{issuer}/protocol/openid-connect/auth?{urllib.parse.urlencode(params)}"
+    return Authorization(verifier, state, url)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def context(chromium_browser: Browser) -> AsyncIterator[BrowserContext]:
+    ctx = await chromium_browser.new_context(locale="es-MX")
+    yield ctx
+    await ctx.close()
+
+
+async def callback_of(page: Page) -> dict[str, str]:
+    """Answers the browser's request to the console's redirect URI; returns its query."""
+    seen: dict[str, str] = {}
+
+    async def answer(route: Route) -> None:
+        query = urllib.parse.urlparse(route.request.url).query
+        seen.update(dict(urllib.parse.parse_qsl(query)))
+        await route.fulfill(status=200, content_type="text/html", body="<p>console</p>")
+
+    await page.route("http://localhost:8000/**", answer)
+    return seen
+
+
+async def sign_in(page: Page, username: str) -> None:
+    await page.fill("#username", username)
+    await page.fill("#password", "demo")
+    await page.click("#kc-login")
+
+
+class TestTheLoginPage:
+    async def test_is_keycloaks_in_spanish_by_default(
+        self, context: BrowserContext, keycloak_issuer: str
+    ) -> None:
+        page = await context.new_page()
+        await page.goto(authorization(keycloak_issuer).url)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SHOTS / "login-es.png"), full_page=True)
+        assert await page.get_attribute("html", "lang") == "es"
+        assert await page.locator("#kc-login").count() == 1
+        assert "Contraseña" in await page.inner_text("body")
+
+    async def test_is_in_english_when_the_console_asks_for_it(
+        self, context: BrowserContext, keycloak_issuer: str
+    ) -> None:
+        page = await context.new_page()
+        await page.goto(authorization(keycloak_issuer, ui_locales="en").url)
+        await page.screenshot(path=str(SHOTS / "login-en.png"), full_page=True)
+        assert await page.get_attribute("html", "lang") == "en"
+        assert "Password" in await page.inner_text("body")
+
+
+class TestTheCodeFlow:
+    async def test_a_border_officer_signs_in_and_the_code_gives_tokens_the_services_accept(
+        self, context: BrowserContext, keycloak_issuer: str
+    ) -> None:
+        page = await context.new_page()
+        auth = authorization(keycloak_issuer)
+        callback = await callback_of(page)
+        await page.goto(auth.url)
+        await sign_in(page, "border.gt.tecun")
+        await page.wait_for_url("http://localhost:8000/auth/callback**")
+        assert callback["state"] == auth.state
+        token_url = f"{keycloak_issuer}/protocol/openid-connect/token"
+        grant = {
+            "grant_type": "authorization_code",
+            "code": callback["code"],
+            "redirect_uri": REDIRECT,
+            "code_verifier": auth.verifier,
+        }
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(token_url, data=grant, auth=(CLIENT, SECRET))
+        assert answer.status_code == 200, answer.text
+        tokens = answer.json()
+        assert tokens["refresh_token"]
+        # The services accept the console's token (azp puebla-console) as they accept the CLI's.
+        for service in ("repatriation", "child_protection", "reserve_fund", "consular"):
+            verifier = TokenVerifier(
+                keycloak_issuer, service, f"{keycloak_issuer}/protocol/openid-connect/certs"
+            )
+            claims = await verifier.verify(tokens["access_token"])
+            assert claims["azp"] == CLIENT
+            assert claims["border_post"] == "GT-TECUN-UMAN"
+
+    async def test_a_code_without_its_verifier_is_refused(
+        self, context: BrowserContext, keycloak_issuer: str
+    ) -> None:
+        page = await context.new_page()
+        auth = authorization(keycloak_issuer)
+        callback = await callback_of(page)
+        await page.goto(auth.url)
+        await sign_in(page, "inm.mx")
+        await page.wait_for_url("http://localhost:8000/auth/callback**")
+        grant = {"grant_type": "authorization_code", "code": callback["code"]}
+        grant["redirect_uri"] = REDIRECT
+        async with httpx.AsyncClient() as http:
+            token_url = f"{keycloak_issuer}/protocol/openid-connect/token"
+            answer = await http.post(token_url, data=grant, auth=(CLIENT, SECRET))
+        assert answer.status_code == 400
+        assert answer.json()["error"] == "invalid_grant"
+
+    async def test_a_plain_challenge_is_sent_back_as_an_error_and_signs_nobody_in(
+        self, keycloak_issuer: str
+    ) -> None:
+        # Keycloak answers at once with a redirect to the console carrying the error (no page
+        # to look at): read that answer itself.
+        url = authorization(keycloak_issuer, code_challenge_method="plain").url
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(url, follow_redirects=False)
+        assert answer.status_code == 302
+        location = urllib.parse.urlparse(answer.headers["location"])
+        assert location._replace(query="").geturl() == REDIRECT
+        query = dict(urllib.parse.parse_qsl(location.query))
+        assert query["error"] == "invalid_request"
+        assert "code challenge method" in query["error_description"]
+        assert "code" not in query
+
+    @pytest.mark.parametrize(
+        "redirect", ["http://localhost:8000/elsewhere", "http://evil.example/auth/callback"]
+    )
+    async def test_a_redirect_uri_not_registered_exactly_is_refused_on_keycloaks_page(
+        self, context: BrowserContext, keycloak_issuer: str, redirect: str
+    ) -> None:
+        page = await context.new_page()
+        await page.goto(authorization(keycloak_issuer, redirect_uri=redirect).url)
+        assert "redirect_uri" in await page.inner_text("body")
+        assert await page.locator("#kc-login").count() == 0
