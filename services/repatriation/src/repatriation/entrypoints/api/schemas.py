@@ -317,8 +317,13 @@ class HandoverTotals(BaseModel):
     total: int
 
 
-class HandoverRecordRead(BaseModel):
-    """The acta de entrega: the same document for the sending and the receiving side."""
+class HandoverVehicle(BaseModel):
+    plate: str
+    seats: int
+
+
+class HandoverRecordBody(BaseModel):
+    """The record without its digest: what the digest is computed over."""
 
     manifest_id: uuid.UUID
     reference: str
@@ -326,7 +331,11 @@ class HandoverRecordRead(BaseModel):
     receiving_country: str
     reception_point: str
     reception_point_name: str | None
+    reception_time_zone: str = Field(
+        description="The reception point's IANA time zone, in which the PDF shows every time."
+    )
     receiving_institution: str | None
+    vehicle: HandoverVehicle
     status: Status
     version: int
     scheduled_arrival: datetime
@@ -335,6 +344,21 @@ class HandoverRecordRead(BaseModel):
     closed_at: datetime | None
     entries: list[HandoverEntry]
     totals: HandoverTotals
+
+
+class HandoverRecordRead(HandoverRecordBody):
+    """The acta de entrega: the same document for the sending and the receiving side, and
+    the SHA-256 of its canonical JSON, the digest the PDF prints on every page."""
+
+    digest: str = Field(
+        pattern="^[0-9a-f]{64}$",
+        description=(
+            "SHA-256 (lowercase hex) of the record's canonical JSON: this answer's object "
+            "without `digest`, keys sorted at every level, no whitespace (separators `,` and "
+            "`:`), non-ASCII characters written as themselves (not `\\u` escapes), encoded "
+            "in UTF-8. The PDF of the record prints the same digest on every page."
+        ),
+    )
 
 
 class HandoverResult(BaseModel):

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from puebla.auth.policy import ensure_allowed
 from puebla.auth.principal import Principal
@@ -28,7 +28,7 @@ from puebla.http.idempotency import Recheck, idempotent
 from puebla.http.limits import MiB, body_limit
 from puebla.http.pagination import PageRequest, page_request
 from puebla.http.schemas import Code, CountryCode
-from puebla.problems import not_found
+from puebla.problems import Problem, not_found
 from puebla.runtime import Runtime
 from repatriation import bootstrap
 from repatriation.domain import (
@@ -44,6 +44,7 @@ from repatriation.domain import (
     Vulnerabilities,
 )
 from repatriation.domain import commands as c
+from repatriation.entrypoints.api import handover_document as doc
 from repatriation.entrypoints.api import schemas as s
 from repatriation.entrypoints.api.errors import refusals_as_problems
 from repatriation.service_layer import access, handlers, queries
@@ -89,6 +90,12 @@ def returnee_data(body: s.ReturneeCreate) -> ReturneeData:
 async def _manifest(runtime: Runtime, caller: Principal, manifest_id: uuid.UUID) -> Any:
     read = await queries.get_manifest(runtime.sessions, caller, manifest_id)
     return s.ManifestRead.model_validate(read).model_dump(mode="json")
+
+
+def record_with_digest(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the JSON answer has it, with `digest` over its canonical form."""
+    body = s.HandoverRecordBody.model_validate(record).model_dump(mode="json")
+    return {**body, "digest": doc.digest(body)}
 
 
 def _may(decide: Callable[[Principal, access.Scoped], None]) -> Any:
@@ -426,7 +433,8 @@ async def record_handovers(
         recorded = await handlers.record_handovers(cmd, bootstrap.unit_of_work(runtime), caller)
         record = await queries.handover_record(runtime.sessions, caller, manifest_id)
         result = s.HandoverResult(
-            recorded=recorded, record=s.HandoverRecordRead.model_validate(record)
+            recorded=recorded,
+            record=s.HandoverRecordRead.model_validate(record_with_digest(record)),
         )
         return 200, result.model_dump(mode="json")
 
@@ -436,14 +444,66 @@ async def record_handovers(
     )
 
 
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": (
+            "The record as JSON, or as a PDF with `Accept: application/pdf` — in Spanish "
+            "(default) or English by `Accept-Language` (`es`/`en`; `Content-Language` says "
+            "which), every time in the reception point's time zone, named, and the record's "
+            "`digest` printed on every page."
+        ),
+        "headers": {
+            "Content-Language": {
+                "description": "`es` or `en`: the language of the PDF (and of its words)",
+                "schema": {"type": "string", "enum": list(doc.LANGUAGES)},
+            },
+            "Vary": {"schema": {"type": "string", "example": "Accept, Accept-Language"}},
+        },
+        "content": {doc.PDF: {"schema": {"type": "string", "format": "binary"}}},
+    },
+    406: {
+        **problem_responses(406)[406],
+        "description": "The `Accept` header takes neither application/json nor application/pdf",
+    },
+}
+VARY = "Accept, Accept-Language"
+
+
 @router.get(
     "/{manifest_id}/handover-record",
     response_model=s.HandoverRecordRead,
-    responses=problem_responses(401, 404, 422),
+    responses={**problem_responses(401, 404, 422), **PDF_RESPONSE},
     summary="The hand-over record (acta): every person, outcome, officer, time, post; totals",
 )
 async def get_handover_record(
-    manifest_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
-) -> Any:
+    manifest_id: uuid.UUID, request: Request, caller: Caller, runtime: ServiceRuntime
+) -> Response:
+    """The same record for both sides, with `digest`: the SHA-256 of its canonical JSON (this
+    answer without `digest`, keys sorted, no whitespace, UTF-8 — `handover_document`). With
+    `Accept: application/pdf` the same record as a PDF in Spanish or English
+    (`Accept-Language`), the digest on every page. Who may see it is decided first (404), then
+    the media type (406)."""
     with refusals_as_problems():
-        return await queries.handover_record(runtime.sessions, caller, manifest_id)
+        record = await queries.handover_record(runtime.sessions, caller, manifest_id)
+    body = record_with_digest(record)
+    media = doc.chosen_media_type(request.headers.get("accept"))
+    if media is None:
+        raise Problem(
+            406,
+            "Not Acceptable",
+            "The hand-over record is served as application/json or application/pdf.",
+            slug="not-acceptable",
+            headers={"Vary": VARY},
+        )
+    if media == doc.JSON:
+        return JSONResponse(body, headers={"Vary": VARY})
+    lang = doc.chosen_language(request.headers.get("accept-language"))
+    return Response(
+        doc.render_pdf(body, lang),
+        media_type=doc.PDF,
+        headers={
+            "Content-Language": lang,
+            "Vary": VARY,
+            "Content-Disposition": f'inline; filename="{doc.filename(body, lang)}"',
+        },
+    )
