@@ -141,7 +141,7 @@ class TestObjection:
     def test_without_objection_the_visit_is_recorded(self, office):
         notification = office.one()
         notification.record_consular_action(
-            CONSUL_GT, ConsularActionKind.VISIT, at=NOW, now=NOW, note="Siglo XXI"
+            CONSUL_GT, ConsularActionKind.VISIT, at=NOW, now=NOW, notes="Siglo XXI"
         )
         assert [(a.kind, a.by, a.at) for a in notification.actions] == [
             (ConsularActionKind.VISIT, "consul.gt.tapachula", NOW)

@@ -100,14 +100,25 @@ def _manifest_from_json(data: dict[str, Any]) -> ManifestSummary:
 
 def _actions_to_json(actions: Iterable[ConsularAction]) -> list[dict[str, Any]]:
     return [
-        {"kind": a.kind.value, "by": a.by, "at": a.at.isoformat(), "note": a.note} for a in actions
+        {
+            "kind": a.kind.value,
+            "by": a.by,
+            "at": a.at.isoformat(),
+            "recorded_at": a.recorded_at.isoformat(),
+            "notes": a.notes,
+        }
+        for a in actions
     ]
 
 
 def _actions_from_json(data: list[dict[str, Any]]) -> tuple[ConsularAction, ...]:
     return tuple(
         ConsularAction(
-            ConsularActionKind(a["kind"]), a["by"], datetime.fromisoformat(a["at"]), a["note"]
+            ConsularActionKind(a["kind"]),
+            a["by"],
+            datetime.fromisoformat(a["at"]),
+            datetime.fromisoformat(a["recorded_at"]),
+            a["notes"],
         )
         for a in data
     )

@@ -135,9 +135,9 @@ class RecordDeliveryAttempt(Command):
 @dataclass(frozen=True, kw_only=True)
 class RecordConsularAction(Command):
     notification_id: UUID
-    action: ConsularActionKind
+    kind: ConsularActionKind
     at: datetime
-    note: str | None = None
+    notes: str | None = None
     by: Actor
 
 

@@ -77,6 +77,13 @@ class NoConsularPost(ConsularError):
     default_field = "person.nationality"
 
 
+class ActionBeforeTrigger(ConsularError):
+    """A consular action answers the notified event: it cannot have happened before it."""
+
+    default_rule = "before_occurred_at"
+    default_field = "at"
+
+
 class ReasonRequired(ConsularError):
     default_rule = "reason_required"
     default_field = "reason"
@@ -101,10 +108,18 @@ class NotificationNotSendable(ConsularError):
 
 
 class PersonObjectsToConsularAction(ConsularError):
-    """Art. 36(1)(c): the consul refrains from acting when the person expressly objects."""
+    """Art. 36(1)(c): the consul refrains from acting when the person expressly objects (shown
+    to the consul as `do_not_act`)."""
 
     kind = "conflict"
-    default_rule = "person_objects_to_consular_action"
+    default_rule = "do_not_act"
+
+
+class TooManyActions(ConsularError):
+    """A notification keeps a bounded number of consular actions."""
+
+    kind = "conflict"
+    default_rule = "too_many_actions"
 
 
 class DisclosureForbidden(ConsularError):

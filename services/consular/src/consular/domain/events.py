@@ -175,10 +175,13 @@ class NotificationOverdue(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class ConsularActionRecorded(Event):
+    """No notes: the consulate's free text stays on the record, out of the audit trail."""
+
     notification_id: UUID
     action: ConsularActionKind
     by: str
     at: datetime
+    recorded_at: datetime
     version: int
 
 

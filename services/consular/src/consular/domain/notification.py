@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from consular.domain.delivery import Delivery
 from consular.domain.directory import ConsularPost, route
 from consular.domain.errors import (
+    ActionBeforeTrigger,
     BlockNotLiftable,
     InvalidInput,
     NoConsularPost,
@@ -50,6 +51,7 @@ from consular.domain.errors import (
     NotificationWithdrawn,
     OccurredInFuture,
     PersonObjectsToConsularAction,
+    TooManyActions,
 )
 from consular.domain.events import (
     ConsularActionRecorded,
@@ -123,10 +125,20 @@ class ManifestSummary:
 
 @dataclass(frozen=True)
 class ConsularAction:
+    """What the consulate did (`at`, when it happened) and when it was recorded here."""
+
     kind: ConsularActionKind
     by: str
     at: datetime
-    note: str | None = None
+    recorded_at: datetime
+    notes: str | None = None
+
+
+# An action's notes are free text the consulate writes; a notification keeps at most this many
+# actions (they live in its row: a detention followed for a long time with weekly visits stays
+# far below it).
+NOTES_MAX_LENGTH = 2000
+MAX_ACTIONS = 200
 
 
 @dataclass(eq=False, kw_only=True)
@@ -468,31 +480,50 @@ class Notification:
     def record_consular_action(
         self,
         actor: Actor,
-        action: ConsularActionKind,
+        kind: ConsularActionKind,
         at: datetime,
         now: datetime,
-        note: str | None = None,
-    ) -> None:
-        """Access, interview or visit by the consulate — refused when the person objects."""
+        notes: str | None = None,
+    ) -> ConsularAction:
+        """Consular access, an interview or a visit (VCCR art. 36(1)(a), (c)), recorded by a
+        consular officer of the nationality on a notice sent to the consulate, pending or
+        acknowledged: the acknowledgment says the post received the notice, and an action taken
+        before anyone pressed "acknowledge" still happened. Refused (409) when the person
+        expressly objects to consular action (`do_not_act`), on a withdrawn notice (nothing to
+        act on), and beyond `MAX_ACTIONS`. `at` lies between the trigger and now (plus the
+        clock skew): an action before the event it answers, or ahead of time, is invalid."""
         self._require_consul(actor)
         if self.status is NotificationStatus.WITHDRAWN:
-            raise NotificationWithdrawn("the notice was withdrawn")
+            raise NotificationWithdrawn("the notice was withdrawn; there is nothing to act on")
         if self.person_objects_to_consular_action:
             raise PersonObjectsToConsularAction("the person expressly objects to consular action")
+        if len(self.actions) >= MAX_ACTIONS:
+            raise TooManyActions(f"a notification keeps at most {MAX_ACTIONS} consular actions")
         at, now = as_utc(at, "at"), as_utc(now, "now")
         if at > now + CLOCK_SKEW:
             raise OccurredInFuture("an action cannot be recorded ahead of time", field="at")
-        self.actions = (*self.actions, ConsularAction(action, actor.username, at, note))
+        if at < self.occurred_at:
+            raise ActionBeforeTrigger("an action cannot precede the event it answers")
+        if notes is not None:
+            notes = notes.strip() or None
+        if notes is not None and len(notes) > NOTES_MAX_LENGTH:
+            raise InvalidInput(
+                f"notes are at most {NOTES_MAX_LENGTH} characters", rule="too_long", field="notes"
+            )
+        action = ConsularAction(kind, actor.username, at, now, notes)
+        self.actions = (*self.actions, action)
         self.version += 1
         self.events.append(
             ConsularActionRecorded(
                 notification_id=self.id,
-                action=action,
+                action=kind,
                 by=actor.username,
                 at=at,
+                recorded_at=now,
                 version=self.version,
             )
         )
+        return action
 
     def release(
         self,

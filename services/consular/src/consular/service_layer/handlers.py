@@ -37,6 +37,7 @@ from consular.domain.commands import (
     NotifyFundReturn,
     NotifyRepatriation,
     NotifyRepatriationCancelled,
+    RecordConsularAction,
     ReportNotification,
     RequestVerification,
 )
@@ -121,6 +122,21 @@ async def acknowledge_notification(cmd: AcknowledgeNotification, uow: ConsularUn
         if n is None or not n.is_visible_to(cmd.by):  # withdrawn meanwhile
             raise NotVisible("notification not found")
         n.acknowledge(cmd.by, uow.clock())
+        await uow.commit()
+
+
+async def record_consular_action(cmd: RecordConsularAction, uow: ConsularUnitOfWork) -> None:
+    """The action, its audit entry (`consular_action.recorded`) and the notification's new
+    version in one transaction. No outbox event: no other service consumes one."""
+    async with uow:
+        uow.actor = cmd.by.username
+        seen = await uow.notifications.peek(cmd.notification_id)
+        if seen is None or not seen.is_visible_to(cmd.by):
+            raise NotVisible("notification not found")
+        n = await uow.notifications.get(cmd.notification_id, for_update=True)
+        if n is None or not n.is_visible_to(cmd.by):  # withdrawn meanwhile
+            raise NotVisible("notification not found")
+        n.record_consular_action(cmd.by, cmd.kind, cmd.at, uow.clock(), cmd.notes)
         await uow.commit()
 
 

@@ -211,6 +211,18 @@ def notification_view(
             }
             for d in n.deliveries
         ],
+        # The consulate's notes are its own (its communication with the national): the host
+        # side that reported the event sees what was done and when, not what was written.
+        "actions": [
+            {
+                "kind": a.kind.value,
+                "at": n.local(a.at),
+                "notes": a.notes if viewer.is_consul_of(n.nationality) else None,
+                "by": a.by,
+                "recorded_at": n.local(a.recorded_at),
+            }
+            for a in n.actions
+        ],
         "created_at": n.local(n.created_at),
         "version": n.version,
     }

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StrictBool, StringConstraints
 
+from consular.domain.notification import NOTES_MAX_LENGTH
 from puebla.http.schemas import (
     BirthDate,
     CountryCode,
@@ -21,6 +22,7 @@ from puebla.http.schemas import (
 Sex = Literal["F", "M", "X"]
 ReportKind = Literal["detention", "death", "minor_guardianship", "accident"]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTES_MAX_LENGTH)]
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -58,6 +60,18 @@ class NotificationReport(RequestModel):
     person_objects_to_consular_action: StrictBool | None = Field(
         default=None, description="detention only: the consul is told not to act"
     )
+
+
+class ConsularActionReport(RequestModel):
+    """What the consulate did about the notice (VCCR art. 36(1)(a), (c))."""
+
+    kind: Literal["access", "interview", "visit"] = Field(
+        description="`access`: communication with the national; `interview`; `visit`"
+    )
+    at: AwareDatetime = Field(
+        description="when it happened: not before the notice's `occurred_at`, not in the future"
+    )
+    notes: Notes | None = None
 
 
 class VerificationDecision(RequestModel):
@@ -121,6 +135,14 @@ class DeliveryRead(ResponseModel):
     sent_at: datetime | None
 
 
+class ConsularActionRead(ResponseModel):
+    kind: Literal["access", "interview", "visit"]
+    at: datetime = Field(description="when it happened (host's clock)")
+    notes: str | None = Field(description="the consulate's own notes: shown to it alone")
+    by: str
+    recorded_at: datetime
+
+
 class NotificationRead(ResponseModel):
     """Times are on the host country's clock (`time_zone`), with their offset."""
 
@@ -160,6 +182,9 @@ class NotificationRead(ResponseModel):
     mandatory: bool
     manifest: ManifestRead | None
     deliveries: list[DeliveryRead]
+    actions: list[ConsularActionRead] = Field(
+        description="consular access, interviews and visits recorded by the consulate, oldest first"
+    )
     created_at: datetime
     version: int
 

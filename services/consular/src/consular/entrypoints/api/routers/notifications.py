@@ -1,5 +1,6 @@
-"""Consular notifications: reports by the host authority, the consulate's inbox and its
-acknowledgment (POLICY.md "Consular notifications and nationality verification")."""
+"""Consular notifications: reports by the host authority, the consulate's inbox, its
+acknowledgment and the consular actions it records (POLICY.md "Consular notifications and
+nationality verification")."""
 
 from __future__ import annotations
 
@@ -10,13 +11,19 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from consular import bootstrap
 from consular.adapters.repository import ConcurrentUpdate
-from consular.domain.commands import AcknowledgeNotification, ReportNotification
+from consular.domain.commands import (
+    AcknowledgeNotification,
+    RecordConsularAction,
+    ReportNotification,
+)
 from consular.domain.errors import ConsularError, NotConsulOfNationality
 from consular.domain.rules import NotificationKind
+from consular.domain.states import ConsularActionKind
 from consular.domain.values import Person, Place, Sex
 from consular.entrypoints.api.auth import actor
 from consular.entrypoints.api.errors import concurrent_update, problem_for
 from consular.entrypoints.api.schemas import (
+    ConsularActionReport,
     NotificationPage,
     NotificationRead,
     NotificationReport,
@@ -60,12 +67,14 @@ def _still_visible(runtime: Runtime, caller: Principal) -> Any:
     return recheck
 
 
-async def acknowledgeable(
+async def consul_may_act(
     notification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
 ) -> uuid.UUID:
-    """Visibility (404) and permission (403) on the plain, unlocked row, before anything else
-    — FastAPI resolves this before it reads any body, so an invalid request about a record the
-    caller may not see still answers 404. The handler re-checks on the locked row."""
+    """Who acknowledges a notification and records consular actions on it: a consular officer
+    of the person's nationality, on a notice sent to the consulate. Visibility (404) and
+    permission (403) on the plain, unlocked row, before anything else — FastAPI resolves this
+    before it validates any body, so an invalid request about a record the caller may not see
+    still answers 404. The handler re-checks on the locked row."""
     who = actor(caller)
     async with runtime.sessions() as session:
         found = await queries.notification_record(session, notification_id)
@@ -172,7 +181,7 @@ async def read_notification(
     responses=problem_responses(403, 404, 409),
 )
 async def acknowledge_notification(
-    notification_id: Annotated[uuid.UUID, Depends(acknowledgeable)],
+    notification_id: Annotated[uuid.UUID, Depends(consul_may_act)],
     request: Request,
     caller: Caller,
     runtime: ServiceRuntime,
@@ -189,6 +198,46 @@ async def acknowledge_notification(
         except ConcurrentUpdate as error:
             raise concurrent_update(error) from None
         return 200, await _read(runtime, notification_id, caller)
+
+    return await idempotent(
+        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
+    )
+
+
+@router.post(
+    "/notifications/{notification_id}/actions",
+    status_code=201,
+    response_model=NotificationRead,
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def record_consular_action(
+    notification_id: Annotated[uuid.UUID, Depends(consul_may_act)],
+    body: ConsularActionReport,
+    request: Request,
+    caller: Caller,
+    runtime: ServiceRuntime,
+) -> Response:
+    """A consular officer of the person's nationality records consular access, an interview or
+    a visit (`at`: when it happened, between the notice's `occurred_at` and now). 409 with rule
+    `do_not_act` when the person expressly objects to consular action (art. 36(1)(c)), and
+    `notification_withdrawn` for a notice taken back. The answer is the notification, the
+    action last in `actions`."""
+
+    async def action() -> tuple[int, Any]:
+        command = RecordConsularAction(
+            notification_id=notification_id,
+            kind=ConsularActionKind(body.kind),
+            at=body.at,
+            notes=body.notes,
+            by=actor(caller),
+        )
+        try:
+            await handlers.record_consular_action(command, bootstrap.unit_of_work(runtime))
+        except ConsularError as error:
+            raise problem_for(error, THE_NOTIFICATION) from None
+        except ConcurrentUpdate as error:
+            raise concurrent_update(error) from None
+        return 201, await _read(runtime, notification_id, caller)
 
     return await idempotent(
         request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
