@@ -387,6 +387,14 @@ def _notification_rules(record: str, consul: str | None) -> list[Rule]:
         Rule(c, "notification.read", record, readers, why="read a notification"),
         Rule(c, "notification.list", record, readers, listing=True, why="lists"),
         Rule(c, "notification.acknowledge", record, ack, why="acknowledge: consul of nationality"),
+        Rule(
+            c,
+            "notification.record_action",
+            record,
+            ack,
+            ok=201,
+            why="record consular access or a visit: consul of nationality",
+        ),
     ]
 
 

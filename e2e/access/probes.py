@@ -1140,6 +1140,18 @@ PROBES: dict[str, Probe] = {
         notification,
         shared="notification",
     ),
+    # Each allowed call adds one action (at the notice's own trigger time, never before it nor
+    # ahead); nothing the other probes of the notice answer depends on its actions.
+    "notification.record_action": Probe(
+        lambda n, _: Call(
+            "POST",
+            C,
+            f"/v1/notifications/{n['id']}/actions",
+            json={"kind": "visit", "at": n["occurred_at"], "notes": "Estación migratoria"},
+        ),
+        notification,
+        shared="notification",
+    ),
     "verification.read": Probe(
         get(C, lambda v: f"/v1/verifications/{v['id']}"), verification, shared="verification"
     ),
