@@ -5,6 +5,7 @@ see, may not act), then 409 (state) and 422 (input)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -168,6 +169,21 @@ class TestWhoMay:
             assert answer.status_code == 403
             assert answer.json()["rule"] == "consul_of_nationality_only"
 
+    async def test_404_and_403_are_answered_without_waiting_for_the_rows_lock(
+        self, api: Any, runtime: Runtime
+    ) -> None:
+        n = await reported(api)
+        async with runtime.sessions() as session, session.begin():
+            await session.execute(
+                text("SELECT id FROM notification WHERE id = :i FOR UPDATE"),
+                {"i": uuid.UUID(n["id"])},
+            )
+            hidden = await asyncio.wait_for(
+                api("consul.sv.tapachula").post(url(n), json=visit()), timeout=10
+            )
+            not_allowed = await asyncio.wait_for(api("inm.mx").post(url(n), json=visit()), 10)
+        assert (hidden.status_code, not_allowed.status_code) == (404, 403)
+
     async def test_a_suppressed_notice_is_404_to_the_consul_of_the_nationality(
         self, api: Any
     ) -> None:
@@ -184,6 +200,32 @@ class TestRefused:
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["rule"] == "do_not_act"
         assert (await api(CONSUL).get(f"/v1/notifications/{n['id']}")).json()["actions"] == []
+
+    async def test_a_withdrawn_notice_is_409_notification_withdrawn(
+        self, api: Any, events: Any, consume: Any
+    ) -> None:
+        approved: dict[str, Any] = events.example("fund.application.approved.v1")
+        approved.update(application_id=str(uuid.uuid4()), approved_at=events.clock().isoformat())
+        await consume(
+            events.envelope("fund.application.approved.v1", approved, access=["GT", "IOM"])
+        )
+        cancelled: dict[str, Any] = events.example("fund.application.cancelled.v1")
+        cancelled.update(
+            application_id=approved["application_id"], cancelled_at=events.clock().isoformat()
+        )
+        taken_back = events.envelope(
+            "fund.application.cancelled.v1", cancelled, access=["GT", "IOM"]
+        )
+        assert await consume(taken_back) == "applied"
+        (notice,) = (
+            await api(CONSUL).get(
+                "/v1/notifications", params={"related_id": approved["application_id"]}
+            )
+        ).json()["items"]
+        assert notice["status"] == "withdrawn"
+        answer = await api(CONSUL).post(url(notice), json=visit(at=notice["occurred_at"]))
+        assert answer.status_code == 409
+        assert answer.json()["rule"] == "notification_withdrawn"
 
     async def test_a_bad_kind_and_an_unknown_field_are_422_naming_each(self, api: Any) -> None:
         n = await reported(api)
