@@ -325,7 +325,8 @@ def render_pdf(record: dict[str, Any], lang: Language) -> bytes:
                 _local(e["recorded_at"], zone, lang, named=False),
             ]
         )
-    widths = [8, 36, 36, 9, 20, 9, 11, 27, 52, 30, 31]
+    # Wide enough that no heading breaks inside a word (8 pt bold plus the cell padding).
+    widths = [10, 32, 30, 13, 23, 12, 14, 25, 52, 28, 29]
     people = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1, hAlign="LEFT")
     people.setStyle(
         TableStyle(
