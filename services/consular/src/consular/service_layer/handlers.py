@@ -60,7 +60,7 @@ from consular.domain.triggers import (
     repatriation_notice_key,
     request_verification,
 )
-from consular.domain.values import Place, Related
+from consular.domain.values import Actor, Place, Related
 from consular.service_layer.unit_of_work import ConsularUnitOfWork
 from puebla.db.audit import AuditRecord
 from puebla.db.unit_of_work import Tracking
@@ -112,15 +112,25 @@ async def report_notification(cmd: ReportNotification, uow: ConsularUnitOfWork) 
         return [n.id for n in notifications]
 
 
+async def _visible_locked(
+    uow: ConsularUnitOfWork, notification_id: uuid.UUID, by: Actor
+) -> Notification:
+    """The notification locked for a change by `by`: visibility is decided on the plain row
+    first (no lock taken on what the caller may not see), then again under the lock (it may
+    have been withdrawn meanwhile)."""
+    seen = await uow.notifications.peek(notification_id)
+    if seen is None or not seen.is_visible_to(by):
+        raise NotVisible("notification not found")
+    n = await uow.notifications.get(notification_id, for_update=True)
+    if n is None or not n.is_visible_to(by):
+        raise NotVisible("notification not found")
+    return n
+
+
 async def acknowledge_notification(cmd: AcknowledgeNotification, uow: ConsularUnitOfWork) -> None:
     async with uow:
         uow.actor = cmd.by.username
-        seen = await uow.notifications.peek(cmd.notification_id)
-        if seen is None or not seen.is_visible_to(cmd.by):
-            raise NotVisible("notification not found")
-        n = await uow.notifications.get(cmd.notification_id, for_update=True)
-        if n is None or not n.is_visible_to(cmd.by):  # withdrawn meanwhile
-            raise NotVisible("notification not found")
+        n = await _visible_locked(uow, cmd.notification_id, cmd.by)
         n.acknowledge(cmd.by, uow.clock())
         await uow.commit()
 
@@ -130,12 +140,7 @@ async def record_consular_action(cmd: RecordConsularAction, uow: ConsularUnitOfW
     version in one transaction. No outbox event: no other service consumes one."""
     async with uow:
         uow.actor = cmd.by.username
-        seen = await uow.notifications.peek(cmd.notification_id)
-        if seen is None or not seen.is_visible_to(cmd.by):
-            raise NotVisible("notification not found")
-        n = await uow.notifications.get(cmd.notification_id, for_update=True)
-        if n is None or not n.is_visible_to(cmd.by):  # withdrawn meanwhile
-            raise NotVisible("notification not found")
+        n = await _visible_locked(uow, cmd.notification_id, cmd.by)
         n.record_consular_action(cmd.by, cmd.kind, cmd.at, uow.clock(), cmd.notes)
         await uow.commit()
 
