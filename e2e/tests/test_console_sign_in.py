@@ -74,10 +74,20 @@ async def callback_of(page: Page) -> dict[str, str]:
     return seen
 
 
-async def sign_in(page: Page, username: str) -> None:
+async def signed_in(
+    context: BrowserContext, issuer: str, username: str
+) -> tuple[Authorization, dict[str, str]]:
+    """`username` signs in on Keycloak's page; returns the authorization asked for and the
+    query of the redirect to the console (its code and state)."""
+    page = await context.new_page()
+    auth = authorization(issuer)
+    callback = await callback_of(page)
+    await page.goto(auth.url)
     await page.fill("#username", username)
     await page.fill("#password", "demo")
     await page.click("#kc-login")
+    await page.wait_for_url("http://localhost:8000/auth/callback**")
+    return auth, callback
 
 
 class TestTheLoginPage:
@@ -106,12 +116,7 @@ class TestTheCodeFlow:
     async def test_a_border_officer_signs_in_and_the_code_gives_tokens_the_services_accept(
         self, context: BrowserContext, keycloak_issuer: str
     ) -> None:
-        page = await context.new_page()
-        auth = authorization(keycloak_issuer)
-        callback = await callback_of(page)
-        await page.goto(auth.url)
-        await sign_in(page, "border.gt.tecun")
-        await page.wait_for_url("http://localhost:8000/auth/callback**")
+        auth, callback = await signed_in(context, keycloak_issuer, "border.gt.tecun")
         assert callback["state"] == auth.state
         token_url = f"{keycloak_issuer}/protocol/openid-connect/token"
         grant = {
@@ -137,12 +142,7 @@ class TestTheCodeFlow:
     async def test_a_code_without_its_verifier_is_refused(
         self, context: BrowserContext, keycloak_issuer: str
     ) -> None:
-        page = await context.new_page()
-        auth = authorization(keycloak_issuer)
-        callback = await callback_of(page)
-        await page.goto(auth.url)
-        await sign_in(page, "inm.mx")
-        await page.wait_for_url("http://localhost:8000/auth/callback**")
+        _, callback = await signed_in(context, keycloak_issuer, "inm.mx")
         grant = {"grant_type": "authorization_code", "code": callback["code"]}
         grant["redirect_uri"] = REDIRECT
         async with httpx.AsyncClient() as http:

@@ -10,13 +10,7 @@ import uuid
 import httpx
 import pytest
 
-
-def refused(answer: httpx.Response) -> set[tuple[str, str]]:
-    assert answer.status_code == 422, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
-    problem = answer.json()
-    assert problem["type"] == "https://puebla.rcm/problems/validation"
-    return {(e["field"], e["rule"]) for e in problem["errors"]}
+from puebla.testing.problems import refused
 
 
 class TestParameters:

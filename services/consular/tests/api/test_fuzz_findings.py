@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from puebla.testing.keycloak import KeycloakTokens
+from puebla.testing.problems import refused
 
 RECENT = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
 
@@ -28,14 +29,6 @@ def report(occurred_at: str) -> dict[str, Any]:
         "occurred_at": occurred_at,
         "protection_need": False,
     }
-
-
-def refused(answer: httpx.Response) -> set[tuple[str, str]]:
-    assert answer.status_code == 422, answer.text
-    assert answer.headers["content-type"] == "application/problem+json"
-    problem = answer.json()
-    assert problem["type"] == "https://puebla.rcm/problems/validation"
-    return {(e["field"], e["rule"]) for e in problem["errors"]}
 
 
 class TestExtremeTimes:
