@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV := python3 -m uv
 UV_VERSION := 0.13.8
-SERVICES := repatriation child_protection reserve_fund consular
+SERVICES := repatriation child_protection reserve_fund consular console
 
 .PHONY: setup browser run up stop status test lint types imports contracts contracts-check pytest fuzz faults bench demo clean
 
@@ -32,6 +32,7 @@ lint: setup
 	$(UV) run ruff format --check .
 	$(UV) run mypy shared/src $(addprefix services/,$(addsuffix /src,$(SERVICES)))
 	$(UV) run lint-imports
+	$(UV) run python -m console.entrypoints.catalogs check
 
 contracts: setup
 	$(UV) run python contracts/generate.py

@@ -15,7 +15,7 @@ from puebla.devstack import stack
 
 @pytest.fixture(scope="session")
 def system(keycloak_url: str) -> Iterator[dict[str, str]]:
-    started = stack.start_infrastructure() + stack.start_services()
+    started = stack.start_infrastructure() + stack.start_services() + stack.start_console()
     try:
         yield {s.name: s.url for s in stack.load_services()}
     finally:

@@ -249,6 +249,11 @@ class TokenVerifier:
                 "this service accepts."
             )
 
+    async def signing_key(self, kid: str) -> RSAPublicKey | None:
+        """The realm's key `kid`, from the same cached, rate-limited set as `verify`: for
+        callers that verify the realm's other tokens (the console's ID and logout tokens)."""
+        return await self._signing_key(kid)
+
     async def _signing_key(self, kid: str) -> RSAPublicKey | None:
         # Fast path, no lock: a fresh set that knows the kid.
         if self._fresh():

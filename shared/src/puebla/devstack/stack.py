@@ -75,6 +75,36 @@ def load_services() -> list[ServiceSpec]:
     return [ServiceSpec(s["name"], int(s["port"]) + port_offset()) for s in config["services"]]
 
 
+def _stack_config() -> dict[str, object]:
+    return tomllib.loads((repo_root() / "deploy" / "local" / "stack.toml").read_text())
+
+
+CONSOLE = "console"
+
+
+def console_port() -> int:
+    section = _stack_config().get(CONSOLE)
+    port = section.get("port", 8000) if isinstance(section, dict) else 8000
+    return int(port) + port_offset()
+
+
+def console_url() -> str:
+    """The console's one origin: `localhost` (the realm's redirect URIs), served on 127.0.0.1."""
+    return f"http://localhost:{console_port()}"
+
+
+def console_env() -> dict[str, str]:
+    """The console's database (its sessions) and where it finds the four APIs."""
+    urls = postgres.service_urls(CONSOLE, pg_port())
+    return {
+        "CONSOLE_DATABASE_URL": urls[0],
+        "CONSOLE_MIGRATION_DATABASE_URL": urls[1],
+        "CONSOLE_PUBLIC_URL": console_url(),
+        **{f"CONSOLE_{s.name.upper()}_URL": s.url for s in load_services()},
+        "PUEBLA_ENV": "dev",
+    }
+
+
 def service_env(name: str) -> dict[str, str]:
     """What a service process needs to find this stack's database and NATS."""
     return {
@@ -118,7 +148,7 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
         started.append("nats")
     if _start_mail_sink():
         started.append("mail")
-    asyncio.run(_prepare([s.name for s in load_services()]))
+    asyncio.run(_prepare([s.name for s in load_services()] + [CONSOLE]))
     if kc_proc is not None:
         keycloak.wait_ready(proc=kc_proc, log_path=kc_log)
     return started
@@ -220,9 +250,45 @@ def _ready(svc: ServiceSpec) -> bool:
         return False
 
 
+def start_console() -> list[str]:
+    """The officers' console, once the APIs it calls answer (start_services first)."""
+    if read_pid(CONSOLE) is not None:
+        return []
+    port = console_port()
+    if port_open(port):
+        raise StackError(f"port {port} is taken by another program (the console needs it)")
+    log = var_dir() / "logs" / "console.log"
+    spawn(
+        CONSOLE,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "console.entrypoints.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        log_path=log,
+        env=console_env(),
+    )
+    spec = ServiceSpec(CONSOLE, port)
+    try:
+        wait_for(lambda: _ready(spec) or read_pid(CONSOLE) is None, timeout=90, what="the console")
+        if read_pid(CONSOLE) is None:
+            raise StackError("the console exited while starting")
+    except StackError as exc:
+        raise StackError(f"{exc}; last log lines:\n{log_tail(log)}") from None
+    return [CONSOLE]
+
+
 def stop(names: list[str] | None = None) -> list[str]:
     """Stops the named processes (default: everything the stack knows), services first."""
-    order = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
+    order = [CONSOLE]
+    order += [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
     order += ["mail", "keycloak", "nats", "postgres"]
     stopped = []
     for name in order:
@@ -234,7 +300,8 @@ def stop(names: list[str] | None = None) -> list[str]:
 
 
 def addresses() -> str:
-    lines = [f"  {s.name:<17} {s.url}   (docs: {s.url}/docs)" for s in load_services()]
+    lines = [f"  {'console':<17} {console_url()}   (sign in as border.gt.tecun / demo)"]
+    lines += [f"  {s.name:<17} {s.url}   (docs: {s.url}/docs)" for s in load_services()]
     lines += [
         "  keycloak          http://127.0.0.1:8080   (realm rcm; demo users, password 'demo')",
         f"  nats              {nats_servers()[0]}   (nkeys: {nats.auth_dir()})",
@@ -251,6 +318,7 @@ def up(*, detach: bool) -> int:
     try:
         started += start_infrastructure()
         started += start_services()
+        started += start_console()
     except StackError as exc:
         print(f"puebla: {exc}", file=sys.stderr)
         stop(started)
@@ -294,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         print("stopped:", ", ".join(stop()) or "nothing was running")
         return 0
     names = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
-    for name in ["postgres", "nats", "keycloak", "mail", *names]:
+    for name in ["postgres", "nats", "keycloak", "mail", *names, CONSOLE]:
         pid = read_pid(name)
         print(f"  {name:<26} {'running, pid ' + str(pid) if pid else 'stopped'}")
     return 0

@@ -1,0 +1,3 @@
+from puebla.db.migrations import run_env
+
+run_env(None)

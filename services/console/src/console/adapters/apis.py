@@ -1,0 +1,51 @@
+"""The four services' APIs, called with the officer's own access token.
+
+One HTTP client for all of them (connection reuse on a slow link matters more than anywhere
+else). Nothing here interprets an answer: `service_layer.apis` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+SERVICES = ("repatriation", "child_protection", "reserve_fund", "consular")
+
+
+class Apis:
+    def __init__(self, http: httpx.AsyncClient, urls: Mapping[str, str]) -> None:
+        unknown = set(urls) - set(SERVICES)
+        if unknown:
+            raise ValueError(f"unknown services: {sorted(unknown)}")
+        self._http = http
+        self._urls = {name: url.rstrip("/") for name, url in urls.items()}
+
+    async def send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str,
+        locale: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        base = self._urls[service]
+        if not path.startswith("/v1/"):
+            raise ValueError(f"not an API path: {path!r}")
+        return await self._http.request(
+            method,
+            f"{base}{path}",
+            params={k: v for k, v in (params or {}).items() if v not in (None, "")},
+            json=json,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept-Language": locale,
+                "Accept": "application/json",
+                **(headers or {}),
+            },
+        )

@@ -1,0 +1,148 @@
+"""The console's FastAPI app: `uvicorn console.entrypoints.app:create_app --factory`.
+
+Pages are rendered on the server in the officer's language; every API answer that is not a
+success becomes a page in words: sign in again, not found (exactly as for something that does
+not exist), not allowed, or "the service did not answer; nothing was lost, try again".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from console.bootstrap import Console
+from console.config import Settings
+from console.entrypoints import assets, auth
+from console.entrypoints.pages import border, consular, home, manifests
+from console.entrypoints.security import ConsoleHeadersMiddleware
+from console.entrypoints.web import SESSION_COOKIE, CsrfRefused, SignInNeeded, locale_of, render
+from console.service_layer.apis import Forbidden, NotFound, Unavailable
+from console.service_layer.sessions import SessionEnded
+from puebla.config import PlatformSettings
+from puebla.observability import configure_logging
+
+PURGE_SECONDS = 300.0
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    platform = PlatformSettings()
+    configure_logging("console", level=platform.log_level, json=platform.log_json)
+    assets.check_vendored()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        console = await Console.start(settings)
+        app.state.console = console
+        purger = asyncio.create_task(_purge_idle_sessions(console))
+        try:
+            yield
+        finally:
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            await console.close()
+
+    app = FastAPI(
+        title="Puebla console", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.add_middleware(
+        ConsoleHeadersMiddleware,
+        public_url=settings.public_url,
+        keycloak_url=platform.keycloak_issuer,
+    )
+    app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")
+    app.include_router(auth.router)
+    for pages in (home, manifests, border, consular):
+        app.include_router(pages.router)
+    _install_pages_for_errors(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        ready = await request.app.state.console.runtime.database_ready()
+        return JSONResponse({"status": "ok" if ready else "unavailable"}, 200 if ready else 503)
+
+    return app
+
+
+async def _purge_idle_sessions(console: Console) -> None:
+    """Sessions past their idle end are deleted (tokens and all), not only refused."""
+    while True:
+        await asyncio.sleep(PURGE_SECONDS)
+        with contextlib.suppress(Exception):
+            await console.sessions.purge()
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _install_pages_for_errors(app: FastAPI) -> None:
+    @app.exception_handler(SignInNeeded)
+    async def sign_in(request: Request, exc: SignInNeeded) -> Response:
+        target = f"/auth/login?next={_quote(exc.next_path)}"
+        if _htmx(request):  # an htmx request follows HX-Redirect, not a 303 to another site
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(SessionEnded)
+    async def session_ended(request: Request, exc: SessionEnded) -> Response:
+        path = (
+            request.url.path
+            if request.method != "GET"
+            else str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        )
+        response = await sign_in(request, SignInNeeded(path))
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
+        return response
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf(request: Request, exc: CsrfRefused) -> Response:
+        locale_of(request)
+        return render(request, "shell/error.html", status_code=403, problem="csrf")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        locale_of(request)
+        return render(request, "shell/error.html", status_code=404, problem="not_found")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        locale_of(request)
+        return render(request, "shell/error.html", status_code=403, problem="forbidden")
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, exc: Unavailable) -> Response:
+        locale_of(request)
+        return render(
+            request, "shell/error.html", status_code=503, problem="unavailable", service=exc.service
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        locale_of(request)
+        problem = {404: "not_found", 405: "method"}.get(exc.status_code, "bad_request")
+        return render(request, "shell/error.html", status_code=exc.status_code, problem=problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        locale_of(request)
+        return render(request, "shell/error.html", status_code=400, problem="bad_request")
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
