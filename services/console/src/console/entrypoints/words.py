@@ -156,3 +156,14 @@ RULES: dict[str, str] = {
     "invalid_cursor": N_("This page of the list is no longer valid; start again."),
 }
 UNKNOWN_RULE = N_("This value was not accepted (rule: %(rule)s).")
+
+
+def add_words(kind: str, table: dict[str, str]) -> None:
+    """A part of the console with codes of its own registers their words (marked with `N_`
+    in its own module, so they land in its own catalog) when it is imported."""
+    WORDS.setdefault(kind, {}).update(table)
+
+
+def add_rules(table: dict[str, str]) -> None:
+    """The sentences for the rules a part of the console's API refuses with."""
+    RULES.update(table)
