@@ -11,13 +11,42 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from console.adapters.keycloak import Grant, GrantRefused, Keycloak, TokenInvalid
-from console.adapters.session_store import SessionStore
+from console.adapters.keycloak import Grant, GrantRefused, TokenInvalid
 from console.domain.officer import Officer
 from console.domain.session import Lifetimes, Session, Tokens
+
+
+class Renewal(Protocol):
+    async def store(self, tokens: Tokens, officer: Officer) -> None: ...
+    async def remove(self) -> None: ...
+
+
+class SessionStore(Protocol):
+    """Where sessions live (adapters.session_store: PostgreSQL; tests: a dict)."""
+
+    async def add(self, session: Session) -> None: ...
+    async def get(self, id_hash: bytes) -> Session | None: ...
+    def locked(
+        self, id_hash: bytes
+    ) -> AbstractAsyncContextManager[tuple[Session | None, Renewal]]: ...
+    async def touch(self, id_hash: bytes, at: datetime) -> None: ...
+    async def remove(self, id_hash: bytes) -> None: ...
+    async def remove_by_sid(self, sid: str) -> int: ...
+    async def purge_idle(self, before: datetime) -> int: ...
+
+
+class Realm(Protocol):
+    """Keycloak as the sessions need it (adapters.keycloak.Keycloak)."""
+
+    async def exchange_code(self, code: str, verifier: str) -> Grant: ...
+    async def refresh(self, refresh_token: str) -> Grant: ...
+    async def access_claims(self, access_token: str) -> dict[str, Any]: ...
+    async def id_claims(self, id_token: str, *, nonce: str) -> dict[str, Any]: ...
 
 
 class SessionEnded(Exception):
@@ -36,7 +65,7 @@ class Sessions:
     def __init__(
         self,
         store: SessionStore,
-        keycloak: Keycloak,
+        keycloak: Realm,
         lifetimes: Lifetimes,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
