@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Date, and_, cast, func, or_, select, tuple_
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,9 +32,15 @@ Sessions = async_sessionmaker[AsyncSession]
 
 @dataclass(frozen=True)
 class ManifestFilters:
+    """What `GET /v1/manifests` narrows by. `arrival_from`/`arrival_to` are days (inclusive)
+    of the scheduled arrival as the reception point's clock shows it: a bus arriving at 23:30
+    in Tecún Umán on the 1st (05:30 UTC on the 2nd) is a bus of the 1st for both countries."""
+
     status: str | None = None
     receiving_country: str | None = None
     reception_point: str | None = None
+    arrival_from: date | None = None
+    arrival_to: date | None = None
 
 
 def _arrival_date(m: RowMapping) -> date:
@@ -290,6 +296,13 @@ async def list_manifests(
         query = query.where(t.receiving_country == filters.receiving_country)
     if filters.reception_point is not None:
         query = query.where(t.reception_point == filters.reception_point)
+    if filters.arrival_from is not None or filters.arrival_to is not None:
+        # The arrival's day on the point's own clock (each manifest keeps its point's zone).
+        arrival_day = cast(func.timezone(t.reception_time_zone, t.scheduled_arrival), Date)
+        if filters.arrival_from is not None:
+            query = query.where(arrival_day >= filters.arrival_from)
+        if filters.arrival_to is not None:
+            query = query.where(arrival_day <= filters.arrival_to)
     if page.cursor is not None:
         query = query.where(
             tuple_(t.created_at, t.id) < tuple_(page.cursor.after, page.cursor.after_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,7 +29,7 @@ from puebla.http.idempotency import Recheck, idempotent
 from puebla.http.limits import MiB, body_limit
 from puebla.http.pagination import PageRequest, page_request
 from puebla.http.schemas import Code, CountryCode
-from puebla.problems import Problem, not_found
+from puebla.problems import FieldError, Problem, invalid, not_found
 from puebla.runtime import Runtime
 from repatriation import bootstrap
 from repatriation.domain import (
@@ -60,6 +61,7 @@ IDEMPOTENCY_KEY = {
 }
 WRITE: dict[str, Any] = {"openapi_extra": {"parameters": [IDEMPOTENCY_KEY]}}
 MANIFEST_BODY_LIMIT = 4 * MiB
+ARRIVAL_TO_BEFORE_FROM = "arrival_to_before_arrival_from"
 
 
 def returnee_data(body: s.ReturneeCreate) -> ReturneeData:
@@ -210,6 +212,10 @@ async def create_manifest(
     response_model=s.ManifestPage,
     responses=problem_responses(401, 422),
     summary="The manifests the caller may read, newest first (without their people: counts)",
+    description="Filters (all optional, combined): `status`, `receiving_country`, "
+    "`reception_point`, and `arrival_from`/`arrival_to` — ISO dates, inclusive, compared with "
+    "the day of `scheduled_arrival` in the reception point's own time zone. A date that is not "
+    "one, or `arrival_from` after `arrival_to`, is 422 naming the parameter and its rule.",
 )
 async def list_manifests(
     caller: Caller,
@@ -218,12 +224,24 @@ async def list_manifests(
     status: s.Status | None = None,
     receiving_country: Annotated[CountryCode | None, Query()] = None,
     reception_point: Annotated[Code | None, Query()] = None,
+    arrival_from: Annotated[
+        date | None, Query(description="first day of arrival, in the point's time zone")
+    ] = None,
+    arrival_to: Annotated[
+        date | None, Query(description="last day of arrival, in the point's time zone")
+    ] = None,
 ) -> Any:
+    if arrival_from is not None and arrival_to is not None and arrival_from > arrival_to:
+        raise invalid(
+            [FieldError("arrival_to", ARRIVAL_TO_BEFORE_FROM, "arrival_to is before arrival_from")]
+        )
     items, cursor = await queries.list_manifests(
         runtime.sessions,
         caller,
         page,
-        queries.ManifestFilters(status, receiving_country, reception_point),
+        queries.ManifestFilters(
+            status, receiving_country, reception_point, arrival_from, arrival_to
+        ),
     )
     return s.ManifestPage(
         items=[s.ManifestSummary.model_validate(i) for i in items], next_cursor=cursor
