@@ -13,6 +13,11 @@ class Sealer:
     def __init__(self, key: str) -> None:
         self._fernet = Fernet(key.encode())
 
+    @staticmethod
+    def new_key() -> str:
+        """A fresh key for `CONSOLE_SESSION_KEY`."""
+        return Fernet.generate_key().decode()
+
     def seal(self, value: dict[str, Any]) -> bytes:
         return self._fernet.encrypt(json.dumps(value).encode())
 
