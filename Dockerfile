@@ -1,8 +1,12 @@
 # syntax=docker/dockerfile:1
-# One image for the four Puebla services; the command picks the service and the process:
-#   API:    uvicorn <svc>.entrypoints.api.app:create_app --factory --host 0.0.0.0 --port 800N
-#   worker: python -m <svc>.entrypoints.worker
+# One image for the four Puebla services and the officers' console; the command picks the
+# service and the process:
+#   API:     uvicorn <svc>.entrypoints.api.app:create_app --factory --host 0.0.0.0 --port 800N
+#   worker:  python -m <svc>.entrypoints.worker
+#   console: uvicorn console.entrypoints.app:create_app --factory --host 0.0.0.0 --port 8000
 # <svc> / port: repatriation 8001, child_protection 8002, reserve_fund 8003, consular 8004.
+# The console's templates, static files and gettext catalogs (.po, read at start) are package
+# data under services/console/src/console/ and come with `COPY services`.
 # Settings come from the environment (PUEBLA_*, <SVC>_DATABASE_URL, ...); see compose.yaml.
 
 FROM python:3.11-slim
@@ -32,6 +36,7 @@ COPY services/repatriation/pyproject.toml services/repatriation/pyproject.toml
 COPY services/child_protection/pyproject.toml services/child_protection/pyproject.toml
 COPY services/reserve_fund/pyproject.toml services/reserve_fund/pyproject.toml
 COPY services/consular/pyproject.toml services/consular/pyproject.toml
+COPY services/console/pyproject.toml services/console/pyproject.toml
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace ${SKIP_PACKAGES}
 
@@ -48,5 +53,5 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin puebla
 USER puebla
 
-EXPOSE 8001 8002 8003 8004
+EXPOSE 8000 8001 8002 8003 8004
 CMD ["python", "-c", "import sys; sys.exit('puebla image: pass a command, e.g. uvicorn repatriation.entrypoints.api.app:create_app --factory --host 0.0.0.0 --port 8001  or  python -m repatriation.entrypoints.worker')"]

@@ -1,4 +1,4 @@
--- One database per service, each with two roles (compose only; the postgres image runs this on
+-- One database per service (and the console's, for its sessions), each with two roles (compose only; the postgres image runs this on
 -- first start, i.e. only when its data volume is empty), as the local stack makes them
 -- (shared/src/puebla/devstack/postgres.py): `<db>_owner` owns the database and its schema and
 -- runs the migrations (<SVC>_MIGRATION_DATABASE_URL in compose.yaml); `<db>`, what the service
@@ -46,4 +46,15 @@ GRANT CONNECT, TEMPORARY ON DATABASE consular TO consular;
 ALTER SCHEMA public OWNER TO consular_owner;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO consular;
+\connect postgres
+
+CREATE ROLE console_owner LOGIN PASSWORD 'puebla-dev-only';
+CREATE ROLE console LOGIN PASSWORD 'puebla-dev-only';
+CREATE DATABASE console OWNER console_owner;
+REVOKE ALL ON DATABASE console FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE console TO console;
+\connect console
+ALTER SCHEMA public OWNER TO console_owner;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO console;
 \connect postgres
