@@ -231,6 +231,7 @@ def flows(pods: list[Pod]) -> Iterator[tuple[str, Endpoint, Endpoint, int, bool]
     apis = [p for p in pods if p.labels.get("app.kubernetes.io/component") == "api"]
     workers = [p for p in pods if p.labels.get("app.kubernetes.io/component") == "worker"]
     keycloak, nats, box = by["keycloak"], by["nats"], by["nats-box"]
+    console = by["console"]
     for api in apis:
         http = api.ports["http"]
         yield f"ingress controller -> {api.name}", INGRESS_CONTROLLER, api, http, True
@@ -240,8 +241,43 @@ def flows(pods: list[Pod]) -> Iterator[tuple[str, Endpoint, Endpoint, int, bool]
         for other in apis:
             if other is not api:
                 yield f"{api.name} -> {other.name}", api, other, other.ports["http"], False
+        yield f"console -> {api.name}", console, api, http, True
+        yield f"{api.name} -> console", api, console, console.ports["http"], False
     for worker in workers:
         yield f"ingress controller -> {worker.name}", INGRESS_CONTROLLER, worker, 8080, False
+        yield f"console -> {worker.name}", console, worker, 8080, False
+    # The officers' console: reached only through the ingress controller; it reaches the
+    # APIs (above), its database and Keycloak, never the bus.
+    web = console.ports["http"]
+    yield "ingress controller -> console", INGRESS_CONTROLLER, console, web, True
+    yield "a pod of the namespace -> console", SOME_POD, console, web, False
+    yield "a pod of another namespace -> console", SOME_POD_ELSEWHERE, console, web, False
+    yield "keycloak -> console", keycloak, console, web, False
+    yield "NATS -> console", nats, console, web, False
+    yield "console -> PostgreSQL", console, POSTGRES, 5432, True
+    yield "console -> Keycloak https (token, JWKS, logout)", console, keycloak, 8443, True
+    yield "console -> Keycloak management", console, keycloak, 9000, False
+    yield "console -> Keycloak JGroups", console, keycloak, 7800, False
+    yield "console -> NATS clients", console, nats, 4222, False
+    yield "console -> NATS leaf port", console, nats, 7422, False
+    yield "console -> DNS", console, KUBE_DNS, 53, True
+    yield "console -> SMTP relay", console, SMTP_RELAY, 25, False
+    yield "console -> the internet", console, INTERNET, 443, False
+    yield "console -> the ingress controller", console, INGRESS_CONTROLLER, 443, False
+    yield (
+        "Keycloak -> the ingress controller (back-channel logout)",
+        keycloak,
+        (INGRESS_CONTROLLER),
+        443,
+        True,
+    )
+    yield (
+        "Keycloak -> the ingress controller, another port",
+        keycloak,
+        INGRESS_CONTROLLER,
+        80,
+        False,
+    )
     for pod in [*apis, *workers]:
         yield f"{pod.name} -> PostgreSQL", pod, POSTGRES, 5432, True
         yield f"{pod.name} -> NATS clients", pod, nats, 4222, True

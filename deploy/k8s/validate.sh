@@ -15,7 +15,9 @@
 #    designed (ingress-controller-only APIs, JGroups Keycloak-to-Keycloak, leaf port from the
 #    posts only, ...).
 # 4. keycloak/realm-rcm.json is exactly what keycloak/prod-realm.py derives from the DEV realm
-#    (no demo users, no dev client).
+#    (no demo users, no dev client, the console's client without a secret).
+# 4b. The console's one origin agrees everywhere: its Ingress host, CONSOLE_PUBLIC_URL and the
+#    realm's puebla-console redirect, post-logout and back-channel logout URIs.
 # 5. nats/values.yaml parses and keeps the settings Puebla relies on (3 nodes, JetStream on a
 #    PVC with explicit limits, sync_interval always). The chart itself is not rendered: that
 #    would need helm and the chart from its repository.
@@ -60,6 +62,30 @@ if ! diff -u "$here/keycloak/realm-rcm.json" "$work/realm.json"; then
   echo "regenerate: python3 deploy/k8s/keycloak/prod-realm.py > deploy/k8s/keycloak/realm-rcm.json" >&2
   exit 1
 fi
+
+step "the console's host: Ingress, CONSOLE_PUBLIC_URL and the realm's puebla-console agree"
+uv run --quiet --no-project --with 'pyyaml>=6' python3 - "$work/rendered.yaml" "$here/keycloak/realm-rcm.json" <<'PY'
+import json, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+(config,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "puebla-console"]
+url = config["data"]["CONSOLE_PUBLIC_URL"]
+hosts = [r["host"] for d in docs if d["kind"] == "Ingress" for r in d["spec"]["rules"]
+         if any(p["backend"]["service"]["name"] == "console" for p in r["http"]["paths"])]
+tls = [h for d in docs if d["kind"] == "Ingress" for t in d["spec"].get("tls", []) for h in t["hosts"]]
+(client,) = [c for c in json.load(open(sys.argv[2]))["clients"] if c["clientId"] == "puebla-console"]
+a = client["attributes"]
+checks = {
+    "https": url.startswith("https://"),
+    "one Ingress host, with TLS": hosts == [url.removeprefix("https://")] and hosts[0] in tls,
+    "redirect URI": client["redirectUris"] == [f"{url}/auth/callback"],
+    "post-logout URI": a["post.logout.redirect.uris"] == f"{url}/",
+    "back-channel logout URI": a["backchannel.logout.url"] == f"{url}/auth/backchannel-logout",
+    "no secret in the realm file": "secret" not in client,
+}
+bad = [name for name, ok in checks.items() if not ok]
+if bad:
+    sys.exit(f"console host {url}: " + ", ".join(bad))
+PY
 
 step "nats/values.yaml"
 uv run --quiet --no-project --with 'pyyaml>=6' python3 - "$here/nats/values.yaml" <<'PY'

@@ -76,9 +76,84 @@ class TestProductionRealm:
 
     def test_no_users_no_dev_client_tls_required(self, realm: dict[str, Any]) -> None:
         assert "users" not in realm
-        assert "clients" not in realm
+        assert [c["clientId"] for c in realm["clients"]] == ["puebla-console"]
         assert realm["sslRequired"] == "external"
         assert "demo" not in json.dumps(realm).lower()
+        assert "localhost" not in json.dumps(realm)
+
+
+CONSOLE_URL = "https://console.puebla.example.org"
+
+
+@pytest.fixture(scope="module")
+def console_client(realm: dict[str, Any]) -> dict[str, Any]:
+    (client,) = [c for c in realm["clients"] if c["clientId"] == "puebla-console"]
+    return dict(client)
+
+
+class TestProductionConsoleClient:
+    """The officers' console's client in the production realm (issue 14)."""
+
+    def test_confidential_code_flow_with_pkce_s256_only(
+        self, console_client: dict[str, Any]
+    ) -> None:
+        assert console_client["publicClient"] is False
+        assert console_client["clientAuthenticatorType"] == "client-secret"
+        assert console_client["standardFlowEnabled"] is True
+        assert console_client["implicitFlowEnabled"] is False
+        assert console_client["directAccessGrantsEnabled"] is False
+        assert console_client["serviceAccountsEnabled"] is False
+        assert console_client["attributes"]["pkce.code.challenge.method"] == "S256"
+
+    def test_no_secret_in_the_file(self, console_client: dict[str, Any]) -> None:
+        assert "secret" not in console_client
+        assert "dev-only" not in json.dumps(console_client).lower()
+
+    def test_exact_uris_on_the_production_console_host(
+        self, console_client: dict[str, Any]
+    ) -> None:
+        attributes = console_client["attributes"]
+        assert console_client["redirectUris"] == [f"{CONSOLE_URL}/auth/callback"]
+        assert attributes["post.logout.redirect.uris"] == f"{CONSOLE_URL}/"
+        assert attributes["backchannel.logout.url"] == f"{CONSOLE_URL}/auth/backchannel-logout"
+        assert attributes["backchannel.logout.session.required"] == "true"
+        assert console_client["webOrigins"] == []
+        assert "*" not in json.dumps(console_client)
+
+    def test_refresh_tokens_work_once(
+        self, realm: dict[str, Any], console_client: dict[str, Any]
+    ) -> None:
+        assert console_client["attributes"]["use.refresh.tokens"] == "true"
+        assert realm["revokeRefreshToken"] is True
+        assert realm["refreshTokenMaxReuse"] == 0
+
+    def test_the_four_audiences_and_the_claims(self, console_client: dict[str, Any]) -> None:
+        scopes = set(console_client["defaultClientScopes"])
+        assert {
+            "puebla-claims",
+            "aud-repatriation",
+            "aud-child_protection",
+            "aud-reserve_fund",
+            "aud-consular",
+        } <= scopes
+
+    def test_the_same_host_as_the_ingress_and_the_consoles_public_url(self) -> None:
+        (config,) = [
+            d for d in documents(K8S / "services" / "console.yaml") if d["kind"] == "ConfigMap"
+        ]
+        assert config["data"]["CONSOLE_PUBLIC_URL"] == CONSOLE_URL
+        (ingress,) = [
+            d for d in documents(K8S / "ingress.yaml") if d["metadata"]["name"] == "puebla"
+        ]
+        hosts = [
+            rule["host"]
+            for rule in ingress["spec"]["rules"]
+            if rule["http"]["paths"][0]["backend"]["service"]["name"] == "console"
+        ]
+        assert hosts == [CONSOLE_URL.removeprefix("https://")]
+        assert hosts[0] in ingress["spec"]["tls"][0]["hosts"]
+        (platform,) = documents(K8S / "platform-config.yaml")
+        assert "puebla-console" in platform["data"]["PUEBLA_TOKEN_ALLOWED_CLIENTS"].split(",")
 
 
 class TestIngress:
@@ -122,7 +197,7 @@ class TestNetworkPolicies:
 
     def test_every_pod_is_selected_by_a_default_deny_and_a_policy_of_its_own(self) -> None:
         names = {pod.name for pod in PODS}
-        assert {"keycloak", "nats", "nats-box"} <= names
+        assert {"keycloak", "nats", "nats-box", "console"} <= names
         assert len([n for n in names if n.endswith(("-api", "-worker"))]) == 8
         assert CHECK.problems(DOCS) == []
 
@@ -147,6 +222,131 @@ class TestNetworkPolicies:
         assert "stray: no policy allows it anything (selected by none of its own)" in (
             CHECK.problems([*DOCS, stray])
         )
+
+    def test_the_flows_cover_the_console(self) -> None:
+        about = {(flow[0], flow[4]) for flow in FLOWS}
+        assert ("ingress controller -> console", True) in about
+        assert ("console -> NATS clients", False) in about
+        assert ("console -> Keycloak https (token, JWKS, logout)", True) in about
+        for api in ("repatriation", "child-protection", "reserve-fund", "consular"):
+            assert (f"console -> {api}-api", True) in about
+            assert (f"{api}-api -> console", False) in about
+
+
+@pytest.fixture(scope="module")
+def console_docs() -> list[dict[str, Any]]:
+    return documents(K8S / "services" / "console.yaml")
+
+
+@pytest.fixture(scope="module")
+def console_pod(console_docs: list[dict[str, Any]]) -> dict[str, Any]:
+    (deployment,) = [d for d in console_docs if d["kind"] == "Deployment"]
+    spec: dict[str, Any] = deployment["spec"]["template"]["spec"]
+    return spec
+
+
+def _env(container: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+class TestConsoleDeployment:
+    def test_in_the_kustomization_with_a_service_a_pdb_and_an_hpa(
+        self, console_docs: list[dict[str, Any]]
+    ) -> None:
+        listed = documents(K8S / "kustomization.yaml")[0]["resources"]
+        assert "services/console.yaml" in listed
+        kinds = {d["kind"] for d in console_docs}
+        assert {"Deployment", "Service", "ConfigMap", "PodDisruptionBudget"} <= kinds
+        assert "HorizontalPodAutoscaler" in kinds
+        (service,) = [d for d in console_docs if d["kind"] == "Service"]
+        assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http"}]
+
+    def test_runs_the_console_non_root_on_a_read_only_root(
+        self, console_pod: dict[str, Any]
+    ) -> None:
+        assert console_pod["securityContext"]["runAsNonRoot"] is True
+        assert console_pod["securityContext"]["runAsUser"] == 10001
+        assert console_pod["automountServiceAccountToken"] is False
+        for container in [*console_pod["initContainers"], *console_pod["containers"]]:
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True
+            assert context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"]["drop"] == ["ALL"]
+            assert container["resources"]["limits"]["memory"]
+            assert container["resources"]["requests"]["cpu"]
+        (console,) = console_pod["containers"]
+        assert console["command"][:2] == ["uvicorn", "console.entrypoints.app:create_app"]
+        assert console["ports"] == [{"name": "http", "containerPort": 8000}]
+
+    def test_probes(self, console_pod: dict[str, Any]) -> None:
+        (console,) = console_pod["containers"]
+        assert console["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert console["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert console["startupProbe"]["httpGet"]["path"] == "/healthz"
+
+    def test_only_the_init_container_holds_the_owners_url(
+        self, console_pod: dict[str, Any]
+    ) -> None:
+        (migrate,) = console_pod["initContainers"]
+        assert "migrate_main" in " ".join(migrate["command"])
+        owner = _env(migrate)["CONSOLE_MIGRATION_DATABASE_URL"]["secretKeyRef"]
+        assert owner == {"name": "console-database-owner", "key": "url"}
+        (console,) = console_pod["containers"]
+        env = _env(console)
+        assert "CONSOLE_MIGRATION_DATABASE_URL" not in env
+        assert env["CONSOLE_MIGRATE_ON_START"] == "false"
+        assert env["CONSOLE_DATABASE_URL"]["secretKeyRef"]["name"] == "console-database"
+
+    def test_secrets_from_a_secret_and_every_one_has_its_example(
+        self, console_pod: dict[str, Any]
+    ) -> None:
+        (console,) = console_pod["containers"]
+        sources = console["envFrom"]
+        assert {"configMapRef": {"name": "puebla-platform"}} in sources
+        assert {"secretRef": {"name": "console-oidc"}} in sources
+        examples = {d["metadata"]["name"]: d for d in documents(K8S / "secret.example.yaml")}
+        assert set(examples["console-oidc"]["stringData"]) == {
+            "CONSOLE_CLIENT_SECRET",
+            "CONSOLE_SESSION_KEY",
+        }
+        for name in ("console-database", "console-database-owner"):
+            assert examples[name]["stringData"]["url"].startswith("postgresql+asyncpg://console")
+        config = next(
+            d for d in documents(K8S / "services" / "console.yaml") if d["kind"] == "ConfigMap"
+        )
+        assert not {"CONSOLE_CLIENT_SECRET", "CONSOLE_SESSION_KEY"} & set(config["data"])
+
+    def test_no_bus_and_keycloak_over_https_with_the_in_cluster_ca(
+        self, console_pod: dict[str, Any]
+    ) -> None:
+        (console,) = console_pod["containers"]
+        env = _env(console)
+        assert "PUEBLA_NATS_CREDENTIALS" not in env
+        assert all(v["name"] != "nats-user" for v in console_pod["volumes"])
+        config = next(
+            d for d in documents(K8S / "services" / "console.yaml") if d["kind"] == "ConfigMap"
+        )
+        assert config["data"]["CONSOLE_KEYCLOAK_URL"] == (
+            "https://keycloak.puebla.svc.cluster.local:8443"
+        )
+        (ca,) = [v for v in console_pod["volumes"] if v["name"] == "keycloak-ca"]
+        assert ca["configMap"]["items"] == [{"key": "PUEBLA_KEYCLOAK_CA_PEM", "path": "ca.pem"}]
+        mount = next(m for m in console["volumeMounts"] if m["name"] == "keycloak-ca")
+        assert env["SSL_CERT_FILE"] == f"{mount['mountPath']}/ca.pem"
+
+    def test_the_four_apis_by_their_services(self, console_docs: list[dict[str, Any]]) -> None:
+        config = next(d for d in console_docs if d["kind"] == "ConfigMap")
+        for variable, service in (
+            ("REPATRIATION", "repatriation"),
+            ("CHILD_PROTECTION", "child-protection"),
+            ("RESERVE_FUND", "reserve-fund"),
+            ("CONSULAR", "consular"),
+        ):
+            assert config["data"][f"CONSOLE_{variable}_URL"] == (
+                f"http://{service}.puebla.svc.cluster.local"
+            )
+            names = {d["metadata"]["name"] for d in documents(K8S / "services" / f"{service}.yaml")}
+            assert service in names
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,13 @@
 The DEV realm is deploy/keycloak/realm-rcm.json.
 
 Kept: the realm roles, the declared user profile, the client scopes (claims and the four
-service audiences) and the token settings. Dropped: the 18 demo users (password `demo`) and
-the dev client `puebla-cli` with its password grant. Tightened (security review 16): TLS
+service audiences) and the token settings, and the officers' console `puebla-console`
+(confidential, authorization code with PKCE S256 only) with its redirect, post-logout and
+back-channel logout URIs moved to the production console host (CONSOLE_URL below: the
+console's Ingress host and CONSOLE_PUBLIC_URL in services/console.yaml) and **without** the dev
+secret: Keycloak makes one at import, the operator sets it at deploy time (README.md, "The
+console"). Dropped: the 18 demo users (password `demo`) and the dev client `puebla-cli` with
+its password grant. Tightened (security review 16): TLS
 required for external requests; a password policy; brute-force protection (temporary lockout
 after 5 failures, growing waits); login and admin events recorded (90 days); refresh tokens
 revoked on use; OTP required of every staff member: `CONFIGURE_TOTP` is a *default* required
@@ -12,7 +17,7 @@ action, so each user sets up a TOTP authenticator at first login, after which th
 browser flow's conditional OTP step asks for it at every login. The real clients (a front end
 with the authorization code flow and PKCE, service accounts) and the real users are created per
 deployment, through the admin console, the admin API or an identity-provider link, never from
-this repository.
+this repository (the console's client is the one exception: its URIs are part of the design).
 
     python3 deploy/k8s/keycloak/prod-realm.py > deploy/k8s/keycloak/realm-rcm.json
 
@@ -26,6 +31,9 @@ import sys
 from pathlib import Path
 
 DEV_REALM = Path(__file__).resolve().parents[2] / "keycloak" / "realm-rcm.json"
+CONSOLE_CLIENT = "puebla-console"
+# The console's one origin in production (ingress.yaml, services/console.yaml): change together.
+CONSOLE_URL = "https://console.puebla.example.org"
 
 
 # NIST 800-63B style: long rather than composed; never the username or e-mail; not reused.
@@ -91,14 +99,45 @@ REQUIRED_ACTIONS = [
 ]
 
 
+def console_client(dev: dict) -> dict:
+    """The dev realm's `puebla-console` on the production host: exact URIs (one each), no
+    secret (Keycloak generates one at import; it is replaced at deploy time), refresh tokens
+    used once (the realm's revokeRefreshToken) and the same scopes and audiences."""
+    client = {k: v for k, v in dev.items() if k != "secret"}
+    client["description"] = (
+        "Officers' console (BFF): confidential, authorization code with PKCE S256, tokens on "
+        "its server. The secret is set at deploy time (deploy/k8s/README.md)."
+    )
+    client["rootUrl"] = CONSOLE_URL
+    client["redirectUris"] = [f"{CONSOLE_URL}/auth/callback"]
+    client["webOrigins"] = []
+    client["publicClient"] = False
+    client["clientAuthenticatorType"] = "client-secret"
+    client["standardFlowEnabled"] = True
+    client["implicitFlowEnabled"] = False
+    client["directAccessGrantsEnabled"] = False
+    client["serviceAccountsEnabled"] = False
+    client["attributes"] = {
+        **dev.get("attributes", {}),
+        "pkce.code.challenge.method": "S256",
+        "post.logout.redirect.uris": f"{CONSOLE_URL}/",
+        "backchannel.logout.url": f"{CONSOLE_URL}/auth/backchannel-logout",
+        "backchannel.logout.session.required": "true",
+        "use.refresh.tokens": "true",
+        "oauth2.device.authorization.grant.enabled": "false",
+    }
+    return client
+
+
 def production(realm: dict) -> dict:
     realm = dict(realm)
     realm.pop("users", None)
-    realm.pop("clients", None)
+    (console,) = [c for c in realm.pop("clients", []) if c["clientId"] == CONSOLE_CLIENT]
+    realm["clients"] = [console_client(console)]
     realm["displayName"] = "RCM Puebla"
     realm["attributes"] = {
         "puebla.note": "Derived from the dev realm by deploy/k8s/keycloak/prod-realm.py: "
-        "no users, no dev client."
+        "no users, no dev client; the console's client on its production host, no secret."
     }
     realm["sslRequired"] = "external"
     realm["passwordPolicy"] = PASSWORD_POLICY
