@@ -1,0 +1,258 @@
+"""The console's shell in a real Chromium: sign-in through Keycloak's page, the one cookie,
+the language switch, the idle warning, and every way a session ends (sign-out, Keycloak's
+back-channel, a forged form). The console is at `localhost`, Keycloak at `127.0.0.1`: two
+sites, so the cookie rules bite here as they will in production."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from keycloak import KeycloakAdmin
+from playwright.async_api import Browser, expect
+
+from e2e.console import look, signed_in, switch_language
+from puebla.devstack import stack
+from puebla.devstack.processes import var_dir, wait_for
+from puebla.testing.waiting import wait_until
+
+SESSION_COOKIE = "__Host-puebla-session"
+
+
+async def home_text(console_url: str, cookie: str) -> str:
+    """The console's front page as a browser holding `cookie` would get it."""
+    async with httpx.AsyncClient(cookies={SESSION_COOKIE: cookie}) as http:
+        return (await http.get(f"{console_url}/")).text
+
+
+class TestSigningIn:
+    async def test_a_border_officer_signs_in_on_keycloaks_page_and_sees_their_work(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "border.gt.tecun") as page:
+            await expect(page.locator("h1")).to_have_text("Mi trabajo")
+            shell = await page.inner_text("header")
+            assert "Tomás Cux" in shell
+            assert "Oficial de frontera" in shell
+            assert "Guatemala" in shell
+            await expect(page.get_by_role("link", name="Llegadas").first).to_be_visible()
+            await look(page, "shell", "home-border")
+
+    async def test_the_browser_holds_one_host_only_httponly_secure_lax_cookie_and_no_token(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+            cookies = [c for c in await page.context.cookies() if c["domain"] == "localhost"]
+            assert [c["name"] for c in cookies] == [SESSION_COOKIE]
+            (cookie,) = cookies
+            assert cookie["httpOnly"]
+            assert cookie["secure"]
+            assert cookie["sameSite"] == "Lax"
+            assert cookie["path"] == "/"
+            assert cookie["expires"] == -1  # a session cookie: closing the browser forgets it
+            # Nothing of the tokens reaches the page or its storage.
+            html = await page.content()
+            storage = await page.evaluate(
+                "JSON.stringify(localStorage)+JSON.stringify(sessionStorage)"
+            )
+            assert "eyJ" not in html
+            assert "eyJ" not in storage
+
+    async def test_a_page_that_needs_a_session_comes_back_after_signing_in(
+        self, chromium_browser: Browser, console_url: str, keycloak_url: str
+    ) -> None:
+        context = await chromium_browser.new_context(locale="es-MX")
+        try:
+            page = await context.new_page()
+            await page.goto(f"{console_url}/session/nowhere-yet?x=1")
+            # Not a page of the console: the not-found page, in Spanish, without signing in.
+            await expect(page.locator("h1")).to_have_text("No encontrado")
+            await page.goto(f"{console_url}/manifests?status=draft")
+            await page.wait_for_selector("#username")
+            assert page.url.startswith(keycloak_url)
+            assert await page.get_attribute("html", "lang") == "es"
+            await page.fill("#username", "inm.mx")
+            await page.fill("#password", "demo")
+            await page.click("#kc-login")
+            await page.wait_for_url(f"{console_url}/manifests?status=draft")
+        finally:
+            await context.close()
+
+    async def test_the_console_answers_on_one_origin(self, console_url: str) -> None:
+        loopback = console_url.replace("localhost", "127.0.0.1")
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(f"{loopback}/manifests?status=draft")
+        assert answer.status_code == 308
+        assert answer.headers["location"] == f"{console_url}/manifests?status=draft"
+
+    async def test_the_signed_out_front_page_in_both_languages(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        context = await chromium_browser.new_context(locale="es-MX")
+        try:
+            page = await context.new_page()
+            response = await page.goto(f"{console_url}/")
+            assert response is not None
+            policy = response.headers["content-security-policy"]
+            assert "script-src 'self'" in policy
+            assert "unsafe-inline" not in policy
+            await expect(page.get_by_role("link", name="Iniciar sesión")).to_be_visible()
+            await look(page, "shell", "landing")
+        finally:
+            await context.close()
+
+
+class TestLanguage:
+    async def test_the_switch_sticks_and_keycloaks_page_follows_it(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        context = await chromium_browser.new_context(locale="es-MX")
+        try:
+            page = await context.new_page()
+            await page.goto(f"{console_url}/")
+            await switch_language(page, "en")
+            await page.goto(f"{console_url}/")  # a new visit: still English
+            assert await page.get_attribute("html", "lang") == "en"
+            await page.get_by_role("link", name="Sign in").click()
+            await page.wait_for_selector("#username")
+            assert await page.get_attribute("html", "lang") == "en"  # ui_locales=en
+            await page.fill("#username", "consul.gt.tapachula")
+            await page.fill("#password", "demo")
+            await page.click("#kc-login")
+            await expect(page.locator("h1")).to_have_text("My work")
+            await expect(page.get_by_role("link", name="Notifications overdue")).to_be_visible()
+        finally:
+            await context.close()
+
+
+class TestEndingASession:
+    async def test_signing_out_ends_the_keycloak_session_and_the_cookie_opens_nothing(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+            (cookie,) = [
+                c["value"] for c in await page.context.cookies() if c["name"] == SESSION_COOKIE
+            ]
+            await page.get_by_role("button", name="Cerrar sesión").click()
+            await page.wait_for_url(f"{console_url}/")
+            await expect(page.get_by_role("link", name="Iniciar sesión")).to_be_visible()
+            assert SESSION_COOKIE not in {c["name"] for c in await page.context.cookies()}
+            # Keycloak's session ended too: signing in asks for the password again.
+            await page.get_by_role("link", name="Iniciar sesión").click()
+            await page.wait_for_selector("#username")
+        assert "Mi trabajo" not in await home_text(console_url, cookie)
+
+    async def test_keycloak_ending_the_session_ends_the_consoles_back_channel(
+        self, chromium_browser: Browser, console_url: str, keycloak_url: str
+    ) -> None:
+        if stack.port_offset():
+            pytest.fail("the realm sends back-channel logouts to the console on port 8000 only")
+        async with signed_in(chromium_browser, console_url, "consul.hn.tapachula") as page:
+            (cookie,) = [
+                c["value"] for c in await page.context.cookies() if c["name"] == SESSION_COOKIE
+            ]
+            assert "Mi trabajo" in await home_text(console_url, cookie)
+            # An administrator ends the officer's sessions in Keycloak (a lost laptop).
+            admin = KeycloakAdmin(
+                server_url=keycloak_url,
+                username="admin",
+                password="admin",  # DEV-ONLY bootstrap admin
+                realm_name="rcm",
+                user_realm_name="master",
+            )
+            user_id = admin.get_user_id("consul.hn.tapachula")
+            admin.user_logout(user_id)
+
+            async def ended() -> bool:
+                return "Mi trabajo" not in await home_text(console_url, cookie)
+
+            await wait_until(ended, timeout=15, what="the console session ended by Keycloak")
+            await page.reload()
+            await expect(page.get_by_role("link", name="Iniciar sesión")).to_be_visible()
+
+    async def test_a_form_without_the_sessions_token_does_nothing(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+            answer = await page.request.post(f"{console_url}/auth/logout", form={"x": "1"})
+            assert answer.status == 403
+            assert "Este formulario venció" in await answer.text()
+            await page.reload()
+            await expect(page.locator("h1")).to_have_text("Mi trabajo")  # still signed in
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def short_idle_console() -> Iterator[str]:
+    """A second console on the same session store whose sessions idle out after 70 s and warn
+    after 5: the browser's cookie (cookies ignore ports) opens the same session there."""
+    port = stack.console_port() + 10000
+    url = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        **stack.console_env(),
+        "CONSOLE_PUBLIC_URL": url,
+        "CONSOLE_SESSION_IDLE_SECONDS": "70",
+        "CONSOLE_IDLE_WARNING_SECONDS": "65",
+        "CONSOLE_MIGRATE_ON_START": "false",
+    }
+    log = (var_dir() / "logs" / "console-short-idle.log").open("ab")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "console.entrypoints.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        wait_for(
+            lambda: _answers(f"http://127.0.0.1:{port}/readyz"),
+            timeout=60,
+            what="the short-idle console",
+        )
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+class TestTheIdleWarning:
+    async def test_the_officer_is_warned_before_the_idle_end_and_can_stay(
+        self, chromium_browser: Browser, console_url: str, short_idle_console: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "border.gt.mesilla") as page:
+            await page.goto(f"{short_idle_console}/")
+            warning = page.get_by_role("alertdialog")
+            await expect(warning).to_be_hidden()
+            ends_before = await page.get_attribute("body", "data-ends-at")
+            await expect(warning).to_be_visible(timeout=20_000)
+            await expect(warning).to_contain_text("Su sesión está por terminar")
+            await page.screenshot(
+                path=str(var_dir() / "screenshots" / "console" / "shell" / "idle-warning-es.png")
+            )
+            await page.get_by_role("button", name="Seguir conectado").click()
+            await expect(warning).to_be_hidden()
+            # Staying restarted the idle clock on the server, for every console.
+            await page.reload()
+            assert await page.get_attribute("body", "data-ends-at") != ends_before
