@@ -25,7 +25,7 @@ DEV_SESSION_KEY = "ZGV2LW9ubHktY29uc29sZS1zZXNzaW9uLWtleS0zMmI="
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore", populate_by_name=True)
 
     database_url: str = local_database_url(NAME)
     port: int = 8000
