@@ -42,7 +42,8 @@ async def test_tokens_are_sealed_at_rest_and_the_cookie_is_not_stored(
     async with database.engine.connect() as conn:
         raw = (await conn.execute(text("SELECT * FROM console_session"))).mappings().one()
     dumped = repr(dict(raw)).encode()
-    assert b"SECRET" not in dumped and cookie.encode() not in dumped
+    assert b"SECRET" not in dumped
+    assert cookie.encode() not in dumped
     assert await store.get(hash_of(cookie)) == session
     # Sealed with another key (a rotated key, a copied row): no session, not an error.
     other = SessionStore(database.engine, Sealer(Sealer.new_key()))
@@ -58,7 +59,8 @@ async def test_renewed_tokens_are_stored_under_the_rows_lock(database: MigratedD
         assert current == session
         await renewal.store(renewed, session.officer)
     stored = await store.get(hash_of(cookie))
-    assert stored is not None and stored.tokens == renewed
+    assert stored is not None
+    assert stored.tokens == renewed
 
 
 async def test_sessions_end_by_keycloak_session_and_by_idleness(
@@ -71,6 +73,7 @@ async def test_sessions_end_by_keycloak_session_and_by_idleness(
     for s in (first, second, idle):
         await store.add(s)
     assert await store.remove_by_sid("kc-shared") == 2
-    assert await store.get(hash_of(one)) is None and await store.get(hash_of(two)) is None
+    assert await store.get(hash_of(one)) is None
+    assert await store.get(hash_of(two)) is None
     assert await store.purge_idle(NOW - timedelta(minutes=30)) == 1
     assert await store.get(hash_of(three)) is None

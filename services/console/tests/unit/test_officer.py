@@ -25,4 +25,5 @@ def test_the_officer_of_a_border_officers_token() -> None:
 def test_claims_of_the_wrong_shape_give_an_officer_without_roles() -> None:
     officer = Officer.from_claims({"sub": "s-2", "realm_access": ["border_officer"], "name": 3})
     assert officer.roles == ()
-    assert officer.username == "s-2" and officer.name == "s-2"
+    assert officer.username == "s-2"
+    assert officer.name == "s-2"

@@ -38,7 +38,8 @@ async def test_pages_carry_a_strict_policy_and_are_never_stored() -> None:
         "form-action 'self' http://127.0.0.1:8080",
     ):
         assert directive in policy
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
     assert answer.headers["cache-control"] == "no-store"
     assert answer.headers["referrer-policy"] == "no-referrer"
     assert answer.headers["x-frame-options"] == "DENY"

@@ -135,7 +135,8 @@ async def test_a_sign_in_stores_the_session_by_the_hash_of_its_cookie(
     assert set(store.rows) == {hash_of(cookie)}
     assert cookie.encode() not in store.rows  # the cookie itself is never a key
     assert (session.sid, session.officer.username) == ("kc-1", "inm.mx")
-    assert session.csrf_token and session.csrf_token != cookie
+    assert session.csrf_token
+    assert session.csrf_token != cookie
 
 
 @pytest.mark.parametrize("what", ["code", "nonce", "subject"])
@@ -183,7 +184,7 @@ async def test_the_token_is_renewed_once_for_two_requests_at_the_same_time(
 async def test_a_refused_renewal_ends_the_session(
     sessions: Sessions, store: FakeStore, realm: FakeRealm, clock: Clock
 ) -> None:
-    cookie, session = await sessions.begin(code="good", verifier="v", nonce="n-1")
+    _cookie, session = await sessions.begin(code="good", verifier="v", nonce="n-1")
     realm.refused = True
     clock.now += timedelta(minutes=15)
     with pytest.raises(SessionEnded):
@@ -197,4 +198,5 @@ async def test_back_channel_logout_ends_every_session_of_that_keycloak_session(
     first, _ = await sessions.begin(code="good", verifier="v", nonce="n-1")
     second, _ = await sessions.begin(code="good", verifier="v", nonce="n-1")
     assert await sessions.end_everywhere_of("kc-1") == 2
-    assert await sessions.load(first) is None and await sessions.load(second) is None
+    assert await sessions.load(first) is None
+    assert await sessions.load(second) is None

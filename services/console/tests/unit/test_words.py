@@ -26,6 +26,7 @@ SHOWN = [
     ("consular", "ConsularActionRead", "kind", "action_kind"),
     ("consular", "DeliveryRead", "status", "delivery_status"),
     ("consular", "DeliveryRead", "channel", "channel"),
+    ("consular", "ConsularPostRead", "kind", "post_kind"),
 ]
 
 

@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from console.domain.officer import Officer
 from console.domain.session import Session
 from console.entrypoints import i18n
+from console.entrypoints.posts import post_label
 from console.entrypoints.words import RULES, UNKNOWN_RULE, WORDS
 from console.service_layer.apis import FieldRefusal, OfficerApis, Refused, idempotency_key
 
@@ -48,6 +49,7 @@ class Page:
     session: Session
     apis: OfficerApis
     locale: str
+    post_label: str | None = None  # the officer's post by its name (entrypoints.posts)
 
     @property
     def officer(self) -> Officer:
@@ -225,6 +227,7 @@ async def signed_in(request: Request, locale: Locale) -> Page:
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, session)
     page = Page(request, session, runtime.officer_apis(session, locale), locale)
+    page.post_label = await post_label(page.apis, lambda kind: word(locale, "post_kind", kind))
     request.state.page = page
     return page
 

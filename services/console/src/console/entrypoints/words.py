@@ -94,6 +94,11 @@ WORDS: dict[str, dict[str, str]] = {
         "cancelled": N_("Cancelled"),
     },
     "channel": {"in_app": N_("In the console"), "email": N_("E-mail")},
+    "post_kind": {
+        "consulate": N_("Consulate"),
+        "embassy": N_("Embassy"),
+        "concurrent_accreditation": N_("Concurrent accreditation"),
+    },
 }
 
 # The rules of the APIs' refusals (`errors[].rule`, a 409's `rule`), as the sentence shown
