@@ -2,8 +2,10 @@
 
 `puebla-console` is a confidential client of the dev realm (authorization code with PKCE S256,
 one exact redirect URI on `localhost`, Keycloak on `127.0.0.1`: two sites, as in production).
-The console itself is not served yet: the browser's request to the redirect URI is answered by
-the test, which takes the code from it and exchanges it as the console's server will.
+These tests stop at the realm: the browser's request to the redirect URI is answered by the
+test, which takes the code from it and exchanges it as the console's server does, to check the
+client itself (PKCE required, exact redirect URI, the tokens the services accept). The
+console's own sign-in, through the same page, is `e2e/tests/console/test_shell.py`.
 """
 
 from __future__ import annotations
