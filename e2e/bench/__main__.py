@@ -9,7 +9,11 @@ databases, and — for the propagation benchmark — the stack's repatriation, N
 2. event propagation: submit → consular notice visible, through the running stack, vs a raw
    JetStream publish → pull-consume round trip (e2e/bench/propagation.py) → p50 ratio, ≤ 5x;
 3. scale: 1,000,000 returnees, ~1,000,000 verifications, 100,000 child cases in scratch
-   databases; lists and filters through the real APIs (e2e/bench/scale.py) → p95 < 50 ms.
+   databases; lists and filters through the real APIs (e2e/bench/scale.py) → p95 < 50 ms;
+4. the officers' console on a poor link (400 kbit/s, 400 ms, Chromium's network emulation):
+   bytes of a first and a repeat visit and time to a usable page of the arrivals and hand-over
+   pages, and their server render p95 against /healthz (e2e/bench/console_link.py) → hand-over
+   first visit < 100 KB, usable < 4 s, render p95 < 100 ms. Alone: python -m e2e.bench.console_link.
 
 Prints a table, writes var/bench/bench.json and var/bench/bench.png. Not part of `make test`.
 """
@@ -32,13 +36,13 @@ from puebla.devstack import keycloak as dev_keycloak
 from puebla.devstack.processes import repo_root
 from puebla.testing.keycloak import KeycloakTokens
 
-from . import handover, procs, propagation, scale
+from . import console_link, handover, procs, propagation, scale
 from .stats import Measurement, print_table, write_dashboard, write_report
 
 REPATRIATION = "http://127.0.0.1:8001"
 CONSULAR = "http://127.0.0.1:8004"
 NATS = ["nats://127.0.0.1:4222"]
-PHASES = ("handover", "propagation", "scale")
+PHASES = ("handover", "propagation", "scale", "console_link")
 
 
 def _args() -> argparse.Namespace:
@@ -61,6 +65,9 @@ def _args() -> argparse.Namespace:
     p.add_argument("--scale-cases", type=int, default=100_000)
     p.add_argument("--calls", type=int, default=200, help="scale: calls per query")
     p.add_argument("--reseed", action="store_true", help="scale: rebuild the scratch seed")
+    p.add_argument(
+        "--console-samples", type=int, default=200, help="console_link: requests per page"
+    )
     p.add_argument("--drop-scratch", action="store_true", help="scale: drop it afterwards")
     p.add_argument("--no-profile", action="store_true")
     p.add_argument(
@@ -210,6 +217,8 @@ def _targets(out: dict[str, Any]) -> list[dict[str, Any]]:
                 "primary": True,
             }
         )
+    if "console_link" in out:
+        targets += console_link.targets(out["console_link"])
     return targets
 
 
@@ -271,6 +280,10 @@ async def main() -> None:
             assert nats is not None
             await scale.run(cfg3, tokens, procs.nats_url(nats), out)
             out["load_average"]["scale_end"] = _load()
+        if "console_link" in phases:
+            out["load_average"]["console_link"] = await _quiet(args.max_load, args.max_wait)
+            out["console_link"] = await console_link.measure(tokens, samples=args.console_samples)
+            out["load_average"]["console_link_end"] = _load()
     finally:
         if nats is not None:
             nats.stop()
@@ -289,6 +302,8 @@ def report(out: dict[str, Any]) -> None:
         rows.append(out["propagation"]["baseline"].summary())
     if "scale" in out:
         rows += [r["measurement"].summary() for r in out["scale"]]
+    if "console_link" in out:
+        rows += console_link.rows(out["console_link"])
     print()
     print_table(rows)
     print()
@@ -316,6 +331,8 @@ def report(out: dict[str, Any]) -> None:
             f"  a poll alone: p50 {p['poll_request_ms_p50']} ms"
             f" (interval {p['poll_interval_ms']} ms)"
         )
+    if "console_link" in out:
+        console_link.print_link(out["console_link"])
     print(f"load average (1, 5, 15 min): {out['load_average']}")
     payload = _jsonable(out)
     path = write_report(procs.BENCH_DIR, payload)
