@@ -256,3 +256,17 @@ class TestTheIdleWarning:
             # Staying restarted the idle clock on the server, for every console.
             await page.reload()
             assert await page.get_attribute("body", "data-ends-at") != ends_before
+
+
+class TestWhatAFormMaySend:
+    async def test_a_body_over_five_megabytes_is_refused_before_it_is_read(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+            answer = await page.request.post(
+                f"{console_url}/session/keepalive",
+                data=b"x" * (5 * 1024 * 1024 + 1),
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            assert answer.status == 413
+            assert "El archivo es demasiado grande" in await answer.text()

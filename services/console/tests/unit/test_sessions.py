@@ -200,3 +200,12 @@ async def test_back_channel_logout_ends_every_session_of_that_keycloak_session(
     assert await sessions.end_everywhere_of("kc-1") == 2
     assert await sessions.load(first) is None
     assert await sessions.load(second) is None
+
+
+async def test_signing_in_on_top_of_a_session_ends_the_old_one(
+    sessions: Sessions, store: FakeStore
+) -> None:
+    old, _ = await sessions.begin(code="good", verifier="v", nonce="n-1")
+    await sessions.end_cookie(old)
+    await sessions.end_cookie(None)  # no cookie: nothing to end
+    assert store.rows == {}

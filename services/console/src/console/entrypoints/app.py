@@ -24,13 +24,21 @@ from console.config import Settings
 from console.entrypoints import assets, auth
 from console.entrypoints.pages import border, consular, home, manifests
 from console.entrypoints.security import ConsoleHeadersMiddleware
-from console.entrypoints.web import SESSION_COOKIE, CsrfRefused, SignInNeeded, locale_of, render
+from console.entrypoints.web import (
+    SESSION_COOKIE,
+    CsrfRefused,
+    SignInNeeded,
+    TooLarge,
+    locale_of,
+    render,
+)
 from console.service_layer.apis import Forbidden, NotFound, Unavailable
 from console.service_layer.sessions import SessionEnded
 from puebla.config import PlatformSettings
-from puebla.observability import configure_logging
+from puebla.observability import configure_logging, get_logger
 
 PURGE_SECONDS = 300.0
+log = get_logger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -138,6 +146,18 @@ def _install_pages_for_errors(app: FastAPI) -> None:
         locale_of(request)
         problem = {404: "not_found", 405: "method"}.get(exc.status_code, "bad_request")
         return render(request, "shell/error.html", status_code=exc.status_code, problem=problem)
+
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge) -> Response:
+        locale_of(request)
+        return render(request, "shell/error.html", status_code=413, problem="too_large")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # A fault of the console itself: logged with its trace, shown as a page in words.
+        log.exception("page_failed", path=request.url.path)
+        locale_of(request)
+        return render(request, "shell/error.html", status_code=500, problem="unexpected")
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:

@@ -79,6 +79,8 @@ async def callback(
     )
     if not valid or attempt is None or code is None:
         return _sign_in_failed(request)
+    # A session this browser still had (another officer's, on a shared PC) ends now.
+    await console.sessions.end_cookie(request.cookies.get(SESSION_COOKIE))
     try:
         cookie, _ = await console.sessions.begin(
             code=code, verifier=str(attempt["verifier"]), nonce=str(attempt["nonce"])

@@ -39,6 +39,14 @@ class SignInNeeded(Exception):
         self.next_path = next_path
 
 
+class TooLarge(Exception):
+    """A request body over `MAX_BODY` (declared): refused before anything reads it."""
+
+
+# The largest thing an officer sends is a manifest's spreadsheet (a few hundred KB at most).
+MAX_BODY = 5 * 1024 * 1024
+
+
 class CsrfRefused(Exception):
     """An unsafe request without this session's token (or from another site)."""
 
@@ -225,6 +233,9 @@ async def signed_in(request: Request, locale: Locale) -> Page:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInNeeded(target if request.method in SAFE_METHODS else request.url.path)
     if request.method not in SAFE_METHODS:
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            raise TooLarge()
         await _check_csrf(request, session)
     page = Page(request, session, runtime.officer_apis(session, locale), locale)
     page.post_label = await post_label(page.apis, lambda kind: word(locale, "post_kind", kind))

@@ -144,6 +144,11 @@ class Sessions:
         """Forgets the session here; the caller sends the browser to Keycloak's logout."""
         await self.store.remove(session.id_hash)
 
+    async def end_cookie(self, cookie: str | None) -> None:
+        """Ends the session of a cookie, if it still has one (signing in on top of it)."""
+        if cookie:
+            await self.store.remove(hash_of(cookie))
+
     async def end_everywhere_of(self, sid: str) -> int:
         """Back-channel logout: every console session of Keycloak's session `sid` ends."""
         return await self.store.remove_by_sid(sid)
