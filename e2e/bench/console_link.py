@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -490,10 +491,12 @@ async def main() -> None:
     if not dev_keycloak.is_running(dev_keycloak.DEFAULT_BASE_URL):
         raise SystemExit("the benchmark needs the running stack (Keycloak on :8080): `make up`")
     tokens = KeycloakTokens(dev_keycloak.DEFAULT_BASE_URL)
+    load = {"start": [round(x, 2) for x in os.getloadavg()]}
     try:
         result = await measure(tokens, samples=args.samples)
     finally:
         tokens.close()
+    load["end"] = [round(x, 2) for x in os.getloadavg()]
     found = targets(result)
     print()
     print_table(rows(result))
@@ -501,7 +504,9 @@ async def main() -> None:
     print_link(result)
     print()
     print_targets(found)
+    print(f"load average (1, 5, 15 min): {load}; KB = 1000 bytes")
     payload = {
+        "load_average": load,
         "command": "uv run python -m e2e.bench.console_link",
         "started_at": datetime.now(UTC).isoformat(),
         "console_link": _jsonable(result),
