@@ -1,0 +1,338 @@
+"""The border officer's pages in the console, in Chromium through Keycloak's real login page:
+the buses coming to Tecún Umán, the hand-over (one tap per person, "all received except …",
+the keyboard alone, a conflict with another officer's record) and the hand-over record with
+its digest and its PDF.
+
+Each test sets up its own bus through the APIs (inm.mx creates and submits, Guatemala's consul
+in Tapachula confirms every nationality, inm.mx dispatches) and asserts only about it.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pypdf
+import pytest_asyncio
+from playwright.async_api import Browser, Page, expect
+
+from e2e.console import look, signed_in
+from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
+from puebla.testing.keycloak import KeycloakTokens
+from puebla.testing.waiting import wait_until
+
+BORDER = "border.gt.tecun"
+WAIT_S = 60.0
+
+
+class Bus:
+    def __init__(self, manifest: dict[str, Any]) -> None:
+        self.manifest = manifest
+        self.id: str = manifest["id"]
+        self.plate: str = manifest["vehicle"]["plate"]
+        self.people = {
+            f"{r['given_names']} {r['surnames']}": str(r["id"]) for r in manifest["returnees"]
+        }
+
+    def name(self, given: str) -> str:
+        (found,) = (n for n in self.people if n.startswith(given + " "))
+        return found
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        yield client
+
+
+def _auth(tokens: KeycloakTokens, username: str, **headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.get(username)}", **headers}
+
+
+async def dispatched_bus(
+    http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str]
+) -> Bus:
+    """A bus of seven Guatemalans to Tecún Umán, dispatched: a family of three (a child), a man
+    of 74, a pregnant woman, two people travelling alone. Names carry this run's tag."""
+    repatriation, consular = system["repatriation"], system["consular"]
+    tag = uuid.uuid4().hex[:6]
+    family = f"Ajú-{tag}"
+    departure, arrival = arrival_slot()
+    people = [
+        person("Edgar", f"Ramírez {tag}", "M", "1990-04-02", "Alta Verapaz"),
+        person("Rosa", f"Tzoc Ajú {tag}", "F", "1991-07-14", "Quiché", family=family),
+        person("Marta", f"Tzoc Ajú {tag}", "F", "2015-03-02", "Quiché", family=family),
+        person("Tomás", f"Batz {tag}", "M", "1952-05-06", "Totonicapán"),
+        person("Hilda", f"Sicán {tag}", "F", "1992-12-08", "Sololá"),
+        person("Lucía", f"Ajpop {tag}", "F", "1997-11-12", "Chimaltenango", pregnant=True),
+        person("Pedro", f"Tzoc Ajú {tag}", "M", "1989-10-09", "Quiché", family=family),
+    ]
+    people[0]["document"] = {"type": "passport", "number": f"G{tag.upper()}"}
+    created = await http.post(
+        f"{repatriation}/v1/manifests",
+        headers=_auth(tokens, "inm.mx", **{"Idempotency-Key": uuid.uuid4().hex}),
+        json={
+            "receiving_country": "GT",
+            "reception_point": RECEPTION_POINT,
+            "scheduled_departure": departure.isoformat(),
+            "scheduled_arrival": arrival.isoformat(),
+            "vehicle": {"plate": f"C{tag[:5].upper()}", "seats": 40},
+            "returnees": people,
+        },
+    )
+    assert created.status_code == 201, created.text
+    manifest_id = created.json()["id"]
+    submitted = await http.post(
+        f"{repatriation}/v1/manifests/{manifest_id}/submit",
+        headers=_auth(tokens, "inm.mx", **{"Idempotency-Key": uuid.uuid4().hex}),
+        json={},
+    )
+    assert submitted.status_code == 200, submitted.text
+
+    async def pending() -> list[dict[str, Any]]:
+        listed = await http.get(
+            f"{consular}/v1/verifications",
+            params={"status": "pending", "related_id": manifest_id},
+            headers=_auth(tokens, "consul.gt.tapachula"),
+        )
+        items: list[dict[str, Any]] = listed.json()["items"]
+        return items if len(items) >= len(people) else []
+
+    for request in await wait_until(pending, timeout=WAIT_S, what="the verification requests"):
+        decided = await http.post(
+            f"{consular}/v1/verifications/{request['id']}/decision",
+            headers=_auth(tokens, "consul.gt.tapachula", **{"Idempotency-Key": uuid.uuid4().hex}),
+            json={"decision": "confirmed"},
+        )
+        assert decided.status_code == 200, decided.text
+
+    async def confirmed() -> bool:
+        read = await http.get(
+            f"{repatriation}/v1/manifests/{manifest_id}", headers=_auth(tokens, "inm.mx")
+        )
+        return all(r["nationality_status"] == "confirmed" for r in read.json()["returnees"])
+
+    await wait_until(confirmed, timeout=WAIT_S, what="the confirmations in repatriation")
+    dispatched = await http.post(
+        f"{repatriation}/v1/manifests/{manifest_id}/dispatch",
+        headers=_auth(tokens, "inm.mx", **{"Idempotency-Key": uuid.uuid4().hex}),
+        json={},
+    )
+    assert dispatched.status_code == 200, dispatched.text
+    return Bus(dispatched.json())
+
+
+async def record_of(
+    http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str], bus: Bus
+) -> dict[str, Any]:
+    answer = await http.get(
+        f"{system['repatriation']}/v1/manifests/{bus.id}/handover-record",
+        headers=_auth(tokens, "inm.mx"),
+    )
+    assert answer.status_code == 200, answer.text
+    record: dict[str, Any] = answer.json()
+    return record
+
+
+def outcomes(record: dict[str, Any]) -> dict[str, tuple[str | None, str | None, str | None]]:
+    return {
+        f"{e['given_names']} {e['surnames']}": (e["outcome"], e["reason"], e["officer"])
+        for e in record["entries"]
+    }
+
+
+def row(page: Page, bus: Bus, name: str) -> Any:
+    return page.locator(f"#person-{bus.people[name]}")
+
+
+async def test_arrivals_handover_and_record(
+    chromium_browser: Browser,
+    console_url: str,
+    system: dict[str, str],
+    tokens: KeycloakTokens,
+    http: httpx.AsyncClient,
+) -> None:
+    bus = await dispatched_bus(http, tokens, system)
+    edgar, rosa, marta, tomas, hilda, lucia, pedro = (
+        bus.name(n) for n in ("Edgar", "Rosa", "Marta", "Tomás", "Hilda", "Lucía", "Pedro")
+    )
+    async with signed_in(chromium_browser, console_url, BORDER) as page:
+        await page.click("nav.main-nav a[href='/arrivals']")
+        arriving = page.locator("table.arrivals tr", has_text=bus.plate)
+        await expect(arriving).to_contain_text("México")
+        await expect(arriving).to_contain_text("7")
+        await look(page, "border", "arrivals")
+
+        await arriving.get_by_role("link", name="Recibir este bus").click()
+        await expect(page.locator("h1")).to_contain_text(bus.plate)
+        # Vulnerable people first, the family together: the man of 74 and the pregnant woman
+        # (and the family, whose girl is 11) before those travelling alone.
+        order = await page.locator(".person h3").all_inner_texts()
+        assert set(order[:2]) == {tomas, lucia}, order
+        family_rows = page.locator(".unit.family .person h3")
+        assert set(await family_rows.all_inner_texts()) == {rosa, marta, pedro}
+        assert set(order[-2:]) == {edgar, hilda}, order
+        await expect(row(page, bus, edgar)).to_contain_text("Pasaporte")
+        await expect(row(page, bus, marta)).to_contain_text("Menor de edad")
+        await look(page, "border", "handover-before")
+
+        # One by one: a tap per person, the row answers in place (htmx).
+        await row(page, bus, tomas).get_by_role("button", name="Recibida").click()
+        await expect(row(page, bus, tomas).locator(".by")).to_contain_text("border.gt.tecun")
+        await expect(page.locator("#name-" + bus.people[tomas])).to_be_focused()
+        await row(page, bus, lucia).get_by_role("button", name="Recibida").click()
+        await expect(row(page, bus, lucia)).to_contain_text("Registrado por")
+
+        # A refusal without its reason is refused next to the person, in Spanish.
+        refusing = row(page, bus, hilda)
+        await refusing.locator("summary").click()
+        await refusing.get_by_role("button", name="Registrar el rechazo").click()
+        await expect(refusing.locator(".field-error")).to_contain_text("motivo del rechazo")
+        await refusing.get_by_label("Motivo del rechazo").select_option("identity_mismatch")
+        await refusing.get_by_role("button", name="Registrar el rechazo").click()
+        await expect(refusing.locator(".outcome-now")).to_contain_text("La identidad no coincide")
+        await look(page, "border", "handover-during")
+
+        # All received except Edgar, who did not get off the bus.
+        await page.get_by_role("link", name="Todos recibidos excepto…").click()
+        await expect(page.locator("h1")).to_have_text("Todos recibidos excepto…")
+        await look(page, "border", "except")  # (switching languages reloads the page)
+        await page.locator(
+            f"input[name='outcome-{bus.people[edgar]}'][value='not_presented']"
+        ).check()
+        await page.get_by_role("button", name="Registrar: todos recibidos excepto").click()
+        await expect(page.locator(".success")).to_be_visible()
+
+        record = await record_of(http, tokens, system, bus)
+        got = outcomes(record)
+        assert got[tomas][0] == got[lucia][0] == "received"
+        assert got[hilda][:2] == ("refused", "identity_mismatch")
+        assert got[edgar][0] == "not_presented"
+        assert {got[n][0] for n in (rosa, marta, pedro)} == {"received"}
+        assert {o[2] for o in got.values()} == {BORDER}
+
+        # The record: the same digest as the API's, and the PDF with it.
+        await page.get_by_role("link", name="Acta de entrega").click()
+        await expect(page.locator("#digest")).to_have_text(record["digest"])
+        await expect(page.locator("table.record")).to_contain_text("No presentada")
+        await look(page, "border", "record")
+        async with page.expect_download() as download_info:
+            await page.get_by_role("link", name="Descargar el PDF").click()
+        download = await download_info.value
+        assert download.suggested_filename.endswith(".pdf")
+        assert download.suggested_filename.startswith("acta-de-entrega-")
+        path = await download.path()
+        content = path.read_bytes()
+        assert content.startswith(b"%PDF")
+        text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages)
+        assert record["digest"] in text.replace("\n", "").replace(" ", "")
+
+
+async def test_handover_with_the_keyboard_alone(
+    chromium_browser: Browser,
+    console_url: str,
+    system: dict[str, str],
+    tokens: KeycloakTokens,
+    http: httpx.AsyncClient,
+) -> None:
+    bus = await dispatched_bus(http, tokens, system)
+    edgar, rosa, tomas, pedro = (bus.name(n) for n in ("Edgar", "Rosa", "Tomás", "Pedro"))
+    async with signed_in(chromium_browser, console_url, BORDER) as page:
+        await page.goto(f"{console_url}/manifests/{bus.id}/handover")
+        await expect(page.locator("h1")).to_contain_text(bus.plate)
+
+        async def tab_to(person_id: str, outcome: str, key: str = "Tab") -> None:
+            for _ in range(200):
+                await page.keyboard.press(key)
+                focused = await page.evaluate(
+                    "[document.activeElement.dataset.person,"
+                    " document.activeElement.dataset.outcome]"
+                )
+                if focused == [person_id, outcome]:
+                    return
+            raise AssertionError(f"Tab never reached {outcome} of {person_id}")
+
+        # Tomás, received: Tab to his button, Enter; focus stays on his row.
+        await tab_to(bus.people[tomas], "received")
+        await page.keyboard.press("Enter")
+        await expect(row(page, bus, tomas)).to_contain_text("Registrado por")
+        await expect(page.locator("#name-" + bus.people[tomas])).to_be_focused()
+        # Rosa, not presented, with Space.
+        await tab_to(bus.people[rosa], "not_presented")
+        await page.keyboard.press("Space")
+        await expect(row(page, bus, rosa).locator(".outcome-now")).to_contain_text("No presentada")
+        # Edgar, refused (not a national): open "Rechazar…", choose the reason, record.
+        await tab_to(bus.people[edgar], "refuse")
+        await page.keyboard.press("Enter")
+        await tab_to(bus.people[edgar], "reason")
+        await page.keyboard.press("ArrowDown")  # the first reason: not a national
+        await tab_to(bus.people[edgar], "refused")
+        await page.keyboard.press("Enter")
+        await expect(row(page, bus, edgar).locator(".outcome-now")).to_contain_text(
+            "No es nacional"
+        )
+        # Back with Shift+Tab to the person before Edgar (the family's father, still pending).
+        await tab_to(bus.people[pedro], "received", key="Shift+Tab")
+
+    got = outcomes(await record_of(http, tokens, system, bus))
+    assert got[tomas][:2] == ("received", None)
+    assert got[rosa][:2] == ("not_presented", None)
+    assert got[edgar][:2] == ("refused", "not_a_national")
+    assert sum(1 for o in got.values() if o[0] is None) == 4
+
+
+async def test_a_conflict_is_shown_person_by_person(
+    chromium_browser: Browser,
+    console_url: str,
+    system: dict[str, str],
+    tokens: KeycloakTokens,
+    http: httpx.AsyncClient,
+) -> None:
+    bus = await dispatched_bus(http, tokens, system)
+    edgar, hilda = bus.name("Edgar"), bus.name("Hilda")
+    async with signed_in(chromium_browser, console_url, BORDER) as page:
+        await page.goto(f"{console_url}/manifests/{bus.id}/handover")
+        await expect(row(page, bus, edgar).get_by_role("button", name="Recibida")).to_be_visible()
+
+        # Meanwhile, on another device, Edgar is recorded as not presented.
+        other = await http.post(
+            f"{system['repatriation']}/v1/manifests/{bus.id}/handovers",
+            headers=_auth(tokens, BORDER, **{"Idempotency-Key": uuid.uuid4().hex}),
+            json={"items": [{"returnee_id": bus.people[edgar], "outcome": "not_presented"}]},
+        )
+        assert other.status_code == 200, other.text
+
+        await row(page, bus, edgar).get_by_role("button", name="Recibida").click()
+        conflict = row(page, bus, edgar).locator(".conflict")
+        await expect(conflict).to_contain_text("Alguien más registró a esta persona")
+        await expect(conflict).to_contain_text("No presentada")  # on record now
+        await expect(conflict).to_contain_text("Recibida")  # what this officer tried
+        await expect(conflict).to_contain_text("border.gt.tecun")
+        await look(page, "border", "handover-conflict")
+
+        # "All received except" over a stale list: Hilda recorded meanwhile as refused.
+        await page.goto(f"{console_url}/manifests/{bus.id}/handover/except")
+        await expect(page.locator(f"#person-{bus.people[hilda]}")).to_be_visible()
+        other = await http.post(
+            f"{system['repatriation']}/v1/manifests/{bus.id}/handovers",
+            headers=_auth(tokens, BORDER, **{"Idempotency-Key": uuid.uuid4().hex}),
+            json={
+                "items": [
+                    {"returnee_id": bus.people[hilda], "outcome": "refused", "reason": "other"}
+                ]
+            },
+        )
+        assert other.status_code == 200, other.text
+        await page.get_by_role("button", name="Registrar: todos recibidos excepto").click()
+        stale = page.locator(f"#person-{bus.people[hilda]} .conflict")
+        await expect(stale).to_contain_text("Otro motivo")
+        await expect(stale).to_contain_text("Recibida")
+        await look(page, "border", "except-conflict")
+
+    got = outcomes(await record_of(http, tokens, system, bus))
+    assert got[edgar][0] == "not_presented"
+    assert got[hilda][:2] == ("refused", "other")
+    assert sum(1 for o in got.values() if o[0] is None) == 5  # nothing else was recorded
