@@ -19,7 +19,7 @@ import pypdf
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from e2e.console import look, signed_in
+from e2e.console import look, sign_in, signed_in
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
 from puebla.testing.keycloak import KeycloakTokens
 from puebla.testing.waiting import wait_until
@@ -336,3 +336,43 @@ async def test_a_conflict_is_shown_person_by_person(
     assert got[edgar][0] == "not_presented"
     assert got[hilda][:2] == ("refused", "other")
     assert sum(1 for o in got.values() if o[0] is None) == 5  # nothing else was recorded
+
+
+async def test_without_javascript_the_plain_forms_record(
+    chromium_browser: Browser,
+    console_url: str,
+    system: dict[str, str],
+    tokens: KeycloakTokens,
+    http: httpx.AsyncClient,
+) -> None:
+    """A shared PC with scripts off (or htmx not loaded on a poor link): every tap is a plain
+    form post, answered with the page again at that person, or the refusal next to them."""
+    bus = await dispatched_bus(http, tokens, system)
+    edgar, hilda = bus.name("Edgar"), bus.name("Hilda")
+    context = await chromium_browser.new_context(locale="es-MX", java_script_enabled=False)
+    try:
+        page = await context.new_page()
+        await sign_in(page, console_url, BORDER)
+        await page.goto(f"{console_url}/manifests/{bus.id}/handover")
+        await row(page, bus, edgar).get_by_role("button", name="Recibida").click()
+        await page.wait_for_url(f"**/manifests/{bus.id}/handover#person-{bus.people[edgar]}")
+        await expect(row(page, bus, edgar).locator(".outcome-now")).to_contain_text("Recibida")
+
+        refusing = row(page, bus, hilda)
+        await refusing.locator("summary").click()
+        await refusing.get_by_role("button", name="Registrar el rechazo").click()
+        refusing = row(page, bus, hilda)
+        await expect(refusing.locator(".field-error")).to_contain_text("motivo del rechazo")
+        await expect(row(page, bus, edgar).locator(".outcome-now")).to_contain_text("Recibida")
+        await refusing.get_by_label("Motivo del rechazo").select_option("medically_unfit")
+        await refusing.get_by_role("button", name="Registrar el rechazo").click()
+        await expect(row(page, bus, hilda).locator(".outcome-now")).to_contain_text(
+            "No apta para viajar"
+        )
+    finally:
+        await context.close()
+
+    got = outcomes(await record_of(http, tokens, system, bus))
+    assert got[edgar][:2] == ("received", None)
+    assert got[hilda][:2] == ("refused", "medically_unfit")
+    assert sum(1 for o in got.values() if o[0] is None) == 5
