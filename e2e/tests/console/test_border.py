@@ -19,7 +19,7 @@ import pypdf
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from e2e.console import look, sign_in, signed_in
+from e2e.console import look, shot_path, sign_in, signed_in
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
 from puebla.testing.keycloak import KeycloakTokens
 from puebla.testing.waiting import wait_until
@@ -219,6 +219,12 @@ async def test_arrivals_handover_and_record(
         await expect(page.locator("#digest")).to_have_text(record["digest"])
         await expect(page.locator("table.record")).to_contain_text("No presentada")
         await look(page, "border", "record")
+        await page.emulate_media(media="print")  # the print stylesheet: no buttons, no shell
+        await expect(page.get_by_role("link", name="Descargar el PDF")).to_be_hidden()
+        await expect(page.locator("header.shell")).to_be_hidden()
+        await expect(page.locator("#digest")).to_be_visible()
+        await page.screenshot(path=str(shot_path("border", "record-print", "es")), full_page=True)
+        await page.emulate_media(media="screen")
         async with page.expect_download() as download_info:
             await page.get_by_role("link", name="Descargar el PDF").click()
         download = await download_info.value
@@ -229,6 +235,12 @@ async def test_arrivals_handover_and_record(
         assert content.startswith(b"%PDF")
         text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages)
         assert record["digest"] in text.replace("\n", "").replace(" ", "")
+
+    # The sending side opens the same record.
+    async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+        await page.goto(f"{console_url}/manifests/{bus.id}/record")
+        await expect(page.locator("#digest")).to_have_text(record["digest"])
+        await expect(page.locator("table.record")).to_contain_text("La identidad no coincide")
 
 
 async def test_handover_with_the_keyboard_alone(

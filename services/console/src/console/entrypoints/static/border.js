@@ -13,10 +13,18 @@
     if (target) target.focus();
   });
 
-  // A refused tap (a conflict, a missing reason) comes back as the row with its words.
-  document.body.addEventListener("htmx:sendError", function (event) {
-    var form = event.detail.elt;
-    if (form && form.submit) form.submit();  // a broken link: fall back to the plain post
+  // A refused tap (a conflict, a missing reason) comes back as the row with its words. A tap
+  // that got no answer (the link dropped, the server failed) says so; the same button sends
+  // the same Idempotency-Key again, so tapping again records the person once.
+  function linkLost() {
+    var box = document.getElementById("link-lost");
+    if (box) box.hidden = false;
+  }
+  document.body.addEventListener("htmx:sendError", linkLost);
+  document.body.addEventListener("htmx:responseError", linkLost);
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var box = document.getElementById("link-lost");
+    if (box && event.detail.successful) box.hidden = true;
   });
 
   var print = document.querySelector("[data-print]");
