@@ -231,6 +231,7 @@ async def test_an_action_on_a_notice_whose_person_objected_is_refused_in_spanish
         # The officer's values are kept.
         await expect(page.locator("#notes")).to_have_value("Intento de entrevista")
         await expect(page.get_by_label("Entrevista")).to_be_checked()
+        await look(page, "consular", "notification-refused")
     read = await api.get(CONSUL, "consular", f"/v1/notifications/{detention['id']}")
     assert read["actions"] == []
 
@@ -267,6 +268,7 @@ async def test_the_consul_decides_person_by_person_and_several_at_once(
         await expect(outcome).to_contain_text("Se registraron 3 confirmaciones")
         for given in ("Berta", "Cipriano", "Dominga"):
             await expect(page.locator(f"#person-{v[given]['id']}")).to_contain_text("Confirmada")
+        await look(page, "consular", "manifest-decided")
 
     decided = {
         item["person"]["given_names"]: item

@@ -74,6 +74,14 @@ add_words(
     "decision",
     {"confirmed": N_("Nationality confirmed"), "rejected": N_("Nationality rejected")},
 )
+add_words(
+    "consular_post_kind",
+    {
+        "consulate": N_("Consulate"),
+        "embassy": N_("Embassy"),
+        "concurrent_accreditation": N_("Mission with concurrent accreditation"),
+    },
+)
 add_words("document_type", {"passport": N_("Passport"), "national_id": N_("National ID card")})
 add_rules(
     {
@@ -249,9 +257,9 @@ async def _all(page: Page, service: str, path: str, **params: str) -> list[Any]:
     return items
 
 
-async def _maybe(page: Page, service: str, path: str) -> Any:
+async def _maybe(page: Page, service: str, path: str, **params: str) -> Any:
     try:
-        return await page.apis.get(service, path)
+        return await page.apis.get(service, path, **params)
     except (NotFound, Unavailable):
         return None
 
@@ -270,6 +278,17 @@ def _zone_of(points: Mapping[str, Mapping[str, Any]], code: Any) -> str | None:
 def _point_name(points: Mapping[str, Mapping[str, Any]], code: Any) -> str:
     point = points.get(str(code)) or {}
     return str(point.get("name") or code or "—")
+
+
+async def _post_name(page: Page, code: Any, country: Any) -> str:
+    """`Consulado — Tapachula` for the post's code, as the directory names it."""
+    if not code:
+        return "—"
+    posts = await _maybe(page, CONSULAR, "/v1/consular-posts", country=str(country))
+    for post in (posts or {}).get("items", []):
+        if post.get("code") == code:
+            return f"{page.word('consular_post_kind', post.get('kind'))} — {post.get('city')}"
+    return str(code)
 
 
 def _field(form: Mapping[str, Any], name: str) -> str:
@@ -371,6 +390,7 @@ async def _notification_page(
         short=lambda value: _short(value, n.get("time_zone"), page.locale),
         point_zone=_zone_of(points, (n.get("manifest") or {}).get("reception_point")),
         point_name=_point_name(points, (n.get("manifest") or {}).get("reception_point")),
+        post_name=await _post_name(page, n.get("consular_post"), n.get("nationality")),
         manifest_href=manifest_href,
         verifications_href=f"/verifications/manifest/{related.get('id')}"
         if manifest_href and n.get("kind") == "repatriation_notice"
@@ -529,6 +549,7 @@ async def _manifest_page(
         manifest_id=manifest_id,
         manifest=manifest,
         tz=tz,
+        short=lambda value: _short(value, tz, page.locale),
         point_name=_point_name(points, (manifest or {}).get("reception_point")),
         people=people,
         pending=[p for p in people if p.pending],
