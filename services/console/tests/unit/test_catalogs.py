@@ -53,3 +53,20 @@ def test_a_message_absent_from_a_catalog_is_reported(one_area: Path) -> None:
     write(one_area, "en", {"Sign out": "Sign out", ("%(n)s bus", "%(n)s buses"): ("a", "b")})
     write(one_area, "es", {("%(n)s bus", "%(n)s buses"): ("x", "y", "z")})
     assert catalogs.problems() == ["es/shell.po: missing 'Sign out' (a:1)"]
+
+
+def test_a_message_two_areas_translate_differently_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalogs, "catalog_path", lambda locale, area: tmp_path / f"{area}.po")
+    monkeypatch.setattr(catalogs, "LOCALES", ("es",))
+    monkeypatch.setattr(
+        catalogs, "extracted", lambda: {"border": {"From": ["b:1"]}, "shell": {"From": ["s:1"]}}
+    )
+    for area, words in (("border", "Procedencia"), ("shell", "Desde")):
+        catalog = Catalog(locale="es")
+        catalog.add("From", words)
+        with (tmp_path / f"{area}.po").open("wb") as po:
+            write_po(po, catalog)
+    (problem,) = catalogs.problems()
+    assert "'From' reads 'Desde' here and 'Procedencia' in border.po" in problem

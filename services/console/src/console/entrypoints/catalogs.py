@@ -115,6 +115,9 @@ def update(only: str | None = None) -> None:
 
 def problems() -> list[str]:
     found: list[str] = []
+    # The areas' catalogs are merged into one per language: a message two areas both use must
+    # read the same in both, or one of them silently shows the other's words.
+    seen: dict[tuple[str, str], tuple[str, object]] = {}
     for area, messages in sorted(extracted().items()):
         for locale in LOCALES:
             catalog = read(locale, area)
@@ -137,6 +140,12 @@ def problems() -> list[str]:
                     found.append(f"{locale}/{area}.po: {msgid!r} is not translated ({where})")
                 if entry.fuzzy:
                     found.append(f"{locale}/{area}.po: {msgid!r} is marked fuzzy ({where})")
+                other = seen.setdefault((locale, msgid), (area, entry.string))
+                if other[1] != entry.string:
+                    found.append(
+                        f"{locale}/{area}.po: {msgid!r} reads {entry.string!r} here and"
+                        f" {other[1]!r} in {other[0]}.po: use one translation, or other words"
+                    )
     return found
 
 
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in missing:
         print(line, file=sys.stderr)
     if missing:
-        print(f"{len(missing)} message(s) without a translation", file=sys.stderr)
+        print(f"{len(missing)} catalog problem(s): a message without a translation, or translated two ways", file=sys.stderr)
         return 1
     return 0
 
