@@ -25,8 +25,8 @@ class TestInboxOrder:
     def test_overdue_first_then_pending_then_the_rest(self) -> None:
         items = [
             notice("ack", "detention", status="acknowledged"),
-            notice("pending", "reserve_fund_return"),
-            notice("late", "repatriation_notice", overdue=True),
+            notice("pending", "detention"),
+            notice("late", "reserve_fund_return", overdue=True),
         ]
         assert [n["id"] for n in inbox_order(items)] == ["late", "pending", "ack"]
 
