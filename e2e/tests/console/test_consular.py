@@ -189,7 +189,17 @@ async def test_the_consul_acknowledges_the_notice_and_records_a_visit(
 
         zone = ZoneInfo(read["time_zone"])
         at = next_minute(read["occurred_at"], zone)
+        # No kind chosen: the API's refusal next to the choice, the notes kept.
+        await page.fill("#notes", f"Visita en la estación {setup.tag}")
+        await page.get_by_role("button", name="Registrar la actuación").click()
+        await expect(page.locator("#kind-error")).to_have_text("Elija una de las opciones.")
+        await expect(page.locator("#notes")).to_have_value(f"Visita en la estación {setup.tag}")
+        # Not a date: refused at the field before anything is sent.
         await page.get_by_label("Visita").check()
+        await page.fill("#at_date", "31/02/2026")
+        await page.get_by_role("button", name="Registrar la actuación").click()
+        await expect(page.locator("#at-error")).to_have_text("No es una fecha y hora válidas.")
+        await expect(page.get_by_label("Visita")).to_be_checked()
         await page.fill("#at_date", at.strftime("%d/%m/%Y"))
         await page.fill("#at_time", at.strftime("%H:%M"))
         await page.fill("#notes", f"Visita en la estación {setup.tag}")
@@ -293,8 +303,10 @@ async def test_a_partial_failure_shows_what_was_recorded_and_what_was_not(
     v = setup.verifications
     async with signed_in(chromium_browser, console_url, CONSUL) as page:
         await page.goto(f"{console_url}/verifications/manifest/{setup.manifest_id}")
+        # The two still to decide, ticked with the page's one button.
+        await page.get_by_role("button", name="Marcar a todas las personas por decidir").click()
         for given in ("Eusebio", "Filomena"):
-            await page.locator(f"#select-{v[given]['id']}").check()
+            await expect(page.locator(f"#select-{v[given]['id']}")).to_be_checked()
         # Meanwhile someone else rejects Filomena.
         rejected = await api.call(
             CONSUL,
