@@ -72,7 +72,10 @@ GIVEN = ("Abelino", "Berta", "Cipriano", "Dominga", "Eusebio", "Filomena")
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def api(tokens: KeycloakTokens, system: dict[str, str]) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(timeout=30.0) as http:
+    # No kept-alive connections: the browser steps between two calls outlast the APIs'
+    # keep-alive, and a request sent on a connection the server is closing is lost.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=30.0, limits=limits) as http:
         yield Api(http, tokens, system)
 
 
@@ -263,8 +266,12 @@ async def test_the_consul_decides_person_by_person_and_several_at_once(
         await expect(first).to_contain_text("Quetzaltenango")
         await look(page, "consular", "manifest")
 
-        # One rejected, with its reason.
+        # A rejection needs its reason: refused at the person, nothing recorded.
         await first.locator("summary").click()
+        await first.get_by_role("button", name="Rechazar").click()
+        first = page.locator(f"#person-{v['Abelino']['id']}")
+        await expect(first.locator(".field-error")).to_have_text("Escriba el motivo del rechazo.")
+        # One rejected, with its reason (the reason's box is open again, at that person).
         await first.get_by_label(re.compile("Motivo del rechazo")).fill(REJECTION)
         await first.get_by_role("button", name="Rechazar").click()
         await expect(page.get_by_role("status")).to_contain_text("Nacionalidad rechazada")
