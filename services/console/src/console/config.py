@@ -24,11 +24,16 @@ DEV_CLIENT_SECRET = "puebla-console-dev-only"
 DEV_SESSION_KEY = "ZGV2LW9ubHktY29uc29sZS1zZXNzaW9uLWtleS0zMmI="
 
 
-class Settings(ServiceSettings):
+class DatabaseSettings(ServiceSettings):
+    """What migrating the session store needs, and nothing more (no secret of the client)."""
+
     model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore", populate_by_name=True)
 
     database_url: str = local_database_url(NAME)
     port: int = 8000
+
+
+class Settings(DatabaseSettings):
     public_url: str = "http://localhost:8000"
     client_id: str = "puebla-console"
     client_secret: SecretStr = SecretStr(DEV_CLIENT_SECRET)
@@ -73,7 +78,7 @@ class Settings(ServiceSettings):
         }
 
 
-def definition(settings: Settings) -> ServiceDefinition:
+def definition(settings: DatabaseSettings) -> ServiceDefinition:
     return ServiceDefinition(
         name=NAME,
         service_dir=SERVICE_DIR,
