@@ -35,7 +35,11 @@ class Console:
         runtime = await Runtime.start(definition(settings), with_nats=False)
         http = httpx.AsyncClient(
             timeout=settings.api_timeout_seconds,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=40),
+            # Idle connections are dropped before the APIs' own keep-alive end (uvicorn: 5 s),
+            # so the console rarely reuses one the API is closing (adapters.apis retries that).
+            limits=httpx.Limits(
+                max_connections=100, max_keepalive_connections=40, keepalive_expiry=3.0
+            ),
         )
         issuer = PlatformSettings().keycloak_issuer
         keycloak = Keycloak(

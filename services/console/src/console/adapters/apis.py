@@ -37,7 +37,7 @@ class Apis:
         base = self._urls[service]
         if not path.startswith("/v1/"):
             raise ValueError(f"not an API path: {path!r}")
-        return await self._http.request(
+        request = self._http.build_request(
             method,
             f"{base}{path}",
             params={k: v for k, v in (params or {}).items() if v not in (None, "")},
@@ -49,3 +49,10 @@ class Apis:
                 **(headers or {}),
             },
         )
+        try:
+            return await self._http.send(request)
+        except httpx.RemoteProtocolError:
+            # A kept-alive connection the API closed just as it was reused: the request never
+            # reached it. Once more on a fresh connection; a write carries its Idempotency-Key,
+            # so even a write that did arrive is applied once.
+            return await self._http.send(request)

@@ -1,0 +1,41 @@
+"""The APIs' client: a kept-alive connection the API closed is tried once more."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from console.adapters.apis import Apis
+
+
+async def test_a_connection_closed_under_the_request_is_retried_once() -> None:
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.headers["Idempotency-Key"])
+        if len(calls) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(200, json={"ok": True})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        apis = Apis(http, {"repatriation": "http://api"})
+        response = await apis.send(
+            "repatriation",
+            "POST",
+            "/v1/x",
+            token="t",
+            locale="es",
+            headers={"Idempotency-Key": "k"},
+        )
+    assert response.status_code == 200
+    assert calls == ["k", "k"]  # the same key: applied once by the API
+
+
+async def test_a_second_failure_is_not_hidden() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        apis = Apis(http, {"repatriation": "http://api"})
+        with pytest.raises(httpx.RemoteProtocolError):
+            await apis.send("repatriation", "GET", "/v1/x", token="t", locale="es")
