@@ -39,3 +39,30 @@ async def test_a_second_failure_is_not_hidden() -> None:
         apis = Apis(http, {"repatriation": "http://api"})
         with pytest.raises(httpx.RemoteProtocolError):
             await apis.send("repatriation", "GET", "/v1/x", token="t", locale="es")
+
+
+async def test_a_query_written_in_the_path_reaches_the_api() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(204)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        apis = Apis(http, {"repatriation": "http://api"})
+        await apis.send(
+            "repatriation", "DELETE", "/v1/m/1/returnees/2?reason=Rechazada", token="t", locale="es"
+        )
+        await apis.send(
+            "repatriation",
+            "GET",
+            "/v1/m",
+            token="t",
+            locale="es",
+            params={"status": "draft", "cursor": None},
+        )
+    # The removal's reason was silently dropped: a submitted manifest then refused the removal.
+    assert seen == [
+        "http://api/v1/m/1/returnees/2?reason=Rechazada",
+        "http://api/v1/m?status=draft",
+    ]

@@ -40,7 +40,8 @@ class Apis:
         request = self._http.build_request(
             method,
             f"{base}{path}",
-            params={k: v for k, v in (params or {}).items() if v not in (None, "")},
+            # None, not {}: httpx replaces a query already in `path` by an empty one.
+            params={k: v for k, v in params.items() if v not in (None, "")} if params else None,
             json=json,
             headers={
                 "Authorization": f"Bearer {token}",
