@@ -160,7 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in missing:
         print(line, file=sys.stderr)
     if missing:
-        print(f"{len(missing)} catalog problem(s): a message without a translation, or translated two ways", file=sys.stderr)
+        print(
+            f"{len(missing)} catalog problem(s): a message without a translation,"
+            " or translated two ways",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
