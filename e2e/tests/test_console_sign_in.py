@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, Route
+from playwright.async_api import Browser, BrowserContext, Page, Request
 
 from puebla.auth.tokens import TokenVerifier
 from puebla.devstack.processes import var_dir
@@ -64,15 +64,19 @@ async def context(chromium_browser: Browser) -> AsyncIterator[BrowserContext]:
 
 
 async def callback_of(page: Page) -> dict[str, str]:
-    """Answers the browser's request to the console's redirect URI; returns its query."""
+    """The query of the browser's request to the console's redirect URI (its code and state).
+
+    The request is only watched: a route would not see it (Chromium follows Keycloak's redirect
+    without handing it to Playwright's interception), so it reaches the console, which answers
+    "sign-in did not finish" (this sign-in holds none of its login cookie) and leaves the code
+    unspent for the test to exchange."""
     seen: dict[str, str] = {}
 
-    async def answer(route: Route) -> None:
-        query = urllib.parse.urlparse(route.request.url).query
-        seen.update(dict(urllib.parse.parse_qsl(query)))
-        await route.fulfill(status=200, content_type="text/html", body="<p>console</p>")
+    def note(request: Request) -> None:
+        if request.url.startswith(REDIRECT):
+            seen.update(dict(urllib.parse.parse_qsl(urllib.parse.urlparse(request.url).query)))
 
-    await page.route("http://localhost:8000/**", answer)
+    page.on("request", note)
     return seen
 
 

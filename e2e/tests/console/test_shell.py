@@ -6,6 +6,7 @@ sites, so the cookie rules bite here as they will in production."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -41,6 +42,30 @@ class TestSigningIn:
             assert "Guatemala" in shell
             await expect(page.get_by_role("link", name="Llegadas").first).to_be_visible()
             await look(page, "shell", "home-border")
+
+    async def test_the_immigration_officer_and_the_consul_see_their_own_queues(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+            await expect(page.get_by_role("heading", name="Oficial de migración")).to_be_visible()
+            await expect(
+                page.get_by_role("link", name=re.compile("Manifiestos aún no enviados"))
+            ).to_be_visible()
+            await expect(page.get_by_role("link", name="Llegadas")).to_have_count(0)
+            await look(page, "shell", "home-immigration")
+        async with signed_in(chromium_browser, console_url, "consul.gt.tapachula") as page:
+            await expect(
+                page.get_by_role("link", name=re.compile("Notificaciones vencidas"))
+            ).to_be_visible()
+            await expect(
+                page.get_by_role("link", name=re.compile("Nacionalidades por verificar"))
+            ).to_be_visible()
+            assert "Consulado — Tapachula" in await page.inner_text("header")
+            await look(page, "shell", "home-consular")
+            # A record the API does not show this officer: the console's "not found" page.
+            await page.goto(f"{console_url}/manifests/00000000-0000-7000-8000-000000000000")
+            await expect(page.locator("h1")).to_have_text("No encontrado")
+            await look(page, "shell", "not-found")
 
     async def test_the_browser_holds_one_host_only_httponly_secure_lax_cookie_and_no_token(
         self, chromium_browser: Browser, console_url: str
