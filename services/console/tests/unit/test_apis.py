@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from console.adapters.apis import Apis
+from console.service_layer.apis import StepUpNeeded, bearer_challenge
 
 
 async def test_a_connection_closed_under_the_request_is_retried_once() -> None:
@@ -66,3 +67,15 @@ async def test_a_query_written_in_the_path_reaches_the_api() -> None:
         "http://api/v1/m/1/returnees/2?reason=Rechazada",
         "http://api/v1/m?status=draft",
     ]
+
+
+def test_a_step_up_challenge_is_read_as_rfc_9470_writes_it() -> None:
+    header = 'Bearer error="insufficient_user_authentication", acr_values="2", max_age=300'
+    assert bearer_challenge(header) == {
+        "error": "insufficient_user_authentication",
+        "acr_values": "2",
+        "max_age": "300",
+    }
+    refused = StepUpNeeded("child_protection", 401, {"_challenge": bearer_challenge(header)})
+    assert (refused.acr_values, refused.max_age) == ("2", 300)
+    assert bearer_challenge('Basic realm="x"') == {}

@@ -62,8 +62,17 @@ class Keycloak:
             f"{self.server_url}/protocol/openid-connect/certs",
         )
 
-    def authorization_url(self, *, state: str, challenge: str, nonce: str, locale: str) -> str:
-        query = {
+    def authorization_url(
+        self,
+        *,
+        state: str,
+        challenge: str,
+        nonce: str,
+        locale: str,
+        acr_values: str | None = None,
+        max_age: int | None = None,
+    ) -> str:
+        query: dict[str, str] = {
             "client_id": self.client_id,
             "response_type": "code",
             "redirect_uri": self.redirect_uri,
@@ -74,6 +83,10 @@ class Keycloak:
             "code_challenge_method": "S256",
             "ui_locales": locale,
         }
+        if acr_values:
+            query["acr_values"] = acr_values
+        if max_age is not None:
+            query["max_age"] = str(max_age)
         return f"{self.issuer}/protocol/openid-connect/auth?{urllib.parse.urlencode(query)}"
 
     def logout_url(self, *, id_token: str, post_logout_uri: str, locale: str) -> str:

@@ -32,7 +32,7 @@ from console.entrypoints.web import (
     locale_of,
     render,
 )
-from console.service_layer.apis import Forbidden, NotFound, Unavailable
+from console.service_layer.apis import Forbidden, NotFound, StepUpNeeded, Unavailable
 from console.service_layer.sessions import SessionEnded
 from puebla.config import PlatformSettings
 from puebla.observability import configure_logging, get_logger
@@ -119,6 +119,19 @@ def _install_pages_for_errors(app: FastAPI) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
         return response
 
+    @app.exception_handler(StepUpNeeded)
+    async def step_up(request: Request, exc: StepUpNeeded) -> Response:
+        # A stronger sign-in (a second factor) for this page, then back to it.
+        back = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+        target = f"/auth/login?next={_quote(back if request.method == 'GET' else request.url.path)}"
+        if exc.acr_values:
+            target += f"&acr={_quote(exc.acr_values)}"
+        if exc.max_age is not None:
+            target += f"&max_age={exc.max_age}"
+        if _htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
     @app.exception_handler(CsrfRefused)
     async def csrf(request: Request, exc: CsrfRefused) -> Response:
         locale_of(request)
@@ -168,4 +181,4 @@ def _install_pages_for_errors(app: FastAPI) -> None:
 def _quote(path: str) -> str:
     from urllib.parse import quote
 
-    return quote(path, safe="/")
+    return quote(path, safe="/")  # `?` and `&` of the page's own query stay inside `next`

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Annotated
 
@@ -45,14 +46,27 @@ def _cookie(response: Response, name: str, value: str, *, max_age: int | None) -
 
 
 @router.get("/auth/login", include_in_schema=False)
-async def login(request: Request, locale: Locale, next: str | None = None) -> Response:
+async def login(
+    request: Request,
+    locale: Locale,
+    next: str | None = None,
+    acr: str | None = None,
+    max_age: int | None = None,
+) -> Response:
+    """`acr` and `max_age` come from an API's step-up challenge (a page that needs a second
+    factor, or a sign-in no older than `max_age` seconds): Keycloak is asked for them."""
     console = request.app.state.console
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     attempt = {"state": state, "verifier": verifier, "nonce": nonce, "next": local_path(next)}
     url = console.keycloak.authorization_url(
-        state=state, challenge=challenge.decode(), nonce=nonce, locale=locale
+        state=state,
+        challenge=challenge.decode(),
+        nonce=nonce,
+        locale=locale,
+        acr_values=acr if acr and re.fullmatch(r"[\w. -]{1,40}", acr) else None,
+        max_age=max_age if max_age is not None and 0 <= max_age <= 86400 else None,
     )
     response = RedirectResponse(url, status_code=303)
     _cookie(response, LOGIN_COOKIE, _sealer(request).seal(attempt).decode(), max_age=LOGIN_SECONDS)

@@ -12,6 +12,7 @@ into what a page does with them.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,37 @@ class Refused(ApiError):
 
 class Unavailable(ApiError):
     pass
+
+
+class StepUpNeeded(ApiError):
+    """The API wants a stronger or fresher sign-in (RFC 9470: `WWW-Authenticate: Bearer
+    error="insufficient_user_authentication", acr_values="2", max_age="300"`): the officer
+    signs in again at that level and comes back to the same page."""
+
+    @property
+    def challenge(self) -> dict[str, str]:
+        return dict(self.problem.get("_challenge", {}))
+
+    @property
+    def acr_values(self) -> str | None:
+        return self.challenge.get("acr_values")
+
+    @property
+    def max_age(self) -> int | None:
+        value = self.challenge.get("max_age", "")
+        return int(value) if value.isdigit() else None
+
+
+def bearer_challenge(header: str) -> dict[str, str]:
+    """The parameters of a `Bearer` challenge: `error`, `acr_values`, `max_age`…"""
+    scheme, _, rest = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return {}
+    found: dict[str, str] = {}
+    for part in re.finditer(r'([a-zA-Z_]+)="([^"]*)"|([a-zA-Z_]+)=([^,\s]+)', rest):
+        name = part.group(1) or part.group(3)
+        found[name] = part.group(2) if part.group(1) else part.group(4)
+    return found
 
 
 def idempotency_key() -> str:
@@ -146,6 +178,9 @@ class OfficerApis:
             return response
         problem = _problem(response)
         if status == 401:
+            challenge = bearer_challenge(response.headers.get("www-authenticate", ""))
+            if challenge.get("error") == "insufficient_user_authentication":
+                raise StepUpNeeded(service, status, {**problem, "_challenge": challenge})
             raise SessionEnded(f"{service} refused the officer's token")
         if status == 404:
             raise NotFound(service, status, problem)
