@@ -22,7 +22,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console.bootstrap import Console
 from console.config import Settings
 from console.entrypoints import assets, auth
-from console.entrypoints.pages import border, consular, home, manifests
+from console.entrypoints.pages import (
+    audit,
+    border,
+    children,
+    consular,
+    fund,
+    home,
+    manifests,
+    statistics,
+)
 from console.entrypoints.security import ConsoleHeadersMiddleware
 from console.entrypoints.web import (
     SESSION_COOKIE,
@@ -72,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")
     app.include_router(auth.router)
-    for pages in (home, manifests, border, consular):
+    for pages in (home, manifests, border, consular, children, fund, statistics, audit):
         app.include_router(pages.router)
     _install_pages_for_errors(app)
 

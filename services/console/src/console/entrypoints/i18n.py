@@ -27,7 +27,7 @@ LOCALES = ("es", "en")
 DEFAULT_LOCALE = "es"
 # One catalog per part of the console: templates/<area>/ and pages/<area>.py use it; every
 # other file (the shell, sign-in, errors, words) uses `shell`.
-AREAS = ("shell", "manifests", "border", "consular")
+AREAS = ("shell", "manifests", "border", "consular", "children", "fund", "statistics", "audit")
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locales"
 LANGUAGE_COOKIE = "__Host-puebla-lang"
 
