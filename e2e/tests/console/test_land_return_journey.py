@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pypdf
 import pytest_asyncio
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from e2e.console import signed_in
 from e2e.journeys.land_return import GUATEMALA, RECEPTION_POINT, arrival_slot
@@ -54,16 +54,6 @@ class Reader:
         )
         assert answer.status_code == 200, answer.text
         return answer.json()
-
-
-async def reload_until(page: Page, url: str, locator: Locator, what: str) -> None:
-    """The page again until it shows `locator` (what another country did reaches it by the bus)."""
-
-    async def shown() -> bool:
-        await page.goto(url)
-        return await locator.count() > 0
-
-    await wait_until(shown, timeout=EVENTS_S, interval=1.0, what=what)
 
 
 def filled_template(template: bytes, people: list[dict[str, str]]) -> bytes:
@@ -171,10 +161,19 @@ async def test_a_land_return_from_the_station_to_the_border_in_the_browser(
     ids = {r["given_names"]: r["id"] for r in manifest["returnees"]}
     assert set(ids) == {"Rosa", "Marta", "Tomás", "Lucía", "Wilfredo", "Ervin"}
 
-    # 2. Guatemala's consul: one nationality rejected, the five others confirmed at once.
+    # 2. Guatemala's consul: one nationality rejected, the five others confirmed at once. The
+    #    six requests reach the consulate by the bus, one by one: the queue is opened once all
+    #    six are there.
+    async def six_requests() -> bool:
+        listed = await reader.get(
+            "consul.gt.tapachula", "consular", "/v1/verifications", related_id=manifest_id
+        )
+        return len(listed["items"]) == 6
+
+    await wait_until(six_requests, timeout=EVENTS_S, what="the six verification requests")
     async with signed_in(chromium_browser, console_url, "consul.gt.tapachula") as page:
+        await page.get_by_role("link", name="Verificaciones").first.click()
         group = page.locator("table.groups tr", has_text=reference)
-        await reload_until(page, f"{console_url}/verifications", group, "the verification queue")
         await group.get_by_role("link", name=reference).click()
         await expect(page.locator("table.people tbody tr")).to_have_count(6)
         verifications = {
@@ -195,15 +194,18 @@ async def test_a_land_return_from_the_station_to_the_border_in_the_browser(
         await page.get_by_role("button", name="Confirmar a las personas seleccionadas").click()
         await expect(page.locator(".outcomes")).to_contain_text("Se registraron 5 confirmaciones")
 
-    # 3. inm.mx sees the decisions, takes Wilfredo off and dispatches the bus.
+    # 3. inm.mx sees the decisions, takes Wilfredo off and dispatches the bus. The six
+    #    decisions reach repatriation by the bus, one by one: the page is opened once they all
+    #    have (a page with one still pending rightly keeps "dispatch" disabled).
+    async def all_decided() -> bool:
+        read = await reader.get("inm.mx", "repatriation", f"/v1/manifests/{manifest_id}")
+        return all(r["nationality_status"] != "pending" for r in read["returnees"])
+
+    await wait_until(all_decided, timeout=EVENTS_S, what="the six decisions in repatriation")
     async with signed_in(chromium_browser, console_url, "inm.mx") as page:
-        rejected = page.locator("table.people", has_text="Nacionalidad rechazada")
-        await reload_until(
-            page,
-            f"{console_url}/manifests/{manifest_id}",
-            rejected,
-            "the consulate's decisions on the manifest page",
-        )
+        await page.goto(f"{console_url}/manifests/{manifest_id}")
+        await expect(page.locator("table.people")).to_contain_text("Nacionalidad rechazada")
+        await expect(page.locator("table.people")).not_to_contain_text("En espera del consulado")
         await expect(page.locator("table.people")).to_contain_text("Es salvadoreño")
         remove = page.locator(f"form[action$='/people/{ids['Wilfredo']}/remove']")
         await page.locator(
