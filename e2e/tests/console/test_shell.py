@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
@@ -210,13 +209,6 @@ class TestEndingASession:
             await expect(page.locator("h1")).to_have_text("Mi trabajo")  # still signed in
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture
 def short_idle_console() -> Iterator[str]:
     """A second console on the same session store whose sessions idle out after 70 s and warn
@@ -233,25 +225,14 @@ def short_idle_console() -> Iterator[str]:
     }
     log = (var_dir() / "logs" / "console-short-idle.log").open("ab")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "console.entrypoints.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
+        stack.console_command(port),
         env=env,
         stdout=log,
         stderr=log,
     )
     try:
         wait_for(
-            lambda: _answers(f"http://127.0.0.1:{port}/readyz"),
+            lambda: stack.ready(stack.ServiceSpec("console", port)),
             timeout=60,
             what="the short-idle console",
         )

@@ -231,7 +231,7 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
         try:
             # An API that exits on start (e.g. its database is not there) fails now, not in 90 s.
             wait_for(
-                lambda s=svc, a=api: _ready(s) or read_pid(a) is None,
+                lambda s=svc, a=api: ready(s) or read_pid(a) is None,
                 timeout=90,
                 what=f"{svc.name} (/readyz)",
             )
@@ -243,11 +243,28 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
     return started
 
 
-def _ready(svc: ServiceSpec) -> bool:
+def ready(svc: ServiceSpec) -> bool:
+    """The service answers `/readyz` with 200."""
     try:
         return httpx.get(f"{svc.url}/readyz", timeout=1.0).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def console_command(port: int) -> list[str]:
+    """The console's server on 127.0.0.1:`port` (its settings come from the environment)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "console.entrypoints.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
 
 
 def start_console() -> list[str]:
@@ -260,24 +277,13 @@ def start_console() -> list[str]:
     log = var_dir() / "logs" / "console.log"
     spawn(
         CONSOLE,
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "console.entrypoints.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
+        console_command(port),
         log_path=log,
         env=console_env(),
     )
     spec = ServiceSpec(CONSOLE, port)
     try:
-        wait_for(lambda: _ready(spec) or read_pid(CONSOLE) is None, timeout=90, what="the console")
+        wait_for(lambda: ready(spec) or read_pid(CONSOLE) is None, timeout=90, what="the console")
         if read_pid(CONSOLE) is None:
             raise StackError("the console exited while starting")
     except StackError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -105,74 +105,74 @@ async def _purge_idle_sessions(console: Console) -> None:
             await console.sessions.purge()
 
 
-def _htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
+# What an answer that is not a page becomes: the error page, in words, with its status.
+ERROR_PAGES: dict[type[Exception], tuple[int, str]] = {
+    CsrfRefused: (403, "csrf"),
+    NotFound: (404, "not_found"),
+    Forbidden: (403, "forbidden"),
+    Unavailable: (503, "unavailable"),
+    TooLarge: (413, "too_large"),
+    RequestValidationError: (400, "bad_request"),
+}
+
+
+def _error_page(status: int, problem: str) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def page(request: Request, exc: Exception) -> Response:
+        locale_of(request)
+        return render(
+            request,
+            "shell/error.html",
+            status_code=status,
+            problem=problem,
+            service=getattr(exc, "service", None),
+        )
+
+    return page
+
+
+def _here(request: Request) -> str:
+    """Where to come back to: the page with its query; for a form post, the page alone (the
+    form is not sent again by a redirect)."""
+    if request.method == "GET" and request.url.query:
+        return f"{request.url.path}?{request.url.query}"
+    return request.url.path
+
+
+def _to_sign_in(request: Request, target: str) -> Response:
+    if request.headers.get("hx-request") == "true":
+        # An htmx request follows HX-Redirect, not a 303 to another site.
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _install_pages_for_errors(app: FastAPI) -> None:
     @app.exception_handler(SignInNeeded)
     async def sign_in(request: Request, exc: SignInNeeded) -> Response:
-        target = f"/auth/login?next={_quote(exc.next_path)}"
-        if _htmx(request):  # an htmx request follows HX-Redirect, not a 303 to another site
-            return Response(status_code=401, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
+        return _to_sign_in(request, f"/auth/login?next={_quote(exc.next_path)}")
 
     @app.exception_handler(SessionEnded)
     async def session_ended(request: Request, exc: SessionEnded) -> Response:
-        path = (
-            request.url.path
-            if request.method != "GET"
-            else str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-        )
-        response = await sign_in(request, SignInNeeded(path))
+        response = _to_sign_in(request, f"/auth/login?next={_quote(_here(request))}")
         response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
         return response
 
     @app.exception_handler(StepUpNeeded)
     async def step_up(request: Request, exc: StepUpNeeded) -> Response:
         # A stronger sign-in (a second factor) for this page, then back to it.
-        back = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-        target = f"/auth/login?next={_quote(back if request.method == 'GET' else request.url.path)}"
+        target = f"/auth/login?next={_quote(_here(request))}"
         if exc.acr_values:
             target += f"&acr={_quote(exc.acr_values)}"
         if exc.max_age is not None:
             target += f"&max_age={exc.max_age}"
-        if _htmx(request):
-            return Response(status_code=401, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
+        return _to_sign_in(request, target)
 
-    @app.exception_handler(CsrfRefused)
-    async def csrf(request: Request, exc: CsrfRefused) -> Response:
-        locale_of(request)
-        return render(request, "shell/error.html", status_code=403, problem="csrf")
-
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> Response:
-        locale_of(request)
-        return render(request, "shell/error.html", status_code=404, problem="not_found")
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Response:
-        locale_of(request)
-        return render(request, "shell/error.html", status_code=403, problem="forbidden")
-
-    @app.exception_handler(Unavailable)
-    async def unavailable(request: Request, exc: Unavailable) -> Response:
-        locale_of(request)
-        return render(
-            request, "shell/error.html", status_code=503, problem="unavailable", service=exc.service
-        )
+    for error, (status, problem) in ERROR_PAGES.items():
+        app.add_exception_handler(error, _error_page(status, problem))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        locale_of(request)
         problem = {404: "not_found", 405: "method"}.get(exc.status_code, "bad_request")
-        return render(request, "shell/error.html", status_code=exc.status_code, problem=problem)
-
-    @app.exception_handler(TooLarge)
-    async def too_large(request: Request, exc: TooLarge) -> Response:
-        locale_of(request)
-        return render(request, "shell/error.html", status_code=413, problem="too_large")
+        return await _error_page(exc.status_code, problem)(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -180,11 +180,6 @@ def _install_pages_for_errors(app: FastAPI) -> None:
         log.exception("page_failed", path=request.url.path)
         locale_of(request)
         return render(request, "shell/error.html", status_code=500, problem="unexpected")
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        locale_of(request)
-        return render(request, "shell/error.html", status_code=400, problem="bad_request")
 
 
 def _quote(path: str) -> str:
