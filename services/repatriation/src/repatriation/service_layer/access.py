@@ -14,6 +14,9 @@
 |                                                           | sending country                  |
 | record a hand-off                                         | border_officer of the reception  |
 |                                                           | point                            |
+| hand-over statistics (aggregates, cells under 5 as `<5`)  | secretariat (every corridor);    |
+|                                                           | immigration_officer (corridors   |
+|                                                           | of their own country only)       |
 
 A manifest the caller may not read is a 404 (its existence does not leak); an action the caller
 may not take on a manifest it reads is a 403. A border officer must also belong to the receiving
@@ -34,6 +37,7 @@ from sqlalchemy import ColumnElement, and_, false, or_
 
 from puebla.auth.policy import ensure_allowed, ensure_visible
 from puebla.auth.principal import Principal
+from puebla.statistics import statistics_country as shared_statistics_country
 from repatriation.adapters.orm import manifest as manifest_table
 from repatriation.adapters.repository import Scope
 
@@ -139,3 +143,18 @@ def visible_clause(p: Principal) -> ColumnElement[bool]:
     if p.has_role(BORDER) and p.border_post is not None:
         clauses.append(and_(t.reception_point == p.border_post, t.receiving_country == p.country))
     return or_(*clauses) if clauses else false()
+
+
+# -- statistics (POLICY.md "Statistics") -------------------------------------------------------
+
+STATISTICS_COUNTRY_ROLES = (IMMIGRATION,)
+
+
+def statistics_country(p: Principal, requested: str | None) -> str | None:
+    """Who reads the hand-over statistics: the `secretariat`, every corridor (optionally one
+    country's); an `immigration_officer`, only the hand-overs of the corridors their country
+    sends or receives on. Border and consular officers (caseworkers) get a 403: their own work
+    they see in the manifests themselves. Counts only; cells under the threshold are `<5`."""
+    return shared_statistics_country(
+        p, requested, country_roles=STATISTICS_COUNTRY_ROLES, what="Repatriation statistics"
+    )
