@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from child_protection.adapters.crypto import KeyRing
 from child_protection.bootstrap import bootstrap
 from child_protection.config import definition
-from child_protection.entrypoints.api.routers import cases
+from child_protection.entrypoints.api.routers import cases, statistics
 from puebla.clock import Clock, utcnow
 from puebla.http.app import create_service_app
 from puebla.runtime import Runtime
@@ -24,7 +24,7 @@ def create_app(
     return create_service_app(
         definition(),
         title="Puebla child protection: unaccompanied-child cases under the Regional Guidelines",
-        routers=[cases.router],
+        routers=[cases.router, statistics.router],
         on_startup=on_startup,
         runtime=runtime,
     )
