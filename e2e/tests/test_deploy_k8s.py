@@ -70,6 +70,41 @@ class TestProductionRealm:
         assert realm["otpPolicyType"] == "totp"
         assert realm["otpPolicyCodeReusable"] is False
 
+    def test_the_step_up_to_a_fresh_otp_is_the_browser_flow(self, realm: dict[str, Any]) -> None:
+        # Issue 15: acr "2" (password + a fresh OTP) before a child's sensitive sections.
+        assert json.loads(realm["attributes"]["acr.loa.map"]) == {"1": 1, "2": 2}
+        flows = {f["alias"]: f for f in realm["authenticationFlows"]}
+        configs = {c["alias"]: c["config"] for c in realm["authenticatorConfig"]}
+
+        def steps(alias: str) -> list[tuple[str, str]]:
+            ordered = sorted(flows[alias]["authenticationExecutions"], key=lambda e: e["priority"])
+            return [(e.get("authenticator") or e["flowAlias"], e["requirement"]) for e in ordered]
+
+        def level(alias: str) -> str:
+            (condition,) = [
+                e
+                for e in flows[alias]["authenticationExecutions"]
+                if e.get("authenticator") == "conditional-level-of-authentication"
+            ]
+            return str(configs[condition["authenticatorConfig"]]["loa-condition-level"])
+
+        top = flows[realm["browserFlow"]]
+        assert top["topLevel"] is True
+        (forms,) = [a for a, r in steps(top["alias"]) if r == "ALTERNATIVE" and a in flows]
+        levels = {level(a): a for a, r in steps(forms) if r == "CONDITIONAL"}
+        assert sorted(levels) == ["1", "2"]
+        assert ("auth-username-password-form", "REQUIRED") in steps(levels["1"])
+        # Every login still asks the OTP of a user who has one (all do, the default action).
+        (otp_1,) = [a for a, r in steps(levels["1"]) if r == "CONDITIONAL"]
+        assert steps(otp_1) == [
+            ("conditional-user-configured", "REQUIRED"),
+            ("auth-otp-form", "REQUIRED"),
+        ]
+        assert ("auth-otp-form", "REQUIRED") in steps(levels["2"])
+        # No DEV-ONLY direct grant flow without OTP: Keycloak's own one is the realm's.
+        assert "directGrantFlow" not in realm
+        assert not any("DEV-ONLY" in f.get("description", "") for f in flows.values())
+
     def test_refresh_tokens_are_revoked_on_use(self, realm: dict[str, Any]) -> None:
         assert realm["revokeRefreshToken"] is True
         assert realm["refreshTokenMaxReuse"] == 0

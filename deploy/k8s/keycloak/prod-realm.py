@@ -13,8 +13,14 @@ its password grant. Tightened (security review 16): TLS
 required for external requests; a password policy; brute-force protection (temporary lockout
 after 5 failures, growing waits); login and admin events recorded (90 days); refresh tokens
 revoked on use; OTP required of every staff member: `CONFIGURE_TOTP` is a *default* required
-action, so each user sets up a TOTP authenticator at first login, after which the built-in
-browser flow's conditional OTP step asks for it at every login. The real clients (a front end
+action, so each user sets up a TOTP authenticator at first login, after which the browser
+flow's level 1 asks for it at every login. The dev realm's step-up (issue 15) is kept: ACR
+levels mapped (`acr.loa.map`: "1" password, "2" a fresh OTP code on top), its browser flow with
+"Conditional - Level Of Authentication" sub-flows bound as the realm's browser flow, level 1
+here also asking a configured OTP (the built-in flow's "Condition - user configured"); level 2
+asks a new code whenever a client requests `acr_values=2` (the console does before a child's
+sensitive sections). Dropped with the demo users: their DEV-ONLY TOTP secrets, the dev direct
+grant flow without OTP and the reusable OTP codes. The real clients (a front end
 with the authorization code flow and PKCE, service accounts) and the real users are created per
 deployment, through the admin console, the admin API or an identity-provider link, never from
 this repository (the console's client is the one exception: its URIs are part of the design).
@@ -129,6 +135,61 @@ def console_client(dev: dict) -> dict:
     return client
 
 
+DEV_DIRECT_GRANT_FLOW = "direct grant password only (DEV-ONLY)"
+STEP_UP_LEVEL_1 = "browser step-up level 1"
+# Level 1 in production: the password, then the OTP of every user who has one (all do: the
+# default required action), as Keycloak's built-in browser flow asks it.
+LEVEL_1_OTP = {
+    "alias": "browser step-up level 1 OTP",
+    "description": "Level 1 in production: the OTP of every user who has set one up",
+    "providerId": "basic-flow",
+    "topLevel": False,
+    "builtIn": False,
+    "authenticationExecutions": [
+        {
+            "authenticator": "conditional-user-configured",
+            "authenticatorFlow": False,
+            "requirement": "REQUIRED",
+            "priority": 10,
+            "autheticatorFlow": False,
+            "userSetupAllowed": False,
+        },
+        {
+            "authenticator": "auth-otp-form",
+            "authenticatorFlow": False,
+            "requirement": "REQUIRED",
+            "priority": 20,
+            "autheticatorFlow": False,
+            "userSetupAllowed": False,
+        },
+    ],
+}
+
+
+def step_up_flows(realm: dict) -> list[dict]:
+    """The dev realm's flows without its DEV-ONLY direct grant, level 1 asking the OTP too."""
+    flows = []
+    for flow in realm.get("authenticationFlows", []):
+        if flow["alias"] == DEV_DIRECT_GRANT_FLOW:
+            continue
+        if flow["alias"] == STEP_UP_LEVEL_1:
+            flow = dict(flow)
+            flow["description"] = "Level 1: the password and the user's OTP"
+            flow["authenticationExecutions"] = [
+                *flow["authenticationExecutions"],
+                {
+                    "authenticatorFlow": True,
+                    "requirement": "CONDITIONAL",
+                    "priority": 30,
+                    "autheticatorFlow": True,
+                    "flowAlias": LEVEL_1_OTP["alias"],
+                    "userSetupAllowed": False,
+                },
+            ]
+        flows.append(flow)
+    return [*flows, LEVEL_1_OTP]
+
+
 def production(realm: dict) -> dict:
     realm = dict(realm)
     realm.pop("users", None)
@@ -137,8 +198,12 @@ def production(realm: dict) -> dict:
     realm["displayName"] = "RCM Puebla"
     realm["attributes"] = {
         "puebla.note": "Derived from the dev realm by deploy/k8s/keycloak/prod-realm.py: "
-        "no users, no dev client; the console's client on its production host, no secret."
+        "no users, no dev client; the console's client on its production host, no secret.",
+        "acr.loa.map": realm["attributes"]["acr.loa.map"],
     }
+    realm["authenticationFlows"] = step_up_flows(realm)
+    # Keycloak's own direct grant flow (it asks the OTP); no client here has the grant anyway.
+    realm.pop("directGrantFlow", None)
     realm["sslRequired"] = "external"
     realm["passwordPolicy"] = PASSWORD_POLICY
     realm.update(BRUTE_FORCE)
