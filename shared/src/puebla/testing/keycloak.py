@@ -8,18 +8,28 @@ and stops it (its whole process group) when the session ends. Loaded by
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import json
+import re
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 import pytest
 
 from puebla.devstack import keycloak as dev_keycloak
 from puebla.devstack.processes import repo_root, var_dir
+from puebla.testing.totp import demo_code
 
 __all__ = [
     "DEMO_PASSWORD",
+    "STEP_UP_ACR",
     "KeycloakTokens",
     "keycloak_issuer",
     "keycloak_url",
@@ -31,6 +41,67 @@ CLIENT_ID = "puebla-cli"
 # A cached token is renewed when it has less than this left, so no test gets a token that
 # expires halfway through it.
 _MIN_REMAINING_S = 120.0
+# The step-up level of the realm's "acr.loa.map" (password + OTP), asked for by acr_values.
+STEP_UP_ACR = "2"
+# The console's client signs the step-up logins in (the password grant never reaches acr 2);
+# its DEV-ONLY secret and first redirect URI are read from the dev realm file. The redirect is
+# never followed: the code is taken from Keycloak's Location header.
+STEP_UP_CLIENT_ID = "puebla-console"
+# An acr-2 token is reused only while its sign-in is younger than this (child_protection's
+# CHILD_PROTECTION_STEP_UP_MAX_AGE_SECONDS is 900 by default).
+_STEP_UP_REUSE_S = 600.0
+_FORM_ACTION = re.compile(r'<form[^>]*\bid="(kc-form-login|kc-otp-login-form)"[^>]*>', re.S)
+_ACTION = re.compile(r'\baction="([^"]+)"')
+
+
+class _Browser:
+    """Keycloak's login pages as a browser sees them: its cookies are `Secure`, which a browser
+    sends to http://127.0.0.1 (a secure context) but httpx's jar does not, so they are kept
+    here by name and sent by hand, on one realm, for one login."""
+
+    def __init__(self) -> None:
+        self._http = httpx.Client(timeout=15.0, follow_redirects=False)
+        self._cookies: dict[str, str] = {}
+
+    def __enter__(self) -> _Browser:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._http.close()
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self._http.cookies.clear()
+        cookie = "; ".join(f"{k}={v}" for k, v in self._cookies.items())
+        response = self._http.request(method, url, headers={"Cookie": cookie}, **kwargs)
+        for name, value in response.cookies.items():
+            if value:
+                self._cookies[name] = value
+            else:
+                self._cookies.pop(name, None)
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self._send("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self._send("POST", url, **kwargs)
+
+
+def _console_client() -> tuple[str, str]:
+    realm = json.loads((repo_root() / "deploy" / "keycloak" / "realm-rcm.json").read_text())
+    (client,) = [c for c in realm["clients"] if c["clientId"] == STEP_UP_CLIENT_ID]
+    return str(client["secret"]), str(client["redirectUris"][0])
+
+
+def _form_action(page: httpx.Response, form_id: str) -> str:
+    for match in _FORM_ACTION.finditer(page.text):
+        if match.group(1) == form_id:
+            action = _ACTION.search(match.group(0))
+            if action is not None:
+                return html.unescape(action.group(1))
+    raise AssertionError(
+        f"Keycloak's page has no form {form_id!r}: {page.status_code} {page.text[:500]}"
+    )
 
 
 class KeycloakTokens:
@@ -77,6 +148,83 @@ class KeycloakTokens:
         token = str(body["access_token"])
         self._cache[key] = (token, now + float(body.get("expires_in", 60)))
         return token
+
+    def step_up(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        """An access token of `username` at `acr` 2 (password + OTP), signed in through the
+        realm's real browser flow; cached while its sign-in is recent and it has time left."""
+        key = ("step-up:" + username, password)
+        cached = self._cache.get(key)
+        now = time.time()
+        if cached is not None and cached[1] - now > _MIN_REMAINING_S:
+            return cached[0]
+        body = self.step_up_full(username, password)
+        token = str(body["access_token"])
+        claims = jwt.decode(token, options={"verify_signature": False})
+        until = min(now + float(body.get("expires_in", 60)), claims["auth_time"] + _STEP_UP_REUSE_S)
+        self._cache[key] = (token, until)
+        return token
+
+    def step_up_full(
+        self, username: str, password: str = DEMO_PASSWORD, *, acr: str = STEP_UP_ACR
+    ) -> dict[str, Any]:
+        """A fresh token response of the browser flow with `acr_values=acr`: GET the
+        authorization URL (code, PKCE S256), POST Keycloak's login form, POST its OTP form with
+        the user's DEV-ONLY TOTP code (when it asks), exchange the code from the redirect."""
+        secret, redirect_uri = _console_client()
+        verifier = secrets.token_urlsafe(48)
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
+        state = secrets.token_urlsafe(16)
+        # A client of its own: the browser's cookies (Keycloak's session) belong to this login.
+        with _Browser() as browser:
+            page = browser.get(
+                f"{self.issuer}/protocol/openid-connect/auth",
+                params={
+                    "client_id": STEP_UP_CLIENT_ID,
+                    "response_type": "code",
+                    "scope": "openid",
+                    "redirect_uri": redirect_uri,
+                    "state": state,
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                    "acr_values": acr,
+                    "ui_locales": "en",
+                },
+            )
+            answer = browser.post(
+                _form_action(page, "kc-form-login"),
+                data={"username": username, "password": password, "credentialId": ""},
+            )
+            if answer.status_code == 200:
+                answer = browser.post(
+                    _form_action(answer, "kc-otp-login-form"), data={"otp": demo_code(username)}
+                )
+            location = answer.headers.get("location", "")
+            query = parse_qs(urlsplit(location).query)
+            if answer.status_code != 302 or query.get("state") != [state] or "code" not in query:
+                raise AssertionError(
+                    f"step-up sign-in of {username!r} did not come back with a code: "
+                    f"{answer.status_code} {location or answer.text[:500]}"
+                )
+        response = self._http.post(
+            self.token_url,
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "redirect_uri": redirect_uri,
+                "code_verifier": verifier,
+            },
+            auth=(STEP_UP_CLIENT_ID, secret),
+        )
+        if response.status_code != 200:
+            raise AssertionError(
+                f"code exchange for {username!r} failed: {response.status_code} {response.text}"
+            )
+        body: dict[str, Any] = response.json()
+        return body
 
     def close(self) -> None:
         self._http.close()
