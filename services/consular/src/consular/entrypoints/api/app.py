@@ -5,7 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from consular.config import definition
-from consular.entrypoints.api.routers import notifications, operations, posts, verifications
+from consular.entrypoints.api.routers import (
+    notifications,
+    operations,
+    posts,
+    statistics,
+    verifications,
+)
 from puebla.http.app import create_service_app
 from puebla.runtime import Runtime
 
@@ -14,6 +20,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     return create_service_app(
         definition(),
         title="Puebla consular: notifications, acknowledgments and nationality verification",
-        routers=[posts.router, notifications.router, verifications.router, operations.router],
+        routers=[
+            posts.router,
+            notifications.router,
+            verifications.router,
+            operations.router,
+            statistics.router,
+        ],
         runtime=runtime,
     )
