@@ -100,14 +100,20 @@ StatisticsCountry = Annotated[
 
 
 def statistics_country(
-    caller: Principal, requested: str | None, *, country_roles: tuple[str, ...], what: str
+    caller: Principal,
+    requested: str | None,
+    *,
+    country_roles: tuple[str, ...],
+    what: str,
+    everything: tuple[str, ...] = (SECRETARIAT,),
 ) -> str | None:
     """The country the figures are narrowed to (None: the whole region), or a 403.
 
-    The secretariat reads every country's figures and may narrow them; a caller with one of
-    `country_roles` and a country reads only their own country's (no `country`, or their own).
+    The secretariat (and whoever else `everything` names) reads every country's figures and may
+    narrow them; a caller with one of `country_roles` and a country reads only their own
+    country's (no `country`, or their own).
     """
-    if caller.has_role(SECRETARIAT):
+    if caller.has_role(*everything):
         return requested
     ensure_allowed(
         caller.has_role(*country_roles) and caller.country is not None,

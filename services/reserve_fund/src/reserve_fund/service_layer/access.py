@@ -13,6 +13,8 @@
 | cancel | `fund_officer`, or an authority of the requesting country (withdrawing its request) |
 | set the yearly budget | `fund_approver` |
 | budget figures and reports (aggregates only) | `secretariat`, `fund_officer`, `fund_approver` |
+| statistics (aggregates, cells under 5 as `<5`) | the same, every country's; an
+  `immigration_officer`, their own country's only (filed by it or about its nationals) |
 
 An application the caller may not read is a 404 (`ensure_visible`); an action on one they may
 read but not perform is a 403 (`ensure_allowed`). Checks always run in that order, and on the
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 
 from puebla.auth.policy import ensure_allowed, ensure_visible
 from puebla.auth.principal import Principal
+from puebla.statistics import statistics_country as shared_statistics_country
 from reserve_fund.domain import RCM_MEMBERS, Authority, AuthorityRole
 from reserve_fund.domain.errors import (
     NotRequestingAuthority,
@@ -214,4 +217,24 @@ def ensure_report_reader(caller: Principal) -> None:
     ensure_allowed(
         caller.has_role(*REPORT_READERS),
         "Fund budgets and reports are for the RCM Technical Secretariat and IOM fund staff.",
+    )
+
+
+# -- statistics (POLICY.md "Statistics") -------------------------------------------------------
+
+STATISTICS_COUNTRY_ROLES = (IMMIGRATION,)
+
+
+def statistics_country(caller: Principal, requested: str | None) -> str | None:
+    """Who reads the Fund's statistics: the `secretariat` and IOM fund staff, every country's
+    (optionally one country's: the applications it filed or about its nationals); an
+    `immigration_officer`, only their own country's, and never the region's budget. Consular
+    officers (caseworkers: they see their own applications) get a 403. Counts only; cells under
+    the threshold are `<5`."""
+    return shared_statistics_country(
+        caller,
+        requested,
+        country_roles=STATISTICS_COUNTRY_ROLES,
+        what="Reserve Fund statistics",
+        everything=REPORT_READERS,
     )

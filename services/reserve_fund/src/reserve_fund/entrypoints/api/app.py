@@ -10,7 +10,7 @@ from puebla.runtime import Runtime
 from reserve_fund import bootstrap
 from reserve_fund.config import definition
 from reserve_fund.entrypoints.api import errors
-from reserve_fund.entrypoints.api.routers import applications, budgets, reports
+from reserve_fund.entrypoints.api.routers import applications, budgets, reports, statistics
 
 
 def create_app(runtime: Runtime | None = None, *, clock: Clock = utcnow) -> FastAPI:
@@ -23,7 +23,7 @@ def create_app(runtime: Runtime | None = None, *, clock: Clock = utcnow) -> Fast
     app = create_service_app(
         definition(),
         title="Puebla Reserve Fund: applications, approvals and the yearly budget",
-        routers=[applications.router, budgets.router, reports.router],
+        routers=[applications.router, budgets.router, reports.router, statistics.router],
         on_startup=on_startup,
         runtime=runtime,
     )
