@@ -3,10 +3,11 @@ its worker consumes (nothing yet: child cases start from people, not from other 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from child_protection.adapters.crypto import DEV_ONLY_KEYS, KeyRing, KeyRingError
 from child_protection.config import Settings
+from child_protection.service_layer.queries import StepUpPolicy
 from child_protection.service_layer.unit_of_work import CaseUnitOfWork
 from puebla.clock import Clock, utcnow
 from puebla.messaging.consumer import Subscription
@@ -23,6 +24,8 @@ class ChildProtection:
     runtime: Runtime
     keyring: KeyRing
     clock: Clock
+    # What `/sensitive` needs of the caller's sign-in (CHILD_PROTECTION_STEP_UP_MAX_AGE_SECONDS).
+    step_up: StepUpPolicy = field(default_factory=StepUpPolicy)
 
     def uow(self) -> CaseUnitOfWork:
         return CaseUnitOfWork(
@@ -71,7 +74,9 @@ def load_keyring(settings: Settings | None = None) -> KeyRing:
 def bootstrap(
     runtime: Runtime, *, clock: Clock = utcnow, keyring: KeyRing | None = None
 ) -> ChildProtection:
-    return ChildProtection(runtime, keyring or load_keyring(), clock)
+    settings = Settings()
+    step_up = StepUpPolicy(max_age_s=settings.step_up_max_age_seconds)
+    return ChildProtection(runtime, keyring or load_keyring(settings), clock, step_up)
 
 
 def subscriptions(runtime: Runtime) -> list[Subscription]:

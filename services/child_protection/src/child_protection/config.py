@@ -28,6 +28,9 @@ class Settings(ServiceSettings):
     environment: str = Field("", validation_alias="PUEBLA_ENV")
     # How often the worker looks for overdue stages.
     deadline_check_seconds: float = 60.0
+    # The sensitive sections need a second factor (acr 2: password + OTP) given at most this
+    # long ago (the token's `auth_time`); older, the API answers RFC 9470's step-up challenge.
+    step_up_max_age_seconds: int = Field(900, ge=1)
 
     @property
     def is_dev(self) -> bool:

@@ -25,6 +25,7 @@ from puebla.runtime import Runtime
 from puebla.testing.infra import Infra
 from puebla.testing.keycloak import KeycloakTokens
 from puebla.testing.service import app_client, service_runtime
+from puebla.testing.totp import DEMO_TOTP_SECRETS
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -48,17 +49,30 @@ class Api:
         self.tokens = tokens
         self.clock = clock  # the app's, when it is not the real one
 
-    def headers(self, user: str | None, **extra: str) -> dict[str, str]:
+    def headers(self, user: str | None, *, step_up: bool = False, **extra: str) -> dict[str, str]:
+        """`step_up`: a token of the browser flow at acr 2 (password + OTP), as `/sensitive`
+        needs, instead of the password grant's acr 1."""
         out = dict(extra)
         if user is not None:
-            out["Authorization"] = f"Bearer {self.tokens.get(user)}"
+            token = self.tokens.step_up(user) if step_up else self.tokens.get(user)
+            out["Authorization"] = f"Bearer {token}"
         return out
 
     async def get(
-        self, user: str | None, path: str, *, purpose: str | None = None, **params: Any
+        self,
+        user: str | None,
+        path: str,
+        *,
+        purpose: str | None = None,
+        step_up: bool | None = None,
+        **params: Any,
     ) -> httpx.Response:
-        """`purpose` is sent as the `Puebla-Purpose` header (UTF-8), never in the query."""
-        headers: dict[str, str | bytes] = {**self.headers(user)}
+        """`purpose` is sent as the `Puebla-Purpose` header (UTF-8), never in the query.
+        `/sensitive` is read with an acr-2 token by the users who have a second factor (the
+        child-protection demo users), unless `step_up` says otherwise."""
+        if step_up is None:
+            step_up = path.endswith("/sensitive") and user in DEMO_TOTP_SECRETS
+        headers: dict[str, str | bytes] = {**self.headers(user, step_up=step_up)}
         if purpose is not None:
             headers["Puebla-Purpose"] = purpose.encode()
         return await self.client.get(path, headers=headers, params=params)

@@ -21,7 +21,8 @@ class TestParameters:
         answer = await api.get("dif.mx", f"/v1/cases/{case['id']}/sensitive", purpose="a\x00b")
         assert ("puebla-purpose", "text_nul") in refused(answer)
         in_query = await api.client.get(
-            f"/v1/cases/{case['id']}/sensitive?purpose=a%00b", headers=api.headers("dif.mx")
+            f"/v1/cases/{case['id']}/sensitive?purpose=a%00b",
+            headers=api.headers("dif.mx", step_up=True),
         )
         assert ("purpose", "text_nul") in refused(in_query)
         actions = [e["action"] for e in await db.audit(case["id"])]

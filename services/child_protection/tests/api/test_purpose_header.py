@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from child_protection.entrypoints.api.app import create_app
+from puebla.testing.totp import DEMO_TOTP_SECRETS
 
 READ = "child_case.sensitive_read"
 
@@ -33,7 +34,7 @@ async def sensitive(
     header: bytes | None = None,
     query: str | None = None,
 ) -> httpx.Response:
-    headers: dict[str, str | bytes] = {**api.headers(user)}
+    headers: dict[str, str | bytes] = {**api.headers(user, step_up=user in DEMO_TOTP_SECRETS)}
     if header is not None:
         headers["Puebla-Purpose"] = header
     params = {} if query is None else {"purpose": query}

@@ -55,3 +55,17 @@ class SensitiveReadForbidden(ActionForbidden):
 
 class AuditReadForbidden(ActionForbidden):
     rule = "case_audit_host_supervisor_only"
+
+
+class StepUpRequired(Exception):
+    """The caller may read the sections but did not sign in strongly or recently enough: a
+    second factor (`acr` at least `level`) within the last `max_age_s` seconds. Not a domain
+    refusal: the API answers it with RFC 9470's 401 challenge, so the client signs in again."""
+
+    rule = "second_factor_required"
+
+    def __init__(self, detail: str, *, level: int, max_age_s: int) -> None:
+        self.detail = detail
+        self.level = level
+        self.max_age_s = max_age_s
+        super().__init__(detail)

@@ -28,6 +28,7 @@ from child_protection.service_layer.errors import (
     PurposeNotUtf8,
     PurposeRequired,
     SensitiveReadForbidden,
+    StepUpRequired,
 )
 from child_protection.service_layer.unit_of_work import CaseUnitOfWork
 from puebla.db.audit import AuditRecord
@@ -188,6 +189,40 @@ async def list_cases(
 
 
 @dataclass(frozen=True)
+class SignIn:
+    """How the caller signed in, as their token says: the level of authentication (`acr`,
+    None when absent or not a number) and when they last authenticated (`auth_time`)."""
+
+    level: int | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class StepUpPolicy:
+    """What the sensitive sections need (issue 15): a second factor — the realm's `acr` "2",
+    password + OTP — given at most `max_age_s` seconds ago."""
+
+    level: int = 2
+    max_age_s: int = 900
+
+    def refusal(self, sign_in: SignIn, now: datetime) -> StepUpRequired | None:
+        if sign_in.level is None or sign_in.level < self.level:
+            return StepUpRequired(
+                f"the sensitive sections need a second factor (acr {self.level})",
+                level=self.level,
+                max_age_s=self.max_age_s,
+            )
+        if sign_in.at is None or (now - sign_in.at).total_seconds() > self.max_age_s:
+            return StepUpRequired(
+                f"the sensitive sections need a second factor given within the last "
+                f"{self.max_age_s} s",
+                level=self.level,
+                max_age_s=self.max_age_s,
+            )
+        return None
+
+
+@dataclass(frozen=True)
 class StatedPurpose:
     """Why the sensitive sections are read, as the request stated it: the `Puebla-Purpose`
     header's raw bytes (None when absent) and whether `purpose` was (still) in the query."""
@@ -223,13 +258,25 @@ class StatedPurpose:
 
 
 async def read_sensitive(
-    uow: CaseUnitOfWork, case_id: uuid.UUID, actor: Actor, stated: StatedPurpose | str
+    uow: CaseUnitOfWork,
+    case_id: uuid.UUID,
+    actor: Actor,
+    stated: StatedPurpose | str,
+    sign_in: SignIn | None = None,
+    step_up: StepUpPolicy | None = None,
 ) -> SensitiveRead:
     """The sensitive sections, decrypted, for child-protection roles of the countries the case
     is shared with. The read is an audit entry (who, when, case, purpose) committed before the
     sections are returned; a refused attempt by a caller who sees the case is recorded too.
-    Order: 404 (not visible), 403 (may not read them), then 422 (the purpose: missing, blank,
-    too long, not UTF-8, or in the query string). A `str` is a purpose stated in-process."""
+    Order: 404 (not visible), 403 (may not read them), 401 (`StepUpRequired`: no second factor,
+    or not a recent one, under `step_up`), then 422 (the purpose: missing, blank, too long, not
+    UTF-8, or in the query string). The step-up comes before the purpose: it is about who is
+    reading, which is settled before why (the audit records the purpose of a reader the realm
+    has vouched for), and a client sent to sign in again comes back with the same purpose,
+    not with a purpose fixed only to be refused for its sign-in afterwards. 404 and 403 come
+    first so that a challenge never tells a case the caller may not see or read from others.
+    A `str` is a purpose stated in-process; `step_up` None (in-process reads: the repository's
+    and key rotation's tests) checks no sign-in, the API always passes it."""
     if isinstance(stated, str):
         stated = StatedPurpose(stated.encode())
     purpose = stated.text
@@ -256,6 +303,21 @@ async def read_sensitive(
             raise SensitiveReadForbidden(
                 "only child-protection staff of the host or the child's country read this"
             )
+        if step_up is not None:
+            signed = sign_in or SignIn(None, None)
+            weak = step_up.refusal(signed, uow.clock())
+            if weak is not None:
+                uow.record(
+                    AuditRecord(
+                        actor.username,
+                        "child_case.sensitive_read_refused",
+                        AGGREGATE,
+                        str(case.id),
+                        {**detail, "refused": weak.rule, "acr": signed.level},
+                    )
+                )
+                await uow.commit()
+                raise weak
         # The stated purpose is checked only once the caller may see and read the case.
         refused = stated.refusal()
         if refused is not None:

@@ -7,11 +7,12 @@ Every write takes an `Idempotency-Key`; every answer about a case the caller may
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
 from child_protection.bootstrap import ChildProtection
 from child_protection.domain import (
@@ -35,13 +36,16 @@ from child_protection.entrypoints.api import schemas as s
 from child_protection.entrypoints.api.auth import actor_of
 from child_protection.entrypoints.api.errors import problem_for
 from child_protection.service_layer import handlers, queries
-from child_protection.service_layer.errors import PURPOSE_HEADER
+from child_protection.service_layer.errors import PURPOSE_HEADER, StepUpRequired
+from puebla.auth.fastapi import bearer_scheme
 from puebla.auth.principal import Principal
+from puebla.auth.tokens import TokenVerifier
 from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
 from puebla.http.idempotency import Recheck, idempotent
 from puebla.http.pagination import Cursor, PageRequest, page_request
 from puebla.ids import new_id
+from puebla.problems import Problem
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 404))
 
@@ -270,12 +274,52 @@ _PURPOSE_PARAMETER = {
 }
 
 
+def _sign_in(claims: Mapping[str, Any]) -> queries.SignIn:
+    """The token's `acr` (the realm maps levels to "1", "2": anything else counts as none) and
+    `auth_time` (seconds since the epoch; a bool or a string counts as none)."""
+    acr = claims.get("acr")
+    level = int(acr) if isinstance(acr, str) and acr.isascii() and acr.isdigit() else None
+    at = claims.get("auth_time")
+    when = (
+        datetime.fromtimestamp(at, UTC)
+        if isinstance(at, int | float) and not isinstance(at, bool) and 0 < at < 1e11
+        else None
+    )
+    return queries.SignIn(level, when)
+
+
+def _step_up_problem(error: StepUpRequired) -> Problem:
+    """RFC 9470: 401 with `error="insufficient_user_authentication"` and what would do
+    (`acr_values`, `max_age`), so the client signs the user in again at that level."""
+    challenge = (
+        f'Bearer realm="rcm", error="insufficient_user_authentication", '
+        f'error_description="{error.detail}", acr_values="{error.level}", '
+        f'max_age="{error.max_age_s}"'
+    )
+    return Problem(
+        status=401,
+        title="Unauthorized",
+        detail=error.detail,
+        slug="step-up-required",
+        headers={"WWW-Authenticate": challenge},
+        extra={"rule": error.rule, "acr_values": str(error.level), "max_age": error.max_age_s},
+    )
+
+
 @router.get(
     "/{case_id}/sensitive",
     response_model=s.SensitiveRead,
     dependencies=[Depends(may_act(None))],
     responses=problem_responses(403, 422),
-    summary="The sensitive sections (child-protection roles only; every read is audited)",
+    summary="The sensitive sections (child-protection roles only, after a recent second "
+    "factor; every read is audited)",
+    description="404 for a case the caller may not see, 403 for a role that may not read the "
+    "sections, then **401 with RFC 9470's step-up challenge** unless the token shows a second "
+    "factor (`acr` ≥ 2: password + OTP) given within `CHILD_PROTECTION_STEP_UP_MAX_AGE_SECONDS` "
+    '(900 s by default) of its `auth_time`: `WWW-Authenticate: Bearer error="insufficient_user_'
+    'authentication", acr_values="2", max_age="900"`, problem rule `second_factor_required` '
+    "(the refusal is audited), then 422 for the purpose. Password-grant tokens are acr 1: sign "
+    "in through the browser flow with `acr_values=2`.",
     openapi_extra={"parameters": [_PURPOSE_PARAMETER]},
 )
 async def read_sensitive(
@@ -284,14 +328,23 @@ async def read_sensitive(
     svc: Services,
     request: Request,
     response: Response,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Any:
     wanted = PURPOSE_HEADER.lower().encode("latin-1")
     raw = next((v for k, v in request.headers.raw if k.lower() == wanted), None)
     stated = queries.StatedPurpose(raw, in_query="purpose" in request.query_params)
+    # `caller` came from this very token; its claims are read again (verified, the realm's keys
+    # are cached) for the two the principal does not keep: acr and auth_time.
+    verifier: TokenVerifier = request.app.state.token_verifier
+    claims = await verifier.verify(credentials.credentials if credentials else "")
     try:
-        read = await queries.read_sensitive(svc.uow(), case_id, actor_of(caller), stated)
+        read = await queries.read_sensitive(
+            svc.uow(), case_id, actor_of(caller), stated, _sign_in(claims), svc.step_up
+        )
     except CaseError as error:
         raise problem_for(error) from error
+    except StepUpRequired as error:
+        raise _step_up_problem(error) from error
     response.headers["Cache-Control"] = "no-store"
     return s.SensitiveRead.model_validate(
         {
