@@ -137,6 +137,14 @@ add_words(
     },
 )
 
+# Why a sensitive read was refused (the entry's `refused`), and other rules entries name.
+add_words(
+    "audit_rule",
+    {
+        "second_factor_required": N_("No recent second factor (one-time code) at sign-in"),
+    },
+)
+
 BAD_RANGE = "audit_until_before_since"
 RULES: dict[str, str] = {
     "bad_day": N_("Write the date as dd/mm/yyyy."),
@@ -279,7 +287,7 @@ def utc(value: str | datetime | None) -> str:
     return instant.astimezone(UTC).strftime("%d/%m/%Y %H:%M UTC") if instant else "—"
 
 
-FACTS = ("reference", "purpose", "outcome", "reason", "post", "rule", "returnee_count")
+FACTS = ("reference", "purpose", "refused", "outcome", "reason", "post", "rule", "returnee_count")
 
 
 def facts_of(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -295,6 +303,7 @@ add_words(
     {
         "reference": N_("Reference"),
         "purpose": N_("Stated purpose"),
+        "refused": N_("Why it was refused"),
         "outcome": N_("Outcome"),
         "reason": N_("Reason"),
         "post": N_("Post"),
