@@ -573,6 +573,38 @@ RULES: tuple[Rule, ...] = (
     Rule("consular", "directory.consular_posts", None, EVERYONE, why="directory"),
     # API.md: every service answers `GET /v1/me` with the caller's verified principal.
     *(Rule(s, "me", None, EVERYONE, why="GET /v1/me") for s in SERVICES),
+    # POLICY.md "Statistics": aggregate figures for the `secretariat`, and each country's
+    # authorities for their own country's (asked here without `country`: their own is implied).
+    Rule(
+        "repatriation",
+        "statistics.read",
+        None,
+        users("ts.rcm", "inm.mx", "igm.gt", "dgme.sv"),
+        why="statistics: secretariat; immigration officers for their own corridors",
+    ),
+    Rule(
+        "child_protection",
+        "statistics.read",
+        None,
+        users("ts.rcm", "dif.mx.supervisor"),
+        why="statistics: secretariat; the host country's child-protection supervisor",
+    ),
+    Rule(
+        "consular",
+        "statistics.read",
+        None,
+        users("ts.rcm", "inm.mx", "igm.gt", "dgme.sv"),
+        why="statistics: secretariat; immigration officers for their own country's notices",
+    ),
+    Rule(
+        "reserve_fund",
+        "statistics.read",
+        None,
+        users(
+            "ts.rcm", "iom.officer", "iom.approver", "iom.approver2", "inm.mx", "igm.gt", "dgme.sv"
+        ),
+        why="statistics: secretariat and fund staff; immigration officers for their own country",
+    ),
 )
 
 

@@ -1,0 +1,225 @@
+"""The Secretariat's dashboard in the console, in Chromium through Keycloak's real login page.
+
+The test puts a small land return of its own through the APIs — three Hondurans from Mexico to
+Corinto (inm.mx creates, submits and dispatches; Honduras's consul in Tapachula confirms; the
+border officer at Corinto receives two and refuses one) — then ts.rcm opens the dashboard for
+Honduras: the hand-over figures are the repatriation API's (the refusal a "<5" cell, drawn as a
+hatched bar, never as 0), the table and the CSV hold the same numbers. Other tests hand people
+over too, so every figure is compared with what the API answers for the same year and country,
+and the test's own returns are found in them (the corridor Mexico → Honduras, the refusal). A
+border officer (a caseworker) gets the "not allowed" page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from playwright.async_api import Browser, Page, expect
+
+from e2e.console import look, signed_in
+from e2e.journeys.land_return import arrival_slot, person
+from puebla.testing.keycloak import KeycloakTokens
+from puebla.testing.waiting import wait_until
+
+WAIT_S = 60.0
+CORINTO = "HN-CORINTO"
+CONSUL = "consul.hn.tapachula"
+BORDER = "border.hn.corinto"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        yield client
+
+
+def _auth(tokens: KeycloakTokens, username: str, write: bool = False) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {tokens.get(username)}"}
+    if write:
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+    return headers
+
+
+def honduran(given: str, surnames: str, sex: str, born: str) -> dict[str, Any]:
+    return {**person(given, surnames, sex, born, "San Pedro Sula"), "nationality": "HN"}
+
+
+async def handed_over_bus(
+    http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str]
+) -> str:
+    """Three Hondurans handed over at Corinto: two received, one refused."""
+    repatriation, consular = system["repatriation"], system["consular"]
+    tag = uuid.uuid4().hex[:6]
+    departure, arrival = arrival_slot()
+    people = [
+        honduran("Wendy", f"Zelaya {tag}", "F", "1994-03-08"),
+        honduran("Osmin", f"Cáceres {tag}", "M", "1987-09-15"),
+        honduran("Noé", f"Banegas {tag}", "M", "1979-01-30"),
+    ]
+    created = await http.post(
+        f"{repatriation}/v1/manifests",
+        headers=_auth(tokens, "inm.mx", write=True),
+        json={
+            "receiving_country": "HN",
+            "reception_point": CORINTO,
+            "scheduled_departure": departure.isoformat(),
+            "scheduled_arrival": arrival.isoformat(),
+            "vehicle": {"plate": f"H{tag[:5].upper()}", "seats": 40},
+            "returnees": people,
+        },
+    )
+    assert created.status_code == 201, created.text
+    manifest_id = created.json()["id"]
+    submitted = await http.post(
+        f"{repatriation}/v1/manifests/{manifest_id}/submit",
+        headers=_auth(tokens, "inm.mx", write=True),
+        json={},
+    )
+    assert submitted.status_code == 200, submitted.text
+
+    async def pending() -> list[dict[str, Any]]:
+        listed = await http.get(
+            f"{consular}/v1/verifications",
+            params={"status": "pending", "related_id": manifest_id},
+            headers=_auth(tokens, CONSUL),
+        )
+        items: list[dict[str, Any]] = listed.json()["items"]
+        return items if len(items) >= len(people) else []
+
+    for request in await wait_until(pending, timeout=WAIT_S, what="the verification requests"):
+        decided = await http.post(
+            f"{consular}/v1/verifications/{request['id']}/decision",
+            headers=_auth(tokens, CONSUL, write=True),
+            json={"decision": "confirmed"},
+        )
+        assert decided.status_code == 200, decided.text
+
+    async def confirmed() -> bool:
+        read = await http.get(
+            f"{repatriation}/v1/manifests/{manifest_id}", headers=_auth(tokens, "inm.mx")
+        )
+        return all(r["nationality_status"] == "confirmed" for r in read.json()["returnees"])
+
+    await wait_until(confirmed, timeout=WAIT_S, what="the confirmations in repatriation")
+    dispatched = await http.post(
+        f"{repatriation}/v1/manifests/{manifest_id}/dispatch",
+        headers=_auth(tokens, "inm.mx", write=True),
+        json={},
+    )
+    assert dispatched.status_code == 200, dispatched.text
+    returnees = dispatched.json()["returnees"]
+    items = [
+        {"returnee_id": r["id"], "outcome": "received"}
+        if not r["given_names"].startswith("Noé")
+        else {"returnee_id": r["id"], "outcome": "refused", "reason": "medically_unfit"}
+        for r in returnees
+    ]
+    handed = await http.post(
+        f"{repatriation}/v1/manifests/{manifest_id}/handovers",
+        headers=_auth(tokens, BORDER, write=True),
+        json={"items": items},
+    )
+    assert handed.status_code in (200, 201), handed.text
+    return str(manifest_id)
+
+
+async def published(
+    http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str], country: str
+) -> dict[str, dict[str, Any]]:
+    answer = await http.get(
+        f"{system['repatriation']}/v1/statistics",
+        params={"year": datetime.now(UTC).year, "country": country},
+        headers=_auth(tokens, "ts.rcm"),
+    )
+    assert answer.status_code == 200, answer.text
+    return {t["name"]: {r["key"]: r["count"] for r in t["rows"]} for t in answer.json()["tables"]}
+
+
+async def table_of(page: Page, slug: str) -> dict[str, str]:
+    rows = page.locator(f"article[aria-labelledby='{slug}-title'] table tbody tr")
+    found: dict[str, str] = {}
+    for i in range(await rows.count()):
+        row = rows.nth(i)
+        found[(await row.locator("th").text_content() or "").strip()] = (
+            await row.locator("td").text_content() or ""
+        ).strip()
+    return found
+
+
+async def test_the_secretariat_sees_the_hand_overs_with_small_cells(
+    chromium_browser: Browser,
+    console_url: str,
+    system: dict[str, str],
+    tokens: KeycloakTokens,
+    http: httpx.AsyncClient,
+) -> None:
+    await handed_over_bus(http, tokens, system)
+    async with signed_in(chromium_browser, console_url, "ts.rcm") as page:
+        await page.click("nav.main-nav a[href='/statistics']")
+        await expect(page.get_by_role("heading", level=1)).to_be_visible()
+        await page.select_option("#country", "HN")
+        await page.click("form.filters button[type=submit]")
+        await expect(page).to_have_url(
+            f"{console_url}/statistics?year={datetime.now(UTC).year}&country=HN"
+        )
+        api = await published(http, tokens, system, "HN")
+
+        # The test's own hand-overs are in the published figures, the refusal a small cell.
+        assert "MX-HN" in api["by_corridor"]
+        assert CORINTO in api["by_reception_point"]
+        assert api["by_outcome"]["refused"] == "<5"
+
+        outcome = await table_of(page, "returns-by-outcome")
+        assert outcome == {
+            {"received": "Recibida", "refused": "Rechazada", "not_presented": "No presentada"}[
+                key
+            ]: str(count)
+            for key, count in api["by_outcome"].items()
+        }
+        corridors = await table_of(page, "returns-by-corridor")
+        assert corridors["México → Honduras"] == str(api["by_corridor"]["MX-HN"])
+        points = await table_of(page, "returns-by-reception-point")
+        assert points[CORINTO] == str(api["by_reception_point"][CORINTO])
+
+        # "<5" is drawn as a hatched bar with its label, never as an empty one.
+        chart = page.locator("article[aria-labelledby='returns-by-outcome-title'] svg")
+        hatched = chart.locator("rect[fill='url(#hatch-returns-by-outcome)']")
+        await expect(hatched).to_have_count(sum(1 for v in api["by_outcome"].values() if v == "<5"))
+        await expect(chart.locator("text", has_text="<5")).to_have_count(
+            sum(1 for v in api["by_outcome"].values() if v == "<5")
+        )
+        await look(page, "statistics", "dashboard-hn")
+
+        async with page.expect_download() as downloading:
+            await page.click("a[href^='/statistics/returns-by-outcome.csv']")
+        download = await downloading.value
+        text = (await download.path()).read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == ["Código", "Grupo", "Cantidad"]
+        assert {code: count for code, _, count in rows[1:]} == {
+            key: str(count) for key, count in api["by_outcome"].items()
+        }
+
+        await page.goto(f"{console_url}/statistics")
+        await expect(page.locator("#repatriation-heading")).to_be_visible()
+        await look(page, "statistics", "dashboard-region")
+
+
+async def test_a_caseworker_is_not_allowed_the_dashboard(
+    chromium_browser: Browser, console_url: str
+) -> None:
+    async with signed_in(chromium_browser, console_url, "border.gt.tecun") as page:
+        answer = await page.goto(f"{console_url}/statistics")
+        assert answer is not None
+        assert answer.status == 403
+        await expect(page.get_by_role("heading", level=1)).to_have_text("No permitido")
+        csv_answer = await page.goto(f"{console_url}/statistics/returns-by-outcome.csv")
+        assert csv_answer is not None
+        assert csv_answer.status == 403
