@@ -225,7 +225,7 @@ def test_entity_filters_go_to_the_api_the_others_filter_the_page(
     assert "MX-1" in rows
     assert "01/12/2026 10:00 UTC" in rows
     assert "México" in rows  # inm.mx's country
-    assert "1 de los 4 registros leídos para esta página coinciden" in html
+    assert "qué pasó y los días: 1 de 4 registros leídos para esta página." in html
     # The next page keeps every filter (days as the API's ISO form).
     next_link = re.search(r'href="(/audit/repatriation\?[^"]*cursor=CUR[^"]*)"', html)
     assert next_link is not None
@@ -293,7 +293,9 @@ def test_a_cases_audit_shows_the_sensitive_reads_purpose(
     assert "Consulta de las secciones sensibles rechazada" in rows[2]
     assert "Guatemala" in rows[2]
     assert "No se usó un segundo factor reciente (código de un solo uso)" in rows[2]
-    assert "Consultas de las secciones sensibles en esta página</dt><dd>2" in html.replace("\n", "")
+    assert "Intentos de consultar las secciones sensibles en esta página</dt><dd>2" in html.replace(
+        "\n", ""
+    )
     assert apis.calls[0] == (
         "child_protection",
         f"/v1/cases/{CASE_ID}/audit",
