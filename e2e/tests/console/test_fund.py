@@ -1,0 +1,206 @@
+"""The Reserve Fund's pages in the console, in Chromium through Keycloak's real login page:
+Guatemala's consul in Tapachula files an application above USD 500 for a Guatemalan over 70
+(a first try over the cap per case refused next to the item), sends it to IOM; iom.officer
+reviews it; iom.approver approves (the page then says a second, different approver is needed,
+and a second approval of theirs is refused in Spanish); iom.approver2 approves; iom.officer
+pays part of it out. The budget page moves by exactly the amounts the test typed.
+
+Every application carries this run's tag (surnames): the test asserts only about its own. The
+budget is the year's, shared: its figures are read just before and just after each step.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+
+from playwright.async_api import Browser, Page, expect
+
+from e2e.console import BLOCKING, SHOTS, axe_violations, look, signed_in
+
+CONSUL = "consul.gt.tapachula"
+OFFICER = "iom.officer"
+APPROVER = "iom.approver"
+APPROVER2 = "iom.approver2"
+# Typed in the form: 420 + 120 + 300 + 200 = 1,040 (over the cap of 1,000); then meals 60.
+OVER_CAP = {"transport": "420.00", "escort": "120.00", "lodging": "300", "meals": "200"}
+MEALS = "60.00"
+REQUESTED = Decimal("900.00")
+TOP_UP = Decimal("1000.00")
+DISBURSED = Decimal("540.00")
+FIGURES = ("allocated", "reserved", "disbursed", "available")
+
+
+def dollars(text: str) -> Decimal:
+    """`USD 12,345.00` as the page shows it → 12345.00."""
+    found = re.search(r"USD\s*([0-9,]+\.[0-9]{2})", text)
+    assert found, f"no USD amount in {text!r}"
+    return Decimal(found.group(1).replace(",", ""))
+
+
+async def budget_figures(page: Page, console_url: str, year: int) -> dict[str, Decimal]:
+    await page.goto(f"{console_url}/fund/budget/{year}")
+    await expect(page.locator("#budget-available")).to_contain_text("USD")
+    return {k: dollars(await page.locator(f"#budget-{k}").inner_text()) for k in FIGURES}
+
+
+async def look_posted(page: Page, name: str) -> None:
+    """`look` for a page that answers a refused form post: switching the language would load
+    its address again without the officer's values, so it is screenshot and checked with axe
+    in Spanish only."""
+    folder = SHOTS / "fund"
+    folder.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(folder / f"{name}-es.png"), full_page=True)
+    blocking = [v for v in await axe_violations(page) if v.get("impact") in BLOCKING]
+    assert not blocking, f"fund/{name} (es): {blocking}"
+
+
+def moved(after: dict[str, Decimal], before: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {k: after[k] - before[k] for k in FIGURES}
+
+
+async def test_an_application_above_500_through_two_approvers_in_the_browser(
+    chromium_browser: Browser, console_url: str, system: dict[str, str]
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    surnames = f"Chávez López {tag}"
+
+    # The consul files it: over the cap first, the refusal next to the item that crosses it.
+    async with signed_in(chromium_browser, console_url, CONSUL) as page:
+        await page.goto(f"{console_url}/fund/applications/new")
+        await expect(
+            page.get_by_role("heading", name="Nueva solicitud al Fondo de Reserva")
+        ).to_be_visible()
+        await expect(page.locator("#items-hint")).to_contain_text("USD 1,000.00")
+        await look(page, "fund", "new")
+        await page.fill("#given_names", "Tomás")
+        await page.fill("#surnames", surnames)
+        await page.select_option("#sex", "M")
+        await page.fill("#date_of_birth", "1950-03-14")
+        await page.select_option("#nationality", "GT")
+        await page.select_option("#current_country", "MX")
+        await page.locator("input[name=protection_need][value=no]").check()
+        await page.locator("input[name=categories][value=over_70]").check()
+        await page.locator("#consent_given").check()
+        await page.select_option("#consent_given_by", "beneficiary")
+        for kind, amount in OVER_CAP.items():
+            await page.fill(f"#amount_{kind}", amount)
+        # fund.js keeps the total as it is typed (the server shows the same on each render).
+        await expect(page.locator("#fund-total")).to_have_text("USD 1,040.00")
+        await expect(page.locator("#fund-verdict")).to_contain_text("tope")
+        await page.fill(
+            "#justification",
+            "Tiene 76 años, quedó varado en Tapachula; su hija lo espera en Quetzaltenango.",
+        )
+        await page.get_by_role("button", name="Guardar la solicitud como borrador").click()
+        refusal = page.locator("#amount_meals-error")
+        await expect(refusal).to_contain_text("tope de USD 1,000.00")
+        await expect(page.locator("#amount_transport-error")).to_have_count(0)
+        # Every value is kept.
+        await expect(page.locator("#surnames")).to_have_value(surnames)
+        await expect(page.locator("#amount_lodging")).to_have_value("300")
+        await expect(page.locator("input[name=categories][value=over_70]")).to_be_checked()
+        await look_posted(page, "new-over-cap")
+
+        await page.fill("#amount_meals", MEALS)
+        await expect(page.locator("#fund-total")).to_have_text("USD 900.00")
+        await page.get_by_role("button", name="Guardar la solicitud como borrador").click()
+        await expect(page.get_by_role("status")).to_contain_text("borrador")
+        application_url = page.url.split("?")[0]
+        await expect(page.locator("#requested-total")).to_have_text(f"USD {REQUESTED:,.2f}")
+        await expect(page.locator(".facts").first).to_contain_text("Persona mayor de 70 años")
+        await look(page, "fund", "application-draft")
+        await page.get_by_role("button", name="Enviar la solicitud a la OIM").click()
+        await expect(page.get_by_role("status")).to_contain_text("se envió a la OIM")
+        await expect(page.locator("#fund-status")).to_have_text("Enviada a la OIM")
+        reference = (await page.locator("h1").inner_text()).split()[-1]
+
+    # IOM's officer finds it in the queue and reviews it.
+    async with signed_in(chromium_browser, console_url, OFFICER) as page:
+        await page.goto(f"{console_url}/fund/applications")
+        await page.select_option("#status", "submitted")
+        await page.get_by_role("button", name="Filtrar").click()
+        await expect(page).to_have_url(re.compile(r"status=submitted"))
+        row = page.locator("table.fund-list tr", has_text=reference)
+        await expect(row).to_contain_text(surnames)
+        await expect(row).to_contain_text("USD 900.00")
+        await look(page, "fund", "queue")
+        await row.get_by_role("link", name=reference).click()
+        await page.locator("#form-review input[value=approve]").check()
+        await page.fill("#review-note", "Mayor de 70, consentimiento en el expediente.")
+        await page.get_by_role("button", name="Registrar la revisión").click()
+        await expect(page.get_by_role("status")).to_contain_text("revisión")
+        await expect(page.locator(".timeline")).to_contain_text("Recomienda aprobar")
+        await look(page, "fund", "application-reviewed")
+
+    # The first approver: the page then says a second, different approver is needed; a second
+    # approval of theirs (from a page opened before) is refused, in Spanish.
+    async with signed_in(chromium_browser, console_url, APPROVER) as page:
+        stale = await page.context.new_page()
+        await stale.goto(application_url)
+        await page.goto(application_url)
+        await expect(page.locator("#approvals")).to_contain_text("dos aprobadores distintos")
+        await page.get_by_role("button", name="Aprobar la solicitud").click()
+        await expect(page.get_by_role("status")).to_contain_text("aprobación")
+        second = page.locator("#second-needed")
+        await expect(second).to_contain_text("segunda aprobación")
+        await expect(second).to_contain_text(APPROVER)
+        await expect(page.locator("#gates")).to_contain_text("Ya la aprobó")
+        await expect(page.locator("#form-approve")).to_have_count(0)
+        await look(page, "fund", "application-second-approval")
+        await stale.get_by_role("button", name="Aprobar la solicitud").click()
+        await expect(stale.locator("#form-approve .errors")).to_contain_text(
+            "Usted ya aprobó esta solicitud"
+        )
+        await look_posted(stale, "application-same-approver")
+
+    # The second approver: the budget reserves exactly the requested total.
+    async with signed_in(chromium_browser, console_url, APPROVER2) as page:
+        await page.goto(f"{console_url}/fund/budget")
+        year = int(page.url.rstrip("/").rsplit("/", 1)[-1])
+        before = await budget_figures(page, console_url, year)
+        allocated = before["allocated"] + TOP_UP
+        await page.fill("#allocated", f"{allocated}")
+        await page.get_by_role("button", name="Guardar la asignación").click()
+        await expect(page.get_by_role("status")).to_contain_text("asignación")
+        topped = await budget_figures(page, console_url, year)
+        assert moved(topped, before) == {
+            "allocated": TOP_UP,
+            "reserved": Decimal("0.00"),
+            "disbursed": Decimal("0.00"),
+            "available": TOP_UP,
+        }
+        await look(page, "fund", "budget")
+
+        await page.goto(application_url)
+        await page.get_by_role("button", name="Aprobar la solicitud").click()
+        await expect(page.locator("#fund-status")).to_have_text("Aprobada")
+        approved = await budget_figures(page, console_url, year)
+        assert moved(approved, topped) == {
+            "allocated": Decimal("0.00"),
+            "reserved": REQUESTED,
+            "disbursed": Decimal("0.00"),
+            "available": -REQUESTED,
+        }
+        await page.goto(application_url)
+        await expect(page.locator(".timeline")).to_contain_text(APPROVER2)
+        await look(page, "fund", "application-approved")
+
+    # IOM's officer pays part of it out: reserved becomes disbursed, nothing else moves.
+    async with signed_in(chromium_browser, console_url, OFFICER) as page:
+        await page.goto(application_url)
+        await page.fill("#disburse-amount", f"{DISBURSED}")
+        await page.fill("#disburse-purpose", "Autobús Tapachula a Quetzaltenango, con acompañante")
+        await page.get_by_role("button", name="Registrar el desembolso").click()
+        await expect(page.get_by_role("status")).to_contain_text("desembolso")
+        await expect(page.locator("#disbursed-total")).to_have_text(f"USD {DISBURSED:,.2f}")
+        await expect(page.locator("#fund-status")).to_have_text("Dinero desembolsado")
+        await look(page, "fund", "application-disbursed")
+        paid = await budget_figures(page, console_url, year)
+        assert moved(paid, approved) == {
+            "allocated": Decimal("0.00"),
+            "reserved": -DISBURSED,
+            "disbursed": DISBURSED,
+            "available": Decimal("0.00"),
+        }
