@@ -123,12 +123,15 @@ async def run_matrix(
     *,
     concurrency: int = 16,
     rules: tuple[m.Rule, ...] = m.RULES,
+    step_up_tokens: dict[str, str] | None = None,
 ) -> Report:
+    """`step_up_tokens`: acr-2 tokens (password + OTP) of the users who have a second factor,
+    for the actions that need one (`/sensitive`); the others are sent `tokens`' (acr 1)."""
     started = time.monotonic()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     tokens = {**tokens, FORGED: forge(tokens["inm.mx"])}
     async with httpx.AsyncClient(timeout=60.0, limits=limits) as http:
-        env = Env(http, urls, tokens, concurrency=concurrency)
+        env = Env(http, urls, tokens, concurrency=concurrency, step_up_tokens=step_up_tokens)
 
         # 1. records
         instances: dict[Any, asyncio.Task[Any]] = {}

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from e2e.journeys.timeline import Actor, Timeline, TokenSource
+from puebla.testing.totp import DEMO_TOTP_SECRETS
 from puebla.testing.waiting import wait_until
 
 TITLE = "Journey 2 — a Honduran child in Mexico (and one Honduras never sees)"
@@ -55,6 +56,21 @@ class ChildCase:
     hidden_from: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+class SecondFactor:
+    """The journey's tokens for `/sensitive`: at acr 2 (password + OTP, through the realm's
+    browser flow with the user's DEV-ONLY TOTP code) for the users who have a second factor,
+    the password grant's acr 1 for everyone else (a consul: refused before any step-up)."""
+
+    def __init__(self, tokens: TokenSource) -> None:
+        self.tokens = tokens
+
+    def get(self, username: str) -> str:
+        step_up = getattr(self.tokens, "step_up", None)
+        if step_up is not None and username in DEMO_TOTP_SECRETS:
+            return str(step_up(username))
+        return self.tokens.get(username)
+
+
 async def child_case(
     http: httpx.AsyncClient, tokens: TokenSource, services: dict[str, str]
 ) -> ChildCase:
@@ -72,6 +88,16 @@ async def _journey(
 
     def actor(username: str) -> Actor:
         return Actor(username, http=http, tokens=tokens, services=services, timeline=timeline)
+
+    second_factor = SecondFactor(tokens)
+
+    def stepped_up(who: Actor) -> Actor:
+        """`who` with a token at acr 2: the sensitive sections need a recent second factor."""
+        again = Actor(
+            who.username, http=http, tokens=second_factor, services=services, timeline=timeline
+        )
+        again.where = who.where
+        return again
 
     dif = await actor("dif.mx").identify()
     supervisor = await actor("dif.mx.supervisor").identify()
@@ -190,11 +216,12 @@ async def _journey(
         return read
 
     async def read_sensitive(who: Actor, purpose: str) -> None:
-        response = await who.read_sensitive(case_id, purpose)
+        response = await stepped_up(who).read_sensitive(case_id, purpose)
         facts.sensitive_reads.append((who.username, purpose, response.status_code))
         sections = [k for k, v in response.json().items() if v not in (None, [], "")]
         who.record(
-            f"reads the sensitive sections, purpose “{purpose}” (audited)",
+            f"reads the sensitive sections after a second factor (OTP, acr 2), purpose "
+            f"“{purpose}” (audited)",
             response,
             sees=[", ".join(s for s in sections if s not in ("case_id", "reference", "version"))],
         )
@@ -342,7 +369,9 @@ async def _journey(
     for who in (dinaf, consul):
         seen: dict[str, Any] = {}
         seen["case"] = (await who.get("child_protection", f"/v1/cases/{protected_id}")).status_code
-        seen["sensitive"] = (await who.read_sensitive(protected_id, "check")).status_code
+        seen["sensitive"] = (
+            await stepped_up(who).read_sensitive(protected_id, "check")
+        ).status_code
         listed = (await who.get("child_protection", "/v1/cases", limit=200)).json()["items"]
         ids = [c["id"] for c in listed]
         seen["listed"] = protected_id in ids

@@ -15,6 +15,7 @@ from e2e.access import matrix as m
 from e2e.access.runner import Report, run_matrix
 from e2e.access.users import CALLERS, USERNAMES
 from puebla.testing.keycloak import KeycloakTokens
+from puebla.testing.totp import DEMO_TOTP_SECRETS
 
 ACCESS_MATRIX = pytest.StashKey[list[str]]()
 
@@ -59,7 +60,9 @@ async def test_every_cell_of_the_access_matrix(
 ) -> None:
     # Fresh tokens (full lifetime) for the whole run.
     fresh = {user: str(tokens.get_full(user)["access_token"]) for user in USERNAMES}
-    report: Report = await run_matrix(system, fresh)
+    # acr 2 (password + OTP, the browser flow) for `/sensitive` (issue 15).
+    stepped = {user: str(tokens.step_up_full(user)["access_token"]) for user in DEMO_TOTP_SECRETS}
+    report: Report = await run_matrix(system, fresh, step_up_tokens=stepped)
 
     lines = report.summary()
     print("\n" + "\n".join(lines))
