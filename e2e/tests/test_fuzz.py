@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from puebla.testing.keycloak import KeycloakTokens
+from puebla.testing.totp import DEMO_TOTP_SECRETS
 
 from .conftest import FUZZ_COUNTS
 
@@ -105,7 +106,13 @@ def fuzz(service: str, url: str, users: list[str], tokens: KeycloakTokens) -> li
     for user in users:
         started = time.monotonic()
         done = subprocess.run(
-            command(service, url, tokens.get(user)),
+            # acr 2 (password + OTP) for the users who have a second factor, so that the
+            # fuzzing reaches past /sensitive's step-up challenge (issue 15).
+            command(
+                service,
+                url,
+                tokens.step_up(user) if user in DEMO_TOTP_SECRETS else tokens.get(user),
+            ),
             capture_output=True,
             text=True,
             cwd=WORKDIR,
