@@ -268,15 +268,12 @@ def trail_filters(query: Mapping[str, str], locale: str) -> TrailFilters:
 
 
 def actor_country(actor: str, detail: Mapping[str, Any]) -> str | None:
-    """The country the entry names for its actor: the entry's own `country` when it has one
-    (the sensitive reads), else the country part of the RCM's user names (`border.gt.tecun`
-    → GT); None for the system and the RCM's own staff."""
+    """The country the entry itself records for its actor (the sensitive reads do), else
+    None: a user name says nothing an auditor may rely on (the demo realm's `border.gt.tecun`
+    is a naming habit, not a rule of any member state's directory)."""
     stated = detail.get("country")
     if isinstance(stated, str) and len(stated) == 2 and stated.isalpha():
         return stated.upper()
-    parts = actor.split(".")
-    if len(parts) >= 2 and len(parts[1]) == 2 and parts[1].isalpha():
-        return parts[1].upper()
     return None
 
 
