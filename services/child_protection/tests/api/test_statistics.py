@@ -4,7 +4,8 @@ The cases are written straight into `child_case` (the statistics read nothing el
 identified in 2025: one Honduran child in Mexico far along (a BID to return, the interview
 late), five Guatemalan children in Mexico notified on time and nothing since (the later
 deadlines missed), one Honduran child in Guatemala closed an hour after identification (no
-deadline had come: not counted).
+deadline had come: not counted), and a Mexican child in Guatemala with nothing done since
+(every deadline missed).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ CASES = [
     ),
     *(case_row("MX", "GT", "notified", reached={"notified": 2 * HOURS}) for _ in range(5)),
     case_row("GT", "HN", "identified", closed_at=IDENTIFIED + HOURS, closed_by="sbs.gt"),
+    # A Mexican child in Guatemala: Mexico's figures as a host leave it out.
+    case_row("GT", "MX", "identified"),
 ]
 
 
@@ -122,20 +125,21 @@ async def test_the_secretariat_sees_every_host(client, tokens):
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["total"] == 7
+    assert body["total"] == 8
     assert tables(body) == {
         "by_stage": {"determined": "<5", "identified": "<5", "notified": 5},
-        "by_nationality": {"GT": 5, "HN": "<5"},
+        "by_nationality": {"GT": 5, "HN": "<5", "MX": "<5"},
         "by_host_country": {"GT": "<5", "MX": 6},
         "by_bid_decision": {"return": "<5"},
         "by_deadline": {
             "notified:met": 6,
+            "notified:missed": "<5",
             "interviewed:late": "<5",
-            "interviewed:missed": 5,
+            "interviewed:missed": 6,
             "assessed:met": "<5",
-            "assessed:missed": 5,
+            "assessed:missed": 6,
             "determined:met": "<5",
-            "determined:missed": 5,
+            "determined:missed": 6,
         },
     }
     assert "Martínez" not in response.text
