@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 from playwright.async_api import Browser, Page, expect
 
 from e2e.console import BLOCKING, SHOTS, axe_violations, look, signed_in
+from puebla.testing.keycloak import KeycloakTokens
 
 CONSUL = "consul.gt.tapachula"
 OFFICER = "iom.officer"
@@ -204,3 +207,70 @@ async def test_an_application_above_500_through_two_approvers_in_the_browser(
             "disbursed": DISBURSED,
             "available": Decimal("0.00"),
         }
+
+
+async def test_the_consul_answers_iom_s_question_in_the_browser(
+    chromium_browser: Browser, console_url: str, system: dict[str, str], tokens: KeycloakTokens
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    fund = system["reserve_fund"]
+
+    def auth(user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens.get(user)}", "Idempotency-Key": uuid.uuid4().hex}
+
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        created = await http.post(
+            f"{fund}/v1/applications",
+            headers=auth(CONSUL),
+            json={
+                "beneficiary": {
+                    "given_names": "Marta",
+                    "surnames": f"Ixcoy {tag}",
+                    "sex": "F",
+                    "date_of_birth": "1948-06-02",
+                    "nationality": "GT",
+                    "protection_need": False,
+                },
+                "current_country": "MX",
+                "categories": ["over_70"],
+                "voluntary_consent": {
+                    "given": True,
+                    "given_by": "beneficiary",
+                    "recorded_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+                },
+                "items": [{"kind": "transport", "amount": "300.00"}],
+                "justification": "Varada en Tapachula, quiere volver a Huehuetenango.",
+            },
+        )
+        assert created.status_code == 201, created.text
+        path = f"{fund}/v1/applications/{created.json()['id']}"
+        submitted = await http.post(f"{path}/submit", headers=auth(CONSUL))
+        assert submitted.status_code == 200, submitted.text
+        asked = await http.post(
+            f"{path}/request-info",
+            headers=auth(OFFICER),
+            json={"question": f"¿El boleto incluye a su acompañante? ({tag})"},
+        )
+        assert asked.status_code == 200, asked.text
+
+    async with signed_in(chromium_browser, console_url, CONSUL) as page:
+        await page.goto(f"{console_url}/fund/applications?status=info_requested")
+        row = page.locator("table.fund-list tr", has_text=f"Ixcoy {tag}")
+        await row.get_by_role("link").first.click()
+        await expect(page.locator("blockquote.question")).to_contain_text(tag)
+        await expect(page.locator("#fund-status")).to_have_text("Información solicitada")
+        await look(page, "fund", "application-question")
+        # An empty answer is refused next to it; what was typed in the items is kept.
+        await page.fill("#amount_escort", "80")
+        await page.locator("#form-answer input[name=replace_items]").check()
+        await page.get_by_role("button", name="Enviar la respuesta").click()
+        await expect(page.locator("#answer-answer-error")).to_contain_text("obligatorio")
+        await expect(page.locator("#amount_escort")).to_have_value("80")
+        await page.fill("#answer-answer", "Sí: se agrega el acompañamiento, USD 80.00.")
+        await page.get_by_role("button", name="Enviar la respuesta").click()
+        await expect(page.get_by_role("status")).to_contain_text("vuelve a revisión")
+        await expect(page.locator("#fund-status")).to_have_text("En revisión")
+        await expect(page.locator("#requested-total")).to_have_text("USD 380.00")
+        await expect(page.locator(".timeline")).to_contain_text(
+            "La autoridad solicitante respondió"
+        )

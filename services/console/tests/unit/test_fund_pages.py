@@ -11,6 +11,7 @@ import pytest
 
 from console.entrypoints import web
 from console.entrypoints.pages.fund import (
+    acts_of,
     awaiting_second,
     crossing_item,
     gates,
@@ -202,3 +203,38 @@ def test_every_code_of_the_contract_has_words(schema: str, prop: str, kind: str)
     node = node.get("items", node)
     codes = next(n["enum"] for n in [node, *node.get("anyOf", [])] if "enum" in n)
     assert [c for c in codes if c not in WORDS[kind]] == []
+
+
+def test_an_applicant_is_offered_sending_and_answering_only_when_theirs_to_do() -> None:
+    assert acts_of(CONSUL, "draft") == ["submit", "cancel"]
+    assert acts_of(CONSUL, "info_requested") == ["answer", "cancel"]
+    assert acts_of(CONSUL, "under_review") == ["cancel"]
+    assert "approve" in acts_of(APPROVER, "draft")
+
+
+class FakeApis:
+    def __init__(self, by_status: dict[str, list[dict[str, Any]]]) -> None:
+        self.by_status = by_status
+
+    async def get(self, service: str, path: str, **params: Any) -> dict[str, Any]:
+        assert (service, path) == ("reserve_fund", "/v1/applications")
+        return {"items": self.by_status.get(params.get("status", ""), []), "next_cursor": None}
+
+
+@dataclass
+class FakePage:
+    officer: Officer
+    apis: FakeApis
+
+
+async def test_the_home_queues_of_an_approver_leave_out_what_they_already_approved() -> None:
+    from console.entrypoints.pages.fund import fund_queues
+
+    mine = application(approvals=[{"by": "iom.approver", "at": "2026-12-01T16:00:00+00:00"}])
+    other = application()
+    page = FakePage(APPROVER, FakeApis({"under_review": [mine, other]}))
+    queues = {q.label: q.count for q in await fund_queues(page)}  # type: ignore[arg-type]
+    assert queues == {
+        "Fund applications awaiting a decision": 1,
+        "Awaiting a second approval": 1,
+    }

@@ -548,11 +548,13 @@ ACT_NAMES = {
 }
 
 
-def acts_of(officer: Any) -> list[str]:
-    """The acts of this officer's roles, in the order a page lists them."""
+def acts_of(officer: Any, status: str | None = None) -> list[str]:
+    """The acts of this officer's roles, in the order a page lists them (an applicant's
+    sending and answering only when they are theirs to do: not a line of "not now" each)."""
     found: list[str] = []
     if any(officer.has(r) for r in APPLICANT_ROLES):
-        found += ["submit", "answer", "cancel"]
+        found += [a for a, s in (("submit", "draft"), ("answer", "info_requested")) if s == status]
+        found.append("cancel")
     if officer.has("fund_officer"):
         found += ["review", "request_info", "disburse", "complete", "close", "cancel"]
     if officer.has("fund_approver"):
@@ -834,7 +836,7 @@ async def _application_page(
         zone=zone_of(a.get("current_country")),
         acts=timeline(a),
         gate=gates(a, page.officer),
-        mine=acts_of(page.officer),
+        mine=acts_of(page.officer, a.get("status")),
         act_names=ACT_NAMES,
         no_errors=FormErrors(),
         failed=failed,
