@@ -466,11 +466,13 @@ async def dashboard(
     chosen_country = _country(country)
     sections: list[dict[str, Any]] = []
     refused: list[str] = []
+    narrowed: set[str | None] = set()
     for service in SERVICES:
         body = await _figures(page, service, chosen_year, chosen_country)
         if body is None:
             refused.append(service)
             continue
+        narrowed.add(body.get("country"))
         charts = [
             {
                 "drawn": draw(page, chart, body, chosen_year),
@@ -504,6 +506,8 @@ async def dashboard(
         refused=refused,
         year=chosen_year,
         chosen_country=chosen_country,
+        # The country the APIs narrowed the figures to (a country's officer: always their own).
+        shown_country=narrowed.pop() if len(narrowed) == 1 else chosen_country,
         years=list(range(this, FIRST_YEAR - 1, -1)),
         countries=sorted(COUNTRIES, key=lambda c: i18n.country_name(c, page.locale)),
         small_cell=sections[0]["small_cell"],
