@@ -305,7 +305,7 @@ async def test_a_honduran_boys_case_from_the_first_acts_to_the_follow_up(
         )
         await plan.get_by_role("button", name="Registrar el plan de retorno").click()
         await expect(page.get_by_role("status")).to_contain_text("Plan de retorno")
-        await expect(page.locator("dl.facts")).to_contain_text("Retorno planeado")
+        await expect(page.locator("dl.facts")).to_contain_text("Retorno planificado")
 
     # dinaf.hn confirms the reception (on Honduras's clock) and records a follow-up.
     async with signed_in(chromium_browser, console_url, DINAF) as page:
