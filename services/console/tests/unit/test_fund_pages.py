@@ -18,6 +18,7 @@ from console.entrypoints.pages.fund import (
     item_field,
     item_lines,
     items_body,
+    not_now,
     parse_amount,
     timeline,
     usd,
@@ -238,3 +239,13 @@ async def test_the_home_queues_of_an_approver_leave_out_what_they_already_approv
         "Fund applications awaiting a decision": 1,
         "Awaiting a second approval": 1,
     }
+
+
+def test_not_now_says_why_and_leaves_out_stages_already_past() -> None:
+    once = application(approvals=[{"by": "iom.approver", "at": "2026-12-01T16:00:00+00:00"}])
+    assert [name for name, _ in not_now(once, APPROVER)] == ["Approve"]
+    paid = application(status="disbursed")
+    assert [name for name, _ in not_now(paid, FUND_OFFICER)] == [
+        "Close the application",
+        "Cancel the application",
+    ]

@@ -562,6 +562,24 @@ def acts_of(officer: Any, status: str | None = None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+DECIDED = ("approved", "rejected", "disbursed", "returned", "closed", "cancelled")
+BEFORE_DECISION = ("submit", "answer", "review", "request_info", "approve", "reject")
+
+
+def not_now(application: Mapping[str, Any], officer: Any) -> list[tuple[str, str]]:
+    """The officer's acts not possible now, with why — leaving out those of a stage the
+    application is past (after the decision, nobody needs "review: not now")."""
+    status = str(application.get("status"))
+    gate = gates(application, officer)
+    found = []
+    for act in acts_of(officer, status):
+        why = gate[act]
+        if why is None or (status in DECIDED and act in BEFORE_DECISION):
+            continue
+        found.append((ACT_NAMES[act], why))
+    return found
+
+
 def local_instant(text: str, zone: str) -> datetime | None:
     """A time typed on the place's clock (`datetime-local`, or dd/mm/aaaa hh:mm)."""
     text = " ".join(text.strip().replace("T", " ").split())
@@ -837,7 +855,7 @@ async def _application_page(
         acts=timeline(a),
         gate=gates(a, page.officer),
         mine=acts_of(page.officer, a.get("status")),
-        act_names=ACT_NAMES,
+        waiting=not_now(a, page.officer),
         no_errors=FormErrors(),
         failed=failed,
         done=done if done in DONE else None,
