@@ -24,8 +24,9 @@ import httpx
 import jwt
 from playwright.async_api import Browser, Page, expect
 
+from console.adapters.keycloak import Keycloak
 from console.adapters.sealing import Sealer
-from console.config import DEV_SESSION_KEY
+from console.config import DEV_CLIENT_SECRET, DEV_SESSION_KEY
 from console.entrypoints.web import SESSION_COOKIE
 from console.service_layer.sessions import hash_of
 from e2e.console import sign_in
@@ -175,3 +176,27 @@ class TestStepUp:
             assert (claims["acr"], claims["preferred_username"]) == ("2", "sbs.gt")
         finally:
             await context.close()
+
+
+async def test_the_consoles_refresh_keeps_the_level_and_the_sign_in_time(
+    tokens: KeycloakTokens, console_url: str
+) -> None:
+    """The console renews an officer's tokens with the refresh token (adapters/keycloak.py):
+    the renewed access token keeps acr 2 and the sign-in's auth_time, so a step-up is not
+    lost at the next renewal, nor made fresher than the OTP really is."""
+    signed_in = tokens.step_up_full("dinaf.hn")
+    first = jwt.decode(signed_in["access_token"], options={"verify_signature": False})
+    async with httpx.AsyncClient(timeout=15.0) as http:
+        keycloak = Keycloak(
+            issuer=tokens.issuer,
+            server_url=tokens.issuer,
+            client_id="puebla-console",
+            client_secret=DEV_CLIENT_SECRET,
+            redirect_uri=f"{console_url}/auth/callback",
+            http=http,
+        )
+        renewed = await keycloak.refresh(str(signed_in["refresh_token"]))
+        claims = await keycloak.access_claims(renewed.access_token)
+    assert renewed.access_token != signed_in["access_token"]
+    assert claims["acr"] == "2"
+    assert claims["auth_time"] == first["auth_time"]
