@@ -230,3 +230,42 @@ def test_every_stage_and_bid_decision_of_the_contract_has_words() -> None:
         assert code in WORDS["bid_decision"], code
     for code in schemas["ProtectionMeasureCreate"]["properties"]["kind"]["enum"]:
         assert code in WORDS["measure_kind"], code
+
+
+class FakeApis:
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.items = items
+        self.asked: list[dict[str, Any]] = []
+
+    async def get(self, service: str, path: str, **params: Any) -> dict[str, Any]:
+        self.asked.append(params)
+        items = self.items
+        if params.get("overdue") == "true":
+            items = [c for c in items if any(d["overdue"] for d in c["deadlines"])]
+        return {"items": items, "next_cursor": None}
+
+
+class FakePage:
+    def __init__(self, roles: tuple[str, ...], items: list[dict[str, Any]]) -> None:
+        from console.domain.officer import Officer
+
+        self.officer = Officer("someone", "Someone", roles=roles, country="MX")
+        self.apis = FakeApis(items)
+
+
+async def test_the_supervisors_home_counts_what_awaits_them() -> None:
+    from console.entrypoints.pages.children import children_queues
+
+    items = [
+        case("p", "screened", blocked_for_consulate=True),
+        case("b", "assessed", deadline("determined", "2026-01-01T00:00:00Z", overdue=True)),
+        case("n", "interviewed"),
+    ]
+    page = FakePage(("child_protection_supervisor",), items)
+    queues = await children_queues(page)  # type: ignore[arg-type]
+    assert [(q.href, q.count) for q in queues] == [
+        ("/cases?overdue=yes", 1),
+        ("/cases/queue", 1),
+        ("/cases/queue", 1),
+    ]
+    assert await children_queues(FakePage(("border_officer",), items)) == []  # type: ignore[arg-type]

@@ -337,6 +337,10 @@ GATE_CLOSED = N_("The case is closed: nothing more can be recorded.")
 GATE_NO_PROTECTION = N_("No protection decision is pending on this case.")
 
 
+# Gates that will not open any more (the act is done or locked), as against "not yet".
+LOCKS = frozenset({GATE_BID_STANDS, GATE_LOCKED, GATE_RECEIVED, GATE_CLOSED, GATE_NO_PROTECTION})
+
+
 def gates(case: Mapping[str, Any], known: Known) -> dict[str, list[str]]:
     """For each act not allowed yet, why (English msgids); an act absent is open."""
     out: dict[str, list[str]] = {}
@@ -980,6 +984,7 @@ async def _case_page(
         values=values or {},
         done=page.request.query_params.get("done", ""),
         acts_all=ACTS,
+        locks=LOCKS,
         **_helpers(),
     )
 
