@@ -4,10 +4,12 @@ authenticator on Keycloak's OTP page (Spanish first) and comes back to the same 
 console, whose session now holds a token at acr 2 that child_protection's `/sensitive`
 accepts (an acr-1 token gets RFC 9470's challenge).
 
-The children's case pages are being built beside this, so the step-up is driven through the
-route an API's challenge sends the officer to, `/auth/login?acr=2&max_age=…&next=…`. The
-session's tokens are read from the console's own store (sealed with its DEV-ONLY key) to see
-what the console would send the APIs. Keycloak's OTP page is screenshot under
+The whole path runs on the real page, the children's `/cases/{id}/sensitive`: the officer
+states a purpose, child_protection answers the challenge, the console sends the officer to
+Keycloak and back to the same read. The route the challenge sends to,
+`/auth/login?acr=2&max_age=…&next=…`, is also driven directly. The session's tokens are read
+from the console's own store (sealed with its DEV-ONLY key) to see what the console would send
+the APIs. Keycloak's OTP page is screenshot under
 `var/screenshots/keycloak/` (axe is the console's check: Keycloak's page is not ours to fix).
 """
 
@@ -99,6 +101,58 @@ async def answer_otp(page: Page, username: str) -> None:
 
 
 class TestStepUp:
+    async def test_the_sensitive_page_asks_the_second_factor_and_comes_back_to_the_read(
+        self,
+        chromium_browser: Browser,
+        console_url: str,
+        system: dict[str, str],
+        tokens: KeycloakTokens,
+    ) -> None:
+        case_id = await open_case(system, tokens)
+        purpose = f"preparar la BIA {uuid.uuid4().hex[:6]}"
+        context = await chromium_browser.new_context(
+            locale="es-MX", viewport={"width": 1280, "height": 900}
+        )
+        try:
+            page = await context.new_page()
+            await sign_in(page, console_url, "dif.mx")
+            await page.goto(f"{console_url}/cases/{case_id}/sensitive")
+            await page.fill("#purpose", purpose)
+            await page.click("form.purpose button[type=submit]")
+
+            # The API's challenge: Keycloak asks this officer for the code, nothing else.
+            await page.wait_for_selector("#otp")
+            assert page.url.startswith(tokens.issuer)
+            assert await page.locator("#password").count() == 0
+            await answer_otp(page, "dif.mx")
+
+            # Back on the same read, with the same purpose, now answered.
+            await page.wait_for_url(
+                re.compile(re.escape(f"{console_url}/cases/{case_id}/sensitive?"))
+            )
+            await expect(page.locator("main q")).to_have_text(purpose)
+            assert (await session_token(page))["acr"] == "2"
+        finally:
+            await context.close()
+
+        async with httpx.AsyncClient(timeout=15.0) as http:
+            trail = await http.get(
+                f"{system['child_protection']}/v1/cases/{case_id}/audit",
+                headers={"Authorization": f"Bearer {tokens.get('dif.mx.supervisor')}"},
+                params={"limit": 100},
+            )
+        assert trail.status_code == 200, trail.text
+        reads = [
+            (e["action"], e["detail"].get("refused"))
+            for e in trail.json()["items"]
+            if e["actor"] == "dif.mx" and e["detail"].get("purpose") == purpose
+        ]
+        # The read before the second factor was refused and recorded; the one after, read.
+        assert reads == [
+            ("child_case.sensitive_read_refused", "second_factor_required"),
+            ("child_case.sensitive_read", None),
+        ]
+
     async def test_a_signed_in_officer_gives_the_otp_and_comes_back_at_acr_2(
         self,
         chromium_browser: Browser,
