@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, expect
 
 from puebla.devstack.processes import var_dir
 
@@ -81,7 +81,9 @@ async def look(page: Page, area: str, name: str, *, full_page: bool = True) -> d
 
 async def switch_language(page: Page, language: str) -> None:
     await page.click(f"nav.languages a[lang='{language}']")
-    await page.wait_for_function(f"document.documentElement.lang === '{language}'")
+    # `expect` retries across the navigation (a page function may run while the next
+    # document has no element yet: "Cannot read properties of null (reading 'lang')").
+    await expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 def _record(area: str, name: str, counts: dict[str, int]) -> None:

@@ -66,6 +66,23 @@ class TestSigningIn:
             await expect(page.locator("h1")).to_have_text("No encontrado")
             await look(page, "shell", "not-found")
 
+    async def test_the_second_halfs_roles_see_their_queues_or_a_sentence(
+        self, chromium_browser: Browser, console_url: str
+    ) -> None:
+        async with signed_in(chromium_browser, console_url, "dif.mx") as page:
+            await expect(
+                page.get_by_role("heading", name="Oficial de protección de la niñez")
+            ).to_be_visible()
+            await expect(page.locator("ul.queues a").first).to_be_visible()
+            await look(page, "shell", "home-caseworker")
+        async with signed_in(chromium_browser, console_url, "iom.approver") as page:
+            await expect(page.get_by_role("heading", name="Fondo de Reserva")).to_be_visible()
+            await look(page, "shell", "home-fund")
+        async with signed_in(chromium_browser, console_url, "audit.rcm") as page:
+            await expect(page.locator("main")).to_contain_text("no hay nada pendiente")
+            await expect(page.get_by_role("link", name="Auditoría")).to_be_visible()
+            await look(page, "shell", "home-auditor")
+
     async def test_the_browser_holds_one_host_only_httponly_secure_lax_cookie_and_no_token(
         self, chromium_browser: Browser, console_url: str
     ) -> None:

@@ -52,15 +52,29 @@ async def front(request: Request, locale: Locale) -> Response:
 
 
 async def _home(page: Page) -> Response:
-    queues: list[tuple[str, list[Queue]]] = []
+    # Imported here: those pages import `Queue` from this module.
+    from console.entrypoints.pages.children import children_queues
+    from console.entrypoints.pages.fund import fund_queues
+
+    sections: list[tuple[str, str, list[Queue]]] = []  # (anchor, heading, queues)
     officer = page.officer
     if officer.has("immigration_officer"):
-        queues.append(("immigration_officer", await _immigration(page)))
+        sections.append(_section(page, "immigration_officer", await _immigration(page)))
     if officer.has("border_officer"):
-        queues.append(("border_officer", await _border(page)))
+        sections.append(_section(page, "border_officer", await _border(page)))
     if officer.has("consular_officer"):
-        queues.append(("consular_officer", await _consular(page)))
-    return page.render("shell/home.html", queues=queues)
+        sections.append(_section(page, "consular_officer", await _consular(page)))
+    for role in ("child_protection_officer", "child_protection_supervisor"):
+        if officer.has(role):
+            sections.append(_section(page, role, await children_queues(page)))
+    fund = await fund_queues(page)
+    if fund:
+        sections.append(("fund", page.gettext(N_("Reserve Fund")), fund))
+    return page.render("shell/home.html", sections=[s for s in sections if s[2]])
+
+
+def _section(page: Page, role: str, queues: list[Queue]) -> tuple[str, str, list[Queue]]:
+    return role, page.word("role", role), queues
 
 
 async def _count(page: Page, service: str, path: str, **params: str) -> tuple[int, bool]:
