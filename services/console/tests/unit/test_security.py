@@ -58,3 +58,29 @@ async def test_another_host_is_sent_to_the_public_origin() -> None:
     assert answer.status_code == 308
     assert answer.headers["location"] == "http://localhost:8000/manifests?status=draft"
     assert probe.status_code == 200  # probes answer on any host
+
+
+def test_the_stated_purpose_never_reaches_the_access_log() -> None:
+    import logging
+
+    from console.entrypoints.app import _RedactPurpose
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        (
+            "127.0.0.1:1",
+            "GET",
+            "/cases/c-1/sensitive?purpose=preparar+la+audiencia&x=1",
+            "1.1",
+            200,
+        ),
+        None,
+    )
+    assert _RedactPurpose().filter(record)
+    assert record.getMessage() == (
+        '127.0.0.1:1 - "GET /cases/c-1/sensitive?purpose=[redacted]&x=1 HTTP/1.1" 200'
+    )

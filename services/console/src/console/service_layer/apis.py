@@ -127,6 +127,10 @@ class OfficerApis:
     async def get(self, service: str, path: str, **params: Any) -> Any:
         return (await self._send(service, "GET", path, params=params)).json()
 
+    async def get_with(self, service: str, path: str, *, headers: Mapping[str, str]) -> Any:
+        """A read that states something in a header (child_protection's `Puebla-Purpose`)."""
+        return (await self._send(service, "GET", path, headers=headers)).json()
+
     async def get_bytes(self, service: str, path: str, *, accept: str) -> bytes:
         response = await self._send(service, "GET", path, headers={"Accept": accept})
         return response.content

@@ -1065,10 +1065,9 @@ async def sensitive(page: SignedIn, case_id: str) -> Response:
             errors=errors,
             tz=tz,
         )
-    response = await page.apis._send(  # the one read that sends a header
-        SERVICE, "GET", f"/v1/cases/{case_id}/sensitive", headers={"Puebla-Purpose": purpose}
+    sections = await page.apis.get_with(
+        SERVICE, f"/v1/cases/{case_id}/sensitive", headers={"Puebla-Purpose": purpose}
     )
-    sections = response.json()
     return page.render(
         "children/sensitive.html",
         case=case,
