@@ -6,7 +6,8 @@
 Against the running stack's console (`stack.console_url()`, http://localhost:8000 under
 `make up`) and APIs: a dispatched 40-person manifest to GT-TECUN-UMAN is set up through the
 APIs (inm.mx creates and submits it, Guatemala's consul confirms every nationality, inm.mx
-dispatches it); then border.gt.tecun signs in through Keycloak's page in Debian's Chromium,
+dispatches it), and a child's case is opened by dif.mx; then border.gt.tecun (and, for the
+case page, dif.mx) signs in through Keycloak's page in Debian's Chromium,
 and with Chromium's own network emulation (CDP `Network.emulateNetworkConditions`: 400 kbit/s
 down and up, 400 ms latency) each page is visited twice:
 
@@ -44,6 +45,7 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, CDPSession, Page, async_playwright
 
 from e2e.console import sign_in
+from e2e.journeys.child_case import PLACE as CHILD_PLACE
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
 from puebla.devstack import keycloak as dev_keycloak
 from puebla.devstack import stack
@@ -55,6 +57,7 @@ from . import procs
 from .stats import Measurement, print_table
 
 OFFICER = "border.gt.tecun"
+CASEWORKER = "dif.mx"  # issue 15: a child's case page, on the same link
 SENDER = "inm.mx"
 CONSUL = "consul.gt.tapachula"
 SESSION_COOKIE = "__Host-puebla-session"  # console.entrypoints.web.SESSION_COOKIE
@@ -90,6 +93,44 @@ def pages(manifest_id: str) -> list[PageSpec]:
         PageSpec("arrivals", "/arrivals", f"main a[href='{handover}']", "arrivals at my post"),
         PageSpec("handover", handover, "main form.taps button.received", "hand-over"),
     ]
+
+
+def case_pages(case_id: str) -> list[PageSpec]:
+    return [PageSpec("case", f"/cases/{case_id}", "main h1", "a child's case page")]
+
+
+async def opened_case(
+    http: httpx.AsyncClient, tokens: KeycloakTokens, services: dict[str, str]
+) -> dict[str, Any]:
+    """A Honduran boy's case opened in Tapachula by dif.mx (as the child journey opens one)."""
+    tag = uuid.uuid4().hex[:6]
+    answer = await http.post(
+        f"{services['child_protection']}/v1/cases",
+        headers={
+            "Authorization": f"Bearer {tokens.get(CASEWORKER)}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        json={
+            "child": {
+                "given_names": "Kevin Josué",
+                "surnames": f"Banco {tag}",
+                "sex": "M",
+                "date_of_birth": "2013-03-09",
+                "nationality": "HN",
+                "languages": ["es"],
+            },
+            "identified_at": datetime.now(UTC).isoformat(),
+            "place": CHILD_PLACE,
+            "accompaniment": "unaccompanied",
+            "age_disputed": False,
+            "protection_need": False,
+            "trafficking_indicator": False,
+        },
+    )
+    if answer.status_code != 201:
+        raise RuntimeError(f"the bench's case was refused: {answer.status_code} {answer.text}")
+    case: dict[str, Any] = answer.json()
+    return case
 
 
 # --- the manifest, through the APIs -----------------------------------------------------------
@@ -356,9 +397,17 @@ async def measure(tokens: KeycloakTokens, *, samples: int = 200) -> dict[str, An
             f" {RECEPTION_POINT} ..."
         )
         manifest = await dispatched_manifest(http, tokens, services)
+        case = await opened_case(http, tokens, services)
     specs = pages(manifest["id"])
     try:
-        result = await _measure(console_url, specs, samples)
+        result = await _measure(console_url, specs, samples, OFFICER)
+        # The caseworker's page, on the same link, in the same run (issue 15).
+        by_caseworker = await _measure(console_url, case_pages(case["id"]), samples, CASEWORKER)
+        result["pages"].update(by_caseworker["pages"])
+        result["visits"].update(by_caseworker["visits"])
+        result["render"].update(
+            {k: v for k, v in by_caseworker["render"].items() if k not in result["render"]}
+        )
     finally:
         async with httpx.AsyncClient(timeout=30.0) as http:
             status = await hand_over_all(http, tokens, services, manifest)
@@ -371,7 +420,9 @@ async def measure(tokens: KeycloakTokens, *, samples: int = 200) -> dict[str, An
     }
 
 
-async def _measure(console_url: str, specs: list[PageSpec], samples: int) -> dict[str, Any]:
+async def _measure(
+    console_url: str, specs: list[PageSpec], samples: int, officer: str
+) -> dict[str, Any]:
     async with async_playwright() as playwright:
         browser: Browser = await playwright.chromium.launch(
             executable_path=str(ensure_chromium()), headless=True, args=launch_args()
@@ -381,11 +432,11 @@ async def _measure(console_url: str, specs: list[PageSpec], samples: int) -> dic
                 locale="es-MX", viewport={"width": 1280, "height": 900}
             )
             page = await context.new_page()
-            await sign_in(page, console_url, OFFICER)
+            await sign_in(page, console_url, officer)
             home = await page.goto(console_url + "/")
             if home is None or home.status != 200:
                 raise RuntimeError(
-                    f"{console_url}/ answered {home.status if home else '?'} to {OFFICER} after"
+                    f"{console_url}/ answered {home.status if home else '?'} to {officer} after"
                     " sign-in: the console is broken (its log: var/logs/console.log)"
                 )
             static_path = str(
@@ -450,7 +501,26 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             "primary": True,
         }
     )
-    for key in ("arrivals", "handover"):
+    case = visits.get("case", {}).get("first")
+    if case is not None:
+        out.append(
+            {
+                "name": "4. console case page, first visit on 400 kbit/s: KB / usable s",
+                "value": (
+                    f"{_kb(case['bytes'])} KB / {case['usable_ms'] / 1000:.2f} s"
+                    if case["status"] == 200
+                    else not_there(case["status"])
+                ),
+                "target": f"< {FIRST_VISIT_BUDGET_KB} KB, < {USABLE_BUDGET_S} s",
+                "met": case["status"] == 200
+                and case["bytes"] < FIRST_VISIT_BUDGET_KB * 1000
+                and case["usable_ms"] < USABLE_BUDGET_S * 1000,
+                "primary": True,
+            }
+        )
+    for key in ("arrivals", "handover", "case"):
+        if key not in visits:
+            continue
         status = visits[key]["first"]["status"]
         p95 = render[key].summary()["p95_ms"] if key in render else None
         out.append(

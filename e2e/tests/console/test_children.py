@@ -328,6 +328,18 @@ async def test_a_honduran_boys_case_from_the_first_acts_to_the_follow_up(
         assert (await api.case(DINAF, boy["id"]))["stage"] == "follow_up"
         await look(page, "children", "case_follow_up")
 
+    # Honduras's consulate in Tapachula is never told of the blocked girl: no page of the
+    # console shows her to it (its home, its inbox, its queue), and her case is not found.
+    async with signed_in(chromium_browser, console_url, "consul.hn.tapachula") as page:
+        for path in ("/", "/notifications?status=all", "/notifications", "/verifications"):
+            await page.goto(f"{console_url}{path}")
+            body = await page.inner_text("main")
+            for trace in ("Dayana", f"Cruz Banegas {setup.tag}", setup.girl["reference"]):
+                assert trace not in body, (path, trace)
+        answer = await page.goto(f"{console_url}/cases/{setup.girl['id']}")
+        assert answer is not None
+        assert answer.status == 404
+
 
 async def answer_otp_if_asked(page: Page, username: str) -> None:
     """The API may ask for a second factor: Keycloak's OTP form, then back to the same read."""
