@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from puebla.http.deps import Caller, ServiceRuntime
-from puebla.http.errors import problem_responses
-from puebla.statistics import (
-    StatisticsCountry,
-    StatisticsRead,
-    StatisticsYear,
-    small_cell,
-    this_year,
-)
+from puebla.http.statistics import statistics_router
 from repatriation.service_layer import statistics as queries
 
-router = APIRouter(
-    prefix="/v1/statistics", tags=["statistics"], responses=problem_responses(401, 403, 422)
+router = statistics_router(
+    queries.statistics,
+    description=(
+        "Returns handed over in the year, per month, corridor (sending-receiving), reception\n"
+        "point, sex, age band, vulnerability and hand-over outcome, counted from the hand-over\n"
+        "records (secretariat: every corridor; immigration officers: their own country's). Counts\n"
+        'under the small-cell threshold are the string `"<5"`.'
+    ),
 )
-
-
-@router.get("", response_model=StatisticsRead)
-async def read_statistics(
-    caller: Caller,
-    runtime: ServiceRuntime,
-    year: StatisticsYear = None,
-    country: StatisticsCountry = None,
-) -> StatisticsRead:
-    """Returns handed over in the year, per month, corridor (sending-receiving), reception
-    point, sex, age band, vulnerability and hand-over outcome, counted from the hand-over
-    records (secretariat: every corridor; immigration officers: their own country's). Counts
-    under the small-cell threshold are the string `"<5"`."""
-    return await queries.statistics(
-        runtime.sessions,
-        caller,
-        year=year or this_year(),
-        country=country,
-        threshold=small_cell(),
-    )

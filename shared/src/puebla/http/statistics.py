@@ -1,0 +1,45 @@
+"""`GET /v1/statistics` for every service: the same parameters, the same shape, the same
+small-cell threshold; each service brings only its query (aggregates in SQL) and its words."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter
+
+from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.errors import problem_responses
+from puebla.statistics import (
+    StatisticsCountry,
+    StatisticsRead,
+    StatisticsYear,
+    small_cell,
+    this_year,
+)
+
+# (sessions, caller, *, year, country, threshold) -> the service's figures
+StatisticsQuery = Callable[..., Awaitable[StatisticsRead]]
+
+
+def statistics_router(query: StatisticsQuery, *, description: str) -> APIRouter:
+    router = APIRouter(
+        prefix="/v1/statistics", tags=["statistics"], responses=problem_responses(401, 403, 422)
+    )
+
+    @router.get("", response_model=StatisticsRead, description=description)
+    async def read_statistics(
+        caller: Caller,
+        runtime: ServiceRuntime,
+        year: StatisticsYear = None,
+        country: StatisticsCountry = None,
+    ) -> Any:
+        return await query(
+            runtime.sessions,
+            caller,
+            year=year or this_year(),
+            country=country,
+            threshold=small_cell(),
+        )
+
+    return router
