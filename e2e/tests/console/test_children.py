@@ -3,9 +3,10 @@ first acts to the follow-up at home, across dif.mx (Mexico's caseworker), dif.mx
 dinaf.hn (Honduras's caseworker); and a Honduran girl with a protection need whom Honduras never
 sees.
 
-The two cases are opened through the API as the child-case journey does (each surname unique
-to this run); everything else is done through the console's forms, and every assertion is
-about these two cases only (other tests open cases in the same database).
+dif.mx opens the boy's case through the console's form (each surname unique to this run); the
+girl's is opened through the API, as the child-case journey does. Everything else is done
+through the console's forms, and every assertion is about these two cases only (other tests
+open cases in the same database).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ HONDURAS = ZoneInfo("America/Tegucigalpa")
 @dataclass
 class Setup:
     tag: str
-    boy: dict[str, Any]
     girl: dict[str, Any]
 
 
@@ -79,33 +79,67 @@ def child(given: str, surnames: str, sex: str, born: str) -> dict[str, Any]:
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def setup(api: Api) -> Setup:
     tag = uuid.uuid4().hex[:6]
-    now = datetime.now(UTC)
-    opened = []
-    for body in (
-        {
-            "child": child("Kevin Josué", f"Mejía Paz {tag}", "M", "2013-03-09"),
-            "identified_at": (now - timedelta(hours=3)).isoformat(),
-            "protection_need": False,
-            "accompaniment": "unaccompanied",
-        },
-        {
+    answer = await api.call(
+        DIF,
+        "POST",
+        "/v1/cases",
+        json={
             "child": child("Dayana Michel", f"Cruz Banegas {tag}", "F", "2011-07-22"),
-            "identified_at": (now - timedelta(hours=2)).isoformat(),
+            "identified_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
             "protection_need": True,
             "accompaniment": "separated",
             "indicator_details": "Dice que huyó de amenazas de una pandilla.",
+            "place": PLACE,
+            "age_disputed": False,
+            "trafficking_indicator": False,
         },
-    ):
-        answer = await api.call(
-            DIF,
-            "POST",
-            "/v1/cases",
-            json={**body, "place": PLACE, "age_disputed": False, "trafficking_indicator": False},
-        )
-        assert answer.status_code == 201, answer.text
-        opened.append(answer.json())
-    assert opened[1]["blocked_for_consulate"] is True
-    return Setup(tag, *opened)
+    )
+    assert answer.status_code == 201, answer.text
+    girl = answer.json()
+    assert girl["blocked_for_consulate"] is True
+    return Setup(tag, girl)
+
+
+async def open_the_boys_case(page: Page, tag: str, api: Api) -> dict[str, Any]:
+    """dif.mx fills the opening form; a date of birth that makes him an adult is refused at its
+    field with the rest kept, the right one opens the case on its page."""
+    await page.get_by_role("link", name="Abrir un caso de niñez").click()
+    await expect(page.locator("h1")).to_have_text("Abrir un caso de niñez")
+    identified = local(datetime.now(UTC) - timedelta(hours=3), MEXICO)
+
+    async def fill(born: str) -> None:
+        form = page.locator("#act-open")
+        await form.get_by_label("Nombres").fill("Kevin Josué")
+        await form.get_by_label("Apellidos").fill(f"Mejía Paz {tag}")
+        await form.get_by_label("Sexo").select_option("M")
+        await form.get_by_label("Fecha de nacimiento").fill(born)
+        await form.get_by_label("Nacionalidad").select_option("HN")
+        await form.get_by_label("Idiomas que habla").fill("español")
+        await form.get_by_label("Día (dd/mm/aaaa)").fill(identified[0])
+        await form.get_by_label("Hora (hh:mm)").fill(identified[1])
+        await form.get_by_label("Estado o departamento donde se encontró").fill("Chiapas")
+        await form.get_by_label("Ciudad o poblado").fill("Tapachula")
+        await form.get_by_label("Cómo se encontró").select_option("unaccompanied")
+        await form.get_by_role("button", name="Abrir el caso").click()
+
+    await fill("09/03/1990")
+    form = page.locator("#act-open")
+    await expect(form.locator("#open-date_of_birth-error")).to_contain_text("adulta")
+    await expect(form.get_by_label("Nombres")).to_have_value("Kevin Josué")
+    await expect(form.get_by_label("Nacionalidad")).to_have_value("HN")
+    await expect(form.get_by_label("Hora (hh:mm)")).to_have_value(identified[1])
+    await look(page, "children", "open_refused")  # the language switch reloads the empty form
+    await fill("09/03/2013")
+    await expect(page.get_by_role("status")).to_contain_text("El caso está abierto")
+    await expect(page.locator("h1")).to_contain_text("Kevin Josué")
+    case_id = page.url.split("/cases/")[1].split("?")[0]
+    boy = await api.case(DIF, case_id)
+    assert boy["child"]["date_of_birth"] == "2013-03-09"
+    assert boy["host_country"] == "MX"
+    assert boy["nationality"] == "HN"
+    assert boy["stage"] == "identified"
+    assert boy["blocked_for_consulate"] is False
+    return boy
 
 
 async def open_act(page: Page, key: str) -> Any:
@@ -122,13 +156,13 @@ def local(at: datetime, zone: ZoneInfo) -> tuple[str, str]:
 async def test_a_honduran_boys_case_from_the_first_acts_to_the_follow_up(
     chromium_browser: Browser, console_url: str, setup: Setup, api: Api
 ) -> None:
-    boy = setup.boy
-    case_url = f"{console_url}/cases/{boy['id']}"
-
-    # dif.mx: the list, filtered in the URL; the case; acts through its forms.
+    # dif.mx: opens the case; the list, filtered in the URL; the case; acts through its forms.
     async with signed_in(chromium_browser, console_url, DIF) as page:
         await page.click("nav.main-nav >> text=Casos de niñez")
         await expect(page.locator("h1")).to_have_text("Casos de niñez")
+        boy = await open_the_boys_case(page, setup.tag, api)
+        case_url = f"{console_url}/cases/{boy['id']}"
+        await page.click("nav.main-nav >> text=Casos de niñez")
         await page.select_option("#nationality", "HN")
         await page.get_by_role("button", name="Mostrar").click()
         await page.wait_for_url(re.compile(r"/cases\?.*nationality=HN"))

@@ -3,7 +3,9 @@ Guatemala's consul in Tapachula files an application above USD 500 for a Guatema
 (a first try over the cap per case refused next to the item), sends it to IOM; iom.officer
 reviews it; iom.approver approves (the page then says a second, different approver is needed,
 and a second approval of theirs is refused in Spanish); iom.approver2 approves; iom.officer
-pays part of it out. The budget page moves by exactly the amounts the test typed.
+pays part of it out, records the return as completed (the rest goes back to the budget) and
+closes the file. The budget page moves by exactly the amounts the test typed. Another
+application is answered by the consul and rejected by IOM; a third, a draft, is cancelled.
 
 Every application carries this run's tag (surnames): the test asserts only about its own. The
 budget is the year's, shared: its figures are read just before and just after each step.
@@ -208,20 +210,38 @@ async def test_an_application_above_500_through_two_approvers_in_the_browser(
             "available": Decimal("0.00"),
         }
 
+        # The person arrived home: what was approved and not paid out goes back to the budget;
+        # then the file is closed, and nothing more can be done on it.
+        await page.goto(application_url)
+        await page.get_by_role("button", name="La persona llegó a su país").click()
+        await expect(page.locator("#fund-status")).to_have_text("Retorno completado")
+        returned = await budget_figures(page, console_url, year)
+        assert moved(returned, paid) == {
+            "allocated": Decimal("0.00"),
+            "reserved": DISBURSED - REQUESTED,
+            "disbursed": Decimal("0.00"),
+            "available": REQUESTED - DISBURSED,
+        }
+        await page.goto(application_url)
+        await page.get_by_role("button", name="Cerrar la solicitud").click()
+        await expect(page.locator("#fund-status")).to_have_text("Solicitud cerrada")
+        await expect(page.locator("#acts ~ .act-box")).to_have_count(0)
+        await look(page, "fund", "application-closed")
+        assert moved(await budget_figures(page, console_url, year), returned) == dict.fromkeys(
+            FIGURES, Decimal("0.00")
+        )
 
-async def test_the_consul_answers_iom_s_question_in_the_browser(
-    chromium_browser: Browser, console_url: str, system: dict[str, str], tokens: KeycloakTokens
-) -> None:
-    tag = uuid.uuid4().hex[:6]
-    fund = system["reserve_fund"]
 
-    def auth(user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {tokens.get(user)}", "Idempotency-Key": uuid.uuid4().hex}
+def auth(tokens: KeycloakTokens, user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens.get(user)}", "Idempotency-Key": uuid.uuid4().hex}
 
+
+async def file_by_api(fund: str, tokens: KeycloakTokens, tag: str) -> str:
+    """A draft application of Guatemala's consul for a woman over 70 (USD 300), by the API."""
     async with httpx.AsyncClient(timeout=30.0) as http:
         created = await http.post(
             f"{fund}/v1/applications",
-            headers=auth(CONSUL),
+            headers=auth(tokens, CONSUL),
             json={
                 "beneficiary": {
                     "given_names": "Marta",
@@ -242,13 +262,24 @@ async def test_the_consul_answers_iom_s_question_in_the_browser(
                 "justification": "Varada en Tapachula, quiere volver a Huehuetenango.",
             },
         )
-        assert created.status_code == 201, created.text
-        path = f"{fund}/v1/applications/{created.json()['id']}"
-        submitted = await http.post(f"{path}/submit", headers=auth(CONSUL))
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+async def test_the_consul_answers_iom_s_question_and_iom_rejects_in_the_browser(
+    chromium_browser: Browser, console_url: str, system: dict[str, str], tokens: KeycloakTokens
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    fund = system["reserve_fund"]
+    application = await file_by_api(fund, tokens, tag)
+    application_url = f"{console_url}/fund/applications/{application}"
+    path = f"{fund}/v1/applications/{application}"
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        submitted = await http.post(f"{path}/submit", headers=auth(tokens, CONSUL))
         assert submitted.status_code == 200, submitted.text
         asked = await http.post(
             f"{path}/request-info",
-            headers=auth(OFFICER),
+            headers=auth(tokens, OFFICER),
             json={"question": f"¿El boleto incluye a su acompañante? ({tag})"},
         )
         assert asked.status_code == 200, asked.text
@@ -274,3 +305,37 @@ async def test_the_consul_answers_iom_s_question_in_the_browser(
         await expect(page.locator(".timeline")).to_contain_text(
             "La autoridad solicitante respondió"
         )
+
+    # IOM recommends rejection and an approver rejects, with the reason the consul then reads.
+    async with signed_in(chromium_browser, console_url, OFFICER) as page:
+        await page.goto(application_url)
+        await page.locator("#form-review input[value=reject]").check()
+        await page.fill("#review-note", "El acompañante ya tiene otro financiamiento.")
+        await page.get_by_role("button", name="Registrar la revisión").click()
+        await expect(page.get_by_role("status")).to_be_visible()
+    async with signed_in(chromium_browser, console_url, APPROVER) as page:
+        await page.goto(application_url)
+        await page.get_by_role("button", name="Rechazar la solicitud").click()
+        await expect(page.locator("#reject-reason-error")).to_contain_text("obligatorio")
+        await page.fill("#reject-reason", f"Cubierto por otro programa ({tag}).")
+        await page.get_by_role("button", name="Rechazar la solicitud").click()
+        await expect(page.locator("#fund-status")).to_have_text("Rechazada")
+    async with signed_in(chromium_browser, console_url, CONSUL) as page:
+        await page.goto(application_url)
+        await expect(page.locator("main")).to_contain_text(f"Cubierto por otro programa ({tag}).")
+        await look(page, "fund", "application-rejected")
+
+
+async def test_the_consul_cancels_a_draft_in_the_browser(
+    chromium_browser: Browser, console_url: str, system: dict[str, str], tokens: KeycloakTokens
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    draft = await file_by_api(system["reserve_fund"], tokens, tag)
+    async with signed_in(chromium_browser, console_url, CONSUL) as page:
+        await page.goto(f"{console_url}/fund/applications/{draft}")
+        await expect(page.locator("#fund-status")).to_have_text("Borrador (no enviada a la OIM)")
+        await page.locator("summary", has_text="Cancelar la solicitud").click()
+        await page.fill("#cancel-reason", f"La persona ya regresó por su cuenta ({tag}).")
+        await page.get_by_role("button", name="Cancelar la solicitud").click()
+        await expect(page.locator("#fund-status")).to_have_text("Solicitud cancelada")
+        await expect(page.locator("main")).to_contain_text(f"regresó por su cuenta ({tag})")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from console.entrypoints import i18n
 from console.entrypoints.pages.children import (
     ACTS,
     GATE_BIA,
@@ -19,7 +20,6 @@ from console.entrypoints.pages.children import (
     GATE_RECEPTION,
     GATE_RETURN_BID,
     GATE_RETURN_BLOCK,
-    NotADateTime,
     act_body,
     act_field,
     audit_timeline,
@@ -154,7 +154,7 @@ class TestActBodies:
         assert body == {"notes": "ok"}
 
     def test_a_date_that_does_not_exist_names_its_field(self) -> None:
-        with pytest.raises(NotADateTime, match="conducted_at"):
+        with pytest.raises(i18n.NotADateTime, match="conducted_at"):
             act_body(
                 ACTS["interviews"],
                 {"language": "es", "notes": "n", "conducted_at_day": "31/02/2026"},

@@ -7,13 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from console.entrypoints import i18n
 from console.entrypoints.pages.consular import (
-    NotADateTime,
     group_by_manifest,
     inbox_order,
-    local_instant,
     merged,
-    parse_day,
 )
 
 
@@ -54,16 +52,16 @@ def test_merged_keeps_each_notification_once_the_first_list_winning() -> None:
 
 class TestLocalTime:
     def test_typed_in_tapachula_is_utc_minus_six(self) -> None:
-        at = local_instant("10/03/2026", "09:30", "America/Mexico_City")
+        at = i18n.local_instant("10/03/2026", "09:30", "America/Mexico_City")
         assert at.astimezone(UTC) == datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 
     def test_the_native_date_input_format_is_read_too(self) -> None:
-        at = local_instant("2026-03-10", "09:30", "America/Guatemala")
+        at = i18n.local_instant("2026-03-10", "09:30", "America/Guatemala")
         assert at.astimezone(UTC) == datetime(2026, 3, 10, 15, 30, tzinfo=UTC)
 
     def test_a_zone_with_summer_time_uses_the_offset_of_that_day(self) -> None:
-        winter = local_instant("10/01/2026", "12:00", "America/Tijuana")
-        summer = local_instant("10/07/2026", "12:00", "America/Tijuana")
+        winter = i18n.local_instant("10/01/2026", "12:00", "America/Tijuana")
+        summer = i18n.local_instant("10/07/2026", "12:00", "America/Tijuana")
         assert winter.astimezone(UTC).hour == 20  # UTC-8
         assert summer.astimezone(UTC).hour == 19  # UTC-7
 
@@ -78,11 +76,11 @@ class TestLocalTime:
         ],
     )
     def test_not_a_date_and_time_is_refused(self, day: str, clock: str) -> None:
-        with pytest.raises(NotADateTime):
-            local_instant(day, clock, "America/Mexico_City")
+        with pytest.raises(i18n.NotADateTime):
+            i18n.local_instant(day, clock, "America/Mexico_City")
 
     def test_day_first_as_officers_type_it(self) -> None:
-        assert parse_day("02/12/2026").month == 12
+        assert i18n.typed_day("02/12/2026").month == 12
 
 
 def test_the_queue_groups_by_manifest_the_oldest_request_first() -> None:

@@ -78,3 +78,33 @@ def test_a_corridor_is_written_with_the_countries_names() -> None:
 
 def test_nothing_published_draws_nothing() -> None:
     assert draw(PAGE, BY_SLUG["children-by-stage"], figures("by_stage", {}), 2026).empty
+
+
+def test_a_long_label_gets_a_wider_column_and_the_bars_start_after_it() -> None:
+    short = draw(PAGE, BY_SLUG["returns-by-sex"], figures("by_sex", {"F": 8, "M": 9}), 2026)
+    long = draw(
+        PAGE,
+        BY_SLUG["returns-by-corridor"],
+        figures("by_corridor", {"MX-GT": 8, "DO-SV": 9}),  # "República Dominicana → El Salvador"
+        2026,
+    )
+
+    assert long.baseline > short.baseline
+    label = "República Dominicana → El Salvador"
+    assert [b.label for b in long.bars] == ["México → Guatemala", label]
+    # The label, right-aligned before the bar, starts inside the drawing (9 units a character).
+    assert long.bars[1].label_x - 9 * len(label) >= 0
+    assert all(b.x == long.baseline for b in long.bars)
+    assert all(b.text_x + 40 <= long.width for b in long.bars)  # the value is drawn whole
+
+
+def test_a_label_longer_than_the_widest_column_is_shortened_in_the_drawing_only() -> None:
+    name = "x" * 80
+    drawn = draw(
+        PAGE, BY_SLUG["returns-by-reception-point"], figures("by_reception_point", {name: 12}), 2026
+    )
+
+    (bar,) = drawn.bars
+    assert bar.label.endswith("…")
+    assert bar.label_x - 9 * len(bar.label) >= 0
+    assert drawn.rows == [(name, name, "12")]  # the table keeps it whole

@@ -28,6 +28,7 @@ from console.entrypoints.pages import (
     audit,
     border,
     children,
+    children_opening,
     consular,
     fund,
     home,
@@ -87,7 +88,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")
     app.include_router(auth.router)
-    for pages in (home, manifests, border, consular, children, fund, statistics, audit):
+    # `children_opening` before `children`: its /cases/new is not a case's /cases/{case_id}.
+    for pages in (
+        home,
+        manifests,
+        border,
+        consular,
+        children_opening,
+        children,
+        fund,
+        statistics,
+        audit,
+    ):
         app.include_router(pages.router)
     _install_pages_for_errors(app)
 

@@ -44,6 +44,8 @@ def area_of(path: Path) -> str:
             return area
         if ("pages", area) == parts[1:3]:
             return area
+        if parts[1:2] == ("pages",) and parts[2].startswith(f"{area}_"):
+            return area  # a second module of the area's pages (children_opening.py)
     return "shell"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -130,3 +130,49 @@ def country_name(code: str | None, locale: str) -> str:
     if not code:
         return "—"
     return str(Locale.parse(locale).territories.get(code.upper(), code))
+
+
+# --- what officers type -------------------------------------------------------------------------
+# Forms take days as dd/mm/aaaa (how the region writes them) or as a date input sends them
+# (aaaa-mm-dd), and times on the place's clock; one reading for every page.
+
+
+def typed_day(text: str) -> date | None:
+    """A day typed as dd/mm/aaaa (or dd-mm-aaaa) or given by `<input type="date">`."""
+    text = text.strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, form).date()  # noqa: DTZ007 (a day, no time)
+        except ValueError:
+            continue
+    return None
+
+
+def typed_instant(text: str, time_zone: str | None) -> datetime | None:
+    """A time typed on the place's clock (`datetime-local`'s 2026-12-05T10:00, or
+    05/12/2026 10:00) as an instant."""
+    text = " ".join(text.strip().replace("T", " ").split())
+    for form in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            naive = datetime.strptime(text, form)  # noqa: DTZ007 (the zone is added below)
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=zone(time_zone))
+    return None
+
+
+class NotADateTime(ValueError):
+    """What the officer typed is not a date and a time."""
+
+
+def local_instant(day_text: str, clock_text: str, time_zone: str | None) -> datetime:
+    """The instant of a day and a wall-clock time typed in two fields on the place's clock;
+    both are needed (a day alone is not silently midnight)."""
+    day = typed_day(day_text)
+    try:
+        clock = time.fromisoformat(clock_text.strip())
+    except ValueError as error:
+        raise NotADateTime(f"{day_text!r} {clock_text!r}") from error
+    if day is None:
+        raise NotADateTime(f"{day_text!r} {clock_text!r}")
+    return datetime.combine(day, clock.replace(tzinfo=None), tzinfo=zone(time_zone))

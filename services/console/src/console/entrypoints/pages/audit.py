@@ -27,7 +27,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from console.entrypoints import i18n
-from console.entrypoints.pages.manifests import typed_day
 from console.entrypoints.web import FormErrors, Page, SignedIn, rule_sentence
 from console.entrypoints.words import N_, add_words
 from console.service_layer.apis import NotFound, Unavailable
@@ -256,7 +255,7 @@ def trail_filters(query: Mapping[str, str], locale: str) -> TrailFilters:
     for name in ("since", "until"):
         if not text[name]:
             continue
-        day = typed_day(text[name])
+        day = i18n.typed_day(text[name])
         if day is None:
             f.errors.add(name, rule_sentence(locale, "bad_day", RULES))
         else:

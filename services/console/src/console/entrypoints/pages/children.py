@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -617,25 +617,6 @@ ACTS: dict[str, Act] = {
 }
 
 
-class NotADateTime(ValueError):
-    """What the officer typed is not a date and a time."""
-
-
-def local_instant(day_text: str, clock_text: str, time_zone: str | None) -> datetime:
-    """The instant of a wall-clock time typed on the place's clock (`dd/mm/aaaa` or ISO)."""
-    try:
-        text = day_text.strip()
-        if "/" in text:
-            d, m, y = (int(part) for part in text.split("/"))
-            day = date(y, m, d)
-        else:
-            day = date.fromisoformat(text)
-        clock = time.fromisoformat(clock_text.strip() or "00:00")
-    except ValueError as error:
-        raise NotADateTime(f"{day_text!r} {clock_text!r}") from error
-    return datetime.combine(day, clock.replace(tzinfo=None), tzinfo=i18n.zone(time_zone))
-
-
 def act_body(act: Act, form: Mapping[str, str], time_zone: str | None) -> dict[str, Any]:
     """The API's body from the act's form; raises `NotADateTime` with the field's name."""
     body: dict[str, Any] = {}
@@ -645,14 +626,14 @@ def act_body(act: Act, form: Mapping[str, str], time_zone: str | None) -> dict[s
             body[f.name] = form.get(f.name) == "yes"
         elif f.kind == "when":
             day = form.get(f"{f.name}_day", "").strip()
-            if not day and not f.required:
+            if not day:  # empty: "now" where the API allows it, else its `missing` rule
                 continue
             try:
-                body[f.name] = local_instant(
+                body[f.name] = i18n.local_instant(
                     day, form.get(f"{f.name}_time", ""), time_zone
                 ).isoformat()
-            except NotADateTime as error:
-                raise NotADateTime(f.name) from error
+            except i18n.NotADateTime as error:
+                raise i18n.NotADateTime(f.name) from error
         elif f.kind == "lines":
             body[f.name] = [line.strip() for line in value.splitlines() if line.strip()]
         elif f.kind == "select" and not value:
@@ -1023,7 +1004,7 @@ async def record_act(page: SignedIn, case_id: str, act_key: str) -> Response:
     tz = zone_of(case.get("nationality") if act.side == "origin" else case.get("host_country"))
     try:
         body = act_body(act, form, tz)
-    except NotADateTime as error:
+    except i18n.NotADateTime as error:
         errors = FormErrors()
         errors.add(str(error), page.gettext("Type the date as dd/mm/aaaa and the time as hh:mm."))
         return await _case_page(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -154,29 +154,6 @@ def merged(first: Iterable[Mapping[str, Any]], then: Iterable[Mapping[str, Any]]
             seen.add(str(n.get("id")))
             out.append(n)
     return out
-
-
-def parse_day(text: str) -> date:
-    """`dd/mm/aaaa` as officers type it, or `aaaa-mm-dd` from a native date input."""
-    text = text.strip()
-    if "/" in text:
-        day, month, year = (int(part) for part in text.split("/"))
-        return date(year, month, day)
-    return date.fromisoformat(text)
-
-
-class NotADateTime(ValueError):
-    """What the officer typed is not a date and a time."""
-
-
-def local_instant(day_text: str, clock_text: str, time_zone: str | None) -> datetime:
-    """The instant of a wall-clock time typed in the place's time zone."""
-    try:
-        day = parse_day(day_text)
-        clock = time.fromisoformat(clock_text.strip())
-    except ValueError as error:
-        raise NotADateTime(f"{day_text!r} {clock_text!r}") from error
-    return datetime.combine(day, clock.replace(tzinfo=None), tzinfo=i18n.zone(time_zone))
 
 
 @dataclass
@@ -433,8 +410,8 @@ async def record_action(page: SignedIn, notification_id: str) -> Response:
     values = {name: _field(form, name) for name in ("kind", "at_date", "at_time", "notes")}
     n = await page.apis.get(CONSULAR, f"/v1/notifications/{notification_id}")
     try:
-        at = local_instant(values["at_date"], values["at_time"], n.get("time_zone"))
-    except NotADateTime:
+        at = i18n.local_instant(values["at_date"], values["at_time"], n.get("time_zone"))
+    except i18n.NotADateTime:
         errors = FormErrors()
         errors.add("at", rule_sentence(page.locale, "datetime_parsing"))
         return await _notification_page(

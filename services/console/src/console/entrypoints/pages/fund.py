@@ -580,28 +580,6 @@ def not_now(application: Mapping[str, Any], officer: Any) -> list[tuple[str, str
     return found
 
 
-def local_instant(text: str, zone: str) -> datetime | None:
-    """A time typed on the place's clock (`datetime-local`, or dd/mm/aaaa hh:mm)."""
-    text = " ".join(text.strip().replace("T", " ").split())
-    for form in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"):
-        try:
-            naive = datetime.strptime(text, form)  # noqa: DTZ007 (the zone is added below)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=i18n.zone(zone))
-    return None
-
-
-def typed_day(text: str) -> str | None:
-    text = text.strip()
-    for form in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, form).date().isoformat()  # noqa: DTZ007 (a day)
-        except ValueError:
-            continue
-    return None
-
-
 def zone_of(country: str | None) -> str:
     return ZONES.get(country or "", "UTC")
 
@@ -686,12 +664,12 @@ async def create_application(request: Request, page: SignedIn) -> Response:
     categories = [c for c in form.getlist("categories") if isinstance(c, str) and c in CATEGORIES]
     key = _str(form, "idempotency_key") or None
     errors = FormErrors()
-    born = typed_day(values["date_of_birth"]) if values["date_of_birth"] else None
+    born = i18n.typed_day(values["date_of_birth"]) if values["date_of_birth"] else None
     if values["date_of_birth"] and born is None:
         errors.add("date_of_birth", rule_sentence(page.locale, "bad_day", RULES))
     zone = zone_of(values["current_country"])
     recorded = (
-        local_instant(values["consent_recorded_at"], zone)
+        i18n.typed_instant(values["consent_recorded_at"], zone)
         if values["consent_recorded_at"]
         else None
     )
@@ -711,7 +689,7 @@ async def create_application(request: Request, page: SignedIn) -> Response:
             "given_names": values["given_names"],
             "surnames": values["surnames"],
             "sex": values["sex"],
-            "date_of_birth": born or values["date_of_birth"],
+            "date_of_birth": born.isoformat() if born else values["date_of_birth"],
             "nationality": values["nationality"],
             "protection_need": values["protection_need"] == "yes",
         },

@@ -283,30 +283,6 @@ def vulnerabilities(person: Mapping[str, Any], arrival: date) -> list[str]:
     return found
 
 
-def local_instant(text: str, zone: str) -> datetime | None:
-    """A time typed on the place's clock (`datetime-local`'s 2026-12-05T10:00, or
-    05/12/2026 10:00) as an instant."""
-    text = " ".join(text.strip().replace("T", " ").split())
-    for form in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M"):
-        try:
-            naive = datetime.strptime(text, form)  # noqa: DTZ007 (the zone is added below)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=i18n.zone(zone))
-    return None
-
-
-def typed_day(text: str) -> date | None:
-    """A day typed as dd/mm/aaaa or given by `<input type="date">` (aaaa-mm-dd)."""
-    text = text.strip()
-    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, form).date()  # noqa: DTZ007 (a day, no time)
-        except ValueError:
-            continue
-    return None
-
-
 def needs_late_reason(manifest: Mapping[str, Any], now: datetime) -> bool:
     arrival = i18n.parse_instant(manifest.get("scheduled_arrival"))
     return arrival is not None and arrival - now < ADVANCE_NOTICE
@@ -430,7 +406,7 @@ async def manifest_list(request: Request, page: SignedIn) -> Response:
     params: dict[str, Any] = {k: v for k, v in filters.items() if v and not k.startswith("arr")}
     for name in ("arrival_from", "arrival_to"):
         if filters[name]:
-            day = typed_day(filters[name])
+            day = i18n.typed_day(filters[name])
             if day is None:
                 errors.add(name, rule_sentence(page.locale, "bad_day", RULES))
             else:
@@ -535,14 +511,16 @@ async def create_manifest(request: Request, page: SignedIn) -> Response:
     if values["seats"] and not values["seats"].isdigit():
         errors.add("seats", rule_sentence(page.locale, "bad_number", RULES))
     departure = (
-        local_instant(values["departure"], _station_zone(page)) if values["departure"] else None
+        i18n.typed_instant(values["departure"], _station_zone(page))
+        if values["departure"]
+        else None
     )
     if values["departure"] and departure is None:
         errors.add("departure", rule_sentence(page.locale, "bad_local_time", RULES))
     arrival_zone = str(
         point.get("time_zone") or STATION_ZONES.get(values["receiving_country"], "UTC")
     )
-    arrival = local_instant(values["arrival"], arrival_zone) if values["arrival"] else None
+    arrival = i18n.typed_instant(values["arrival"], arrival_zone) if values["arrival"] else None
     if values["arrival"] and arrival is None:
         errors.add("arrival", rule_sentence(page.locale, "bad_local_time", RULES))
     if errors:
@@ -724,7 +702,7 @@ def _person_body(
     values.update({k: "yes" if _str(form, k) else "" for k in CHECKS})
     values["protection_need"] = _str(form, "protection_need")
     errors = FormErrors()
-    born = typed_day(values["date_of_birth"]) if values["date_of_birth"] else None
+    born = i18n.typed_day(values["date_of_birth"]) if values["date_of_birth"] else None
     if values["date_of_birth"] and born is None:
         errors.add("date_of_birth", rule_sentence(locale, "bad_day", RULES))
     body: dict[str, Any] = {

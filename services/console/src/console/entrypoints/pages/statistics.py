@@ -278,10 +278,14 @@ BY_SLUG = {chart.slug: chart for chart in CHARTS}
 # -- drawing ------------------------------------------------------------------------------------
 
 BAR_WIDTH = 640  # the SVG's user units; it scales to the column's width
-LABEL_WIDTH = 230
 BAR_HEIGHT = 28
 BAR_GAP = 10
-BAR_AREA = 330  # from LABEL_WIDTH; the value is written after the bar
+VALUE_ROOM = 70  # after the bar, for its value ("1,043")
+# The label column is as wide as the longest label needs (at font-size 16 a character is about
+# 9 units wide), between these bounds; a longer label is shortened with "…" in the drawing (the
+# chart's table, just below it, holds every label whole).
+CHAR_WIDTH = 9.0
+LABEL_MIN, LABEL_MAX = 120.0, 380.0
 COLUMN_AREA_HEIGHT = 160
 COLUMN_TOP = 24
 
@@ -352,6 +356,12 @@ def _rows(page: Page, chart: Chart, body: dict[str, Any], year: int) -> list[tup
     return [(k, _label(page, chart, k), v) for k, v in counts.items()]
 
 
+def label_column(labels: list[str]) -> float:
+    """The width of the bars' label column: the longest label's, within bounds."""
+    longest = max((len(label) for label in labels), default=0)
+    return min(max(longest * CHAR_WIDTH + 16, LABEL_MIN), LABEL_MAX)
+
+
 def draw(page: Page, chart: Chart, body: dict[str, Any], year: int) -> Drawn:
     threshold = int(body["small_cell"])
     rows = _rows(page, chart, body, year)
@@ -382,26 +392,29 @@ def draw(page: Page, chart: Chart, body: dict[str, Any], year: int) -> Drawn:
         height = float(COLUMN_TOP + COLUMN_AREA_HEIGHT + 30)
         baseline = float(COLUMN_TOP + COLUMN_AREA_HEIGHT)
     else:
+        label_width = label_column([label for _, label, _ in rows])
+        fits = int((label_width - 16) // CHAR_WIDTH)
+        area = BAR_WIDTH - label_width - VALUE_ROOM
         for i, ((_, label, value), (n, small)) in enumerate(zip(rows, lengths, strict=True)):
             y = BAR_GAP + i * (BAR_HEIGHT + BAR_GAP)
-            w = max(BAR_AREA * n / top, 2.0)
+            w = max(area * n / top, 2.0)
             bars.append(
                 Bar(
-                    label,
+                    label if len(label) <= fits else label[: fits - 1].rstrip() + "…",
                     str(value),
                     small,
-                    LABEL_WIDTH,
+                    label_width,
                     y,
                     w,
                     BAR_HEIGHT,
-                    LABEL_WIDTH + w + 8,
+                    label_width + w + 8,
                     y + BAR_HEIGHT * 0.68,
-                    LABEL_WIDTH - 10,
+                    label_width - 10,
                     y + BAR_HEIGHT * 0.68,
                 )
             )
         height = float(BAR_GAP + len(rows) * (BAR_HEIGHT + BAR_GAP))
-        baseline = float(LABEL_WIDTH)
+        baseline = label_width
     return Drawn(
         chart,
         page.gettext(chart.title),
