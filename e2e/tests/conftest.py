@@ -11,10 +11,13 @@ from collections.abc import Iterator
 import pytest
 
 from puebla.devstack import stack
+from puebla.testing.infra import Infra
 
 
 @pytest.fixture(scope="session")
-def system(keycloak_url: str) -> Iterator[dict[str, str]]:
+def system(keycloak_url: str, infra: Infra) -> Iterator[dict[str, str]]:
+    # PostgreSQL and NATS come from the session's `infra` (the integration tests use them
+    # after these): stopping them here and starting them again cost a minute and a half.
     started = stack.start_infrastructure() + stack.start_services() + stack.start_console()
     try:
         yield {s.name: s.url for s in stack.load_services()}

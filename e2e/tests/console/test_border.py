@@ -199,7 +199,7 @@ async def test_arrivals_handover_and_record(
         # All received except Edgar, who did not get off the bus.
         await page.get_by_role("link", name="Todos recibidos excepto…").click()
         await expect(page.locator("h1")).to_have_text("Todos recibidos excepto…")
-        await look(page, "border", "except")  # (switching languages reloads the page)
+        await look(page, "border", "except")
         await page.locator(
             f"input[name='outcome-{bus.people[edgar]}'][value='not_presented']"
         ).check()

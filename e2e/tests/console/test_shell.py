@@ -33,7 +33,7 @@ class TestSigningIn:
     async def test_a_border_officer_signs_in_on_keycloaks_page_and_sees_their_work(
         self, chromium_browser: Browser, console_url: str
     ) -> None:
-        async with signed_in(chromium_browser, console_url, "border.gt.tecun") as page:
+        async with signed_in(chromium_browser, console_url, "border.gt.tecun", fresh=True) as page:
             await expect(page.locator("h1")).to_have_text("Mi trabajo")
             shell = await page.inner_text("header")
             assert "Tomás Cux" in shell
@@ -86,7 +86,7 @@ class TestSigningIn:
     async def test_the_browser_holds_one_host_only_httponly_secure_lax_cookie_and_no_token(
         self, chromium_browser: Browser, console_url: str
     ) -> None:
-        async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+        async with signed_in(chromium_browser, console_url, "inm.mx", fresh=True) as page:
             cookies = [c for c in await page.context.cookies() if c["domain"] == "localhost"]
             assert [c["name"] for c in cookies] == [SESSION_COOKIE]
             (cookie,) = cookies
@@ -174,7 +174,7 @@ class TestEndingASession:
     async def test_signing_out_ends_the_keycloak_session_and_the_cookie_opens_nothing(
         self, chromium_browser: Browser, console_url: str
     ) -> None:
-        async with signed_in(chromium_browser, console_url, "inm.mx") as page:
+        async with signed_in(chromium_browser, console_url, "inm.mx", fresh=True) as page:
             (cookie,) = [
                 c["value"] for c in await page.context.cookies() if c["name"] == SESSION_COOKIE
             ]
@@ -192,7 +192,9 @@ class TestEndingASession:
     ) -> None:
         if stack.port_offset():
             pytest.fail("the realm sends back-channel logouts to the console on port 8000 only")
-        async with signed_in(chromium_browser, console_url, "consul.hn.tapachula") as page:
+        async with signed_in(
+            chromium_browser, console_url, "consul.hn.tapachula", fresh=True
+        ) as page:
             (cookie,) = [
                 c["value"] for c in await page.context.cookies() if c["name"] == SESSION_COOKIE
             ]
@@ -264,7 +266,9 @@ class TestTheIdleWarning:
     async def test_the_officer_is_warned_before_the_idle_end_and_can_stay(
         self, chromium_browser: Browser, console_url: str, short_idle_console: str
     ) -> None:
-        async with signed_in(chromium_browser, console_url, "border.gt.mesilla") as page:
+        async with signed_in(
+            chromium_browser, console_url, "border.gt.mesilla", fresh=True
+        ) as page:
             await page.goto(f"{short_idle_console}/")
             warning = page.get_by_role("alertdialog")
             await expect(warning).to_be_hidden()

@@ -29,7 +29,7 @@ from puebla.devstack.processes import (
     read_pid,
     repo_root,
     spawn,
-    stop_pid,
+    stop_pids,
     var_dir,
     wait_for,
 )
@@ -292,16 +292,18 @@ def start_console() -> list[str]:
 
 
 def stop(names: list[str] | None = None) -> list[str]:
-    """Stops the named processes (default: everything the stack knows), services first."""
-    order = [CONSOLE]
-    order += [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
-    order += ["mail", "keycloak", "nats", "postgres"]
-    stopped = []
-    for name in order:
-        if names is not None and name not in names:
-            continue
-        if postgres.stop() if name == "postgres" else stop_pid(name):
-            stopped.append(name)
+    """Stops the named processes (default: everything the stack knows): the console and the
+    services together first, then what they use (the broker and the database last)."""
+    services = [CONSOLE]
+    services += [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
+
+    def wanted(group: list[str]) -> list[str]:
+        return [n for n in group if names is None or n in names]
+
+    stopped = stop_pids(wanted(services))
+    stopped += stop_pids(wanted(["mail", "keycloak", "nats"]))
+    if wanted(["postgres"]) and postgres.stop():
+        stopped.append("postgres")
     return stopped
 
 
