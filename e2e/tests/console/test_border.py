@@ -19,122 +19,17 @@ import pypdf
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
+from e2e.buses import Bus, auth_headers, dispatched_bus, record_of
 from e2e.console import look, shot_path, sign_in, signed_in
-from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
 from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
 
 BORDER = "border.gt.tecun"
-WAIT_S = 60.0
-
-
-class Bus:
-    def __init__(self, manifest: dict[str, Any]) -> None:
-        self.manifest = manifest
-        self.id: str = manifest["id"]
-        self.plate: str = manifest["vehicle"]["plate"]
-        self.people = {
-            f"{r['given_names']} {r['surnames']}": str(r["id"]) for r in manifest["returnees"]
-        }
-
-    def name(self, given: str) -> str:
-        (found,) = (n for n in self.people if n.startswith(given + " "))
-        return found
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=30.0) as client:
         yield client
-
-
-def _auth(tokens: KeycloakTokens, username: str, **headers: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens.get(username)}", **headers}
-
-
-async def dispatched_bus(
-    http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str]
-) -> Bus:
-    """A bus of seven Guatemalans to Tecún Umán, dispatched: a family of three (a child), a man
-    of 74, a pregnant woman, two people travelling alone. Names carry this run's tag."""
-    repatriation, consular = system["repatriation"], system["consular"]
-    tag = uuid.uuid4().hex[:6]
-    family = f"Ajú-{tag}"
-    departure, arrival = arrival_slot()
-    people = [
-        person("Edgar", f"Ramírez {tag}", "M", "1990-04-02", "Alta Verapaz"),
-        person("Rosa", f"Tzoc Ajú {tag}", "F", "1991-07-14", "Quiché", family=family),
-        person("Marta", f"Tzoc Ajú {tag}", "F", "2015-03-02", "Quiché", family=family),
-        person("Tomás", f"Batz {tag}", "M", "1952-05-06", "Totonicapán"),
-        person("Hilda", f"Sicán {tag}", "F", "1992-12-08", "Sololá"),
-        person("Lucía", f"Ajpop {tag}", "F", "1997-11-12", "Chimaltenango", pregnant=True),
-        person("Pedro", f"Tzoc Ajú {tag}", "M", "1989-10-09", "Quiché", family=family),
-    ]
-    people[0]["document"] = {"type": "passport", "number": f"G{tag.upper()}"}
-    created = await http.post(
-        f"{repatriation}/v1/manifests",
-        headers=_auth(tokens, "inm.mx", **{"Idempotency-Key": uuid.uuid4().hex}),
-        json={
-            "receiving_country": "GT",
-            "reception_point": RECEPTION_POINT,
-            "scheduled_departure": departure.isoformat(),
-            "scheduled_arrival": arrival.isoformat(),
-            "vehicle": {"plate": f"C{tag[:5].upper()}", "seats": 40},
-            "returnees": people,
-        },
-    )
-    assert created.status_code == 201, created.text
-    manifest_id = created.json()["id"]
-    submitted = await http.post(
-        f"{repatriation}/v1/manifests/{manifest_id}/submit",
-        headers=_auth(tokens, "inm.mx", **{"Idempotency-Key": uuid.uuid4().hex}),
-        json={},
-    )
-    assert submitted.status_code == 200, submitted.text
-
-    async def pending() -> list[dict[str, Any]]:
-        listed = await http.get(
-            f"{consular}/v1/verifications",
-            params={"status": "pending", "related_id": manifest_id},
-            headers=_auth(tokens, "consul.gt.tapachula"),
-        )
-        items: list[dict[str, Any]] = listed.json()["items"]
-        return items if len(items) >= len(people) else []
-
-    for request in await wait_until(pending, timeout=WAIT_S, what="the verification requests"):
-        decided = await http.post(
-            f"{consular}/v1/verifications/{request['id']}/decision",
-            headers=_auth(tokens, "consul.gt.tapachula", **{"Idempotency-Key": uuid.uuid4().hex}),
-            json={"decision": "confirmed"},
-        )
-        assert decided.status_code == 200, decided.text
-
-    async def confirmed() -> bool:
-        read = await http.get(
-            f"{repatriation}/v1/manifests/{manifest_id}", headers=_auth(tokens, "inm.mx")
-        )
-        return all(r["nationality_status"] == "confirmed" for r in read.json()["returnees"])
-
-    await wait_until(confirmed, timeout=WAIT_S, what="the confirmations in repatriation")
-    dispatched = await http.post(
-        f"{repatriation}/v1/manifests/{manifest_id}/dispatch",
-        headers=_auth(tokens, "inm.mx", **{"Idempotency-Key": uuid.uuid4().hex}),
-        json={},
-    )
-    assert dispatched.status_code == 200, dispatched.text
-    return Bus(dispatched.json())
-
-
-async def record_of(
-    http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str], bus: Bus
-) -> dict[str, Any]:
-    answer = await http.get(
-        f"{system['repatriation']}/v1/manifests/{bus.id}/handover-record",
-        headers=_auth(tokens, "inm.mx"),
-    )
-    assert answer.status_code == 200, answer.text
-    record: dict[str, Any] = answer.json()
-    return record
 
 
 def outcomes(record: dict[str, Any]) -> dict[str, tuple[str | None, str | None, str | None]]:
@@ -312,7 +207,7 @@ async def test_a_conflict_is_shown_person_by_person(
         # Meanwhile, on another device, Edgar is recorded as not presented.
         other = await http.post(
             f"{system['repatriation']}/v1/manifests/{bus.id}/handovers",
-            headers=_auth(tokens, BORDER, **{"Idempotency-Key": uuid.uuid4().hex}),
+            headers=auth_headers(tokens, BORDER, **{"Idempotency-Key": uuid.uuid4().hex}),
             json={"items": [{"returnee_id": bus.people[edgar], "outcome": "not_presented"}]},
         )
         assert other.status_code == 200, other.text
@@ -330,7 +225,7 @@ async def test_a_conflict_is_shown_person_by_person(
         await expect(page.locator(f"#person-{bus.people[hilda]}")).to_be_visible()
         other = await http.post(
             f"{system['repatriation']}/v1/manifests/{bus.id}/handovers",
-            headers=_auth(tokens, BORDER, **{"Idempotency-Key": uuid.uuid4().hex}),
+            headers=auth_headers(tokens, BORDER, **{"Idempotency-Key": uuid.uuid4().hex}),
             json={
                 "items": [
                     {"returnee_id": bus.people[hilda], "outcome": "refused", "reason": "other"}

@@ -27,6 +27,7 @@ from console.entrypoints import assets, auth
 from console.entrypoints.pages import (
     audit,
     border,
+    border_offline,
     children,
     children_opening,
     consular,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         home,
         manifests,
         border,
+        border_offline,
         consular,
         children_opening,
         children,
@@ -168,6 +170,9 @@ def _here(request: Request) -> str:
 
 
 def _to_sign_in(request: Request, target: str) -> Response:
+    if request.url.path.startswith(border_offline.SCRIPT_PATHS):
+        # The offline outbox's requests: it keeps what it holds and asks to sign in again.
+        return JSONResponse({"status": "signed_out", "sign_in": target}, status_code=401)
     if request.headers.get("hx-request") == "true":
         # An htmx request follows HX-Redirect, not a 303 to another site.
         return Response(status_code=401, headers={"HX-Redirect": target})

@@ -185,8 +185,16 @@ def environment(locale: str) -> Environment:
         zone_name=lambda tz: i18n.zone_name(tz, locale),
         country=lambda code: i18n.country_name(code, locale),
         asset=asset_url,
+        offline_words=lambda: _offline_words(locale),
     )
     return env
+
+
+def _offline_words(locale: str) -> dict[str, object]:
+    # The border pages' offline script has no catalog of its own: its words travel in the page.
+    from console.entrypoints.pages.border_offline import script_words
+
+    return {locale: script_words(locale)}
 
 
 def asset_url(name: str) -> str:

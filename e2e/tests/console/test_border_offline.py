@@ -1,0 +1,233 @@
+"""A border post whose link drops, in Chromium with Playwright's offline mode (issue 16).
+
+Tomás Cux at Tecún Umán opens the arrivals online and chooses a PIN; the link goes; he opens the
+bus's hand-over from the browser's copy, records the whole bus, closes the page and opens it
+again (the PIN again); the link comes back and every outcome reaches the hand-over record once,
+with the time it was recorded at the post. Then the same with his session ended while the link
+was down (he signs in again; nothing is lost), and a person someone else recorded differently
+meanwhile: shown person by person, resolved by him, never overwritten.
+
+Each test sets up its own bus through the APIs and asserts only about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest_asyncio
+from keycloak import KeycloakAdmin
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from e2e.buses import auth_headers, dispatched_bus, record_of
+from e2e.console import BLOCKING, SHOTS, axe_violations, signed_in
+from puebla.testing.keycloak import KeycloakTokens
+
+BORDER = "border.gt.tecun"
+PIN = "482915"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        yield client
+
+
+async def keep_a_copy(page: Page, console_url: str) -> None:
+    """The arrivals, online: the officer chooses a PIN; the copy and the offline shell are kept."""
+    await page.goto(f"{console_url}/arrivals")
+    panel = page.locator("#offline-panel")
+    await panel.get_by_label("Elija un PIN (de 6 a 12 dígitos)").fill("12")
+    await panel.get_by_label("Repita el PIN").fill("12")
+    await panel.get_by_role("button", name="Guardar las llegadas en este equipo").click()
+    await expect(panel.locator("#pin-error")).to_have_text("⚠ El PIN tiene de 6 a 12 dígitos.")
+    await panel.get_by_label("Elija un PIN (de 6 a 12 dígitos)").fill(PIN)
+    await panel.get_by_label("Repita el PIN").fill(PIN)
+    await panel.get_by_role("button", name="Guardar las llegadas en este equipo").click()
+    await expect(panel.locator("#offline-copy")).to_have_attribute("data-kept", r".+")
+    await expect(panel.locator("#offline-copy")).to_contain_text("Guardado en este equipo")
+
+
+async def open_offline(context: BrowserContext, console_url: str, path: str) -> Page:
+    """A new page on `path` with the link down: the service worker's shell, opened by the PIN."""
+    page = await context.new_page()
+    await page.goto(f"{console_url}{path}")
+    await expect(page.locator("#offline-status")).to_contain_text("No hay conexión")
+    await page.get_by_label("Su PIN").fill("000000")
+    await page.get_by_role("button", name="Abrir").click()
+    await expect(page.locator("#pin-error")).to_have_text("⚠ Ese no es el PIN de esta copia.")
+    await page.get_by_label("Su PIN").fill(PIN)
+    await page.get_by_role("button", name="Abrir").click()
+    await expect(page.locator("#lock-now")).to_be_visible()
+    return page
+
+
+async def shoot(page: Page, name: str) -> None:
+    """Screenshot and axe of an offline page (the shell is not reachable by `look`'s second tab:
+    there is no link), in Spanish; the English one is taken once, by the language kept."""
+    folder = SHOTS / "border"
+    folder.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(folder / f"{name}-es.png"), full_page=True)
+    blocking = [v for v in await axe_violations(page) if v.get("impact") in BLOCKING]
+    assert not blocking, f"border/{name}: {blocking}"
+
+
+async def test_a_whole_bus_recorded_without_a_link_reaches_the_record_once_at_the_posts_times(
+    chromium_browser: Browser,
+    console_url: str,
+    http: httpx.AsyncClient,
+    tokens: KeycloakTokens,
+    system: dict[str, str],
+) -> None:
+    bus = await dispatched_bus(http, tokens, system)
+    async with signed_in(chromium_browser, console_url, BORDER, fresh=True) as online:
+        context = online.context
+        await keep_a_copy(online, console_url)
+        await online.close()
+
+        await context.set_offline(True)
+        before_offline = datetime.now(UTC)
+        page = await open_offline(context, console_url, f"/manifests/{bus.id}/handover")
+        await expect(page.locator("h1")).to_have_text(f"Entrega del bus {bus.plate}")
+        edgar = page.locator(f"#person-{bus.people[bus.name('Edgar')]}")
+        await edgar.get_by_role("button", name="Registrar el rechazo").click()
+        await expect(edgar.locator(".field-error")).to_have_text("⚠ Elija el motivo del rechazo.")
+        await edgar.locator("select").select_option("not_a_national")
+        await edgar.get_by_role("button", name="Registrar el rechazo").click()
+        tomas = page.locator(f"#person-{bus.people[bus.name('Tomás')]}")
+        await tomas.get_by_role("button", name="No presentada").click()
+        await page.get_by_role("button", name="Todas las demás personas recibidas").click()
+        await expect(page.locator("#outbox-count")).to_have_text(
+            "7 entregas esperando ser enviadas"
+        )
+        await expect(page.locator(f"#person-{bus.people[bus.name('Edgar')]}")).to_contain_text(
+            "Rechazada"
+        )
+        await shoot(page, "offline-handover")
+        # English, from the language kept on the device (the page reopens locked).
+        await page.evaluate("localStorage.setItem('puebla-lang', 'en')")
+        await page.reload()
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await page.get_by_label("Your PIN").fill(PIN)
+        await page.get_by_role("button", name="Open").click()
+        await expect(page.locator("#outbox-count")).to_have_text("7 hand-overs waiting to be sent")
+        await page.screenshot(
+            path=str(SHOTS / "border" / "offline-handover-en.png"), full_page=True
+        )
+        await page.evaluate("localStorage.setItem('puebla-lang', 'es')")
+        recorded_by = datetime.now(UTC)
+
+        # Closed and opened again, still without a link: the PIN, and the outbox is there.
+        await page.close()
+        page = await open_offline(context, console_url, "/arrivals")
+        await expect(page.locator("#outbox-count")).to_have_text(
+            "7 entregas esperando ser enviadas"
+        )
+        await expect(page.locator("main")).to_contain_text("7 de 7 registradas")
+        await shoot(page, "offline-arrivals")
+
+        # The link comes back: the outbox empties itself, in order, once.
+        await context.set_offline(False)
+        await expect(page.locator("#outbox")).to_be_hidden(timeout=30_000)
+        record = await record_of(http, tokens, system, bus)
+        entries = {e["returnee_id"]: e for e in record["entries"]}
+        assert len(entries) == 7
+        assert record["totals"] == {
+            "received": 5,
+            "not_presented": 1,
+            "refused": 1,
+            "pending": 0,
+            "total": 7,
+        }
+        assert entries[bus.people[bus.name("Edgar")]]["reason"] == "not_a_national"
+        assert entries[bus.people[bus.name("Tomás")]]["outcome"] == "not_presented"
+        for entry in entries.values():
+            at_post = datetime.fromisoformat(entry["recorded_at"])
+            stored = datetime.fromisoformat(entry["stored_at"])
+            assert before_offline <= at_post <= recorded_by, entry  # the post's time
+            assert stored > recorded_by, entry  # and when it reached Puebla
+        assert entries[bus.people[bus.name("Edgar")]]["officer"] == BORDER
+        await page.close()
+
+
+async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothing(
+    chromium_browser: Browser,
+    console_url: str,
+    keycloak_url: str,
+    http: httpx.AsyncClient,
+    tokens: KeycloakTokens,
+    system: dict[str, str],
+) -> None:
+    bus = await dispatched_bus(http, tokens, system)
+    edgar, rosa = bus.people[bus.name("Edgar")], bus.people[bus.name("Rosa")]
+    async with signed_in(chromium_browser, console_url, BORDER, fresh=True) as online:
+        context = online.context
+        await keep_a_copy(online, console_url)
+        await online.close()
+        await context.set_offline(True)
+        page = await open_offline(context, console_url, f"/manifests/{bus.id}/handover")
+        await page.locator(f"#person-{edgar}").get_by_role("button", name="Recibida").click()
+        await page.locator(f"#person-{rosa}").get_by_role("button", name="Recibida").click()
+        await expect(page.locator("#outbox-count")).to_have_text(
+            "2 entregas esperando ser enviadas"
+        )
+
+        # Meanwhile: another device records Edgar as refused, and Keycloak ends the officer's
+        # sessions (an administrator, or the realm's limits): the console's ends with them.
+        refused = await http.post(
+            f"{system['repatriation']}/v1/manifests/{bus.id}/handovers",
+            headers=auth_headers(tokens, BORDER, **{"Idempotency-Key": f"other-{bus.id}"}),
+            json={
+                "items": [
+                    {"returnee_id": edgar, "outcome": "refused", "reason": "identity_mismatch"}
+                ]
+            },
+        )
+        assert refused.status_code == 200, refused.text
+        admin = KeycloakAdmin(
+            server_url=keycloak_url,
+            username="admin",
+            password="admin",  # DEV-ONLY bootstrap admin
+            realm_name="rcm",
+            user_realm_name="master",
+        )
+        admin.user_logout(admin.get_user_id(BORDER))
+
+        # The link is back: the outbox asks to sign in again and keeps both.
+        await context.set_offline(False)
+        outbox = page.locator("#outbox")
+        await expect(outbox).to_contain_text("Su sesión terminó", timeout=30_000)
+        await expect(page.locator("#outbox-count")).to_have_text(
+            "2 entregas esperando ser enviadas"
+        )
+        await shoot(page, "offline-signed-out")
+        await outbox.get_by_role("link", name="Iniciar sesión").click()
+        await page.fill("#username", BORDER)
+        await page.fill("#password", "demo")
+        await page.click("#kc-login")
+        await page.wait_for_url(f"{console_url}/manifests/{bus.id}/handover")
+
+        # Back on the online page: the PIN opens the outbox, Rosa goes, Edgar's is a conflict.
+        outbox = page.locator("#outbox")
+        await outbox.get_by_label("Escriba su PIN para enviarlas.").fill(PIN)
+        await outbox.get_by_role("button", name="Abrir").click()
+        await expect(page.locator("#outbox-count")).to_have_text(
+            "1 entrega esperando ser enviada", timeout=30_000
+        )
+        conflict = outbox.locator(".outbox-conflict")
+        await expect(conflict).to_contain_text("Otra persona registró un resultado distinto")
+        await expect(conflict).to_contain_text("Usted registró: Recibida")
+        await expect(conflict).to_contain_text("El acta de entrega dice: Rechazada")
+        await expect(conflict).to_contain_text(BORDER)
+        await shoot(page, "offline-conflict")
+        await conflict.get_by_role(
+            "button", name="Dejar lo que dice el acta y apartar lo mío"
+        ).click()
+        await expect(outbox).to_be_hidden()
+
+    record = await record_of(http, tokens, system, bus)
+    entries = {e["returnee_id"]: e for e in record["entries"]}
+    assert entries[rosa]["outcome"] == "received"
+    assert entries[edgar]["outcome"] == "refused"  # not overwritten
+    assert entries[edgar]["reason"] == "identity_mismatch"
