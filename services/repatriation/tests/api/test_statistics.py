@@ -52,8 +52,11 @@ def person(
     born: str,
     outcome: str | None = "received",
     when: str = "2025-03-10T10:00:00",
+    stored: str | None = None,
     **flags: bool,
 ) -> dict[str, Any]:
+    """`when` is the post's time (`handed_over_at`), `stored` when Puebla got it (default the
+    same: an online post)."""
     return {
         "sex": sex,
         "date_of_birth": date.fromisoformat(born),
@@ -62,6 +65,7 @@ def person(
         "handover_officer": None if outcome is None else "border.gt.tecun",
         "handover_post": None if outcome is None else "GT-TECUN-UMAN",
         "handed_over_at": None if outcome is None else at(when),
+        "handover_stored_at": None if outcome is None else at(stored or when),
         **flags,
     }
 
@@ -74,8 +78,9 @@ MX_GT = [
     person("M", "1980-01-15"),
     person("M", "2015-06-01"),  # 9 years old: 0-11
     person("M", "1960-01-01", outcome="refused", when="2025-04-02T09:00:00"),  # 65: 60+
-    # 23:30 in Guatemala is already 2026 in UTC: counted in December 2025, the local month.
-    person("F", "2007-12-31", when="2025-12-31T23:30:00"),
+    # 23:30 in Guatemala is already 2026 in UTC: counted in December 2025, the local month —
+    # and by the post's time: the post was offline and sent it on 2 January.
+    person("F", "2007-12-31", when="2025-12-31T23:30:00", stored="2026-01-02T08:00:00"),
     person("F", "1990-01-01", outcome=None),  # not handed over: not counted
 ]
 SV_GT = [person("M", "1995-03-03", when="2025-05-20T11:00:00")]

@@ -127,6 +127,9 @@ class TestRoundTrip:
                         returnee_id=ids[0],
                         outcome=HandoverOutcome.REFUSED,
                         reason=RefusalReason.MEDICALLY_UNFIT,
+                        # The post's clock a minute ahead (within the skew): the two times
+                        # must come back apart.
+                        recorded_at=datetime(2026, 11, 28, 12, 1, tzinfo=UTC),
                     ),
                 ),
                 officer="border.gt.tecun",
@@ -150,7 +153,8 @@ class TestRoundTrip:
         assert m.scheduled_departure == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
         assert m.scheduled_arrival == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
         assert (m.vehicle.plate, m.vehicle.seats) == ("CHS-4521", 50)
-        assert m.created_at == m.submitted_at == m.dispatched_at == m.arrived_at
+        assert m.created_at == m.submitted_at == m.dispatched_at
+        assert m.arrived_at == datetime(2026, 11, 28, 12, 1, tzinfo=UTC)  # the post's time
         assert m.created_at == datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
         assert (m.closed_at, m.cancelled_at, m.late_notice) == (None, None, False)
         first, second = m.returnees
@@ -170,12 +174,14 @@ class TestRoundTrip:
             first.handover.reason,
             first.handover.officer,
             first.handover.post,
-            first.handover.at,
+            first.handover.recorded_at,
+            first.handover.stored_at,
         ) == (
             HandoverOutcome.REFUSED,
             RefusalReason.MEDICALLY_UNFIT,
             "border.gt.tecun",
             "GT-TECUN-UMAN",
+            datetime(2026, 11, 28, 12, 1, tzinfo=UTC),
             datetime(2026, 11, 28, 12, 0, tzinfo=UTC),
         )
         assert (second.given_names, second.sex, second.date_of_birth) == (

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,8 +33,10 @@ def record(manifest, *items, now=AT_THE_POST, officer="border.gt.tecun", post="G
     return manifest.record_handovers(list(items), officer=officer, post=post, now=now)
 
 
-def item(returnee, outcome, reason=None):
-    return HandoverItem(returnee_id=returnee.id, outcome=outcome, reason=reason)
+def item(returnee, outcome, reason=None, recorded_at=None):
+    return HandoverItem(
+        returnee_id=returnee.id, outcome=outcome, reason=reason, recorded_at=recorded_at
+    )
 
 
 class TestRecordHandovers:
@@ -74,6 +76,7 @@ class TestRecordHandovers:
                 reason=None,
                 officer="border.gt.tecun",
                 post="GT-TECUN-UMAN",
+                recorded_at=AT_THE_POST,
             ),
         ]
 
@@ -88,7 +91,8 @@ class TestRecordHandovers:
             reason=RefusalReason.IDENTITY_MISMATCH,
             officer="border.gt.tecun",
             post="GT-TECUN-UMAN",
-            at=AT_THE_POST,
+            recorded_at=AT_THE_POST,
+            stored_at=AT_THE_POST,
         )
 
     def test_the_same_outcome_again_is_a_no_op(self, build):
@@ -101,7 +105,7 @@ class TestRecordHandovers:
 
         assert manifest.events == []
         assert manifest.version == 6
-        assert returnee.handover.at == AT_THE_POST
+        assert returnee.handover.recorded_at == AT_THE_POST
         assert returnee.handover.officer == "border.gt.tecun"
 
     def test_a_different_outcome_is_a_conflict(self, build):
@@ -302,3 +306,112 @@ class TestClosing:
 
         assert changed is True
         assert manifest.status is ManifestStatus.CLOSED
+
+
+DISPATCHED = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # the builders dispatch at 02:00 local
+SENT = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # the link came back: the outbox is sent
+
+
+class TestThePostsTime:
+    """A post without a link records hand-overs on the device and sends them hours later:
+    each item carries the time it was recorded at the post (`recorded_at`)."""
+
+    def test_keeps_the_posts_time_and_when_it_was_stored(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        first = manifest.returnees[0]
+
+        record(manifest, item(first, RECEIVED, recorded_at=AT_THE_POST), now=SENT)
+
+        assert (first.handover.recorded_at, first.handover.stored_at) == (AT_THE_POST, SENT)
+        handed_over = manifest.events[-1]
+        assert isinstance(handed_over, ReturneeHandedOver)
+        assert (handed_over.recorded_at, handed_over.occurred_at) == (AT_THE_POST, SENT)
+
+    def test_absent_means_now(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        first = manifest.returnees[0]
+
+        record(manifest, item(first, RECEIVED), now=SENT)
+
+        assert (first.handover.recorded_at, first.handover.stored_at) == (SENT, SENT)
+        assert manifest.arrived_at == SENT
+
+    def test_arrived_at_is_the_earliest_post_time_of_the_first_batch(self, build):
+        manifest = build.dispatched([build.returnee() for _ in range(3)])
+        a, b, c = manifest.returnees
+
+        record(
+            manifest,
+            item(a, RECEIVED, recorded_at=AT_THE_POST + timedelta(minutes=3)),
+            item(b, RECEIVED, recorded_at=AT_THE_POST),
+            now=SENT,
+        )
+        assert manifest.arrived_at == AT_THE_POST
+        # Later batches do not move it, and closing is the server's time.
+        record(manifest, item(c, RECEIVED, recorded_at=AT_THE_POST - timedelta(hours=1)), now=SENT)
+        assert manifest.arrived_at == AT_THE_POST
+        assert manifest.closed_at == SENT
+
+    def test_up_to_two_minutes_ahead_of_the_server_is_clock_skew(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        ahead = SENT + timedelta(minutes=2)
+
+        record(manifest, item(manifest.returnees[0], RECEIVED, recorded_at=ahead), now=SENT)
+
+        assert manifest.returnees[0].handover.recorded_at == ahead
+
+    def test_refused_in_the_future_naming_the_field(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        a, b = manifest.returnees
+        future = SENT + timedelta(minutes=2, seconds=1)
+
+        with pytest.raises(InvalidHandover) as caught:
+            record(
+                manifest,
+                item(a, RECEIVED),
+                item(b, RECEIVED, recorded_at=future),
+                now=SENT,
+            )
+
+        assert (caught.value.rule, caught.value.field) == (
+            "recorded_at_in_future",
+            "items[1].recorded_at",
+        )
+        assert (a.handover, b.handover, manifest.status) == (None, None, ManifestStatus.DISPATCHED)
+        assert manifest.events == []
+
+    def test_refused_before_the_dispatch(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        assert manifest.dispatched_at == DISPATCHED
+
+        with pytest.raises(InvalidHandover) as caught:
+            record(
+                manifest,
+                item(
+                    manifest.returnees[0], RECEIVED, recorded_at=DISPATCHED - timedelta(seconds=1)
+                ),
+                now=SENT,
+            )
+
+        assert (caught.value.rule, caught.value.field) == (
+            "recorded_before_dispatch",
+            "items[0].recorded_at",
+        )
+        assert manifest.returnees[0].handover is None
+
+    def test_the_dispatch_time_itself_is_accepted(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+
+        record(manifest, item(manifest.returnees[0], RECEIVED, recorded_at=DISPATCHED), now=SENT)
+
+        assert manifest.arrived_at == DISPATCHED
+
+    def test_a_repeat_keeps_the_first_time(self, build):
+        manifest = build.dispatched([build.returnee(), build.returnee()])
+        first = manifest.returnees[0]
+        record(manifest, item(first, RECEIVED, recorded_at=AT_THE_POST), now=LATER)
+
+        later = AT_THE_POST + timedelta(minutes=10)
+        assert record(manifest, item(first, RECEIVED, recorded_at=later), now=SENT) == [False]
+
+        assert (first.handover.recorded_at, first.handover.stored_at) == (AT_THE_POST, LATER)

@@ -96,7 +96,7 @@ def contract_event(e: ev.Event) -> v1.ManifestEventV1 | None:
                 reason=e.reason.value if e.reason else None,
                 officer=e.officer,
                 post=e.post,
-                recorded_at=e.occurred_at,
+                recorded_at=e.recorded_at,  # the post's time (the envelope's is the server's)
             )
     return None
 
@@ -180,6 +180,7 @@ def _audit_detail(e: ev.Event) -> tuple[str, dict[str, Any]]:
                 "reason": e.reason.value if e.reason else None,
                 "officer": e.officer,
                 "post": e.post,
+                "recorded_at": e.recorded_at.isoformat(),
             }
         case ev.ManifestClosed():
             return "manifest.closed", {

@@ -44,6 +44,12 @@ define_audit_anchor_tables(metadata)  # audit_checkpoint, audit_witness
 
 reference_seq = Sequence("manifest_reference_seq", metadata=metadata, start=1)
 
+HANDOVER_COMPLETE_RULE = (
+    "(handover_outcome IS NULL) = (handover_officer IS NULL)"
+    " AND (handover_outcome IS NULL) = (handover_post IS NULL)"
+    " AND (handover_outcome IS NULL) = (handed_over_at IS NULL)"
+    " AND (handover_outcome IS NULL) = (handover_stored_at IS NULL)"
+)
 HANDOVER_REASON_RULE = (
     "CASE handover_outcome"
     " WHEN 'refused' THEN handover_reason IS NOT NULL"
@@ -123,7 +129,10 @@ returnee = Table(
     Column("handover_reason", Text, nullable=True),
     Column("handover_officer", Text, nullable=True),
     Column("handover_post", Text, nullable=True),
+    # The post's time (when the officer recorded it there; the record and the statistics
+    # use it) and when Puebla stored it (later when the post was offline).
     Column("handed_over_at", DateTime(timezone=True), nullable=True),
+    Column("handover_stored_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("sex IN ('F', 'M', 'X')", name="sex"),
     CheckConstraint(
         "nationality_status IN ('pending', 'confirmed', 'rejected')", name="nationality_status"
@@ -132,13 +141,8 @@ returnee = Table(
         "handover_outcome IS NULL OR handover_outcome IN ('received', 'not_presented', 'refused')",
         name="handover_outcome",
     ),
-    # An outcome is recorded with its officer, post and time, or not at all.
-    CheckConstraint(
-        "(handover_outcome IS NULL) = (handover_officer IS NULL)"
-        " AND (handover_outcome IS NULL) = (handover_post IS NULL)"
-        " AND (handover_outcome IS NULL) = (handed_over_at IS NULL)",
-        name="handover_complete",
-    ),
+    # An outcome is recorded with its officer, post and times, or not at all.
+    CheckConstraint(HANDOVER_COMPLETE_RULE, name="handover_complete"),
     # A refusal has a reason code; not presented at most `returned_to_station`; received none.
     CheckConstraint(HANDOVER_REASON_RULE, name="handover_reason"),
     UniqueConstraint("manifest_id", "position", name="uq_returnee_manifest_position"),

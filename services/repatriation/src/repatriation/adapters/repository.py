@@ -84,7 +84,8 @@ def _to_returnee(row: RowMapping) -> Returnee:
             reason=RefusalReason(row["handover_reason"]) if row["handover_reason"] else None,
             officer=row["handover_officer"],
             post=row["handover_post"],
-            at=row["handed_over_at"],
+            recorded_at=row["handed_over_at"],
+            stored_at=row["handover_stored_at"],
         )
         if row["handover_outcome"] is not None
         else None
@@ -229,7 +230,8 @@ def _returnee_values(r: Returnee) -> dict[str, Any]:
         "handover_reason": h.reason.value if h and h.reason else None,
         "handover_officer": h.officer if h else None,
         "handover_post": h.post if h else None,
-        "handed_over_at": h.at if h else None,
+        "handed_over_at": h.recorded_at if h else None,  # the post's time
+        "handover_stored_at": h.stored_at if h else None,
     }
 
 

@@ -289,7 +289,8 @@ class CancellationReasonRequired(ManifestInvalid):
 
 class InvalidHandover(ManifestInvalid):
     """Rules: refusal_reason_required, reason_only_for_refusal, duplicate_item,
-    handover_at_another_post, officer_required."""
+    handover_at_another_post, officer_required, recorded_at_in_future,
+    recorded_before_dispatch."""
 
     default_rule = "invalid_handover"
 

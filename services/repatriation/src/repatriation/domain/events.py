@@ -152,6 +152,7 @@ class ReturneeHandedOver(ManifestEvent):
     reason: RefusalReason | None
     officer: str
     post: str
+    recorded_at: datetime  # the post's time; `occurred_at` is when Puebla stored it
 
 
 # --- internal (audit trail only) --------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,9 @@ from repatriation.domain.status import (
     ManifestStatus,
 )
 
+# How far ahead of the server's clock a post's `recorded_at` may be: the device's clock drifts.
+CLOCK_SKEW = timedelta(minutes=2)
+
 
 def format_reference(sending_country: str, receiving_country: str, year: int, number: int) -> str:
     """The readable reference, e.g. ``MX-GT-2026-000123`` (the number comes from a sequence)."""
@@ -115,11 +118,13 @@ class Vehicle:
 
 @dataclass(frozen=True, kw_only=True)
 class HandoverItem:
-    """One line of a hand-over request: a returnee and their outcome (reason when refused)."""
+    """One line of a hand-over request: a returnee and their outcome (reason when refused),
+    and when the officer recorded it at the post (None: now — an online hand-over)."""
 
     returnee_id: uuid.UUID
     outcome: HandoverOutcome
     reason: RefusalReason | None = None
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -684,6 +689,10 @@ class Manifest:
         The first hand-over moves dispatched → arrived (`ManifestArrived`); each new outcome
         emits `ReturneeHandedOver`; when every returnee has an outcome the manifest closes
         (`ManifestClosed` with the totals). Errors name fields as ``items[i].<field>``.
+
+        Each item's `recorded_at` is the post's time (a post without a link sends its
+        hand-overs hours later): at most `CLOCK_SKEW` after `now` and not before the dispatch;
+        None means `now`. The handover keeps it and `stored_at` = `now`.
         """
         require_aware(now, "now")
         self._require_status("record hand-overs on", HANDOVER_OPEN)
@@ -706,6 +715,7 @@ class Manifest:
         for position, item in enumerate(items):
             prefix = f"items[{position}]."
             _check_reason(item, field=f"{prefix}reason")
+            self._check_recorded_at(item, now=now, field=f"{prefix}recorded_at")
             returnee = self.returnee(item.returnee_id, field=f"{prefix}returnee_id")
             earlier = in_request.get(item.returnee_id)
             if earlier is not None:
@@ -728,12 +738,20 @@ class Manifest:
         self.version += 1
         if self.status is ManifestStatus.DISPATCHED:
             self.status = ManifestStatus.ARRIVED
-            self.arrived_at = now
+            # The bus was there when its first person was handed over: the earliest post time
+            # among the items that move the manifest to arrived (not when the link came back).
+            self.arrived_at = min(item.recorded_at or now for _, item in new)
             self.events.append(ManifestArrived(**self._header(now)))
         for returnee, item in new:
+            recorded_at = item.recorded_at or now
             returnee.record_handover(
                 Handover(
-                    outcome=item.outcome, reason=item.reason, officer=officer, post=post, at=now
+                    outcome=item.outcome,
+                    reason=item.reason,
+                    officer=officer,
+                    post=post,
+                    recorded_at=recorded_at,
+                    stored_at=now,
                 )
             )
             self.events.append(
@@ -744,11 +762,14 @@ class Manifest:
                     reason=item.reason,
                     officer=officer,
                     post=post,
+                    recorded_at=recorded_at,
                 )
             )
         totals = self.handover_totals()
         if totals.pending == 0:
             self.status = ManifestStatus.CLOSED
+            # The server's now, not a post time: the record is complete when Puebla has every
+            # outcome, which for an offline post is when its last hand-over arrives.
             self.closed_at = now
             self.events.append(
                 ManifestClosed(
@@ -775,6 +796,24 @@ class Manifest:
         return self.record_handovers([item], officer=officer, post=post, now=now)[0]
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _check_recorded_at(self, item: HandoverItem, *, now: datetime, field: str) -> None:
+        at = item.recorded_at
+        if at is None:
+            return
+        require_aware(at, field)  # the API refuses a naive time before it gets here
+        if at > now + CLOCK_SKEW:
+            raise InvalidHandover(
+                "The hand-over cannot be recorded in the future (check the device's clock).",
+                rule="recorded_at_in_future",
+                field=field,
+            )
+        if self.dispatched_at is not None and at < self.dispatched_at:
+            raise InvalidHandover(
+                "The hand-over cannot be recorded before the manifest was dispatched.",
+                rule="recorded_before_dispatch",
+                field=field,
+            )
 
     def _require_status(self, action: str, allowed: Collection[ManifestStatus]) -> None:
         if self.status not in allowed:

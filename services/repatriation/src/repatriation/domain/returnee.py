@@ -133,7 +133,11 @@ class Handover:
     reason: RefusalReason | None  # set only when refused
     officer: str
     post: str
-    at: datetime
+    # The post's time: when the officer recorded the outcome at the reception point (the
+    # device's clock, sent with the hand-over; hours before `stored_at` when the post was
+    # offline). The record and the statistics show this one.
+    recorded_at: datetime
+    stored_at: datetime  # when Puebla stored it (the server's clock)
 
     def same_outcome(self, outcome: HandoverOutcome, reason: RefusalReason | None) -> bool:
         return self.outcome is outcome and self.reason is reason

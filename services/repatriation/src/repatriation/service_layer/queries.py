@@ -364,7 +364,8 @@ async def handover_record(
             "reason": r["handover_reason"],
             "officer": r["handover_officer"],
             "post": r["handover_post"],
-            "recorded_at": r["handed_over_at"],
+            "recorded_at": r["handed_over_at"],  # the post's time
+            "stored_at": r["handover_stored_at"],
         }
         for r, vulnerable in _listed(m, rows)
     ]

@@ -137,6 +137,11 @@ class ManifestClosedV1(ManifestEventV1):
 
 @register
 class ReturneeHandedOverV1(ManifestEventV1):
+    """One person's outcome at the reception point. `recorded_at` is the post's time, when
+    the officer recorded it there: a post without a link sends its hand-overs later, so it may
+    be hours before the envelope's time (when Puebla stored it). Readers that date a hand-over
+    use `recorded_at`."""
+
     event_type: ClassVar[str] = "repatriation.returnee.handed_over.v1"
     model_config = _examples(
         returnee_id="0190f3c2-0000-7000-8000-0000000000a1",

@@ -167,6 +167,15 @@ class HandoverItemIn(RequestModel):
         description="Required when refused; not_presented takes only returned_to_station (a "
         "bus that turned back); received takes none.",
     )
+    recorded_at: Timestamp | None = Field(
+        default=None,
+        description="When the officer recorded this outcome at the post (RFC 3339 with an "
+        "offset): a post without a link sends its hand-overs later with the time each was "
+        "recorded. Absent: the server's time of this request. Refused (422) when more than 2 "
+        "minutes after the server's time (`recorded_at_in_future`) or before the manifest was "
+        "dispatched (`recorded_before_dispatch`). An outcome already on record keeps its time.",
+        examples=["2026-12-01T10:05:00-06:00"],
+    )
 
 
 class HandoverRequest(RequestModel):
@@ -306,7 +315,17 @@ class HandoverEntry(BaseModel):
     reason: RefusalReason | None
     officer: str | None
     post: str | None
-    recorded_at: datetime | None
+    recorded_at: datetime | None = Field(
+        description="When the officer recorded the outcome at the post (the post's time, also "
+        "when it was sent later from an offline post); null while pending."
+    )
+    # In the digest too, like every member of the record: it never changes once stored, so the
+    # digest is as stable as before, and "the answer without `digest`" stays the one rule a
+    # reader recomputes it by. Operational (the sync time); the PDF does not print it.
+    stored_at: datetime | None = Field(
+        description="When Puebla stored the outcome (later than `recorded_at` when the post "
+        "was offline); null while pending."
+    )
 
 
 class HandoverTotals(BaseModel):

@@ -442,6 +442,7 @@ async def record_handovers(
                     returnee_id=item.returnee_id,
                     outcome=HandoverOutcome(item.outcome),
                     reason=RefusalReason(item.reason) if item.reason else None,
+                    recorded_at=item.recorded_at,  # the domain checks it against its clock
                 )
                 for item in body.items
             ),
