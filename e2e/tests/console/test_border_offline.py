@@ -12,6 +12,7 @@ Each test sets up its own bus through the APIs and asserts only about it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -45,7 +46,7 @@ async def keep_a_copy(page: Page, console_url: str) -> None:
     await panel.get_by_label("Elija un PIN (de 6 a 12 dígitos)").fill(PIN)
     await panel.get_by_label("Repita el PIN").fill(PIN)
     await panel.get_by_role("button", name="Guardar las llegadas en este equipo").click()
-    await expect(panel.locator("#offline-copy")).to_have_attribute("data-kept", r".+")
+    await expect(panel.locator("#offline-copy")).to_have_attribute("data-kept", re.compile(".+"))
     await expect(panel.locator("#offline-copy")).to_contain_text("Guardado en este equipo")
 
 
@@ -111,6 +112,7 @@ async def test_a_whole_bus_recorded_without_a_link_reaches_the_record_once_at_th
         await expect(page.locator("html")).to_have_attribute("lang", "en")
         await page.get_by_label("Your PIN").fill(PIN)
         await page.get_by_role("button", name="Open").click()
+        await expect(page.locator("#lock-now")).to_have_text("Lock now")
         await expect(page.locator("#outbox-count")).to_have_text("7 hand-overs waiting to be sent")
         await page.screenshot(
             path=str(SHOTS / "border" / "offline-handover-en.png"), full_page=True
@@ -213,8 +215,12 @@ async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothin
         await outbox.get_by_label("Escriba su PIN para enviarlas.").fill(PIN)
         await outbox.get_by_role("button", name="Abrir").click()
         await expect(page.locator("#outbox-count")).to_have_text(
-            "1 entrega esperando ser enviada", timeout=30_000
+            "Lo registrado sin conexión necesita su decisión", timeout=30_000
         )
+        # The page shows what the record holds now: Rosa received (Edgar as the other device).
+        rosa_row = page.locator(f"#person-{rosa}")
+        await expect(rosa_row).to_contain_text("Recibida")
+        await expect(rosa_row.get_by_role("button")).to_have_count(0)
         conflict = outbox.locator(".outbox-conflict")
         await expect(conflict).to_contain_text("Otra persona registró un resultado distinto")
         await expect(conflict).to_contain_text("Usted registró: Recibida")

@@ -146,6 +146,7 @@ WORDS_FOR_SCRIPT: dict[str, str] = {
     "sign_in": N_("Sign in"),
     "pin_to_send": N_("Enter your PIN to send them."),
     "send_now": N_("Send now"),
+    "decide_title": N_("What was recorded without a link needs your decision"),
     "conflict_title": N_("Someone else recorded a different outcome for this person"),
     "conflict_mine": N_("You recorded: %(outcome)s, %(time)s."),
     "conflict_theirs": N_("The hand-over record holds: %(outcome)s, by %(officer)s, %(time)s."),

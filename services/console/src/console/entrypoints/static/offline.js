@@ -30,6 +30,8 @@
   var privateKey = null; // unlocked: in memory only
   var copy = null; // the opened copy
   var flushing = false;
+  var sentNow = 0; // sent by the flush under way
+  var keptZone = null; // the post's time zone (no secret): the outbox's times before unlocking
   var lastTry = null;
   var signInAddress = null;
 
@@ -54,7 +56,10 @@
     var options = { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit",
       minute: "2-digit", hour12: false };
     if (zone) options.timeZone = zone;
-    try { return new Intl.DateTimeFormat(W.locale, options).format(new Date(iso)); }
+    if (!zone && keptZone) options.timeZone = keptZone;
+    // Day first in both languages, as the server's pages write dates.
+    var locale = W.locale === "en" ? "en-GB" : W.locale;
+    try { return new Intl.DateTimeFormat(locale, options).format(new Date(iso)); }
     catch (e) { return new Date(iso).toLocaleString(); }
   }
 
@@ -171,7 +176,7 @@
       })
       .then(function (body) {
         return seal(body).then(function (sealed) {
-          return put("meta", { sealed: sealed, saved_at: body.saved_at, buses: body.buses.length }, "copy");
+          return put("meta", { sealed: sealed, saved_at: body.saved_at, buses: body.buses.length, zone: body.time_zone }, "copy");
         }).then(function () {
           return all("outbox").then(function (entries) {
             return Promise.all(entries.filter(function (e) { return e.state === "sent"; }).map(function (e) {
@@ -184,7 +189,7 @@
             return navigator.serviceWorker.ready;
           }) : null;
         }).then(function () {
-          status.textContent = t("copy_kept", { buses: body.buses.length, when: when(body.saved_at) });
+          status.textContent = t("copy_kept", { buses: body.buses.length, when: when(body.saved_at, body.time_zone) });
           status.setAttribute("data-kept", body.saved_at);
         });
       })
@@ -245,15 +250,16 @@
   function drawOutbox() {
     var box = document.getElementById("outbox");
     if (!box) return Promise.resolve();
-    return Promise.all([all("outbox"), get("meta", "keys")]).then(function (found) {
+    return Promise.all([all("outbox"), get("meta", "keys"), get("meta", "copy")]).then(function (found) {
+      if (found[2]) keptZone = found[2].zone || null;
       var entries = found[0].filter(function (e) { return e.state !== "aside" && e.state !== "sent"; });
       var keys = found[1];
       box.textContent = "";
       box.hidden = entries.length === 0;
       if (!entries.length) return;
       var waiting = entries.filter(function (e) { return e.state === "waiting"; });
-      box.appendChild(el("h2", { id: "outbox-count", text: entries.length === 1 ? t("waiting_one")
-        : t("waiting_many", { count: entries.length }) }));
+      box.appendChild(el("h2", { id: "outbox-count", text: !waiting.length ? t("decide_title")
+        : waiting.length === 1 ? t("waiting_one") : t("waiting_many", { count: waiting.length }) }));
       if (keys && me && keys.officer !== me) {
         box.appendChild(el("p", { class: "notice", text: t("other_officer", { officer: keys.officer }) }));
       } else if (signInAddress) {
@@ -356,6 +362,7 @@
   function flush() {
     if (flushing || !navigator.onLine || !privateKey) return drawOutbox();
     flushing = true;
+    sentNow = 0;
     return Promise.all([pending(), get("meta", "keys")]).then(function (found) {
       var waiting = found[0].filter(function (e) { return e.state === "waiting"; });
       var keys = found[1];
@@ -370,6 +377,15 @@
     }).catch(function () { return false; }).then(function () {
       flushing = false;
       lastTry = new Date().toISOString();
+      if (sentNow && !shell && window.htmx) {
+        // The page shows what the server holds now: drawn again without a reload (which would
+        // lock the outbox), then the copy is kept again by the panel.
+        return window.htmx.ajax("GET", location.pathname + location.search,
+          { target: "#main", select: "#main", swap: "outerHTML" }).then(function () {
+          drawPanel();
+          return drawOutbox();
+        });
+      }
       var status = document.getElementById("offline-copy") || el("p");
       var refreshed = navigator.onLine ? get("meta", "keys").then(function (k) { return k ? keepCopy(status) : null; }) : Promise.resolve();
       return refreshed.then(drawOutbox).then(function () { if (shell) drawShell(); });
@@ -392,6 +408,7 @@
           if (b.status === "recorded") {
             // Kept as sent until the next copy from the server holds it (see keepCopy).
             entry.state = "sent";
+            sentNow += 1;
             return put("outbox", entry).then(function () { return true; });
           }
           entry.state = b.status === "conflict" ? "conflict" : "refused";
@@ -432,7 +449,7 @@
       var keys = found[0], kept = found[1];
       main.textContent = "";
       if (!keys || !kept) { main.appendChild(el("p", { class: "notice", text: t("no_copy") })); return; }
-      if (!navigator.onLine) status.textContent = t("offline_lead", { when: when(kept.saved_at) });
+      if (!navigator.onLine) status.textContent = t("offline_lead", { when: when(kept.saved_at, kept.zone) });
       if (!privateKey) {
         main.appendChild(el("p", { text: t("copy_of", { officer: keys.officer }) }));
         main.appendChild(pinForm("pin", t("pin_label"), function () { drawShell(); drawOutbox(); flush(); }));
