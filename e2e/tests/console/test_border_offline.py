@@ -128,6 +128,13 @@ async def test_a_whole_bus_recorded_without_a_link_reaches_the_record_once_at_th
         )
         await expect(page.locator("main")).to_contain_text("7 de 7 registradas")
         await shoot(page, "offline-arrivals")
+        # Locked (as after five idle minutes): the names leave the page until the PIN again.
+        await page.get_by_role("button", name="Bloquear ahora").click()
+        await expect(page.get_by_label("Su PIN")).to_be_visible()
+        assert bus.name("Edgar") not in await page.inner_text("body")
+        await page.get_by_label("Su PIN").fill(PIN)
+        await page.get_by_role("button", name="Abrir").click()
+        await expect(page.locator("main")).to_contain_text("7 de 7 registradas")
 
         # The link comes back: the outbox empties itself, in order, once.
         await context.set_offline(False)
