@@ -5,6 +5,7 @@ Names carry a tag of their own, so that each test asserts only about its own bus
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -34,15 +35,10 @@ def auth_headers(tokens: KeycloakTokens, username: str, **headers: str) -> dict[
     return {"Authorization": f"Bearer {tokens.get(username)}", **headers}
 
 
-async def dispatched_bus(
-    http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str]
-) -> Bus:
-    """A bus of seven Guatemalans to Tecún Umán, dispatched: a family of three (a child), a man
-    of 74, a pregnant woman, two people travelling alone. Names carry this run's tag."""
-    repatriation, consular = system["repatriation"], system["consular"]
-    tag = uuid.uuid4().hex[:6]
+def guatemalan_bus(tag: str) -> list[dict[str, Any]]:
+    """Seven Guatemalans: a family of three (a child), a man of 74, a pregnant woman, two
+    people travelling alone."""
     family = f"Ajú-{tag}"
-    departure, arrival = arrival_slot()
     people = [
         person("Edgar", f"Ramírez {tag}", "M", "1990-04-02", "Alta Verapaz"),
         person("Rosa", f"Tzoc Ajú {tag}", "F", "1991-07-14", "Quiché", family=family),
@@ -53,16 +49,36 @@ async def dispatched_bus(
         person("Pedro", f"Tzoc Ajú {tag}", "M", "1989-10-09", "Quiché", family=family),
     ]
     people[0]["document"] = {"type": "passport", "number": f"G{tag.upper()}"}
+    return people
+
+
+async def dispatched_bus(
+    http: httpx.AsyncClient,
+    tokens: KeycloakTokens,
+    system: dict[str, str],
+    *,
+    people: Callable[[str], list[dict[str, Any]]] = guatemalan_bus,
+    receiving_country: str = "GT",
+    reception_point: str = RECEPTION_POINT,
+    consul: str = "consul.gt.tapachula",
+) -> Bus:
+    """A bus from Mexico, dispatched (every nationality confirmed by `consul`), of the people
+    `people(tag)` makes: by default seven Guatemalans to Tecún Umán. Names carry a tag of
+    this run's own."""
+    repatriation, consular = system["repatriation"], system["consular"]
+    tag = uuid.uuid4().hex[:6]
+    departure, arrival = arrival_slot()
+    passengers = people(tag)
     created = await http.post(
         f"{repatriation}/v1/manifests",
         headers=auth_headers(tokens, "inm.mx", **{"Idempotency-Key": uuid.uuid4().hex}),
         json={
-            "receiving_country": "GT",
-            "reception_point": RECEPTION_POINT,
+            "receiving_country": receiving_country,
+            "reception_point": reception_point,
             "scheduled_departure": departure.isoformat(),
             "scheduled_arrival": arrival.isoformat(),
             "vehicle": {"plate": f"C{tag[:5].upper()}", "seats": 40},
-            "returnees": people,
+            "returnees": passengers,
         },
     )
     assert created.status_code == 201, created.text
@@ -78,17 +94,15 @@ async def dispatched_bus(
         listed = await http.get(
             f"{consular}/v1/verifications",
             params={"status": "pending", "related_id": manifest_id},
-            headers=auth_headers(tokens, "consul.gt.tapachula"),
+            headers=auth_headers(tokens, consul),
         )
         items: list[dict[str, Any]] = listed.json()["items"]
-        return items if len(items) >= len(people) else []
+        return items if len(items) >= len(passengers) else []
 
     for request in await wait_until(pending, timeout=WAIT_S, what="the verification requests"):
         decided = await http.post(
             f"{consular}/v1/verifications/{request['id']}/decision",
-            headers=auth_headers(
-                tokens, "consul.gt.tapachula", **{"Idempotency-Key": uuid.uuid4().hex}
-            ),
+            headers=auth_headers(tokens, consul, **{"Idempotency-Key": uuid.uuid4().hex}),
             json={"decision": "confirmed"},
         )
         assert decided.status_code == 200, decided.text

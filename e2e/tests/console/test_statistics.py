@@ -23,12 +23,11 @@ import httpx
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
+from e2e.buses import dispatched_bus
 from e2e.console import look, signed_in
-from e2e.journeys.land_return import arrival_slot, person
+from e2e.journeys.land_return import person
 from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
 
-WAIT_S = 60.0
 CORINTO = "HN-CORINTO"
 CONSUL = "consul.hn.tapachula"
 BORDER = "border.hn.corinto"
@@ -55,66 +54,21 @@ async def handed_over_bus(
     http: httpx.AsyncClient, tokens: KeycloakTokens, system: dict[str, str]
 ) -> str:
     """Three Hondurans handed over at Corinto: two received, one refused."""
-    repatriation, consular = system["repatriation"], system["consular"]
-    tag = uuid.uuid4().hex[:6]
-    departure, arrival = arrival_slot()
-    people = [
-        honduran("Wendy", f"Zelaya {tag}", "F", "1994-03-08"),
-        honduran("Osmin", f"Cáceres {tag}", "M", "1987-09-15"),
-        honduran("Noé", f"Banegas {tag}", "M", "1979-01-30"),
-    ]
-    created = await http.post(
-        f"{repatriation}/v1/manifests",
-        headers=_auth(tokens, "inm.mx", write=True),
-        json={
-            "receiving_country": "HN",
-            "reception_point": CORINTO,
-            "scheduled_departure": departure.isoformat(),
-            "scheduled_arrival": arrival.isoformat(),
-            "vehicle": {"plate": f"H{tag[:5].upper()}", "seats": 40},
-            "returnees": people,
-        },
+    bus = await dispatched_bus(
+        http,
+        tokens,
+        system,
+        people=lambda tag: [
+            honduran("Wendy", f"Zelaya {tag}", "F", "1994-03-08"),
+            honduran("Osmin", f"Cáceres {tag}", "M", "1987-09-15"),
+            honduran("Noé", f"Banegas {tag}", "M", "1979-01-30"),
+        ],
+        receiving_country="HN",
+        reception_point=CORINTO,
+        consul=CONSUL,
     )
-    assert created.status_code == 201, created.text
-    manifest_id = created.json()["id"]
-    submitted = await http.post(
-        f"{repatriation}/v1/manifests/{manifest_id}/submit",
-        headers=_auth(tokens, "inm.mx", write=True),
-        json={},
-    )
-    assert submitted.status_code == 200, submitted.text
-
-    async def pending() -> list[dict[str, Any]]:
-        listed = await http.get(
-            f"{consular}/v1/verifications",
-            params={"status": "pending", "related_id": manifest_id},
-            headers=_auth(tokens, CONSUL),
-        )
-        items: list[dict[str, Any]] = listed.json()["items"]
-        return items if len(items) >= len(people) else []
-
-    for request in await wait_until(pending, timeout=WAIT_S, what="the verification requests"):
-        decided = await http.post(
-            f"{consular}/v1/verifications/{request['id']}/decision",
-            headers=_auth(tokens, CONSUL, write=True),
-            json={"decision": "confirmed"},
-        )
-        assert decided.status_code == 200, decided.text
-
-    async def confirmed() -> bool:
-        read = await http.get(
-            f"{repatriation}/v1/manifests/{manifest_id}", headers=_auth(tokens, "inm.mx")
-        )
-        return all(r["nationality_status"] == "confirmed" for r in read.json()["returnees"])
-
-    await wait_until(confirmed, timeout=WAIT_S, what="the confirmations in repatriation")
-    dispatched = await http.post(
-        f"{repatriation}/v1/manifests/{manifest_id}/dispatch",
-        headers=_auth(tokens, "inm.mx", write=True),
-        json={},
-    )
-    assert dispatched.status_code == 200, dispatched.text
-    returnees = dispatched.json()["returnees"]
+    manifest_id = bus.id
+    returnees = bus.manifest["returnees"]
     items = [
         {"returnee_id": r["id"], "outcome": "received"}
         if not r["given_names"].startswith("Noé")
@@ -122,12 +76,12 @@ async def handed_over_bus(
         for r in returnees
     ]
     handed = await http.post(
-        f"{repatriation}/v1/manifests/{manifest_id}/handovers",
+        f"{system['repatriation']}/v1/manifests/{manifest_id}/handovers",
         headers=_auth(tokens, BORDER, write=True),
         json={"items": items},
     )
     assert handed.status_code in (200, 201), handed.text
-    return str(manifest_id)
+    return manifest_id
 
 
 async def published(
