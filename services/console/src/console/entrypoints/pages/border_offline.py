@@ -37,6 +37,7 @@ from console.entrypoints.pages.border import (
     _points,
     age_on,
     tags_of,
+    units,
 )
 from console.entrypoints.web import (
     Page,
@@ -285,7 +286,13 @@ async def offline_data(page: ScriptPage) -> Response:
                 "sending_country": i18n.country_name(manifest.get("sending_country"), page.locale),
                 "scheduled_arrival": manifest.get("scheduled_arrival"),
                 "dispatched_at": manifest.get("dispatched_at"),
-                "people": [person_of(p, day) for p in manifest.get("returnees", [])],
+                # In the online page's order: the vulnerable and their families first,
+                # families together.
+                "people": [
+                    person_of(p, day)
+                    for unit in units(manifest.get("returnees", []), day)
+                    for p in unit.people
+                ],
                 "entries": {
                     str(e["returnee_id"]): {
                         "outcome": e.get("outcome"),
@@ -305,6 +312,7 @@ async def offline_data(page: ScriptPage) -> Response:
         post=post,
         post_name=point.get("name") or post,
         time_zone=tz,
+        time_zone_name=i18n.zone_name(tz, page.locale),
         saved_at=now.isoformat(),
         buses=buses,
     )

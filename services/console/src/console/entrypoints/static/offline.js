@@ -480,7 +480,7 @@
   function drawArrivals(main, queued) {
     document.title = t("arrivals") + " · Puebla";
     main.appendChild(el("h1", { text: t("arrivals") + " — " + copy.post_name }));
-    main.appendChild(el("p", { class: "hint", text: t("times_in", { zone: copy.time_zone || "UTC" }) }));
+    main.appendChild(el("p", { class: "hint", text: t("times_in", { zone: copy.time_zone_name || copy.time_zone || "UTC" }) }));
     if (!copy.buses.length) { main.appendChild(el("p", { text: t("no_arrivals") })); return; }
     var list = el("ul", { class: "offline-buses" });
     copy.buses.forEach(function (bus) {
@@ -512,8 +512,16 @@
     }
     var list = el("ul", { class: "people offline-people" });
     main.appendChild(list);
+    var families = {};
+    bus.people.forEach(function (p) { if (p.family_group) families[p.family_group] = (families[p.family_group] || 0) + 1; });
+    var lastFamily = null;
     bus.people.forEach(function (person) {
-      var row = el("li", { class: "person", id: "person-" + person.id });
+      var family = families[person.family_group] > 1 ? person.family_group : null;
+      if (family && family !== lastFamily) {
+        list.appendChild(el("li", { class: "unit-label", text: t("family_of", { num: families[family] }) }));
+      }
+      lastFamily = family;
+      var row = el("li", { class: "person" + (family ? " in-family" : ""), id: "person-" + person.id });
       var name = el("strong", { text: person.given_names + " " + person.surnames });
       var facts = [person.age !== null ? String(person.age) : null].concat(person.tags.map(function (tag) { return W.tags[tag] || tag; })).filter(Boolean);
       row.appendChild(el("p", {}, [name, document.createTextNode(facts.length ? " — " + facts.join(", ") : "")]));
