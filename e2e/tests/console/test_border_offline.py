@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest_asyncio
 from keycloak import KeycloakAdmin
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
 
 from e2e.buses import auth_headers, dispatched_bus, record_of
 from e2e.console import BLOCKING, SHOTS, axe_violations, signed_in
@@ -216,6 +216,20 @@ async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothin
         await page.fill("#password", "demo")
         await page.click("#kc-login")
         await page.wait_for_url(f"{console_url}/manifests/{bus.id}/handover")
+
+        # Signing out now would delete what is unsent: the console asks first, and "no" keeps it.
+        async with page.expect_event("dialog") as asked:
+            await page.get_by_role("button", name="Cerrar sesión").click()
+        dialog: Dialog = await asked.value
+        assert dialog.message == (
+            "2 entregas registradas en este equipo aún no se enviaron. Al cerrar la sesión se "
+            "borran. ¿Cerrar la sesión de todos modos?"
+        )
+        await dialog.dismiss()
+        await expect(page.locator("#outbox-count")).to_have_text(
+            "2 entregas esperando ser enviadas"
+        )
+        assert page.url == f"{console_url}/manifests/{bus.id}/handover"
 
         # Back on the online page: the PIN opens the outbox, Rosa goes, Edgar's is a conflict.
         outbox = page.locator("#outbox")
