@@ -5,7 +5,9 @@ bus's hand-over from the browser's copy, records the whole bus, closes the page 
 again (the PIN again); the link comes back and every outcome reaches the hand-over record once,
 with the time it was recorded at the post. Then the same with his session ended while the link
 was down (he signs in again; nothing is lost), and a person someone else recorded differently
-meanwhile: shown person by person, resolved by him, never overwritten.
+meanwhile: shown person by person, resolved by him, never overwritten. And a computer restarted
+with a hand-over unsent (the browser's profile on disk, closed and started again): signed out
+with the browser, the outbox still there, sent once he signs in.
 
 Each test sets up its own bus through the APIs and asserts only about it.
 """
@@ -15,14 +17,16 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest_asyncio
 from keycloak import KeycloakAdmin
-from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright, expect
 
 from e2e.buses import auth_headers, dispatched_bus, record_of
-from e2e.console import BLOCKING, SHOTS, axe_violations, signed_in
+from e2e.console import BLOCKING, SHOTS, axe_violations, sign_in, signed_in
+from puebla.testing.browser import ensure_chromium, launch_args
 from puebla.testing.keycloak import KeycloakTokens
 
 BORDER = "border.gt.tecun"
@@ -258,3 +262,59 @@ async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothin
     assert entries[rosa]["outcome"] == "received"
     assert entries[edgar]["outcome"] == "refused"  # not overwritten
     assert entries[edgar]["reason"] == "identity_mismatch"
+
+
+async def test_a_restarted_computer_keeps_the_outbox_and_sends_it_after_signing_in(
+    console_url: str,
+    http: httpx.AsyncClient,
+    tokens: KeycloakTokens,
+    system: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """The browser's own profile on disk, closed and started again (the computer restarted):
+    the session cookie is gone with the browser, the copy and the outbox are not."""
+    bus = await dispatched_bus(http, tokens, system)
+    hilda = bus.people[bus.name("Hilda")]
+    profile = tmp_path / "profile"
+    async with async_playwright() as playwright:
+
+        async def start() -> BrowserContext:
+            return await playwright.chromium.launch_persistent_context(
+                str(profile),
+                executable_path=str(ensure_chromium()),
+                headless=True,
+                args=launch_args(),
+                locale="es-MX",
+                viewport={"width": 1280, "height": 900},
+            )
+
+        context = await start()
+        page = await context.new_page()
+        await sign_in(page, console_url, BORDER)
+        await keep_a_copy(page, console_url)
+        await page.close()
+        await context.set_offline(True)
+        page = await open_offline(context, console_url, f"/manifests/{bus.id}/handover")
+        await page.locator(f"#person-{hilda}").get_by_role("button", name="Recibida").click()
+        await expect(page.locator("#outbox-count")).to_have_text("1 entrega esperando ser enviada")
+        await context.close()
+
+        context = await start()  # the link is back, the browser starts again
+        page = (context.pages or [await context.new_page()])[0]
+        await page.goto(f"{console_url}/manifests/{bus.id}/handover")
+        await expect(page.locator("#username")).to_be_visible()  # signed out with the browser
+        await page.fill("#username", BORDER)
+        await page.fill("#password", "demo")
+        await page.click("#kc-login")
+        await page.wait_for_url(f"{console_url}/manifests/{bus.id}/handover")
+        outbox = page.locator("#outbox")
+        await expect(page.locator("#outbox-count")).to_have_text("1 entrega esperando ser enviada")
+        await outbox.get_by_label("Escriba su PIN para enviarlas.").fill(PIN)
+        await outbox.get_by_role("button", name="Abrir").click()
+        await expect(outbox).to_be_hidden(timeout=30_000)
+        await context.close()
+
+    record = await record_of(http, tokens, system, bus)
+    (entry,) = [e for e in record["entries"] if e["returnee_id"] == hilda]
+    assert entry["outcome"] == "received"
+    assert entry["stored_at"] > entry["recorded_at"]
