@@ -59,6 +59,7 @@ def test_references_that_resolve_pass(tree: Path) -> None:
         (f"#\n#\n# {DOMAIN} §10\n", 3, f"{DOMAIN} §10"),
         (f'# {POLICY} "Statistics"\n', 1, f'{POLICY} "Statistics"'),
         (f'# {POLICY} "Aud"\n', 1, f'{POLICY} "Aud"'),
+        (f'x = ["{DOMAIN}", "{STYLE}"]\n', 1, STYLE),
         (f'# {POLICY}\n#   "Statistics" wrapped\n', 1, f'{POLICY} "Statistics"'),
         (f"x\ny = '{BRIEF}/POLICY.md'\n", 2, BRIEF),
         ("x = '/work/" + "shared/POLICY.md'\n", 1, "/work/" + "shared"),

@@ -34,7 +34,9 @@ OUTSIDE = ("../" + "shared", "/work/" + "shared")
 _NAME = "|".join(DOCUMENTS)
 # `docs/DOMAIN.md` and `DOMAIN.md` alike; not `XDOMAIN.md` nor `DOMAIN.mdx`.
 REFERENCE = re.compile(rf"(?<![\w.-])(?:docs/)?(?P<name>{_NAME})\.md(?![\w-])")
-SECTION = re.compile(r'[ \t]*(?:§(?P<number>\d+)(?!\d)|"(?P<title>[^"\n]+)")')
+SECTION = re.compile(r'(?:§(?P<number>\d+)(?!\d)|"(?P<title>[^"\n]+)")')
+# On the same line a section is set off by a space: `DOMAIN.md §2`, not `"DOMAIN.md", "x"`.
+SAME_LINE = re.compile(r"[ \t]+")
 # What a wrapped comment puts before the continued text on its next line.
 CONTINUATION = re.compile(r"[ \t]*(?:#+|//+|\*+|--|;+)?[ \t]*")
 HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<text>.+?)[ \t#]*$")
@@ -77,7 +79,8 @@ def references_in(text: str) -> Iterator[Reference]:
     for index, line in enumerate(lines):
         for match in REFERENCE.finditer(line):
             rest = line[match.end() :]
-            section = SECTION.match(rest)
+            space = SAME_LINE.match(rest)
+            section = SECTION.match(rest, space.end()) if space else None
             if section is None and not rest.strip() and index + 1 < len(lines):
                 following = lines[index + 1]
                 lead = CONTINUATION.match(following)
