@@ -18,6 +18,7 @@ without a connection reaches the repatriation API.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -53,6 +54,7 @@ from console.service_layer.apis import ApiError, NotFound, Refused
 router = APIRouter()
 
 DAYS_AHEAD = 7  # the buses a post keeps: those due from yesterday to a week ahead
+READS_AT_ONCE = 6
 # The shell the service worker keeps: the offline page and what it loads. Digest-addressed, so
 # a new console version is a new worker (the old cache is deleted when it takes over).
 SHELL_ASSETS = ("console.css", "border.css", "offline.js")
@@ -267,44 +269,47 @@ async def offline_data(page: ScriptPage) -> Response:
     earliest, latest = now - timedelta(days=1), now + timedelta(days=DAYS_AHEAD)
     found = await _all(page, status="dispatched", reception_point=post)
     found += await _all(page, status="arrived", reception_point=post)
-    buses = []
-    for summary in found:
+    # The buses' pages are read a few at a time: a post with twenty buses due is forty reads.
+    reading = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def bus_of(summary: dict[str, Any]) -> dict[str, Any] | None:
         arrival = i18n.parse_instant(summary.get("scheduled_arrival"))
         # An arrived bus stays (its hand-over is not finished), whatever its date.
         due = arrival is not None and earliest <= arrival <= latest
         if not due and summary["status"] != "arrived":
-            continue
+            return None
         mid = summary["id"]
-        manifest = await page.apis.get(REPATRIATION, f"/v1/manifests/{mid}")
-        record = await page.apis.get(REPATRIATION, f"/v1/manifests/{mid}/handover-record")
+        async with reading:
+            manifest = await page.apis.get(REPATRIATION, f"/v1/manifests/{mid}")
+            record = await page.apis.get(REPATRIATION, f"/v1/manifests/{mid}/handover-record")
         day = (arrival or now).astimezone(i18n.zone(tz)).date()
-        buses.append(
-            {
-                "id": str(mid),
-                "reference": manifest.get("reference"),
-                "plate": (manifest.get("vehicle") or {}).get("plate"),
-                "sending_country": i18n.country_name(manifest.get("sending_country"), page.locale),
-                "scheduled_arrival": manifest.get("scheduled_arrival"),
-                "dispatched_at": manifest.get("dispatched_at"),
-                # In the online page's order: the vulnerable and their families first,
-                # families together.
-                "people": [
-                    person_of(p, day)
-                    for unit in units(manifest.get("returnees", []), day)
-                    for p in unit.people
-                ],
-                "entries": {
-                    str(e["returnee_id"]): {
-                        "outcome": e.get("outcome"),
-                        "reason": e.get("reason"),
-                        "officer": e.get("officer"),
-                        "recorded_at": e.get("recorded_at"),
-                    }
-                    for e in record.get("entries", [])
-                    if e.get("outcome")
-                },
-            }
-        )
+        return {
+            "id": str(mid),
+            "reference": manifest.get("reference"),
+            "plate": (manifest.get("vehicle") or {}).get("plate"),
+            "sending_country": i18n.country_name(manifest.get("sending_country"), page.locale),
+            "scheduled_arrival": manifest.get("scheduled_arrival"),
+            "dispatched_at": manifest.get("dispatched_at"),
+            # In the online page's order: the vulnerable and their families first,
+            # families together.
+            "people": [
+                person_of(p, day)
+                for unit in units(manifest.get("returnees", []), day)
+                for p in unit.people
+            ],
+            "entries": {
+                str(e["returnee_id"]): {
+                    "outcome": e.get("outcome"),
+                    "reason": e.get("reason"),
+                    "officer": e.get("officer"),
+                    "recorded_at": e.get("recorded_at"),
+                }
+                for e in record.get("entries", [])
+                if e.get("outcome")
+            },
+        }
+
+    buses = [b for b in await asyncio.gather(*(bus_of(m) for m in found)) if b is not None]
     buses.sort(key=lambda b: str(b["scheduled_arrival"]))
     return answer(
         "ok",
