@@ -14,6 +14,7 @@ Each test sets up its own bus through the APIs and asserts only about it.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -222,14 +223,18 @@ async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothin
         await page.wait_for_url(f"{console_url}/manifests/{bus.id}/handover")
 
         # Signing out now would delete what is unsent: the console asks first, and "no" keeps it.
-        async with page.expect_event("dialog") as asked:
-            await page.get_by_role("button", name="Cerrar sesión").click()
-        dialog: Dialog = await asked.value
-        assert dialog.message == (
+        asked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        async def decline(dialog: Dialog) -> None:
+            asked.set_result(dialog.message)
+            await dialog.dismiss()
+
+        page.once("dialog", decline)
+        await page.get_by_role("button", name="Cerrar sesión").click()
+        assert await asyncio.wait_for(asked, timeout=15) == (
             "2 entregas registradas en este equipo aún no se enviaron. Al cerrar la sesión se "
             "borran. ¿Cerrar la sesión de todos modos?"
         )
-        await dialog.dismiss()
         await expect(page.locator("#outbox-count")).to_have_text(
             "2 entregas esperando ser enviadas"
         )
