@@ -36,7 +36,7 @@ RCM_MEMBERS: tuple[str, ...] = (
 )
 
 # DOMAIN.md defaults for every host country: notification 24 h, interview 72 h, BIA 15 days,
-# BID 30 days from opening.
+# BID 30 days, counted from the moment the child was identified (`identified_at`).
 DEADLINE_RULES: tuple[DeadlineRule, ...] = tuple(DeadlineRule(country) for country in RCM_MEMBERS)
 
 

@@ -47,7 +47,7 @@ class RequestInformation:
 
 @dataclass(frozen=True, kw_only=True)
 class ProvideInformation:
-    """The requesting authority answers a question (API.md has no path for it yet)."""
+    """The requesting authority answers a question (`POST …/provide-information`)."""
 
     application_id: UUID
     answer: str
