@@ -159,9 +159,6 @@ async def patiently(
         await asyncio.sleep(0.5)
 
 
-ServiceFactory = Callable[[], ServiceDefinition]
-
-
 def local_database_url(database: str) -> str:
     """The local stack's database for a service (trust auth on loopback, dev only)."""
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"

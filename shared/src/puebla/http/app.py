@@ -65,11 +65,6 @@ class Health(BaseModel):
     checks: dict[str, bool] = {}
 
 
-def current_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def create_service_app(
     definition: ServiceDefinition,
     *,

@@ -819,9 +819,6 @@ class Manifest:
         if self.status not in allowed:
             raise InvalidTransition(action, self.status.value, [s.value for s in allowed])
 
-    def _with_nationality(self, status: NationalityStatus) -> list[uuid.UUID]:
-        return [r.id for r in self.returnees if r.nationality_status is status]
-
     def _screen_new(self, returnee: Returnee, *, field_prefix: str) -> None:
         if returnee.nationality_status is not NationalityStatus.PENDING or returnee.handover:
             raise ValueError("a returnee joins a manifest pending, without a hand-over")
