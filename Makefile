@@ -33,6 +33,7 @@ lint: setup
 	$(UV) run mypy shared/src $(addprefix services/,$(addsuffix /src,$(SERVICES)))
 	$(UV) run lint-imports
 	$(UV) run python -m console.entrypoints.catalogs check
+	$(UV) run python -m puebla.devstack.references
 
 contracts: setup
 	$(UV) run python contracts/generate.py
