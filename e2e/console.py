@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from axe_playwright_python.async_playwright import Axe
+from keycloak import KeycloakAdmin
 from playwright._impl._api_structures import SetCookieParam
 from playwright.async_api import Browser, Page, expect
 
@@ -81,10 +82,28 @@ async def sign_in(page: Page, console_url: str, username: str, password: str = "
     await expect(page.locator("#username").or_(signed_in)).to_be_visible()
     if await signed_in.count():
         return
+    await answer_login(page, username, password)
+    await page.wait_for_url(re.compile(re.escape(console_url) + r"/(\?.*)?$"))
+
+
+async def answer_login(page: Page, username: str, password: str = "demo") -> None:
+    """Keycloak's login page, shown: the officer types their name and password."""
     await page.fill("#username", username)
     await page.fill("#password", password)
     await page.click("#kc-login")
-    await page.wait_for_url(re.compile(re.escape(console_url) + r"/(\?.*)?$"))
+
+
+def end_keycloak_sessions(keycloak_url: str, username: str) -> None:
+    """An administrator ends every Keycloak session of `username` (a lost laptop, the realm's
+    limits); Keycloak's back-channel logout ends the console's sessions with them."""
+    admin = KeycloakAdmin(
+        server_url=keycloak_url,
+        username="admin",
+        password="admin",  # DEV-ONLY bootstrap admin
+        realm_name="rcm",
+        user_realm_name="master",
+    )
+    admin.user_logout(admin.get_user_id(username))
 
 
 async def axe_violations(page: Page) -> list[dict[str, Any]]:
@@ -124,6 +143,14 @@ async def look(page: Page, area: str, name: str, *, full_page: bool = True) -> d
     counts = {"es": es, "en": en}
     _record(area, name, counts)
     return counts
+
+
+async def look_in_spanish(page: Page, area: str, name: str) -> None:
+    """`look` for a page a second tab cannot open again as it is (a refused form's answer, the
+    offline shell with no link): screenshot and axe in Spanish only."""
+    folder = SHOTS / area
+    folder.mkdir(parents=True, exist_ok=True)
+    _record(area, name, {"es": await _shoot(page, folder, area, name, "es", True)})
 
 
 async def _shoot(

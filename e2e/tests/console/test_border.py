@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pypdf
-import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
 from e2e.buses import Bus, auth_headers, dispatched_bus, record_of
@@ -24,12 +22,6 @@ from e2e.console import look, shot_path, sign_in, signed_in
 from puebla.testing.keycloak import KeycloakTokens
 
 BORDER = "border.gt.tecun"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        yield client
 
 
 def outcomes(record: dict[str, Any]) -> dict[str, tuple[str | None, str | None, str | None]]:

@@ -16,28 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import pytest_asyncio
-from keycloak import KeycloakAdmin
 from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright, expect
 
 from e2e.buses import auth_headers, dispatched_bus, record_of
-from e2e.console import BLOCKING, SHOTS, axe_violations, sign_in, signed_in
+from e2e.console import (
+    SHOTS,
+    answer_login,
+    end_keycloak_sessions,
+    look_in_spanish,
+    sign_in,
+    signed_in,
+)
 from puebla.testing.browser import ensure_chromium, launch_args
 from puebla.testing.keycloak import KeycloakTokens
 
 BORDER = "border.gt.tecun"
 PIN = "482915"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        yield client
 
 
 async def keep_a_copy(page: Page, console_url: str) -> None:
@@ -67,16 +65,6 @@ async def open_offline(context: BrowserContext, console_url: str, path: str) -> 
     await page.get_by_role("button", name="Abrir").click()
     await expect(page.locator("#lock-now")).to_be_visible()
     return page
-
-
-async def shoot(page: Page, name: str) -> None:
-    """Screenshot and axe of an offline page (the shell is not reachable by `look`'s second tab:
-    there is no link), in Spanish; the English one is taken once, by the language kept."""
-    folder = SHOTS / "border"
-    folder.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(folder / f"{name}-es.png"), full_page=True)
-    blocking = [v for v in await axe_violations(page) if v.get("impact") in BLOCKING]
-    assert not blocking, f"border/{name}: {blocking}"
 
 
 async def test_a_whole_bus_recorded_without_a_link_reaches_the_record_once_at_the_posts_times(
@@ -110,7 +98,7 @@ async def test_a_whole_bus_recorded_without_a_link_reaches_the_record_once_at_th
         await expect(page.locator(f"#person-{bus.people[bus.name('Edgar')]}")).to_contain_text(
             "Rechazada"
         )
-        await shoot(page, "offline-handover")
+        await look_in_spanish(page, "border", "offline-handover")
         # English, from the language kept on the device (the page reopens locked).
         await page.evaluate("localStorage.setItem('puebla-lang', 'en')")
         await page.reload()
@@ -132,7 +120,7 @@ async def test_a_whole_bus_recorded_without_a_link_reaches_the_record_once_at_th
             "7 entregas esperando ser enviadas"
         )
         await expect(page.locator("main")).to_contain_text("7 de 7 registradas")
-        await shoot(page, "offline-arrivals")
+        await look_in_spanish(page, "border", "offline-arrivals")
         # Locked (as after five idle minutes): the names leave the page until the PIN again.
         await page.get_by_role("button", name="Bloquear ahora").click()
         await expect(page.get_by_label("Su PIN")).to_be_visible()
@@ -199,14 +187,7 @@ async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothin
             },
         )
         assert refused.status_code == 200, refused.text
-        admin = KeycloakAdmin(
-            server_url=keycloak_url,
-            username="admin",
-            password="admin",  # DEV-ONLY bootstrap admin
-            realm_name="rcm",
-            user_realm_name="master",
-        )
-        admin.user_logout(admin.get_user_id(BORDER))
+        end_keycloak_sessions(keycloak_url, BORDER)
 
         # The link is back: the outbox asks to sign in again and keeps both.
         await context.set_offline(False)
@@ -215,11 +196,9 @@ async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothin
         await expect(page.locator("#outbox-count")).to_have_text(
             "2 entregas esperando ser enviadas"
         )
-        await shoot(page, "offline-signed-out")
+        await look_in_spanish(page, "border", "offline-signed-out")
         await outbox.get_by_role("link", name="Iniciar sesión").click()
-        await page.fill("#username", BORDER)
-        await page.fill("#password", "demo")
-        await page.click("#kc-login")
+        await answer_login(page, BORDER)
         await page.wait_for_url(f"{console_url}/manifests/{bus.id}/handover")
 
         # Signing out now would delete what is unsent: the console asks first, and "no" keeps it.
@@ -256,7 +235,7 @@ async def test_an_ended_session_and_a_conflict_lose_nothing_and_overwrite_nothin
         await expect(conflict).to_contain_text("Usted registró: Recibida")
         await expect(conflict).to_contain_text("El acta de entrega dice: Rechazada")
         await expect(conflict).to_contain_text(BORDER)
-        await shoot(page, "offline-conflict")
+        await look_in_spanish(page, "border", "offline-conflict")
         await conflict.get_by_role(
             "button", name="Dejar lo que dice el acta y apartar lo mío"
         ).click()
@@ -308,9 +287,7 @@ async def test_a_restarted_computer_keeps_the_outbox_and_sends_it_after_signing_
         page = (context.pages or [await context.new_page()])[0]
         await page.goto(f"{console_url}/manifests/{bus.id}/handover")
         await expect(page.locator("#username")).to_be_visible()  # signed out with the browser
-        await page.fill("#username", BORDER)
-        await page.fill("#password", "demo")
-        await page.click("#kc-login")
+        await answer_login(page, BORDER)
         await page.wait_for_url(f"{console_url}/manifests/{bus.id}/handover")
         outbox = page.locator("#outbox")
         await expect(page.locator("#outbox-count")).to_have_text("1 entrega esperando ser enviada")

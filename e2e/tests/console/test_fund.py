@@ -21,7 +21,7 @@ from decimal import Decimal
 import httpx
 from playwright.async_api import Browser, Page, expect
 
-from e2e.console import BLOCKING, SHOTS, axe_violations, look, signed_in
+from e2e.console import look, look_in_spanish, signed_in
 from puebla.testing.keycloak import KeycloakTokens
 
 CONSUL = "consul.gt.tapachula"
@@ -48,17 +48,6 @@ async def budget_figures(page: Page, console_url: str, year: int) -> dict[str, D
     await page.goto(f"{console_url}/fund/budget/{year}")
     await expect(page.locator("#budget-available")).to_contain_text("USD")
     return {k: dollars(await page.locator(f"#budget-{k}").inner_text()) for k in FIGURES}
-
-
-async def look_posted(page: Page, name: str) -> None:
-    """`look` for a page that answers a refused form post: switching the language would load
-    its address again without the officer's values, so it is screenshot and checked with axe
-    in Spanish only."""
-    folder = SHOTS / "fund"
-    folder.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(folder / f"{name}-es.png"), full_page=True)
-    blocking = [v for v in await axe_violations(page) if v.get("impact") in BLOCKING]
-    assert not blocking, f"fund/{name} (es): {blocking}"
 
 
 def moved(after: dict[str, Decimal], before: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -106,7 +95,7 @@ async def test_an_application_above_500_through_two_approvers_in_the_browser(
         await expect(page.locator("#surnames")).to_have_value(surnames)
         await expect(page.locator("#amount_lodging")).to_have_value("300")
         await expect(page.locator("input[name=categories][value=over_70]")).to_be_checked()
-        await look_posted(page, "new-over-cap")
+        await look_in_spanish(page, "fund", "new-over-cap")
 
         await page.fill("#amount_meals", MEALS)
         await expect(page.locator("#fund-total")).to_have_text("USD 900.00")
@@ -158,7 +147,7 @@ async def test_an_application_above_500_through_two_approvers_in_the_browser(
         await expect(stale.locator("#form-approve .errors")).to_contain_text(
             "Usted ya aprobó esta solicitud"
         )
-        await look_posted(stale, "application-same-approver")
+        await look_in_spanish(stale, "fund", "application-same-approver")
 
     # The second approver: the budget reserves exactly the requested total.
     async with signed_in(chromium_browser, console_url, APPROVER2) as page:

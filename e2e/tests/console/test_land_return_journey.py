@@ -15,14 +15,12 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pypdf
-import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
 from e2e.console import signed_in
@@ -32,12 +30,6 @@ from puebla.testing.waiting import wait_until
 
 TAPACHULA = ZoneInfo("America/Mexico_City")
 EVENTS_S = 60.0  # the consulate's requests and decisions travel by the bus
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        yield client
 
 
 class Reader:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest_asyncio
 from openpyxl import Workbook
 from playwright.async_api import Browser, Page, expect
 
@@ -69,12 +68,6 @@ def row(
         "",
         "no",
     ]
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        yield client
 
 
 def _auth(tokens: KeycloakTokens) -> dict[str, str]:

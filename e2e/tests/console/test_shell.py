@@ -12,10 +12,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from keycloak import KeycloakAdmin
 from playwright.async_api import Browser, expect
 
-from e2e.console import look, signed_in, switch_language
+from e2e.console import end_keycloak_sessions, look, signed_in, switch_language
 from puebla.devstack import stack
 from puebla.devstack.processes import var_dir, wait_for
 from puebla.testing.waiting import wait_until
@@ -200,15 +199,7 @@ class TestEndingASession:
             ]
             assert "Mi trabajo" in await home_text(console_url, cookie)
             # An administrator ends the officer's sessions in Keycloak (a lost laptop).
-            admin = KeycloakAdmin(
-                server_url=keycloak_url,
-                username="admin",
-                password="admin",  # DEV-ONLY bootstrap admin
-                realm_name="rcm",
-                user_realm_name="master",
-            )
-            user_id = admin.get_user_id("consul.hn.tapachula")
-            admin.user_logout(user_id)
+            end_keycloak_sessions(keycloak_url, "consul.hn.tapachula")
 
             async def ended() -> bool:
                 return "Mi trabajo" not in await home_text(console_url, cookie)

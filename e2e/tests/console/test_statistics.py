@@ -15,12 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
 from e2e.buses import dispatched_bus
@@ -31,12 +29,6 @@ from puebla.testing.keycloak import KeycloakTokens
 CORINTO = "HN-CORINTO"
 CONSUL = "consul.hn.tapachula"
 BORDER = "border.hn.corinto"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30.0) as client:
-        yield client
 
 
 def _auth(tokens: KeycloakTokens, username: str, write: bool = False) -> dict[str, str]:

@@ -23,9 +23,9 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -41,11 +41,10 @@ from console.entrypoints.pages.border import (
     units,
 )
 from console.entrypoints.web import (
-    Page,
+    SignedIn,
     locale_of,
     render,
     rule_sentence,
-    signed_in,
     word,
 )
 from console.entrypoints.words import N_
@@ -120,7 +119,6 @@ WORDS_FOR_SCRIPT: dict[str, str] = {
     "pin_label": N_("Your PIN"),
     "pin_open": N_("Open"),
     "pin_wrong": N_("That is not the PIN of this copy."),
-    "pin_locked": N_("Locked: enter your PIN to go on."),
     "lock_now": N_("Lock now"),
     "copy_of": N_("Copy of %(officer)s"),
     "other_officer": N_(
@@ -137,7 +135,6 @@ WORDS_FOR_SCRIPT: dict[str, str] = {
     "all_others": N_("All the others received"),
     "waiting_one": N_("1 hand-over waiting to be sent"),
     "waiting_many": N_("%(count)s hand-overs waiting to be sent"),
-    "nothing_waiting": N_("Nothing is waiting to be sent."),
     "recorded_at_post": N_("recorded at the post %(time)s"),
     "state_waiting": N_("waiting for the link"),
     "state_sending": N_("sending…"),
@@ -148,7 +145,6 @@ WORDS_FOR_SCRIPT: dict[str, str] = {
     ),
     "sign_in": N_("Sign in"),
     "pin_to_send": N_("Enter your PIN to send them."),
-    "send_now": N_("Send now"),
     "decide_title": N_("What was recorded without a link needs your decision"),
     "conflict_title": N_("Someone else recorded a different outcome for this person"),
     "conflict_mine": N_("You recorded: %(outcome)s, %(time)s."),
@@ -156,7 +152,6 @@ WORDS_FOR_SCRIPT: dict[str, str] = {
     "conflict_keep": N_("Keep the record's outcome and set mine aside"),
     "refused_title": N_("Not accepted"),
     "set_aside": N_("Set it aside"),
-    "set_aside_done": N_("Set aside by you (not recorded): %(what)s"),
     "pending_here": N_("to be sent"),
     "logout_pending": N_(
         "%(count)s hand-overs recorded on this computer have not been sent. Signing out deletes "
@@ -177,10 +172,7 @@ WORDS_FOR_SCRIPT: dict[str, str] = {
     "pin_keep": N_("Keep the arrivals on this computer"),
     "pin_rule": N_("The PIN has 6 to 12 digits."),
     "pin_mismatch": N_("The two PINs are not the same."),
-    "forget": N_("Delete the copy on this computer"),
     "times_in": N_("Times: %(zone)s."),
-    "minor": N_("Minor"),
-    "vulnerable": N_("Vulnerable"),
     "family_of": N_("Family of %(num)s people"),
 }
 
@@ -234,13 +226,8 @@ def person_of(person: dict[str, Any], on: Any) -> dict[str, Any]:
     }
 
 
-async def _signed_in_for_script(request: Request) -> Page:
-    # A session that ended answers these addresses with a 401 the script shows ("sign in
-    # again"), not a redirect to Keycloak that `fetch` would follow blindly (app.py).
-    return await signed_in(request, locale_of(request))
-
-
-ScriptPage = Annotated[Page, Depends(_signed_in_for_script)]
+# A session that ended answers these addresses with a 401 the script shows ("sign in again"),
+# not a redirect to Keycloak that `fetch` would follow blindly (app.py, by this prefix).
 SCRIPT_PATHS = "/offline/"  # app.py answers these with JSON when the session has ended
 
 
@@ -251,14 +238,14 @@ def answer(status: str, http: int = 200, **extra: Any) -> JSONResponse:
 
 
 @router.get("/offline/token", include_in_schema=False)
-async def offline_token(page: ScriptPage) -> Response:
+async def offline_token(page: SignedIn) -> Response:
     """The session's form token, for a shell page loaded from the cache (it has none) once the
     link is back. Another site cannot read it: no CORS here."""
     return answer("ok", csrf=page.csrf_token, officer=page.officer.username)
 
 
 @router.get("/offline/data", include_in_schema=False)
-async def offline_data(page: ScriptPage) -> Response:
+async def offline_data(page: SignedIn) -> Response:
     post = page.officer.border_post
     if not page.officer.has("border_officer") or not post:
         return answer("not_a_border_officer", 403)
@@ -336,7 +323,7 @@ class OutboxEntry(BaseModel):
 
 
 @router.post("/offline/handovers", include_in_schema=False)
-async def send_entry(entry: OutboxEntry, page: ScriptPage) -> Response:
+async def send_entry(entry: OutboxEntry, page: SignedIn) -> Response:
     item: dict[str, Any] = {
         "returnee_id": str(entry.returnee_id),
         "outcome": entry.outcome,
