@@ -108,3 +108,15 @@ def test_a_label_longer_than_the_widest_column_is_shortened_in_the_drawing_only(
     assert bar.label.endswith("…")
     assert bar.label_x - 9 * len(bar.label) >= 0
     assert drawn.rows == [(name, name, "12")]  # the table keeps it whole
+
+
+def test_a_code_in_capitals_fits_its_column_too() -> None:
+    # Capitals are the widest letters: "GT-TECUN-UMAN" lost its first letters at 9 units each.
+    drawn = draw(
+        PAGE,
+        BY_SLUG["returns-by-reception-point"],
+        figures("by_reception_point", {"GT-TECUN-UMAN": 483, "HN-CORINTO": 30}),
+        2026,
+    )
+
+    assert all(b.label_x - 10.5 * len(b.label) >= 0 for b in drawn.bars)

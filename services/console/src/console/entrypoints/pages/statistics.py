@@ -281,10 +281,10 @@ BAR_WIDTH = 640  # the SVG's user units; it scales to the column's width
 BAR_HEIGHT = 28
 BAR_GAP = 10
 VALUE_ROOM = 70  # after the bar, for its value ("1,043")
-# The label column is as wide as the longest label needs (at font-size 16 a character is about
-# 9 units wide), between these bounds; a longer label is shortened with "…" in the drawing (the
-# chart's table, just below it, holds every label whole).
-CHAR_WIDTH = 9.0
+# The label column is as wide as the longest label needs (at font-size 16 a character is up to
+# about 10.5 units wide: capitals, as in a point's code GT-TECUN-UMAN), between these bounds; a
+# longer label is shortened with "…" in the drawing (the chart's table holds every label whole).
+CHAR_WIDTH = 10.5
 LABEL_MIN, LABEL_MAX = 120.0, 380.0
 COLUMN_AREA_HEIGHT = 160
 COLUMN_TOP = 24
