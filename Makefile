@@ -12,17 +12,17 @@ setup:
 
 ## The whole system on loopback, in the foreground (Ctrl-C stops it)
 run: setup
-	@$(UV) run python -m puebla.devstack up
+	@$(UV) run python -m puebla_dev.devstack up
 
 ## The same, in the background
 up: setup
-	@$(UV) run python -m puebla.devstack up --detach
+	@$(UV) run python -m puebla_dev.devstack up --detach
 
 stop:
-	@$(UV) run python -m puebla.devstack down
+	@$(UV) run python -m puebla_dev.devstack down
 
 status:
-	@$(UV) run python -m puebla.devstack status
+	@$(UV) run python -m puebla_dev.devstack status
 
 ## Every check and every test: lint, types, layering, contract drift, unit/integration/api/e2e
 test: setup lint contracts-check pytest
@@ -30,10 +30,10 @@ test: setup lint contracts-check pytest
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy shared/src $(addprefix services/,$(addsuffix /src,$(SERVICES)))
+	$(UV) run mypy shared/src dev/src $(addprefix services/,$(addsuffix /src,$(SERVICES)))
 	$(UV) run lint-imports
 	$(UV) run python -m console.entrypoints.catalogs check
-	$(UV) run python -m puebla.devstack.references
+	$(UV) run python -m puebla_dev.devstack.references
 
 contracts: setup
 	$(UV) run python contracts/generate.py
@@ -43,7 +43,7 @@ contracts-check: setup
 
 ## Debian's Chromium for the browser tests (installed when missing: needs root and apt-get)
 browser: setup
-	@$(UV) run python -m puebla.devstack.browser
+	@$(UV) run python -m puebla_dev.devstack.browser
 
 pytest: setup browser
 	$(UV) run pytest -q

@@ -20,9 +20,9 @@ import nats
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from puebla.devstack import nats as dev_nats
-from puebla.devstack import stack
 from puebla.messaging.permissions import inbox_prefix
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack import stack
 
 USERS = ["repatriation", "child_protection", "reserve_fund", "consular", "ops", "deadletter"]
 USERS += ["provisioner"]

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.waiting import wait_until
 
 WAIT_S = 60.0
 

@@ -23,7 +23,7 @@ from keycloak import KeycloakAdmin
 from playwright._impl._api_structures import SetCookieParam
 from playwright.async_api import Browser, Page, expect
 
-from puebla.devstack.processes import var_dir
+from puebla_dev.devstack.processes import var_dir
 
 SHOTS = var_dir() / "screenshots" / "console"
 AXE_COUNTS = SHOTS / "axe.json"

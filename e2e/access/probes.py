@@ -24,7 +24,7 @@ import httpx
 
 from e2e.access import matrix as m
 from e2e.access.users import ANONYMOUS
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 WAIT_S = 45.0  # eventual effects across services (NATS); the usual case takes well under 1 s
 

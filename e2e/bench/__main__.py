@@ -32,9 +32,9 @@ from typing import Any
 
 import httpx
 
-from puebla.devstack import keycloak as dev_keycloak
-from puebla.devstack.processes import repo_root
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.devstack import keycloak as dev_keycloak
+from puebla_dev.devstack.processes import repo_root
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 from . import console_link, handover, procs, propagation, scale
 from .stats import Measurement, print_table, write_dashboard, write_report

@@ -47,11 +47,11 @@ from playwright.async_api import Browser, BrowserContext, CDPSession, Page, asyn
 from e2e.console import sign_in
 from e2e.journeys.child_case import PLACE as CHILD_PLACE
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
-from puebla.devstack import keycloak as dev_keycloak
-from puebla.devstack import stack
-from puebla.devstack.browser import ensure_chromium, launch_args
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
+from puebla_dev.devstack import keycloak as dev_keycloak
+from puebla_dev.devstack import stack
+from puebla_dev.devstack.browser import ensure_chromium, launch_args
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.waiting import wait_until
 
 from . import procs
 from .stats import Measurement, print_table

@@ -29,7 +29,7 @@ from typing import Any
 
 import asyncpg
 
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 from . import db, procs, profile, sqlcount
 from .load import Call, CpuMeter, LoadResult, drive, drive_processes, drive_raw

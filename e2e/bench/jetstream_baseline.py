@@ -14,8 +14,8 @@ import uuid
 
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from puebla.devstack import nats as dev_nats
 from puebla.messaging.nats import StreamSpec, connect, ensure_streams
+from puebla_dev.devstack import nats as dev_nats
 
 from .stats import Measurement
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 
-from puebla.devstack import audit_keys
-from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import repo_root
+from puebla_dev.devstack import audit_keys
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack.processes import repo_root
 
 BENCH_DIR = repo_root() / "var" / "bench"
 LOG_DIR = BENCH_DIR / "logs"

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 from . import db
 from .jetstream_baseline import raw_round_trip

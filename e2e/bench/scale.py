@@ -46,11 +46,11 @@ import asyncpg
 import httpx
 
 from puebla.contracts.envelope import make_envelope
-from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import repo_root
 from puebla.ids import new_id
 from puebla.messaging.nats import connect
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack.processes import repo_root
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 from . import db, explain, procs
 from .seed_repatriation import GIVEN as GIVEN_NAMES

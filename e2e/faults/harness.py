@@ -28,9 +28,9 @@ import asyncpg
 import psutil
 from nats.aio.client import Client
 
-from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import log_tail, repo_root
 from puebla.messaging.nats import STREAMS, connect, ensure_streams
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack.processes import log_tail, repo_root
 
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
 OFFSET = 20000
@@ -137,7 +137,7 @@ class FaultStack:
 
     def _devstack(self, *args: str) -> None:
         run_reporting(
-            [sys.executable, "-m", "puebla.devstack", *args],
+            [sys.executable, "-m", "puebla_dev.devstack", *args],
             env=self.env,
             timeout=300,
             logs=self.var_dir / "logs",
@@ -211,7 +211,7 @@ class NatsCluster:
 
     def _start_missing(self) -> None:
         code = (
-            "import sys; from pathlib import Path; from puebla.devstack import nats;"
+            "import sys; from pathlib import Path; from puebla_dev.devstack import nats;"
             f" nats.start_cluster(nats.cluster_nodes({self.base_port}), Path(sys.argv[1]))"
         )
         run_reporting(

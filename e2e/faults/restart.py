@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from puebla.devstack import nats, postgres, stack
-from puebla.devstack.processes import port_open, var_dir, wait_for
+from puebla_dev.devstack import nats, postgres, stack
+from puebla_dev.devstack.processes import port_open, var_dir, wait_for
 
 
 def restart(target: str, cluster_base_port: int) -> None:

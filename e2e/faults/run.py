@@ -14,8 +14,8 @@ import httpx
 
 from e2e.faults.harness import Chaos, FaultStack, Ledger, backlog, dead_letters
 from e2e.faults.workload import Api, Databases, Scale, Workload
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.waiting import wait_until
 
 OUTCOMES = ("ok", "lost", "duplicated", "unknown")
 

@@ -34,7 +34,7 @@ import asyncpg
 import httpx
 
 from e2e.faults.harness import FaultStack, Intent, Ledger
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 T = TypeVar("T")
 GUATEMALA = ZoneInfo("America/Guatemala")

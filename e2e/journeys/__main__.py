@@ -8,8 +8,8 @@ import sys
 import httpx
 
 from e2e.journeys import child_case, land_return, reserve_fund_return
-from puebla.devstack import keycloak, stack
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.devstack import keycloak, stack
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 JOURNEYS = (land_return, child_case, reserve_fund_return)
 

@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 
 from e2e.journeys.timeline import Actor, Timeline, TokenSource
-from puebla.testing.totp import DEMO_TOTP_SECRETS
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.totp import DEMO_TOTP_SECRETS
+from puebla_dev.testing.waiting import wait_until
 
 TITLE = "Journey 2 — a Honduran child in Mexico (and one Honduras never sees)"
 WAIT_S = 60.0

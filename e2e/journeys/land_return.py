@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from e2e.journeys.timeline import Actor, Timeline, TokenSource
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 GUATEMALA = ZoneInfo("America/Guatemala")
 RECEPTION_POINT = "GT-TECUN-UMAN"

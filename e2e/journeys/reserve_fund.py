@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from e2e.journeys.timeline import Actor, Timeline, TokenSource
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 ITEMS = [
     {"kind": "transport", "amount": "420.00"},

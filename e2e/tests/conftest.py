@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from puebla.devstack import stack
-from puebla.testing.infra import Infra
+from puebla_dev.devstack import stack
+from puebla_dev.testing.infra import Infra
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ import pytest
 from e2e.access import matrix as m
 from e2e.access.runner import Report, run_matrix
 from e2e.access.users import CALLERS, USERNAMES
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.totp import DEMO_TOTP_SECRETS
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.totp import DEMO_TOTP_SECRETS
 
 ACCESS_MATRIX = pytest.StashKey[list[str]]()
 

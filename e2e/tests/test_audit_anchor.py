@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from e2e.journeys import child_case, land_return, reserve_fund_return
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.waiting import wait_until
 
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
 # The local stack publishes every 10 s (devstack/audit_keys.py); a few rounds of patience.

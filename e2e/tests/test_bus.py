@@ -8,11 +8,11 @@ import pytest
 from nats.errors import NoServersError
 from nats.js.errors import NotFoundError
 
-from puebla.devstack import nats as dev_nats
-from puebla.devstack import stack
 from puebla.messaging.nats import connect
 from puebla.messaging.permissions import DURABLES
-from puebla.testing.waiting import wait_until
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack import stack
+from puebla_dev.testing.waiting import wait_until
 
 
 async def test_an_anonymous_client_is_refused(system: dict[str, str]) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.waiting import wait_until
 
 
 def bearer(tokens: KeycloakTokens, user: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, Request
 
 from puebla.auth.tokens import TokenVerifier
-from puebla.devstack.processes import var_dir
+from puebla_dev.devstack.processes import var_dir
 
 CLIENT = "puebla-console"
 SECRET = "puebla-console-dev-only"  # DEV-ONLY, in deploy/keycloak/realm-rcm.json

@@ -39,10 +39,10 @@ from e2e.faults.harness import (
 )
 from e2e.faults.run import Report, exercise
 from e2e.faults.workload import Scale
-from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import repo_root
 from puebla.messaging.nats import STREAMS, connect
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack.processes import repo_root
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 
 def _seeds() -> list[int]:

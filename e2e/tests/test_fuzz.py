@@ -34,8 +34,8 @@ from pathlib import Path
 
 import pytest
 
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.totp import DEMO_TOTP_SECRETS
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.totp import DEMO_TOTP_SECRETS
 
 from .conftest import FUZZ_COUNTS
 

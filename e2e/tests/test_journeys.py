@@ -13,7 +13,7 @@ import pytest
 
 from e2e.journeys import child_case, land_return, reserve_fund_return
 from e2e.journeys.land_return import REJECTION_REASON
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
 

@@ -1,6 +1,6 @@
 -- One database per service (and the console's, for its sessions), each with two roles (compose only; the postgres image runs this on
 -- first start, i.e. only when its data volume is empty), as the local stack makes them
--- (shared/src/puebla/devstack/postgres.py): `<db>_owner` owns the database and its schema and
+-- (dev/src/puebla_dev/devstack/postgres.py): `<db>_owner` owns the database and its schema and
 -- runs the migrations (<SVC>_MIGRATION_DATABASE_URL in compose.yaml); `<db>`, what the service
 -- runs as (<SVC>_DATABASE_URL), owns nothing, and the migrations grant it its table rights:
 -- only INSERT and SELECT on the audit trail (security review 6). DEV-ONLY passwords.

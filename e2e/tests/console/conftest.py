@@ -9,7 +9,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from puebla.devstack import stack
+from puebla_dev.devstack import stack
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from playwright.async_api import Browser, expect
 
 from e2e.console import look, signed_in
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 AUDITOR = "audit.rcm"
 CASEWORKER = "dif.mx"

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, Page, expect
 
 from e2e.buses import Bus, auth_headers, dispatched_bus, record_of
 from e2e.console import look, shot_path, sign_in, signed_in
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 BORDER = "border.gt.tecun"
 

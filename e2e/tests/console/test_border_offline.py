@@ -31,8 +31,8 @@ from e2e.console import (
     sign_in,
     signed_in,
 )
-from puebla.testing.browser import ensure_chromium, launch_args
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.browser import ensure_chromium, launch_args
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 BORDER = "border.gt.tecun"
 PIN = "482915"

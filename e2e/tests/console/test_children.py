@@ -25,8 +25,8 @@ from playwright.async_api import Browser, Page, expect
 
 from e2e.console import look, signed_in
 from e2e.journeys.child_case import PLACE, RECEPTION_POINT
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.totp import demo_code
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.totp import demo_code
 
 DIF, SUPERVISOR, DINAF = "dif.mx", "dif.mx.supervisor", "dinaf.hn"
 MEXICO = ZoneInfo("America/Mexico_City")

@@ -24,8 +24,8 @@ from playwright.async_api import Browser, expect
 
 from e2e.console import look, signed_in
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.waiting import wait_until
 
 CONSUL = "consul.gt.tapachula"
 OTHER_CONSUL = "consul.sv.tapachula"

@@ -22,7 +22,7 @@ import httpx
 from playwright.async_api import Browser, Page, expect
 
 from e2e.console import look, look_in_spanish, signed_in
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 CONSUL = "consul.gt.tapachula"
 OFFICER = "iom.officer"

@@ -25,8 +25,8 @@ from playwright.async_api import Browser, Page, expect
 
 from e2e.console import signed_in
 from e2e.journeys.land_return import GUATEMALA, RECEPTION_POINT, arrival_slot
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.waiting import wait_until
 
 TAPACHULA = ZoneInfo("America/Mexico_City")
 EVENTS_S = 60.0  # the consulate's requests and decisions travel by the bus

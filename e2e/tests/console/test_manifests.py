@@ -22,7 +22,7 @@ from playwright.async_api import Browser, Page, expect
 
 from e2e.console import BLOCKING, SHOTS, axe_violations, look, signed_in, switch_language
 from e2e.journeys.land_return import RECEPTION_POINT, arrival_slot, person
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 IMMIGRATION = "inm.mx"
 TAPACHULA = ZoneInfo("America/Mexico_City")

@@ -15,9 +15,9 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from e2e.console import end_keycloak_sessions, look, signed_in, switch_language
-from puebla.devstack import stack
-from puebla.devstack.processes import var_dir, wait_for
-from puebla.testing.waiting import wait_until
+from puebla_dev.devstack import stack
+from puebla_dev.devstack.processes import var_dir, wait_for
+from puebla_dev.testing.waiting import wait_until
 
 SESSION_COOKIE = "__Host-puebla-session"
 

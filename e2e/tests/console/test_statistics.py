@@ -24,7 +24,7 @@ from playwright.async_api import Browser, Page, expect
 from e2e.buses import dispatched_bus
 from e2e.console import look, signed_in
 from e2e.journeys.land_return import person
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 CORINTO = "HN-CORINTO"
 CONSUL = "consul.hn.tapachula"

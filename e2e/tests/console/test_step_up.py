@@ -32,10 +32,10 @@ from console.config import DEV_CLIENT_SECRET, DEV_SESSION_KEY
 from console.entrypoints.web import SESSION_COOKIE
 from console.service_layer.sessions import hash_of
 from e2e.console import sign_in
-from puebla.devstack import stack
-from puebla.devstack.processes import var_dir
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.totp import demo_code
+from puebla_dev.devstack import stack
+from puebla_dev.devstack.processes import var_dir
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.totp import demo_code
 
 SHOTS = var_dir() / "screenshots" / "keycloak"
 

@@ -9,7 +9,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from puebla.messaging.nats import StreamSpec, ensure_streams
-from puebla.testing.infra import Infra, MigratedDatabase, migrated_database
+from puebla_dev.testing.infra import Infra, MigratedDatabase, migrated_database
 
 FIXTURE_SERVICE = Path(__file__).parents[1] / "fixture_service"
 # The library's own test events: a stream of their own, apart from the services' streams.

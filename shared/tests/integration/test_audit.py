@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from puebla.db.audit import AuditRecord, verify_chain
 from puebla.db.unit_of_work import UnitOfWork
-from puebla.testing.infra import Infra, MigratedDatabase, scratch_database
+from puebla_dev.testing.infra import Infra, MigratedDatabase, scratch_database
 
 from .conftest import FIXTURE_SERVICE
 

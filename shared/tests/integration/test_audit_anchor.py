@@ -42,9 +42,9 @@ from puebla.db.audit import AuditRecord, ExpectedHead, entry_hash, verify_chain
 from puebla.db.unit_of_work import Tracking, UnitOfWork
 from puebla.http.app import create_service_app
 from puebla.runtime import Runtime, ServiceDefinition
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.roles import RoleSeparatedDatabase, role_separated_database
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.roles import RoleSeparatedDatabase, role_separated_database
 
 from .conftest import FIXTURE_SERVICE
 

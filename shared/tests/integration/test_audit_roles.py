@@ -1,6 +1,6 @@
 """The runtime role cannot rewrite the audit trail (security review 6), on the real PostgreSQL.
 
-Each service database has two roles (`puebla.devstack.postgres`): `<db>_owner` owns the schema
+Each service database has two roles (`puebla_dev.devstack.postgres`): `<db>_owner` owns the schema
 and runs the migrations, `<db>` is what the service runs as. The runtime role owns nothing, has
 only INSERT and SELECT on the append-only tables, and keeps what it needs everywhere else; a
 BEFORE TRUNCATE trigger stops even the owner from emptying them.
@@ -20,8 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from puebla.db.audit import AuditRecord, verify_chain
 from puebla.db.tables import APPEND_ONLY_TABLES
 from puebla.db.unit_of_work import UnitOfWork
-from puebla.testing.infra import Infra
-from puebla.testing.roles import RoleSeparatedDatabase, role_separated_database
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.roles import RoleSeparatedDatabase, role_separated_database
 
 from .conftest import FIXTURE_SERVICE
 

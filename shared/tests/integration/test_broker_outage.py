@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import text
 
 from puebla.db.unit_of_work import OutgoingEvent, UnitOfWork
-from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import var_dir
 from puebla.messaging.nats import StreamSpec, connect, ensure_streams
 from puebla.messaging.relay import OutboxRelay
-from puebla.testing.infra import MigratedDatabase
-from puebla.testing.waiting import wait_until
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack.processes import var_dir
+from puebla_dev.testing.infra import MigratedDatabase
+from puebla_dev.testing.waiting import wait_until
 
 SERVER = "nats-outage-test"
 

@@ -21,11 +21,11 @@ from nats.errors import NoServersError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import var_dir
 from puebla.messaging.consumer import ConsumerRunner, Subscription
 from puebla.messaging.nats import ensure_streams
 from puebla.messaging.permissions import inbox_prefix
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack.processes import var_dir
 
 SERVER = "nats-bus-permissions"
 

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from puebla.devstack import keycloak as dev_keycloak
-from puebla.devstack import nats as dev_nats
-from puebla.devstack import postgres as dev_postgres
-from puebla.devstack.processes import StackError
-from puebla.testing.infra import Infra
+from puebla_dev.devstack import keycloak as dev_keycloak
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack import postgres as dev_postgres
+from puebla_dev.devstack.processes import StackError
+from puebla_dev.testing.infra import Infra
 
 
 class TestStackRunner:

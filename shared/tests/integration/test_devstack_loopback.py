@@ -13,8 +13,8 @@ import socket
 import psutil
 import pytest
 
-from puebla.devstack import keycloak as dev_keycloak
-from puebla.devstack.processes import var_dir
+from puebla_dev.devstack import keycloak as dev_keycloak
+from puebla_dev.devstack.processes import var_dir
 
 
 def _loopback(address: str) -> bool:

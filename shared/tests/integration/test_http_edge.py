@@ -38,8 +38,8 @@ from puebla.http.deps import Caller
 from puebla.http.limits import body_limit
 from puebla.http.settings import HttpSettings
 from puebla.runtime import Runtime, ServiceDefinition
-from puebla.testing.infra import MigratedDatabase
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.infra import MigratedDatabase
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 from .conftest import FIXTURE_SERVICE
 

@@ -32,8 +32,8 @@ from puebla.http.deps import Caller
 from puebla.http.schemas import CalendarDate, RequestModel
 from puebla.problems import not_found
 from puebla.runtime import Runtime, ServiceDefinition
-from puebla.testing.infra import MigratedDatabase
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.infra import MigratedDatabase
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 from .conftest import FIXTURE_SERVICE
 

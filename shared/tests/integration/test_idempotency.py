@@ -26,7 +26,7 @@ from puebla.db.unit_of_work import UnitOfWork
 from puebla.http.errors import install_problem_handlers
 from puebla.http.idempotency import idempotent
 from puebla.problems import conflict
-from puebla.testing.infra import MigratedDatabase
+from puebla_dev.testing.infra import MigratedDatabase
 
 CALLER = Principal(subject=f"tester-{uuid.uuid4()}", username="tester", roles=frozenset())
 

@@ -24,7 +24,7 @@ from puebla.db.unit_of_work import UnitOfWork
 from puebla.http.errors import install_problem_handlers
 from puebla.http.idempotency import idempotent
 from puebla.problems import not_found
-from puebla.testing.infra import MigratedDatabase
+from puebla_dev.testing.infra import MigratedDatabase
 
 CALLER = Principal(subject=f"rechecker-{uuid.uuid4()}", username="rechecker", roles=frozenset())
 SECRET = "what the caller was told when it could still see the note"

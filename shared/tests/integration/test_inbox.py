@@ -15,8 +15,8 @@ from puebla.contracts.envelope import IncomingEnvelope, make_envelope
 from puebla.db.unit_of_work import Tracking, UnitOfWork
 from puebla.ids import new_id
 from puebla.messaging.consumer import ConsumerRunner, Subscription
-from puebla.testing.infra import MigratedDatabase
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.infra import MigratedDatabase
+from puebla_dev.testing.waiting import wait_until
 
 SUBJECT = "puebla_test.note.requested.v1"
 

@@ -30,7 +30,7 @@ from puebla.auth.principal import Principal
 from puebla.auth.settings import TokenSettings
 from puebla.auth.tokens import TokenVerifier
 from puebla.problems import Problem
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 ISSUER = "http://127.0.0.1:8080/realms/rcm"
 REALM_FILE = Path(__file__).resolve().parents[3] / "deploy" / "keycloak" / "realm-rcm.json"

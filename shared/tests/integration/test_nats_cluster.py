@@ -18,14 +18,14 @@ from structlog.testing import capture_logs
 
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
-from puebla.devstack import nats as dev_nats
-from puebla.devstack import stack
-from puebla.devstack.processes import var_dir
 from puebla.messaging.consumer import ConsumerRunner, Subscription
 from puebla.messaging.nats import STREAMS, StreamSpec, connect, ensure_streams
 from puebla.messaging.relay import OutboxRelay
-from puebla.testing.infra import Infra, MigratedDatabase
-from puebla.testing.waiting import wait_until
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack import stack
+from puebla_dev.devstack.processes import var_dir
+from puebla_dev.testing.infra import Infra, MigratedDatabase
+from puebla_dev.testing.waiting import wait_until
 
 SUBJECT = "puebla_test.cluster.written.v1"
 STREAM = StreamSpec("CLUSTER_TEST", ["puebla_test.cluster.>"])
@@ -138,7 +138,7 @@ class TestClusterFailover:
 
 
 class TestStackOnAStartingCluster:
-    """`puebla.devstack up` against a cluster (the fault tests') declares the streams as
+    """`puebla_dev.devstack up` against a cluster (the fault tests') declares the streams as
     patiently as the services do: a cluster between meta leaders answers "unavailable" or
     nothing, and a start that gave up at the first try exited 1 with nothing running."""
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from puebla.devstack import nats as dev_nats
-from puebla.devstack.processes import repo_root
 from puebla.messaging.credentials import ensure_jetstream_key, generate
 from puebla.messaging.permissions import bus_users
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack.processes import repo_root
 
 DEPLOY = repo_root() / "deploy"
 

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from puebla.db.audit import AuditRecord
 from puebla.db.unit_of_work import OutgoingEvent, UnitOfWork
 from puebla.messaging.relay import RELAY_LOCK, OutboxRelay
-from puebla.testing.infra import MigratedDatabase
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.infra import MigratedDatabase
+from puebla_dev.testing.waiting import wait_until
 
 
 class Boom(Exception):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from puebla.testing import switch_off
+from puebla_dev.testing import switch_off
 
 
 def git_tree(root: Path) -> Path:

@@ -15,7 +15,7 @@ from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
 from puebla.messaging.consumer import ConsumerRunner, Subscription
 from puebla.messaging.relay import OutboxRelay
 from puebla.observability import configure_tracing
-from puebla.testing.infra import MigratedDatabase
+from puebla_dev.testing.infra import MigratedDatabase
 
 SUBJECT = "puebla_test.trace.written.v1"
 

@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from puebla.config import PlatformSettings
 from puebla.runtime import Runtime, ServiceDefinition
-from puebla.testing.infra import Infra, MigratedDatabase
-from puebla.testing.waiting import wait_until
 from puebla.worker import WorkerTaskEnded, run_worker
+from puebla_dev.testing.infra import Infra, MigratedDatabase
+from puebla_dev.testing.waiting import wait_until
 
 from .conftest import FIXTURE_SERVICE
 

@@ -1,4 +1,4 @@
-"""The local stack's audit checkpoint keys (`puebla.devstack.audit_keys`): one per service, made
+"""The local stack's audit checkpoint keys (`puebla_dev.devstack.audit_keys`): one per service, made
 at first start under var/ (git-ignored, so never committed), private to its owner, reused after,
 and their public halves given to every service."""
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from puebla.audit_anchor import PublicKeys, SigningKey
-from puebla.devstack import audit_keys
-from puebla.devstack.processes import repo_root
+from puebla_dev.devstack import audit_keys
+from puebla_dev.devstack.processes import repo_root
 
 SERVICES = ["repatriation", "child_protection", "reserve_fund", "consular"]
 

@@ -1,4 +1,4 @@
-"""The references checker (`puebla.devstack.references`) on a small tree of its own: what
+"""The references checker (`puebla_dev.devstack.references`) on a small tree of its own: what
 resolves passes, each kind of reference that does not is reported with its file and line.
 
 The references are assembled from pieces so that this file itself cites nothing."""
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from puebla.devstack import references
-from puebla.devstack.references import check
+from puebla_dev.devstack import references
+from puebla_dev.devstack.references import check
 
 POLICY = "POLICY" + ".md"
 DOMAIN = "DOMAIN" + ".md"

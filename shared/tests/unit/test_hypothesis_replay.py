@@ -1,5 +1,5 @@
 """Every hypothesis test of the repository can be replayed: derandomized under CI, and a
-printed seed locally (`puebla.testing.replay`, loaded by the plugin every suite loads).
+printed seed locally (`puebla_dev.testing.replay`, loaded by the plugin every suite loads).
 
 Each test runs pytest in a subprocess, as `make test` does, on a small property test (or on
 the repository's own), and looks at what it drew and printed.
@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from puebla.devstack.processes import repo_root
+from puebla_dev.devstack.processes import repo_root
 
 PROPERTY = """
 import os
@@ -76,7 +76,7 @@ def run_property(run_dir: Path, *args: str, **env: str) -> tuple[str, list[str]]
         # suite loads brings the profiles along is shown on the repository's own tests below.
         [
             *(sys.executable, "-m", "pytest", "-p", "_hypothesis_pytestplugin"),
-            *("-p", "puebla.testing.replay", "-q", "-rN", *args, "test_property.py"),
+            *("-p", "puebla_dev.testing.replay", "-q", "-rN", *args, "test_property.py"),
         ],
         cwd=run_dir,
         env=_env(DRAWS_OUT=str(draws), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", **env),

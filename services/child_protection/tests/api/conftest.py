@@ -22,10 +22,10 @@ from child_protection.config import definition
 from child_protection.entrypoints.api.app import create_app
 from puebla.clock import Clock, utcnow
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client, service_runtime
-from puebla.testing.totp import DEMO_TOTP_SECRETS
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client, service_runtime
+from puebla_dev.testing.totp import DEMO_TOTP_SECRETS
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")

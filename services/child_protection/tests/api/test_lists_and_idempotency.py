@@ -23,8 +23,8 @@ from child_protection.entrypoints.api.routers import cases as cases_router
 from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
 from puebla.problems import Problem
-from puebla.testing.infra import Infra
-from puebla.testing.service import app_client, service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.service import app_client, service_runtime
 
 from .conftest import Api, case_body
 

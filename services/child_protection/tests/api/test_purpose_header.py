@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from child_protection.entrypoints.api.app import create_app
-from puebla.testing.totp import DEMO_TOTP_SECRETS
+from puebla_dev.testing.totp import DEMO_TOTP_SECRETS
 
 READ = "child_case.sensitive_read"
 

@@ -23,9 +23,9 @@ from child_protection.adapters.orm import child_case
 from child_protection.config import definition
 from child_protection.entrypoints.api.app import create_app
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client, service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client, service_runtime
 
 IDENTIFIED = datetime(2025, 2, 1, tzinfo=UTC)
 HOURS = timedelta(hours=1)

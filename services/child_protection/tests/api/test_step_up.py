@@ -20,7 +20,7 @@ import pytest
 from child_protection.entrypoints.api.app import create_app
 from puebla.clock import FrozenClock, utcnow
 from puebla.runtime import Runtime
-from puebla.testing.service import app_client
+from puebla_dev.testing.service import app_client
 
 from .conftest import Api
 

@@ -37,8 +37,8 @@ from child_protection.service_layer import handlers
 from puebla.clock import FrozenClock
 from puebla.ids import new_id
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra, scratch_database
-from puebla.testing.service import service_runtime
+from puebla_dev.testing.infra import Infra, scratch_database
+from puebla_dev.testing.service import service_runtime
 
 # Test keys (random per run would do too; fixed ones make failures reproducible).
 K1 = bytes(range(32))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from child_protection.domain import Actor
 from child_protection.entrypoints.scheduler import DeadlineScheduler
 from child_protection.service_layer import handlers, queries
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 DIF = Actor("dif.mx", frozenset({"child_protection_officer"}), "MX")
 

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from child_protection.domain import commands as c
 from child_protection.service_layer import handlers
 from puebla.messaging.relay import OutboxRelay
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 from .conftest import DIF, SUPERVISOR
 

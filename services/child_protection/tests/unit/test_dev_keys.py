@@ -92,9 +92,9 @@ class TestOutsideDev:
 
 class TestInDev:
     def test_the_devstack_and_the_tests_run_as_dev_explicitly(self) -> None:
-        from puebla.devstack.stack import service_env
+        from puebla_dev.devstack.stack import service_env
 
-        assert os.environ["PUEBLA_ENV"] == "dev"  # set by puebla.testing.plugin
+        assert os.environ["PUEBLA_ENV"] == "dev"  # set by puebla_dev.testing.plugin
         assert service_env("child_protection")["PUEBLA_ENV"] == "dev"
         assert re.search(r"^  PUEBLA_ENV: dev$", (REPO / "compose.yaml").read_text(), re.M)
 

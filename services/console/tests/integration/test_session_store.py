@@ -15,7 +15,7 @@ from console.config import DEV_SESSION_KEY, SERVICE_DIR
 from console.domain.officer import Officer
 from console.domain.session import Session, Tokens
 from console.service_layer.sessions import hash_of
-from puebla.testing.infra import Infra, MigratedDatabase, scratch_database
+from puebla_dev.testing.infra import Infra, MigratedDatabase, scratch_database
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 

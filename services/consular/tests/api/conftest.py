@@ -12,9 +12,9 @@ import pytest_asyncio
 from consular.config import definition
 from consular.entrypoints.api.app import create_app
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client, service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client, service_runtime
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.problems import refused
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.problems import refused
 
 RECENT = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
 

@@ -23,9 +23,9 @@ from consular.adapters.orm import notification
 from consular.config import definition
 from consular.entrypoints.api.app import create_app
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client, service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client, service_runtime
 
 JUNE = datetime.fromisoformat("2025-06-10T10:00:00-06:00")
 HOUR = timedelta(hours=1)

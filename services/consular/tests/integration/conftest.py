@@ -19,9 +19,9 @@ from consular.config import SERVICE_DIR, definition
 from consular.entrypoints.api.app import create_app
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra, scratch_database
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client
+from puebla_dev.testing.infra import Infra, scratch_database
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client
 
 # 18:00 UTC on 10 March 2026 = 12:00 in Tapachula (America/Mexico_City, UTC-6 all year).
 START = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)

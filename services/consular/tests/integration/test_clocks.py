@@ -16,7 +16,7 @@ from consular.entrypoints.worker import overdue_loop
 from consular.service_layer.handlers import check_overdue
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 # Detained at 09:00 in Tapachula on 10 March 2026 (15:00 UTC), reported at 12:00 local.
 DETENTION: dict[str, Any] = {

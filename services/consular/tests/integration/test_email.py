@@ -23,7 +23,7 @@ from consular.entrypoints.worker import email_loop
 from consular.service_layer.handlers import DeliveryRound, RetryPolicy, deliver_emails
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 SENDER = "notificaciones@puebla.example"
 RETRY = RetryPolicy(base=timedelta(seconds=5), ceiling=timedelta(minutes=5))

@@ -31,7 +31,7 @@ from consular.domain.triggers import child_case_key, child_case_prefix
 from consular.service_layer.handlers import RetryPolicy, check_overdue, deliver_emails
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 OPENED = "child.case.opened.v1"
 BLOCK_SET = "child.case.consular_block_set.v1"

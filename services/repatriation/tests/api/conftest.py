@@ -19,9 +19,9 @@ import pytest_asyncio
 
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client, service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client, service_runtime
 from repatriation import bootstrap
 from repatriation.config import definition
 from repatriation.domain import commands as c

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from puebla.testing.problems import refused
+from puebla_dev.testing.problems import refused
 
 
 class TestExtremeTimes:

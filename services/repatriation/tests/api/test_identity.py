@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from puebla.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.keycloak import KeycloakTokens
 
 
 class TestMe:

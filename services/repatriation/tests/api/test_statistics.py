@@ -17,9 +17,9 @@ import pytest
 import pytest_asyncio
 
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client, service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client, service_runtime
 from repatriation.adapters.orm import manifest, returnee
 from repatriation.config import definition
 from repatriation.entrypoints.api.app import create_app

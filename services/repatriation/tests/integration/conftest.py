@@ -21,8 +21,8 @@ import pytest_asyncio
 from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.service import service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.service import service_runtime
 from repatriation import bootstrap
 from repatriation.config import definition
 from repatriation.domain import ReturneeData, Sex, Vehicle, Vulnerabilities

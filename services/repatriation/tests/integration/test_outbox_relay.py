@@ -13,7 +13,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
 from puebla.messaging.relay import OutboxRelay
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 from repatriation.domain import HandoverItem, HandoverOutcome, ProtectionNeedKind, RefusalReason
 from repatriation.domain import commands as c
 from repatriation.service_layer import handlers

@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from puebla.db.audit import verify_chain
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 from repatriation.adapters.orm import metadata
 from repatriation.adapters.repository import StaleManifest
 from repatriation.domain import (

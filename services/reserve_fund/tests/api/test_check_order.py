@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 
 SV_BENEFICIARY = {
     "given_names": "José Roberto",

@@ -20,9 +20,9 @@ import pytest
 import pytest_asyncio
 
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.keycloak import KeycloakTokens
-from puebla.testing.service import app_client, service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.keycloak import KeycloakTokens
+from puebla_dev.testing.service import app_client, service_runtime
 from reserve_fund.adapters import orm
 from reserve_fund.config import definition
 from reserve_fund.entrypoints.api.app import create_app

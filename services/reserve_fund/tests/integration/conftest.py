@@ -19,8 +19,8 @@ from sqlalchemy import text
 
 from puebla.auth.principal import Principal
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.service import service_runtime
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.service import service_runtime
 from reserve_fund import bootstrap
 from reserve_fund.config import definition
 from reserve_fund.domain import (

@@ -24,9 +24,9 @@ from sqlalchemy import text
 from puebla.auth.principal import Principal
 from puebla.messaging.relay import OutboxRelay
 from puebla.runtime import Runtime
-from puebla.testing.infra import Infra
-from puebla.testing.service import service_runtime
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.service import service_runtime
+from puebla_dev.testing.waiting import wait_until
 from reserve_fund import bootstrap
 from reserve_fund.config import definition
 from reserve_fund.domain import (

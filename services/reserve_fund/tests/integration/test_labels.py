@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 from puebla.auth.principal import Principal
-from puebla.testing.waiting import wait_until
+from puebla_dev.testing.waiting import wait_until
 from reserve_fund.domain import (
     Recommendation,
 )

@@ -18,7 +18,7 @@ class StackError(RuntimeError):
 
 
 def repo_root() -> Path:
-    # shared/src/puebla/devstack/processes.py -> repo root is four levels up from `puebla`.
+    # dev/src/puebla_dev/devstack/processes.py -> repo root is four levels up from `puebla`.
     return Path(__file__).resolve().parents[4]
 
 

@@ -1,7 +1,7 @@
 """A scratch service database with the production split of roles, for the tests of it.
 
 `role_separated_database` gives a new database of its own (unique name, so concurrent test
-sessions never meet) whose roles are those of the local stack (`puebla.devstack.postgres`):
+sessions never meet) whose roles are those of the local stack (`puebla_dev.devstack.postgres`):
 `<db>_owner` owns everything and runs the service's migrations, `<db>` is what the service runs
 as. The database and both roles are dropped afterwards.
 """
@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from puebla.db.engine import make_engine, make_session_factory
 from puebla.db.migrations import upgrade_to_head
-from puebla.devstack import postgres as dev_postgres
-from puebla.testing.infra import Infra
+from puebla_dev.devstack import postgres as dev_postgres
+from puebla_dev.testing.infra import Infra
 
 __all__ = ["RoleSeparatedDatabase", "role_separated_database"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
-from puebla.devstack.processes import (
+from puebla_dev.devstack.processes import (
     StackError,
     log_tail,
     port_open,

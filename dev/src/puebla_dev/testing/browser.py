@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, async_playwright
 
-from puebla.devstack.browser import BrowserMissing, ensure_chromium, launch_args
+from puebla_dev.devstack.browser import BrowserMissing, ensure_chromium, launch_args
 
 __all__ = ["chromium_browser"]
 

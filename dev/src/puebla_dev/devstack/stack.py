@@ -1,4 +1,4 @@
-"""The local stack in one command: `python -m puebla.devstack up` (what `make run` calls).
+"""The local stack in one command: `python -m puebla_dev.devstack up` (what `make run` calls).
 
 PostgreSQL, NATS JetStream and Keycloak on loopback, then each service's API and worker.
 Prints the addresses, waits until everything answers, and on Ctrl-C (or `down` from another
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from puebla.devstack import audit_keys, keycloak, nats, postgres
-from puebla.devstack.processes import (
+from puebla_dev.devstack import audit_keys, keycloak, nats, postgres
+from puebla_dev.devstack.processes import (
     StackError,
     log_tail,
     port_open,
@@ -357,7 +357,7 @@ def up(*, detach: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m puebla.devstack")
+    parser = argparse.ArgumentParser(prog="python -m puebla_dev.devstack")
     sub = parser.add_subparsers(dest="command", required=True)
     up_cmd = sub.add_parser("up", help="start the whole stack")
     up_cmd.add_argument("--detach", action="store_true", help="start and return")

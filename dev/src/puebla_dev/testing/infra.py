@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from puebla.db.engine import make_engine, make_session_factory
 from puebla.db.migrations import upgrade_to_head
-from puebla.devstack import nats as dev_nats
-from puebla.devstack import postgres as dev_postgres
 from puebla.messaging.nats import connect, ensure_streams
+from puebla_dev.devstack import nats as dev_nats
+from puebla_dev.devstack import postgres as dev_postgres
 
 __all__ = [
     "Infra",
@@ -48,7 +48,7 @@ class Infra:
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     # The stack's ports (PUEBLA_PORT_OFFSET shifts them, with PUEBLA_VAR_DIR: a second stack).
-    from puebla.devstack import stack
+    from puebla_dev.devstack import stack
 
     started_pg = dev_postgres.start(stack.pg_port())
     started_nats = not stack.external_nats() and dev_nats.start(

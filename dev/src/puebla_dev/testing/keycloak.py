@@ -3,7 +3,7 @@
 `keycloak_url` reuses a Keycloak already answering on 127.0.0.1:8080 with realm `rcm` (e.g.
 under `make run`); otherwise it starts one from `deploy/keycloak/` with the devstack launcher
 and stops it (its whole process group) when the session ends. Loaded by
-`puebla.testing.plugin` through `from puebla.testing.keycloak import *`.
+`puebla_dev.testing.plugin` through `from puebla_dev.testing.keycloak import *`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import httpx
 import jwt
 import pytest
 
-from puebla.devstack import keycloak as dev_keycloak
-from puebla.devstack.processes import repo_root, var_dir
-from puebla.testing.totp import demo_code
+from puebla_dev.devstack import keycloak as dev_keycloak
+from puebla_dev.devstack.processes import repo_root, var_dir
+from puebla_dev.testing.totp import demo_code
 
 __all__ = [
     "DEMO_PASSWORD",

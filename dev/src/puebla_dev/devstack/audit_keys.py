@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 
 from puebla.audit_anchor import SigningKey
-from puebla.devstack.processes import var_dir
+from puebla_dev.devstack.processes import var_dir
 
 
 def key_dir() -> Path:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from puebla.devstack.processes import StackError, log_tail, pidfile, port_open, spawn, wait_for
+from puebla_dev.devstack.processes import StackError, log_tail, pidfile, port_open, spawn, wait_for
 
 VERSION = "26.7.3"
 ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{VERSION}:zip"
@@ -299,7 +299,7 @@ def wait_ready(
 
 def _tail(log_path: Path | None) -> str:
     if log_path is None:
-        from puebla.devstack.processes import var_dir
+        from puebla_dev.devstack.processes import var_dir
 
         log_path = var_dir() / "logs" / "keycloak.log"
     return log_tail(log_path, 25)

@@ -1,4 +1,4 @@
-"""Debian's Chromium for the browser tests: `python -m puebla.devstack.browser` (what
+"""Debian's Chromium for the browser tests: `python -m puebla_dev.devstack.browser` (what
 `make test` runs first) installs it when it is missing.
 
 Playwright's own browser download cannot work on these machines (it is not a package

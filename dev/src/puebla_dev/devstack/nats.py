@@ -13,7 +13,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from puebla.devstack.processes import (
+from puebla.messaging.credentials import AUTH_CONF, SEED_SUFFIX, ensure_jetstream_key, generate
+from puebla.messaging.permissions import bus_users, post_subject_token
+from puebla_dev.devstack.processes import (
     StackError,
     log_tail,
     port_open,
@@ -24,8 +26,6 @@ from puebla.devstack.processes import (
     var_dir,
     wait_for,
 )
-from puebla.messaging.credentials import AUTH_CONF, SEED_SUFFIX, ensure_jetstream_key, generate
-from puebla.messaging.permissions import bus_users, post_subject_token
 
 NAME = "nats"
 DEFAULT_PORT = 4222
@@ -63,7 +63,7 @@ def server_config(template: Path, name: str, *, leaf_port: int | None = None) ->
     """The template with the bus users included (and a loopback leaf-node listener for the
     border posts' leaf nodes, when `leaf_port` is given): var/nats/<name>.conf."""
     generate(auth_dir(), bus_users(border_posts(), dev=True))
-    text = template.read_text().rstrip() + "\n\n# Added by puebla.devstack.nats:\n"
+    text = template.read_text().rstrip() + "\n\n# Added by puebla_dev.devstack.nats:\n"
     if leaf_port is not None:
         # No authorization block of its own: a leaf node signs in as its post's bus user,
         # whose permissions bound what crosses (permissions.post_user).

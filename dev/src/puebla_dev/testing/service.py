@@ -16,10 +16,10 @@ from fastapi import FastAPI
 
 from puebla.db.engine import make_engine, make_session_factory
 from puebla.db.migrations import upgrade_to_head
-from puebla.devstack import postgres as dev_postgres
 from puebla.messaging.nats import connect, ensure_streams
 from puebla.runtime import Runtime, ServiceDefinition
-from puebla.testing.infra import Infra
+from puebla_dev.devstack import postgres as dev_postgres
+from puebla_dev.testing.infra import Infra
 
 __all__ = ["app_client", "service_runtime"]
 

@@ -1,4 +1,4 @@
-"""Every reference to the design documents resolves: `python -m puebla.devstack.references`
+"""Every reference to the design documents resolves: `python -m puebla_dev.devstack.references`
 (run by `make lint`).
 
 The code cites `docs/` by name, often with a section: `DOMAIN.md §2`, `POLICY.md "Audit"`,

@@ -6,7 +6,7 @@ few seconds, hands the broken code to every run that imports it meanwhile, and t
 fails for no fault of its own. (Issue 12: reserve_fund's replay test got "the stored 201" back
 about once in fifteen runs while a script had the recheck switched off in `/work/main`.)
 
-    python -m puebla.testing.switch_off FILE OLD NEW -- PYTEST_ARGS...
+    python -m puebla_dev.testing.switch_off FILE OLD NEW -- PYTEST_ARGS...
 
 copies the tree's files (tracked and untracked, not ignored) to a temporary directory,
 replaces OLD by NEW in FILE there (OLD must occur exactly once), and runs pytest in the copy
@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from puebla.devstack.processes import repo_root, var_dir
+from puebla_dev.devstack.processes import repo_root, var_dir
 
 
 class SwitchError(Exception):

@@ -1,0 +1,3 @@
+from puebla_dev.devstack.stack import main
+
+raise SystemExit(main())

@@ -1,3 +1,0 @@
-from puebla.devstack.stack import main
-
-raise SystemExit(main())
