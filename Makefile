@@ -3,8 +3,9 @@ SHELL := /bin/bash
 UV := python3 -m uv
 UV_VERSION := 0.13.8
 SERVICES := repatriation child_protection reserve_fund consular console
+UNIT_TESTS := shared/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
 
-.PHONY: setup browser run up stop status test lint types imports contracts contracts-check pytest fuzz faults bench demo clean
+.PHONY: setup browser run up stop status test unit integration e2e lint types imports contracts contracts-check pytest fuzz faults bench demo clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -31,9 +32,11 @@ lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy shared/src dev/src $(addprefix services/,$(addsuffix /src,$(SERVICES)))
+	$(UV) run mypy --explicit-package-bases shared/tests $(addprefix services/,$(addsuffix /tests,$(SERVICES))) e2e
 	$(UV) run lint-imports
 	$(UV) run python -m console.entrypoints.catalogs check
 	$(UV) run python -m puebla_dev.devstack.references
+	$(UV) run python -m puebla_dev.checks.routers
 
 contracts: setup
 	$(UV) run python contracts/generate.py
@@ -47,6 +50,18 @@ browser: setup
 
 pytest: setup browser
 	$(UV) run pytest -q
+
+## The fast loop: domains, handlers on a fake unit of work, pure helpers; no server, seconds
+unit: setup
+	$(UV) run pytest -q $(UNIT_TESTS)
+
+## Real PostgreSQL, NATS and Keycloak (the test session starts what is not running)
+integration: setup
+	$(UV) run pytest -q shared/tests/integration shared/tests/fixture_service $(foreach s,$(SERVICES),$(wildcard services/$(s)/tests/integration services/$(s)/tests/api))
+
+## The running system end to end, the console in Chromium
+e2e: setup browser
+	$(UV) run pytest -q e2e/tests
 
 ## Schemathesis, every check and phase (stateful too), 60 s for each writer of each service,
 ## the four services at once (make test: 8 s, one writer each); needs the stack: make up

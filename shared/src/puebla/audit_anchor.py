@@ -273,7 +273,9 @@ async def publish_checkpoint(
     whatever trail is left. A trail that no longer holds the last checkpoint's entry unchanged,
     or is shorter than it, is never signed again (logged; the verification reports it)."""
     service = runtime.definition.name
-    uow = UnitOfWork(runtime.sessions, source=runtime.definition.source, clock=clock)
+    uow = UnitOfWork(
+        runtime.sessions, source=runtime.definition.source, actor="system", clock=clock
+    )
     async with uow:
         session = uow.session
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
@@ -444,7 +446,7 @@ async def keep_checkpoint(
     except CheckpointRefused:
         log.error("audit.witness.bad_signature", service=service, seq=checkpoint.seq)
         raise
-    uow = UnitOfWork(runtime.sessions, source=runtime.definition.source)
+    uow = UnitOfWork(runtime.sessions, source=runtime.definition.source, actor="system")
     uow.track(tracking)
     async with uow:
         await _check_consistent(uow.session, checkpoint)

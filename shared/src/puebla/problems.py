@@ -1,14 +1,17 @@
 """RFC 9457 problem details as exceptions.
 
 Raised by the HTTP layer (and by `puebla.auth`) and rendered by the handlers that
-`puebla.http.app.install_problem_handlers` installs. Domain code never imports this module:
-services map their own domain errors onto these in `entrypoints/api/errors.py`.
+`puebla.http.errors.install_problem_handlers` installs. Domain code and service layers never
+import this module: they raise refusals (`puebla.refusals`), which `problem_for` maps, the same
+way for every service.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from puebla.refusals import Refusal, details_of
 
 PROBLEM_BASE = "https://puebla.rcm/problems/"
 
@@ -89,28 +92,37 @@ def invalid(errors: list[FieldError], detail: str = "The request is invalid.") -
     )
 
 
-def refusal(
-    kind: str,
-    *,
-    rule: str,
-    message: str,
-    field: str | None = None,
-    what: str = "The resource",
-    conflict_slug: str = "conflict",
-) -> Problem:
-    """The one mapping from a domain refusal's `kind` to its answer, for every service.
+def problem_for(error: Refusal) -> Problem:
+    """The one mapping from a refusal (`puebla.refusals`) to its answer, for every service.
 
-    invalid → 422 naming the field and rule; conflict → 409 and forbidden → 403, both carrying
-    `rule` (and `field`) so a client can tell which rule stopped it; not_found / not_visible →
-    404 that says nothing more, exactly like a record that does not exist.
-    """
-    if kind in ("not_found", "not_visible"):
-        return not_found(what)
-    if kind == "invalid":
-        return invalid([FieldError(field or "body", rule, message)], message)
-    extra: dict[str, Any] = {"rule": rule, **({"field": field} if field else {})}
-    if kind == "forbidden":
-        problem = forbidden(message)
-        problem.extra.update(extra)
-        return problem
-    return conflict(message, slug=conflict_slug, **extra)
+    The problem `type` depends on the kind alone, so a client matches one URI per kind in
+    every service; `rule` (and `field`) say which rule stopped it:
+
+    - invalid → 422 `validation`, `errors: [{field, rule, message}]`;
+    - conflict → 409 `conflict` and forbidden → 403 `forbidden`, each with `rule` and `field`;
+    - not_found → 404 `not-found` whose detail is the refusal's message ("The case was not
+      found."), exactly what a record that does not exist gets; `rule` and `field` only when
+      the refusal names a field (a person the request names who is not on a visible manifest),
+      never for a record that is not visible.
+
+    A refusal's `details` (`puebla.refusals.details_of`) are added as members of the answer."""
+    details = dict(details_of(error))
+    if error.kind == "invalid":
+        problem = invalid([FieldError(error.field or "body", error.rule, error.message)])
+        problem.detail = error.message
+    elif error.kind == "not_found":
+        problem = not_found()
+        problem.detail = error.message or problem.detail
+        if error.field:
+            problem.extra.update(rule=error.rule, field=error.field)
+    elif error.kind == "forbidden":
+        problem = forbidden(error.message)
+        problem.extra.update(_rule_and_field(error))
+    else:
+        problem = conflict(error.message, **_rule_and_field(error))
+    problem.extra.update(details)
+    return problem
+
+
+def _rule_and_field(error: Refusal) -> dict[str, Any]:
+    return {"rule": error.rule, **({"field": error.field} if error.field else {})}

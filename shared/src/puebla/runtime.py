@@ -55,7 +55,6 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     nats: Client | None = None
     js: JetStreamContext | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     async def start(

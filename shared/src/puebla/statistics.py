@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Query
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from puebla.auth.policy import ensure_allowed
 from puebla.auth.principal import Principal
+from puebla.refusals import ensure_allowed
 
 SECRETARIAT = "secretariat"
 
@@ -84,19 +83,6 @@ def table(name: str, rows: Iterable[Sequence[Any]], threshold: int) -> Statistic
 
 def this_year() -> int:
     return dt.datetime.now(dt.UTC).year
-
-
-StatisticsYear = Annotated[
-    int | None,
-    Query(ge=2004, le=9999, description="calendar year (default: the current year, UTC)"),
-]
-StatisticsCountry = Annotated[
-    str | None,
-    Query(
-        pattern="^[A-Z]{2}$",
-        description="ISO 3166-1 alpha-2: only the figures that concern this country",
-    ),
-]
 
 
 def statistics_country(

@@ -7,9 +7,8 @@ idempotency keys (`purge_idempotency_keys`), so no service has to remember it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from puebla.messaging.permissions import Durable, undeclared
 from puebla.messaging.relay import OutboxRelay
 from puebla.observability import configure_logging, configure_tracing, get_logger
 from puebla.runtime import Runtime, ServiceDefinition
+from puebla.stopping import sleep_or_stop
 
 log = get_logger(__name__)
 
@@ -106,8 +106,26 @@ async def purge_idempotency_keys(runtime: Runtime, stop: asyncio.Event) -> None:
         else:
             if purged:
                 log.info("idempotency.purged", keys=purged, older_than=str(retention))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), platform.idempotency_purge_interval_seconds)
+        await sleep_or_stop(stop, platform.idempotency_purge_interval_seconds)
+
+
+def every(
+    seconds: Callable[[Runtime], float], work: Callable[[Runtime], Awaitable[object]], name: str
+) -> BackgroundJob:
+    """A periodic job: `work(runtime)` every `seconds(runtime)` until the worker stops. A round
+    that fails (the database away for a moment) is logged and the next one tries again: a job
+    that ended would stop the whole worker."""
+
+    async def job(runtime: Runtime, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await work(runtime)
+            except Exception as exc:
+                log.warning("worker.job_failed", job=name, error=f"{type(exc).__name__}: {exc}")
+            await sleep_or_stop(stop, seconds(runtime))
+
+    job.__name__ = name
+    return job
 
 
 class WorkerTaskEnded(RuntimeError):

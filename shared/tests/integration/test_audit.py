@@ -25,7 +25,7 @@ async def own_db(infra: Infra) -> AsyncIterator[MigratedDatabase]:
 
 async def write_entries(db: MigratedDatabase, n: int) -> None:
     for i in range(n):
-        uow = UnitOfWork(db.sessions, source="puebla/test")
+        uow = UnitOfWork(db.sessions, source="puebla/test", actor="test")
         async with uow:
             uow.record(
                 AuditRecord(

@@ -69,7 +69,7 @@ async def scratch(infra: Infra) -> AsyncIterator[RoleSeparatedDatabase]:
 
 async def write_entries(db: RoleSeparatedDatabase, n: int) -> None:
     for i in range(n):
-        uow = UnitOfWork(db.sessions, source="puebla/repatriation")
+        uow = UnitOfWork(db.sessions, source="puebla/repatriation", actor="test")
         async with uow:
             uow.record(AuditRecord("inm.mx", "manifest.submitted", "manifest", f"m-{i}", {"n": i}))
             await uow.commit()

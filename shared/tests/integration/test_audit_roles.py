@@ -36,7 +36,7 @@ async def split_db(infra: Infra) -> AsyncIterator[RoleSeparatedDatabase]:
 
 
 async def write_entry(db: RoleSeparatedDatabase, entity_id: str = "case-1") -> None:
-    uow = UnitOfWork(db.sessions, source="puebla/test")
+    uow = UnitOfWork(db.sessions, source="puebla/test", actor="test")
     async with uow:
         uow.record(AuditRecord("dif.mx", "case.read_sensitive", "child_case", entity_id))
         await uow.commit()

@@ -88,7 +88,7 @@ class TestBrokerOutage:
 
             ids = [str(uuid.uuid4()) for _ in range(5)]
             for aggregate_id in ids:
-                uow = UnitOfWork(library_db.sessions, source="puebla/test")
+                uow = UnitOfWork(library_db.sessions, source="puebla/test", actor="test")
                 async with uow:
                     uow.publish(
                         OutgoingEvent(

@@ -55,7 +55,7 @@ def build_app(db: MigratedDatabase, scenario: Scenario) -> FastAPI:
         async def action() -> tuple[int, Any]:
             if scenario.refuse:
                 raise conflict("Refused by the rules.", slug="refused")
-            async with UnitOfWork(db.sessions, source="puebla/test") as uow:
+            async with UnitOfWork(db.sessions, source="puebla/test", actor="test") as uow:
                 await uow.session.execute(
                     text("INSERT INTO note (id, text) VALUES (:id, :t)"),
                     {"id": uuid.uuid4(), "t": str(note_id)},

@@ -54,7 +54,7 @@ def build_app(db: MigratedDatabase, notes: Notes) -> FastAPI:
     async def write(note_id: uuid.UUID, request: Request) -> Response:
         async def action() -> tuple[int, Any]:
             n, notes.writes = notes.writes, notes.writes + 1
-            async with UnitOfWork(db.sessions, source="puebla/test") as uow:
+            async with UnitOfWork(db.sessions, source="puebla/test", actor="test") as uow:
                 await uow.session.execute(
                     text("INSERT INTO note (id, text) VALUES (:id, :t)"),
                     {"id": uuid.uuid4(), "t": str(note_id)},

@@ -23,7 +23,7 @@ SUBJECT = "puebla_test.note.requested.v1"
 
 def note_handler(db: MigratedDatabase):  # type: ignore[no-untyped-def]
     async def handle(envelope: IncomingEnvelope, tracking: Tracking) -> None:
-        uow = UnitOfWork(db.sessions, source="puebla/test")
+        uow = UnitOfWork(db.sessions, source="puebla/test", actor="test")
         uow.track(tracking)
         async with uow:
             await uow.session.execute(

@@ -86,7 +86,7 @@ class TestClusterFailover:
         await OutboxRelay(library_db.engine, library_db.sessions, js).publish_pending()  # type: ignore[arg-type]
 
         async def handle(envelope: IncomingEnvelope, tracking: Tracking) -> None:
-            uow = UnitOfWork(library_db.sessions, source="puebla/test")
+            uow = UnitOfWork(library_db.sessions, source="puebla/test", actor="test")
             uow.track(tracking)
             async with uow:
                 await uow.session.execute(
@@ -114,7 +114,7 @@ class TestClusterFailover:
         markers = [f"cluster-{uuid.uuid4()}" for _ in range(EVENTS)]
         try:
             for i, marker in enumerate(markers):
-                uow = UnitOfWork(library_db.sessions, source="puebla/test")
+                uow = UnitOfWork(library_db.sessions, source="puebla/test", actor="test")
                 async with uow:
                     uow.publish(
                         OutgoingEvent(

@@ -53,7 +53,7 @@ class TestUnitOfWork:
         await relay.publish_pending()  # drain whatever earlier tests left
         before = (await js.stream_info(test_stream)).state.messages
         note_id = uuid.uuid4()
-        uow = UnitOfWork(library_db.sessions, source="puebla/test")
+        uow = UnitOfWork(library_db.sessions, source="puebla/test", actor="test")
         with pytest.raises(Boom):
             await write_note(uow, note_id, then_fail=True)
 
@@ -78,7 +78,9 @@ class TestUnitOfWork:
     ) -> None:
         note_id = uuid.uuid4()
         await write_note(
-            UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+            UnitOfWork(library_db.sessions, source="puebla/test", actor="test"),
+            note_id,
+            then_fail=False,
         )
         assert await count(library_db, "SELECT count(*) FROM note WHERE id = :i", i=note_id) == 1
         assert (
@@ -128,7 +130,9 @@ class TestRelayRetries:
     ) -> None:
         note_id = uuid.uuid4()
         await write_note(
-            UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+            UnitOfWork(library_db.sessions, source="puebla/test", actor="test"),
+            note_id,
+            then_fail=False,
         )
         relay = OutboxRelay(library_db.engine, library_db.sessions, js)
         await relay.publish_pending()
@@ -153,7 +157,9 @@ class TestRelayRetries:
             await asyncio.wait_for(relay.leading.wait(), timeout=10)
             note_id = uuid.uuid4()
             await write_note(
-                UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+                UnitOfWork(library_db.sessions, source="puebla/test", actor="test"),
+                note_id,
+                then_fail=False,
             )
             # With a 30 s poll, only the NOTIFY can make this quick.
             await wait_until(
@@ -190,7 +196,9 @@ class TestRelayRetries:
             await wait_until(new_leader, timeout=15, what="the relay leading again")
             note_id = uuid.uuid4()
             await write_note(
-                UnitOfWork(library_db.sessions, source="puebla/test"), note_id, then_fail=False
+                UnitOfWork(library_db.sessions, source="puebla/test", actor="test"),
+                note_id,
+                then_fail=False,
             )
             await wait_until(
                 lambda: count(

@@ -31,7 +31,7 @@ async def test_trace_continues_from_request_to_consumer(
     tracer = trace.get_tracer("test")
     with tracer.start_as_current_span("POST /v1/things") as request_span:
         trace_id = request_span.get_span_context().trace_id
-        uow = UnitOfWork(library_db.sessions, source="puebla/test")
+        uow = UnitOfWork(library_db.sessions, source="puebla/test", actor="test")
         async with uow:
             uow.publish(OutgoingEvent(SUBJECT, "thing", str(uuid.uuid4()), {"version": 1}, ["MX"]))
             await uow.commit()

@@ -19,9 +19,12 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials
 from jwt.algorithms import RSAAlgorithm
 
-from puebla.auth.principal import Principal
+from puebla.auth.fastapi import Authenticator
+from puebla.auth.principal import MalformedClaims, Principal
 from puebla.auth.settings import TokenSettings
 from puebla.auth.tokens import TokenVerifier, parse_jwks
 from puebla.problems import Problem
@@ -546,6 +549,18 @@ def test_principal_without_country_or_roles() -> None:
     ],
 )
 def test_malformed_claims_are_401(overrides: dict[str, Any]) -> None:
-    with pytest.raises(Problem) as info:
+    with pytest.raises(MalformedClaims):
         Principal.from_claims(claims(**overrides))
+
+    class Verified:
+        """A verifier whose token checks out, carrying the malformed claims."""
+
+        async def verify(self, token: str) -> dict[str, Any]:
+            return claims(**overrides)
+
+    authenticate = Authenticator(Verified())  # type: ignore[arg-type]
+    request = Request({"type": "http", "headers": [], "state": {}})
+    bearer = HTTPAuthorizationCredentials(scheme="Bearer", credentials="token")
+    with pytest.raises(Problem) as info:
+        asyncio.run(authenticate(request, bearer))
     assert info.value.status == 401

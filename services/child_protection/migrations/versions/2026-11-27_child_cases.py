@@ -1,15 +1,38 @@
 """Child cases (summary columns + version), their encrypted sensitive sections, the reference
-sequence, and the reference data: deadline rules per country and reception points, seeded from
-`child_protection.domain.seed`."""
+sequence, and the reference data: deadline rules per country and reception points, seeded with
+the rows `child_protection.domain.seed` held that day, written out here so that a later edit of
+seed.py cannot change what this migration gives a fresh database."""
+
+from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from child_protection.domain import seed
-
 revision = "0002_child_cases"
 down_revision = "0001_platform"
+
+# The Regional Guidelines for unaccompanied children were approved in 2009: every rule and post
+# is in force from then on, until a country records otherwise.
+_SEED_VALID_FROM = date(2009, 1, 1)
+# DOMAIN.md defaults for every RCM member: notification 24 h, interview 72 h, BIA 15 d, BID 30 d.
+_RCM_MEMBERS = ["BZ", "CA", "CR", "DO", "GT", "HN", "MX", "NI", "PA", "SV", "US"]
+# (code, country, name, child-protection authority received there, if any)
+_RECEPTION_POINTS = [
+    (
+        "GT-TECUN-UMAN",
+        "GT",
+        "Ciudad Hidalgo - Tecún Umán",
+        "Secretaría de Bienestar Social (SBS) and PGN",
+    ),
+    ("GT-EL-CARMEN", "GT", "Talismán - El Carmen", None),
+    ("GT-LA-MESILLA", "GT", "La Mesilla", None),
+    ("SV-LAS-CHINAMAS", "SV", "Las Chinamas", None),
+    ("SV-LA-HACHADURA", "SV", "La Hachadura", "CONAPINA"),
+    ("HN-CORINTO", "HN", "Corinto", "DINAF"),
+    ("HN-AGUA-CALIENTE", "HN", "Agua Caliente", None),
+    ("NI-EL-GUASAULE", "NI", "El Guasaule", "Ministerio de la Familia (MIFAN)"),
+]
 
 
 def _ts(name: str, nullable: bool = False) -> sa.Column:
@@ -121,30 +144,30 @@ def upgrade() -> None:
         deadline_rule,
         [
             {
-                "country": rule.country,
-                "valid_from": seed.SEED_VALID_FROM,
+                "country": country,
+                "valid_from": _SEED_VALID_FROM,
                 "valid_to": None,
-                "notification_hours": int(rule.notification.total_seconds() // 3600),
-                "interview_hours": int(rule.interview.total_seconds() // 3600),
-                "bia_days": rule.bia.days,
-                "bid_days": rule.bid.days,
+                "notification_hours": 24,
+                "interview_hours": 72,
+                "bia_days": 15,
+                "bid_days": 30,
             }
-            for rule in seed.DEADLINE_RULES
+            for country in _RCM_MEMBERS
         ],
     )
     op.bulk_insert(
         reception_point,
         [
             {
-                "code": entry.point.code,
-                "country": entry.point.country,
-                "name": entry.name,
-                "has_child_protection_authority": entry.point.has_child_protection_authority,
-                "child_protection_authority": entry.child_protection_authority,
-                "valid_from": seed.SEED_VALID_FROM,
+                "code": code,
+                "country": country,
+                "name": name,
+                "has_child_protection_authority": authority is not None,
+                "child_protection_authority": authority,
+                "valid_from": _SEED_VALID_FROM,
                 "valid_to": None,
             }
-            for entry in seed.RECEPTION_POINTS
+            for code, country, name, authority in _RECEPTION_POINTS
         ],
     )
 

@@ -1,25 +1,32 @@
 """The origin child-protection authority at SV-LAS-CHINAMAS (DGME child-protection officers, with
 CONAPINA) and HN-AGUA-CALIENTE (DINAF), from 2026-12-01: the revisions in
-`child_protection.domain.seed` that take effect that day.
+`child_protection.domain.seed` that take effect that day, written out here so that a later edit
+of seed.py cannot change what this migration does.
 
 Reference data is versioned, not rewritten: the row in force is closed (`valid_to`) and a new one
 opened, so a return planned before the change is still judged by what was on file then. For two
 versions of one point to coexist the key becomes (`code`, `valid_from`), like `deadline_rule`'s.
 """
 
+from datetime import date
+
 import sqlalchemy as sa
 from alembic import op
-
-from child_protection.domain import seed
 
 revision = "0004_reception_points_cp"
 down_revision = "0003_deadlines_identified_at"
 
 # Only this day's revisions: a later revision gets a migration of its own.
+_DAY = date(2026, 12, 1)
+# (code, country, name, child-protection authority received there from that day)
 _REVISIONS = [
-    r
-    for r in seed.RECEPTION_POINT_REVISIONS
-    if r.valid_from == seed.CHILD_PROTECTION_AT_BORDER_POSTS
+    ("SV-LAS-CHINAMAS", "SV", "Las Chinamas", "DGME child-protection officers, with CONAPINA"),
+    (
+        "HN-AGUA-CALIENTE",
+        "HN",
+        "Agua Caliente",
+        "Dirección de Niñez, Adolescencia y Familia (DINAF)",
+    ),
 ]
 
 
@@ -27,14 +34,13 @@ def upgrade() -> None:
     op.drop_constraint("pk_reception_point", "reception_point", type_="primary")
     op.create_primary_key("pk_reception_point", "reception_point", ["code", "valid_from"])
     bind = op.get_bind()
-    for revision_ in _REVISIONS:
-        point = revision_.entry.point
+    for code, country, name, authority in _REVISIONS:
         bind.execute(
             sa.text(
                 "UPDATE reception_point SET valid_to = :day"
                 " WHERE code = :code AND valid_to IS NULL AND valid_from < :day"
             ),
-            {"code": point.code, "day": revision_.valid_from},
+            {"code": code, "day": _DAY},
         )
         bind.execute(
             sa.text(
@@ -43,20 +49,20 @@ def upgrade() -> None:
                 " VALUES (:code, :country, :name, :has, :authority, :day, NULL)"
             ),
             {
-                "code": point.code,
-                "country": point.country,
-                "name": revision_.entry.name,
-                "has": point.has_child_protection_authority,
-                "authority": revision_.entry.child_protection_authority,
-                "day": revision_.valid_from,
+                "code": code,
+                "country": country,
+                "name": name,
+                "has": True,
+                "authority": authority,
+                "day": _DAY,
             },
         )
 
 
 def downgrade() -> None:
     bind = op.get_bind()
-    for revision_ in _REVISIONS:
-        params = {"code": revision_.entry.point.code, "day": revision_.valid_from}
+    for code, *_ in _REVISIONS:
+        params = {"code": code, "day": _DAY}
         bind.execute(
             sa.text("DELETE FROM reception_point WHERE code = :code AND valid_from = :day"), params
         )

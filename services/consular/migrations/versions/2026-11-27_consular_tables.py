@@ -1,21 +1,304 @@
 """Consular posts and reference data (seeded), notifications with deliveries, verifications.
 
-Reference data comes from `consular.domain.seed`, the same rows the unit tests use; every row
-carries its validity so that a change is a new row, made without a deploy.
+Reference data is what `consular.domain.seed` held that day (the rows the unit tests use),
+written out here so that a later edit of seed.py cannot change what this migration gives a
+fresh database; every row carries its validity so that a change is a new row, made without a
+deploy.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-from consular.domain import seed
-
 revision = "0002_consular"
 down_revision = "0001_platform"
 
 TZ = sa.DateTime(timezone=True)
+
+# Every seeded row: valid from the Memorandum's signature month, open-ended.
+_SEED_VALID_FROM = date(2006, 5, 1)
+_SEED_VALIDITY = {"valid_from": _SEED_VALID_FROM, "valid_to": None}
+
+# The three jurisdictions in Mexico of each of GT, SV, HN and NI, a partition of its 32 states.
+_TAPACHULA = ["MX-CHP", "MX-TAB", "MX-CAM", "MX-ROO", "MX-YUC"]
+_ACAYUCAN = ["MX-VER", "MX-OAX", "MX-TAM"]
+_MEXICO_CITY = [
+    "MX-AGU",
+    "MX-BCN",
+    "MX-BCS",
+    "MX-CHH",
+    "MX-CMX",
+    "MX-COA",
+    "MX-COL",
+    "MX-DUR",
+    "MX-GUA",
+    "MX-GRO",
+    "MX-HID",
+    "MX-JAL",
+    "MX-MEX",
+    "MX-MIC",
+    "MX-MOR",
+    "MX-NAY",
+    "MX-NLE",
+    "MX-PUE",
+    "MX-QUE",
+    "MX-SLP",
+    "MX-SIN",
+    "MX-SON",
+    "MX-TLA",
+    "MX-ZAC",
+]
+# (code, country, kind, city, host country, jurisdiction, e-mail)
+_POSTS = [
+    (
+        "GT-CONS-TAPACHULA",
+        "GT",
+        "consulate",
+        "Tapachula",
+        "MX",
+        _TAPACHULA,
+        "consulado.tapachula@gt.example",
+    ),
+    (
+        "GT-CONS-ACAYUCAN",
+        "GT",
+        "consulate",
+        "Acayucan",
+        "MX",
+        _ACAYUCAN,
+        "consulado.acayucan@gt.example",
+    ),
+    (
+        "GT-CONS-MEXICO",
+        "GT",
+        "consulate",
+        "Ciudad de México",
+        "MX",
+        _MEXICO_CITY,
+        "consulado.mexico@gt.example",
+    ),
+    ("GT-EMB-MEXICO", "GT", "embassy", "Ciudad de México", "MX", [], "embajada.mexico@gt.example"),
+    (
+        "SV-CONS-TAPACHULA",
+        "SV",
+        "consulate",
+        "Tapachula",
+        "MX",
+        _TAPACHULA,
+        "consulado.tapachula@sv.example",
+    ),
+    (
+        "SV-CONS-ACAYUCAN",
+        "SV",
+        "consulate",
+        "Acayucan",
+        "MX",
+        _ACAYUCAN,
+        "consulado.acayucan@sv.example",
+    ),
+    (
+        "SV-CONS-MEXICO",
+        "SV",
+        "consulate",
+        "Ciudad de México",
+        "MX",
+        _MEXICO_CITY,
+        "consulado.mexico@sv.example",
+    ),
+    ("SV-EMB-MEXICO", "SV", "embassy", "Ciudad de México", "MX", [], "embajada.mexico@sv.example"),
+    (
+        "HN-CONS-TAPACHULA",
+        "HN",
+        "consulate",
+        "Tapachula",
+        "MX",
+        _TAPACHULA,
+        "consulado.tapachula@hn.example",
+    ),
+    (
+        "HN-CONS-ACAYUCAN",
+        "HN",
+        "consulate",
+        "Acayucan",
+        "MX",
+        _ACAYUCAN,
+        "consulado.acayucan@hn.example",
+    ),
+    (
+        "HN-CONS-MEXICO",
+        "HN",
+        "consulate",
+        "Ciudad de México",
+        "MX",
+        _MEXICO_CITY,
+        "consulado.mexico@hn.example",
+    ),
+    ("HN-EMB-MEXICO", "HN", "embassy", "Ciudad de México", "MX", [], "embajada.mexico@hn.example"),
+    (
+        "NI-CONS-TAPACHULA",
+        "NI",
+        "consulate",
+        "Tapachula",
+        "MX",
+        _TAPACHULA,
+        "consulado.tapachula@ni.example",
+    ),
+    (
+        "NI-CONS-ACAYUCAN",
+        "NI",
+        "consulate",
+        "Acayucan",
+        "MX",
+        _ACAYUCAN,
+        "consulado.acayucan@ni.example",
+    ),
+    (
+        "NI-CONS-MEXICO",
+        "NI",
+        "consulate",
+        "Ciudad de México",
+        "MX",
+        _MEXICO_CITY,
+        "consulado.mexico@ni.example",
+    ),
+    ("NI-EMB-MEXICO", "NI", "embassy", "Ciudad de México", "MX", [], "embajada.mexico@ni.example"),
+    (
+        "MX-EMB-GUATEMALA",
+        "MX",
+        "embassy",
+        "Ciudad de Guatemala",
+        "GT",
+        [],
+        "embajada.guatemala@mx.example",
+    ),
+    (
+        "SV-EMB-GUATEMALA",
+        "SV",
+        "embassy",
+        "Ciudad de Guatemala",
+        "GT",
+        [],
+        "embajada.guatemala@sv.example",
+    ),
+    (
+        "HN-EMB-GUATEMALA",
+        "HN",
+        "embassy",
+        "Ciudad de Guatemala",
+        "GT",
+        [],
+        "embajada.guatemala@hn.example",
+    ),
+    (
+        "NI-EMB-GUATEMALA",
+        "NI",
+        "embassy",
+        "Ciudad de Guatemala",
+        "GT",
+        [],
+        "embajada.guatemala@ni.example",
+    ),
+    (
+        "MX-EMB-SAN-SALVADOR",
+        "MX",
+        "embassy",
+        "San Salvador",
+        "SV",
+        [],
+        "embajada.sansalvador@mx.example",
+    ),
+    (
+        "GT-EMB-SAN-SALVADOR",
+        "GT",
+        "embassy",
+        "San Salvador",
+        "SV",
+        [],
+        "embajada.sansalvador@gt.example",
+    ),
+    (
+        "HN-EMB-SAN-SALVADOR",
+        "HN",
+        "embassy",
+        "San Salvador",
+        "SV",
+        [],
+        "embajada.sansalvador@hn.example",
+    ),
+    (
+        "NI-EMB-SAN-SALVADOR",
+        "NI",
+        "embassy",
+        "San Salvador",
+        "SV",
+        [],
+        "embajada.sansalvador@ni.example",
+    ),
+]
+# ISO 3166-2:MX, with the names an officer may type for each state.
+_MEXICAN_STATES = {
+    "MX-AGU": ["Aguascalientes"],
+    "MX-BCN": ["Baja California"],
+    "MX-BCS": ["Baja California Sur"],
+    "MX-CAM": ["Campeche"],
+    "MX-CHP": ["Chiapas"],
+    "MX-CHH": ["Chihuahua"],
+    "MX-CMX": ["Ciudad de México", "CDMX", "Mexico City", "Distrito Federal", "DF"],
+    "MX-COA": ["Coahuila", "Coahuila de Zaragoza"],
+    "MX-COL": ["Colima"],
+    "MX-DUR": ["Durango"],
+    "MX-GUA": ["Guanajuato"],
+    "MX-GRO": ["Guerrero"],
+    "MX-HID": ["Hidalgo"],
+    "MX-JAL": ["Jalisco"],
+    "MX-MEX": ["México", "Estado de México", "Edomex"],
+    "MX-MIC": ["Michoacán", "Michoacán de Ocampo"],
+    "MX-MOR": ["Morelos"],
+    "MX-NAY": ["Nayarit"],
+    "MX-NLE": ["Nuevo León"],
+    "MX-OAX": ["Oaxaca"],
+    "MX-PUE": ["Puebla"],
+    "MX-QUE": ["Querétaro"],
+    "MX-ROO": ["Quintana Roo"],
+    "MX-SLP": ["San Luis Potosí"],
+    "MX-SIN": ["Sinaloa"],
+    "MX-SON": ["Sonora"],
+    "MX-TAB": ["Tabasco"],
+    "MX-TAM": ["Tamaulipas"],
+    "MX-TLA": ["Tlaxcala"],
+    "MX-VER": ["Veracruz", "Veracruz de Ignacio de la Llave"],
+    "MX-YUC": ["Yucatán"],
+    "MX-ZAC": ["Zacatecas"],
+}
+# (host country, nationality)
+_MANDATORY = [("US", "BZ"), ("US", "CR")]
+# host country → the zone of its capital; every clock: sent within 24 h, acknowledged within 72 h
+_CLOCK_ZONES = {
+    "BZ": "America/Belize",
+    "CA": "America/Toronto",
+    "CR": "America/Costa_Rica",
+    "DO": "America/Santo_Domingo",
+    "GT": "America/Guatemala",
+    "HN": "America/Tegucigalpa",
+    "MX": "America/Mexico_City",
+    "NI": "America/Managua",
+    "PA": "America/Panama",
+    "SV": "America/El_Salvador",
+    "US": "America/New_York",
+}
+# (reception point, sending country, state, city, station)
+_DEPARTURES = [
+    ("GT-TECUN-UMAN", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+    ("GT-EL-CARMEN", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+    ("GT-LA-MESILLA", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+    ("SV-LAS-CHINAMAS", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+    ("SV-LA-HACHADURA", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+    ("HN-CORINTO", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+    ("HN-AGUA-CALIENTE", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+    ("NI-EL-GUASAULE", "MX", "MX-CHP", "Tapachula", "Estación Migratoria Siglo XXI"),
+]
 
 
 def upgrade() -> None:
@@ -188,31 +471,62 @@ def upgrade() -> None:
     )
 
     op.bulk_insert(
-        posts, [{**row, "jurisdiction": list(row["jurisdiction"])} for row in seed.POSTS]
+        posts,
+        [
+            {
+                "code": code,
+                "country": country,
+                "kind": kind,
+                "city": city,
+                "host_country": host_country,
+                "jurisdiction": jurisdiction,
+                "email": email,
+                **_SEED_VALIDITY,
+            }
+            for code, country, kind, city, host_country, jurisdiction, email in _POSTS
+        ],
     )
     op.bulk_insert(
         subdivisions,
         [
-            {"code": code, "country": code.split("-", 1)[0], "names": list(names)}
-            for code, names in seed.MEXICAN_STATES.items()
+            {"code": code, "country": code.split("-", 1)[0], "names": names}
+            for code, names in _MEXICAN_STATES.items()
         ],
     )
-    op.bulk_insert(mandatory, [dict(row) for row in seed.MANDATORY_NOTIFICATIONS])
+    op.bulk_insert(
+        mandatory,
+        [
+            {"host_country": host_country, "nationality": nationality, **_SEED_VALIDITY}
+            for host_country, nationality in _MANDATORY
+        ],
+    )
     op.bulk_insert(
         clocks,
         [
             {
-                "host_country": row["host_country"],
-                "valid_from": row["valid_from"],
-                "valid_to": row["valid_to"],
-                "time_zone": row["time_zone"],
-                "send_within": timedelta(hours=row["send_within_hours"]),
-                "acknowledge_within": timedelta(hours=row["acknowledge_within_hours"]),
+                "host_country": host_country,
+                **_SEED_VALIDITY,
+                "time_zone": time_zone,
+                "send_within": timedelta(hours=24),
+                "acknowledge_within": timedelta(hours=72),
             }
-            for row in seed.CLOCKS
+            for host_country, time_zone in _CLOCK_ZONES.items()
         ],
     )
-    op.bulk_insert(departures, [dict(row) for row in seed.DEPARTURES])
+    op.bulk_insert(
+        departures,
+        [
+            {
+                "reception_point": reception_point,
+                "sending_country": sending_country,
+                **_SEED_VALIDITY,
+                "state": state,
+                "city": city,
+                "station": station,
+            }
+            for reception_point, sending_country, state, city, station in _DEPARTURES
+        ],
+    )
 
 
 def downgrade() -> None:

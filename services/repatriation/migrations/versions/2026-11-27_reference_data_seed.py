@@ -1,16 +1,18 @@
-"""Seeds the reference data of DOMAIN.md §1 from `repatriation.domain.seed`.
+"""Seeds the reference data of DOMAIN.md §1, as `repatriation.domain.seed` stated it that day.
 
 Reception points with their institution, time zone and windows; each party's adherence to the
 Memorandum; the advance-notice lead time per receiving country. All with validity dates, so a
 country's change is a new row (or a closed `valid_to`), never an edit of history. Later changes
-to seed.py do not reach an existing database: write a new migration for those.
+to seed.py do not reach an existing database: write a new migration for those. The rows are
+written out here, not imported, so that an edit of seed.py cannot change what this migration
+gives a fresh database (the integration tests compare the seeded rows with seed.py).
 """
+
+from datetime import date, time
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
-
-from repatriation.domain import seed
 
 revision = "0003_reference_data_seed"
 down_revision = "0002_manifest_tables"
@@ -46,45 +48,113 @@ _notice_rules = sa.table(
 )
 
 
+_SEED_DAY = date(2006, 5, 1)
+
+# (code, country, name, institution, time zone)
+_POINT_ROWS = [
+    (
+        "GT-TECUN-UMAN",
+        "GT",
+        "Ciudad Hidalgo - Tecún Umán",
+        "Instituto Guatemalteco de Migración (IGM), Centro de Recepción de Retornados",
+        "America/Guatemala",
+    ),
+    (
+        "GT-EL-CARMEN",
+        "GT",
+        "Talismán - El Carmen",
+        "Instituto Guatemalteco de Migración (IGM)",
+        "America/Guatemala",
+    ),
+    (
+        "GT-LA-MESILLA",
+        "GT",
+        "La Mesilla",
+        "Instituto Guatemalteco de Migración (IGM)",
+        "America/Guatemala",
+    ),
+    (
+        "SV-LAS-CHINAMAS",
+        "SV",
+        "Las Chinamas",
+        "Dirección General de Migración y Extranjería (DGME), Dirección de Atención al Migrante",
+        "America/El_Salvador",
+    ),
+    (
+        "SV-LA-HACHADURA",
+        "SV",
+        "La Hachadura",
+        "Dirección General de Migración y Extranjería (DGME), Dirección de Atención al Migrante",
+        "America/El_Salvador",
+    ),
+    (
+        "HN-CORINTO",
+        "HN",
+        "Corinto",
+        "Instituto Nacional de Migración de Honduras (INM-HN),"
+        " Centro de Atención al Migrante Retornado (CAMR) Omoa",
+        "America/Tegucigalpa",
+    ),
+    (
+        "HN-AGUA-CALIENTE",
+        "HN",
+        "Agua Caliente",
+        "Instituto Nacional de Migración de Honduras (INM-HN)",
+        "America/Tegucigalpa",
+    ),
+    (
+        "NI-EL-GUASAULE",
+        "NI",
+        "El Guasaule",
+        "Dirección General de Migración y Extranjería de Nicaragua (DGME-NI)",
+        "America/Managua",
+    ),
+]
+_AGREEMENT_COUNTRIES = ["MX", "GT", "SV", "HN", "NI"]
+_NOTICE_LEAD_TIME_MINUTES = {"GT": 1440, "SV": 1440, "HN": 1440, "NI": 1440}  # 24 hours
+
+
 def upgrade() -> None:
     op.bulk_insert(
         _points,
         [
             {
-                "code": p.code,
-                "valid_from": p.valid_from,
-                "valid_to": p.valid_to,
-                "country": p.country,
-                "name": p.name,
-                "institution": p.institution,
-                "time_zone": p.time_zone,
-                "window_opens": p.window.opens,
-                "window_closes": p.window.closes,
-                "window_weekdays": sorted(p.window.weekdays),
-                "vulnerable_window_opens": p.vulnerable_window.opens,
-                "vulnerable_window_closes": p.vulnerable_window.closes,
-                "vulnerable_window_weekdays": sorted(p.vulnerable_window.weekdays),
+                "code": code,
+                "valid_from": _SEED_DAY,
+                "valid_to": None,
+                "country": country,
+                "name": name,
+                "institution": institution,
+                "time_zone": time_zone,
+                # Every point that day: 08:00-17:00, for vulnerable people 08:00-15:00,
+                # Monday (1) to Saturday (6).
+                "window_opens": time(8, 0),
+                "window_closes": time(17, 0),
+                "window_weekdays": [1, 2, 3, 4, 5, 6],
+                "vulnerable_window_opens": time(8, 0),
+                "vulnerable_window_closes": time(15, 0),
+                "vulnerable_window_weekdays": [1, 2, 3, 4, 5, 6],
             }
-            for p in seed.RECEPTION_POINTS
+            for code, country, name, institution, time_zone in _POINT_ROWS
         ],
     )
     op.bulk_insert(
         _agreements,
         [
-            {"country": a.country, "valid_from": a.valid_from, "valid_to": a.valid_to}
-            for a in seed.AGREEMENTS
+            {"country": country, "valid_from": _SEED_DAY, "valid_to": None}
+            for country in _AGREEMENT_COUNTRIES
         ],
     )
     op.bulk_insert(
         _notice_rules,
         [
             {
-                "receiving_country": r.receiving_country,
-                "valid_from": seed.SEED_VALID_FROM,
+                "receiving_country": country,
+                "valid_from": _SEED_DAY,
                 "valid_to": None,
-                "lead_time_minutes": int(r.lead_time.total_seconds() // 60),
+                "lead_time_minutes": minutes,
             }
-            for r in seed.NOTICE_RULES
+            for country, minutes in _NOTICE_LEAD_TIME_MINUTES.items()
         ],
     )
 

@@ -4,17 +4,19 @@
   (allocated - reserved - disbursed) at or above zero, behind the handlers' row lock.
 - `application_approval`: UNIQUE (application_id, approver), behind the domain's "two
   different approvers".
-- `cap_rule`, `approval_rule`: versioned reference data (valid_from / valid_to), seeded from
-  `reserve_fund.domain.seed`; later values are new rows, never edits.
+- `cap_rule`, `approval_rule`: versioned reference data (valid_from / valid_to), seeded with
+  the values `reserve_fund.domain.seed` held that day (written out here, so a later edit of
+  seed.py cannot change a fresh database); later values are new rows, never edits.
 - `application_reference_seq`: the number in readable references (RF-2026-000042).
 
 Money is NUMERIC(12, 2) throughout.
 """
 
+from datetime import date
+from decimal import Decimal
+
 from alembic import op
 from sqlalchemy import text
-
-from reserve_fund.domain.seed import SEED_APPROVAL, SEED_CAP
 
 revision = "0002_fund"
 down_revision = "0001_platform"
@@ -169,18 +171,15 @@ DDL = [
 def upgrade() -> None:
     for statement in DDL:
         op.execute(statement)
-    # The seed values, as the domain states them (exact decimals, bound, never floats).
+    # The seed values (DOMAIN.md §3): USD 1,000 a case, a second approver from USD 500, both
+    # from 2015-01-01; exact decimals, bound, never floats.
     op.get_bind().execute(
         text("INSERT INTO cap_rule (amount, valid_from, valid_to) VALUES (:a, :f, :t)"),
-        {"a": SEED_CAP.amount.amount, "f": SEED_CAP.valid_from, "t": SEED_CAP.valid_to},
+        {"a": Decimal("1000.00"), "f": date(2015, 1, 1), "t": None},
     )
     op.get_bind().execute(
         text("INSERT INTO approval_rule (threshold, valid_from, valid_to) VALUES (:a, :f, :t)"),
-        {
-            "a": SEED_APPROVAL.threshold.amount,
-            "f": SEED_APPROVAL.valid_from,
-            "t": SEED_APPROVAL.valid_to,
-        },
+        {"a": Decimal("500.00"), "f": date(2015, 1, 1), "t": None},
     )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from puebla.http.pagination import Cursor
+from puebla.pagination import Cursor
 
 SV_BENEFICIARY = {
     "given_names": "José Roberto",

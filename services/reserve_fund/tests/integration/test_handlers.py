@@ -61,6 +61,8 @@ class TestReviewerWhoIsAlsoAnApprover:
 
 class TestReferenceData:
     async def test_rules_come_from_the_migration_as_seeded(self, fund):
+        # The rows migration 0002 wrote out literally, read from the database, against seed.py
+        # as it is today: an edit of either alone fails here.
         async with fund.uow() as uow:
             assert await uow.rules.load() == SEED_RULES
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from puebla.auth.principal import Principal
+from puebla.auth.principal import MalformedClaims, Principal
 from puebla.auth.tokens import TokenVerifier
 from puebla.problems import unauthorized
 
@@ -34,7 +34,10 @@ class Authenticator:
         if credentials is None:
             raise unauthorized("A bearer token is required.")
         claims = await self.verifier.verify(credentials.credentials)
-        principal = Principal.from_claims(claims)
+        try:
+            principal = Principal.from_claims(claims)
+        except MalformedClaims as malformed:
+            raise unauthorized(str(malformed)) from None
         # For logging and audit middleware further down the request.
         request.state.principal = principal
         return principal

@@ -6,22 +6,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from puebla.problems import unauthorized
-
-# The realm roles of POLICY.md. Tokens may carry others (Keycloak's defaults); they grant nothing.
+# The realm roles of docs/POLICY.md, named once for every service layer (the domains, which
+# import nothing of puebla, spell the ones they decide on themselves).
+CONSULAR_OFFICER = "consular_officer"
+IMMIGRATION_OFFICER = "immigration_officer"
+BORDER_OFFICER = "border_officer"
+CHILD_PROTECTION_OFFICER = "child_protection_officer"
+CHILD_PROTECTION_SUPERVISOR = "child_protection_supervisor"
+FUND_OFFICER = "fund_officer"
+FUND_APPROVER = "fund_approver"
+SECRETARIAT = "secretariat"
+AUDITOR = "auditor"
+# Tokens may carry others (Keycloak's defaults); they grant nothing.
 ROLES = frozenset(
     {
-        "consular_officer",
-        "immigration_officer",
-        "border_officer",
-        "child_protection_officer",
-        "child_protection_supervisor",
-        "fund_officer",
-        "fund_approver",
-        "secretariat",
-        "auditor",
+        CONSULAR_OFFICER,
+        IMMIGRATION_OFFICER,
+        BORDER_OFFICER,
+        CHILD_PROTECTION_OFFICER,
+        CHILD_PROTECTION_SUPERVISOR,
+        FUND_OFFICER,
+        FUND_APPROVER,
+        SECRETARIAT,
+        AUDITOR,
     }
 )
+
+
+class MalformedClaims(ValueError):
+    """Verified claims that do not make a principal (a misconfigured mapper): the HTTP layer
+    answers 401 with this message."""
 
 
 def _optional_str(claims: Mapping[str, Any], name: str) -> str | None:
@@ -30,7 +44,7 @@ def _optional_str(claims: Mapping[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         # A list or number here means a misconfigured mapper; never guess which value counts.
-        raise unauthorized(f"The token's '{name}' claim is malformed.")
+        raise MalformedClaims(f"The token's '{name}' claim is malformed.")
     return value
 
 
@@ -48,14 +62,15 @@ class Principal:
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
-        """Builds the principal from already verified claims; 401 if they are malformed."""
+        """Builds the principal from already verified claims; `MalformedClaims` if they are not
+        one (the HTTP layer answers 401)."""
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
-            raise unauthorized("The token's subject is invalid.")
+            raise MalformedClaims("The token's subject is invalid.")
         realm_access = claims.get("realm_access") or {}
         raw_roles = realm_access.get("roles", []) if isinstance(realm_access, Mapping) else None
         if not isinstance(raw_roles, list) or not all(isinstance(r, str) for r in raw_roles):
-            raise unauthorized("The token's 'realm_access.roles' claim is malformed.")
+            raise MalformedClaims("The token's 'realm_access.roles' claim is malformed.")
         return cls(
             subject=subject,
             username=_optional_str(claims, "preferred_username") or subject,

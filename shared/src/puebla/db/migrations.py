@@ -1,5 +1,11 @@
 """Alembic glue shared by the services: env.py and the first migration stay a few lines.
 
+The platform tables' DDL is here as frozen literals (`PLATFORM_TABLES_2026_11_26`,
+`AUDIT_ANCHOR_2026_12_01`), not built from `puebla.db.tables`: a migration must build tomorrow
+the database it built the day it was written, or fresh databases and upgraded ones drift apart
+unnoticed. `puebla_dev.testing.migrations` checks that what the migrations build is what the
+models say.
+
 Migrations run under a PostgreSQL advisory lock, so two processes starting together never race
 on the schema, and with the database's *owner* role (`<SERVICE>_MIGRATION_DATABASE_URL`): the
 service's runtime role (`<SERVICE>_DATABASE_URL`) owns nothing. After the upgrade, in the same
@@ -23,14 +29,7 @@ from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from puebla.db.tables import (
-    APPEND_ONLY_TABLES,
-    AUDIT_ANCHOR_SQL,
-    AUDIT_APPEND_ONLY_SQL,
-    define_audit_anchor_tables,
-    define_platform_tables,
-    new_metadata,
-)
+from puebla.db.tables import APPEND_ONLY_TABLES
 
 MIGRATION_LOCK = 0x50554542  # "PUEB": one lock id for all services; databases differ anyway
 
@@ -114,28 +113,152 @@ def run_env(target_metadata: MetaData | None) -> None:
     asyncio.run(_online())
 
 
-def create_platform_tables(op: Operations) -> None:
-    """Used by each service's first migration: outbox, inbox, idempotency, append-only audit."""
-    metadata = new_metadata()
-    define_platform_tables(metadata)
-    bind = op.get_bind()
-    metadata.create_all(bind)
-    for statement in AUDIT_APPEND_ONLY_SQL:
+# FROZEN: never edit these statements. They are what every service's first migration
+# (2026-11-26) created; a change to a platform table is a new migration in every service.
+# One statement a string: asyncpg prepares each, and a prepared statement holds one command.
+PLATFORM_TABLES_2026_11_26: tuple[str, ...] = (
+    """
+    CREATE TABLE audit (
+        seq BIGSERIAL NOT NULL,
+        id UUID NOT NULL,
+        at TIMESTAMP WITH TIME ZONE NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        detail JSONB DEFAULT '{}'::jsonb NOT NULL,
+        correlation_id TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        CONSTRAINT pk_audit PRIMARY KEY (seq),
+        CONSTRAINT uq_audit_id UNIQUE (id)
+    )
+    """,
+    "CREATE INDEX ix_audit_entity ON audit (entity_type, entity_id, seq)",
+    """
+    CREATE TABLE idempotency (
+        subject TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER,
+        body JSONB,
+        created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        CONSTRAINT pk_idempotency PRIMARY KEY (subject, key)
+    )
+    """,
+    """
+    CREATE TABLE inbox (
+        consumer TEXT NOT NULL,
+        event_id UUID NOT NULL,
+        type TEXT NOT NULL,
+        outcome TEXT DEFAULT 'applied' NOT NULL,
+        applied_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        CONSTRAINT pk_inbox PRIMARY KEY (consumer, event_id)
+    )
+    """,
+    """
+    CREATE TABLE outbox (
+        id UUID NOT NULL,
+        aggregatetype TEXT NOT NULL,
+        aggregateid TEXT NOT NULL,
+        type TEXT NOT NULL,
+        payload JSONB NOT NULL,
+        headers JSONB DEFAULT '{}'::jsonb NOT NULL,
+        created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        published_at TIMESTAMP WITH TIME ZONE,
+        attempts INTEGER DEFAULT 0 NOT NULL,
+        last_error TEXT,
+        CONSTRAINT pk_outbox PRIMARY KEY (id)
+    )
+    """,
+    "CREATE INDEX ix_outbox_published_at ON outbox (published_at)",
+    "CREATE INDEX ix_outbox_unpublished ON outbox (created_at) WHERE published_at IS NULL",
+    # Append-only: the database itself refuses to change or delete an audit entry. An operator
+    # with superuser rights can still disable the trigger, which is what the hash chain is for.
+    """
+    CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'the audit trail is append-only (% refused)', TG_OP;
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    """
+    CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
+    """,
+)
+
+# FROZEN: never edit these statements. They are what every service's audit-anchor migration
+# (2026-12-01, security review 6) created: the checkpoint tables, append-only like `audit`,
+# and a BEFORE TRUNCATE guard on all three (TRUNCATE fires no row trigger).
+AUDIT_ANCHOR_2026_12_01: tuple[str, ...] = (
+    """
+    CREATE TABLE audit_checkpoint (
+        seq BIGSERIAL NOT NULL,
+        head TEXT NOT NULL,
+        count BIGINT NOT NULL,
+        at TIMESTAMP WITH TIME ZONE NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        CONSTRAINT pk_audit_checkpoint PRIMARY KEY (seq)
+    )
+    """,
+    """
+    CREATE TABLE audit_witness (
+        service TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        head TEXT NOT NULL,
+        count BIGINT NOT NULL,
+        at TIMESTAMP WITH TIME ZONE NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        event_id UUID NOT NULL,
+        received_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        CONSTRAINT pk_audit_witness PRIMARY KEY (service, seq)
+    )
+    """,
+    """
+    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_witness_no_truncate BEFORE TRUNCATE ON audit_witness
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_checkpoint
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_witness_append_only BEFORE UPDATE OR DELETE ON audit_witness
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
+    """,
+)
+
+
+def execute_all(op: Operations, statements: tuple[str, ...]) -> None:
+    """Runs frozen statements one by one (one command per prepared statement)."""
+    for statement in statements:
         op.execute(statement)
+
+
+def create_platform_tables(op: Operations) -> None:
+    """The 2026-11-26 platform tables (frozen), for the fixture service of `shared/tests`."""
+    execute_all(op, PLATFORM_TABLES_2026_11_26)
 
 
 def add_audit_anchor(op: Operations) -> None:
-    """Used by each service's audit-anchor migration: the checkpoint tables (own and the other
-    services'), append-only like `audit`, and a TRUNCATE guard on all three."""
-    metadata = new_metadata()
-    define_audit_anchor_tables(metadata)
-    metadata.create_all(op.get_bind())
-    for statement in AUDIT_ANCHOR_SQL:
-        op.execute(statement)
+    """The 2026-12-01 audit anchor (frozen), for the fixture service of `shared/tests`."""
+    execute_all(op, AUDIT_ANCHOR_2026_12_01)
 
 
 def drop_audit_anchor(op: Operations) -> None:
-    for table in APPEND_ONLY_TABLES:
+    """The downgrade of `AUDIT_ANCHOR_2026_12_01`: its tables as they were named that day."""
+    for table in ("audit", "audit_checkpoint", "audit_witness"):
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
     op.execute("DROP TABLE IF EXISTS audit_witness, audit_checkpoint")
 

@@ -3,25 +3,32 @@
 Only the unit of work commits. A use case that raises before `commit()` leaves nothing behind:
 no state, no event, no audit entry — the session is rolled back on exit.
 
-Services subclass `UnitOfWork`, add their repositories in `_start()`, and override
-`_collect_events()` to translate the new events of the aggregates they touched into contract
-events (that translation lives in the service's `adapters/integration.py`).
+Services subclass `UnitOfWork`, add their repositories in `_start()`, write what changed in
+`_flush()`, and override `_collect_events()` — usually one call of `drain` — to audit and
+translate the new events of the aggregates they touched (the translation lives in the
+service's `adapters/integration.py`).
+
+Who acts is given once, when the unit of work is made (`actor=`: the verified caller, or for a
+consumer the name of whoever decided upstream): every audit entry of the transaction names
+them, so no use case writes the actor by hand.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import structlog
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from puebla.auth.principal import Principal
 from puebla.clock import Clock, utcnow
 from puebla.contracts.envelope import make_envelope
 from puebla.db import audit as audit_trail
@@ -57,17 +64,40 @@ class Tracking:
     event_type: str
 
 
+# The verified caller of a request, or the name of who decided upstream (a consumer).
+Actor = Principal | str
+
+
+class HasEvents(Protocol):
+    @property
+    def events(self) -> list[Any]: ...
+
+
+def audit_action(aggregate_type: str, event: object) -> str:
+    """The one naming rule of audit actions, in every service: the aggregate type, a dot, and
+    the event's class name in snake case without a leading repeat of the aggregate's (last)
+    word — `manifest.returnee_added` (`ReturneeAdded`), `manifest.submitted`
+    (`ManifestSubmitted`), `child_case.opened` (`CaseOpened`), `application.approved`."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type(event).__name__).lower()
+    repeated = aggregate_type.rsplit("_", 1)[-1] + "_"
+    if name.startswith(repeated) and len(name) > len(repeated):
+        name = name[len(repeated) :]
+    return f"{aggregate_type}.{name}"
+
+
 class UnitOfWork:
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
         *,
         source: str,
+        actor: Actor,
         clock: Clock = utcnow,
     ) -> None:
         self._session_factory = session_factory
         self.source = source
         self.clock = clock
+        self.actor = actor
         self._tracking: Tracking | None = None
         self._session: AsyncSession | None = None
         self._events: list[OutgoingEvent] = []
@@ -119,12 +149,49 @@ class UnitOfWork:
             await session.rollback()  # no-op after a commit; undoes everything otherwise
             await session.close()
 
+    @property
+    def actor_name(self) -> str:
+        """What the audit trail names: the caller's username, or the upstream decider."""
+        return self.actor.username if isinstance(self.actor, Principal) else self.actor
+
+    @property
+    def principal(self) -> Principal:
+        """The verified caller (a use case that decides access needs one)."""
+        if not isinstance(self.actor, Principal):
+            raise TypeError(f"this unit of work acts for {self.actor!r}, not a signed-in caller")
+        return self.actor
+
     async def _start(self) -> None:
         """Hook: create repositories bound to `self.session`."""
+
+    async def _flush(self) -> None:
+        """Hook: write every new or changed aggregate (a stale version raises here, before
+        the outbox and the audit trail are written)."""
 
     def _collect_events(self) -> list[OutgoingEvent]:
         """Hook: translate the new domain events of the aggregates this unit of work saw."""
         return []
+
+    def drain(
+        self,
+        aggregates: Iterable[HasEvents],
+        *,
+        translate: Callable[[Any], OutgoingEvent | None],
+        audit: Callable[[Any, str], AuditRecord],
+    ) -> list[OutgoingEvent]:
+        """Every new event of `aggregates`, once: recorded in the audit trail
+        (`audit(event, actor_name)`, its action named by `audit_action`) and, when
+        `translate` gives a contract event, published; then the aggregates' events are
+        cleared (a second commit of the same unit of work does not repeat them)."""
+        out: list[OutgoingEvent] = []
+        for aggregate in aggregates:
+            for event in aggregate.events:
+                contracted = translate(event)
+                if contracted is not None:
+                    out.append(contracted)
+                self.record(audit(event, self.actor_name))
+            aggregate.events.clear()
+        return out
 
     # -- what a use case adds ------------------------------------------------------------------
 
@@ -138,6 +205,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         session = self.session
+        await self._flush()
         events = [*self._collect_events(), *self._events]
         now = self.clock()
         correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
@@ -152,11 +220,6 @@ class UnitOfWork:
         await session.commit()
         if claim is not None:
             claim.committed = True
-        self._events = []
-        self._audit = []
-
-    async def rollback(self) -> None:
-        await self.session.rollback()
         self._events = []
         self._audit = []
 

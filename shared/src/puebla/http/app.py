@@ -46,6 +46,7 @@ from puebla.observability import (
     instrument_app,
 )
 from puebla.runtime import Runtime, ServiceDefinition
+from puebla.service import Service
 
 StartupHook = Callable[[Runtime, FastAPI], Awaitable[None]]
 
@@ -75,8 +76,14 @@ def create_service_app(
     runtime: Runtime | None = None,
     http: HttpSettings | None = None,
     body_limit: int = DEFAULT_BODY_LIMIT,
+    service: Callable[[Runtime], Service[Any]] | None = None,
+    refusals: tuple[type[BaseException], ...] = (),
 ) -> FastAPI:
     """Builds the app. Pass `runtime` to share an already started one (tests do).
+
+    `service(runtime)` builds the service object the routes use (`puebla.http.deps.service`);
+    `refusals` are the service's refusal bases (its domain's error base), answered everywhere
+    by `puebla.problems.problem_for`.
 
     `body_limit` is the default of every route; a route that takes more is marked with
     `puebla.http.limits.body_limit`. `http` defaults to the `PUEBLA_` environment."""
@@ -95,6 +102,8 @@ def create_service_app(
         own = runtime is None
         rt = runtime or await Runtime.start(definition)
         app.state.runtime = rt
+        if service is not None:
+            app.state.service = service(rt)
         if on_startup is not None:
             await on_startup(rt, app)
         try:
@@ -114,8 +123,8 @@ def create_service_app(
     )
     authenticator = Authenticator(verifier)
     app.state.authenticator = authenticator
-    app.state.token_verifier = verifier
-    install_problem_handlers(app)
+    app.state.token_verifier = verifier  # child_protection re-reads the step-up proof with it
+    install_problem_handlers(app, refusals)
     public = ["/healthz", "/readyz"]
     if openapi_url is not None:
         public += [openapi_url, *install_docs(app, title=title, openapi_url=openapi_url)]

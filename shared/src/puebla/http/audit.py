@@ -16,8 +16,9 @@ from puebla.audit_anchor import bus_checkpoint, latest_checkpoint, public_keys
 from puebla.db.audit import verify_chain
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
-from puebla.http.pagination import Cursor, PageRequest, page_request
+from puebla.http.pagination import page_request
 from puebla.http.schemas import Page, ResponseModel
+from puebla.pagination import Cursor, PageRequest
 from puebla.problems import forbidden
 
 AUDITOR = "auditor"

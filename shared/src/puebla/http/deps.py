@@ -1,15 +1,24 @@
-"""Dependencies every router uses: the verified caller and the process runtime."""
+"""Dependencies every router uses: the verified caller, the service object, the runtime.
+
+Every route is authenticated by default (`puebla.http.authentication` answers 401 before any
+route runs; only the paths `create_service_app` lists as public are not): `Caller` is the
+verified principal. A route only some roles may use says so in its signature with a typed
+dependency, e.g. `ImmigrationOfficer = Annotated[Principal, Depends(holding(IMMIGRATION,
+message="Only an immigration officer creates manifests."))]`: 403 before the body is read."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from puebla.auth.fastapi import Authenticator, bearer_scheme
 from puebla.auth.principal import Principal
+from puebla.refusals import ensure_allowed
 from puebla.runtime import Runtime
+from puebla.service import Service
 
 
 async def authenticated(
@@ -29,6 +38,23 @@ async def authenticated(
 def runtime(request: Request) -> Runtime:
     value: Runtime = request.app.state.runtime
     return value
+
+
+def service(request: Request) -> Service[Any]:
+    """The service object `create_service_app(service=...)` built at startup; each service
+    names its own type: `Svc = Annotated[Repatriation, Depends(service)]`."""
+    value: Service[Any] = request.app.state.service
+    return value
+
+
+def holding(*roles: str, message: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller, if they hold one of `roles`; else 403 with `message`."""
+
+    async def caller_holding(caller: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        ensure_allowed(caller.has_role(*roles), message, rule="role_required")
+        return caller
+
+    return caller_holding
 
 
 Caller = Annotated[Principal, Depends(authenticated)]

@@ -15,7 +15,8 @@ from starlette.types import Scope
 from puebla.db.availability import database_unavailable
 from puebla.http.headers import API_CSP, SECURITY_HEADERS
 from puebla.observability import get_logger
-from puebla.problems import FieldError, Problem, invalid, not_found
+from puebla.problems import FieldError, Problem, invalid, not_found, problem_for
+from puebla.refusals import Refused
 
 log = get_logger(__name__)
 
@@ -121,7 +122,21 @@ def allowed_methods(routes: Iterable[Any], scope: Scope) -> set[str]:
     return found
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def refusals_of(app: Any) -> tuple[type[BaseException], ...]:
+    """The exception classes the app answers as refusals (`install_problem_handlers`)."""
+    found = getattr(app.state, "refusals", None)
+    return found if isinstance(found, tuple) else (Refused,)
+
+
+def install_problem_handlers(app: FastAPI, refusals: Iterable[type[BaseException]] = ()) -> None:
+    """`refusals`: the service's own refusal bases (its domain's error base, by shape a
+    `puebla.refusals.Refusal`); `puebla.refusals.Refused` is always one. Each is answered by
+    `puebla.problems.problem_for`, in a route or anywhere under it."""
+    app.state.refusals = (Refused, *refusals)
+
+    async def on_refusal(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(problem_for(exc), request)  # type: ignore[arg-type]
+
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
         return problem_response(exc, request)
@@ -176,6 +191,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(problem, request)
 
+    for refusal in app.state.refusals:
+        app.add_exception_handler(refusal, on_refusal)
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -34,16 +34,32 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from puebla.auth.principal import Principal
 from puebla.db.idempotency import IdempotencyClaim, claiming
-from puebla.http.errors import PROBLEM_JSON, problem_response
-from puebla.problems import FieldError, Problem, conflict, invalid
+from puebla.http.errors import PROBLEM_JSON, problem_response, refusals_of
+from puebla.problems import FieldError, Problem, conflict, invalid, problem_for
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+# Every write route says so in its OpenAPI operation: `@router.post(..., **WRITE)`.
+WRITE: dict[str, Any] = {
+    "openapi_extra": {
+        "parameters": [
+            {
+                "name": HEADER,
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                "description": "The same key with the same request returns the first answer;"
+                " a request that failed before its commit runs again.",
+            }
+        ]
+    }
+}
 # A key taken this long ago whose answer is still missing will never get one: its request
 # committed, then died or failed before storing the answer (normally milliseconds apart).
 ANSWER_GRACE = timedelta(seconds=30)
 
-# Given the stored answer's JSON body; raises a Problem when it may no longer be replayed.
+# Given the stored answer's JSON body; raises a refusal (or a Problem) when it may no longer
+# be replayed.
 Recheck = Callable[[Any], Awaitable[None]]
 
 
@@ -65,6 +81,20 @@ async def _request_hash(request: Request) -> str:
     return digest.hexdigest()
 
 
+async def write(
+    request: Request,
+    caller: Principal,
+    action: Callable[[], Awaitable[tuple[int, Any]]],
+    *,
+    recheck: Recheck | None = None,
+) -> Response:
+    """The one write-route wrapper: runs `action` once per Idempotency-Key (`idempotent`, on
+    the app's runtime), and answers a refusal it raises with its problem — stored and replayed
+    like any other answer, so a refused request is replayed as refused."""
+    sessions = request.app.state.runtime.sessions
+    return await idempotent(request, caller, sessions, action, recheck=recheck)
+
+
 async def idempotent(
     request: Request,
     caller: Principal,
@@ -79,6 +109,8 @@ async def idempotent(
     key = request.headers.get(HEADER)
     if key is None:
         return await _run(request, action)
+    if recheck is not None:
+        recheck = _refusing_as_problem(recheck, refusals_of(request.app))
     if not key or len(key) > MAX_KEY_LENGTH:
         raise invalid([FieldError("Idempotency-Key", "length", "1 to 200 characters")])
     claim = IdempotencyClaim(caller.subject, key, await _request_hash(request))
@@ -145,6 +177,16 @@ async def idempotent(
         except Problem as problem:
             return problem_response(problem, request)
     return response
+
+
+def _refusing_as_problem(recheck: Recheck, refusals: tuple[type[BaseException], ...]) -> Recheck:
+    async def checked(stored: Any) -> None:
+        try:
+            await recheck(stored)
+        except refusals as refusal:
+            raise problem_for(refusal) from refusal  # type: ignore[arg-type]
+
+    return checked
 
 
 async def _recorded(
@@ -217,4 +259,6 @@ async def _run(request: Request, action: Callable[[], Awaitable[tuple[int, Any]]
         status, body = await action()
     except Problem as problem:
         return problem_response(problem, request)
+    except refusals_of(request.app) as refusal:
+        return problem_response(problem_for(refusal), request)  # type: ignore[arg-type]
     return JSONResponse(jsonable_encoder(body), status_code=status)

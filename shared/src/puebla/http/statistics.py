@@ -4,19 +4,25 @@ small-cell threshold; each service brings only its query (aggregates in SQL) and
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
-from puebla.statistics import (
-    StatisticsCountry,
-    StatisticsRead,
-    StatisticsYear,
-    small_cell,
-    this_year,
-)
+from puebla.statistics import StatisticsRead, small_cell, this_year
+
+StatisticsYear = Annotated[
+    int | None,
+    Query(ge=2004, le=9999, description="calendar year (default: the current year, UTC)"),
+]
+StatisticsCountry = Annotated[
+    str | None,
+    Query(
+        pattern="^[A-Z]{2}$",
+        description="ISO 3166-1 alpha-2: only the figures that concern this country",
+    ),
+]
 
 # (sessions, caller, *, year, country, threshold) -> the service's figures
 StatisticsQuery = Callable[..., Awaitable[StatisticsRead]]

@@ -26,6 +26,7 @@ from puebla.contracts.envelope import IncomingEnvelope
 from puebla.db.unit_of_work import AlreadyApplied, Tracking, already_applied, record_rejected
 from puebla.messaging.permissions import publisher_of
 from puebla.observability import consume_span, get_logger
+from puebla.stopping import sleep_or_stop
 
 log = get_logger(__name__)
 
@@ -99,7 +100,7 @@ class ConsumerRunner:
                 )
             except Exception as exc:  # broker away: retry binding
                 log.warning("consumer.bind_failed", consumer=self.sub.durable, error=str(exc))
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
                 continue
             try:
                 await self._loop(psub, stop)
@@ -119,7 +120,7 @@ class ConsumerRunner:
                 log.warning("consumer.fetch_failed", consumer=self.sub.durable, error=str(exc))
                 if failures >= 5:
                     return  # re-bind: the pull request may have died with a server
-                await _sleep_or_stop(stop, 0.5)
+                await sleep_or_stop(stop, 0.5)
                 continue
             failures = 0
             for msg in msgs:
@@ -200,8 +201,3 @@ def _forgery(subject: str, envelope: IncomingEnvelope, publisher: str | None) ->
     if publisher is None or envelope.source != f"puebla/{publisher}":
         return f"source {envelope.source!r} may not publish {subject!r}"
     return None
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from puebla.clock import utcnow
 from puebla.db.unit_of_work import OUTBOX_CHANNEL
 from puebla.observability import get_logger, publish_span
+from puebla.stopping import sleep_or_stop
 
 log = get_logger(__name__)
 
@@ -139,7 +140,7 @@ class OutboxRelay:
                 # not a PostgresError), the relay leads again: a dead relay loses no event but
                 # delays every one of them until someone notices.
                 log.warning("outbox.relay_connection_lost", error=f"{type(exc).__name__}: {exc}")
-                await _sleep_or_stop(stop, self.poll_interval)
+                await sleep_or_stop(stop, self.poll_interval)
 
     async def _lead(self, stop: asyncio.Event) -> None:
         raw = await self._raw_connection()
@@ -147,7 +148,7 @@ class OutboxRelay:
             while not stop.is_set():
                 if await raw.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
                     break
-                await _sleep_or_stop(stop, self.poll_interval)
+                await sleep_or_stop(stop, self.poll_interval)
             else:
                 return
             await raw.add_listener(OUTBOX_CHANNEL, self._on_notify)
@@ -188,8 +189,3 @@ async def _wait_any(*events: asyncio.Event, timeout: float) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -34,6 +34,9 @@ sessions = sa.Table(
     sa.Column("csrf_token", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    # Back-channel logout ends every session of a Keycloak session; the idle sweep by age.
+    sa.Index("console_session_sid", "sid"),
+    sa.Index("console_session_last_seen", "last_seen_at"),
 )
 
 

@@ -15,10 +15,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Interval,
     Table,
     Text,
+    UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -38,7 +42,8 @@ consular_post = Table(
     Column("host_country", Text, nullable=False),
     Column("jurisdiction", ARRAY(Text), nullable=False),
     Column("email", Text, nullable=False),
-    Column("placeholder", Boolean, nullable=False),  # an invented (demo) address
+    # An invented (demo) address; a row added by hand is real unless marked (migration 0004).
+    Column("placeholder", Boolean, nullable=False, server_default=false()),
 )
 
 subdivision = Table(
@@ -85,7 +90,7 @@ notification = Table(
     "notification",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("reference", Text, nullable=False, unique=True),
+    Column("reference", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("nationality", Text, nullable=False),
     Column("host_country", Text, nullable=False),
@@ -95,7 +100,7 @@ notification = Table(
     Column("related_service", Text, nullable=True),
     Column("related_id", Text, nullable=True),
     Column("related_returnee_id", Text, nullable=True),
-    Column("source_key", Text, nullable=True, unique=True),
+    Column("source_key", Text, nullable=True),
     Column("status", Text, nullable=False),
     Column("suppression_reason", Text, nullable=True),
     Column("consular_post", Text, nullable=True),
@@ -120,6 +125,27 @@ notification = Table(
     Column("reported_by", Text, nullable=True),
     Column("access", ARRAY(Text), nullable=False),
     Column("version", Integer, nullable=False),
+    # Named as PostgreSQL named them: migration 0002 created them without the naming convention.
+    UniqueConstraint("reference", name="notification_reference_key"),
+    UniqueConstraint("source_key", name="notification_source_key_key"),
+    # The list endpoints' keyset pages, by the caller's side (nationality or host country).
+    Index("ix_notification_nationality_created", "nationality", "created_at", "id"),
+    Index("ix_notification_host_created", "host_country", "created_at", "id"),
+    Index("ix_notification_related", "related_service", "related_id"),
+    # What the overdue scheduler scans: pending and not yet escalated.
+    Index(
+        "ix_notification_clock_running",
+        "due_at",
+        postgresql_where=text("status = 'pending' AND escalated_at IS NULL"),
+    ),
+    # What the worker routes again when the directory changes (migration 0004).
+    Index("ix_notification_unroutable", "id", postgresql_where=text("status = 'unroutable'")),
+    # A block on a child's case finds the Fund notice naming it (migration 0006).
+    Index(
+        "ix_notification_child_case_id",
+        "child_case_id",
+        postgresql_where=text("child_case_id IS NOT NULL"),
+    ),
 )
 
 notification_delivery = Table(
@@ -138,6 +164,9 @@ notification_delivery = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     # When the worker may try again (infrastructure, not domain state): NULL once sent.
     Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_notification_delivery_due", "next_attempt_at", postgresql_where=text("status <> 'sent'")
+    ),
 )
 
 verification = Table(
@@ -150,7 +179,7 @@ verification = Table(
     Column("related_service", Text, nullable=False),
     Column("related_id", Text, nullable=False),
     Column("related_returnee_id", Text, nullable=True),
-    Column("source_key", Text, nullable=False, unique=True),
+    Column("source_key", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("requested_at", DateTime(timezone=True), nullable=False),
     Column("decided_by", Text, nullable=True),
@@ -160,6 +189,11 @@ verification = Table(
     Column("withdrawn_at", DateTime(timezone=True), nullable=True),
     Column("access", ARRAY(Text), nullable=False),
     Column("version", Integer, nullable=False),
+    UniqueConstraint("source_key", name="verification_source_key_key"),  # as notification's
+    Index("ix_verification_nationality_requested", "claimed_nationality", "requested_at", "id"),
+    Index("ix_verification_host_requested", "host_country", "requested_at", "id"),
+    # `GET /v1/verifications?related_id=` (migration 0003).
+    Index("ix_verification_related", "related_id", "requested_at", "id"),
 )
 
 # What was taken back, by the `source_key` of the record it concerns, also before that record
@@ -175,4 +209,10 @@ withdrawal = Table(
     Column("withdrawn", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    # Looked up by key prefix whatever the collation (migration 0005).
+    Index(
+        "ix_withdrawal_source_key_prefix",
+        "source_key",
+        postgresql_ops={"source_key": "text_pattern_ops"},
+    ),
 )

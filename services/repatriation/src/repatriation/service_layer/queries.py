@@ -21,7 +21,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from puebla.auth.principal import Principal
-from puebla.http.pagination import Cursor, PageRequest
+from puebla.pagination import Cursor, PageRequest
 from repatriation.adapters.orm import manifest, protection_removal, reception_point, returnee
 from repatriation.domain.returnee import SENIOR_AGE, age_on
 from repatriation.service_layer import access

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from puebla.auth.policy import ensure_visible
 from puebla.auth.principal import Principal
-from puebla.http.pagination import Cursor, PageRequest
+from puebla.pagination import Cursor, PageRequest
 from reserve_fund.adapters import orm
 from reserve_fund.domain import Budget, Category, Money, Status
 from reserve_fund.domain.budget import check_year

@@ -43,8 +43,9 @@ from puebla.auth.tokens import TokenVerifier
 from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
 from puebla.http.idempotency import Recheck, idempotent
-from puebla.http.pagination import Cursor, PageRequest, page_request
+from puebla.http.pagination import page_request
 from puebla.ids import new_id
+from puebla.pagination import Cursor, PageRequest
 from puebla.problems import Problem
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 404))

@@ -25,7 +25,8 @@ from puebla.auth.principal import Principal
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
 from puebla.http.idempotency import idempotent
-from puebla.http.pagination import Cursor, PageRequest, page_request
+from puebla.http.pagination import page_request
+from puebla.pagination import Cursor, PageRequest
 from puebla.problems import not_found
 from puebla.runtime import Runtime
 

@@ -27,8 +27,9 @@ from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
 from puebla.http.idempotency import Recheck, idempotent
 from puebla.http.limits import MiB, body_limit
-from puebla.http.pagination import PageRequest, page_request
+from puebla.http.pagination import page_request
 from puebla.http.schemas import Code, CountryCode
+from puebla.pagination import PageRequest
 from puebla.problems import FieldError, Problem, invalid, not_found
 from puebla.runtime import Runtime
 from repatriation import bootstrap

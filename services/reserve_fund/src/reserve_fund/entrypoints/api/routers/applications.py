@@ -23,8 +23,9 @@ from puebla.auth.principal import Principal
 from puebla.http.deps import Caller, ServiceRuntime
 from puebla.http.errors import problem_responses
 from puebla.http.idempotency import idempotent
-from puebla.http.pagination import PageRequest, page_request
+from puebla.http.pagination import page_request
 from puebla.ids import new_id
+from puebla.pagination import PageRequest
 from puebla.runtime import Runtime
 from reserve_fund.bootstrap import Fund
 from reserve_fund.domain import (
