@@ -103,7 +103,9 @@ def end_keycloak_sessions(keycloak_url: str, username: str) -> None:
         realm_name="rcm",
         user_realm_name="master",
     )
-    admin.user_logout(admin.get_user_id(username))
+    user_id = admin.get_user_id(username)
+    assert user_id is not None, f"no user {username} in the realm"
+    admin.user_logout(user_id)
 
 
 async def axe_violations(page: Page) -> list[dict[str, Any]]:

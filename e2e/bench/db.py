@@ -57,7 +57,7 @@ async def drop_database(name: str) -> None:
 
 async def create_tables_like(conn: asyncpg.Connection, tables: Sequence[Table]) -> None:
     """The services' own table definitions (columns, constraints, indexes), as DDL."""
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    dialect = postgresql.dialect()
     for table in tables:
         await conn.execute(str(CreateTable(table).compile(dialect=dialect)))
         for index in table.indexes:

@@ -85,8 +85,8 @@ def run_reporting(argv: list[str], *, env: dict[str, str], timeout: float, logs:
             timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
-        said = exc.stderr or b""
-        said = said.decode(errors="replace") if isinstance(said, bytes) else said
+        raw = exc.stderr or b""
+        said = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
         raise StackCommandFailed(
             argv, -1, f"timed out after {timeout:.0f} s\n{said}", recent_logs(logs, since)
         ) from None

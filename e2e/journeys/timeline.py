@@ -137,12 +137,14 @@ class Actor:
         accept: str | None = None,
         headers: Mapping[str, str | bytes] | None = None,
     ) -> httpx.Response:
-        sent: dict[str, str | bytes] = {
+        given: dict[str, str | bytes] = {
             **(headers or {}),
             "Authorization": f"Bearer {self.tokens.get(self.username)}",
         }
         if accept:
-            sent["Accept"] = accept
+            given["Accept"] = accept
+        # As bytes, so a value in UTF-8 (a purpose typed with accents) goes as it is.
+        sent = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in given.items()}
         response = await self.http.request(
             method,
             f"{self.services[service]}{path}",

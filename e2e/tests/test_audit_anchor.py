@@ -7,6 +7,7 @@ auditor reads the same head, signed by the same key, in the three others.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -49,7 +50,7 @@ async def test_every_service_checkpoint_is_signed_verified_and_kept_by_the_other
     heads = {}
     for service in SERVICES:
         body = await wait_until(
-            lambda s=service: verified(s), timeout=PATIENCE, interval=0.5, what=service
+            functools.partial(verified, service), timeout=PATIENCE, interval=0.5, what=service
         )
         assert body["broken_at_seq"] is None
         heads[service] = body["checkpoint"]

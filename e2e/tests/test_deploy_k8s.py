@@ -40,10 +40,11 @@ class TestProductionRealm:
         assert derived == REALM.read_bytes()
 
     def test_a_password_policy(self, realm: dict[str, Any]) -> None:
-        rules = dict(
-            re.fullmatch(r"(\w+)(?:\((.*)\))?", part.strip()).groups()  # type: ignore[union-attr]
-            for part in realm["passwordPolicy"].split(" and ")
-        )
+        rules: dict[str, str] = {}
+        for part in realm["passwordPolicy"].split(" and "):
+            found = re.fullmatch(r"(\w+)(?:\((.*)\))?", part.strip())
+            assert found is not None, part
+            rules[found.group(1)] = found.group(2) or ""
         assert int(rules["length"]) >= 12
         assert {"notUsername", "notEmail", "passwordHistory"} <= rules.keys()
 

@@ -31,7 +31,7 @@ from e2e.console import (
     sign_in,
     signed_in,
 )
-from puebla_dev.testing.browser import ensure_chromium, launch_args
+from puebla_dev.devstack.browser import ensure_chromium, launch_args
 from puebla_dev.testing.keycloak import KeycloakTokens
 
 BORDER = "border.gt.tecun"

@@ -17,6 +17,7 @@ import nats
 import pytest
 import pytest_asyncio
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.errors import NoServersError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -438,7 +439,7 @@ async def first_through(
     got_marker = asyncio.Event()
     marker = uuid.uuid4().hex.encode()
 
-    async def on_msg(msg: nats.aio.msg.Msg) -> None:
+    async def on_msg(msg: Msg) -> None:
         if msg.data == marker:
             got_marker.set()
         else:

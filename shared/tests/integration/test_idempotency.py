@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -89,10 +89,10 @@ async def client(
         yield client
 
 
-def post(
+async def post(
     client: httpx.AsyncClient, note_id: uuid.UUID, key: str, body: str = "{}"
-) -> Awaitable[httpx.Response]:
-    return client.post(
+) -> httpx.Response:
+    return await client.post(
         f"/notes/{note_id}",
         content=body,
         headers={"Idempotency-Key": key, "Content-Type": "application/json"},

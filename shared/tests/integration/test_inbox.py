@@ -21,7 +21,7 @@ from puebla_dev.testing.waiting import wait_until
 SUBJECT = "puebla_test.note.requested.v1"
 
 
-def note_handler(db: MigratedDatabase):  # type: ignore[no-untyped-def]
+def note_handler(db: MigratedDatabase):
     async def handle(envelope: IncomingEnvelope, tracking: Tracking) -> None:
         uow = UnitOfWork(db.sessions, source="puebla/test", actor="test")
         uow.track(tracking)

@@ -123,8 +123,10 @@ class TestClusterFailover:
                     )
                     await uow.commit()
                 if i == EVENTS // 3:
-                    leader = (await cjs.stream_info(STREAM.name)).cluster.leader
-                    dev_nats.stop(leader, kill=True)
+                    placed = (await cjs.stream_info(STREAM.name)).cluster
+                    assert placed is not None
+                    assert placed.leader is not None
+                    dev_nats.stop(placed.leader, kill=True)
 
             async def all_applied() -> bool:
                 return len(await effects(library_db, markers)) == EVENTS

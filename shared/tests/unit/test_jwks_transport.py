@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -117,7 +118,8 @@ def https_jwks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
 
 
 def settings(**values: str) -> TokenSettings:
-    return TokenSettings(token_allowed_clients=["puebla-console"], **values)
+    given: dict[str, Any] = {"token_allowed_clients": ["puebla-console"], **values}
+    return TokenSettings(**given)
 
 
 class TestPlainHttp:

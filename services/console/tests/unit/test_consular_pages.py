@@ -80,7 +80,9 @@ class TestLocalTime:
             i18n.local_instant(day, clock, "America/Mexico_City")
 
     def test_day_first_as_officers_type_it(self) -> None:
-        assert i18n.typed_day("02/12/2026").month == 12
+        typed = i18n.typed_day("02/12/2026")
+        assert typed is not None
+        assert typed.month == 12
 
 
 def test_the_queue_groups_by_manifest_the_oldest_request_first() -> None:

@@ -274,9 +274,9 @@ class TestXlsx:
         sheet = workbook.active
         assert sheet is not None
         sheet.append(HEADINGS)
-        values = person()
-        values[HEADINGS.index("Fecha de nacimiento")] = datetime(1990, 5, 17)  # noqa: DTZ001 (a spreadsheet's date cell)  # type: ignore[call-overload]
-        values[HEADINGS.index("Embarazada")] = 0  # type: ignore[call-overload]
+        values: list[object] = list(person())
+        values[HEADINGS.index("Fecha de nacimiento")] = datetime(1990, 5, 17)  # noqa: DTZ001 (a spreadsheet's date cell)
+        values[HEADINGS.index("Embarazada")] = 0
         sheet.append(values)
         out = io.BytesIO()
         workbook.save(out)
