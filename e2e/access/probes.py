@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from e2e import bodies
 from e2e.access import matrix as m
 from e2e.access.users import ANONYMOUS
 from puebla_dev.testing.waiting import wait_until
@@ -172,43 +172,24 @@ MANIFESTS = {
 }
 
 
-def arrival_slot(time_zone: str) -> tuple[str, str]:
-    """A bus reaching the reception point at 10:00 local three or four days from now, never on
-    a Sunday (reception window: Monday to Saturday, 08:00-17:00; advance notice 24 h)."""
-    zone = ZoneInfo(time_zone)
-    day = (datetime.now(UTC) + timedelta(days=3)).astimezone(zone).date()
-    if day.weekday() == 6:
-        day += timedelta(days=1)
-    arrival = datetime(day.year, day.month, day.day, 10, 0, tzinfo=zone)
-    return (arrival - timedelta(hours=8)).isoformat(), arrival.isoformat()
-
-
 def suffix() -> str:
     return uuid.uuid4().hex[:8]
 
 
 def returnee(nationality: str, origin: str) -> dict[str, Any]:
     """An adult travelling alone (a family group of one), unique in every run."""
-    return {
-        "given_names": "Rosa Elena",
-        "surnames": f"Ixcot {suffix()}",
-        "sex": "F",
-        "date_of_birth": "1988-02-11",
-        "nationality": nationality,
-        "place_of_origin": origin,
-        "family_group": f"family {suffix()}",
-        "vulnerabilities": {
-            "pregnant": False,
-            "disability": False,
-            "illness_or_injury": False,
-            "trafficking_indicator": False,
-        },
-        "protection_need": False,
-    }
+    return bodies.returnee(
+        "Rosa Elena",
+        f"Ixcot {suffix()}",
+        nationality=nationality,
+        origin=origin,
+        born="1988-02-11",
+        family=f"family {suffix()}",
+    )
 
 
 def manifest_body(facts: ManifestFacts, people: int) -> dict[str, Any]:
-    departure, arrival = arrival_slot(facts.time_zone)
+    departure, arrival = bodies.arrival_slot(time_zone=facts.time_zone)
     return {
         "receiving_country": facts.country,
         "reception_point": facts.point,

@@ -16,13 +16,13 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 
+from e2e.bodies import arrival_slot, returnee
 from puebla_dev.testing.keycloak import KeycloakTokens
 
 from . import db
@@ -40,40 +40,15 @@ class PropagationConfig:
     timeout_s: float = 30.0
 
 
-def _slot() -> tuple[str, str]:
-    """A bus reaching Tecún Umán at 10:00 local four days from now, never on a Sunday."""
-    day = (datetime.now(UTC) + timedelta(days=4)).astimezone(GUATEMALA).date()
-    if day.weekday() == 6:
-        day += timedelta(days=1)
-    arrival = datetime(day.year, day.month, day.day, 10, 0, tzinfo=GUATEMALA)
-    return (arrival - timedelta(hours=8)).isoformat(), arrival.isoformat()
-
-
 def _manifest(tag: str) -> dict[str, Any]:
-    departure, arrival = _slot()
+    departure, arrival = arrival_slot(days=4)
     return {
         "receiving_country": "GT",
         "reception_point": "GT-TECUN-UMAN",
         "scheduled_departure": departure,
         "scheduled_arrival": arrival,
         "vehicle": {"plate": "BENCH-1", "seats": 40},
-        "returnees": [
-            {
-                "given_names": "Rosa",
-                "surnames": f"Bench {tag}",
-                "sex": "F",
-                "date_of_birth": "1991-07-14",
-                "nationality": "GT",
-                "place_of_origin": "Quetzaltenango",
-                "vulnerabilities": {
-                    "pregnant": False,
-                    "disability": False,
-                    "illness_or_injury": False,
-                    "trafficking_indicator": False,
-                },
-                "protection_need": False,
-            }
-        ],
+        "returnees": [returnee("Rosa", f"Bench {tag}")],
     }
 
 

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
+from e2e.bodies import arrival_slot, returnee
 from e2e.faults.harness import FaultStack, Intent, Ledger
 from puebla_dev.testing.keycloak import KeycloakTokens
 
@@ -179,33 +180,6 @@ class Databases:
 
     async def count(self, service: str, sql: str, *args: Any) -> int:
         return int(await self.value(service, sql, *args) or 0)
-
-
-def arrival_slot(days: int) -> tuple[str, str]:
-    """A bus reaching Tecún Umán at 10:00 local `days` from now, never on a Sunday."""
-    day = (datetime.now(UTC) + timedelta(days=days)).astimezone(GUATEMALA).date()
-    if day.weekday() == 6:
-        day += timedelta(days=1)
-    arrival = datetime(day.year, day.month, day.day, 10, 0, tzinfo=GUATEMALA)
-    return (arrival - timedelta(hours=8)).isoformat(), arrival.isoformat()
-
-
-def returnee(given_names: str, surnames: str) -> dict[str, Any]:
-    return {
-        "given_names": given_names,
-        "surnames": surnames,
-        "sex": "F",
-        "date_of_birth": "1991-07-14",
-        "nationality": "GT",
-        "place_of_origin": "Quetzaltenango",
-        "vulnerabilities": {
-            "pregnant": False,
-            "disability": False,
-            "illness_or_injury": False,
-            "trafficking_indicator": False,
-        },
-        "protection_need": False,
-    }
 
 
 # Requested totals: at most USD 500 needs one approver, above it two (DOMAIN.md §3).

@@ -6,44 +6,17 @@ or reject each returnee on the manifest."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from e2e.bodies import arrival_slot, returnee
 from puebla_dev.testing.keycloak import KeycloakTokens
 from puebla_dev.testing.waiting import wait_until
 
 GUATEMALA = ZoneInfo("America/Guatemala")
-
-
-def arrival_slot() -> tuple[str, str]:
-    """Departure and arrival for a bus reaching Tecún Umán at 10:00 local, three or four days
-    from now, never on a Sunday (the reception window is Monday to Saturday, 08:00 to 17:00)."""
-    day = (datetime.now(UTC) + timedelta(days=3)).astimezone(GUATEMALA).date()
-    if day.weekday() == 6:
-        day += timedelta(days=1)
-    arrival = datetime(day.year, day.month, day.day, 10, 0, tzinfo=GUATEMALA)
-    return (arrival - timedelta(hours=8)).isoformat(), arrival.isoformat()
-
-
-def returnee(given_names: str, surnames: str) -> dict[str, Any]:
-    return {
-        "given_names": given_names,
-        "surnames": surnames,
-        "sex": "F",
-        "date_of_birth": "1991-07-14",
-        "nationality": "GT",
-        "place_of_origin": "Quetzaltenango",
-        "vulnerabilities": {
-            "pregnant": False,
-            "disability": False,
-            "illness_or_injury": False,
-            "trafficking_indicator": False,
-        },
-        "protection_need": False,
-    }
 
 
 class Caller:
