@@ -172,3 +172,16 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     port: int
     pool_size: int = 10
+
+    def definition(self, name: str, service_dir: Path) -> ServiceDefinition:
+        """The service's `ServiceDefinition` from these settings (every service's
+        `config.definition()` is this call)."""
+        return ServiceDefinition(
+            name=name,
+            service_dir=service_dir,
+            database_url=self.database_url,
+            migration_database_url=self.migration_database_url,
+            migrate_on_start=self.migrate_on_start,
+            platform=PlatformSettings(),
+            pool_size=self.pool_size,
+        )
