@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any, Protocol
 
 from alembic import command, context
 from alembic.config import Config
-from alembic.operations import Operations
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -240,29 +240,25 @@ AUDIT_ANCHOR_2026_12_01: tuple[str, ...] = (
 )
 
 
-def execute_all(op: Operations, statements: tuple[str, ...]) -> None:
+class Executes(Protocol):
+    """What a migration hands in: Alembic's `op` (the module, or an `Operations`)."""
+
+    def execute(self, sqltext: Any, *, execution_options: Any = None) -> None: ...
+
+
+def execute_all(op: Executes, statements: tuple[str, ...]) -> None:
     """Runs frozen statements one by one (one command per prepared statement)."""
     for statement in statements:
         op.execute(statement)
 
 
-def create_platform_tables(op: Operations) -> None:
-    """The 2026-11-26 platform tables (frozen), for the fixture service of `shared/tests`."""
-    execute_all(op, PLATFORM_TABLES_2026_11_26)
-
-
-def add_audit_anchor(op: Operations) -> None:
-    """The 2026-12-01 audit anchor (frozen), for the fixture service of `shared/tests`."""
-    execute_all(op, AUDIT_ANCHOR_2026_12_01)
-
-
-def drop_audit_anchor(op: Operations) -> None:
+def drop_audit_anchor(op: Executes) -> None:
     """The downgrade of `AUDIT_ANCHOR_2026_12_01`: its tables as they were named that day."""
     for table in ("audit", "audit_checkpoint", "audit_witness"):
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
     op.execute("DROP TABLE IF EXISTS audit_witness, audit_checkpoint")
 
 
-def drop_platform_tables(op: Operations) -> None:
+def drop_platform_tables(op: Executes) -> None:
     op.execute("DROP TABLE IF EXISTS idempotency, audit, inbox, outbox CASCADE")
     op.execute("DROP FUNCTION IF EXISTS audit_append_only()")

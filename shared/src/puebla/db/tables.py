@@ -131,34 +131,3 @@ def define_audit_anchor_tables(metadata: MetaData) -> tuple[Table, Table]:
 # DELETE and TRUNCATE even to the owner unless it first disables them.
 APPEND_ONLY_TABLES = ("audit", "audit_checkpoint", "audit_witness")
 
-# Append-only: the database itself refuses to change or delete an audit entry. An operator
-# with superuser rights can still disable the trigger, which is what the hash chain is for.
-AUDIT_APPEND_ONLY_SQL = [
-    """
-    CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION 'the audit trail is append-only (% refused)', TG_OP;
-    END;
-    $$ LANGUAGE plpgsql
-    """,
-    """
-    CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
-    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
-    """,
-]
-
-
-# TRUNCATE fires no row trigger: a statement trigger refuses it (security review 6).
-AUDIT_ANCHOR_SQL = [
-    f"""
-    CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
-    """
-    for table in APPEND_ONLY_TABLES
-] + [
-    f"""
-    CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
-    """
-    for table in APPEND_ONLY_TABLES[1:]
-]

@@ -3,14 +3,14 @@
 import sqlalchemy as sa
 from alembic import op
 
-from puebla.db.migrations import create_platform_tables, drop_platform_tables
+from puebla.db.migrations import PLATFORM_TABLES_2026_11_26, drop_platform_tables, execute_all
 
 revision = "0001"
 down_revision = None
 
 
 def upgrade() -> None:
-    create_platform_tables(op)
+    execute_all(op, PLATFORM_TABLES_2026_11_26)
     op.create_table(
         "note",
         sa.Column("id", sa.Uuid, primary_key=True),

@@ -4,14 +4,14 @@ guard on them and on `audit`."""
 
 from alembic import op
 
-from puebla.db.migrations import add_audit_anchor, drop_audit_anchor
+from puebla.db.migrations import AUDIT_ANCHOR_2026_12_01, drop_audit_anchor, execute_all
 
 revision = "0002_audit_anchor"
 down_revision = "0001"
 
 
 def upgrade() -> None:
-    add_audit_anchor(op)
+    execute_all(op, AUDIT_ANCHOR_2026_12_01)
 
 
 def downgrade() -> None:
