@@ -1,6 +1,7 @@
 """Shared by the integration and API tests: repatriation events built from the producer's
 checked-in examples (`contracts/events/repatriation/*.example.json`, ids replaced) and fed
-through the consular worker's own consumer handlers."""
+through the consular worker's own consumers (`entrypoints/consumers/`), on the test's
+`Consular` service object (`svc`, defined by each folder's conftest)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from consular import bootstrap
+from consular.bootstrap import Consular
+from consular.entrypoints.worker import subscriptions
 from puebla.clock import Clock, utcnow
 from puebla.contracts.envelope import IncomingEnvelope, make_envelope
 from puebla.db.unit_of_work import Tracking
 from puebla.ids import new_id
-from puebla.runtime import Runtime
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "events"
 
@@ -42,8 +43,8 @@ class Events:
 
 
 @pytest.fixture
-def events(runtime: Runtime) -> Events:
-    return Events(bootstrap.clock(runtime))
+def events(svc: Consular) -> Events:
+    return Events(svc.clock)
 
 
 def example(event_type: str) -> dict[str, Any]:
@@ -118,12 +119,12 @@ Consume = Callable[[IncomingEnvelope], Awaitable[str]]
 
 
 @pytest.fixture
-def consume(runtime: Runtime) -> Consume:
+def consume(svc: Consular) -> Consume:
     """Runs the worker's handler for the envelope's type, as the consumer runner would
     (inbox tracking included); returns "applied" or "duplicate"."""
     from puebla.db.unit_of_work import AlreadyApplied
 
-    by_subject = {s.subjects[0]: s for s in bootstrap.subscriptions(runtime)}
+    by_subject = {s.subjects[0]: s for s in subscriptions(svc)}
 
     async def run(env: IncomingEnvelope) -> str:
         sub = by_subject[env.type]

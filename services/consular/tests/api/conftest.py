@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 
+from consular.bootstrap import Consular
 from consular.config import definition
 from consular.entrypoints.api.app import create_app
 from puebla.runtime import Runtime
@@ -22,6 +24,11 @@ async def runtime(infra: Infra, keycloak_url: str) -> AsyncIterator[Runtime]:
     rt = await service_runtime(infra, definition())
     yield rt
     await rt.close()
+
+
+@pytest.fixture
+def svc(runtime: Runtime) -> Consular:
+    return Consular(runtime)
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")

@@ -108,7 +108,7 @@ class TestRecord:
         (entry,) = await rows(
             runtime,
             "SELECT actor, detail FROM audit WHERE entity_type = 'notification'"
-            " AND entity_id = :n AND action = 'consular_action.recorded'",
+            " AND entity_id = :n AND action = 'notification.consular_action_recorded'",
             n=n["id"],
         )
         assert entry.actor == CONSUL

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from consular import bootstrap
+from consular.bootstrap import Consular
 from consular.config import SERVICE_DIR, definition
 from consular.entrypoints.api.app import create_app
 from puebla.clock import FrozenClock
@@ -35,16 +35,22 @@ def clock() -> FrozenClock:
 @pytest_asyncio.fixture(loop_scope="session")
 async def runtime(infra: Infra, clock: FrozenClock) -> AsyncIterator[Runtime]:
     async with scratch_database(infra, "consular_it", SERVICE_DIR) as db:
-        rt = Runtime(dataclasses.replace(definition(), database_url=db.url), db.engine, db.sessions)
-        rt.extras[bootstrap.CLOCK] = clock
-        yield rt
+        yield Runtime(
+            dataclasses.replace(definition(), database_url=db.url), db.engine, db.sessions
+        )
+
+
+@pytest.fixture
+def svc(runtime: Runtime, clock: FrozenClock) -> Consular:
+    """The service as the API and the worker build it, on the test's frozen clock."""
+    return Consular(runtime, clock=clock)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def http(runtime: Runtime, tokens: KeycloakTokens) -> AsyncIterator[Any]:
+async def http(runtime: Runtime, clock: FrozenClock, tokens: KeycloakTokens) -> AsyncIterator[Any]:
     """The API on this test's database and clock, as one demo user or another:
     `await http("inm.mx").post(...)`."""
-    async with app_client(create_app(runtime)) as client:
+    async with app_client(create_app(runtime, clock=clock)) as client:
 
         class As:
             def __init__(self, username: str) -> None:

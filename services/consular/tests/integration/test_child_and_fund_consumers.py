@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from consular.domain.errors import ConsularError
+from consular.service_layer.handlers import AccessLabelExceeded
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
 
@@ -225,7 +225,7 @@ class TestChildCaseOpened:
         data = case(events, clock, notify=True)
         if event_type == NOTICE:
             data = events.child_notice(data)
-        with pytest.raises(ConsularError) as refused:
+        with pytest.raises(AccessLabelExceeded) as refused:
             await consume(events.envelope(event_type, data, access=["MX"]))
         assert refused.value.rule == "access_label"
         async with runtime.sessions() as session:
@@ -323,7 +323,7 @@ class TestAccessLabels:
     ) -> None:
         data = case(events, clock, notify=False)
         await consume(events.envelope(OPENED, data, access=["MX"]))
-        with pytest.raises(ConsularError) as refused:
+        with pytest.raises(AccessLabelExceeded) as refused:
             await consume(
                 events.envelope(CLEARED, cleared(events, clock, data["case_id"]), access=["MX"])
             )
@@ -335,7 +335,7 @@ class TestAccessLabels:
     ) -> None:
         approved: dict[str, Any] = events.example(APPROVED)  # a Guatemalan beneficiary
         approved.update(application_id=str(uuid.uuid4()), approved_at=clock().isoformat())
-        with pytest.raises(ConsularError) as refused:
+        with pytest.raises(AccessLabelExceeded) as refused:
             await consume(events.envelope(APPROVED, approved, access=["HN", "IOM"]))
         assert refused.value.rule == "access_label"
         assert await notices(runtime) == []

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from consular import bootstrap
+from consular.bootstrap import Consular
 from consular.domain.commands import CheckOverdue
-from consular.entrypoints.worker import overdue_loop
+from consular.entrypoints.worker import acting, clocks_job
 from consular.service_layer.handlers import check_overdue
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
@@ -47,12 +47,12 @@ async def overdue_events(runtime: Runtime, notification_id: str) -> list[dict[st
         return [r.payload for r in found]
 
 
-async def tick(runtime: Runtime, clock: FrozenClock) -> int:
-    return await check_overdue(CheckOverdue(now=clock()), bootstrap.uow_factory(runtime))
+async def tick(svc: Consular) -> int:
+    return await check_overdue(CheckOverdue(now=svc.clock()), acting(svc, "scheduler"))
 
 
 async def test_overdue_strictly_after_the_acknowledgment_deadline_and_escalated_once(
-    runtime: Runtime, clock: FrozenClock, http: Any
+    svc: Consular, runtime: Runtime, clock: FrozenClock, http: Any
 ) -> None:
     reported = await http("inm.mx").post("/v1/notifications", json=DETENTION)
     n = reported.json()
@@ -63,11 +63,11 @@ async def test_overdue_strictly_after_the_acknowledgment_deadline_and_escalated_
     url = f"/v1/notifications/{n['id']}"
 
     clock.now = clock.now.replace(year=2026, month=3, day=13, hour=15)  # 09:00:00 local
-    assert await tick(runtime, clock) == 0
+    assert await tick(svc) == 0
     assert (await http("consul.gt.tapachula").get(url)).json()["overdue"] is False
 
     clock.advance(timedelta(seconds=1))
-    assert await tick(runtime, clock) == 1
+    assert await tick(svc) == 1
     seen = (await http("consul.gt.tapachula").get(url)).json()
     assert seen["overdue"] is True
     assert seen["escalated_at"] == "2026-03-13T09:00:01-06:00"
@@ -87,30 +87,30 @@ async def test_overdue_strictly_after_the_acknowledgment_deadline_and_escalated_
 
     for later in (timedelta(hours=1), timedelta(days=10)):
         clock.advance(later)
-        assert await tick(runtime, clock) == 0
+        assert await tick(svc) == 0
     # A late acknowledgment is still recorded; the flag stays, no second escalation.
     acknowledged = await http("consul.gt.tapachula").post(f"{url}/acknowledge")
     assert acknowledged.json()["status"] == "acknowledged"
     assert acknowledged.json()["overdue"] is True
-    assert await tick(runtime, clock) == 0
+    assert await tick(svc) == 0
     assert len(await overdue_events(runtime, n["id"])) == 1
 
 
 async def test_never_escalated_after_the_acknowledgment(
-    runtime: Runtime, clock: FrozenClock, http: Any
+    svc: Consular, runtime: Runtime, clock: FrozenClock, http: Any
 ) -> None:
     n = (await http("inm.mx").post("/v1/notifications", json=DETENTION)).json()
     clock.advance(timedelta(hours=1))
     await http("consul.gt.tapachula").post(f"/v1/notifications/{n['id']}/acknowledge")
     clock.advance(timedelta(days=30))
-    assert await tick(runtime, clock) == 0
+    assert await tick(svc) == 0
     assert await overdue_events(runtime, n["id"]) == []
     seen = (await http("consul.gt.tapachula").get(f"/v1/notifications/{n['id']}")).json()
     assert (seen["status"], seen["overdue"]) == ("acknowledged", False)
 
 
 async def test_a_report_filed_after_the_sending_deadline_escalates_as_sending(
-    runtime: Runtime, clock: FrozenClock, http: Any
+    svc: Consular, runtime: Runtime, clock: FrozenClock, http: Any
 ) -> None:
     late = {**DETENTION, "occurred_at": "2026-03-09T06:00:00-06:00"}  # 30 h before the report
     n = (await http("inm.mx").post("/v1/notifications", json=late)).json()
@@ -120,7 +120,7 @@ async def test_a_report_filed_after_the_sending_deadline_escalates_as_sending(
         "/v1/notifications", params={"status": "overdue"}
     )
     assert [i["id"] for i in overdue.json()["items"]] == [n["id"]]
-    assert await tick(runtime, clock) == 1
+    assert await tick(svc) == 1
     (event,) = await overdue_events(runtime, n["id"])
     assert (event["data"]["overdue"], event["data"]["due_at"]) == (
         "sending",
@@ -142,26 +142,26 @@ async def test_the_overdue_list_holds_only_what_is_past_a_deadline(
 
 
 async def test_concurrent_schedulers_escalate_each_notification_once(
-    runtime: Runtime, clock: FrozenClock, http: Any
+    svc: Consular, runtime: Runtime, clock: FrozenClock, http: Any
 ) -> None:
     ids = [
         (await http("inm.mx").post("/v1/notifications", json=DETENTION)).json()["id"]
         for _ in range(5)
     ]
     clock.advance(timedelta(days=4))
-    counts = await asyncio.gather(*(tick(runtime, clock) for _ in range(4)))
+    counts = await asyncio.gather(*(tick(svc) for _ in range(4)))
     assert sum(counts) == 5
     for notification_id in ids:
         assert len(await overdue_events(runtime, notification_id)) == 1
 
 
 async def test_the_worker_task_escalates_on_its_own(
-    runtime: Runtime, clock: FrozenClock, http: Any
+    svc: Consular, runtime: Runtime, clock: FrozenClock, http: Any
 ) -> None:
     n = (await http("inm.mx").post("/v1/notifications", json=DETENTION)).json()
     clock.advance(timedelta(days=4))
     stop = asyncio.Event()
-    task = asyncio.create_task(overdue_loop(runtime, stop, every=0.05))
+    task = asyncio.create_task(clocks_job(lambda _: svc, 0.05)(runtime, stop))
     try:
         await wait_until(lambda: overdue_events(runtime, n["id"]), what="escalation")
     finally:
@@ -171,7 +171,7 @@ async def test_the_worker_task_escalates_on_its_own(
 
 
 async def test_the_worker_routes_an_unroutable_notice_once_the_directory_has_a_post(
-    runtime: Runtime, clock: FrozenClock, http: Any
+    svc: Consular, runtime: Runtime, clock: FrozenClock, http: Any
 ) -> None:
     venezuelan = {**DETENTION, "person": {**DETENTION["person"], "nationality": "VE"}}
     n = (await http("inm.mx").post("/v1/notifications", json=venezuelan)).json()
@@ -191,7 +191,7 @@ async def test_the_worker_routes_an_unroutable_notice_once_the_directory_has_a_p
         return bool(seen["status"] == "pending" and seen["consular_post"] == "VE-EMB-MEXICO")
 
     stop = asyncio.Event()
-    task = asyncio.create_task(overdue_loop(runtime, stop, every=0.05))
+    task = asyncio.create_task(clocks_job(lambda _: svc, 0.05)(runtime, stop))
     try:
         await wait_until(routed, what="the notice routed to the new embassy")
     finally:

@@ -17,9 +17,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
-from consular import bootstrap
 from consular.adapters.email import SmtpMailer
-from consular.entrypoints.worker import email_loop
+from consular.bootstrap import Consular
+from consular.entrypoints.worker import acting, emails_job
 from consular.service_layer.handlers import DeliveryRound, RetryPolicy, deliver_emails
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
@@ -94,9 +94,9 @@ def report(nationality: str = "GT", **overrides: Any) -> dict[str, Any]:
     }
 
 
-async def deliver(runtime: Runtime, port: int) -> DeliveryRound:
+async def deliver(svc: Consular, port: int) -> DeliveryRound:
     return await deliver_emails(
-        bootstrap.uow_factory(runtime),
+        acting(svc, "mailer"),
         SmtpMailer("127.0.0.1", port, timeout=5.0),
         sender=SENDER,
         retry=RETRY,
@@ -116,14 +116,14 @@ async def email_delivery(runtime: Runtime, notification_id: str) -> dict[str, An
 
 
 async def test_one_email_per_sent_notification_reaches_the_posts_address(
-    runtime: Runtime, http: Any, smtp: SmtpServer
+    svc: Consular, runtime: Runtime, http: Any, smtp: SmtpServer
 ) -> None:
     gt = (await http("inm.mx").post("/v1/notifications", json=report("GT"))).json()
     sv = (await http("inm.mx").post("/v1/notifications", json=report("SV"))).json()
     hidden = (
         await http("inm.mx").post("/v1/notifications", json=report("HN", protection_need=True))
     ).json()
-    assert await deliver(runtime, smtp.port) == DeliveryRound(sent=2, failed=0)
+    assert await deliver(svc, smtp.port) == DeliveryRound(sent=2, failed=0)
     assert len(smtp.inbox.messages) == 2
     (to_gt,) = smtp.inbox.about(gt["id"])
     assert to_gt["To"] == "consulado.tapachula@gt.example"
@@ -142,25 +142,25 @@ async def test_one_email_per_sent_notification_reaches_the_posts_address(
         ("email", "sent", 1),
     ]
     # Sent once: the next rounds find nothing to do.
-    assert await deliver(runtime, smtp.port) == DeliveryRound(sent=0, failed=0)
+    assert await deliver(svc, smtp.port) == DeliveryRound(sent=0, failed=0)
     assert len(smtp.inbox.messages) == 2
 
 
 async def test_an_smtp_outage_delays_the_email_and_loses_nothing(
-    runtime: Runtime, clock: FrozenClock, http: Any
+    svc: Consular, runtime: Runtime, clock: FrozenClock, http: Any
 ) -> None:
     down = SmtpServer(free_port())  # nothing listens there yet
     n = (await http("inm.mx").post("/v1/notifications", json=report())).json()
 
-    assert await deliver(runtime, down.port) == DeliveryRound(sent=0, failed=1)
+    assert await deliver(svc, down.port) == DeliveryRound(sent=0, failed=1)
     failed = await email_delivery(runtime, n["id"])
     assert (failed["status"], failed["attempts"]) == ("failed", 1)
     assert "ConnectionRefusedError" in failed["last_error"]
     assert failed["next_attempt_at"] == clock() + timedelta(seconds=5)
 
-    assert await deliver(runtime, down.port) == DeliveryRound(sent=0, failed=0)  # not yet due
+    assert await deliver(svc, down.port) == DeliveryRound(sent=0, failed=0)  # not yet due
     clock.advance(timedelta(seconds=5))
-    assert await deliver(runtime, down.port) == DeliveryRound(sent=0, failed=1)
+    assert await deliver(svc, down.port) == DeliveryRound(sent=0, failed=1)
     assert (await email_delivery(runtime, n["id"]))["next_attempt_at"] == clock() + timedelta(
         seconds=10
     )
@@ -168,9 +168,9 @@ async def test_an_smtp_outage_delays_the_email_and_loses_nothing(
     down.start()  # the server is back
     try:
         clock.advance(timedelta(seconds=9))
-        assert await deliver(runtime, down.port) == DeliveryRound(sent=0, failed=0)
+        assert await deliver(svc, down.port) == DeliveryRound(sent=0, failed=0)
         clock.advance(timedelta(seconds=1))
-        assert await deliver(runtime, down.port) == DeliveryRound(sent=1, failed=0)
+        assert await deliver(svc, down.port) == DeliveryRound(sent=1, failed=0)
         assert len(down.inbox.about(n["id"])) == 1
     finally:
         down.stop()
@@ -180,19 +180,12 @@ async def test_an_smtp_outage_delays_the_email_and_loses_nothing(
 
 
 async def test_the_worker_task_sends_on_its_own(
-    runtime: Runtime, http: Any, smtp: SmtpServer
+    svc: Consular, runtime: Runtime, http: Any, smtp: SmtpServer
 ) -> None:
     n = (await http("inm.mx").post("/v1/notifications", json=report())).json()
     stop = asyncio.Event()
     task = asyncio.create_task(
-        email_loop(
-            runtime,
-            stop,
-            mailer=SmtpMailer("127.0.0.1", smtp.port),
-            sender=SENDER,
-            retry=RETRY,
-            every=0.05,
-        )
+        emails_job(lambda _: svc, 0.05, SmtpMailer("127.0.0.1", smtp.port))(runtime, stop)
     )
     try:
         await wait_until(lambda: _async(smtp.inbox.about(n["id"])), what="the e-mail")

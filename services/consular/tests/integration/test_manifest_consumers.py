@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from consular import bootstrap
-from consular.domain.errors import ConsularError
+from consular.bootstrap import Consular
+from consular.entrypoints.worker import acting
 from consular.service_layer import handlers
+from consular.service_layer.handlers import AccessLabelExceeded
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
 
@@ -121,7 +122,7 @@ class TestManifestSubmitted:
         self, runtime: Runtime, events: Any, consume: Any
     ) -> None:
         data = events.submitted()
-        with pytest.raises(ConsularError) as refused:
+        with pytest.raises(AccessLabelExceeded) as refused:
             await consume(events.envelope(SUBMITTED, data, access=["MX"]))
         assert refused.value.rule == "access_label"
         assert await rows(runtime, "SELECT id FROM notification") == []
@@ -150,7 +151,13 @@ class TestManifestSubmitted:
         assert notice["place"] == {"country": "MX", "state": None, "city": None}
 
     async def test_a_country_with_no_post_is_kept_unroutable_and_routed_once_it_has_one(
-        self, runtime: Runtime, events: Any, consume: Any, clock: FrozenClock, http: Any
+        self,
+        svc: Consular,
+        runtime: Runtime,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
     ) -> None:
         # The directory loses Costa Rica's embassy in Mexico (a reference-data edit).
         async with runtime.sessions() as session:
@@ -173,7 +180,7 @@ class TestManifestSubmitted:
         assert audited.json()["status"] == "unroutable"
         counts = await http("dgme.sv").get("/v1/operations/counts")
         assert counts.json() == {"unroutable_notifications": 1}
-        assert await handlers.route_unroutable(bootstrap.uow_factory(runtime)) == 0
+        assert await handlers.route_unroutable(acting(svc, "router")) == 0
 
         clock.advance(timedelta(hours=1))
         async with runtime.sessions() as session:
@@ -186,7 +193,7 @@ class TestManifestSubmitted:
                 )
             )
             await session.commit()
-        assert await handlers.route_unroutable(bootstrap.uow_factory(runtime)) == 1
+        assert await handlers.route_unroutable(acting(svc, "router")) == 1
         (routed,) = await rows(runtime, "SELECT * FROM notification")
         assert (routed["status"], routed["consular_post"]) == ("pending", "CR-EMB-MX-NEW")
         # The clocks count from the submission: the delay was the sending side's.

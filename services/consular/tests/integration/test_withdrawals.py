@@ -24,10 +24,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from consular import bootstrap
 from consular.adapters.repository import WithdrawalRepository
+from consular.bootstrap import Consular
 from consular.domain.commands import CheckOverdue
 from consular.domain.triggers import child_case_key, child_case_prefix
+from consular.entrypoints.worker import acting
 from consular.service_layer.handlers import RetryPolicy, check_overdue, deliver_emails
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
@@ -63,17 +64,17 @@ async def rows(runtime: Runtime, sql: str, **params: Any) -> list[Any]:
         return list((await session.execute(text(sql), params)).mappings().all())
 
 
-async def emails(runtime: Runtime) -> list[EmailMessage]:
+async def emails(svc: Consular) -> list[EmailMessage]:
     mailer = Outbox()
     await deliver_emails(
-        bootstrap.uow_factory(runtime), mailer, sender="n@puebla.example", retry=RetryPolicy()
+        acting(svc, "mailer"), mailer, sender="n@puebla.example", retry=RetryPolicy()
     )
     return mailer.sent
 
 
-async def mailed(runtime: Runtime) -> set[str]:
+async def mailed(svc: Consular) -> set[str]:
     """The notifications an e-mail went out for in one delivery round (its Message-ID)."""
-    return {m["Message-ID"].strip("<>").split("@")[0] for m in await emails(runtime)}
+    return {m["Message-ID"].strip("<>").split("@")[0] for m in await emails(svc)}
 
 
 # --- child cases ------------------------------------------------------------------------------
@@ -113,7 +114,13 @@ async def clear_case(events: Any, consume: Any, clock: FrozenClock, case_id: str
 
 class TestChildCaseBlockSet:
     async def test_the_notice_ceases_to_exist_for_the_childs_consulate(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         case_id = str(uuid.uuid4())
         await open_case(events, consume, clock, case_id)
@@ -148,7 +155,7 @@ class TestChildCaseBlockSet:
         )
         assert audited["detail"]["reason"] == "protection"
         # No e-mail goes out, the clocks stopped: no escalation even long after the deadlines.
-        assert await emails(runtime) == []
+        assert await emails(svc) == []
         (email,) = await rows(
             runtime,
             "SELECT status, next_attempt_at FROM notification_delivery"
@@ -157,7 +164,7 @@ class TestChildCaseBlockSet:
         )
         assert (email["status"], email["next_attempt_at"]) == ("cancelled", None)
         clock.advance(timedelta(days=5))
-        assert await check_overdue(CheckOverdue(now=clock()), bootstrap.uow_factory(runtime)) == 0
+        assert await check_overdue(CheckOverdue(now=clock()), acting(svc, "scheduler")) == 0
         assert await rows(runtime, "SELECT id FROM outbox") == []
         (record,) = await rows(runtime, "SELECT access FROM notification")
         assert record["access"] == ["MX"]  # relabelled as the event was: the host alone
@@ -168,7 +175,13 @@ class TestChildCaseBlockSet:
         assert await rows(runtime, "SELECT * FROM notification") == before
 
     async def test_a_later_clearing_notifies_again(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         case_id = str(uuid.uuid4())
         await open_case(events, consume, clock, case_id)
@@ -188,10 +201,16 @@ class TestChildCaseBlockSet:
             None,
         )
         assert seen["due_at"] == "2026-03-12T12:00:00-06:00"  # 24 h from the clearing
-        assert len(await emails(runtime)) == 1
+        assert len(await emails(svc)) == 1
 
     async def test_a_block_consumed_before_the_opening_is_never_delivered(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         case_id = str(uuid.uuid4())
         await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
@@ -202,7 +221,7 @@ class TestChildCaseBlockSet:
         assert (held["status"], held["withdrawn_reason"]) == ("withdrawn", "protection")
         assert held["sent_at"] is None
         assert (await http(HN_CONSUL).get(f"/v1/notifications/{held['id']}")).status_code == 404
-        assert await emails(runtime) == []
+        assert await emails(svc) == []
 
     async def test_a_block_older_than_a_clearing_already_applied_changes_nothing(
         self, events: Any, consume: Any, clock: FrozenClock, http: Any
@@ -394,7 +413,13 @@ class TestRemovalAndCancellation:
 
 class TestFundApplicationCancelled:
     async def test_the_return_notice_is_withdrawn(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         approved: dict[str, Any] = events.example(APPROVED)
         approved.update(application_id=str(uuid.uuid4()), approved_at=clock().isoformat())
@@ -417,11 +442,17 @@ class TestFundApplicationCancelled:
         acknowledged = await consul.post(f"/v1/notifications/{notice['id']}/acknowledge")
         assert acknowledged.status_code == 409
         assert acknowledged.json()["rule"] == "notification_withdrawn"
-        assert await emails(runtime) == []
+        assert await emails(svc) == []
         assert await consume(env) == "duplicate"
 
     async def test_a_cancellation_consumed_before_the_approval_is_never_delivered(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         application_id = str(uuid.uuid4())
         cancelled: dict[str, Any] = events.example(FUND_CANCELLED)
@@ -436,7 +467,7 @@ class TestFundApplicationCancelled:
             )
         ).json()["items"]
         assert (notice["status"], notice["sent_at"]) == ("withdrawn", None)
-        assert await emails(runtime) == []
+        assert await emails(svc) == []
 
 
 # --- a child's Reserve Fund return, and a block set on the child's case -----------------------
@@ -464,7 +495,13 @@ class TestChildCaseBlockedAfterFundApproval:
     and a block set on that case withdraws it like the case's own notice, in either order."""
 
     async def test_a_block_set_after_the_approval_withdraws_the_fund_notice(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         case_id = str(uuid.uuid4())
         approved = child_approved(events, clock, case_id)
@@ -497,7 +534,7 @@ class TestChildCaseBlockedAfterFundApproval:
         (untouched,) = (
             await consul.get("/v1/notifications", params={"related_id": other["application_id"]})
         ).json()["items"]
-        assert await mailed(runtime) == {untouched["id"]}
+        assert await mailed(svc) == {untouched["id"]}
         (email,) = await rows(
             runtime,
             "SELECT status, next_attempt_at FROM notification_delivery"
@@ -506,7 +543,7 @@ class TestChildCaseBlockedAfterFundApproval:
         )
         assert (email["status"], email["next_attempt_at"]) == ("cancelled", None)
         clock.advance(timedelta(days=5))
-        await check_overdue(CheckOverdue(now=clock()), bootstrap.uow_factory(runtime))
+        await check_overdue(CheckOverdue(now=clock()), acting(svc, "scheduler"))
         (record,) = await rows(
             runtime,
             "SELECT access, escalated_at FROM notification WHERE id = :n",
@@ -516,7 +553,13 @@ class TestChildCaseBlockedAfterFundApproval:
         assert (record["access"], record["escalated_at"]) == (["IOM"], None)
 
     async def test_a_block_consumed_before_the_approval_is_never_delivered(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         case_id = str(uuid.uuid4())
         await consume(events.envelope(BLOCK_SET, block_set(events, clock, case_id), access=["MX"]))
@@ -537,12 +580,18 @@ class TestChildCaseBlockedAfterFundApproval:
         assert (
             await consul.get("/v1/notifications", params={"related_id": approved["application_id"]})
         ).json()["items"] == []
-        assert await emails(runtime) == []
+        assert await emails(svc) == []
         (record,) = await rows(runtime, "SELECT access FROM notification")
         assert record["access"] == ["IOM"]
 
     async def test_a_later_clearing_releases_it_as_it_releases_the_cases_own_notice(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         case_id = str(uuid.uuid4())
         approved = child_approved(events, clock, case_id)
@@ -563,10 +612,16 @@ class TestChildCaseBlockedAfterFundApproval:
             n=uuid.UUID(seen["id"]),
         )
         assert record["access"] == ["HN", "IOM"]  # the Fund's label again
-        assert seen["id"] in await mailed(runtime)
+        assert seen["id"] in await mailed(svc)
 
     async def test_a_clearing_leaves_a_cancelled_return_withdrawn(
-        self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime
+        self,
+        svc: Consular,
+        events: Any,
+        consume: Any,
+        clock: FrozenClock,
+        http: Any,
+        runtime: Runtime,
     ) -> None:
         case_id = str(uuid.uuid4())
         approved = child_approved(events, clock, case_id)
@@ -591,7 +646,7 @@ class TestChildCaseBlockedAfterFundApproval:
         (own,) = (
             await http("dif.mx").get("/v1/notifications", params={"related_id": case_id})
         ).json()["items"]
-        assert await mailed(runtime) == {own["id"]}
+        assert await mailed(svc) == {own["id"]}
 
     async def test_an_approval_consumed_while_a_block_commits_waits_for_it(
         self, events: Any, consume: Any, clock: FrozenClock, http: Any, runtime: Runtime

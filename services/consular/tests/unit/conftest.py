@@ -54,6 +54,7 @@ class Office:
         now: datetime = NOW,
         **overrides: Any,
     ) -> list[Notification]:
+        """`reported_by` (default `INM_MX`) is who reports; the rest are command fields."""
         fields: dict[str, Any] = {
             "kind": NotificationKind.DETENTION,
             "person": JUAN,
@@ -62,13 +63,13 @@ class Office:
             "occurred_at": DETAINED_AT,
             "protection_need": False,
             "person_requests_notification": True,
-            "reported_by": INM_MX,
         }
         if overrides.get("kind", NotificationKind.DETENTION) is not NotificationKind.DETENTION:
             fields["person_requests_notification"] = None
+        reporter = overrides.pop("reported_by", INM_MX)
         fields.update(overrides)
         return notify_on_report(
-            ReportNotification(**fields), reference or self.reference, self.ids, now
+            ReportNotification(**fields), reporter, reference or self.reference, self.ids, now
         )
 
     def one(self, **overrides: Any) -> Notification:

@@ -60,7 +60,7 @@ class TestProtectionNeed:
         notification = office.one(protection_need=True)
         with pytest.raises(NotificationNotVisible) as refused:
             notification.acknowledge(CONSUL_GT, NOW)
-        assert refused.value.kind == "not_visible"
+        assert refused.value.kind == "not_found"
         assert notification.status is NotificationStatus.SUPPRESSED
 
     def test_it_is_never_overdue(self, office):

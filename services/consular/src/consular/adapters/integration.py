@@ -4,7 +4,7 @@ Outgoing: `translate(event, aggregate)` turns the domain events that leave the s
 `consular.*.v1` contract events with their access label (the host country and the person's
 nationality). `NotificationSuppressed` never leaves: the person's country may not learn of it.
 
-Incoming: `parse(model, envelope)` reads another context's event with its producer's contract
+Incoming: `read_lenient(model, envelope)` reads another context's event with its producer's contract
 model, ignoring fields added after this consumer was written (`extra="ignore"` on the consuming
 side, STYLE.md "Contracts"), and the `*_trigger` functions turn each into the plain values the
 service layer needs.
@@ -12,12 +12,9 @@ service layer needs.
 
 from __future__ import annotations
 
-import types
-import typing
-from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -49,6 +46,7 @@ from puebla.contracts.consular.v1 import (
 )
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.contracts.fund.v1 import FundApplicationApprovedV1, FundApplicationCancelledV1
+from puebla.contracts.lenient import read_lenient
 from puebla.contracts.repatriation.v1 import (
     ManifestAmendedV1,
     ManifestCancelledV1,
@@ -56,9 +54,12 @@ from puebla.contracts.repatriation.v1 import (
     ReturneeOnManifest,
     ReturneeProtectionNeedRecordedV1,
 )
-from puebla.db.unit_of_work import OutgoingEvent
+from puebla.db.audit import AuditRecord
+from puebla.db.unit_of_work import OutgoingEvent, audit_action
 
-M = TypeVar("M", bound=BaseModel)
+# The aggregate types of the outbox (`aggregatetype`) and of the audit trail (`entity_type`).
+NOTIFICATION = "notification"
+VERIFICATION = "verification"
 
 
 # --- outgoing -------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ def translate(
     event: Event,
     aggregate: Notification | NationalityVerification,
     label: list[str] | None = None,
-) -> list[OutgoingEvent]:
+) -> OutgoingEvent | None:
     """The contract events for `event`. A notification's events carry the record's own access
     label (`label`), narrowed to the host, the nationality and IOM: a Fund return is labelled
     for IOM and the nationality, not for the host."""
@@ -109,16 +110,14 @@ def translate(
                 due_at=event.due_at,
             )
         else:
-            return []
-        return [
-            OutgoingEvent(
-                event_type=type(data).event_type,
-                aggregate_type="notification",
-                aggregate_id=str(aggregate.id),
-                data=data,
-                access=access,
-            )
-        ]
+            return None
+        return OutgoingEvent(
+            event_type=type(data).event_type,
+            aggregate_type=NOTIFICATION,
+            aggregate_id=str(aggregate.id),
+            data=data,
+            access=access,
+        )
     access = [aggregate.host_country, aggregate.claimed_nationality]
     if isinstance(event, NationalityConfirmed):
         data = NationalityConfirmedV1(
@@ -141,66 +140,36 @@ def translate(
             reason=event.reason,
         )
     else:
-        return []
-    return [
-        OutgoingEvent(
-            event_type=type(data).event_type,
-            aggregate_type="verification",
-            aggregate_id=str(aggregate.id),
-            data=data,
-            access=access,
-        )
-    ]
+        return None
+    return OutgoingEvent(
+        event_type=type(data).event_type,
+        aggregate_type=VERIFICATION,
+        aggregate_id=str(aggregate.id),
+        data=data,
+        access=access,
+    )
+
+
+def audit_record(
+    aggregate: Notification | NationalityVerification, event: Event, actor: str
+) -> AuditRecord:
+    """The audit entry of a domain event, e.g. `notification.acknowledged`,
+    `notification.consular_action_recorded`, `verification.nationality_confirmed`. Domain
+    events carry ids, states and times, no personal data: the whole event is the detail."""
+    entity = NOTIFICATION if isinstance(aggregate, Notification) else VERIFICATION
+    return AuditRecord(
+        actor,
+        audit_action(entity, event),
+        entity,
+        str(aggregate.id),
+        dataclasses.asdict(event),
+    )
 
 
 def _required(related: RelatedV1 | None) -> RelatedV1:
     if related is None:  # a verification is always about a record elsewhere
         raise ValueError("a verification decision names the record it is about")
     return related
-
-
-# --- incoming: lenient parsing with the producer's model ---------------------------------------
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
-
-
-def _strip(model: type[BaseModel], data: Any) -> Any:
-    """`data` without the keys `model` (and its nested models) does not declare."""
-    if not isinstance(data, Mapping):
-        return data
-    out: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
-        key = field.alias or name
-        if key not in data:
-            continue
-        out[key] = _strip_value(field.annotation, data[key])
-    return out
-
-
-def _strip_value(annotation: Any, value: Any) -> Any:
-    nested = _model_in(annotation)
-    if nested is not None:
-        return _strip(nested, value)
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin in (list, tuple, set, frozenset) and args and isinstance(value, list):
-        inner = _model_in(args[0])
-        return [_strip(inner, v) for v in value] if inner else value
-    if origin in (typing.Union, types.UnionType):
-        models = [m for m in (_model_in(a) for a in args) if m is not None]
-        if len(models) == 1 and isinstance(value, Mapping):
-            return _strip(models[0], value)
-    return value
-
-
-def parse(model: type[M], envelope: IncomingEnvelope) -> M:
-    """The event's data read with the producer's contract model; unknown fields ignored, a
-    missing or mistyped known field refused (pydantic `ValidationError`)."""
-    return model.model_validate(_strip(model, envelope.data))
 
 
 # --- incoming: what the service layer gets ------------------------------------------------------
@@ -270,7 +239,7 @@ def _claims(returnees: list[ReturneeOnManifest]) -> tuple[PersonClaim, ...]:
 
 
 def manifest_submitted(envelope: IncomingEnvelope) -> ManifestTrigger:
-    data = parse(ManifestSubmittedV1, envelope)
+    data = read_lenient(ManifestSubmittedV1, envelope)
     trigger = _trigger(data, envelope, len(data.returnees), data.returnees)
     return replace(trigger, returnee_ids=frozenset(str(r.returnee_id) for r in data.returnees))
 
@@ -278,7 +247,7 @@ def manifest_submitted(envelope: IncomingEnvelope) -> ManifestTrigger:
 def manifest_amended(envelope: IncomingEnvelope) -> ManifestTrigger:
     """An amendment asks verification only for the people it added, and withdraws the
     requests of the people it removed (never passing the removal reason on)."""
-    data = parse(ManifestAmendedV1, envelope)
+    data = read_lenient(ManifestAmendedV1, envelope)
     trigger = _trigger(data, envelope, data.returnee_count, data.added)
     return replace(trigger, removed=tuple(str(r) for r in data.removed))
 
@@ -298,7 +267,7 @@ class ReturneesProtected:
 
 
 def returnee_protection_need_recorded(envelope: IncomingEnvelope) -> ReturneesProtected:
-    data = parse(ReturneeProtectionNeedRecordedV1, envelope)
+    data = read_lenient(ReturneeProtectionNeedRecordedV1, envelope)
     return ReturneesProtected(
         manifest_id=str(data.manifest_id),
         version=data.version,
@@ -332,7 +301,7 @@ def _trigger(
 
 
 def manifest_cancelled(envelope: IncomingEnvelope) -> ManifestCancellation:
-    data = parse(ManifestCancelledV1, envelope)
+    data = read_lenient(ManifestCancelledV1, envelope)
     return ManifestCancellation(
         manifest_id=str(data.manifest_id),
         reference=data.reference,
@@ -388,7 +357,7 @@ class _EarlierIdentity(BaseModel):
 def _identity(envelope: IncomingEnvelope, host: str) -> tuple[Person | None, Place]:
     if "child" not in envelope.data:
         return None, Place(host)
-    earlier = parse(_EarlierIdentity, envelope)
+    earlier = read_lenient(_EarlierIdentity, envelope)
     place = earlier.place
     return _child(earlier.child), Place(place.country, place.state, place.city)
 
@@ -396,7 +365,7 @@ def _identity(envelope: IncomingEnvelope, host: str) -> tuple[Person | None, Pla
 def child_case_opened(envelope: IncomingEnvelope) -> ChildCaseTrigger:
     """That a case exists, and whether its consulate may be told; a blocked case's opening
     holds its notice back."""
-    data = parse(CaseOpenedV1, envelope)
+    data = read_lenient(CaseOpenedV1, envelope)
     child, place = _identity(envelope, data.host_country)
     return ChildCaseTrigger(
         case_id=str(data.case_id),
@@ -412,7 +381,7 @@ def child_case_opened(envelope: IncomingEnvelope) -> ChildCaseTrigger:
 
 
 def child_consular_block_cleared(envelope: IncomingEnvelope) -> ChildCaseTrigger:
-    data = parse(ConsularBlockClearedV1, envelope)
+    data = read_lenient(ConsularBlockClearedV1, envelope)
     child, place = _identity(envelope, data.host_country)
     return ChildCaseTrigger(
         case_id=str(data.case_id),
@@ -429,7 +398,7 @@ def child_consular_block_cleared(envelope: IncomingEnvelope) -> ChildCaseTrigger
 
 def child_consular_notice(envelope: IncomingEnvelope) -> ChildCaseTrigger:
     """`child.case.consular_notice.v1`: the consulate may be told now, and of whom."""
-    data = parse(ConsularNoticeV1, envelope)
+    data = read_lenient(ConsularNoticeV1, envelope)
     return ChildCaseTrigger(
         case_id=str(data.case_id),
         child=_child(data.child),
@@ -456,7 +425,7 @@ class ChildCaseBlock:
 
 
 def child_consular_block_set(envelope: IncomingEnvelope) -> ChildCaseBlock:
-    data = parse(ConsularBlockSetV1, envelope)
+    data = read_lenient(ConsularBlockSetV1, envelope)
     return ChildCaseBlock(
         case_id=str(data.case_id),
         host_country=data.host_country,
@@ -479,7 +448,7 @@ class FundReturnTrigger:
 
 
 def fund_application_approved(envelope: IncomingEnvelope) -> FundReturnTrigger:
-    data = parse(FundApplicationApprovedV1, envelope)
+    data = read_lenient(FundApplicationApprovedV1, envelope)
     b = data.beneficiary
     return FundReturnTrigger(
         application_id=str(data.application_id),
@@ -505,7 +474,7 @@ class FundReturnCancellation:
 
 
 def fund_application_cancelled(envelope: IncomingEnvelope) -> FundReturnCancellation:
-    data = parse(FundApplicationCancelledV1, envelope)
+    data = read_lenient(FundApplicationCancelledV1, envelope)
     return FundReturnCancellation(
         application_id=str(data.application_id), version=data.version, at=data.cancelled_at
     )

@@ -1,306 +1,57 @@
-"""Repositories: explicit row ↔ aggregate mapping over the Core tables of `orm.py`.
+"""Repositories over the Core tables of `orm.py` (rows ↔ aggregates: `mapping.py`).
 
-A repository remembers every aggregate it handed out or was given (`seen`) with the version it
-had then; `flush()` inserts the new ones and updates the changed ones with an optimistic check
-(`WHERE version = <loaded>`), so two writers never both apply a change to the same record. The
+A repository remembers every aggregate it handed out or was given (`seen`, a
+`puebla.db.repository.Seen`) with the version it had then; `flush()` inserts the new ones and
+writes the changed ones with `update_versioned` (`WHERE version = <loaded>`), so two writers
+never both apply a change to the same record: the second gets `ConcurrentChange` (409). The
 unit of work calls `flush()` before it commits; handlers never save by hand.
+
+A record's access label (the countries whose authorities may see it: the producer's event
+label, narrowed by a protection need) is repository metadata beside the aggregate (`add(...,
+access=)`, `relabel`, `access_of`): the domain decides visibility from its own fields.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, text, update
+from sqlalchemy import and_, case, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consular.adapters import orm
-from consular.domain.directory import ConsularPost, Directory, PostKind
-from consular.domain.model import (
-    ConsularAction,
-    Delivery,
-    ManifestSummary,
-    NationalityVerification,
-    Notification,
+from consular.adapters.mapping import (
+    as_timedelta,
+    notification_from_row,
+    notification_row,
+    post_from_row,
+    verification_from_row,
+    verification_row,
 )
+from consular.domain.directory import Directory
+from consular.domain.model import NationalityVerification, Notification
 from consular.domain.reference import MandatoryNotification, NotificationClock, ReferenceData
-from consular.domain.rules import NotificationKind, SuppressionReason
-from consular.domain.states import (
-    Channel,
-    ConsularActionKind,
-    DeliveryStatus,
-    NotificationStatus,
-    VerificationStatus,
-    WithdrawalReason,
-)
-from consular.domain.values import Person, Place, Related, Sex
-
-
-class ConcurrentUpdate(Exception):
-    """Someone else changed the record since it was loaded: retry the whole use case."""
-
-
-# --- value mapping ----------------------------------------------------------------------------
-
-
-def person_to_json(person: Person) -> dict[str, Any]:
-    return {
-        "given_names": person.given_names,
-        "surnames": person.surnames,
-        "sex": person.sex.value,
-        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        "estimated_age": person.estimated_age,
-    }
-
-
-def person_from_json(data: dict[str, Any]) -> Person:
-    born = data.get("date_of_birth")
-    return Person(
-        given_names=data["given_names"],
-        surnames=data["surnames"],
-        sex=Sex(data["sex"]),
-        date_of_birth=date.fromisoformat(born) if born else None,
-        estimated_age=data.get("estimated_age"),
-    )
-
-
-def _place_to_json(place: Place) -> dict[str, Any]:
-    return {"country": place.country, "state": place.state, "city": place.city}
-
-
-def _manifest_to_json(manifest: ManifestSummary) -> dict[str, Any]:
-    arrival = manifest.scheduled_arrival
-    return {
-        "reference": manifest.reference,
-        "version": manifest.version,
-        "reception_point": manifest.reception_point,
-        "scheduled_arrival": arrival.isoformat() if arrival else None,
-        "returnee_count": manifest.returnee_count,
-        "returnee_ids": (
-            sorted(manifest.returnee_ids) if manifest.returnee_ids is not None else None
-        ),
-    }
-
-
-def _manifest_from_json(data: dict[str, Any]) -> ManifestSummary:
-    arrival = data.get("scheduled_arrival")
-    ids = data.get("returnee_ids")
-    return ManifestSummary(
-        reference=data["reference"],
-        version=data["version"],
-        reception_point=data["reception_point"],
-        scheduled_arrival=datetime.fromisoformat(arrival) if arrival else None,
-        returnee_count=data["returnee_count"],
-        returnee_ids=frozenset(ids) if ids is not None else None,
-    )
-
-
-def _actions_to_json(actions: Iterable[ConsularAction]) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": a.kind.value,
-            "by": a.by,
-            "at": a.at.isoformat(),
-            "recorded_at": a.recorded_at.isoformat(),
-            "notes": a.notes,
-        }
-        for a in actions
-    ]
-
-
-def _actions_from_json(data: list[dict[str, Any]]) -> tuple[ConsularAction, ...]:
-    return tuple(
-        ConsularAction(
-            ConsularActionKind(a["kind"]),
-            a["by"],
-            datetime.fromisoformat(a["at"]),
-            datetime.fromisoformat(a["recorded_at"]),
-            a["notes"],
-        )
-        for a in data
-    )
-
-
-def _related(service: str | None, id_: str | None, returnee: str | None) -> Related | None:
-    if service is None or id_ is None:
-        return None
-    return Related(service, id_, returnee)
-
-
-def notification_row(n: Notification) -> dict[str, Any]:
-    related = n.related
-    return {
-        "id": n.id,
-        "kind": n.kind.value,
-        "nationality": n.nationality,
-        "host_country": n.host_country,
-        "person": person_to_json(n.person) if n.person else None,
-        "place": _place_to_json(n.place),
-        "occurred_at": n.occurred_at,
-        "related_service": related.service if related else None,
-        "related_id": related.id if related else None,
-        "related_returnee_id": related.returnee_id if related else None,
-        "source_key": n.source_key,
-        "status": n.status.value,
-        "suppression_reason": n.suppression_reason.value if n.suppression_reason else None,
-        "consular_post": n.consular_post,
-        "recipient_email": n.recipient_email,
-        "time_zone": n.time_zone,
-        "person_requests_notification": n.person_requests_notification,
-        "person_objects_to_consular_action": n.person_objects_to_consular_action,
-        "mandatory": n.mandatory,
-        "manifest": _manifest_to_json(n.manifest) if n.manifest else None,
-        "child_case_id": n.child_case_id,
-        "created_at": n.created_at,
-        "due_at": n.due_at,
-        "ack_due_at": n.ack_due_at,
-        "sent_at": n.sent_at,
-        "acknowledged_at": n.acknowledged_at,
-        "acknowledged_by": n.acknowledged_by,
-        "overdue": n.overdue,
-        "escalated_at": n.escalated_at,
-        "withdrawn_reason": n.withdrawn_reason.value if n.withdrawn_reason else None,
-        "withdrawn_at": n.withdrawn_at,
-        "actions": _actions_to_json(n.actions),
-        "version": n.version,
-    }
-
-
-def notification_from_row(row: Any, deliveries: Sequence[Any]) -> Notification:
-    place = row.place
-    return Notification(
-        id=row.id,
-        kind=NotificationKind(row.kind),
-        nationality=row.nationality,
-        host_country=row.host_country,
-        person=person_from_json(row.person) if row.person else None,
-        place=Place(place["country"], place.get("state"), place.get("city")),
-        occurred_at=row.occurred_at,
-        related=_related(row.related_service, row.related_id, row.related_returnee_id),
-        source_key=row.source_key,
-        status=NotificationStatus(row.status),
-        suppression_reason=(
-            SuppressionReason(row.suppression_reason) if row.suppression_reason else None
-        ),
-        consular_post=row.consular_post,
-        recipient_email=row.recipient_email,
-        time_zone=row.time_zone,
-        person_requests_notification=row.person_requests_notification,
-        person_objects_to_consular_action=row.person_objects_to_consular_action,
-        mandatory=row.mandatory,
-        manifest=_manifest_from_json(row.manifest) if row.manifest else None,
-        child_case_id=row.child_case_id,
-        created_at=row.created_at,
-        due_at=row.due_at,
-        ack_due_at=row.ack_due_at,
-        sent_at=row.sent_at,
-        acknowledged_at=row.acknowledged_at,
-        acknowledged_by=row.acknowledged_by,
-        overdue=row.overdue,
-        escalated_at=row.escalated_at,
-        withdrawn_reason=_withdrawal_reason(row.withdrawn_reason),
-        withdrawn_at=row.withdrawn_at,
-        deliveries=tuple(
-            Delivery(
-                channel=Channel(d.channel),
-                status=DeliveryStatus(d.status),
-                attempts=d.attempts,
-                last_error=d.last_error,
-                sent_at=d.sent_at,
-            )
-            # The domain's channel order, whatever order the rows came in.
-            for d in sorted(deliveries, key=lambda d: list(Channel).index(Channel(d.channel)))
-        ),
-        actions=_actions_from_json(row.actions or []),
-        version=row.version,
-    )
-
-
-def _withdrawal_reason(value: str | None) -> WithdrawalReason | None:
-    return WithdrawalReason(value) if value else None
-
-
-def verification_row(v: NationalityVerification) -> dict[str, Any]:
-    return {
-        "id": v.id,
-        "person": person_to_json(v.person),
-        "claimed_nationality": v.claimed_nationality,
-        "host_country": v.host_country,
-        "related_service": v.related.service,
-        "related_id": v.related.id,
-        "related_returnee_id": v.related.returnee_id,
-        "source_key": v.source_key,
-        "status": v.status.value,
-        "requested_at": v.requested_at,
-        "decided_by": v.decided_by,
-        "decided_at": v.decided_at,
-        "reason": v.reason,
-        "withdrawn_reason": v.withdrawn_reason.value if v.withdrawn_reason else None,
-        "withdrawn_at": v.withdrawn_at,
-        "version": v.version,
-    }
-
-
-def verification_from_row(row: Any) -> NationalityVerification:
-    return NationalityVerification(
-        id=row.id,
-        person=person_from_json(row.person),
-        claimed_nationality=row.claimed_nationality,
-        host_country=row.host_country,
-        related=Related(row.related_service, row.related_id, row.related_returnee_id),
-        status=VerificationStatus(row.status),
-        requested_at=row.requested_at,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-        reason=row.reason,
-        withdrawn_reason=_withdrawal_reason(row.withdrawn_reason),
-        withdrawn_at=row.withdrawn_at,
-        version=row.version,
-    )
-
+from consular.domain.rules import NotificationKind
+from consular.domain.states import Channel, DeliveryStatus, NotificationStatus, WithdrawalReason
+from consular.domain.values import Place
+from puebla.db.repository import Seen, update_versioned
 
 # --- repositories -----------------------------------------------------------------------------
-
-
-class _Tracked:
-    """What a repository saw: the aggregates, the version each had when loaded (None = new)."""
-
-    def __init__(self) -> None:
-        self._loaded: dict[uuid.UUID, int | None] = {}
-        self._items: dict[uuid.UUID, Any] = {}
-
-    def new(self, item: Any) -> None:
-        self._items[item.id] = item
-        self._loaded[item.id] = None
-
-    def loaded(self, item: Any) -> Any:
-        if item.id in self._items:  # the same record twice in one unit of work: one object
-            return self._items[item.id]
-        self._items[item.id] = item
-        self._loaded[item.id] = item.version
-        return item
-
-    def entries(self) -> list[tuple[Any, int | None]]:
-        return [(item, self._loaded[key]) for key, item in self._items.items()]
 
 
 class NotificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._tracked = _Tracked()
+        self.seen: Seen[uuid.UUID, Notification] = Seen()
         self._meta: dict[uuid.UUID, dict[str, Any]] = {}
-
-    @property
-    def seen(self) -> list[Notification]:
-        return [item for item, _ in self._tracked.entries()]
 
     def add(
         self, notification: Notification, *, access: Sequence[str], reported_by: str | None = None
     ) -> None:
-        self._tracked.new(notification)
+        self.seen.added(notification.id, notification)
         self._meta[notification.id] = {"access": sorted(set(access)), "reported_by": reported_by}
 
     async def get(
@@ -452,7 +203,11 @@ class NotificationRepository:
             meta = self._meta.setdefault(r.id, {})
             meta["reference"] = r.reference
             meta.setdefault("access", list(r.access))
-        return [self._tracked.loaded(notification_from_row(r, by_id.get(r.id, []))) for r in rows]
+        return [self._loaded(notification_from_row(r, by_id.get(r.id, []))) for r in rows]
+
+    def _loaded(self, n: Notification) -> Notification:
+        # The same record twice in one unit of work: one object, the first one read.
+        return self.seen.loaded(n.id, n, n.version)
 
     def access_of(self, notification_id: uuid.UUID) -> list[str]:
         """The access label the record carries (from the event or report that made it)."""
@@ -464,15 +219,15 @@ class NotificationRepository:
         return str(self._meta[notification_id]["reference"])
 
     async def flush(self) -> None:
-        for item, loaded_version in self._tracked.entries():
-            n: Notification = item
+        for n in self.seen:
             meta = self._meta.get(n.id, {})
+            loaded_version = self.seen.version_of(n.id)
             if loaded_version is None:
                 await self._insert(n, meta)
             elif n.version != loaded_version:
                 await self._update(n, loaded_version, meta)
-        # Versions are saved: a second flush in the same unit of work updates from here.
-        self._tracked = _rebase(self._tracked)
+            # Saved: a second flush in the same unit of work updates from here.
+            self.seen.written(n.id, n.version)
         for meta in self._meta.values():
             meta.pop("retry", None)
 
@@ -496,13 +251,14 @@ class NotificationRepository:
             row.pop(fixed)
         if meta.get("access"):
             row["access"] = meta["access"]
-        result = await self.session.execute(
-            update(orm.notification)
-            .where(orm.notification.c.id == n.id, orm.notification.c.version == loaded_version)
-            .values(**row)
+        await update_versioned(
+            self.session,
+            orm.notification,
+            {"id": n.id},
+            loaded_version=loaded_version,
+            values=row,
+            what="The notification",
         )
-        if getattr(result, "rowcount", 0) != 1:
-            raise ConcurrentUpdate(f"notification {n.id} changed since it was read")
         await self._save_deliveries(n, meta)
 
     async def _save_deliveries(self, n: Notification, meta: dict[str, Any]) -> None:
@@ -537,26 +293,18 @@ class NotificationRepository:
             )
 
 
-def _rebase(tracked: _Tracked) -> _Tracked:
-    fresh = _Tracked()
-    for item, _ in tracked.entries():
-        fresh.loaded(item)
-    return fresh
-
-
 class VerificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._tracked = _Tracked()
+        self.seen: Seen[uuid.UUID, NationalityVerification] = Seen()
         self._access: dict[uuid.UUID, list[str]] = {}
         self._relabelled: set[uuid.UUID] = set()
 
-    @property
-    def seen(self) -> list[NationalityVerification]:
-        return [item for item, _ in self._tracked.entries()]
+    def _loaded(self, v: NationalityVerification) -> NationalityVerification:
+        return self.seen.loaded(v.id, v, v.version)
 
     def add(self, verification: NationalityVerification, *, access: Sequence[str]) -> None:
-        self._tracked.new(verification)
+        self.seen.added(verification.id, verification)
         self._access[verification.id] = sorted(set(access))
 
     def relabel(self, verification_id: uuid.UUID, access: Sequence[str]) -> None:
@@ -585,7 +333,7 @@ class VerificationRepository:
         if for_update:
             stmt = stmt.with_for_update()
         rows = (await self.session.execute(stmt)).all()
-        return [self._tracked.loaded(verification_from_row(r)) for r in rows]
+        return [self._loaded(verification_from_row(r)) for r in rows]
 
     async def get(
         self, verification_id: uuid.UUID, *, for_update: bool = False
@@ -594,7 +342,7 @@ class VerificationRepository:
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self.session.execute(stmt)).first()
-        return None if row is None else self._tracked.loaded(verification_from_row(row))
+        return None if row is None else self._loaded(verification_from_row(row))
 
     async def by_source_key(
         self, source_key: str, *, for_update: bool = False
@@ -603,11 +351,11 @@ class VerificationRepository:
         if for_update:
             stmt = stmt.with_for_update()
         row = (await self.session.execute(stmt)).first()
-        return None if row is None else self._tracked.loaded(verification_from_row(row))
+        return None if row is None else self._loaded(verification_from_row(row))
 
     async def flush(self) -> None:
-        for item, loaded_version in self._tracked.entries():
-            v: NationalityVerification = item
+        for v in self.seen:
+            loaded_version = self.seen.version_of(v.id)
             row = verification_row(v)
             if loaded_version is None:
                 row["access"] = self._access.get(v.id) or sorted(
@@ -619,17 +367,15 @@ class VerificationRepository:
                     row.pop(fixed)
                 if v.id in self._relabelled:
                     row["access"] = self._access[v.id]
-                result = await self.session.execute(
-                    update(orm.verification)
-                    .where(
-                        orm.verification.c.id == v.id,
-                        orm.verification.c.version == loaded_version,
-                    )
-                    .values(**row)
+                await update_versioned(
+                    self.session,
+                    orm.verification,
+                    {"id": v.id},
+                    loaded_version=loaded_version,
+                    values=row,
+                    what="The verification request",
                 )
-                if getattr(result, "rowcount", 0) != 1:
-                    raise ConcurrentUpdate(f"verification {v.id} changed since it was read")
-        self._tracked = _rebase(self._tracked)
+            self.seen.written(v.id, v.version)
 
 
 # The two-key advisory locks of `WithdrawalRepository.serialize_on` (their own key space: the
@@ -759,8 +505,8 @@ class ReferenceRepository:
                     time_zone=c.time_zone,
                     valid_from=c.valid_from,
                     valid_to=c.valid_to,
-                    send_within=_as_timedelta(c.send_within),
-                    acknowledge_within=_as_timedelta(c.acknowledge_within),
+                    send_within=as_timedelta(c.send_within),
+                    acknowledge_within=as_timedelta(c.acknowledge_within),
                 )
                 for c in clocks
             ),
@@ -785,24 +531,3 @@ class ReferenceRepository:
         if row is None:
             return Place(sending_country)
         return Place(sending_country, row.state, row.city)
-
-
-def post_from_row(row: Any) -> ConsularPost:
-    return ConsularPost(
-        code=row.code,
-        country=row.country,
-        kind=PostKind(row.kind),
-        city=row.city,
-        host_country=row.host_country,
-        jurisdiction=frozenset(row.jurisdiction),
-        email=row.email,
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-        placeholder=row.placeholder,
-    )
-
-
-def _as_timedelta(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    raise TypeError(f"interval expected, got {value!r}")

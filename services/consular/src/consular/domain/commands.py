@@ -1,8 +1,9 @@
 """Commands, imperative. The service layer has one handler per command; the domain functions
 in `triggers.py` and the aggregates' methods do the work.
 
-The acting user rides in the command (`reported_by`, `by`) because the domain itself enforces
-who may do what. "Now" does not: handlers take it from their clock — except `CheckOverdue`,
+Who acts does not ride in a command: the handler takes them from its unit of work (given once,
+from the verified caller) and hands them to the domain, which enforces who may do what. Nor
+does "now": handlers take it from their clock — except `CheckOverdue`,
 whose whole point is the scheduler's tick, and the trigger times, which are facts of the event.
 """
 
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from consular.domain.rules import NotificationKind
 from consular.domain.states import Channel, ConsularActionKind, Decision
-from consular.domain.values import Actor, Person, Place, Related
+from consular.domain.values import Person, Place, Related
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +36,6 @@ class ReportNotification(Command):
     protection_need: bool
     person_requests_notification: bool | None = None  # required for a detention
     person_objects_to_consular_action: bool | None = None  # detention only
-    reported_by: Actor
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,7 +114,6 @@ class LiftConsularBlock(Command):
 @dataclass(frozen=True, kw_only=True)
 class AcknowledgeNotification(Command):
     notification_id: UUID
-    by: Actor
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,7 +137,6 @@ class RecordConsularAction(Command):
     kind: ConsularActionKind
     at: datetime
     notes: str | None = None
-    by: Actor
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,4 +156,3 @@ class DecideVerification(Command):
     verification_id: UUID
     decision: Decision
     reason: str | None = None
-    by: Actor

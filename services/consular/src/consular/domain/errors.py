@@ -1,22 +1,23 @@
 """Errors of the consular domain.
 
-No HTTP in here. Each error says which rule it enforces (`rule`), which input it is about
-(`field`, a dotted path such as `person.nationality`, when there is one) and its `kind`, which
-the API layer maps mechanically:
+No HTTP and no `puebla` in here, yet by shape every error is a `puebla.refusals.Refusal`: it
+says which rule it enforces (`rule`), which input it is about (`field`, a dotted path such as
+`person.nationality`, when there is one), what to do next (`message`) and its `kind`, which
+`puebla.problems.problem_for` maps to the same answer in every service:
 
 | kind          | meaning                                                    | HTTP |
 |---------------|------------------------------------------------------------|------|
 | `invalid`     | the input breaks a rule                                    | 422  |
 | `conflict`    | not allowed in the current state / contradicts the record  | 409  |
 | `forbidden`   | the actor may see the record but may not do this           | 403  |
-| `not_visible` | the actor may not even know the record exists              | 404  |
+| `not_found`   | the actor may not even know the record exists              | 404  |
 """
 
 from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-ErrorKind = Literal["invalid", "conflict", "forbidden", "not_visible"]
+ErrorKind = Literal["invalid", "conflict", "forbidden", "not_found"]
 
 
 class ConsularError(Exception):
@@ -38,10 +39,6 @@ class ConsularError(Exception):
 
 class InvalidInput(ConsularError):
     """Generic invalid input; `rule` and `field` say which."""
-
-
-class TimezoneRequired(ConsularError):
-    default_rule = "timezone_required"
 
 
 class OccurredInFuture(ConsularError):
@@ -168,14 +165,14 @@ class NotConsulOfNationality(ConsularError):
     default_rule = "consul_of_nationality_only"
 
 
-# --- not visible (404) --------------------------------------------------------------------
+# --- not found (404) ----------------------------------------------------------------------
 
 
 class NotificationNotVisible(ConsularError):
     """The consulate acts on a notification it must never see (protection need, host national,
     not requested, blocked child case). Answered like an absent record so nothing leaks."""
 
-    kind = "not_visible"
+    kind = "not_found"
     default_rule = "notification_not_visible"
 
 
@@ -183,5 +180,5 @@ class VerificationNotVisible(ConsularError):
     """A request withdrawn for a protection need, acted on by the person's own consulate: for
     that country it no longer exists."""
 
-    kind = "not_visible"
+    kind = "not_found"
     default_rule = "verification_not_visible"

@@ -696,7 +696,7 @@ class Notification:
                 f"only a consular officer of {self.nationality} acts on this notification"
             )
         if not self._shown_to_consulate():
-            raise NotificationNotVisible("notification not found")
+            raise NotificationNotVisible("The notification was not found.")
 
     # A pending or acknowledged notification is always routed and clocked; these accessors
     # state that invariant once instead of asserting it at every use.

@@ -31,7 +31,7 @@ from consular.domain.errors import (
 from consular.domain.notification import ManifestSummary, Notification
 from consular.domain.reference import ReferenceData
 from consular.domain.rules import REPORTABLE_KINDS, NotificationKind
-from consular.domain.values import Place, Related, country_code
+from consular.domain.values import Actor, Place, Related, country_code
 from consular.domain.verification import NationalityVerification
 
 REPATRIATION = "repatriation"
@@ -69,6 +69,7 @@ def fund_return_key(application_id: str) -> str:
 
 def notify_on_report(
     cmd: ReportNotification,
+    reporter: Actor,
     reference: ReferenceData,
     new_id: Callable[[], UUID],
     now: datetime,
@@ -80,7 +81,7 @@ def notify_on_report(
     its notification is kept `unroutable` and routed when the directory has a post.
     """
     host = country_code(cmd.place.country, "place.country")
-    if not cmd.reported_by.is_immigration_officer_of(host):
+    if not reporter.is_immigration_officer_of(host):
         raise NotHostImmigrationOfficer(
             f"only an immigration officer of {host} reports what happened in {host}"
         )

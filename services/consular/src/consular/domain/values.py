@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from consular.domain.errors import InvalidInput, TimezoneRequired
+from consular.domain.errors import InvalidInput
 
 IMMIGRATION_OFFICER = "immigration_officer"
 CONSULAR_OFFICER = "consular_officer"
@@ -91,8 +91,9 @@ def country_code(value: str, field: str) -> str:
 
 
 def as_utc(moment: datetime, field: str) -> datetime:
-    """Every instant the domain keeps is aware and in UTC; a naive time is refused rather than
-    guessed, because the host's and the consulate's zones differ."""
+    """Every instant the domain keeps is aware and in UTC; a naive time is a bug (the API's
+    schemas refuse one with 422 `timezone_aware`, events carry aware times), never guessed:
+    the host's and the consulate's zones differ."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise TimezoneRequired(f"{field} must carry a UTC offset", field=field)
+        raise ValueError(f"{field} must carry a UTC offset")
     return moment.astimezone(UTC)

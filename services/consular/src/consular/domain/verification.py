@@ -141,7 +141,7 @@ class NationalityVerification:
                 f"only a consular officer of {self.claimed_nationality} decides this nationality"
             )
         if self.hidden_from_consulate:
-            raise VerificationNotVisible("verification request not found")
+            raise VerificationNotVisible("The verification request was not found.")
         if self.status is VerificationStatus.WITHDRAWN:
             raise VerificationWithdrawn(
                 f"withdrawn ({self.withdrawn_reason}); there is nothing to decide"

@@ -1,10 +1,15 @@
 """One handler per use case. Each opens the unit of work, loads what it needs, lets the domain
 decide, and commits once (state + outbox + audit, and the inbox row for a consumed event).
 
-Access: a record the actor may not see is `NotVisible` (404, nothing leaks); the domain's own
-checks then answer what a visible record's viewer may not do (403). Visibility is decided on the
-plain row (`peek`) before the row is locked: a caller who may not see a record takes no lock on
-it. The domain re-checks on the locked row inside the transaction.
+Who acts is the unit of work's (`uow.principal` for a request, the consumer's or the job's name
+otherwise), given once when it was made. Access (`access.py`): a record the actor may not see
+is `NotVisible` (404, nothing leaks), then one they may not act on `NotAllowed` (403), before
+state and input. Both are decided on the plain row (`peek`) before the row is locked — a caller
+who may not see a record takes no lock on it — and again on the locked row (it may have been
+withdrawn meanwhile); the domain re-checks its own rules inside the transaction.
+
+A consumed event is applied in a unit of work the consumer made and marked with its inbox
+tracking (`uow.track`), so a redelivered or replayed event changes nothing.
 
 Withdrawals (a protection need found later, a removal, a cancellation) are also recorded in
 `withdrawal` by the key of the record they concern, so that a record whose event is consumed
@@ -61,25 +66,19 @@ from consular.domain.triggers import (
     request_verification,
 )
 from consular.domain.values import Actor, Place, Related
+from consular.service_layer import access
 from consular.service_layer.unit_of_work import ConsularUnitOfWork
 from puebla.db.audit import AuditRecord
-from puebla.db.unit_of_work import Tracking
 from puebla.ids import new_id
 from puebla.observability import get_logger
+from puebla.refusals import Refused
 
 log = get_logger(__name__)
 
 UnitOfWorkFactory = Callable[[], ConsularUnitOfWork]
 
 
-class NotVisible(ConsularError):
-    """The record does not exist or the actor may not know it does: answered alike (404)."""
-
-    kind = "not_visible"
-    default_rule = "not_visible"
-
-
-class AccessLabelExceeded(ConsularError):
+class AccessLabelExceeded(Refused):
     """An incoming event's `access` label does not cover the countries a derived record would
     be shown to; the consumer refuses to widen what the producer allowed."""
 
@@ -98,63 +97,57 @@ def _deliver_in_app(notification: Notification, now: datetime) -> None:
 
 
 async def report_notification(cmd: ReportNotification, uow: ConsularUnitOfWork) -> list[uuid.UUID]:
+    reporter = access.actor_of(uow.principal)
     async with uow:
-        uow.actor = cmd.reported_by.username
         now = uow.clock()
         reference = await uow.reference.load()
-        notifications = notify_on_report(cmd, reference, new_id, now)
+        notifications = notify_on_report(cmd, reporter, reference, new_id, now)
         for n in notifications:
             _deliver_in_app(n, now)
             uow.notifications.add(
-                n, access=[n.host_country, n.nationality], reported_by=cmd.reported_by.username
+                n, access=[n.host_country, n.nationality], reported_by=reporter.username
             )
         await uow.commit()
         return [n.id for n in notifications]
 
 
-async def _visible_locked(
+async def _locked_for_consul(
     uow: ConsularUnitOfWork, notification_id: uuid.UUID, by: Actor
 ) -> Notification:
-    """The notification locked for a change by `by`: visibility is decided on the plain row
-    first (no lock taken on what the caller may not see), then again under the lock (it may
-    have been withdrawn meanwhile)."""
-    seen = await uow.notifications.peek(notification_id)
-    if seen is None or not seen.is_visible_to(by):
-        raise NotVisible("notification not found")
-    n = await uow.notifications.get(notification_id, for_update=True)
-    if n is None or not n.is_visible_to(by):
-        raise NotVisible("notification not found")
-    return n
+    """The notification locked for a change by a consul `by`: access is decided on the plain
+    row first (no lock taken on what the caller may not see), then again under the lock (it
+    may have been withdrawn meanwhile)."""
+    access.consul_may_act(await uow.notifications.peek(notification_id), by)
+    return access.consul_may_act(await uow.notifications.get(notification_id, for_update=True), by)
 
 
 async def acknowledge_notification(cmd: AcknowledgeNotification, uow: ConsularUnitOfWork) -> None:
+    by = access.actor_of(uow.principal)
     async with uow:
-        uow.actor = cmd.by.username
-        n = await _visible_locked(uow, cmd.notification_id, cmd.by)
-        n.acknowledge(cmd.by, uow.clock())
+        n = await _locked_for_consul(uow, cmd.notification_id, by)
+        n.acknowledge(by, uow.clock())
         await uow.commit()
 
 
 async def record_consular_action(cmd: RecordConsularAction, uow: ConsularUnitOfWork) -> None:
-    """The action, its audit entry (`consular_action.recorded`) and the notification's new
-    version in one transaction. No outbox event: no other service consumes one."""
+    """The action, its audit entry (`notification.consular_action_recorded`) and the
+    notification's new version in one transaction. No outbox event: no other service consumes
+    one."""
+    by = access.actor_of(uow.principal)
     async with uow:
-        uow.actor = cmd.by.username
-        n = await _visible_locked(uow, cmd.notification_id, cmd.by)
-        n.record_consular_action(cmd.by, cmd.kind, cmd.at, uow.clock(), cmd.notes)
+        n = await _locked_for_consul(uow, cmd.notification_id, by)
+        n.record_consular_action(by, cmd.kind, cmd.at, uow.clock(), cmd.notes)
         await uow.commit()
 
 
 async def decide_verification(cmd: DecideVerification, uow: ConsularUnitOfWork) -> None:
+    by = access.actor_of(uow.principal)
     async with uow:
-        uow.actor = cmd.by.username
-        seen = await uow.verifications.peek(cmd.verification_id)
-        if seen is None or not seen.is_visible_to(cmd.by):
-            raise NotVisible("verification request not found")
-        v = await uow.verifications.get(cmd.verification_id, for_update=True)
-        if v is None or not v.is_visible_to(cmd.by):  # withdrawn meanwhile
-            raise NotVisible("verification request not found")
-        v.decide(cmd.by, cmd.decision, cmd.reason, uow.clock())
+        access.consul_may_decide(await uow.verifications.peek(cmd.verification_id), by)
+        v = access.consul_may_decide(
+            await uow.verifications.get(cmd.verification_id, for_update=True), by
+        )
+        v.decide(by, cmd.decision, cmd.reason, uow.clock())
         await uow.commit()
 
 
@@ -171,21 +164,17 @@ def _trigger_time(at: datetime, now: datetime) -> datetime:
     return at
 
 
-def _check_label(access: tuple[str, ...], *countries: str) -> None:
-    missing = sorted(set(countries) - set(access))
+def _check_label(label: tuple[str, ...], *countries: str) -> None:
+    missing = sorted(set(countries) - set(label))
     if missing:
-        raise AccessLabelExceeded(f"the event's access label {list(access)} omits {missing}")
+        raise AccessLabelExceeded(f"the event's access label {list(label)} omits {missing}")
 
 
-async def notify_manifest(
-    trigger: ManifestTrigger, uow: ConsularUnitOfWork, tracking: Tracking
-) -> None:
+async def notify_manifest(trigger: ManifestTrigger, uow: ConsularUnitOfWork) -> None:
     """A submitted or amended manifest: one `repatriation_notice` to the receiving country's
     post, and a nationality verification request per (added) returnee. Replays find what the
     first delivery made (`source_key`) and change nothing."""
-    uow.track(tracking)
     async with uow:
-        uow.actor = tracking.consumer
         now = uow.clock()
         _check_label(trigger.access, trigger.sending_country, trigger.receiving_country)
         at = _trigger_time(trigger.at, now)
@@ -247,12 +236,12 @@ async def notify_manifest(
                     ),
                     new_id(),
                 )
-            except ConsularError as exc:
+            except (ConsularError, Refused) as exc:
                 # One returnee's request refused (e.g. a claimed host nationality, or a
                 # nationality outside the label) must not hold back the notice and the others.
                 uow.record(
                     AuditRecord(
-                        uow.actor,
+                        uow.actor_name,
                         "verification.not_requested",
                         "manifest",
                         trigger.manifest_id,
@@ -320,13 +309,11 @@ async def _counted(
 
 
 async def notify_manifest_cancelled(
-    cancellation: ManifestCancellation, uow: ConsularUnitOfWork, tracking: Tracking
+    cancellation: ManifestCancellation, uow: ConsularUnitOfWork
 ) -> None:
     """A cancelled manifest the consulate had heard of (submitted or dispatched) gets a
     `repatriation_cancellation` notice; a cancelled draft was never announced."""
-    uow.track(tracking)
     async with uow:
-        uow.actor = tracking.consumer
         now = uow.clock()
         c = cancellation
         at = _trigger_time(c.at, now)
@@ -367,9 +354,7 @@ async def notify_manifest_cancelled(
 # --- events from child_protection ------------------------------------------------------------
 
 
-async def notify_child_case(
-    trigger: ChildCaseTrigger, uow: ConsularUnitOfWork, tracking: Tracking
-) -> None:
+async def notify_child_case(trigger: ChildCaseTrigger, uow: ConsularUnitOfWork) -> None:
     """A child case's `child_case` notice. `child.case.consular_notice.v1` (the consulate may
     be told now, and who the child is) makes it and sends it — at the opening of a case that is
     not blocked, or at the clearing of its block, when it sends the notice held back since the
@@ -385,9 +370,7 @@ async def notify_child_case(
     include the nationality, and the consumer never widens what the producer allowed. An event
     of an earlier producer that still carries the identity (a rolling deployment) is handled
     as one that comes with its consular notice."""
-    uow.track(tracking)
     async with uow:
-        uow.actor = tracking.consumer
         now = uow.clock()
         t = trigger
         host = t.place.country
@@ -487,9 +470,7 @@ async def _release_about_child(uow: ConsularUnitOfWork, case_id: str, now: datet
 _HELD_BACK = (NotificationStatus.SUPPRESSED, NotificationStatus.WITHDRAWN)
 
 
-async def withdraw_child_case(
-    block: ChildCaseBlock, uow: ConsularUnitOfWork, tracking: Tracking
-) -> None:
+async def withdraw_child_case(block: ChildCaseBlock, uow: ConsularUnitOfWork) -> None:
     """`child.case.consular_block_set.v1`: a protection need or a trafficking indicator found
     on a case the consulate may already know of. For the child's nationality the case's
     notices and verification requests cease to exist (404, absent from lists); their clocks
@@ -497,9 +478,7 @@ async def withdraw_child_case(
     (protection). The event's label is the host alone, and so become the records'. A Fund
     return approved for the child (its notice names the case) is withdrawn likewise, in
     either consumption order (`notify_fund_return` looks for the block)."""
-    uow.track(tracking)
     async with uow:
-        uow.actor = tracking.consumer
         now = uow.clock()
         b = block
         _check_label(b.access, b.host_country)
@@ -528,16 +507,12 @@ async def withdraw_child_case(
 # --- events from reserve_fund -----------------------------------------------------------------
 
 
-async def notify_fund_return(
-    trigger: FundReturnTrigger, uow: ConsularUnitOfWork, tracking: Tracking
-) -> None:
+async def notify_fund_return(trigger: FundReturnTrigger, uow: ConsularUnitOfWork) -> None:
     """`fund.application.approved.v1`: tell the beneficiary's consulate (in the country where
     the person is) that IOM approved an assisted return. For a child the notice keeps the
     child's case: a block on it, consumed before or after, hides the notice from the child's
     state, and its clearing sends it again (`notify_child_case`)."""
-    uow.track(tracking)
     async with uow:
-        uow.actor = tracking.consumer
         now = uow.clock()
         t = trigger
         key = fund_return_key(t.application_id)
@@ -572,13 +547,11 @@ async def notify_fund_return(
 
 
 async def withdraw_fund_return(
-    cancellation: FundReturnCancellation, uow: ConsularUnitOfWork, tracking: Tracking
+    cancellation: FundReturnCancellation, uow: ConsularUnitOfWork
 ) -> None:
     """`fund.application.cancelled.v1`: the approved return is off; its notice is withdrawn
     (the consulate sees it withdrawn, its clocks stop, no further e-mail goes out)."""
-    uow.track(tracking)
     async with uow:
-        uow.actor = tracking.consumer
         now = uow.clock()
         c = cancellation
         key = fund_return_key(c.application_id)
@@ -593,17 +566,13 @@ async def withdraw_fund_return(
 # --- protection needs found on a manifest -----------------------------------------------------
 
 
-async def withdraw_returnees(
-    protected: ReturneesProtected, uow: ConsularUnitOfWork, tracking: Tracking
-) -> None:
+async def withdraw_returnees(protected: ReturneesProtected, uow: ConsularUnitOfWork) -> None:
     """`repatriation.returnee.protection_need_recorded.v1` (labelled for the sending country
     alone): these returnees' verification requests are withdrawn for their claimed nationality
     (404 to its consuls, absent from lists) and relabelled for the sending country; the
     manifest's notices no longer count them. The receiving side learns nothing else: no new
     notice, no event."""
-    uow.track(tracking)
     async with uow:
-        uow.actor = tracking.consumer
         now = uow.clock()
         p = protected
         _check_label(p.access, p.sending_country)
@@ -644,7 +613,6 @@ async def route_unroutable(new_uow: UnitOfWorkFactory, *, batch: int = 200) -> i
     while True:
         uow = new_uow()
         async with uow:
-            uow.actor = "router"
             now = uow.clock()
             found = await uow.notifications.unroutable(after=after, limit=batch)
             if found:
@@ -671,7 +639,6 @@ async def check_overdue(cmd: CheckOverdue, new_uow: UnitOfWorkFactory, *, batch:
     while True:
         uow = new_uow()
         async with uow:
-            uow.actor = "scheduler"
             found = await uow.notifications.clock_running_past(cmd.now, after=after, limit=batch)
             for n in found:
                 n.check_overdue(cmd.now)
@@ -718,7 +685,6 @@ async def deliver_emails(
     for _ in range(limit):
         uow = new_uow()
         async with uow:
-            uow.actor = "mailer"
             now = uow.clock()
             n = await uow.notifications.next_email_due(now)
             if n is None:

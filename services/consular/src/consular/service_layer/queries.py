@@ -1,8 +1,11 @@
-"""The read side: what a viewer may see, shaped for the API (plain dicts, the read schemas'
-fields). Lists filter in SQL with the same rule the aggregates apply one by one
-(`Notification.is_visible_to`, `NationalityVerification.is_visible_to`); each row is then
-mapped to the aggregate, so the reason for a suppression and the live overdue flag come from
-the domain itself. Keyset pagination on (time, id), newest first.
+"""The read side: what a caller may see, as typed read models (frozen dataclasses the routers
+turn into the response schemas). Lists filter in SQL with the same rule the aggregates apply
+one by one (`Notification.is_visible_to`, `NationalityVerification.is_visible_to`); each row is
+then mapped to the aggregate, so the reason for a suppression and the live overdue flag come
+from the domain itself. One record the caller may not see is `NotVisible` (404). Keyset
+pagination on (time, id), newest first: each list returns a `puebla.pagination.Page` with its
+next cursor. Every function takes the service object and the verified caller, and reads
+through `svc.sessions`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consular.adapters import orm
-from consular.adapters.repository import (
+from consular.adapters.mapping import (
     notification_from_row,
     post_from_row,
     verification_from_row,
@@ -33,26 +36,160 @@ from consular.domain.values import (
     IMMIGRATION_OFFICER,
     Actor,
 )
+from consular.service_layer.access import (
+    THE_NOTIFICATION,
+    THE_VERIFICATION,
+    actor_of,
+    consul_may_act,
+    consul_may_decide,
+)
+from consular.service_layer.unit_of_work import ConsularUnitOfWork
+from puebla.auth.principal import Principal
+from puebla.pagination import Cursor, Page, PageRequest
+from puebla.refusals import NotVisible
+from puebla.service import Service
 
-Key = tuple[datetime, uuid.UUID]
+Svc = Service[ConsularUnitOfWork]
+
+
+# --- read models --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
-    last: Key | None  # the key of the last item when more may follow
+class PostView:
+    code: str
+    country: str
+    kind: str
+    city: str
+    host_country: str
+    jurisdiction: list[str]
+    email: str
+    placeholder: bool
+    valid_from: date
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class PersonView:
+    given_names: str
+    surnames: str
+    sex: str
+    date_of_birth: date | None
+
+
+@dataclass(frozen=True)
+class PlaceView:
+    country: str
+    state: str | None
+    city: str | None
+
+
+@dataclass(frozen=True)
+class RelatedView:
+    service: str
+    id: str
+
+
+@dataclass(frozen=True)
+class ManifestView:
+    reference: str
+    version: int
+    reception_point: str
+    scheduled_arrival: datetime | None
+    returnee_count: int
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    channel: str
+    status: str
+    attempts: int
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActionView:
+    kind: str
+    at: datetime | None
+    notes: str | None
+    by: str
+    recorded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    """Times on the host country's clock (`time_zone`)."""
+
+    id: uuid.UUID
+    reference: str
+    kind: str
+    nationality: str
+    host_country: str
+    consular_post: str | None
+    person: PersonView | None
+    place: PlaceView
+    occurred_at: datetime | None
+    related: RelatedView | None
+    status: str
+    suppression_reason: str | None
+    time_zone: str
+    due_at: datetime | None
+    ack_due_at: datetime | None
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    overdue: bool
+    escalated_at: datetime | None
+    withdrawn_reason: str | None
+    withdrawn_at: datetime | None
+    person_requests_notification: bool | None
+    do_not_act: bool
+    mandatory: bool
+    manifest: ManifestView | None
+    deliveries: list[DeliveryView]
+    actions: list[ActionView]
+    created_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class VerificationRelatedView:
+    service: str
+    id: str
+    returnee_id: str | None
+
+
+@dataclass(frozen=True)
+class VerificationView:
+    id: uuid.UUID
+    status: str
+    person: PersonView
+    claimed_nationality: str
+    host_country: str
+    related: VerificationRelatedView
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    withdrawn_reason: str | None
+    withdrawn_at: datetime | None
+    version: int
 
 
 # --- consular posts -----------------------------------------------------------------------------
 
 
 async def consular_posts(
-    session: AsyncSession,
+    svc: Svc,
+    caller: Principal,
     *,
-    on: date,
+    on: date | None = None,
     country: str | None = None,
     host_country: str | None = None,
-) -> list[dict[str, Any]]:
+) -> Page[PostView]:
+    """Every post valid `on` (default: today, UTC), for any authenticated caller: the directory
+    is small, one page."""
+    on = on or svc.clock().date()
     p = orm.consular_post.c
     stmt = (
         select(orm.consular_post)
@@ -63,25 +200,26 @@ async def consular_posts(
         stmt = stmt.where(p.country == country)
     if host_country:
         stmt = stmt.where(p.host_country == host_country)
-    rows = (await session.execute(stmt)).all()
+    async with svc.sessions() as session:
+        rows = (await session.execute(stmt)).all()
     out = []
     for row in rows:
         post = post_from_row(row)
         out.append(
-            {
-                "code": post.code,
-                "country": post.country,
-                "kind": post.kind.value,
-                "city": post.city,
-                "host_country": post.host_country,
-                "jurisdiction": sorted(post.jurisdiction),
-                "email": post.email,
-                "placeholder": post.placeholder,
-                "valid_from": post.valid_from,
-                "valid_to": post.valid_to,
-            }
+            PostView(
+                code=post.code,
+                country=post.country,
+                kind=post.kind.value,
+                city=post.city,
+                host_country=post.host_country,
+                jurisdiction=sorted(post.jurisdiction),
+                email=post.email,
+                placeholder=post.placeholder,
+                valid_from=post.valid_from,
+                valid_to=post.valid_to,
+            )
         )
-    return out
+    return Page(out, None)
 
 
 # --- notifications ------------------------------------------------------------------------------
@@ -147,159 +285,163 @@ async def _with_deliveries(session: AsyncSession, rows: Sequence[Any]) -> list[N
     return [notification_from_row(r, by_id.get(r.id, [])) for r in rows]
 
 
+def _person_view(person: Any) -> PersonView:
+    return PersonView(
+        given_names=person.given_names,
+        surnames=person.surnames,
+        sex=person.sex.value,
+        date_of_birth=person.date_of_birth,
+    )
+
+
 def notification_view(
     n: Notification, *, reference: str, viewer: Actor, now: datetime
-) -> dict[str, Any]:
+) -> NotificationView:
     """One notification as `viewer` sees it; times on the host country's clock."""
-    person = n.person
     related = n.related
     manifest = n.manifest
-    return {
-        "id": n.id,
-        "reference": reference,
-        "kind": n.kind.value,
-        "nationality": n.nationality,
-        "host_country": n.host_country,
-        "consular_post": n.consular_post,
-        "person": (
-            {
-                "given_names": person.given_names,
-                "surnames": person.surnames,
-                "sex": person.sex.value,
-                "date_of_birth": person.date_of_birth,
-            }
-            if person
-            else None
-        ),
-        "place": {"country": n.place.country, "state": n.place.state, "city": n.place.city},
-        "occurred_at": n.local(n.occurred_at),
-        "related": {"service": related.service, "id": related.id} if related else None,
-        "status": n.status.value,
-        "suppression_reason": (
-            reason.value if (reason := n.suppression_reason_for(viewer)) else None
-        ),
-        "time_zone": n.time_zone,
-        "due_at": n.local(n.due_at),
-        "ack_due_at": n.local(n.ack_due_at),
-        "sent_at": n.local(n.sent_at),
-        "acknowledged_at": n.local(n.acknowledged_at),
-        "acknowledged_by": n.acknowledged_by,
-        "overdue": n.overdue or n.missed_deadline(now) is not None,
-        "escalated_at": n.local(n.escalated_at),
-        "withdrawn_reason": n.withdrawn_reason.value if n.withdrawn_reason else None,
-        "withdrawn_at": n.local(n.withdrawn_at),
-        "person_requests_notification": n.person_requests_notification,
-        "do_not_act": n.do_not_act,
-        "mandatory": n.mandatory,
-        "manifest": (
-            {
-                "reference": manifest.reference,
-                "version": manifest.version,
-                "reception_point": manifest.reception_point,
-                "scheduled_arrival": n.local(manifest.scheduled_arrival),
-                "returnee_count": manifest.returnee_count,
-            }
+    return NotificationView(
+        id=n.id,
+        reference=reference,
+        kind=n.kind.value,
+        nationality=n.nationality,
+        host_country=n.host_country,
+        consular_post=n.consular_post,
+        person=_person_view(n.person) if n.person else None,
+        place=PlaceView(n.place.country, n.place.state, n.place.city),
+        occurred_at=n.local(n.occurred_at),
+        related=RelatedView(related.service, related.id) if related else None,
+        status=n.status.value,
+        suppression_reason=(reason.value if (reason := n.suppression_reason_for(viewer)) else None),
+        time_zone=n.time_zone,
+        due_at=n.local(n.due_at),
+        ack_due_at=n.local(n.ack_due_at),
+        sent_at=n.local(n.sent_at),
+        acknowledged_at=n.local(n.acknowledged_at),
+        acknowledged_by=n.acknowledged_by,
+        overdue=n.overdue or n.missed_deadline(now) is not None,
+        escalated_at=n.local(n.escalated_at),
+        withdrawn_reason=n.withdrawn_reason.value if n.withdrawn_reason else None,
+        withdrawn_at=n.local(n.withdrawn_at),
+        person_requests_notification=n.person_requests_notification,
+        do_not_act=n.do_not_act,
+        mandatory=n.mandatory,
+        manifest=(
+            ManifestView(
+                reference=manifest.reference,
+                version=manifest.version,
+                reception_point=manifest.reception_point,
+                scheduled_arrival=n.local(manifest.scheduled_arrival),
+                returnee_count=manifest.returnee_count,
+            )
             if manifest
             else None
         ),
-        "deliveries": [
-            {
-                "channel": d.channel.value,
-                "status": d.status.value,
-                "attempts": d.attempts,
-                "sent_at": n.local(d.sent_at),
-            }
+        deliveries=[
+            DeliveryView(d.channel.value, d.status.value, d.attempts, n.local(d.sent_at))
             for d in n.deliveries
         ],
         # The consulate's notes are its own (its communication with the national): the host
         # side that reported the event sees what was done and when, not what was written.
-        "actions": [
-            {
-                "kind": a.kind.value,
-                "at": n.local(a.at),
-                "notes": a.notes if viewer.is_consul_of(n.nationality) else None,
-                "by": a.by,
-                "recorded_at": n.local(a.recorded_at),
-            }
+        actions=[
+            ActionView(
+                kind=a.kind.value,
+                at=n.local(a.at),
+                notes=a.notes if viewer.is_consul_of(n.nationality) else None,
+                by=a.by,
+                recorded_at=n.local(a.recorded_at),
+            )
             for a in n.actions
         ],
-        "created_at": n.local(n.created_at),
-        "version": n.version,
-    }
+        created_at=n.local(n.created_at),
+        version=n.version,
+    )
 
 
-async def notification_record(
-    session: AsyncSession, notification_id: uuid.UUID
-) -> Notification | None:
-    """The plain record (unlocked), for the API to decide visibility and permission first."""
-    row = (
+async def _notification_row(session: AsyncSession, notification_id: uuid.UUID) -> Any:
+    return (
         await session.execute(
             select(orm.notification).where(orm.notification.c.id == notification_id)
         )
     ).first()
-    if row is None:
-        return None
-    (n,) = await _with_deliveries(session, [row])
-    return n
 
 
-async def verification_record(
-    session: AsyncSession, verification_id: uuid.UUID
-) -> NationalityVerification | None:
-    row = (
-        await session.execute(
-            select(orm.verification).where(orm.verification.c.id == verification_id)
-        )
-    ).first()
-    return None if row is None else verification_from_row(row)
+async def check_consul_may_act(svc: Svc, caller: Principal, notification_id: uuid.UUID) -> None:
+    """Who acknowledges a notification and records consular actions on it (`access`), on the
+    plain unlocked row: for the API to answer 404 and 403 before it validates a body. The
+    handler decides again on the locked row."""
+    async with svc.sessions() as session:
+        row = await _notification_row(session, notification_id)
+        found = (await _with_deliveries(session, [row]))[0] if row is not None else None
+    consul_may_act(found, actor_of(caller))
 
 
-async def unroutable_count(session: AsyncSession) -> int:
-    """How many notices wait for a post (no personal data: a number for the operators)."""
+async def check_consul_may_decide(svc: Svc, caller: Principal, verification_id: uuid.UUID) -> None:
+    """`access.consul_may_decide` on the plain unlocked row, like `check_consul_may_act`."""
+    async with svc.sessions() as session:
+        row = (
+            await session.execute(
+                select(orm.verification).where(orm.verification.c.id == verification_id)
+            )
+        ).first()
+    consul_may_decide(None if row is None else verification_from_row(row), actor_of(caller))
+
+
+async def unroutable_count(svc: Svc, caller: Principal) -> int:
+    """How many notices wait for a post (no personal data: a number for the operators, any
+    authenticated caller)."""
     n = orm.notification.c
-    count = (
-        await session.execute(
-            select(func.count())
-            .select_from(orm.notification)
-            .where(n.status == NotificationStatus.UNROUTABLE.value)
-        )
-    ).scalar_one()
+    async with svc.sessions() as session:
+        count = (
+            await session.execute(
+                select(func.count())
+                .select_from(orm.notification)
+                .where(n.status == NotificationStatus.UNROUTABLE.value)
+            )
+        ).scalar_one()
     return int(count)
 
 
-async def notification(
-    session: AsyncSession, notification_id: uuid.UUID, *, viewer: Actor, now: datetime
-) -> dict[str, Any] | None:
-    """The notification if `viewer` may see it, else None (the API answers 404 either way)."""
-    row = (
-        await session.execute(
-            select(orm.notification).where(orm.notification.c.id == notification_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    (n,) = await _with_deliveries(session, [row])
+async def notification(svc: Svc, caller: Principal, notification_id: uuid.UUID) -> NotificationView:
+    """The notification if the caller may see it; else `NotVisible` (404 either way)."""
+    viewer = actor_of(caller)
+    async with svc.sessions() as session:
+        row = await _notification_row(session, notification_id)
+        if row is None:
+            raise NotVisible(THE_NOTIFICATION)
+        (n,) = await _with_deliveries(session, [row])
     if not n.is_visible_to(viewer):
+        raise NotVisible(THE_NOTIFICATION)
+    return notification_view(n, reference=row.reference, viewer=viewer, now=svc.clock())
+
+
+def _after(page: PageRequest) -> tuple[datetime, uuid.UUID] | None:
+    return (page.cursor.after, page.cursor.after_id) if page.cursor else None
+
+
+def _next_cursor(rows: Sequence[Any], more: bool, at: str) -> str | None:
+    if not (more and rows):
         return None
-    return notification_view(n, reference=row.reference, viewer=viewer, now=now)
+    return Cursor(getattr(rows[-1], at), rows[-1].id).encode()
 
 
 async def notifications(
-    session: AsyncSession,
+    svc: Svc,
+    caller: Principal,
     *,
-    viewer: Actor,
-    now: datetime,
-    status: str | None,
-    limit: int,
-    after: Key | None,
+    page: PageRequest,
+    status: str | None = None,
     related_id: str | None = None,
-) -> Page:
+) -> Page[NotificationView]:
+    """The notifications the caller may see, newest first (`status` "overdue": pending and
+    past a deadline now)."""
+    viewer, now = actor_of(caller), svc.clock()
     n = orm.notification.c
     stmt = (
         select(orm.notification)
         .where(_notification_scope(viewer))
         .order_by(n.created_at.desc(), n.id.desc())
-        .limit(limit + 1)
+        .limit(page.limit + 1)
     )
     if status == "overdue":
         stmt = stmt.where(_overdue_now(now))
@@ -307,18 +449,19 @@ async def notifications(
         stmt = stmt.where(n.status == status)
     if related_id is not None:
         stmt = stmt.where(n.related_id == related_id)
+    after = _after(page)
     if after is not None:
         stmt = stmt.where(tuple_(n.created_at, n.id) < tuple_(after[0], after[1]))
-    rows = (await session.execute(stmt)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    found = await _with_deliveries(session, rows)
+    async with svc.sessions() as session:
+        rows = (await session.execute(stmt)).all()
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        found = await _with_deliveries(session, rows)
     items = [
         notification_view(item, reference=row.reference, viewer=viewer, now=now)
         for item, row in zip(found, rows, strict=True)
     ]
-    last = (rows[-1].created_at, rows[-1].id) if more and rows else None
-    return Page(items, last)
+    return Page(items, _next_cursor(rows, more, "created_at"))
 
 
 # --- verifications ------------------------------------------------------------------------------
@@ -342,72 +485,63 @@ def _verification_scope(viewer: Actor) -> ColumnElement[bool]:
     return or_(*scope) if scope else false()
 
 
-def verification_view(v: NationalityVerification) -> dict[str, Any]:
-    return {
-        "id": v.id,
-        "status": v.status.value,
-        "person": {
-            "given_names": v.person.given_names,
-            "surnames": v.person.surnames,
-            "sex": v.person.sex.value,
-            "date_of_birth": v.person.date_of_birth,
-        },
-        "claimed_nationality": v.claimed_nationality,
-        "host_country": v.host_country,
-        "related": {
-            "service": v.related.service,
-            "id": v.related.id,
-            "returnee_id": v.related.returnee_id,
-        },
-        "requested_at": v.requested_at,
-        "decided_by": v.decided_by,
-        "decided_at": v.decided_at,
-        "reason": v.reason,
-        "withdrawn_reason": v.withdrawn_reason.value if v.withdrawn_reason else None,
-        "withdrawn_at": v.withdrawn_at,
-        "version": v.version,
-    }
+def verification_view(v: NationalityVerification) -> VerificationView:
+    return VerificationView(
+        id=v.id,
+        status=v.status.value,
+        person=_person_view(v.person),
+        claimed_nationality=v.claimed_nationality,
+        host_country=v.host_country,
+        related=VerificationRelatedView(v.related.service, v.related.id, v.related.returnee_id),
+        requested_at=v.requested_at,
+        decided_by=v.decided_by,
+        decided_at=v.decided_at,
+        reason=v.reason,
+        withdrawn_reason=v.withdrawn_reason.value if v.withdrawn_reason else None,
+        withdrawn_at=v.withdrawn_at,
+        version=v.version,
+    )
 
 
-async def verification(
-    session: AsyncSession, verification_id: uuid.UUID, *, viewer: Actor
-) -> dict[str, Any] | None:
-    row = (
-        await session.execute(
-            select(orm.verification).where(orm.verification.c.id == verification_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    v = verification_from_row(row)
-    return verification_view(v) if v.is_visible_to(viewer) else None
+async def verification(svc: Svc, caller: Principal, verification_id: uuid.UUID) -> VerificationView:
+    async with svc.sessions() as session:
+        row = (
+            await session.execute(
+                select(orm.verification).where(orm.verification.c.id == verification_id)
+            )
+        ).first()
+    v = None if row is None else verification_from_row(row)
+    if v is None or not v.is_visible_to(actor_of(caller)):
+        raise NotVisible(THE_VERIFICATION)
+    return verification_view(v)
 
 
 async def verifications(
-    session: AsyncSession,
+    svc: Svc,
+    caller: Principal,
     *,
-    viewer: Actor,
-    status: VerificationStatus | None,
-    limit: int,
-    after: Key | None,
+    page: PageRequest,
+    status: VerificationStatus | None = None,
     related_id: str | None = None,
-) -> Page:
+) -> Page[VerificationView]:
+    """The requests the caller may see, newest first."""
     v = orm.verification.c
     stmt = (
         select(orm.verification)
-        .where(_verification_scope(viewer))
+        .where(_verification_scope(actor_of(caller)))
         .order_by(v.requested_at.desc(), v.id.desc())
-        .limit(limit + 1)
+        .limit(page.limit + 1)
     )
     if status is not None:
         stmt = stmt.where(v.status == status.value)
     if related_id is not None:
         stmt = stmt.where(v.related_id == related_id)
+    after = _after(page)
     if after is not None:
         stmt = stmt.where(tuple_(v.requested_at, v.id) < tuple_(after[0], after[1]))
-    rows = (await session.execute(stmt)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    async with svc.sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
     items = [verification_view(verification_from_row(r)) for r in rows]
-    last = (rows[-1].requested_at, rows[-1].id) if more and rows else None
-    return Page(items, last)
+    return Page(items, _next_cursor(rows, more, "requested_at"))

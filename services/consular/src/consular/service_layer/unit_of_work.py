@@ -1,15 +1,13 @@
 """The consular unit of work: repositories, then state + outbox + audit in one transaction.
 
-On commit it saves every aggregate the repositories saw (insert or optimistic update), writes
-each new domain event to the audit trail (as `actor`), and hands the events that leave the
-service to the outbox through `adapters.integration.translate`.
+On commit it saves every aggregate the repositories saw (insert or versioned update: a stale
+version is `ConcurrentChange`, before anything else is written), writes each new domain event
+to the audit trail as the unit of work's actor (`drain`), and hands the events that leave the
+service to the outbox through `adapters.integration.translate`, with the record's own access
+label.
 """
 
 from __future__ import annotations
-
-import dataclasses
-import re
-from typing import Any
 
 from consular.adapters import integration
 from consular.adapters.repository import (
@@ -18,22 +16,8 @@ from consular.adapters.repository import (
     VerificationRepository,
     WithdrawalRepository,
 )
-from consular.domain.events import Event
 from consular.domain.model import NationalityVerification, Notification
-from puebla.db.audit import AuditRecord
 from puebla.db.unit_of_work import OutgoingEvent, UnitOfWork
-
-
-def audit_action(event: Event) -> str:
-    """`NotificationCreated` → `notification.created`, `ConsularActionRecorded` →
-    `consular_action.recorded`."""
-    words: list[str] = re.findall(r"[A-Z][a-z]*", type(event).__name__)
-    return "_".join(w.lower() for w in words[:-1]) + "." + words[-1].lower()
-
-
-def _audit_detail(event: Event) -> dict[str, Any]:
-    # Domain events carry ids, states and times, no personal data: the whole event is the detail.
-    return dataclasses.asdict(event)
 
 
 class ConsularUnitOfWork(UnitOfWork):
@@ -41,9 +25,6 @@ class ConsularUnitOfWork(UnitOfWork):
     verifications: VerificationRepository
     reference: ReferenceRepository
     withdrawals: WithdrawalRepository
-    # Who the audit trail names for what this unit of work changes: a username, or the
-    # consumer / scheduler / mailer acting on its own.
-    actor: str = "system"
 
     async def _start(self) -> None:
         self.notifications = NotificationRepository(self.session)
@@ -51,34 +32,24 @@ class ConsularUnitOfWork(UnitOfWork):
         self.reference = ReferenceRepository(self.session)
         self.withdrawals = WithdrawalRepository(self.session)
 
-    async def commit(self) -> None:
+    async def _flush(self) -> None:
         await self.notifications.flush()
         await self.verifications.flush()
-        await super().commit()
 
     def _collect_events(self) -> list[OutgoingEvent]:
         outgoing: list[OutgoingEvent] = []
-        aggregates: list[Notification | NationalityVerification] = [
-            *self.notifications.seen,
-            *self.verifications.seen,
-        ]
-        for aggregate in aggregates:
-            entity = "notification" if isinstance(aggregate, Notification) else "verification"
-            for event in aggregate.events:
-                self.record(
-                    AuditRecord(
-                        self.actor,
-                        audit_action(event),
-                        entity,
-                        str(aggregate.id),
-                        _audit_detail(event),
-                    )
-                )
-                label = (
-                    self.notifications.access_of(aggregate.id)
-                    if isinstance(aggregate, Notification)
-                    else None
-                )
-                outgoing.extend(integration.translate(event, aggregate, label))
-            aggregate.events.clear()
+        for notification in self.notifications.seen:
+            outgoing += self._drain_one(notification, self.notifications.access_of(notification.id))
+        for verification in self.verifications.seen:
+            outgoing += self._drain_one(verification, None)
         return outgoing
+
+    def _drain_one(
+        self, aggregate: Notification | NationalityVerification, label: list[str] | None
+    ) -> list[OutgoingEvent]:
+        # One aggregate at a time: its contract events carry its own label.
+        return self.drain(
+            [aggregate],
+            translate=lambda event: integration.translate(event, aggregate, label),
+            audit=lambda event, actor: integration.audit_record(aggregate, event, actor),
+        )

@@ -9,19 +9,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from consular import bootstrap
-from consular.adapters.repository import ConcurrentUpdate
 from consular.domain.commands import (
     AcknowledgeNotification,
     RecordConsularAction,
     ReportNotification,
 )
-from consular.domain.errors import ConsularError, NotConsulOfNationality
 from consular.domain.rules import NotificationKind
 from consular.domain.states import ConsularActionKind
 from consular.domain.values import Person, Place, Sex
-from consular.entrypoints.api.auth import actor
-from consular.entrypoints.api.errors import concurrent_update, problem_for
+from consular.entrypoints.api.deps import Svc
 from consular.entrypoints.api.schemas import (
     ConsularActionReport,
     NotificationPage,
@@ -30,32 +26,23 @@ from consular.entrypoints.api.schemas import (
 )
 from consular.service_layer import handlers, queries
 from puebla.auth.principal import Principal
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
-from puebla.http.idempotency import idempotent
+from puebla.http.idempotency import WRITE, Recheck, write
 from puebla.http.pagination import page_request
-from puebla.pagination import Cursor, PageRequest
-from puebla.problems import not_found
-from puebla.runtime import Runtime
+from puebla.pagination import PageRequest
 
 router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses(401))
 
-THE_NOTIFICATION = "The notification"
 
-
-async def _read(runtime: Runtime, notification_id: uuid.UUID, caller: Principal) -> dict[str, Any]:
-    async with runtime.sessions() as session:
-        view = await queries.notification(
-            session, notification_id, viewer=actor(caller), now=bootstrap.clock(runtime)()
-        )
-    if view is None:
-        raise not_found(THE_NOTIFICATION)
+async def _read(svc: Svc, caller: Principal, notification_id: uuid.UUID) -> dict[str, Any]:
+    view = await queries.notification(svc, caller, notification_id)
     return NotificationRead.model_validate(view).model_dump(mode="json")
 
 
-def _still_visible(runtime: Runtime, caller: Principal) -> Any:
-    """The replay check of `idempotent`: a stored answer about a notification is replayed only
-    while the caller may still see it (a protection need found since hides it: 404)."""
+def _still_visible(svc: Svc, caller: Principal) -> Recheck:
+    """The replay check of `write`: a stored answer about a notification is replayed only while
+    the caller may still see it (a protection need found since hides it: 404)."""
 
     async def recheck(stored: Any) -> None:
         if isinstance(stored, dict) and "id" in stored and "status" in stored:
@@ -63,29 +50,18 @@ def _still_visible(runtime: Runtime, caller: Principal) -> Any:
                 notification_id = uuid.UUID(str(stored["id"]))
             except ValueError:
                 return
-            await _read(runtime, notification_id, caller)
+            await queries.notification(svc, caller, notification_id)
 
     return recheck
 
 
-async def consul_may_act(
-    notification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
-) -> uuid.UUID:
+async def consul_may_act(notification_id: uuid.UUID, caller: Caller, svc: Svc) -> uuid.UUID:
     """Who acknowledges a notification and records consular actions on it: a consular officer
     of the person's nationality, on a notice sent to the consulate. Visibility (404) and
     permission (403) on the plain, unlocked row, before anything else — FastAPI resolves this
     before it validates any body, so an invalid request about a record the caller may not see
-    still answers 404. The handler re-checks on the locked row."""
-    who = actor(caller)
-    async with runtime.sessions() as session:
-        found = await queries.notification_record(session, notification_id)
-    if found is None or not found.is_visible_to(who):
-        raise not_found(THE_NOTIFICATION)
-    if not who.is_consul_of(found.nationality):
-        raise problem_for(
-            NotConsulOfNationality("only a consular officer of the person's nationality acts"),
-            THE_NOTIFICATION,
-        )
+    still answers 404. The handler decides again on the locked row."""
+    await queries.check_consul_may_act(svc, caller, notification_id)
     return notification_id
 
 
@@ -94,9 +70,10 @@ async def consul_may_act(
     status_code=201,
     response_model=NotificationRead,
     responses=problem_responses(403, 422),
+    **WRITE,
 )
 async def report_notification(
-    body: NotificationReport, request: Request, caller: Caller, runtime: ServiceRuntime
+    body: NotificationReport, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """An immigration officer of the host country (`place.country`) reports a detention, a
     death, a minor needing a guardian or an accident. The answer is the notification: `pending`
@@ -118,25 +95,17 @@ async def report_notification(
             protection_need=body.protection_need,
             person_requests_notification=body.person_requests_notification,
             person_objects_to_consular_action=body.person_objects_to_consular_action,
-            reported_by=actor(caller),
         )
-        try:
-            (notification_id,) = await handlers.report_notification(
-                command, bootstrap.unit_of_work(runtime)
-            )
-        except ConsularError as error:
-            raise problem_for(error, THE_NOTIFICATION) from None
-        return 201, await _read(runtime, notification_id, caller)
+        (notification_id,) = await handlers.report_notification(command, svc.uow(actor=caller))
+        return 201, await _read(svc, caller, notification_id)
 
-    return await idempotent(
-        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
-    )
+    return await write(request, caller, action, recheck=_still_visible(svc, caller))
 
 
 @router.get("/notifications", response_model=NotificationPage, responses=problem_responses(422))
 async def list_notifications(
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
     page: Annotated[PageRequest, Depends(page_request)],
     status: Annotated[
         Literal["pending", "acknowledged", "overdue", "suppressed", "unroutable", "withdrawn"]
@@ -149,19 +118,12 @@ async def list_notifications(
 ) -> Any:
     """The notifications the caller may see, newest first: a consul those about their
     nationals that were sent; the host's immigration officers every one of their country."""
-    async with runtime.sessions() as session:
-        found = await queries.notifications(
-            session,
-            viewer=actor(caller),
-            now=bootstrap.clock(runtime)(),
-            status=status,
-            limit=page.limit,
-            after=(page.cursor.after, page.cursor.after_id) if page.cursor else None,
-            related_id=related_id,
-        )
+    found = await queries.notifications(
+        svc, caller, page=page, status=status, related_id=related_id
+    )
     return NotificationPage(
         items=[NotificationRead.model_validate(i) for i in found.items],
-        next_cursor=Cursor(*found.last).encode() if found.last else None,
+        next_cursor=found.next_cursor,
     )
 
 
@@ -170,39 +132,31 @@ async def list_notifications(
     response_model=NotificationRead,
     responses=problem_responses(404),
 )
-async def read_notification(
-    notification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
-) -> Any:
-    return await _read(runtime, notification_id, caller)
+async def read_notification(notification_id: uuid.UUID, caller: Caller, svc: Svc) -> Any:
+    return await _read(svc, caller, notification_id)
 
 
 @router.post(
     "/notifications/{notification_id}/acknowledge",
     response_model=NotificationRead,
     responses=problem_responses(403, 404, 409),
+    **WRITE,
 )
 async def acknowledge_notification(
     notification_id: Annotated[uuid.UUID, Depends(consul_may_act)],
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
 ) -> Response:
     """The consulate has received the notice: a consular officer of the person's nationality
     stops the clocks. Acknowledging again changes nothing."""
 
     async def action() -> tuple[int, Any]:
-        command = AcknowledgeNotification(notification_id=notification_id, by=actor(caller))
-        try:
-            await handlers.acknowledge_notification(command, bootstrap.unit_of_work(runtime))
-        except ConsularError as error:
-            raise problem_for(error, THE_NOTIFICATION) from None
-        except ConcurrentUpdate as error:
-            raise concurrent_update(error) from None
-        return 200, await _read(runtime, notification_id, caller)
+        command = AcknowledgeNotification(notification_id=notification_id)
+        await handlers.acknowledge_notification(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, notification_id)
 
-    return await idempotent(
-        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
-    )
+    return await write(request, caller, action, recheck=_still_visible(svc, caller))
 
 
 @router.post(
@@ -210,13 +164,14 @@ async def acknowledge_notification(
     status_code=201,
     response_model=NotificationRead,
     responses=problem_responses(403, 404, 409, 422),
+    **WRITE,
 )
 async def record_consular_action(
     notification_id: Annotated[uuid.UUID, Depends(consul_may_act)],
     body: ConsularActionReport,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
 ) -> Response:
     """A consular officer of the person's nationality records consular access, an interview or
     a visit (`at`: when it happened, between the notice's `occurred_at` and now). 409 with rule
@@ -230,16 +185,8 @@ async def record_consular_action(
             kind=ConsularActionKind(body.kind),
             at=body.at,
             notes=body.notes,
-            by=actor(caller),
         )
-        try:
-            await handlers.record_consular_action(command, bootstrap.unit_of_work(runtime))
-        except ConsularError as error:
-            raise problem_for(error, THE_NOTIFICATION) from None
-        except ConcurrentUpdate as error:
-            raise concurrent_update(error) from None
-        return 201, await _read(runtime, notification_id, caller)
+        await handlers.record_consular_action(command, svc.uow(actor=caller))
+        return 201, await _read(svc, caller, notification_id)
 
-    return await idempotent(
-        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
-    )
+    return await write(request, caller, action, recheck=_still_visible(svc, caller))

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from consular.bootstrap import clock
+from consular.entrypoints.api.deps import Svc
 from consular.entrypoints.api.schemas import ConsularPostPage, ConsularPostRead
 from consular.service_layer import queries
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
 from puebla.http.schemas import CalendarDate, CountryCode
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["consular posts"], responses=problem_resp
 @router.get("/consular-posts", response_model=ConsularPostPage, responses=problem_responses(422))
 async def list_consular_posts(
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
     on: Annotated[
         CalendarDate | None,
         Query(description="valid on this date, YYYY-MM-DD (default: today, UTC)"),
@@ -29,11 +29,10 @@ async def list_consular_posts(
 ) -> Any:
     """Every post valid on `on`, with its jurisdiction (states of the host country) and
     address. The directory is small: one page, `next_cursor` always null."""
-    async with runtime.sessions() as session:
-        rows = await queries.consular_posts(
-            session,
-            on=on or clock(runtime)().date(),
-            country=country,
-            host_country=host_country,
-        )
-    return ConsularPostPage(items=[ConsularPostRead.model_validate(r) for r in rows])
+    found = await queries.consular_posts(
+        svc, caller, on=on, country=country, host_country=host_country
+    )
+    return ConsularPostPage(
+        items=[ConsularPostRead.model_validate(p) for p in found.items],
+        next_cursor=found.next_cursor,
+    )

@@ -8,13 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from consular import bootstrap
-from consular.adapters.repository import ConcurrentUpdate
 from consular.domain.commands import DecideVerification
-from consular.domain.errors import ConsularError, NotConsulOfNationality
 from consular.domain.states import Decision, VerificationStatus
-from consular.entrypoints.api.auth import actor
-from consular.entrypoints.api.errors import concurrent_update, problem_for
+from consular.entrypoints.api.deps import Svc
 from consular.entrypoints.api.schemas import (
     VerificationDecision,
     VerificationPage,
@@ -22,30 +18,23 @@ from consular.entrypoints.api.schemas import (
 )
 from consular.service_layer import handlers, queries
 from puebla.auth.principal import Principal
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
-from puebla.http.idempotency import idempotent
+from puebla.http.idempotency import WRITE, Recheck, write
 from puebla.http.pagination import page_request
-from puebla.pagination import Cursor, PageRequest
-from puebla.problems import not_found
-from puebla.runtime import Runtime
+from puebla.pagination import PageRequest
 
 router = APIRouter(prefix="/v1", tags=["verifications"], responses=problem_responses(401))
 
-THE_VERIFICATION = "The verification request"
 
-
-async def _read(runtime: Runtime, verification_id: uuid.UUID, caller: Principal) -> dict[str, Any]:
-    async with runtime.sessions() as session:
-        view = await queries.verification(session, verification_id, viewer=actor(caller))
-    if view is None:
-        raise not_found(THE_VERIFICATION)
+async def _read(svc: Svc, caller: Principal, verification_id: uuid.UUID) -> dict[str, Any]:
+    view = await queries.verification(svc, caller, verification_id)
     return VerificationRead.model_validate(view).model_dump(mode="json")
 
 
-def _still_visible(runtime: Runtime, caller: Principal) -> Any:
-    """The replay check of `idempotent`: a stored decision is replayed only while the caller
-    may still see the request (withdrawn since for a protection need: 404)."""
+def _still_visible(svc: Svc, caller: Principal) -> Recheck:
+    """The replay check of `write`: a stored decision is replayed only while the caller may
+    still see the request (withdrawn since for a protection need: 404)."""
 
     async def recheck(stored: Any) -> None:
         if isinstance(stored, dict) and "id" in stored and "claimed_nationality" in stored:
@@ -53,34 +42,23 @@ def _still_visible(runtime: Runtime, caller: Principal) -> Any:
                 verification_id = uuid.UUID(str(stored["id"]))
             except ValueError:
                 return
-            await _read(runtime, verification_id, caller)
+            await queries.verification(svc, caller, verification_id)
 
     return recheck
 
 
-async def decidable(
-    verification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
-) -> uuid.UUID:
+async def decidable(verification_id: uuid.UUID, caller: Caller, svc: Svc) -> uuid.UUID:
     """Visibility (404), then permission (403), on the plain unlocked row — resolved by FastAPI
     before the body is validated, so a bad body about a request the caller may not see (or may
-    not decide) answers 404 (or 403), not 422. The handler re-checks on the locked row."""
-    who = actor(caller)
-    async with runtime.sessions() as session:
-        found = await queries.verification_record(session, verification_id)
-    if found is None or not found.is_visible_to(who):
-        raise not_found(THE_VERIFICATION)
-    if not found.may_decide(who):
-        raise problem_for(
-            NotConsulOfNationality("only a consular officer of the claimed nationality decides"),
-            THE_VERIFICATION,
-        )
+    not decide) answers 404 (or 403), not 422. The handler decides again on the locked row."""
+    await queries.check_consul_may_decide(svc, caller, verification_id)
     return verification_id
 
 
 @router.get("/verifications", response_model=VerificationPage, responses=problem_responses(422))
 async def list_verifications(
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
     page: Annotated[PageRequest, Depends(page_request)],
     status: Annotated[VerificationStatus | None, Query()] = None,
     related_id: Annotated[
@@ -89,18 +67,12 @@ async def list_verifications(
 ) -> Any:
     """Requests the caller may see, newest first: a consul those claiming their nationality;
     the host's immigration officers those about people in their country."""
-    async with runtime.sessions() as session:
-        found = await queries.verifications(
-            session,
-            viewer=actor(caller),
-            status=status,
-            limit=page.limit,
-            after=(page.cursor.after, page.cursor.after_id) if page.cursor else None,
-            related_id=related_id,
-        )
+    found = await queries.verifications(
+        svc, caller, page=page, status=status, related_id=related_id
+    )
     return VerificationPage(
         items=[VerificationRead.model_validate(i) for i in found.items],
-        next_cursor=Cursor(*found.last).encode() if found.last else None,
+        next_cursor=found.next_cursor,
     )
 
 
@@ -109,23 +81,22 @@ async def list_verifications(
     response_model=VerificationRead,
     responses=problem_responses(404),
 )
-async def read_verification(
-    verification_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime
-) -> Any:
-    return await _read(runtime, verification_id, caller)
+async def read_verification(verification_id: uuid.UUID, caller: Caller, svc: Svc) -> Any:
+    return await _read(svc, caller, verification_id)
 
 
 @router.post(
     "/verifications/{verification_id}/decision",
     response_model=VerificationRead,
     responses=problem_responses(403, 404, 409, 422),
+    **WRITE,
 )
 async def decide_verification(
     verification_id: Annotated[uuid.UUID, Depends(decidable)],
     body: VerificationDecision,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
 ) -> Response:
     """`confirmed` or `rejected` (with `reason`), once; the same decision again is a no-op, a
     different one 409."""
@@ -135,16 +106,8 @@ async def decide_verification(
             verification_id=verification_id,
             decision=Decision(body.decision),
             reason=body.reason,
-            by=actor(caller),
         )
-        try:
-            await handlers.decide_verification(command, bootstrap.unit_of_work(runtime))
-        except ConsularError as error:
-            raise problem_for(error, THE_VERIFICATION) from None
-        except ConcurrentUpdate as error:
-            raise concurrent_update(error) from None
-        return 200, await _read(runtime, verification_id, caller)
+        await handlers.decide_verification(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, verification_id)
 
-    return await idempotent(
-        request, caller, runtime.sessions, action, recheck=_still_visible(runtime, caller)
-    )
+    return await write(request, caller, action, recheck=_still_visible(svc, caller))
