@@ -99,7 +99,9 @@ def envelope(
 
 
 def returnee(nationality: str = "GT", given_names: str = "María José") -> dict[str, Any]:
-    one = copy.deepcopy(example("repatriation.manifest.submitted.v1")["returnees"][0])
+    one: dict[str, Any] = copy.deepcopy(
+        example("repatriation.manifest.submitted.v1")["returnees"][0]
+    )
     one["returnee_id"] = str(uuid.uuid4())
     one["person"]["nationality"] = nationality
     one["person"]["given_names"] = given_names

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -171,7 +172,7 @@ class TestSeedDirectory:
 
 
 def _manifest(**overrides):
-    fields = {
+    fields: dict[str, Any] = {
         "manifest_id": "m-1",
         "manifest_reference": "MX-GT-2026-000123",
         "manifest_version": 2,

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ RETURNEE = Related("repatriation", "m-1", "r-9")
 
 
 def _request(new_id, **overrides):
-    fields = {
+    fields: dict[str, Any] = {
         "person": Person("María José", "Ajú Tzul", Sex.F, date(1998, 11, 23)),
         "claimed_nationality": "GT",
         "host_country": "MX",
