@@ -14,7 +14,7 @@ from datetime import datetime
 from uuid import UUID
 
 from consular.domain.rules import NotificationKind
-from consular.domain.states import Channel, ConsularActionKind, Decision
+from consular.domain.states import ConsularActionKind, Decision
 from consular.domain.values import Person, Place, Related
 
 
@@ -104,14 +104,6 @@ class NotifyFundReturn(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class LiftConsularBlock(Command):
-    """A host supervisor allowed consular contact for a child case: send what was held back."""
-
-    case_id: str
-    lifted_at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
 class AcknowledgeNotification(Command):
     notification_id: UUID
 
@@ -121,14 +113,6 @@ class CheckOverdue(Command):
     """The scheduler's tick: mark and escalate every pending notification overdue at `now`."""
 
     now: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class RecordDeliveryAttempt(Command):
-    notification_id: UUID
-    channel: Channel
-    ok: bool
-    error: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

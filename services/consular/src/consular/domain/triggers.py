@@ -64,6 +64,13 @@ def fund_return_key(application_id: str) -> str:
     return f"{RESERVE_FUND}:{application_id}:approved"
 
 
+def known_at(at: datetime, now: datetime) -> datetime:
+    """When another service says its trigger happened, never later than now here: a producer
+    whose clock runs ahead must not get its notice refused (lost) as "in the future"; the
+    clock then starts when this service learns of it."""
+    return min(at, now)
+
+
 # --- host authority reports -------------------------------------------------------------
 
 

@@ -56,6 +56,7 @@ from consular.domain.triggers import (
     child_case_key,
     child_case_prefix,
     fund_return_key,
+    known_at,
     notify_on_child_case,
     notify_on_fund_approval,
     notify_on_repatriation,
@@ -155,13 +156,12 @@ async def decide_verification(cmd: DecideVerification, uow: ConsularUnitOfWork) 
 
 
 def _trigger_time(at: datetime, now: datetime) -> datetime:
-    """When another service says its trigger happened: never later than now here. A producer
-    whose clock runs ahead must not get its notice refused (lost) as "in the future"; the
-    clock then starts when this service learns of it."""
-    if at > now:
+    """The trigger's time as this service takes it (`triggers.known_at`), said in the log when
+    the producer's clock ran ahead."""
+    known = known_at(at, now)
+    if known != at:
         log.warning("event.time_ahead", event_time=at.isoformat(), now=now.isoformat())
-        return now
-    return at
+    return known
 
 
 def _check_label(label: tuple[str, ...], *countries: str) -> None:
