@@ -19,7 +19,7 @@ from puebla.contracts.envelope import IncomingEnvelope, make_envelope
 from puebla.db.unit_of_work import AlreadyApplied, Tracking
 from puebla.ids import new_id
 from puebla.runtime import Runtime
-from reserve_fund.entrypoints.consumers import subscriptions
+from reserve_fund.entrypoints.worker import subscriptions
 
 EVENTS = Path(__file__).resolve().parents[3] / "contracts" / "events"
 

@@ -1,31 +1,18 @@
-"""Composition root of the reserve_fund service: the unit of work, bus and queries of a
-process; what its worker consumes is wired in `entrypoints.consumers`."""
+"""Composition root of the reserve_fund service: the `Fund` service object.
+
+The API (`entrypoints.api.app`) and the worker (`entrypoints.worker`) each build one from the
+process's runtime; a use case gets a fresh unit of work from it for whoever acts —
+`fund.uow(actor=caller)` — and reads go through `service_layer.queries` with it. Tests hand in
+their own clock: `Fund(runtime, clock=FrozenClock(...))`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from puebla.clock import Clock, utcnow
-from puebla.runtime import Runtime
-from reserve_fund.service_layer.messagebus import MessageBus
-from reserve_fund.service_layer.queries import FundQueries
+from puebla.db.unit_of_work import Actor
+from puebla.service import Service
 from reserve_fund.service_layer.unit_of_work import FundUnitOfWork
 
 
-@dataclass(frozen=True)
-class Fund:
-    """What the API needs: commands go to `bus`, reads to `queries`."""
-
-    bus: MessageBus
-    queries: FundQueries
-
-
-def unit_of_work(runtime: Runtime, clock: Clock = utcnow) -> FundUnitOfWork:
-    return FundUnitOfWork(runtime.sessions, source=runtime.definition.source, clock=clock)
-
-
-def build(runtime: Runtime, clock: Clock = utcnow) -> Fund:
-    def new_uow() -> FundUnitOfWork:
-        return unit_of_work(runtime, clock)
-
-    return Fund(bus=MessageBus(new_uow), queries=FundQueries(runtime.sessions))
+class Fund(Service[FundUnitOfWork]):
+    def uow(self, actor: Actor) -> FundUnitOfWork:
+        return FundUnitOfWork(self.sessions, source=self.source, actor=actor, clock=self.clock)

@@ -1,8 +1,12 @@
-"""The Fund's API in-process on its own test database, with real Keycloak tokens.
+"""The Fund's API in-process on a scratch database of the session's own (migrated once,
+dropped at the end), with real Keycloak tokens.
 
 Approvals are charged to the budget of the year they happen in, so each test that moves money
-gets a budget year no other test (and no earlier run) has used — claimed by inserting its row —
-and an app whose clock runs in that year (`fund`). Everything else about time is real.
+gets a budget year no other test of the session has used (`next_year`: 2100, 2101, … — the
+database is new, so every one is free) and an app whose clock runs in that year (`desk`).
+`today_desk` runs on a fixed day, 15 June 2026 (its time of day still moves, so records keep
+their order): eligibility depends on ages and on the rules in force that day, which must not
+change as the calendar moves.
 
 Defaults of `Desk.body()`: a Guatemalan adult with an illness, in Mexico, filed by Guatemala's
 consul in Tapachula, asking USD 300.00.
@@ -10,9 +14,10 @@ consul in Tapachula, asking USD 300.00.
 
 from __future__ import annotations
 
-import random
+import itertools
+import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,10 +25,10 @@ import pytest_asyncio
 from sqlalchemy import text
 
 from puebla.runtime import Runtime
-from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.infra import Infra, scratch_database
 from puebla_dev.testing.keycloak import KeycloakTokens
 from puebla_dev.testing.service import app_client, service_runtime
-from reserve_fund.config import definition
+from reserve_fund.config import SERVICE_DIR, definition
 from reserve_fund.entrypoints.api.app import create_app
 
 CONSENT_AT = "2026-01-10T09:00:00+00:00"
@@ -43,23 +48,38 @@ class YearClock:
             return now.replace(year=self.year, day=28)
 
 
+# The session's database is its own, so no budget year of it was used before: each test that
+# moves money takes the next one (the year after each stays a valid datetime year).
+_YEARS = itertools.count(2100)
+
+
+def next_year() -> int:
+    return next(_YEARS)
+
+
 async def claim_year(runtime: Runtime) -> int:
-    """A budget year nobody has used: its row is inserted here, so no other test gets it.
-    Each full run claims about 60 of the 7,899 years; when they run out, say so."""
+    """The next year, with its budget row (allocated 0) as a test of it finds it. The
+    database is the session's own, so the row is always new: this cannot run out."""
+    year = next_year()
     async with runtime.sessions() as session:
-        for _ in range(500):
-            year = random.randint(2100, 9998)  # the year after stays a valid datetime year
-            claimed = await session.execute(
-                text("INSERT INTO budget (year) VALUES (:y) ON CONFLICT DO NOTHING RETURNING year"),
-                {"y": year},
-            )
-            if claimed.first() is not None:
-                await session.commit()
-                return year
-    raise AssertionError(
-        "the reserve_fund_test database has used up its test budget years: drop it"
-        " (dropdb -h 127.0.0.1 -U postgres reserve_fund_test); the next run recreates it"
-    )
+        await session.execute(text("INSERT INTO budget (year) VALUES (:y)"), {"y": year})
+        await session.commit()
+    return year
+
+
+TODAY = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+class TodayClock:
+    """15 June 2026 (`TODAY`), whatever the calendar says; the time of day moves on with the
+    real clock, so what is created later is still newer."""
+
+    def __init__(self, day: datetime = TODAY) -> None:
+        self.start = day
+        self.started = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.started)
 
 
 def body(**overrides: Any) -> dict[str, Any]:
@@ -166,9 +186,12 @@ class Desk:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def runtime(infra: Infra, keycloak_url: str) -> AsyncIterator[Runtime]:
-    rt = await service_runtime(infra, definition())
-    yield rt
-    await rt.close()
+    async with scratch_database(infra, "reserve_fund_test", SERVICE_DIR) as db:
+        rt = await service_runtime(infra, definition(), database=db.name)
+        try:
+            yield rt
+        finally:
+            await rt.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -186,7 +209,14 @@ async def desk(runtime: Runtime, tokens: KeycloakTokens) -> AsyncIterator[Desk]:
         yield Desk(http, tokens, year)
 
 
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def today_client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on `TodayClock`: 15 June 2026."""
+    async with app_client(create_app(runtime, clock=TodayClock())) as http:
+        yield http
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def today_desk(client: httpx.AsyncClient, tokens: KeycloakTokens) -> Desk:
-    """A `Desk` on the real clock (for eligibility, which depends on today's ages)."""
-    return Desk(client, tokens, datetime.now(UTC).year)
+async def today_desk(today_client: httpx.AsyncClient, tokens: KeycloakTokens) -> Desk:
+    """A `Desk` on 15 June 2026 (for eligibility, which depends on the day's ages and rules)."""
+    return Desk(today_client, tokens, TODAY.year)

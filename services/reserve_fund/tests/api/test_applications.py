@@ -246,7 +246,9 @@ class TestListApplications:
         start = Cursor(datetime(desk.year + 1, 1, 1, tzinfo=UTC), uuid.UUID(int=0)).encode()
 
         async def walk(user: str, pages: int) -> tuple[list[str], list[int]]:
-            seen, sizes, cursor = [], [], start
+            seen: list[str] = []
+            sizes: list[int] = []
+            cursor = start
             for _ in range(pages):
                 page = await desk.client.get(
                     "/v1/applications",

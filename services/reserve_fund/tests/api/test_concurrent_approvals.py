@@ -4,7 +4,7 @@ All approvals of a race are sent at once (in-process HTTP with real tokens, each
 own database transaction). While they run, a separate connection samples the year's available
 amount as fast as it can: every committed state it sees must be one of the legal amounts, and
 none below zero. Without the budget row lock the losers would fail on the version check (409
-`concurrency.conflict`) or, worse, overspend; the tests demand exactly the budget's answer.
+`concurrent_change`) or, worse, overspend; the tests demand exactly the budget's answer.
 """
 
 from __future__ import annotations

@@ -1,15 +1,17 @@
-"""The Fund's service layer on its own test database (real PostgreSQL), driven through the
-message bus with principals built in the test — as the API builds them from verified tokens.
+"""The Fund's service layer on a scratch database of the session's own (real PostgreSQL,
+migrated once, dropped at the end), its handlers run as the routers run them — with a unit of
+work made for a principal built in the test, as the API builds them from verified tokens.
 
-Each test gets a budget year of its own (claimed by inserting its row) and a clock in it, so
-approvals are charged to a budget no other test touches.
+Each test gets a budget year of its own (`next_year`: 2100, 2101, … — the database is new, so
+every one is free) and a clock in it, so approvals are charged to a budget no other test
+touches.
 """
 
 from __future__ import annotations
 
-import random
+import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,11 +20,12 @@ import pytest_asyncio
 from sqlalchemy import text
 
 from puebla.auth.principal import Principal
+from puebla.db.unit_of_work import Actor
 from puebla.runtime import Runtime
-from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.infra import Infra, scratch_database
 from puebla_dev.testing.service import service_runtime
-from reserve_fund import bootstrap
-from reserve_fund.config import definition
+from reserve_fund.bootstrap import Fund as FundService
+from reserve_fund.config import SERVICE_DIR, definition
 from reserve_fund.domain import (
     Beneficiary,
     Category,
@@ -35,14 +38,14 @@ from reserve_fund.domain import (
     Sex,
 )
 from reserve_fund.domain import commands as c
-from reserve_fund.service_layer import access
+from reserve_fund.service_layer import handlers
+from reserve_fund.service_layer.unit_of_work import FundUnitOfWork
 
 
-def for_a_child_case(by: Principal, case_id: uuid.UUID) -> c.CreateApplication:
-    """A Honduran in Mexico linked to his child case, filed by `by` (born 1990: grown up in the
-    tests' far budget years — the link does not depend on age)."""
+def for_a_child_case(case_id: uuid.UUID) -> c.CreateApplication:
+    """A Honduran in Mexico linked to his child case (born 1990: grown up in the tests' far
+    budget years — the link does not depend on age); who files it is the unit of work's."""
     return c.CreateApplication(
-        requested_by=access.applicant(by),
         beneficiary=Beneficiary(
             "Kevin Josué", "Martínez Reyes", Sex.MALE, date(1990, 4, 9), "HN", False
         ),
@@ -84,11 +87,28 @@ class YearClock:
             return now.replace(year=self.year, day=28)
 
 
+# Each command's handler, for `Fund.handle` (the routers call them one by one).
+HANDLERS: dict[type[Any], Callable[[Any, FundUnitOfWork], Awaitable[Any]]] = {
+    c.CreateApplication: handlers.create_application,
+    c.SubmitApplication: handlers.submit_application,
+    c.RequestInformation: handlers.request_information,
+    c.ProvideInformation: handlers.provide_information,
+    c.ReviewApplication: handlers.review_application,
+    c.ApproveApplication: handlers.approve_application,
+    c.RejectApplication: handlers.reject_application,
+    c.RecordDisbursement: handlers.record_disbursement_,
+    c.CompleteReturn: handlers.complete_return_,
+    c.CloseApplication: handlers.close_application,
+    c.CancelApplication: handlers.cancel_application,
+    c.SetBudget: handlers.set_budget,
+}
+
+
 @dataclass
 class Fund:
     runtime: Runtime
     year: int
-    app: bootstrap.Fund
+    service: FundService
 
     # the principals, for tests (conftest modules are not importable)
     consul = GT_CONSUL
@@ -99,10 +119,11 @@ class Fund:
     dual = DUAL
 
     async def handle(self, command: Any, caller: Principal) -> Any:
-        return await self.app.bus.handle(command, caller)
+        """The command's handler, with a unit of work made for `caller` (as a router does)."""
+        return await HANDLERS[type(command)](command, self.service.uow(actor=caller))
 
-    def uow(self) -> Any:
-        return self.app.bus.uow_factory()
+    def uow(self, actor: Actor = "test") -> FundUnitOfWork:
+        return self.service.uow(actor=actor)
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.runtime.sessions() as session:
@@ -111,7 +132,6 @@ class Fund:
     async def create(self, by: Principal = GT_CONSUL, *amounts: str) -> Any:
         return await self.handle(
             c.CreateApplication(
-                requested_by=access.applicant(by),
                 beneficiary=Beneficiary(
                     "Ana María", "López Pérez", Sex.FEMALE, date(1990, 3, 1), "GT", False
                 ),
@@ -132,13 +152,12 @@ class Fund:
         self, by: Principal = GT_CONSUL, *amounts: str, reviewer: Principal = OFFICER
     ) -> Any:
         app_id = await self.create(by, *amounts)
-        await self.handle(c.SubmitApplication(application_id=app_id, by=access.applicant(by)), by)
+        await self.handle(c.SubmitApplication(application_id=app_id), by)
         await self.handle(
             c.ReviewApplication(
                 application_id=app_id,
                 recommendation=Recommendation.APPROVE,
                 note="Eligible.",
-                by=reviewer.username,
             ),
             reviewer,
         )
@@ -146,38 +165,41 @@ class Fund:
 
     async def set_budget(self, allocated: str) -> None:
         await self.handle(
-            c.SetBudget(year=self.year, allocated=Money.parse(allocated), by=APPROVER.username),
+            c.SetBudget(year=self.year, allocated=Money.parse(allocated)),
             APPROVER,
         )
 
 
+# The session's database is its own, so no budget year of it was used before: each test takes
+# the next one (the year after each stays a valid datetime year).
+_YEARS = itertools.count(2100)
+
+
+def next_year() -> int:
+    return next(_YEARS)
+
+
 async def claim_year(runtime: Runtime) -> int:
-    """A budget year nobody has used: its row is inserted here, so no other test gets it.
-    Each full run claims about 60 of the 7,899 years; when they run out, say so."""
+    """The next year, with its budget row (allocated 0) as a test of it finds it. The
+    database is the session's own, so the row is always new: this cannot run out."""
+    year = next_year()
     async with runtime.sessions() as session:
-        for _ in range(500):
-            year = random.randint(2100, 9998)  # the year after stays a valid datetime year
-            claimed = await session.execute(
-                text("INSERT INTO budget (year) VALUES (:y) ON CONFLICT DO NOTHING RETURNING year"),
-                {"y": year},
-            )
-            if claimed.first() is not None:
-                await session.commit()
-                return year
-    raise AssertionError(
-        "the reserve_fund_test database has used up its test budget years: drop it"
-        " (dropdb -h 127.0.0.1 -U postgres reserve_fund_test); the next run recreates it"
-    )
+        await session.execute(text("INSERT INTO budget (year) VALUES (:y)"), {"y": year})
+        await session.commit()
+    return year
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def runtime(infra: Infra) -> AsyncIterator[Runtime]:
-    rt = await service_runtime(infra, definition())
-    yield rt
-    await rt.close()
+    async with scratch_database(infra, "reserve_fund_it", SERVICE_DIR) as db:
+        rt = await service_runtime(infra, definition(), database=db.name)
+        try:
+            yield rt
+        finally:
+            await rt.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def fund(runtime: Runtime) -> Fund:
     year = await claim_year(runtime)
-    return Fund(runtime, year, bootstrap.build(runtime, YearClock(year)))
+    return Fund(runtime, year, FundService(runtime, clock=YearClock(year)))

@@ -15,7 +15,7 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import text
 
 from puebla.messaging.consumer import ConsumerRunner
-from reserve_fund.entrypoints.consumers import subscriptions
+from reserve_fund.entrypoints.worker import subscriptions
 
 
 class Stream:

@@ -2,14 +2,13 @@
 consular service needs to withdraw the return notice it sent on approval — and what arrives
 validates against the checked-in schemas (envelope and data).
 
-On a database of its own (`reserve_fund_bus`), so that the relay run here publishes only what
-this module wrote, never the other tests' events."""
+On a scratch database of its own (`reserve_fund_bus_…`, dropped afterwards), so that the relay
+run here publishes only what this module wrote, never the other tests' events."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -24,11 +23,11 @@ from sqlalchemy import text
 from puebla.auth.principal import Principal
 from puebla.messaging.relay import OutboxRelay
 from puebla.runtime import Runtime
-from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.infra import Infra, scratch_database
 from puebla_dev.testing.service import service_runtime
 from puebla_dev.testing.waiting import wait_until
-from reserve_fund import bootstrap
-from reserve_fund.config import definition
+from reserve_fund.bootstrap import Fund as FundService
+from reserve_fund.config import SERVICE_DIR, definition
 from reserve_fund.domain import (
     Beneficiary,
     Category,
@@ -41,9 +40,8 @@ from reserve_fund.domain import (
     Sex,
 )
 from reserve_fund.domain import commands as c
-from reserve_fund.service_layer import access
 
-from .conftest import for_a_child_case
+from .conftest import Fund, claim_year, for_a_child_case
 
 EVENTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
 CANCELLED = "fund.application.cancelled.v1"
@@ -85,28 +83,18 @@ class YearClock:
         return now.replace(year=self.year, day=min(now.day, 28))
 
 
-async def claim_year(runtime: Runtime) -> int:
-    async with runtime.sessions() as session:
-        for _ in range(500):
-            year = random.randint(2100, 9998)
-            claimed = await session.execute(
-                text("INSERT INTO budget (year) VALUES (:y) ON CONFLICT DO NOTHING RETURNING year"),
-                {"y": year},
-            )
-            if claimed.first() is not None:
-                await session.commit()
-                return year
-    raise AssertionError("reserve_fund_bus has used up its test budget years: drop it")
-
-
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def bus_runtime(infra: Infra) -> AsyncIterator[Runtime]:
-    rt = await service_runtime(infra, definition(), database="reserve_fund_bus")
-    yield rt
-    await rt.close()
+    async with scratch_database(infra, "reserve_fund_bus", SERVICE_DIR) as db:
+        rt = await service_runtime(infra, definition(), database=db.name)
+        try:
+            yield rt
+        finally:
+            await rt.close()
 
 
 async def relay_until_published(runtime: Runtime, application_id: str) -> None:
+    assert runtime.js is not None
     relay = OutboxRelay(runtime.engine, runtime.sessions, runtime.js, poll_interval=0.2)
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
@@ -131,14 +119,13 @@ class TestCancelledReachesTheStream:
         self, bus_runtime, js
     ):
         year = await claim_year(bus_runtime)
-        app = bootstrap.build(bus_runtime, YearClock(year))
-        await app.bus.handle(
-            c.SetBudget(year=year, allocated=Money.parse("1000.00"), by="iom.approver"),
+        app = Fund(bus_runtime, year, FundService(bus_runtime, clock=YearClock(year)))
+        await app.handle(
+            c.SetBudget(year=year, allocated=Money.parse("1000.00")),
             Who.approver,
         )
-        app_id = await app.bus.handle(
+        app_id = await app.handle(
             c.CreateApplication(
-                requested_by=access.applicant(Who.consul),
                 beneficiary=Beneficiary(
                     "Ana María", "López Pérez", Sex.FEMALE, date(1990, 3, 1), "GT", False
                 ),
@@ -152,22 +139,19 @@ class TestCancelledReachesTheStream:
             ),
             Who.consul,
         )
-        await app.bus.handle(
-            c.SubmitApplication(application_id=app_id, by=access.applicant(Who.consul)),
+        await app.handle(
+            c.SubmitApplication(application_id=app_id),
             Who.consul,
         )
-        await app.bus.handle(
+        await app.handle(
             c.ReviewApplication(
                 application_id=app_id,
                 recommendation=Recommendation.APPROVE,
                 note="Eligible.",
-                by="iom.officer",
             ),
             Who.officer,
         )
-        await app.bus.handle(
-            c.ApproveApplication(application_id=app_id, by="iom.approver"), Who.approver
-        )
+        await app.handle(c.ApproveApplication(application_id=app_id), Who.approver)
 
         durable = f"test-fund-cancelled-{uuid.uuid4().hex[:8]}"
         await js.add_consumer(
@@ -177,10 +161,8 @@ class TestCancelledReachesTheStream:
             ),
         )
         try:
-            await app.bus.handle(
-                c.CancelApplication(
-                    application_id=app_id, reason="Consent withdrawn", by="iom.officer"
-                ),
+            await app.handle(
+                c.CancelApplication(application_id=app_id, reason="Consent withdrawn"),
                 Who.officer,
             )
             await relay_until_published(bus_runtime, str(app_id))
@@ -263,9 +245,9 @@ class TestABlockedChildsApplicationOnTheStream:
         child_cases = child_events(bus_runtime)
         case_id = await child_cases.for_return()
         year = await claim_year(bus_runtime)
-        app = bootstrap.build(bus_runtime, YearClock(year))
-        await app.bus.handle(
-            c.SetBudget(year=year, allocated=Money.parse("1000.00"), by="iom.approver"),
+        app = Fund(bus_runtime, year, FundService(bus_runtime, clock=YearClock(year)))
+        await app.handle(
+            c.SetBudget(year=year, allocated=Money.parse("1000.00")),
             Who.approver,
         )
         inm_mx = Principal(
@@ -282,27 +264,20 @@ class TestABlockedChildsApplicationOnTheStream:
             ),
         )
         try:
-            app_id = await app.bus.handle(for_a_child_case(inm_mx, case_id), inm_mx)
-            await app.bus.handle(
-                c.SubmitApplication(application_id=app_id, by=access.applicant(inm_mx)), inm_mx
-            )
-            await app.bus.handle(
+            app_id = await app.handle(for_a_child_case(case_id), inm_mx)
+            await app.handle(c.SubmitApplication(application_id=app_id), inm_mx)
+            await app.handle(
                 c.ReviewApplication(
                     application_id=app_id,
                     recommendation=Recommendation.APPROVE,
                     note="Eligible.",
-                    by="iom.officer",
                 ),
                 Who.officer,
             )
-            await app.bus.handle(
-                c.ApproveApplication(application_id=app_id, by="iom.approver"), Who.approver
-            )
+            await app.handle(c.ApproveApplication(application_id=app_id), Who.approver)
             await child_cases.blocked(case_id)
-            await app.bus.handle(
-                c.CancelApplication(
-                    application_id=app_id, reason="Protection need found", by="iom.officer"
-                ),
+            await app.handle(
+                c.CancelApplication(application_id=app_id, reason="Protection need found"),
                 Who.officer,
             )
             await relay_until_published(bus_runtime, str(app_id))

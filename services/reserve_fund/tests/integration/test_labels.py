@@ -17,7 +17,6 @@ from reserve_fund.domain import (
     Recommendation,
 )
 from reserve_fund.domain import commands as c
-from reserve_fund.service_layer import access
 
 from .conftest import for_a_child_case
 
@@ -46,14 +45,13 @@ async def reviewed_for(fund: Any, case_id: uuid.UUID, by: Principal) -> uuid.UUI
     """A Honduran in Mexico, linked to his child case (the clock runs in a budget year of the
     test's own, centuries ahead: grown up by then — the link does not depend on age), filed by
     `by`, submitted and reviewed."""
-    app_id: uuid.UUID = await fund.handle(for_a_child_case(by, case_id), by)
-    await fund.handle(c.SubmitApplication(application_id=app_id, by=access.applicant(by)), by)
+    app_id: uuid.UUID = await fund.handle(for_a_child_case(case_id), by)
+    await fund.handle(c.SubmitApplication(application_id=app_id), by)
     await fund.handle(
         c.ReviewApplication(
             application_id=app_id,
             recommendation=Recommendation.APPROVE,
             note="Eligible.",
-            by=fund.officer.username,
         ),
         fund.officer,
     )
@@ -67,12 +65,10 @@ class TestLabelsWhileTheChildCaseIsBlocked:
         await fund.set_budget("1000.00")
         case_id = await child_cases.for_return()
         app_id = await reviewed_for(fund, case_id, fund.inm_mx)
-        await fund.handle(
-            c.ApproveApplication(application_id=app_id, by=fund.approver.username), fund.approver
-        )
+        await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver)
         await child_cases.blocked(case_id)
         await fund.handle(
-            c.CancelApplication(application_id=app_id, reason="Case blocked", by="iom.officer"),
+            c.CancelApplication(application_id=app_id, reason="Case blocked"),
             fund.officer,
         )
         assert await labels(fund, app_id) == [
@@ -86,7 +82,7 @@ class TestLabelsWhileTheChildCaseIsBlocked:
         app_id = await reviewed_for(fund, case_id, HN_CONSUL)
         await child_cases.blocked(case_id)
         await fund.handle(
-            c.RejectApplication(application_id=app_id, reason="Not now.", by="iom.approver"),
+            c.RejectApplication(application_id=app_id, reason="Not now."),
             fund.approver,
         )
         assert await labels(fund, app_id) == [
@@ -102,9 +98,7 @@ class TestLabelsWhileTheChildCaseIsBlocked:
         app_id = await reviewed_for(fund, case_id, fund.inm_mx)
         await child_cases.blocked(case_id)
         await child_cases.cleared(case_id)
-        await fund.handle(
-            c.ApproveApplication(application_id=app_id, by=fund.approver.username), fund.approver
-        )
+        await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver)
         assert (await labels(fund, app_id))[-1] == (
             "fund.application.approved.v1",
             ["HN", "IOM", "MX"],
@@ -119,10 +113,8 @@ class TestLabelsWhileTheChildCaseIsBlocked:
         await fund.set_budget("1000.00")
         case_id = await child_cases.for_return()
         app_id = await reviewed_for(fund, case_id, fund.inm_mx)
-        await fund.handle(
-            c.ApproveApplication(application_id=app_id, by=fund.approver.username), fund.approver
-        )
-        cancel = c.CancelApplication(application_id=app_id, reason="Withdrawn", by="iom.officer")
+        await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver)
+        cancel = c.CancelApplication(application_id=app_id, reason="Withdrawn")
         async with fund.runtime.engine.connect() as block:
             # what the block consumer's transaction does, held open
             await block.execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -19,11 +20,14 @@ from reserve_fund.domain.errors import BudgetExhausted
 CONTRACTS = Path(__file__).resolve().parents[4] / "contracts" / "events"
 
 
-def schema(event_type: str) -> dict:
-    return json.loads((CONTRACTS / "fund" / f"{event_type}.schema.json").read_text())
+def schema(event_type: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (CONTRACTS / "fund" / f"{event_type}.schema.json").read_text()
+    )
+    return loaded
 
 
-async def outbox(fund, app_id) -> list[dict]:
+async def outbox(fund, app_id) -> list[dict[str, Any]]:
     async with fund.runtime.sessions() as session:
         rows = await session.execute(
             text("SELECT payload FROM outbox WHERE aggregateid = :a ORDER BY created_at, id"),
@@ -32,7 +36,7 @@ async def outbox(fund, app_id) -> list[dict]:
         return [row.payload for row in rows]
 
 
-async def audit(fund, app_id) -> list[tuple[str, str, dict]]:
+async def audit(fund, app_id) -> list[tuple[str, str, dict[str, Any]]]:
     async with fund.runtime.sessions() as session:
         rows = await session.execute(
             text("SELECT actor, action, detail FROM audit WHERE entity_id = :a ORDER BY seq"),
@@ -45,9 +49,7 @@ class TestCommittedChanges:
     async def test_an_approval_writes_state_events_and_audit_together(self, fund):
         await fund.set_budget("2100.00")
         app_id = await fund.reviewed()
-        await fund.handle(
-            c.ApproveApplication(application_id=app_id, by="iom.approver"), fund.approver
-        )
+        await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver)
 
         assert (
             await fund.scalar("SELECT status FROM application WHERE id = :i", i=app_id)
@@ -83,10 +85,10 @@ class TestCommittedChanges:
 
         trail = await audit(fund, app_id)
         assert [(actor, action) for actor, action, _ in trail] == [
-            ("consul.gt.tapachula", "fund.application_created"),
-            ("consul.gt.tapachula", "fund.application_submitted"),
-            ("iom.officer", "fund.application_reviewed"),
-            ("iom.approver", "fund.application_approved"),
+            ("consul.gt.tapachula", "fund_application.created"),
+            ("consul.gt.tapachula", "fund_application.submitted"),
+            ("iom.officer", "fund_application.reviewed"),
+            ("iom.approver", "fund_application.approved"),
         ]
         approved_detail = trail[-1][2]
         assert approved_detail["approved_total"] == "300.00"
@@ -96,14 +98,10 @@ class TestCommittedChanges:
     async def test_a_first_of_two_approvals_publishes_nothing(self, fund):
         await fund.set_budget("2100.00")
         app_id = await fund.reviewed(fund.consul, "700.00")
-        await fund.handle(
-            c.ApproveApplication(application_id=app_id, by="iom.approver"), fund.approver
-        )
+        await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver)
         assert [e["type"] for e in await outbox(fund, app_id)] == ["fund.application.submitted.v1"]
-        assert (await audit(fund, app_id))[-1][:2] == ("iom.approver", "fund.approval_recorded")
-        await fund.handle(
-            c.ApproveApplication(application_id=app_id, by="iom.approver2"), fund.approver2
-        )
+        assert (await audit(fund, app_id))[-1][:2] == ("iom.approver", "fund_application.approval_recorded")
+        await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver2)
         envelopes = await outbox(fund, app_id)
         assert [e["type"] for e in envelopes] == [
             "fund.application.submitted.v1",
@@ -124,7 +122,7 @@ class TestCommittedChanges:
                     {"y": str(fund.year)},
                 )
             ).all()
-        assert [(r.actor, r.action) for r in rows] == [("iom.approver", "fund.budget_set")]
+        assert [(r.actor, r.action) for r in rows] == [("iom.approver", "fund_budget.set")]
         assert rows[0].detail["allocated"] == "1234.56"
 
     async def test_filing_by_the_departure_country_labels_it_for_both(self, fund):
@@ -145,9 +143,7 @@ class TestRefusedChanges:
         )
 
         with pytest.raises(BudgetExhausted):
-            await fund.handle(
-                c.ApproveApplication(application_id=app_id, by="iom.approver"), fund.approver
-            )
+            await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver)
 
         assert len(await outbox(fund, app_id)) == events_before
         assert len(await audit(fund, app_id)) == audit_before

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from reserve_fund.adapters.integration import access_of, translate
+from reserve_fund.adapters.integration import access_of, outgoing
 from reserve_fund.domain import Authority, AuthorityRole
 
 MX_INM = Authority("inm.mx", "MX", AuthorityRole.IMMIGRATION_OFFICER)
@@ -40,14 +40,21 @@ class TestAccessOf:
         assert access_of(requesting, nationality, hidden_from_nationality=True) == expected
 
 
-class TestTranslate:
+class TestOutgoing:
     def test_every_event_written_while_hidden_leaves_the_nationality_out(self, desk):
         application = desk.reviewed(
             requested_by=MX_INM, beneficiary=desk.beneficiary(nationality="HN")
         )
         application.reject(reason="Not eligible.", by="iom.approver", now=desk.now)
-        hidden = translate(application, hidden_from_nationality=True)
-        in_view = translate(application)
+        hidden = [
+            e
+            for e in (
+                outgoing(event, application, hidden_from_nationality=True)
+                for event in application.events
+            )
+            if e is not None
+        ]
+        in_view = [e for e in (outgoing(ev, application) for ev in application.events) if e]
         assert [e.event_type for e in hidden] == [
             "fund.application.submitted.v1",
             "fund.application.rejected.v1",

@@ -17,23 +17,23 @@ application whose child case is blocked is never approved.
 
 from __future__ import annotations
 
-import types
-import typing
-from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import Any
 
 from puebla.contracts.child import v1 as child
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.contracts.fund import v1
-from puebla.db.unit_of_work import OutgoingEvent
+from puebla.contracts.lenient import read_lenient
+from puebla.db.audit import AuditRecord
+from puebla.db.unit_of_work import OutgoingEvent, audit_action
 from reserve_fund.domain import FundApplication
 from reserve_fund.domain import commands as c
 from reserve_fund.domain import events as domain
 
+# The outbox's `aggregatetype` of each aggregate, and the audit trail's entity type (and the
+# first word of its actions: `audit_action`).
 AGGREGATE = "fund_application"
+BUDGET = "fund_budget"
 FUND_LABEL = "IOM"
 
 
@@ -135,30 +135,25 @@ def contract_of(
     return None
 
 
-def translate(
-    application: FundApplication, *, hidden_from_nationality: bool = False
-) -> list[OutgoingEvent]:
-    """The outgoing events for the application's new domain events, in order;
-    `hidden_from_nationality`: its child case is blocked for the consulate as they are written."""
-    out: list[OutgoingEvent] = []
-    for event in application.events:
-        contract = contract_of(event, application)
-        if contract is None:
-            continue
-        out.append(
-            OutgoingEvent(
-                event_type=contract.event_type,
-                aggregate_type=AGGREGATE,
-                aggregate_id=str(application.id),
-                data=contract,
-                access=access_of(
-                    application.requesting_country,
-                    application.beneficiary.nationality,
-                    hidden_from_nationality=hidden_from_nationality,
-                ),
-            )
-        )
-    return out
+def outgoing(
+    event: domain.Event, application: FundApplication, *, hidden_from_nationality: bool = False
+) -> OutgoingEvent | None:
+    """The outgoing event for one new domain event of `application`, None if it stays inside;
+    `hidden_from_nationality`: its child case is blocked for the consulate as it is written."""
+    contract = contract_of(event, application)
+    if contract is None:
+        return None
+    return OutgoingEvent(
+        event_type=contract.event_type,
+        aggregate_type=AGGREGATE,
+        aggregate_id=str(application.id),
+        data=contract,
+        access=access_of(
+            application.requesting_country,
+            application.beneficiary.nationality,
+            hidden_from_nationality=hidden_from_nationality,
+        ),
+    )
 
 
 # Fields of domain events that are never copied into the audit trail's detail: free text may
@@ -177,11 +172,21 @@ _AUDIT_OMIT = frozenset(
 )
 
 
-def audit_action(event: domain.Event) -> str:
-    """``ApplicationApproved`` → ``fund.application_approved``."""
-    name = type(event).__name__
-    snake = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
-    return f"fund.{snake}"
+def audit_record(event: domain.Event, actor: str) -> AuditRecord:
+    """The audit entry of a domain event (every one is audited, published or not), its action
+    named by the kit's rule: `fund_application.approved`, `fund_budget.set`."""
+    if isinstance(event, domain.BudgetSet):
+        entity_type, entity_id = BUDGET, str(event.year)
+    else:
+        assert isinstance(event, domain.ApplicationEvent), event
+        entity_type, entity_id = AGGREGATE, str(event.application_id)
+    return AuditRecord(
+        actor=actor,
+        action=audit_action(entity_type, event),
+        entity_type=entity_type,
+        entity_id=entity_id,
+        detail=audit_detail(event),
+    )
 
 
 def audit_detail(event: domain.Event) -> dict[str, Any]:
@@ -195,42 +200,11 @@ def audit_detail(event: domain.Event) -> dict[str, Any]:
 
 # --- incoming: child protection's events ------------------------------------------------------
 
-M = TypeVar("M", bound=BaseModel)
-
 CHILD_CASE_OPENED = child.CaseOpenedV1.event_type
 CHILD_CASE_DETERMINED = child.CaseDeterminedV1.event_type
 CHILD_CASE_BLOCK_SET = child.ConsularBlockSetV1.event_type
 CHILD_CASE_BLOCK_CLEARED = child.ConsularBlockClearedV1.event_type
 CHILD_CASE_CLOSED = child.CaseClosedV1.event_type
-
-
-def parse(model: type[M], envelope: IncomingEnvelope) -> M:
-    """The event's data read with the producer's contract model: fields the model (or a model
-    nested in it) does not declare are ignored, a missing or mistyped one is refused
-    (pydantic `ValidationError`)."""
-    return model.model_validate(_strip(model, envelope.data))
-
-
-def _strip(model: type[BaseModel], data: Any) -> Any:
-    if not isinstance(data, Mapping):
-        return data
-    return {
-        (field.alias or name): _strip_value(field.annotation, data[field.alias or name])
-        for name, field in model.model_fields.items()
-        if (field.alias or name) in data
-    }
-
-
-def _strip_value(annotation: Any, value: Any) -> Any:
-    candidates = (
-        typing.get_args(annotation)
-        if typing.get_origin(annotation) in (typing.Union, types.UnionType)
-        else (annotation,)
-    )
-    models = [a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)]
-    if len(models) == 1 and isinstance(value, Mapping):
-        return _strip(models[0], value)
-    return value
 
 
 def _fact(data: child.CaseEventV1) -> dict[str, Any]:
@@ -243,24 +217,26 @@ def _fact(data: child.CaseEventV1) -> dict[str, Any]:
 
 
 def child_case_opened(envelope: IncomingEnvelope) -> c.RecordChildCaseBlock:
-    data = parse(child.CaseOpenedV1, envelope)
+    data = read_lenient(child.CaseOpenedV1, envelope)
     return c.RecordChildCaseBlock(**_fact(data), blocked=data.blocked_for_consulate)
 
 
 def child_case_block_set(envelope: IncomingEnvelope) -> c.RecordChildCaseBlock:
-    return c.RecordChildCaseBlock(**_fact(parse(child.ConsularBlockSetV1, envelope)), blocked=True)
+    return c.RecordChildCaseBlock(
+        **_fact(read_lenient(child.ConsularBlockSetV1, envelope)), blocked=True
+    )
 
 
 def child_case_block_cleared(envelope: IncomingEnvelope) -> c.RecordChildCaseBlock:
-    data = parse(child.ConsularBlockClearedV1, envelope)
+    data = read_lenient(child.ConsularBlockClearedV1, envelope)
     return c.RecordChildCaseBlock(**_fact(data), blocked=False)
 
 
 def child_case_determined(envelope: IncomingEnvelope) -> c.RecordChildCaseDetermination:
-    data = parse(child.CaseDeterminedV1, envelope)
+    data = read_lenient(child.CaseDeterminedV1, envelope)
     return c.RecordChildCaseDetermination(**_fact(data), decision=data.decision)
 
 
 def child_case_closed(envelope: IncomingEnvelope) -> c.RecordChildCaseClosed:
-    data = parse(child.CaseClosedV1, envelope)
+    data = read_lenient(child.CaseClosedV1, envelope)
     return c.RecordChildCaseClosed(**_fact(data), bid_decision=data.bid_decision)

@@ -8,7 +8,8 @@ foreign-key checks of rows inserted into its child tables do not) and then, if m
 the year's budget with `budgets.get_for_update(year)` (``FOR UPDATE``) — always in that order,
 application then budget, so two transactions never wait on each other in a cycle. Writes happen
 in `flush()`, called by the unit of work right before it commits; every UPDATE also checks the
-version it loaded (a backstop: under the row lock it always matches).
+version it loaded (`puebla.db.repository.update_versioned`, `ConcurrentChange` otherwise: a
+backstop, under the row lock it always matches).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from puebla.db.repository import update_versioned
 from reserve_fund.adapters import orm
 from reserve_fund.domain import (
     ApprovalRule,
@@ -43,10 +45,6 @@ from reserve_fund.domain import (
     Status,
 )
 from reserve_fund.domain.model import Approval, Disbursement, InformationRequest
-
-
-class StaleWrite(Exception):
-    """An UPDATE found another version than the one loaded: someone else wrote in between."""
 
 
 @dataclass
@@ -272,16 +270,14 @@ class SqlApplicationRepository:
         await self._write_questions(application)
 
     async def _update(self, application: FundApplication, loaded: _Loaded, now: datetime) -> None:
-        result = await self.session.execute(
-            update(orm.application)
-            .where(
-                orm.application.c.id == application.id,
-                orm.application.c.version == loaded.version,
-            )
-            .values(**self._columns(application, now))
+        await update_versioned(
+            self.session,
+            orm.application,
+            {"id": application.id},
+            loaded_version=loaded.version,
+            values=self._columns(application, now),
+            what="The application",
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleWrite(f"application {application.id} changed since it was loaded")
         if application.items != loaded.items:
             await self.session.execute(
                 delete(orm.application_item).where(
@@ -422,19 +418,20 @@ class SqlBudgetRepository:
             loaded = self._loaded[budget.year]
             if budget.version == loaded:
                 continue
-            result = await self.session.execute(
-                update(orm.budget)
-                .where(orm.budget.c.year == budget.year, orm.budget.c.version == loaded)
-                .values(
-                    allocated=budget.allocated.amount,
-                    reserved=budget.reserved.amount,
-                    disbursed=budget.disbursed.amount,
-                    version=budget.version,
-                    updated_at=now,
-                )
+            await update_versioned(
+                self.session,
+                orm.budget,
+                {"year": budget.year},
+                loaded_version=loaded,
+                values={
+                    "allocated": budget.allocated.amount,
+                    "reserved": budget.reserved.amount,
+                    "disbursed": budget.disbursed.amount,
+                    "version": budget.version,
+                    "updated_at": now,
+                },
+                what="The budget",
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise StaleWrite(f"budget {budget.year} changed since it was loaded")
 
 
 class SqlChildCaseRepository:

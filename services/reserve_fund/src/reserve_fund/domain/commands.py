@@ -1,8 +1,9 @@
 """What callers ask the Fund to do (imperative). One handler per command in the service layer.
 
-Commands carry domain values already parsed at the edge (Money, not strings). The acting user
-comes from the verified token: an `Authority` for the requesting side, a username for IOM staff
-(fund officers and approvers have no country). The clock is the handler's, not the caller's.
+Commands carry domain values already parsed at the edge (Money, not strings) and what the
+caller asks — never who the caller is: the acting user is the unit of work's, given once from
+the verified token (the handler makes the filing `Authority` of it, or takes the username of
+IOM staff, who have no country). The clock is the handler's, not the caller's.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from reserve_fund.domain.costs import CostItem
 from reserve_fund.domain.eligibility import Category
 from reserve_fund.domain.model import Recommendation
 from reserve_fund.domain.money import Money
-from reserve_fund.domain.parties import Authority, Beneficiary, Consent
+from reserve_fund.domain.parties import Beneficiary, Consent
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreateApplication:
-    requested_by: Authority
     beneficiary: Beneficiary
     current_country: str
     categories: frozenset[Category]
@@ -35,14 +35,12 @@ class CreateApplication:
 @dataclass(frozen=True, kw_only=True)
 class SubmitApplication:
     application_id: UUID
-    by: Authority
 
 
 @dataclass(frozen=True, kw_only=True)
 class RequestInformation:
     application_id: UUID
     question: str
-    by: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,7 +49,6 @@ class ProvideInformation:
 
     application_id: UUID
     answer: str
-    by: Authority
     items: tuple[CostItem, ...] | None = None  # replaces all items when given
 
 
@@ -60,13 +57,11 @@ class ReviewApplication:
     application_id: UUID
     recommendation: Recommendation
     note: str
-    by: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class ApproveApplication:
     application_id: UUID
-    by: str
     note: str | None = None
 
 
@@ -74,7 +69,6 @@ class ApproveApplication:
 class RejectApplication:
     application_id: UUID
     reason: str
-    by: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,33 +76,28 @@ class RecordDisbursement:
     application_id: UUID
     amount: Money
     purpose: str
-    by: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class CompleteReturn:
     application_id: UUID
-    by: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class CloseApplication:
     application_id: UUID
-    by: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class CancelApplication:
     application_id: UUID
     reason: str
-    by: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class SetBudget:
     year: int
     allocated: Money
-    by: str
 
 
 # -- what the Fund learns of child cases (from child protection's events) ----------------------

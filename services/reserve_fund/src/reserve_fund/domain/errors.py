@@ -1,8 +1,11 @@
 """Why the Fund refuses something.
 
 Every refusal is a `FundError` with a `rule` slug (stable: API clients and tests match on it),
-an optional `field` (the request path it concerns, e.g. ``"items[2].amount"``) and a `kind`
-telling the API how to answer without this package knowing anything about HTTP:
+an optional `field` (the request path it concerns, e.g. ``"items[2].amount"``), a `message`,
+`details` (extra members of the answer: only a budget that ran out has any) and a `kind`
+telling the API how to answer without this package knowing anything about HTTP — by shape a
+`puebla.refusals.Refusal` (the domain imports nothing of `puebla`), answered by
+`puebla.problems.problem_for` like every service's refusals:
 
 - ``"invalid"``   the request itself breaks a rule of the Fund (the API answers 422);
 - ``"conflict"``  the request is fine but clashes with what is recorded: wrong state, no money
@@ -15,7 +18,8 @@ Programming errors (a naive datetime, the wrong year's budget handed in) are pla
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
     from reserve_fund.domain.money import Money
@@ -32,6 +36,11 @@ class FundError(Exception):
         self.message = message
         self.rule = rule or self.default_rule
         self.field = field
+
+    @property
+    def details(self) -> Mapping[str, Any]:
+        """Extra members of the answer (JSON-able); none unless a refusal says more."""
+        return {}
 
 
 # --- the three kinds; catch these to map a whole family at once -------------------------------
@@ -167,6 +176,15 @@ class BudgetExhausted(FundConflict):
         self.year = year
         self.available = available
         self.requested = requested
+
+    @property
+    def details(self) -> Mapping[str, Any]:
+        # What a client needs to act on it: how much is left of which year's budget.
+        return {
+            "year": self.year,
+            "available": str(self.available),
+            "requested": str(self.requested),
+        }
 
 
 class AllocationBelowCommitted(FundConflict):

@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from puebla.auth.policy import ensure_allowed, ensure_visible
 from puebla.auth.principal import Principal
+from puebla.refusals import ensure_allowed, ensure_visible
 from puebla.statistics import statistics_country as shared_statistics_country
 from reserve_fund.domain import RCM_MEMBERS, Authority, AuthorityRole
 from reserve_fund.domain.errors import (
@@ -128,23 +128,31 @@ def ensure_readable(caller: Principal, facts: AccessFacts | None) -> AccessFacts
     return facts
 
 
-def applicant(caller: Principal) -> Authority:
-    """The caller as a filing authority: a consular or immigration officer of a member state."""
-    role = (
-        AuthorityRole.CONSULAR_OFFICER
-        if caller.has_role(CONSULAR)
-        else AuthorityRole.IMMIGRATION_OFFICER
-        if caller.has_role(IMMIGRATION)
-        else None
-    )
+def _filing_role(caller: Principal) -> AuthorityRole | None:
+    if caller.has_role(CONSULAR):
+        return AuthorityRole.CONSULAR_OFFICER
+    if caller.has_role(IMMIGRATION):
+        return AuthorityRole.IMMIGRATION_OFFICER
+    return None
+
+
+def ensure_filing_authority(caller: Principal) -> None:
+    """403 unless the caller is a consular or immigration officer of an RCM member state: who
+    files, submits and answers questions (the domain adds which country's)."""
     ensure_allowed(
-        role is not None,
+        _filing_role(caller) is not None,
         "Only consular or immigration officers of an RCM member state file Fund applications.",
     )
     ensure_allowed(
         caller.country is not None and caller.country in RCM_MEMBERS,
         "Only authorities of an RCM member state file Fund applications.",
     )
+
+
+def applicant(caller: Principal) -> Authority:
+    """The caller as a filing authority (`ensure_filing_authority` first: 403 otherwise)."""
+    ensure_filing_authority(caller)
+    role = _filing_role(caller)
     assert role is not None
     assert caller.country is not None
     return Authority(username=caller.username, country=caller.country, role=role)
@@ -175,7 +183,7 @@ Permission = Callable[[Principal, AccessFacts], None]
 
 def may_act_as_requester(caller: Principal, facts: AccessFacts) -> None:
     """Submit, answer a question: an authority of the country that filed it."""
-    applicant(caller)
+    ensure_filing_authority(caller)
     if caller.country != facts.requesting_country:
         raise NotRequestingAuthority(
             f"only authorities of {facts.requesting_country}, which filed this application, "

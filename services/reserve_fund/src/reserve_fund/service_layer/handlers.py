@@ -1,4 +1,5 @@
-"""One handler per command. Each opens the unit of work, decides from the plain, unlocked row
+"""One handler per command, `(cmd, uow)`: who acts is the unit of work's (`uow.principal`, given
+once by `Fund.uow(actor=caller)`). Each opens the unit of work, decides from the plain, unlocked row
 whether the caller may see the application (404) and take this action on it (403), only then
 loads it row-locked, calls the domain (which re-checks its own rules: state 409, input 422),
 and commits; a refusal leaves nothing behind. A caller who may not see an application never
@@ -10,12 +11,8 @@ then (shared) the child case it names. The consumers of child events lock only t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
 from uuid import UUID
 
-from puebla.auth.principal import Principal
-from puebla.db.unit_of_work import Tracking
 from reserve_fund.domain import (
     Budget,
     FundApplication,
@@ -33,9 +30,10 @@ from reserve_fund.service_layer.unit_of_work import FundUnitOfWork
 
 
 async def _locked(
-    uow: FundUnitOfWork, application_id: UUID, caller: Principal, may: access.Permission
+    uow: FundUnitOfWork, application_id: UUID, may: access.Permission
 ) -> FundApplication:
     """Visibility (404), then permission (403), both on the plain row; then the row lock."""
+    caller = uow.principal
     facts = await queries.access_facts(uow.session, application_id)
     may(caller, access.ensure_readable(caller, facts))
     application = await uow.applications.get_for_update(application_id)
@@ -52,11 +50,9 @@ async def _budget_of(uow: FundUnitOfWork, application: FundApplication) -> Budge
     return await uow.budgets.get_for_update(application.budget_year)
 
 
-async def create_application(
-    cmd: c.CreateApplication, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def create_application(cmd: c.CreateApplication, uow: FundUnitOfWork) -> UUID:
+    requester = access.applicant(uow.principal)  # 403 before anything is read
     async with uow:
-        uow.actor = caller.username
         rules = await uow.rules.load()
         child_case = await uow.child_cases.get_for_share(cmd.child_case_id)
         number = await uow.applications.next_reference_number()
@@ -64,7 +60,7 @@ async def create_application(
         application = FundApplication.create(
             id=cmd.application_id,
             reference=format_reference(now.year, number),
-            requested_by=cmd.requested_by,
+            requested_by=requester,
             beneficiary=cmd.beneficiary,
             current_country=cmd.current_country,
             categories=cmd.categories,
@@ -81,84 +77,75 @@ async def create_application(
     return application.id
 
 
-async def submit_application(
-    cmd: c.SubmitApplication, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def submit_application(cmd: c.SubmitApplication, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller, access.may_act_as_requester)
+        application = await _locked(uow, cmd.application_id, access.may_act_as_requester)
         rules = await uow.rules.load()
         child_case = await uow.child_cases.get_for_share(application.child_case_id)
-        application.submit(by=cmd.by, rules=rules, now=uow.clock(), child_case=child_case)
-        await uow.commit()
-    return application.id
-
-
-async def request_information(
-    cmd: c.RequestInformation, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
-    async with uow:
-        uow.actor = caller.username
-        application = await _locked(
-            uow, cmd.application_id, caller, access.fund_officer_may("ask for more information")
+        application.submit(
+            by=access.applicant(uow.principal), rules=rules, now=uow.clock(), child_case=child_case
         )
-        application.request_information(question=cmd.question, by=cmd.by, now=uow.clock())
         await uow.commit()
     return application.id
 
 
-async def provide_information(
-    cmd: c.ProvideInformation, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def request_information(cmd: c.RequestInformation, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller, access.may_act_as_requester)
+        application = await _locked(
+            uow, cmd.application_id, access.fund_officer_may("ask for more information")
+        )
+        application.request_information(question=cmd.question, by=uow.actor_name, now=uow.clock())
+        await uow.commit()
+    return application.id
+
+
+async def provide_information(cmd: c.ProvideInformation, uow: FundUnitOfWork) -> UUID:
+    async with uow:
+        application = await _locked(uow, cmd.application_id, access.may_act_as_requester)
         rules = await uow.rules.load()
         application.provide_information(
-            answer=cmd.answer, by=cmd.by, rules=rules, now=uow.clock(), items=cmd.items
+            answer=cmd.answer,
+            by=access.applicant(uow.principal),
+            rules=rules,
+            now=uow.clock(),
+            items=cmd.items,
         )
         await uow.commit()
     return application.id
 
 
-async def review_application(
-    cmd: c.ReviewApplication, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def review_application(cmd: c.ReviewApplication, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
         application = await _locked(
-            uow, cmd.application_id, caller, access.fund_officer_may("review an application")
+            uow, cmd.application_id, access.fund_officer_may("review an application")
         )
         # Separation of duties goes by the caller's immutable subject, not the username.
         application.review(
             recommendation=cmd.recommendation,
             note=cmd.note,
-            by=cmd.by,
+            by=uow.actor_name,
             now=uow.clock(),
-            subject=caller.subject,
+            subject=uow.principal.subject,
         )
         await uow.commit()
     return application.id
 
 
-async def approve_application(
-    cmd: c.ApproveApplication, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def approve_application(cmd: c.ApproveApplication, uow: FundUnitOfWork) -> UUID:
     """The race the Fund must win: the application row is locked (two approvers of the same
     application serialise), then the budget row of the year (approvals of different
     applications serialise on the money); the domain checks the available amount under both
     locks and the CHECK constraint backs it up."""
     async with uow:
-        uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller, access.may_approve)
+        application = await _locked(uow, cmd.application_id, access.may_approve)
         now = uow.clock()
         budget = await uow.budgets.get_for_update(budget_year_of(now))
         child_case = await uow.child_cases.get_for_share(application.child_case_id)
         approve(
             application,
             budget,
-            approver=cmd.by,
-            approver_subject=caller.subject,
+            approver=uow.actor_name,
+            approver_subject=uow.principal.subject,
             now=now,
             child_case=child_case,
             note=cmd.note,
@@ -167,24 +154,20 @@ async def approve_application(
     return application.id
 
 
-async def reject_application(
-    cmd: c.RejectApplication, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def reject_application(cmd: c.RejectApplication, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller, access.may_reject)
-        application.reject(reason=cmd.reason, by=cmd.by, now=uow.clock(), subject=caller.subject)
+        application = await _locked(uow, cmd.application_id, access.may_reject)
+        application.reject(
+            reason=cmd.reason, by=uow.actor_name, now=uow.clock(), subject=uow.principal.subject
+        )
         await uow.commit()
     return application.id
 
 
-async def record_disbursement_(
-    cmd: c.RecordDisbursement, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def record_disbursement_(cmd: c.RecordDisbursement, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
         application = await _locked(
-            uow, cmd.application_id, caller, access.fund_officer_may("record a disbursement")
+            uow, cmd.application_id, access.fund_officer_may("record a disbursement")
         )
         budget = await _budget_of(uow, application)
         record_disbursement(
@@ -192,61 +175,53 @@ async def record_disbursement_(
             budget,
             amount=cmd.amount,
             purpose=cmd.purpose,
-            by=cmd.by,
+            by=uow.actor_name,
             now=uow.clock(),
         )
         await uow.commit()
     return application.id
 
 
-async def complete_return_(cmd: c.CompleteReturn, uow: FundUnitOfWork, caller: Principal) -> UUID:
+async def complete_return_(cmd: c.CompleteReturn, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
         application = await _locked(
-            uow, cmd.application_id, caller, access.fund_officer_may("record a completed return")
+            uow, cmd.application_id, access.fund_officer_may("record a completed return")
         )
         budget = await _budget_of(uow, application)
-        complete_return(application, budget, by=cmd.by, now=uow.clock())
+        complete_return(application, budget, by=uow.actor_name, now=uow.clock())
         await uow.commit()
     return application.id
 
 
-async def close_application(
-    cmd: c.CloseApplication, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def close_application(cmd: c.CloseApplication, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
         application = await _locked(
-            uow, cmd.application_id, caller, access.fund_officer_may("close an application")
+            uow, cmd.application_id, access.fund_officer_may("close an application")
         )
-        application.close(by=cmd.by, now=uow.clock())
+        application.close(by=uow.actor_name, now=uow.clock())
         await uow.commit()
     return application.id
 
 
-async def cancel_application(
-    cmd: c.CancelApplication, uow: FundUnitOfWork, caller: Principal
-) -> UUID:
+async def cancel_application(cmd: c.CancelApplication, uow: FundUnitOfWork) -> UUID:
     async with uow:
-        uow.actor = caller.username
-        application = await _locked(uow, cmd.application_id, caller, access.may_cancel)
+        application = await _locked(uow, cmd.application_id, access.may_cancel)
         budget = (
             await uow.budgets.get_for_update(application.budget_year)
             if application.holds_reservation and application.budget_year is not None
             else None
         )
-        cancel(application, budget, reason=cmd.reason, by=cmd.by, now=uow.clock())
+        cancel(application, budget, reason=cmd.reason, by=uow.actor_name, now=uow.clock())
         await uow.commit()
     return application.id
 
 
-async def set_budget(cmd: c.SetBudget, uow: FundUnitOfWork, caller: Principal) -> int:
-    access.ensure_fund_approver(caller, "set the yearly budget")
+async def set_budget(cmd: c.SetBudget, uow: FundUnitOfWork) -> int:
+    access.ensure_fund_approver(uow.principal, "set the yearly budget")
     check_year(cmd.year)  # before a row is created for it
     async with uow:
-        uow.actor = caller.username
         budget = await uow.budgets.get_for_update(cmd.year)
-        budget.set_allocation(cmd.allocated, by=cmd.by, now=uow.clock())
+        budget.set_allocation(cmd.allocated, by=uow.actor_name, now=uow.clock())
         await uow.commit()
     return cmd.year
 
@@ -257,11 +232,10 @@ async def set_budget(cmd: c.SetBudget, uow: FundUnitOfWork, caller: Principal) -
 async def record_child_case(
     cmd: c.RecordChildCaseBlock | c.RecordChildCaseDetermination | c.RecordChildCaseClosed,
     uow: FundUnitOfWork,
-    tracking: Tracking,
 ) -> None:
     """Keeps what the Fund knows of a child case up to date; an event older than what is
-    recorded for the same fact changes nothing, a replayed one is stopped by the inbox."""
-    uow.track(tracking)
+    recorded for the same fact changes nothing, a replayed one is stopped by the inbox (the
+    consumer gives the unit of work its `Tracking`)."""
     async with uow:
         case = await uow.child_cases.get_for_update(
             cmd.case_id, host_country=cmd.host_country, nationality=cmd.nationality
@@ -273,21 +247,3 @@ async def record_child_case(
         else:
             case.record_closed(bid_decision=cmd.bid_decision, version=cmd.version)
         await uow.commit()
-
-
-Handler = Callable[[Any, FundUnitOfWork, Principal], Awaitable[Any]]
-
-HANDLERS: dict[type[Any], Handler] = {
-    c.CreateApplication: create_application,
-    c.SubmitApplication: submit_application,
-    c.RequestInformation: request_information,
-    c.ProvideInformation: provide_information,
-    c.ReviewApplication: review_application,
-    c.ApproveApplication: approve_application,
-    c.RejectApplication: reject_application,
-    c.RecordDisbursement: record_disbursement_,
-    c.CompleteReturn: complete_return_,
-    c.CloseApplication: close_application,
-    c.CancelApplication: cancel_application,
-    c.SetBudget: set_budget,
-}

@@ -4,7 +4,8 @@
 the caller may see the application (404) and take the action (403): so a denied caller gets
 404/403 even for a body that would fail validation (422), and the existence of an application
 never leaks through the order of the answers. The handler decides both again inside its
-transaction, before it locks the row.
+transaction, before it locks the row. `Applicant` and `BudgetSetter` decide what needs no
+record (who the caller is) the same way, before the body.
 """
 
 from __future__ import annotations
@@ -12,37 +13,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 
 from puebla.auth.principal import Principal
-from puebla.http.deps import Caller
+from puebla.http.deps import Caller, service
 from reserve_fund.bootstrap import Fund
-from reserve_fund.entrypoints.api.errors import domain_errors
-from reserve_fund.service_layer import access
+from reserve_fund.service_layer import access, queries
 
-
-def fund(request: Request) -> Fund:
-    value: Fund = request.app.state.fund
-    return value
-
-
-FundDep = Annotated[Fund, Depends(fund)]
+Svc = Annotated[Fund, Depends(service)]
 Year = Annotated[int, Path(ge=2004, le=9999, description="calendar year of the budget")]
 
 
 def may(permission: access.Permission) -> Any:
-    async def decide(application_id: UUID, caller: Caller, fund: FundDep) -> access.AccessFacts:
-        with domain_errors():
-            facts = await fund.queries.ensure_readable(application_id, caller)
-            permission(caller, facts)
+    async def decide(application_id: UUID, caller: Caller, svc: Svc) -> access.AccessFacts:
+        facts = await queries.ensure_readable(svc, caller, application_id)
+        permission(caller, facts)
         return facts
 
     return Depends(decide)
 
 
 def _applicant(caller: Caller) -> Principal:
-    with domain_errors():
-        access.applicant(caller)
+    access.ensure_filing_authority(caller)
     return caller
 
 

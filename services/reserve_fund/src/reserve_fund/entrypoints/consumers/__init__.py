@@ -1,11 +1,2 @@
-"""The worker's consumers: one module per upstream stream."""
-
-from __future__ import annotations
-
-from puebla.messaging.consumer import Subscription
-from puebla.runtime import Runtime
-from reserve_fund.entrypoints.consumers import child_cases
-
-
-def subscriptions(runtime: Runtime) -> list[Subscription]:
-    return child_cases.subscriptions(runtime)
+"""The worker's consumers, one module per upstream stream (`child_cases`: CHILD); the worker
+(`entrypoints.worker`) builds their subscriptions."""

@@ -2,10 +2,11 @@
 `child_case_id` and to hide it from the child's own state while the case is blocked — without
 ever calling child protection.
 
-One durable consumer per event type; each event is read with the producer's contract
-(`adapters.integration`) and applied in a unit of work that records it in the inbox, so a
-redelivery changes nothing. A payload that does not fit the contract is refused for good
-(recorded as rejected), not retried.
+One durable consumer per event type; each event is read with the producer's contract, leniently
+(`adapters.integration`: `puebla.contracts.lenient.read_lenient`), and applied in a unit of
+work that records it in the inbox, so a redelivery changes nothing. The unit of work acts for
+the event's source (child protection decided it; nothing the Fund audits comes of it). A payload
+that does not fit the contract is refused for good (recorded as rejected), not retried.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from pydantic import ValidationError
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.db.unit_of_work import Tracking
 from puebla.messaging.consumer import Handler, Subscription
-from puebla.runtime import Runtime
-from reserve_fund import bootstrap
 from reserve_fund.adapters import integration
+from reserve_fund.bootstrap import Fund
 from reserve_fund.service_layer import handlers
 
 STREAM = "CHILD"
@@ -49,20 +49,23 @@ READERS: dict[str, tuple[str, Callable[[IncomingEnvelope], Any]]] = {
 }
 
 
-def _handler(runtime: Runtime, read: Callable[[IncomingEnvelope], Any]) -> Handler:
+def _handler(fund: Fund, read: Callable[[IncomingEnvelope], Any]) -> Handler:
     async def consume(envelope: IncomingEnvelope, tracking: Tracking) -> None:
-        await handlers.record_child_case(read(envelope), bootstrap.unit_of_work(runtime), tracking)
+        command = read(envelope)
+        uow = fund.uow(actor=envelope.source)
+        uow.track(tracking)
+        await handlers.record_child_case(command, uow)
 
     return consume
 
 
-def subscriptions(runtime: Runtime) -> list[Subscription]:
+def subscriptions(fund: Fund) -> list[Subscription]:
     return [
         Subscription(
             durable=durable,
             stream=STREAM,
             subjects=[subject],
-            handle=_handler(runtime, read),
+            handle=_handler(fund, read),
             permanent_errors=(ValidationError,),
         )
         for subject, (durable, read) in READERS.items()

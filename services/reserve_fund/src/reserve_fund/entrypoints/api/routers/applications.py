@@ -1,9 +1,11 @@
 """`/v1/applications`: filing, review, decision, money out, the return (API.md "reserve_fund").
 
-Thin: parse the body, build the command from it and the verified caller, hand it to the bus,
-answer with the application as it now reads. Every write takes an `Idempotency-Key`; a replay
-is answered only while the caller may still see the application (404 otherwise: its child case
-may have been blocked for the consulate since).
+Thin: parse the body, build the command from it, run its handler with a unit of work made for
+the verified caller (`svc.uow(actor=caller)`), answer with the application as it now reads —
+all inside `puebla.http.idempotency.write`, so every write takes an `Idempotency-Key` (the
+OpenAPI says so: `**WRITE`) and a refusal is answered, stored and replayed as its problem. A
+replay is answered only while the caller may still see the application (404 otherwise: its
+child case may have been blocked for the consulate since).
 
 Each action route declares who may take it (`may(...)`, `Applicant`): FastAPI resolves those
 dependencies before it validates the body, so the answers come in POLICY's order — 404, 403,
@@ -12,7 +14,6 @@ then 409 and 422 — whatever the body holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,13 +21,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from puebla.auth.principal import Principal
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
-from puebla.http.idempotency import idempotent
+from puebla.http.idempotency import WRITE, Recheck, write
 from puebla.http.pagination import page_request
 from puebla.ids import new_id
 from puebla.pagination import PageRequest
-from puebla.runtime import Runtime
 from reserve_fund.bootstrap import Fund
 from reserve_fund.domain import (
     Beneficiary,
@@ -40,8 +40,7 @@ from reserve_fund.domain import (
     Sex,
 )
 from reserve_fund.domain import commands as c
-from reserve_fund.entrypoints.api.deps import Applicant, FundDep, may
-from reserve_fund.entrypoints.api.errors import domain_errors
+from reserve_fund.entrypoints.api.deps import Applicant, Svc, may
 from reserve_fund.entrypoints.api.schemas import (
     ApplicationCreate,
     ApplicationPage,
@@ -56,7 +55,7 @@ from reserve_fund.entrypoints.api.schemas import (
     ReviewIn,
     StatusName,
 )
-from reserve_fund.service_layer import access
+from reserve_fund.service_layer import access, handlers, queries
 
 router = APIRouter(
     prefix="/v1/applications",
@@ -73,35 +72,22 @@ def _items(items: list[CostItemIn]) -> tuple[CostItem, ...]:
     )
 
 
-async def _run(
-    request: Request,
-    caller: Principal,
-    runtime: Runtime,
-    fund: Fund,
-    command: Callable[[], Any],
-    *,
-    status: int = 200,
-    application_id: UUID | None = None,
-) -> Response:
-    """Builds the command, runs it, answers with the application read back (idempotently).
+async def _read(svc: Fund, caller: Principal, application_id: UUID) -> ApplicationRead:
+    return ApplicationRead.model_validate(await queries.application(svc, caller, application_id))
 
-    A stored answer is replayed only if the caller may still see the application: the one in
-    the path, or for a filing the one the stored answer is about."""
 
-    async def action() -> tuple[int, Any]:
-        with domain_errors():
-            done = await fund.bus.handle(command(), caller)
-            read = await fund.queries.application(done, caller)
-        return status, ApplicationRead.model_validate(read)
+def _still_visible(svc: Fund, caller: Principal, application_id: UUID | None = None) -> Recheck:
+    """Before a stored answer is replayed: may the caller still see the application — the one
+    in the path, or for a filing the one the stored answer is about (404 otherwise)."""
 
     async def recheck(stored: Any) -> None:
         about = application_id
         if about is None and isinstance(stored, dict) and "id" in stored and "status" in stored:
             about = UUID(str(stored["id"]))
         if about is not None:
-            await fund.queries.ensure_readable(about, caller)
+            await queries.ensure_readable(svc, caller, about)
 
-    return await idempotent(request, caller, runtime.sessions, action, recheck=recheck)
+    return recheck
 
 
 @router.post(
@@ -110,23 +96,19 @@ async def _run(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[Applicant],
+    **WRITE,
 )
 async def create_application(
-    body: ApplicationCreate,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    body: ApplicationCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """A draft, filed by a consular or immigration officer of the beneficiary's current country
     or nationality; checked for eligibility and the per-case cap at once."""
 
-    def command() -> c.CreateApplication:
+    async def action() -> tuple[int, Any]:
         b = body.beneficiary
         consent = body.voluntary_consent
-        return c.CreateApplication(
+        command = c.CreateApplication(
             application_id=new_id(),
-            requested_by=access.applicant(caller),
             beneficiary=Beneficiary(
                 given_names=b.given_names,
                 surnames=b.surnames,
@@ -146,19 +128,21 @@ async def create_application(
             justification=body.justification,
             child_case_id=body.child_case_id,
         )
+        done = await handlers.create_application(command, svc.uow(actor=caller))
+        return 201, await _read(svc, caller, done)
 
-    return await _run(request, caller, runtime, fund, command, status=201)
+    return await write(request, caller, action, recheck=_still_visible(svc, caller))
 
 
 @router.get("", response_model=ApplicationPage)
 async def list_applications(
     caller: Caller,
-    fund: FundDep,
+    svc: Svc,
     page: Annotated[PageRequest, Depends(page_request)],
     status: Annotated[StatusName | None, Query()] = None,
 ) -> Any:
     """The applications the caller may read, newest first; `next_cursor` continues the list."""
-    result = await fund.queries.applications(caller, page, status=status)
+    result = await queries.applications(svc, caller, page, status=status)
     return ApplicationPage(
         items=[ApplicationRead.model_validate(item) for item in result.items],
         next_cursor=result.next_cursor,
@@ -166,8 +150,8 @@ async def list_applications(
 
 
 @router.get("/{application_id}", response_model=ApplicationRead)
-async def read_application(application_id: UUID, caller: Caller, fund: FundDep) -> Any:
-    return ApplicationRead.model_validate(await fund.queries.application(application_id, caller))
+async def read_application(application_id: UUID, caller: Caller, svc: Svc) -> Any:
+    return await _read(svc, caller, application_id)
 
 
 @router.post(
@@ -175,24 +159,20 @@ async def read_application(application_id: UUID, caller: Caller, fund: FundDep) 
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.may_act_as_requester)],
+    **WRITE,
 )
 async def submit_application(
-    application_id: UUID,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """File the draft with IOM (an authority of the requesting country). Eligibility and the
     cap are checked again as of today; today's rule fixes how many approvers are needed."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.SubmitApplication(application_id=application_id, by=access.applicant(caller)),
-        application_id=application_id,
-    )
+
+    async def action() -> tuple[int, Any]:
+        command = c.SubmitApplication(application_id=application_id)
+        done = await handlers.submit_application(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -200,27 +180,20 @@ async def submit_application(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.fund_officer_may("ask for more information"))],
+    **WRITE,
 )
 async def request_information(
-    application_id: UUID,
-    body: InformationRequestIn,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, body: InformationRequestIn, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """The fund officer asks the requesting authority for more; any review and approvals so far
     are withdrawn."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.RequestInformation(
-            application_id=application_id, question=body.question, by=caller.username
-        ),
-        application_id=application_id,
-    )
+
+    async def action() -> tuple[int, Any]:
+        command = c.RequestInformation(application_id=application_id, question=body.question)
+        done = await handlers.request_information(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -228,30 +201,24 @@ async def request_information(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.may_act_as_requester)],
+    **WRITE,
 )
 async def provide_information(
-    application_id: UUID,
-    body: InformationAnswerIn,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, body: InformationAnswerIn, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """The requesting authority answers the open question, optionally replacing the cost items
     (checked against today's cap); the application goes back under review."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.ProvideInformation(
+
+    async def action() -> tuple[int, Any]:
+        command = c.ProvideInformation(
             application_id=application_id,
             answer=body.answer,
-            by=access.applicant(caller),
             items=_items(body.items) if body.items is not None else None,
-        ),
-        application_id=application_id,
-    )
+        )
+        done = await handlers.provide_information(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -259,29 +226,23 @@ async def provide_information(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.fund_officer_may("review an application"))],
+    **WRITE,
 )
 async def review_application(
-    application_id: UUID,
-    body: ReviewIn,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, body: ReviewIn, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """The fund officer recommends approval or rejection, with a note."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.ReviewApplication(
+
+    async def action() -> tuple[int, Any]:
+        command = c.ReviewApplication(
             application_id=application_id,
             recommendation=Recommendation(body.recommendation),
             note=body.note,
-            by=caller.username,
-        ),
-        application_id=application_id,
-    )
+        )
+        done = await handlers.review_application(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -289,31 +250,28 @@ async def review_application(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.may_approve)],
+    **WRITE,
 )
 async def approve_application(
     application_id: UUID,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    svc: Svc,
     body: ApproveIn | None = None,
 ) -> Response:
     """One approval by a fund approver who did not review it. The last approval needed (the
     second, above the threshold, from a different approver) reserves the requested total on
     this year's budget — or is refused with 409 `budget.exhausted` when not that much is
     available."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.ApproveApplication(
-            application_id=application_id,
-            by=caller.username,
-            note=body.note if body is not None else None,
-        ),
-        application_id=application_id,
-    )
+
+    async def action() -> tuple[int, Any]:
+        command = c.ApproveApplication(
+            application_id=application_id, note=body.note if body is not None else None
+        )
+        done = await handlers.approve_application(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -321,25 +279,17 @@ async def approve_application(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.may_reject)],
+    **WRITE,
 )
 async def reject_application(
-    application_id: UUID,
-    body: RejectIn,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, body: RejectIn, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.RejectApplication(
-            application_id=application_id, reason=body.reason, by=caller.username
-        ),
-        application_id=application_id,
-    )
+    async def action() -> tuple[int, Any]:
+        command = c.RejectApplication(application_id=application_id, reason=body.reason)
+        done = await handlers.reject_application(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -348,30 +298,23 @@ async def reject_application(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.fund_officer_may("record a disbursement"))],
+    **WRITE,
 )
 async def record_disbursement(
-    application_id: UUID,
-    body: DisbursementIn,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, body: DisbursementIn, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """Pay out part of the approved total (fund officer); instalments up to the total."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.RecordDisbursement(
+
+    async def action() -> tuple[int, Any]:
+        command = c.RecordDisbursement(
             application_id=application_id,
             amount=Money.parse(body.amount, field="amount"),
             purpose=body.purpose,
-            by=caller.username,
-        ),
-        status=201,
-        application_id=application_id,
-    )
+        )
+        done = await handlers.record_disbursement_(command, svc.uow(actor=caller))
+        return 201, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -379,23 +322,19 @@ async def record_disbursement(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.fund_officer_may("record a completed return"))],
+    **WRITE,
 )
 async def complete_return(
-    application_id: UUID,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """The return happened (fund officer); what was approved but not paid goes back."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.CompleteReturn(application_id=application_id, by=caller.username),
-        application_id=application_id,
-    )
+
+    async def action() -> tuple[int, Any]:
+        command = c.CompleteReturn(application_id=application_id)
+        done = await handlers.complete_return_(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -403,23 +342,19 @@ async def complete_return(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.fund_officer_may("close an application"))],
+    **WRITE,
 )
 async def close_application(
-    application_id: UUID,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """File away a completed return (fund officer)."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.CloseApplication(application_id=application_id, by=caller.username),
-        application_id=application_id,
-    )
+
+    async def action() -> tuple[int, Any]:
+        command = c.CloseApplication(application_id=application_id)
+        done = await handlers.close_application(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))
 
 
 @router.post(
@@ -427,24 +362,17 @@ async def close_application(
     response_model=ApplicationRead,
     responses=ACTION_ERRORS,
     dependencies=[may(access.may_cancel)],
+    **WRITE,
 )
 async def cancel_application(
-    application_id: UUID,
-    body: CancelIn,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    application_id: UUID, body: CancelIn, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """Before any disbursement (fund officer, or the requesting authority withdrawing its
     request); an approved application gives its reservation back to the budget."""
-    return await _run(
-        request,
-        caller,
-        runtime,
-        fund,
-        lambda: c.CancelApplication(
-            application_id=application_id, reason=body.reason, by=caller.username
-        ),
-        application_id=application_id,
-    )
+
+    async def action() -> tuple[int, Any]:
+        command = c.CancelApplication(application_id=application_id, reason=body.reason)
+        done = await handlers.cancel_application(command, svc.uow(actor=caller))
+        return 200, await _read(svc, caller, done)
+
+    return await write(request, caller, action, recheck=_still_visible(svc, caller, application_id))

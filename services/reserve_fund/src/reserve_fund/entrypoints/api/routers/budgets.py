@@ -7,14 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
-from puebla.http.idempotency import idempotent
+from puebla.http.idempotency import WRITE, write
 from reserve_fund.domain import Money
 from reserve_fund.domain.commands import SetBudget
-from reserve_fund.entrypoints.api.deps import BudgetSetter, FundDep, Year
-from reserve_fund.entrypoints.api.errors import domain_errors
+from reserve_fund.entrypoints.api.deps import BudgetSetter, Svc, Year
 from reserve_fund.entrypoints.api.schemas import BudgetIn, BudgetRead
+from reserve_fund.service_layer import handlers, queries
 
 router = APIRouter(
     prefix="/v1/budgets", tags=["budgets"], responses=problem_responses(401, 403, 422)
@@ -26,32 +26,24 @@ router = APIRouter(
     response_model=BudgetRead,
     responses=problem_responses(409),
     dependencies=[BudgetSetter],
+    **WRITE,
 )
 async def set_budget(
-    year: Year,
-    body: BudgetIn,
-    request: Request,
-    caller: Caller,
-    runtime: ServiceRuntime,
-    fund: FundDep,
+    year: Year, body: BudgetIn, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """Set the year's allocation (fund approver: 403 for anyone else, whatever the body). It
     cannot go below what is already reserved or disbursed (409)."""
 
     async def action() -> tuple[int, Any]:
-        with domain_errors():
-            allocated = Money.parse(body.allocated, field="allocated")
-            await fund.bus.handle(
-                SetBudget(year=year, allocated=allocated, by=caller.username), caller
-            )
-            return 200, BudgetRead.model_validate(await fund.queries.budget(year, caller))
+        allocated = Money.parse(body.allocated, field="allocated")
+        await handlers.set_budget(SetBudget(year=year, allocated=allocated), svc.uow(actor=caller))
+        return 200, BudgetRead.model_validate(await queries.budget(svc, caller, year))
 
-    return await idempotent(request, caller, runtime.sessions, action)
+    return await write(request, caller, action)
 
 
 @router.get("/{year}", response_model=BudgetRead)
-async def read_budget(year: Year, caller: Caller, fund: FundDep) -> Any:
+async def read_budget(year: Year, caller: Caller, svc: Svc) -> Any:
     """Allocated, reserved, disbursed and available (secretariat, fund officer, fund approver).
     A year nobody has set reads as all zeros."""
-    with domain_errors():
-        return BudgetRead.model_validate(await fund.queries.budget(year, caller))
+    return BudgetRead.model_validate(await queries.budget(svc, caller, year))

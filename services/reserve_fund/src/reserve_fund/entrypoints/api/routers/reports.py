@@ -16,9 +16,9 @@ from fastapi.responses import Response
 from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
 from reserve_fund.domain.reports import Tally, YearReport
-from reserve_fund.entrypoints.api.deps import FundDep, Year
-from reserve_fund.entrypoints.api.errors import domain_errors
+from reserve_fund.entrypoints.api.deps import Svc, Year
 from reserve_fund.entrypoints.api.schemas import ReportRead
+from reserve_fund.service_layer import queries
 
 router = APIRouter(
     prefix="/v1/reports", tags=["reports"], responses=problem_responses(401, 403, 422)
@@ -91,11 +91,10 @@ def wants_csv(request: Request) -> bool:
         },
     },
 )
-async def read_report(year: Year, request: Request, caller: Caller, fund: FundDep) -> Any:
+async def read_report(year: Year, request: Request, caller: Caller, svc: Svc) -> Any:
     """Aggregates of the applications charged to the year's budget (secretariat, fund officer,
     fund approver)."""
-    with domain_errors():
-        report = await fund.queries.report(year, caller)
+    report = await queries.report(svc, caller, year)
     if wants_csv(request):
         return Response(
             as_csv(report),
