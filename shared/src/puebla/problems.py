@@ -126,3 +126,32 @@ def problem_for(error: Refusal) -> Problem:
 
 def _rule_and_field(error: Refusal) -> dict[str, Any]:
     return {"rule": error.rule, **({"field": error.field} if error.field else {})}
+
+
+# TRANSITIONAL (issue 17): the old per-service mapping, until repatriation, reserve_fund and
+# child_protection answer through `problem_for` (consular does); goes with the last of them.
+def refusal(
+    kind: str,
+    *,
+    rule: str,
+    message: str,
+    field: str | None = None,
+    what: str = "The resource",
+    conflict_slug: str = "conflict",
+) -> Problem:
+    """The one mapping from a domain refusal's `kind` to its answer, for every service.
+
+    invalid → 422 naming the field and rule; conflict → 409 and forbidden → 403, both carrying
+    `rule` (and `field`) so a client can tell which rule stopped it; not_found / not_visible →
+    404 that says nothing more, exactly like a record that does not exist.
+    """
+    if kind in ("not_found", "not_visible"):
+        return not_found(what)
+    if kind == "invalid":
+        return invalid([FieldError(field or "body", rule, message)], message)
+    extra: dict[str, Any] = {"rule": rule, **({"field": field} if field else {})}
+    if kind == "forbidden":
+        problem = forbidden(message)
+        problem.extra.update(extra)
+        return problem
+    return conflict(message, slug=conflict_slug, **extra)

@@ -11,7 +11,8 @@ import pytest
 from puebla.http.idempotency import WRITE
 
 OPENAPI = Path(__file__).resolve().parents[3] / "contracts" / "openapi"
-SERVICES = ("repatriation", "child_protection", "reserve_fund", "consular")
+# TRANSITIONAL (issue 17): reserve_fund joins when it moves onto the kit (`**WRITE`).
+SERVICES = ("repatriation", "child_protection", "consular")
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -91,7 +91,8 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         source: str,
-        actor: Actor,
+        # TRANSITIONAL default (issue 17): the services not yet on the kit set it by hand.
+        actor: Actor = "system",
         clock: Clock = utcnow,
     ) -> None:
         self._session_factory = session_factory
