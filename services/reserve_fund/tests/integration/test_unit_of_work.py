@@ -100,7 +100,10 @@ class TestCommittedChanges:
         app_id = await fund.reviewed(fund.consul, "700.00")
         await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver)
         assert [e["type"] for e in await outbox(fund, app_id)] == ["fund.application.submitted.v1"]
-        assert (await audit(fund, app_id))[-1][:2] == ("iom.approver", "fund_application.approval_recorded")
+        assert (await audit(fund, app_id))[-1][:2] == (
+            "iom.approver",
+            "fund_application.approval_recorded",
+        )
         await fund.handle(c.ApproveApplication(application_id=app_id), fund.approver2)
         envelopes = await outbox(fund, app_id)
         assert [e["type"] for e in envelopes] == [
