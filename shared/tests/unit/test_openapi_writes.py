@@ -11,8 +11,7 @@ import pytest
 from puebla.http.idempotency import WRITE
 
 OPENAPI = Path(__file__).resolve().parents[3] / "contracts" / "openapi"
-# TRANSITIONAL (issue 17): reserve_fund joins when it moves onto the kit (`**WRITE`).
-SERVICES = ("repatriation", "child_protection", "consular")
+SERVICES = ("repatriation", "child_protection", "reserve_fund", "consular")
 
 
 @pytest.mark.parametrize("service", SERVICES)
