@@ -85,14 +85,14 @@ add_words(
         "notification.withdrawn": N_("Notification withdrawn"),
         "notification.recounted": N_("Notification's people recounted"),
         "notification.sent": N_("Notification e-mailed"),
-        "delivery.failed": N_("E-mail delivery failed"),
+        "notification.delivery_failed": N_("E-mail delivery failed"),
         "notification.acknowledged": N_("Notification acknowledged by the consulate"),
         "notification.overdue": N_("Notification overdue"),
-        "consular_action.recorded": N_("Consular action recorded"),
+        "notification.consular_action_recorded": N_("Consular action recorded"),
         "verification.requested": N_("Nationality verification requested"),
         "verification.not_requested": N_("Nationality verification not requested"),
-        "nationality.confirmed": N_("Nationality confirmed by the consulate"),
-        "nationality.rejected": N_("Nationality rejected by the consulate"),
+        "verification.nationality_confirmed": N_("Nationality confirmed by the consulate"),
+        "verification.nationality_rejected": N_("Nationality rejected by the consulate"),
         "verification.withdrawn": N_("Nationality verification withdrawn"),
         # child_protection
         "child_case.case_opened": N_("Case opened"),
@@ -120,19 +120,19 @@ add_words(
         "child_case.sensitive_resealed": N_("Sensitive sections sealed with a new key"),
         "child_case.audit_read": N_("Case's audit read"),
         # reserve_fund
-        "fund.application_created": N_("Application created"),
-        "fund.application_submitted": N_("Application submitted"),
-        "fund.information_requested": N_("Information requested from the applicant"),
-        "fund.information_provided": N_("Information provided by the applicant"),
-        "fund.application_reviewed": N_("Application reviewed"),
-        "fund.approval_recorded": N_("Approval recorded"),
-        "fund.application_approved": N_("Application approved"),
-        "fund.application_rejected": N_("Application rejected"),
-        "fund.disbursement_recorded": N_("Disbursement recorded"),
-        "fund.return_completed": N_("Return completed"),
-        "fund.application_closed": N_("Application closed"),
-        "fund.application_cancelled": N_("Application cancelled"),
-        "fund.budget_set": N_("Year's budget set"),
+        "fund_application.created": N_("Application created"),
+        "fund_application.submitted": N_("Application submitted"),
+        "fund_application.information_requested": N_("Information requested from the applicant"),
+        "fund_application.information_provided": N_("Information provided by the applicant"),
+        "fund_application.reviewed": N_("Application reviewed"),
+        "fund_application.approval_recorded": N_("Approval recorded"),
+        "fund_application.approved": N_("Application approved"),
+        "fund_application.rejected": N_("Application rejected"),
+        "fund_application.disbursement_recorded": N_("Disbursement recorded"),
+        "fund_application.return_completed": N_("Return completed"),
+        "fund_application.closed": N_("Application closed"),
+        "fund_application.cancelled": N_("Application cancelled"),
+        "fund_budget.set": N_("Year's budget set"),
     },
 )
 
@@ -314,9 +314,9 @@ def actions_of(services: Iterable[str] = SERVICES) -> list[str]:
 
     prefixes = {
         "repatriation": ("manifest.",),
-        "consular": ("notification.", "delivery.", "consular_action.", "verification.", "nation"),
+        "consular": ("notification.", "verification."),
         "child_protection": ("child_case.",),
-        "reserve_fund": ("fund.",),
+        "reserve_fund": ("fund_application.", "fund_budget."),
     }
     wanted = tuple(p for s in services for p in prefixes.get(s, ()))
     return [code for code in WORDS["audit_action"] if code.startswith(wanted)]
