@@ -321,21 +321,28 @@ def service_actions() -> set[str]:
     from child_protection.adapters import integration as child_integration
     from child_protection.domain import events as child_events
     from consular.domain import events as consular_events
-    from consular.service_layer.unit_of_work import audit_action as consular_action
+    from puebla.db.unit_of_work import audit_action
     from repatriation.adapters import integration as repatriation_integration
-    from reserve_fund.adapters.integration import audit_action as fund_action
     from reserve_fund.domain import events as fund_events
 
     found: set[str] = set()
-    found |= {consular_action(_named(c.__name__)) for c in consular_events.Event.__subclasses__()}  # type: ignore[arg-type]
-    found |= {
-        fund_action(_named(c.__name__))  # type: ignore[arg-type]
-        for c in fund_events.Event.__subclasses__()
-        if c.__name__ != "ApplicationEvent"
-    } | {
-        fund_action(_named(c.__name__))  # type: ignore[arg-type]
-        for c in getattr(fund_events, "ApplicationEvent", fund_events.Event).__subclasses__()
+    # consular: the verification's events are these four; every other is a notification's.
+    verification = {
+        "VerificationRequested",
+        "NationalityConfirmed",
+        "NationalityRejected",
+        "VerificationWithdrawn",
     }
+    found |= {
+        audit_action(
+            "verification" if c.__name__ in verification else "notification", _named(c.__name__)
+        )
+        for c in consular_events.Event.__subclasses__()
+    }
+    found |= {
+        audit_action("fund_application", _named(c.__name__))
+        for c in fund_events.ApplicationEvent.__subclasses__()
+    } | {audit_action("fund_budget", _named("BudgetSet"))}
     found |= {
         child_integration._action(_named(c.__name__))  # type: ignore[arg-type]
         for c in child_events.CaseEvent.__subclasses__()
