@@ -3,6 +3,9 @@ SHELL := /bin/bash
 UV := python3 -m uv
 UV_VERSION := 0.13.8
 SERVICES := repatriation child_protection reserve_fund consular console
+# Tests type-checked by `make lint`; TRANSITIONAL (issue 17): repatriation and child_protection
+# join when they move onto the service kit.
+TYPED_TESTS := reserve_fund consular console
 UNIT_TESTS := shared/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
 
 .PHONY: setup browser run up stop status test unit integration e2e lint types imports contracts contracts-check pytest fuzz faults bench demo clean
@@ -32,7 +35,7 @@ lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy shared/src dev/src $(addprefix services/,$(addsuffix /src,$(SERVICES)))
-	$(UV) run mypy --explicit-package-bases shared/tests $(addprefix services/,$(addsuffix /tests,$(SERVICES))) e2e
+	$(UV) run mypy --explicit-package-bases shared/tests $(addprefix services/,$(addsuffix /tests,$(TYPED_TESTS))) e2e
 	$(UV) run lint-imports
 	$(UV) run python -m console.entrypoints.catalogs check
 	$(UV) run python -m puebla_dev.devstack.references
