@@ -130,4 +130,3 @@ def define_audit_anchor_tables(metadata: MetaData) -> tuple[Table, Table]:
 # and SELECT on them (`puebla.db.migrations.grant_runtime_role`), and triggers refuse UPDATE,
 # DELETE and TRUNCATE even to the owner unless it first disables them.
 APPEND_ONLY_TABLES = ("audit", "audit_checkpoint", "audit_witness")
-
