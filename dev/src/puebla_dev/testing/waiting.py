@@ -4,46 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, overload
+from typing import TypeVar
 
 T = TypeVar("T")
 
 
-@overload
 async def wait_until(
     probe: Callable[[], Awaitable[T | None]],
-    *,
-    timeout: float = ...,
-    interval: float = ...,
-    what: str = ...,
-) -> T: ...
-
-
-@overload
-async def wait_until(
-    probe: Callable[[], Awaitable[T]],
-    *,
-    timeout: float = ...,
-    interval: float = ...,
-    what: str = ...,
-) -> T: ...
-
-
-async def wait_until(
-    probe: Callable[[], Awaitable[Any]],
     *,
     timeout: float = 10.0,
     interval: float = 0.05,
     what: str = "condition",
-) -> Any:
+) -> T:
     """Polls `probe` until it returns something truthy; returns that value (never None: a
     probe that answers None until the condition holds gets what it finally answers)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    last: Any = None
+    last: T | None = None
     while loop.time() < deadline:
         last = await probe()
-        if last:
+        if last:  # truthy, so not None
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"{what} not met within {timeout} s (last value: {last!r})")
