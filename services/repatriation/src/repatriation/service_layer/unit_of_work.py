@@ -40,6 +40,6 @@ class ManifestUnitOfWork(UnitOfWork):
                 contracted = integration.outgoing(event)
                 if contracted is not None:
                     out.append(contracted)
-                self.record(integration.audit_record(event, actor=self.actor))
+                self.record(integration.audit_record(event, actor=self.actor_name))
             manifest.events.clear()
         return out
