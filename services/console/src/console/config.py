@@ -12,7 +12,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from puebla.config import PlatformSettings
 from puebla.runtime import ServiceDefinition, ServiceSettings, local_database_url
 
 NAME = "console"
@@ -79,12 +78,4 @@ class Settings(DatabaseSettings):
 
 
 def definition(settings: DatabaseSettings) -> ServiceDefinition:
-    return ServiceDefinition(
-        name=NAME,
-        service_dir=SERVICE_DIR,
-        database_url=settings.database_url,
-        migration_database_url=settings.migration_database_url,
-        migrate_on_start=settings.migrate_on_start,
-        platform=PlatformSettings(),
-        pool_size=settings.pool_size,
-    )
+    return settings.definition(NAME, SERVICE_DIR)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pydantic_settings import SettingsConfigDict
 
-from puebla.config import PlatformSettings
 from puebla.runtime import ServiceDefinition, ServiceSettings, local_database_url
 
 NAME = "reserve_fund"
@@ -21,13 +20,4 @@ class Settings(ServiceSettings):
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
-    settings = settings or Settings()
-    return ServiceDefinition(
-        name=NAME,
-        service_dir=SERVICE_DIR,
-        database_url=settings.database_url,
-        migration_database_url=settings.migration_database_url,
-        migrate_on_start=settings.migrate_on_start,
-        platform=PlatformSettings(),
-        pool_size=settings.pool_size,
-    )
+    return (settings or Settings()).definition(NAME, SERVICE_DIR)
