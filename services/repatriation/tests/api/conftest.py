@@ -22,7 +22,7 @@ from puebla.runtime import Runtime
 from puebla_dev.testing.infra import Infra
 from puebla_dev.testing.keycloak import KeycloakTokens
 from puebla_dev.testing.service import app_client, service_runtime
-from repatriation import bootstrap
+from repatriation.bootstrap import Repatriation
 from repatriation.config import definition
 from repatriation.domain import commands as c
 from repatriation.entrypoints.api.app import create_app
@@ -36,14 +36,26 @@ ARRIVAL = "2026-12-01T10:00:00-06:00"
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def runtime(infra: Infra, keycloak_url: str) -> AsyncIterator[Runtime]:
     rt = await service_runtime(infra, definition())
-    rt.extras["clock"] = FrozenClock(NOW)
     yield rt
     await rt.close()
 
 
+@pytest.fixture(scope="session")
+def frozen_clock() -> FrozenClock:
+    """The app's clock (and `svc`'s): NOW, unless a test moves it (and puts it back)."""
+    return FrozenClock(NOW)
+
+
+@pytest.fixture(scope="session")
+def svc(runtime: Runtime, frozen_clock: FrozenClock) -> Repatriation:
+    """The service object as the app builds it, on the same clock: for what a test does
+    through the handlers (the consulate's decisions)."""
+    return Repatriation(runtime, clock=frozen_clock)
+
+
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    async with app_client(create_app(runtime)) as http:
+async def client(runtime: Runtime, frozen_clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(create_app(runtime, clock=frozen_clock)) as http:
         yield http
 
 
@@ -86,10 +98,13 @@ def manifest_body(
 class Api:
     """The client with a user's real token; `key` adds an Idempotency-Key."""
 
-    def __init__(self, client: httpx.AsyncClient, tokens: KeycloakTokens, runtime: Runtime):
+    def __init__(
+        self, client: httpx.AsyncClient, tokens: KeycloakTokens, runtime: Runtime, svc: Repatriation
+    ):
         self.client = client
         self.tokens = tokens
         self.runtime = runtime
+        self.svc = svc
 
     # The body builders, reachable from tests (conftest modules cannot be imported).
     returnee = staticmethod(returnee)
@@ -134,8 +149,7 @@ class Api:
                 c.ConfirmNationality(
                     manifest_id=uuid.UUID(manifest["id"]), returnee_id=uuid.UUID(person["id"])
                 ),
-                bootstrap.unit_of_work(self.runtime),
-                decided_by="consul.gt.tapachula",
+                self.svc.uow(actor="consul.gt.tapachula"),
             )
 
     async def dispatched(self, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -147,8 +161,10 @@ class Api:
 
 
 @pytest.fixture
-def api(client: httpx.AsyncClient, tokens: KeycloakTokens, runtime: Runtime) -> Api:
-    return Api(client, tokens, runtime)
+def api(
+    client: httpx.AsyncClient, tokens: KeycloakTokens, runtime: Runtime, svc: Repatriation
+) -> Api:
+    return Api(client, tokens, runtime, svc)
 
 
 def new_key() -> str:

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from puebla.auth.principal import Principal
-from puebla.problems import Problem
-from repatriation import bootstrap
+from puebla.problems import problem_for
+from puebla.refusals import Refused
 from repatriation.domain import commands as c
 from repatriation.service_layer import handlers
 
@@ -125,7 +125,7 @@ class TestNoLockBeforeVisibility:
 
     @pytest.mark.parametrize(("actor", "status"), [(OUTSIDER, 404), (RECEIVING, 403)])
     async def test_a_caller_who_may_not_act_never_waits_for_the_lock(
-        self, api, runtime, actor, status
+        self, api, runtime, svc, actor, status
     ):
         manifest = await api.submitted()
         manifest_id = uuid.UUID(manifest["id"])
@@ -134,13 +134,13 @@ class TestNoLockBeforeVisibility:
                 text("SELECT id FROM manifest WHERE id = :m FOR UPDATE"), {"m": manifest_id}
             )
             cmd = c.CancelManifest(manifest_id=manifest_id, reason="Bus broke down")
-            with pytest.raises(Problem) as caught:
+            with pytest.raises(Refused) as caught:
                 # Bounded: a handler that waited for the lock would never answer while it is
                 # held, so this fails (TimeoutError) instead of hanging.
                 await asyncio.wait_for(
-                    handlers.cancel_manifest(cmd, bootstrap.unit_of_work(runtime), actor),
+                    handlers.cancel_manifest(cmd, svc.uow(actor=actor)),
                     timeout=5,
                 )
-            assert caught.value.status == status
+            assert problem_for(caught.value).status == status
         after = await api.get("inm.mx", f"/v1/manifests/{manifest['id']}")
         assert after.json()["status"] == "submitted"

@@ -19,7 +19,6 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from puebla.clock import FrozenClock
-from puebla.runtime import Runtime
 
 PROBLEM = "application/problem+json"
 DISPATCHED = "2026-11-28T12:00:00Z"  # the frozen clock's now when `api.dispatched` runs
@@ -29,9 +28,8 @@ SENT = "2026-11-28T17:47:00Z"  # two hours later the link is back and the outbox
 
 
 @pytest.fixture
-def clock(runtime: Runtime) -> Iterator[FrozenClock]:
-    frozen = runtime.extras["clock"]
-    assert isinstance(frozen, FrozenClock)
+def clock(frozen_clock: FrozenClock) -> Iterator[FrozenClock]:
+    frozen = frozen_clock
     start = frozen.now
     yield frozen
     frozen.now = start

@@ -143,7 +143,9 @@ class TestRecordProtectionNeed:
             "inm.mx", _path(manifest, fears["id"]), {"kind": "trafficking", "note": NOTE}
         )
 
-        ((actor, detail),) = await _audit(api, manifest["id"], "manifest.protection_need_recorded")
+        ((actor, detail),) = await _audit(
+            api, manifest["id"], "manifest.returnee_protection_need_recorded"
+        )
         assert actor == "inm.mx"
         assert detail["returnee_id"] == fears["id"]
         assert detail["returnee_ids"] == [fears["id"]]

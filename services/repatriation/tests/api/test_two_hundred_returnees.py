@@ -1,10 +1,12 @@
-"""A 200-returnee manifest from draft to closed through the API and the consular consumer."""
+"""A 200-returnee manifest from draft to closed through the API and the consular consumer.
+
+What it takes is not asserted here (a functional test on a shared machine is no measurement):
+`make bench` measures the API's speed."""
 
 from __future__ import annotations
 
 import copy
 import json
-import time
 import uuid
 from pathlib import Path
 
@@ -52,8 +54,9 @@ def _people(api) -> list[dict]:
 
 
 class TestTwoHundredReturnees:
-    async def test_created_submitted_confirmed_dispatched_and_fully_handed_over(self, api, runtime):
-        started = time.perf_counter()
+    async def test_created_submitted_confirmed_dispatched_and_fully_handed_over(
+        self, api, runtime, svc
+    ):
         body = api.manifest_body(_people(api), vehicle={"plate": "CHS-4521", "seats": 200})
         created = await api.post("inm.mx", "/v1/manifests", body)
         assert created.status_code == 201, created.text
@@ -89,7 +92,7 @@ class TestTwoHundredReturnees:
                 data=data,
             )
             tracking = Tracking("test-nationality-decided", envelope.id, envelope.type)
-            assert await nationality.apply(runtime, envelope, tracking) is True
+            assert await nationality.apply(svc, envelope, tracking) is True
 
         dispatched = await api.post("inm.mx", f"/v1/manifests/{manifest['id']}/dispatch")
         assert dispatched.status_code == 200, dispatched.text
@@ -112,7 +115,6 @@ class TestTwoHundredReturnees:
         ]
         second = await api.post("border.gt.tecun", path, {"items": rest})
         assert second.status_code == 200
-        elapsed = time.perf_counter() - started
 
         record = (await api.get("igm.gt", f"/v1/manifests/{manifest['id']}/handover-record")).json()
         assert record["status"] == "closed"
@@ -153,5 +155,3 @@ class TestTwoHundredReturnees:
         }
         assert listed == 200
         assert access == ["GT", "MX"]
-        print(f"\n200-returnee journey through the API: {elapsed:.2f} s")
-        assert elapsed < 60

@@ -20,14 +20,16 @@ import pytest_asyncio
 
 from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
+from puebla.db.unit_of_work import Actor
 from puebla.runtime import Runtime
 from puebla_dev.testing.infra import Infra
 from puebla_dev.testing.service import service_runtime
-from repatriation import bootstrap
+from repatriation.bootstrap import Repatriation
 from repatriation.config import definition
 from repatriation.domain import ReturneeData, Sex, Vehicle, Vulnerabilities
 from repatriation.domain import commands as c
 from repatriation.service_layer import handlers
+from repatriation.service_layer.unit_of_work import ManifestUnitOfWork
 
 REPO = Path(__file__).resolve().parents[4]
 CONTRACTS = REPO / "contracts"
@@ -49,9 +51,14 @@ BORDER_TECUN = Principal(
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def runtime(infra: Infra) -> AsyncIterator[Runtime]:
     rt = await service_runtime(infra, definition(), database="repatriation_it")
-    rt.extras["clock"] = FrozenClock(NOW)
     yield rt
     await rt.close()
+
+
+@pytest.fixture(scope="session")
+def svc(runtime: Runtime) -> Repatriation:
+    """The service object as the worker builds it, on the frozen clock."""
+    return Repatriation(runtime, clock=FrozenClock(NOW))
 
 
 def person(**overrides: Any) -> ReturneeData:
@@ -79,8 +86,9 @@ class Flow:
     border = BORDER_TECUN
     person = staticmethod(person)
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, svc: Repatriation) -> None:
         self.runtime = runtime
+        self.svc = svc
 
     @staticmethod
     def schema(event_type: str) -> dict[str, Any]:
@@ -97,13 +105,13 @@ class Flow:
         path = CONTRACTS / "events" / context / f"{event_type}.example.json"
         return dict(json.loads(path.read_text()))
 
-    def uow(self) -> Any:
-        return bootstrap.unit_of_work(self.runtime)
+    def uow(self, actor: Actor = "test") -> ManifestUnitOfWork:
+        """A unit of work acting for `actor` (the default: a test that only reads)."""
+        return self.svc.uow(actor=actor)
 
     async def draft(self, people: list[ReturneeData] | None = None, seats: int = 50) -> uuid.UUID:
         return await handlers.create_manifest(
             c.CreateManifest(
-                sending_country="MX",
                 receiving_country="GT",
                 reception_point="GT-TECUN-UMAN",
                 scheduled_departure=datetime(2026, 12, 1, 2, 0, tzinfo=GUATEMALA),
@@ -111,15 +119,12 @@ class Flow:
                 vehicle=Vehicle(plate="CHS-4521", seats=seats),
                 returnees=tuple(people if people is not None else [person()]),
             ),
-            self.uow(),
-            INM_MX,
+            self.uow(INM_MX),
         )
 
     async def submitted(self, people: list[ReturneeData] | None = None) -> uuid.UUID:
         manifest_id = await self.draft(people)
-        await handlers.submit_manifest(
-            c.SubmitManifest(manifest_id=manifest_id), self.uow(), INM_MX
-        )
+        await handlers.submit_manifest(c.SubmitManifest(manifest_id=manifest_id), self.uow(INM_MX))
         return manifest_id
 
     async def returnee_ids(self, manifest_id: uuid.UUID) -> list[uuid.UUID]:
@@ -130,5 +135,5 @@ class Flow:
 
 
 @pytest.fixture
-def flow(runtime: Runtime) -> Flow:
-    return Flow(runtime)
+def flow(runtime: Runtime, svc: Repatriation) -> Flow:
+    return Flow(runtime, svc)

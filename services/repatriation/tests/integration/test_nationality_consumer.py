@@ -20,10 +20,10 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import text
 
 from puebla.messaging.consumer import ConsumerRunner
-from repatriation import bootstrap
 from repatriation.domain import commands as c
 from repatriation.domain.errors import ManifestError
-from repatriation.entrypoints.consumers import subscriptions
+from repatriation.entrypoints.consumers import nationality
+from repatriation.entrypoints.worker import subscriptions
 from repatriation.service_layer import handlers
 
 CONFIRMED = "consular.nationality.confirmed.v1"
@@ -91,8 +91,8 @@ class Consular:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def consular(flow, runtime, js):
-    worker = {s.subjects[0]: s for s in subscriptions(runtime)}
+async def consular(flow, runtime, svc, js):
+    worker = {s.subjects[0]: s for s in subscriptions(svc)}
     assert {s: w.durable for s, w in worker.items()} == {
         CONFIRMED: "repatriation-nationality-confirmed",
         REJECTED: "repatriation-nationality-rejected",
@@ -162,7 +162,7 @@ class TestConfirmed:
         (only,) = await flow.returnee_ids(manifest_id)
         assert await consular.deliver(consular.envelope(CONFIRMED, manifest_id, only)) == "applied"
         await handlers.dispatch_manifest(
-            c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+            c.DispatchManifest(manifest_id=manifest_id), flow.uow(flow.inm)
         )
         async with flow.uow() as uow:
             assert (await uow.manifests.get_for_update(manifest_id)).status.value == "dispatched"
@@ -180,7 +180,7 @@ class TestRejected:
 
         with pytest.raises(ManifestError) as refused:
             await handlers.dispatch_manifest(
-                c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+                c.DispatchManifest(manifest_id=manifest_id), flow.uow(flow.inm)
             )
         assert refused.value.rule == "nationality_rejected"
 
@@ -226,7 +226,7 @@ class TestNotOurs:
         for returnee_id in (first, second):
             await consular.deliver(consular.envelope(CONFIRMED, manifest_id, returnee_id))
         await handlers.dispatch_manifest(
-            c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+            c.DispatchManifest(manifest_id=manifest_id), flow.uow(flow.inm)
         )
         # The same confirmation again is a no-op even now; a rejection is refused for good.
         assert await consular.deliver(consular.envelope(CONFIRMED, manifest_id, first)) == "applied"
@@ -240,4 +240,4 @@ def test_the_permanent_errors_are_the_business_refusals():
         __import__(
             "repatriation.service_layer.errors", fromlist=["UnknownManifest"]
         ).UnknownManifest,
-    ) == bootstrap.PERMANENT_ERRORS
+    ) == nationality.PERMANENT_ERRORS

@@ -143,23 +143,20 @@ class TestEveryContractedEvent:
             journey = await flow.submitted([flow.person(), flow.person(given_names="Rosa")])
             await handlers.add_returnee(
                 c.AddReturnee(manifest_id=journey, returnee=flow.person(given_names="Eva")),
-                flow.uow(),
-                flow.inm,
+                flow.uow(flow.inm),
             )
             first, second, third = await flow.returnee_ids(journey)
             await handlers.remove_returnee(
                 c.RemoveReturnee(manifest_id=journey, returnee_id=second, reason="Hospital"),
-                flow.uow(),
-                flow.inm,
+                flow.uow(flow.inm),
             )
             for returnee_id in (first, third):
                 await handlers.confirm_nationality(
                     c.ConfirmNationality(manifest_id=journey, returnee_id=returnee_id),
-                    flow.uow(),
-                    decided_by="consul.gt.tapachula",
+                    flow.uow("consul.gt.tapachula"),
                 )
             await handlers.dispatch_manifest(
-                c.DispatchManifest(manifest_id=journey), flow.uow(), flow.inm
+                c.DispatchManifest(manifest_id=journey), flow.uow(flow.inm)
             )
             await handlers.record_handovers(
                 c.RecordHandovers(
@@ -172,17 +169,13 @@ class TestEveryContractedEvent:
                             reason=RefusalReason.NOT_A_NATIONAL,
                         ),
                     ),
-                    officer="border.gt.tecun",
-                    post="GT-TECUN-UMAN",
                 ),
-                flow.uow(),
-                flow.border,
+                flow.uow(flow.border),
             )
             cancelled = await flow.submitted()
             await handlers.cancel_manifest(
                 c.CancelManifest(manifest_id=cancelled, reason="Bus broke down"),
-                flow.uow(),
-                flow.inm,
+                flow.uow(flow.inm),
             )
             ids = [str(journey), str(cancelled)]
 
@@ -234,8 +227,7 @@ class TestProtectionNeedReachesTheStreamForTheSenderOnly:
                     kind=ProtectionNeedKind.ASYLUM,
                     note="Applied for asylum at the station",
                 ),
-                flow.uow(),
-                flow.inm,
+                flow.uow(flow.inm),
             )
             await _relay_until_published(runtime, [str(manifest_id)])
             msgs = await _read_back(js, durable, {str(manifest_id)}, 2)

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import text
 
 from puebla.db.audit import verify_chain
+from puebla.refusals import ConcurrentChange
 from puebla_dev.testing.waiting import wait_until
-from repatriation.adapters.repository import StaleManifest
 from repatriation.domain import (
     HandoverItem,
     HandoverOutcome,
@@ -97,21 +97,18 @@ class TestRoundTrip:
         for returnee_id in ids[:2]:
             await handlers.confirm_nationality(
                 c.ConfirmNationality(manifest_id=manifest_id, returnee_id=returnee_id),
-                flow.uow(),
-                decided_by="consul.gt.tapachula",
+                flow.uow("consul.gt.tapachula"),
             )
         await handlers.reject_nationality(
             c.RejectNationality(manifest_id=manifest_id, returnee_id=ids[2], reason="Hondureña"),
-            flow.uow(),
-            decided_by="consul.gt.tapachula",
+            flow.uow("consul.gt.tapachula"),
         )
         await handlers.remove_returnee(
             c.RemoveReturnee(manifest_id=manifest_id, returnee_id=ids[2], reason="Not GT"),
-            flow.uow(),
-            flow.inm,
+            flow.uow(flow.inm),
         )
         await handlers.dispatch_manifest(
-            c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+            c.DispatchManifest(manifest_id=manifest_id), flow.uow(flow.inm)
         )
         await handlers.record_handovers(
             c.RecordHandovers(
@@ -126,11 +123,8 @@ class TestRoundTrip:
                         recorded_at=datetime(2026, 11, 28, 12, 1, tzinfo=UTC),
                     ),
                 ),
-                officer="border.gt.tecun",
-                post="GT-TECUN-UMAN",
             ),
-            flow.uow(),
-            flow.border,
+            flow.uow(flow.border),
         )
 
         async with flow.uow() as uow:
@@ -194,11 +188,10 @@ class TestConcurrency:
         (only,) = await flow.returnee_ids(manifest_id)
         await handlers.confirm_nationality(
             c.ConfirmNationality(manifest_id=manifest_id, returnee_id=only),
-            flow.uow(),
-            decided_by="consul.gt.tapachula",
+            flow.uow("consul.gt.tapachula"),
         )
         await handlers.dispatch_manifest(
-            c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+            c.DispatchManifest(manifest_id=manifest_id), flow.uow(flow.inm)
         )
 
         def hand_over(outcome: HandoverOutcome) -> c.RecordHandovers:
@@ -213,17 +206,13 @@ class TestConcurrency:
                         ),
                     ),
                 ),
-                officer="border.gt.tecun",
-                post="GT-TECUN-UMAN",
             )
 
         first = flow.uow()
         async with first:
             manifest = await first.manifests.get_for_update(manifest_id)  # holds the row lock
             second = asyncio.create_task(
-                handlers.record_handovers(
-                    hand_over(HandoverOutcome.REFUSED), flow.uow(), flow.border
-                )
+                handlers.record_handovers(hand_over(HandoverOutcome.REFUSED), flow.uow(flow.border))
             )
 
             async def second_is_waiting() -> bool:
@@ -267,7 +256,7 @@ class TestConcurrency:
                 {"m": manifest_id},
             )
             manifest.cancel(reason="Bus broke down", now=uow.clock())
-            with pytest.raises(StaleManifest):
+            with pytest.raises(ConcurrentChange):
                 await uow.commit()
         async with runtime.sessions() as session:
             row = await session.execute(
@@ -292,12 +281,11 @@ class TestAudit:
         first, _ = await flow.returnee_ids(manifest_id)
         await handlers.confirm_nationality(
             c.ConfirmNationality(manifest_id=manifest_id, returnee_id=first),
-            flow.uow(),
-            decided_by="consul.gt.tapachula",
+            flow.uow("consul.gt.tapachula"),
         )
         with pytest.raises(ManifestError):  # refused: leaves no trace
             await handlers.dispatch_manifest(
-                c.DispatchManifest(manifest_id=manifest_id), flow.uow(), flow.inm
+                c.DispatchManifest(manifest_id=manifest_id), flow.uow(flow.inm)
             )
         async with runtime.sessions() as session:
             rows = await session.execute(

@@ -15,6 +15,7 @@ from repatriation.domain.errors import (
     InvalidSchedule,
     InvalidVehicle,
     NationalityIsNotReceivingCountry,
+    NotAReceivingCountry,
     ReturneeHasProtectionNeed,
     ReturneeIsUnaccompaniedMinor,
     SameCountry,
@@ -64,6 +65,16 @@ class TestCreateManifest:
     def test_rejects_sending_to_its_own_country(self, build):
         with pytest.raises(SameCountry):
             build.manifest(sending_country="GT")
+
+    def test_rejects_a_country_without_an_official_reception_point(self, build):
+        # The seed has reception points in GT, SV, HN and NI only.
+        with pytest.raises(NotAReceivingCountry) as caught:
+            build.manifest(receiving_country="CR")
+
+        assert (caught.value.rule, caught.value.field) == (
+            "not_a_receiving_country",
+            "receiving_country",
+        )
 
     def test_rejects_a_vehicle_without_seats(self):
         with pytest.raises(InvalidVehicle) as caught:
@@ -218,12 +229,26 @@ class TestReturneeScreening:
 
 
 class TestSchedule:
-    def test_rejects_a_time_without_offset(self, build):
-        with pytest.raises(InvalidSchedule) as caught:
+    def test_a_time_without_offset_is_a_bug_in_the_caller(self, build):
+        # The API's schema answers it (422 `timezone_aware`) before the domain is reached.
+        with pytest.raises(ValueError, match="scheduled_departure must be a timezone-aware"):
             build.manifest(scheduled_departure=datetime(2026, 12, 1, 2, 0))  # noqa: DTZ001
 
-        assert caught.value.rule == "timezone_required"
-        assert caught.value.field == "scheduled_departure"
+    def test_rejects_an_arrival_already_past(self, build):
+        # now: 2026-11-28 12:00 UTC; the arrival an hour before it.
+        with pytest.raises(InvalidSchedule) as caught:
+            build.manifest(
+                scheduled_departure=datetime(2026, 11, 28, 4, 0, tzinfo=GUATEMALA),
+                scheduled_arrival=datetime(2026, 11, 28, 5, 0, tzinfo=GUATEMALA),
+            )
+
+        assert (caught.value.rule, caught.value.field) == ("arrival_in_past", "scheduled_arrival")
+
+    def test_an_arrival_at_now_is_already_past(self, build):
+        with pytest.raises(InvalidSchedule) as caught:
+            build.manifest(scheduled_arrival=datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
+
+        assert caught.value.rule == "arrival_in_past"
 
     def test_rejects_an_arrival_before_departure(self, build):
         with pytest.raises(InvalidSchedule) as caught:

@@ -6,8 +6,9 @@ holds or waits for its lock). `get_for_update` then locks the manifest row (`SEL
 UPDATE`) for the rest of the transaction, so two writers of one manifest run one after the
 other: the second sees what the first committed and the domain decides again (e.g. a
 different hand-over outcome → conflict). `flush` writes what changed, and refuses
-(`StaleManifest`) to save over a version other than the one it loaded — a second line of
-defence should anything bypass the lock.
+(`puebla.refusals.ConcurrentChange`, through `update_versioned`) to save over a version other
+than the one it loaded — a second line of defence should anything bypass the lock. `seen` is
+the unit of work's identity map (`puebla.db.repository.Seen`): what it drains events from.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import bindparam, insert, or_, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from puebla.db.repository import Seen, update_versioned
 from repatriation.adapters.orm import (
     agreement,
     manifest,
@@ -59,14 +61,6 @@ class Scope:
     receiving_country: str
     reception_point: str
     submitted_at: datetime | None  # consular officers see a manifest only from submission on
-
-
-class StaleManifest(Exception):
-    """The stored manifest is not the version this unit of work loaded."""
-
-    def __init__(self, manifest_id: uuid.UUID) -> None:
-        super().__init__(f"manifest {manifest_id} was changed by someone else")
-        self.manifest_id = manifest_id
 
 
 # -- rows → aggregate ------------------------------------------------------------------------
@@ -237,9 +231,9 @@ def _returnee_values(r: Returnee) -> dict[str, Any]:
 
 @dataclass
 class _Loaded:
-    """What the database held when the manifest was loaded: the base of `flush`'s diff."""
+    """What the database held of a manifest's people when it was loaded (or written): the base
+    of `flush`'s diff. Its version is `Seen`'s."""
 
-    version: int
     returnees: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     positions: dict[uuid.UUID, int] = field(default_factory=dict)
     removals: set[uuid.UUID] = field(default_factory=set)  # protection removals on record
@@ -248,7 +242,7 @@ class _Loaded:
 class SqlManifestRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.seen: list[Manifest] = []  # every manifest this unit of work touched
+        self.seen: Seen[uuid.UUID, Manifest] = Seen()  # every manifest this unit of work touched
         self._new: dict[uuid.UUID, str] = {}  # id → created_by
         self._loaded: dict[uuid.UUID, _Loaded] = {}
 
@@ -291,6 +285,9 @@ class SqlManifestRepository:
         )
         if row is None:
             return None
+        already = self.seen.get(manifest_id)
+        if already is not None:
+            return already  # one object per manifest in a unit of work
         rows = (
             (
                 await self.session.execute(
@@ -315,14 +312,13 @@ class SqlManifestRepository:
         )
         people = [_to_returnee(r) for r in rows]
         removals = [_to_removal(r) for r in removal_rows]
-        loaded = _Loaded(version=row["version"], removals={r.returnee_id for r in removals})
+        loaded = _Loaded(removals={r.returnee_id for r in removals})
         for person, r in zip(people, rows, strict=True):
             loaded.returnees[person.id] = _returnee_values(person)
             loaded.positions[person.id] = r["position"]
         found = _to_manifest(row, people, removals)
         self._loaded[found.id] = loaded
-        self.seen.append(found)
-        return found
+        return self.seen.loaded(found.id, found, row["version"])
 
     async def next_reference_number(self) -> int:
         number = await self.session.execute(text("SELECT nextval('manifest_reference_seq')"))
@@ -385,14 +381,14 @@ class SqlManifestRepository:
 
     def add(self, new: Manifest, *, created_by: str) -> None:
         self._new[new.id] = created_by
-        self.seen.append(new)
+        self.seen.added(new.id, new)
 
     async def flush(self) -> None:
         """Writes every new or changed manifest seen by this unit of work."""
         for m in self.seen:
             if m.id in self._new:
                 await self._insert(m, self._new.pop(m.id))
-            elif m.version != self._loaded[m.id].version:
+            elif m.version != self.seen.version_of(m.id):
                 await self._update(m)
 
     async def _insert(self, m: Manifest, created_by: str) -> None:
@@ -407,21 +403,24 @@ class SqlManifestRepository:
                 **_manifest_values(m),
             )
         )
-        loaded = _Loaded(version=m.version)
+        self.seen.written(m.id, m.version)
+        loaded = _Loaded()
         self._loaded[m.id] = loaded
         await self._write_returnees(m, loaded)
 
     async def _update(self, m: Manifest) -> None:
-        loaded = self._loaded[m.id]
-        result = await self.session.execute(
-            update(manifest)
-            .where(and_(manifest.c.id == m.id, manifest.c.version == loaded.version))
-            .values(**_manifest_values(m))
+        loaded_version = self.seen.version_of(m.id)
+        assert loaded_version is not None  # a new manifest is inserted, never updated
+        await update_versioned(
+            self.session,
+            manifest,
+            {"id": m.id},
+            loaded_version=loaded_version,
+            values=_manifest_values(m),
+            what="The manifest",
         )
-        if getattr(result, "rowcount", 0) != 1:
-            raise StaleManifest(m.id)
-        loaded.version = m.version
-        await self._write_returnees(m, loaded)
+        self.seen.written(m.id, m.version)
+        await self._write_returnees(m, self._loaded[m.id])
 
     async def _write_returnees(self, m: Manifest, loaded: _Loaded) -> None:
         now = {r.id: r for r in m.returnees}

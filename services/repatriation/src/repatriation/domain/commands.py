@@ -1,10 +1,10 @@
 """What a user or an upstream event asks of the repatriation service, in the imperative.
 
 Routers and consumers build these; one handler per command (`service_layer/handlers.py`)
-loads the manifest and calls the method named beside each. Who is asking is checked by the
-API from the token before a command exists; the commands carry only what the domain needs
-(plus the officer and post that go on the hand-over record). Ids of new things, the readable
-reference and the time are supplied by the handler.
+loads the manifest and calls the method named beside each. Who is asking is not in a command:
+it is the unit of work's actor, given once when the router or the consumer makes it (the
+sending country of a new manifest, the officer and post of a hand-over come from that verified
+caller). Ids of new things, the readable reference and the time are supplied by the handler.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from repatriation.domain.returnee import ReturneeData
 
 @dataclass(frozen=True, kw_only=True)
 class CreateManifest:
-    """→ `Manifest.create` (a draft). `sending_country` is the officer's country (token)."""
+    """→ `Manifest.create` (a draft), sent from the caller's own country."""
 
-    sending_country: str
     receiving_country: str
     reception_point: str
     scheduled_departure: datetime
@@ -87,12 +86,10 @@ class CancelManifest:
 
 @dataclass(frozen=True, kw_only=True)
 class RecordHandovers:
-    """→ `Manifest.record_handovers`; `officer` (username) and `post` come from the token."""
+    """→ `Manifest.record_handovers`, by the caller (the officer) at their border post."""
 
     manifest_id: uuid.UUID
     items: tuple[HandoverItem, ...]
-    officer: str
-    post: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,11 +1,17 @@
 """Why a manifest change is refused, in the words of the Memorandum.
 
-Every refusal is a `ManifestError` carrying:
+Every refusal is a `ManifestError`, shaped as every refusal of Puebla is (`puebla.refusals.
+Refusal`, by shape: the domain imports nothing of `puebla`), carrying:
 
-- `rule`: a stable slug (API clients, tests and problem+json ``errors[].rule`` match on it);
+- `rule`: a stable slug (API clients, tests and problem+json ``rule`` / ``errors[].rule`` match
+  on it);
 - `field`: the request path it concerns when there is one, e.g. ``"returnees[2].family_group"``
   (paths inside a single returnee are relative, e.g. ``"family_group"``; the caller prefixes);
-- `kind`: how the API layer answers, without this package knowing anything about HTTP:
+- `message`: what to do next;
+- `details`: extra members of the answer, when a client needs more to act on it (the ids of
+  the returnees who hold a dispatch up); empty otherwise;
+- `kind`: how the API answers (`puebla.problems.problem_for`), without this package knowing
+  anything about HTTP:
 
   | kind          | meaning                                                        | HTTP |
   |---------------|----------------------------------------------------------------|------|
@@ -26,8 +32,8 @@ purpose: they are bugs in the adapters, not answers for a client.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from typing import ClassVar, Literal
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Literal
 
 ErrorKind = Literal["invalid", "conflict", "not_found"]
 
@@ -49,6 +55,11 @@ class ManifestError(Exception):
         self.message = message
         self.rule = rule or self.default_rule
         self.field = field if field is not None else self.default_field
+
+    @property
+    def details(self) -> Mapping[str, Any]:
+        """Extra members of the answer (JSON-able); none unless a refusal says so."""
+        return {}
 
 
 # --- the three kinds; catch these to map a whole family at once -------------------------------
@@ -178,7 +189,7 @@ class DuplicateReturnee(ManifestConflict):
 
 
 class InvalidSchedule(ManifestInvalid):
-    """Rules: timezone_required, arrival_before_departure, arrival_in_past."""
+    """Rules: arrival_before_departure, arrival_in_past."""
 
     default_rule = "invalid_schedule"
     default_field = "scheduled_arrival"
@@ -197,6 +208,20 @@ class SameCountry(ManifestInvalid):
 
     def __init__(self) -> None:
         super().__init__("The receiving country must differ from the sending country.")
+
+
+class NotAReceivingCountry(ManifestInvalid):
+    """No official reception point of the Memorandum is in that country: nobody can be
+    received there (the reference data says where one can)."""
+
+    default_rule = "not_a_receiving_country"
+    default_field = "receiving_country"
+
+    def __init__(self, country: str) -> None:
+        super().__init__(
+            f"{country} has no official reception point under the Memorandum: use a country "
+            "listed by GET /v1/reception-points."
+        )
 
 
 class UnknownReceptionPoint(ManifestInvalid):
@@ -349,6 +374,10 @@ class NationalityNotConfirmed(ManifestConflict):
             "of nationality: dispatch when every returnee is confirmed.",
         )
 
+    @property
+    def details(self) -> Mapping[str, Any]:
+        return {"returnee_ids": [str(i) for i in self.returnee_ids]}
+
 
 class RejectedReturneeOnManifest(ManifestConflict):
     default_rule = "nationality_rejected"
@@ -360,6 +389,10 @@ class RejectedReturneeOnManifest(ManifestConflict):
             f"{len(self.returnee_ids)} returnee(s) had their nationality rejected by the "
             "consulate: remove them from the manifest (with a reason) before dispatch.",
         )
+
+    @property
+    def details(self) -> Mapping[str, Any]:
+        return {"returnee_ids": [str(i) for i in self.returnee_ids]}
 
 
 class NotEnoughSeats(ManifestConflict):

@@ -60,6 +60,7 @@ from repatriation.domain.planning import (
     check_advance_notice,
     check_agreements,
     check_countries,
+    check_receiving_country,
     check_reception_window,
     check_schedule,
     require_aware,
@@ -254,7 +255,10 @@ class Manifest:
         # person; the whole create is refused and nothing about them is kept.
         for position, returnee in enumerate(returnees):
             screen_for_protection(returnee, field_prefix=f"returnees[{position}].")
-        check_schedule(scheduled_departure, scheduled_arrival)
+        check_receiving_country(
+            reference_data, sending_country=sending_country, receiving_country=receiving_country
+        )
+        check_schedule(scheduled_departure, scheduled_arrival, now=now)
         check_countries(sending_country, receiving_country)
         point = resolve_reception_point(
             reference_data,
@@ -310,12 +314,7 @@ class Manifest:
     @property
     def events(self) -> list[Event]:
         """New domain events since load; the unit of work drains (clears) this list."""
-        # SQLAlchemy does not call __init__ when it loads an aggregate: create the list lazily.
-        try:
-            return self._events
-        except AttributeError:
-            self._events = []
-            return self._events
+        return self._events
 
     @property
     def departure_date(self) -> date:

@@ -12,6 +12,7 @@ from repatriation.domain.errors import (
     AdvanceNoticeTooShort,
     AgreementNotInForce,
     InvalidSchedule,
+    NotAReceivingCountry,
     OutsideReceptionWindow,
     SameCountry,
     UnknownReceptionPoint,
@@ -20,29 +21,42 @@ from repatriation.domain.reference_data import ReceptionPoint, ReferenceData
 
 
 def require_aware(moment: datetime, name: str) -> None:
-    """For the domain's own clock inputs: a naive `now` is a bug in the caller."""
+    """A naive time is a bug in the caller, never an answer: the API's schemas take only times
+    with an offset (`AwareDatetime`: a naive one is a 422 `timezone_aware` before any of this
+    runs), and the handlers hand in an aware `now`."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime")
 
 
-def check_schedule(scheduled_departure: datetime, scheduled_arrival: datetime) -> None:
-    for name, moment in (
-        ("scheduled_departure", scheduled_departure),
-        ("scheduled_arrival", scheduled_arrival),
-    ):
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise InvalidSchedule(
-                "Give the time with its UTC offset (RFC 3339): a time without one is ambiguous "
-                "across the region's time zones.",
-                rule="timezone_required",
-                field=name,
-            )
+def check_schedule(
+    scheduled_departure: datetime, scheduled_arrival: datetime, *, now: datetime
+) -> None:
+    """The arrival after the departure, and still ahead: a past arrival cannot be planned."""
+    require_aware(scheduled_departure, "scheduled_departure")
+    require_aware(scheduled_arrival, "scheduled_arrival")
+    if scheduled_arrival <= now:
+        raise InvalidSchedule(
+            "The scheduled arrival is already past: plan a future arrival.",
+            rule="arrival_in_past",
+            field="scheduled_arrival",
+        )
     if scheduled_arrival <= scheduled_departure:
         raise InvalidSchedule(
             "The scheduled arrival must be after the scheduled departure.",
             rule="arrival_before_departure",
             field="scheduled_arrival",
         )
+
+
+def check_receiving_country(
+    reference_data: ReferenceData, *, sending_country: str, receiving_country: str
+) -> None:
+    """Another country must have an official reception point (of any date: which one is in
+    service on the arrival date is `resolve_reception_point`'s) to receive anyone."""
+    if receiving_country == sending_country:
+        return  # SameCountry says it (check_countries)
+    if not any(p.country == receiving_country for p in reference_data.reception_points):
+        raise NotAReceivingCountry(receiving_country)
 
 
 def check_countries(sending_country: str, receiving_country: str) -> None:

@@ -22,10 +22,11 @@ A manifest the caller may not read is a 404 (its existence does not leak); an ac
 may not take on a manifest it reads is a 403. A border officer must also belong to the receiving
 country: the post is that country's, and no third country ever sees a manifest.
 
-Routes and handlers decide in that order — visible (404), allowed (403) — on the manifest's
-`Scope`, read without a lock, before the row is locked and the domain decides state (409) and
-input (422). People taken off for a protection need are never in what the receiving side reads
-(`protection_removal` is read for the sending officer only: `sees_protection_removals`).
+Routes and handlers decide in that order — visible (404, `ensure_visible`), allowed (403,
+`ensure_allowed`: `puebla.refusals`) — on the manifest's `Scope`, read without a lock, before
+the row is locked and the domain decides state (409) and input (422). People taken off for a
+protection need are never in what the receiving side reads (`protection_removal` is read for
+the sending officer only: `sees_protection_removals`).
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from puebla.auth.policy import ensure_allowed, ensure_visible
-from puebla.auth.principal import Principal
+from puebla.auth.principal import BORDER_OFFICER, CONSULAR_OFFICER, IMMIGRATION_OFFICER, Principal
+from puebla.refusals import ensure_allowed, ensure_visible
 from puebla.statistics import statistics_country as shared_statistics_country
 from repatriation.adapters.orm import manifest as manifest_table
 from repatriation.adapters.repository import Scope
@@ -53,10 +54,6 @@ __all__ = [
     "sees_protection_removals",
     "visible_clause",
 ]
-
-IMMIGRATION = "immigration_officer"
-BORDER = "border_officer"
-CONSULAR = "consular_officer"
 
 
 class Scoped(Protocol):
@@ -76,15 +73,26 @@ class Scoped(Protocol):
 
 
 def can_create(p: Principal) -> bool:
-    return p.has_role(IMMIGRATION) and p.country is not None
+    return p.has_role(IMMIGRATION_OFFICER) and p.country is not None
+
+
+def ensure_may_create(p: Principal) -> None:
+    """No record to see yet: only whether the caller may create manifests at all (403)."""
+    ensure_allowed(
+        can_create(p), "Only an immigration officer creates manifests, for their own country."
+    )
 
 
 def can_read(p: Principal, m: Scoped) -> bool:
     if p.country is None:
         return False
-    if p.has_role(IMMIGRATION) and p.country in (m.sending_country, m.receiving_country):
+    if p.has_role(IMMIGRATION_OFFICER) and p.country in (m.sending_country, m.receiving_country):
         return True
-    if p.has_role(CONSULAR) and p.country == m.receiving_country and m.submitted_at is not None:
+    if (
+        p.has_role(CONSULAR_OFFICER)
+        and p.country == m.receiving_country
+        and m.submitted_at is not None
+    ):
         # From submission on: a draft is the sending state's working paper.
         return True
     return can_hand_over(p, m)
@@ -92,12 +100,14 @@ def can_read(p: Principal, m: Scoped) -> bool:
 
 def can_manage(p: Principal, m: Scoped) -> bool:
     """Edit a draft, submit, amend, dispatch, cancel."""
-    return p.has_role(IMMIGRATION) and p.country is not None and p.country == m.sending_country
+    return (
+        p.has_role(IMMIGRATION_OFFICER) and p.country is not None and p.country == m.sending_country
+    )
 
 
 def can_hand_over(p: Principal, m: Scoped) -> bool:
     return (
-        p.has_role(BORDER)
+        p.has_role(BORDER_OFFICER)
         and p.border_post is not None
         and p.border_post == m.reception_point
         and p.country == m.receiving_country
@@ -136,18 +146,18 @@ def visible_clause(p: Principal) -> ColumnElement[bool]:
     if p.country is None:
         return false()
     clauses: list[ColumnElement[bool]] = []
-    if p.has_role(IMMIGRATION):
+    if p.has_role(IMMIGRATION_OFFICER):
         clauses += [t.sending_country == p.country, t.receiving_country == p.country]
-    if p.has_role(CONSULAR):
+    if p.has_role(CONSULAR_OFFICER):
         clauses.append(and_(t.receiving_country == p.country, t.submitted_at.is_not(None)))
-    if p.has_role(BORDER) and p.border_post is not None:
+    if p.has_role(BORDER_OFFICER) and p.border_post is not None:
         clauses.append(and_(t.reception_point == p.border_post, t.receiving_country == p.country))
     return or_(*clauses) if clauses else false()
 
 
 # -- statistics (POLICY.md "Statistics") -------------------------------------------------------
 
-STATISTICS_COUNTRY_ROLES = (IMMIGRATION,)
+STATISTICS_COUNTRY_ROLES = (IMMIGRATION_OFFICER,)
 
 
 def statistics_country(p: Principal, requested: str | None) -> str | None:

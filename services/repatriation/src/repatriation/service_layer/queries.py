@@ -1,6 +1,8 @@
-"""The read side: SQL → plain dicts shaped like the API's read schemas (no aggregate loaded).
+"""The read side: SQL → read models (`views`) shaped like the API's read schemas (no aggregate
+loaded). Every query takes the service object (`svc`: it reads through `svc.sessions`, and
+"today" is `svc.clock`'s) — routers never hold a session.
 
-Every query takes the caller's `Principal` and applies the same read rule as the write side
+Every query takes the caller's `Principal` too and applies the same read rule as the write side
 (`access.can_read`): a manifest the caller may not read is "not found", and lists only ever
 contain readable manifests. People taken off for a protection need are not in `returnee`, so
 no read of the receiving side can show or count them; the sending officer's manifest read
@@ -18,16 +20,34 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, and_, cast, func, or_, select, tuple_
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from puebla.auth.principal import Principal
-from puebla.pagination import Cursor, PageRequest
+from puebla.pagination import Cursor, Page, PageRequest
+from puebla.service import Service
 from repatriation.adapters.orm import manifest, protection_removal, reception_point, returnee
 from repatriation.domain.returnee import SENIOR_AGE, age_on
 from repatriation.service_layer import access
 from repatriation.service_layer.errors import UnknownManifest
+from repatriation.service_layer.views import (
+    NOBODY,
+    DocumentView,
+    HandoverEntryView,
+    HandoverRecordView,
+    HandoverTotalsView,
+    ManifestSummaryView,
+    ManifestView,
+    PeopleCounts,
+    ProtectionRemovalView,
+    ReceptionPointView,
+    ReturneeView,
+    VehicleView,
+    VulnerabilitiesView,
+    WindowView,
+)
 
-Sessions = async_sessionmaker[AsyncSession]
+# The service object (`repatriation.bootstrap.Repatriation`, which this layer may not import).
+Svc = Service[Any]
 
 
 @dataclass(frozen=True)
@@ -64,45 +84,43 @@ def _listed(m: RowMapping, rows: Sequence[RowMapping]) -> list[tuple[RowMapping,
     return sorted(marked, key=lambda pair: not pair[1])
 
 
-def _returnee_read(r: RowMapping, vulnerable: bool) -> dict[str, Any]:
-    return {
-        "id": r["id"],
-        "given_names": r["given_names"],
-        "surnames": r["surnames"],
-        "sex": r["sex"],
-        "date_of_birth": r["date_of_birth"],
-        "nationality": r["nationality"],
-        "place_of_origin": r["place_of_origin"],
-        "document": (
-            {"type": r["document_type"], "number": r["document_number"]}
+def _returnee_view(r: RowMapping, vulnerable: bool) -> ReturneeView:
+    return ReturneeView(
+        id=r["id"],
+        given_names=r["given_names"],
+        surnames=r["surnames"],
+        sex=r["sex"],
+        date_of_birth=r["date_of_birth"],
+        nationality=r["nationality"],
+        place_of_origin=r["place_of_origin"],
+        document=(
+            DocumentView(type=r["document_type"], number=r["document_number"])
             if r["document_type"] is not None
             else None
         ),
-        "family_group": r["family_group"],
-        "vulnerabilities": {
-            "pregnant": r["pregnant"],
-            "disability": r["disability"],
-            "illness_or_injury": r["illness_or_injury"],
-            "trafficking_indicator": r["trafficking_indicator"],
-        },
-        "protection_need": False,
-        "age_disputed": r["age_disputed"],
-        "vulnerable": vulnerable,
-        "nationality_status": r["nationality_status"],
-        "nationality_rejection_reason": r["nationality_rejection_reason"],
-        "handover_outcome": r["handover_outcome"],
-        "handover_reason": r["handover_reason"],
-    }
+        family_group=r["family_group"],
+        vulnerabilities=VulnerabilitiesView(
+            pregnant=r["pregnant"],
+            disability=r["disability"],
+            illness_or_injury=r["illness_or_injury"],
+            trafficking_indicator=r["trafficking_indicator"],
+        ),
+        protection_need=False,
+        age_disputed=r["age_disputed"],
+        vulnerable=vulnerable,
+        nationality_status=r["nationality_status"],
+        nationality_rejection_reason=r["nationality_rejection_reason"],
+        handover_outcome=r["handover_outcome"],
+        handover_reason=r["handover_reason"],
+    )
 
 
-def _manifest_read(m: RowMapping, rows: Sequence[RowMapping]) -> dict[str, Any]:
-    return {
-        **_manifest_fields(m),
-        "returnees": [_returnee_read(r, v) for r, v in _listed(m, rows)],
-    }
+def _vehicle(m: RowMapping) -> VehicleView:
+    return VehicleView(plate=m["vehicle_plate"], seats=m["vehicle_seats"])
 
 
 def _manifest_fields(m: RowMapping) -> dict[str, Any]:
+    """The keyword arguments of a `ManifestFieldsView` (and its two extensions)."""
     return {
         "id": m["id"],
         "reference": m["reference"],
@@ -111,7 +129,7 @@ def _manifest_fields(m: RowMapping) -> dict[str, Any]:
         "reception_point": m["reception_point"],
         "scheduled_departure": m["scheduled_departure"],
         "scheduled_arrival": m["scheduled_arrival"],
-        "vehicle": {"plate": m["vehicle_plate"], "seats": m["vehicle_seats"]},
+        "vehicle": _vehicle(m),
         "status": m["status"],
         "version": m["version"],
         "late_notice": m["late_notice"],
@@ -150,7 +168,7 @@ def _scope(row: RowMapping) -> access.Scope:
 
 async def _protection_removals(
     session: AsyncSession, p: Principal, m: RowMapping
-) -> list[dict[str, Any]] | None:
+) -> tuple[ProtectionRemovalView, ...] | None:
     """The people taken off for a protection need, for the sending officer; None (not shown)
     for everyone else."""
     if not access.sees_protection_removals(p, _scope(m)):
@@ -163,27 +181,27 @@ async def _protection_removals(
             .order_by(pr.recorded_at, pr.returnee_id)
         )
     ).mappings()
-    return [
-        {
-            "returnee_id": r["returnee_id"],
-            "given_names": r["given_names"],
-            "surnames": r["surnames"],
-            "sex": r["sex"],
-            "date_of_birth": r["date_of_birth"],
-            "nationality": r["nationality"],
-            "family_group": r["family_group"],
-            "kind": r["kind"],
-            "note": r["note"],
-            "family_of": r["family_of"],
-            "recorded_by": r["recorded_by"],
-            "recorded_at": r["recorded_at"],
-        }
+    return tuple(
+        ProtectionRemovalView(
+            returnee_id=r["returnee_id"],
+            given_names=r["given_names"],
+            surnames=r["surnames"],
+            sex=r["sex"],
+            date_of_birth=r["date_of_birth"],
+            nationality=r["nationality"],
+            family_group=r["family_group"],
+            kind=r["kind"],
+            note=r["note"],
+            family_of=r["family_of"],
+            recorded_by=r["recorded_by"],
+            recorded_at=r["recorded_at"],
+        )
         for r in rows
-    ]
+    )
 
 
 async def ensure_may_act(
-    sessions: Sessions,
+    svc: Svc,
     p: Principal,
     manifest_id: uuid.UUID,
     decide: Callable[[Principal, access.Scoped], None],
@@ -191,7 +209,7 @@ async def ensure_may_act(
     """For routes, before anything else of the request is looked at (its body included): may
     the caller see this manifest (else 404), and take this action on it (else 403)? Decided on
     the plain row — no lock taken."""
-    async with sessions() as session:
+    async with svc.sessions() as session:
         row = (
             (
                 await session.execute(
@@ -212,7 +230,7 @@ async def ensure_may_act(
 
 
 async def still_sees(
-    sessions: Sessions,
+    svc: Svc,
     p: Principal,
     manifest_id: uuid.UUID,
     returnee_ids: Collection[uuid.UUID] = (),
@@ -220,7 +238,7 @@ async def still_sees(
     """Whether the caller may still see the manifest and each of these returnees — for a
     replayed answer. A person taken off for a protection need exists for the sending officer
     alone."""
-    async with sessions() as session:
+    async with svc.sessions() as session:
         row = (
             (await session.execute(select(manifest).where(manifest.c.id == manifest_id)))
             .mappings()
@@ -248,12 +266,9 @@ async def _returnee_rows(session: AsyncSession, ids: list[uuid.UUID]) -> list[Ro
     return list(result.mappings().all())
 
 
-NOBODY = {"total": 0, "nationality_confirmed": 0, "nationality_rejected": 0, "handed_over": 0}
-
-
 async def _people_counts(
     session: AsyncSession, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, int]]:
+) -> dict[uuid.UUID, PeopleCounts]:
     if not ids:
         return {}
     r = returnee.c
@@ -269,24 +284,32 @@ async def _people_counts(
         .group_by(r.manifest_id)
     )
     return {
-        row["manifest_id"]: {k: int(v) for k, v in row.items() if k != "manifest_id"}
+        row["manifest_id"]: PeopleCounts(
+            total=int(row["total"]),
+            nationality_confirmed=int(row["nationality_confirmed"]),
+            nationality_rejected=int(row["nationality_rejected"]),
+            handed_over=int(row["handed_over"]),
+        )
         for row in result.mappings()
     }
 
 
-async def get_manifest(sessions: Sessions, p: Principal, manifest_id: uuid.UUID) -> dict[str, Any]:
-    async with sessions() as session, session.begin():
+async def get_manifest(svc: Svc, p: Principal, manifest_id: uuid.UUID) -> ManifestView:
+    async with svc.sessions() as session, session.begin():
         # One snapshot for the manifest and its returnees.
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         row = await _readable_row(session, p, manifest_id)
-        read = _manifest_read(row, await _returnee_rows(session, [manifest_id]))
-        read["protection_removals"] = await _protection_removals(session, p, row)
-        return read
+        rows = await _returnee_rows(session, [manifest_id])
+        return ManifestView(
+            **_manifest_fields(row),
+            returnees=tuple(_returnee_view(r, v) for r, v in _listed(row, rows)),
+            protection_removals=await _protection_removals(session, p, row),
+        )
 
 
 async def list_manifests(
-    sessions: Sessions, p: Principal, page: PageRequest, filters: ManifestFilters
-) -> tuple[list[dict[str, Any]], str | None]:
+    svc: Svc, p: Principal, page: PageRequest, filters: ManifestFilters
+) -> Page[ManifestSummaryView]:
     """Newest first, keyset-paginated over (created_at, id); only readable manifests."""
     t = manifest.c
     query = select(manifest).where(access.visible_clause(p))
@@ -308,7 +331,7 @@ async def list_manifests(
             tuple_(t.created_at, t.id) < tuple_(page.cursor.after, page.cursor.after_id)
         )
     query = query.order_by(t.created_at.desc(), t.id.desc()).limit(page.limit + 1)
-    async with sessions() as session, session.begin():
+    async with svc.sessions() as session, session.begin():
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         rows = list((await session.execute(query)).mappings().all())
         more = len(rows) > page.limit
@@ -316,17 +339,17 @@ async def list_manifests(
         counts = await _people_counts(session, [r["id"] for r in rows])
     # A list item is the manifest without its people (a page of 50 full manifests of 200
     # people each was 5 MB); GET /v1/manifests/{id} has them.
-    items = [{**_manifest_fields(r), "people": counts.get(r["id"], NOBODY)} for r in rows]
+    items = [
+        ManifestSummaryView(**_manifest_fields(r), people=counts.get(r["id"], NOBODY)) for r in rows
+    ]
     cursor = Cursor(rows[-1]["created_at"], rows[-1]["id"]).encode() if more and rows else None
-    return items, cursor
+    return Page(items, cursor)
 
 
-async def handover_record(
-    sessions: Sessions, p: Principal, manifest_id: uuid.UUID
-) -> dict[str, Any]:
+async def handover_record(svc: Svc, p: Principal, manifest_id: uuid.UUID) -> HandoverRecordView:
     """The acta de entrega: every person with outcome, reason, officer, time and post, and the
     totals — the same document whichever side reads it."""
-    async with sessions() as session, session.begin():
+    async with svc.sessions() as session, session.begin():
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         m = await _readable_row(session, p, manifest_id)
         rows = await _returnee_rows(session, [manifest_id])
@@ -350,84 +373,83 @@ async def handover_record(
             .mappings()
             .first()
         )
-    entries = [
-        {
-            "returnee_id": r["id"],
-            "given_names": r["given_names"],
-            "surnames": r["surnames"],
-            "sex": r["sex"],
-            "date_of_birth": r["date_of_birth"],
-            "nationality": r["nationality"],
-            "family_group": r["family_group"],
-            "vulnerable": vulnerable,
-            "outcome": r["handover_outcome"],
-            "reason": r["handover_reason"],
-            "officer": r["handover_officer"],
-            "post": r["handover_post"],
-            "recorded_at": r["handed_over_at"],  # the post's time
-            "stored_at": r["handover_stored_at"],
-        }
+    entries = tuple(
+        HandoverEntryView(
+            returnee_id=r["id"],
+            given_names=r["given_names"],
+            surnames=r["surnames"],
+            sex=r["sex"],
+            date_of_birth=r["date_of_birth"],
+            nationality=r["nationality"],
+            family_group=r["family_group"],
+            vulnerable=vulnerable,
+            outcome=r["handover_outcome"],
+            reason=r["handover_reason"],
+            officer=r["handover_officer"],
+            post=r["handover_post"],
+            recorded_at=r["handed_over_at"],  # the post's time
+            stored_at=r["handover_stored_at"],
+        )
         for r, vulnerable in _listed(m, rows)
-    ]
-    outcomes = [e["outcome"] for e in entries]
-    return {
-        "manifest_id": m["id"],
-        "reference": m["reference"],
-        "sending_country": m["sending_country"],
-        "receiving_country": m["receiving_country"],
-        "reception_point": m["reception_point"],
-        "reception_point_name": point["name"] if point else None,
-        "reception_time_zone": m["reception_time_zone"],
-        "receiving_institution": point["institution"] if point else None,
-        "vehicle": {"plate": m["vehicle_plate"], "seats": m["vehicle_seats"]},
-        "status": m["status"],
-        "version": m["version"],
-        "scheduled_arrival": m["scheduled_arrival"],
-        "dispatched_at": m["dispatched_at"],
-        "arrived_at": m["arrived_at"],
-        "closed_at": m["closed_at"],
-        "entries": entries,
-        "totals": {
-            "received": outcomes.count("received"),
-            "not_presented": outcomes.count("not_presented"),
-            "refused": outcomes.count("refused"),
-            "pending": outcomes.count(None),
-            "total": len(outcomes),
-        },
-    }
+    )
+    outcomes = [e.outcome for e in entries]
+    return HandoverRecordView(
+        manifest_id=m["id"],
+        reference=m["reference"],
+        sending_country=m["sending_country"],
+        receiving_country=m["receiving_country"],
+        reception_point=m["reception_point"],
+        reception_point_name=point["name"] if point else None,
+        reception_time_zone=m["reception_time_zone"],
+        receiving_institution=point["institution"] if point else None,
+        vehicle=_vehicle(m),
+        status=m["status"],
+        version=m["version"],
+        scheduled_arrival=m["scheduled_arrival"],
+        dispatched_at=m["dispatched_at"],
+        arrived_at=m["arrived_at"],
+        closed_at=m["closed_at"],
+        entries=entries,
+        totals=HandoverTotalsView(
+            received=outcomes.count("received"),
+            not_presented=outcomes.count("not_presented"),
+            refused=outcomes.count("refused"),
+            pending=outcomes.count(None),
+            total=len(outcomes),
+        ),
+    )
 
 
-async def reception_points(
-    sessions: Sessions, *, on: date, country: str | None = None
-) -> list[dict[str, Any]]:
-    """The directory: the points in service on `on` (today), by country and code."""
+async def reception_points(svc: Svc, *, country: str | None = None) -> list[ReceptionPointView]:
+    """The directory: the points in service today (the service's clock), by country and code."""
+    on = svc.clock().date()
     rp = reception_point.c
     query = select(reception_point).where(
         rp.valid_from <= on, or_(rp.valid_to.is_(None), rp.valid_to >= on)
     )
     if country is not None:
         query = query.where(rp.country == country)
-    async with sessions() as session:
+    async with svc.sessions() as session:
         rows = (await session.execute(query.order_by(rp.country, rp.code))).mappings().all()
     return [
-        {
-            "code": r["code"],
-            "country": r["country"],
-            "name": r["name"],
-            "institution": r["institution"],
-            "time_zone": r["time_zone"],
-            "window": {
-                "opens": r["window_opens"],
-                "closes": r["window_closes"],
-                "weekdays": sorted(r["window_weekdays"]),
-            },
-            "vulnerable_window": {
-                "opens": r["vulnerable_window_opens"],
-                "closes": r["vulnerable_window_closes"],
-                "weekdays": sorted(r["vulnerable_window_weekdays"]),
-            },
-            "valid_from": r["valid_from"],
-            "valid_to": r["valid_to"],
-        }
+        ReceptionPointView(
+            code=r["code"],
+            country=r["country"],
+            name=r["name"],
+            institution=r["institution"],
+            time_zone=r["time_zone"],
+            window=WindowView(
+                opens=r["window_opens"],
+                closes=r["window_closes"],
+                weekdays=tuple(sorted(r["window_weekdays"])),
+            ),
+            vulnerable_window=WindowView(
+                opens=r["vulnerable_window_opens"],
+                closes=r["vulnerable_window_closes"],
+                weekdays=tuple(sorted(r["vulnerable_window_weekdays"])),
+            ),
+            valid_from=r["valid_from"],
+            valid_to=r["valid_to"],
+        )
         for r in rows
     ]

@@ -5,34 +5,36 @@ and take this action (403): FastAPI resolves dependencies before it validates th
 invalid body from a caller who may not see the manifest still gets the 404 (its existence does
 not leak through a 422), and the handler locks the row only after that.
 
-Every write goes through `idempotent` (an `Idempotency-Key` replays the first answer) and
-turns refusals into problems inside it, so a refused request is replayed as refused. A replay
-re-checks first that the caller may still see the manifest and the people the answer is about
-(a person taken off for a protection need no longer exists for the receiving side): 404 if not.
+Every write is the kit's `write` (an `Idempotency-Key` replays the first answer; a refusal is
+answered with its problem inside it, so a refused request is replayed as refused), its use case
+run on a unit of work made for the caller (`svc.uow(actor=caller)`). A replay re-checks first
+that the caller may still see the manifest and the people the answer is about (a person taken
+off for a protection need no longer exists for the receiving side): 404 if not. Reads go
+through the service layer's queries, which return read models the routes turn into schemas.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from puebla.auth.policy import ensure_allowed
 from puebla.auth.principal import Principal
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
-from puebla.http.idempotency import Recheck, idempotent
+from puebla.http.idempotency import WRITE, Recheck, write
 from puebla.http.limits import MiB, body_limit
 from puebla.http.pagination import page_request
 from puebla.http.schemas import Code, CountryCode
 from puebla.pagination import PageRequest
-from puebla.problems import FieldError, Problem, invalid, not_found
-from puebla.runtime import Runtime
-from repatriation import bootstrap
+from puebla.problems import FieldError, Problem, invalid
+from puebla.refusals import NotVisible
+from repatriation.bootstrap import Repatriation
 from repatriation.domain import (
     FamilyChoice,
     HandoverItem,
@@ -48,19 +50,12 @@ from repatriation.domain import (
 from repatriation.domain import commands as c
 from repatriation.entrypoints.api import handover_document as doc
 from repatriation.entrypoints.api import schemas as s
-from repatriation.entrypoints.api.errors import refusals_as_problems
+from repatriation.entrypoints.api.deps import ImmigrationOfficer, Svc
 from repatriation.service_layer import access, handlers, queries
+from repatriation.service_layer.views import HandoverRecordView
 
 router = APIRouter(prefix="/v1/manifests", tags=["manifests"])
 
-IDEMPOTENCY_KEY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 200},
-    "description": "The same key with the same request returns the first result.",
-}
-WRITE: dict[str, Any] = {"openapi_extra": {"parameters": [IDEMPOTENCY_KEY]}}
 MANIFEST_BODY_LIMIT = 4 * MiB
 ARRIVAL_TO_BEFORE_FROM = "arrival_to_before_arrival_from"
 
@@ -90,14 +85,14 @@ def returnee_data(body: s.ReturneeCreate) -> ReturneeData:
     )
 
 
-async def _manifest(runtime: Runtime, caller: Principal, manifest_id: uuid.UUID) -> Any:
-    read = await queries.get_manifest(runtime.sessions, caller, manifest_id)
-    return s.ManifestRead.model_validate(read).model_dump(mode="json")
+async def _manifest(svc: Repatriation, caller: Principal, manifest_id: uuid.UUID) -> Any:
+    read = await queries.get_manifest(svc, caller, manifest_id)
+    return s.ManifestRead.model_validate(asdict(read)).model_dump(mode="json")
 
 
-def record_with_digest(record: dict[str, Any]) -> dict[str, Any]:
+def record_with_digest(record: HandoverRecordView) -> dict[str, Any]:
     """The record as the JSON answer has it, with `digest` over its canonical form."""
-    body = s.HandoverRecordBody.model_validate(record).model_dump(mode="json")
+    body = s.HandoverRecordBody.model_validate(asdict(record)).model_dump(mode="json")
     return {**body, "digest": doc.digest(body)}
 
 
@@ -105,16 +100,10 @@ def _may(decide: Callable[[Principal, access.Scoped], None]) -> Any:
     """A route dependency: 404 unless the caller sees the manifest, 403 unless `decide` lets
     it act — before the body is validated, without a lock."""
 
-    async def dependency(manifest_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime) -> None:
-        with refusals_as_problems():
-            await queries.ensure_may_act(runtime.sessions, caller, manifest_id, decide)
+    async def dependency(manifest_id: uuid.UUID, caller: Caller, svc: Svc) -> None:
+        await queries.ensure_may_act(svc, caller, manifest_id, decide)
 
     return Depends(dependency)
-
-
-async def _may_create(caller: Caller) -> None:
-    """403 for a caller who may not create manifests at all, before the body is validated."""
-    ensure_allowed(access.can_create(caller), "Only an immigration officer creates manifests.")
 
 
 MANAGE = _may(access.ensure_manageable)
@@ -139,7 +128,7 @@ def _people_in(body: Any) -> set[uuid.UUID]:
 
 
 def _recheck(
-    runtime: Runtime,
+    svc: Repatriation,
     caller: Principal,
     manifest_id: uuid.UUID | None,
     returnee_ids: tuple[uuid.UUID, ...] = (),
@@ -155,24 +144,10 @@ def _recheck(
         if target is None:
             return  # a refused create: it is about no record
         people = set(returnee_ids) | _people_in(stored)
-        if not await queries.still_sees(runtime.sessions, caller, target, people):
-            raise not_found("The manifest")
+        if not await queries.still_sees(svc, caller, target, people):
+            raise NotVisible("The manifest")
 
     return recheck
-
-
-async def _write(
-    request: Request,
-    caller: Principal,
-    runtime: Runtime,
-    action: Callable[[], Awaitable[tuple[int, Any]]],
-    recheck: Recheck,
-) -> Response:
-    async def guarded() -> tuple[int, Any]:
-        with refusals_as_problems():
-            return await action()
-
-    return await idempotent(request, caller, runtime.sessions, guarded, recheck=recheck)
 
 
 @router.post(
@@ -181,7 +156,6 @@ async def _write(
     response_model=s.ManifestRead,
     responses=problem_responses(401, 403, 409, 422),
     summary="Create a draft manifest (immigration officer of the sending country)",
-    dependencies=[Depends(_may_create)],
     **WRITE,
 )
 # 300 returnees: about 90 kB as usually written, 1.1 MB with every text at its maximum length
@@ -189,11 +163,10 @@ async def _write(
 # emoji (a surrogate pair): the default 1 MiB is too little, 4 MiB leaves twice the worst.
 @body_limit(MANIFEST_BODY_LIMIT)
 async def create_manifest(
-    body: s.ManifestCreate, request: Request, caller: Caller, runtime: ServiceRuntime
+    caller: ImmigrationOfficer, body: s.ManifestCreate, request: Request, svc: Svc
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.CreateManifest(
-            sending_country=caller.country or "",
             receiving_country=body.receiving_country,
             reception_point=body.reception_point,
             scheduled_departure=body.scheduled_departure,
@@ -202,10 +175,10 @@ async def create_manifest(
             returnees=tuple(returnee_data(r) for r in body.returnees),
             late_notice_reason=body.late_notice_reason,
         )
-        manifest_id = await handlers.create_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
-        return 201, await _manifest(runtime, caller, manifest_id)
+        manifest_id = await handlers.create_manifest(cmd, svc.uow(actor=caller))
+        return 201, await _manifest(svc, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action, _recheck(runtime, caller, None))
+    return await write(request, caller, action, recheck=_recheck(svc, caller, None))
 
 
 @router.get(
@@ -220,7 +193,7 @@ async def create_manifest(
 )
 async def list_manifests(
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
     page: Annotated[PageRequest, Depends(page_request)],
     status: s.Status | None = None,
     receiving_country: Annotated[CountryCode | None, Query()] = None,
@@ -236,8 +209,8 @@ async def list_manifests(
         raise invalid(
             [FieldError("arrival_to", ARRIVAL_TO_BEFORE_FROM, "arrival_to is before arrival_from")]
         )
-    items, cursor = await queries.list_manifests(
-        runtime.sessions,
+    found = await queries.list_manifests(
+        svc,
         caller,
         page,
         queries.ManifestFilters(
@@ -245,7 +218,8 @@ async def list_manifests(
         ),
     )
     return s.ManifestPage(
-        items=[s.ManifestSummary.model_validate(i) for i in items], next_cursor=cursor
+        items=[s.ManifestSummary.model_validate(asdict(i)) for i in found.items],
+        next_cursor=found.next_cursor,
     )
 
 
@@ -255,9 +229,8 @@ async def list_manifests(
     responses=problem_responses(401, 404, 422),
     summary="One manifest and its returnees (vulnerable people first)",
 )
-async def get_manifest(manifest_id: uuid.UUID, caller: Caller, runtime: ServiceRuntime) -> Any:
-    with refusals_as_problems():
-        return await _manifest(runtime, caller, manifest_id)
+async def get_manifest(manifest_id: uuid.UUID, caller: Caller, svc: Svc) -> Any:
+    return await _manifest(svc, caller, manifest_id)
 
 
 @router.post(
@@ -275,7 +248,7 @@ async def add_returnee(
     body: s.ReturneeAdd,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.AddReturnee(
@@ -283,11 +256,11 @@ async def add_returnee(
             returnee=returnee_data(body),
             late_notice_reason=body.late_notice_reason,
         )
-        returnee_id = await handlers.add_returnee(cmd, bootstrap.unit_of_work(runtime), caller)
-        manifest = await _manifest(runtime, caller, manifest_id)
+        returnee_id = await handlers.add_returnee(cmd, svc.uow(actor=caller))
+        manifest = await _manifest(svc, caller, manifest_id)
         return 201, {"returnee_id": str(returnee_id), "manifest": manifest}
 
-    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
+    return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id))
 
 
 @router.delete(
@@ -303,16 +276,16 @@ async def remove_returnee(
     returnee_id: uuid.UUID,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
     reason: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.RemoveReturnee(manifest_id=manifest_id, returnee_id=returnee_id, reason=reason)
-        await handlers.remove_returnee(cmd, bootstrap.unit_of_work(runtime), caller)
-        return 200, await _manifest(runtime, caller, manifest_id)
+        await handlers.remove_returnee(cmd, svc.uow(actor=caller))
+        return 200, await _manifest(svc, caller, manifest_id)
 
-    return await _write(
-        request, caller, runtime, action, _recheck(runtime, caller, manifest_id, (returnee_id,))
+    return await write(
+        request, caller, action, recheck=_recheck(svc, caller, manifest_id, (returnee_id,))
     )
 
 
@@ -332,7 +305,7 @@ async def record_protection_need(
     body: s.ProtectionNeedRequest,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.RecordProtectionNeed(
@@ -342,14 +315,12 @@ async def record_protection_need(
             note=body.note,
             family=FamilyChoice(body.family) if body.family else None,
         )
-        taken_off = await handlers.record_protection_need(
-            cmd, bootstrap.unit_of_work(runtime), caller
-        )
-        manifest = await _manifest(runtime, caller, manifest_id)
+        taken_off = await handlers.record_protection_need(cmd, svc.uow(actor=caller))
+        manifest = await _manifest(svc, caller, manifest_id)
         return 200, {"taken_off": [str(i) for i in taken_off], "manifest": manifest}
 
-    return await _write(
-        request, caller, runtime, action, _recheck(runtime, caller, manifest_id, (returnee_id,))
+    return await write(
+        request, caller, action, recheck=_recheck(svc, caller, manifest_id, (returnee_id,))
     )
 
 
@@ -365,17 +336,17 @@ async def submit_manifest(
     manifest_id: uuid.UUID,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
     body: s.SubmitRequest | None = None,
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.SubmitManifest(
             manifest_id=manifest_id, late_notice_reason=body.late_notice_reason if body else None
         )
-        await handlers.submit_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
-        return 200, await _manifest(runtime, caller, manifest_id)
+        await handlers.submit_manifest(cmd, svc.uow(actor=caller))
+        return 200, await _manifest(svc, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
+    return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id))
 
 
 @router.post(
@@ -387,14 +358,14 @@ async def submit_manifest(
     **WRITE,
 )
 async def dispatch_manifest(
-    manifest_id: uuid.UUID, request: Request, caller: Caller, runtime: ServiceRuntime
+    manifest_id: uuid.UUID, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.DispatchManifest(manifest_id=manifest_id)
-        await handlers.dispatch_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
-        return 200, await _manifest(runtime, caller, manifest_id)
+        await handlers.dispatch_manifest(cmd, svc.uow(actor=caller))
+        return 200, await _manifest(svc, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
+    return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id))
 
 
 @router.post(
@@ -410,14 +381,14 @@ async def cancel_manifest(
     body: s.CancelRequest,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.CancelManifest(manifest_id=manifest_id, reason=body.reason)
-        await handlers.cancel_manifest(cmd, bootstrap.unit_of_work(runtime), caller)
-        return 200, await _manifest(runtime, caller, manifest_id)
+        await handlers.cancel_manifest(cmd, svc.uow(actor=caller))
+        return 200, await _manifest(svc, caller, manifest_id)
 
-    return await _write(request, caller, runtime, action, _recheck(runtime, caller, manifest_id))
+    return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id))
 
 
 @router.post(
@@ -433,7 +404,7 @@ async def record_handovers(
     body: s.HandoverRequest,
     request: Request,
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
 ) -> Response:
     async def action() -> tuple[int, Any]:
         cmd = c.RecordHandovers(
@@ -447,11 +418,9 @@ async def record_handovers(
                 )
                 for item in body.items
             ),
-            officer=caller.username,
-            post=caller.border_post or "",
         )
-        recorded = await handlers.record_handovers(cmd, bootstrap.unit_of_work(runtime), caller)
-        record = await queries.handover_record(runtime.sessions, caller, manifest_id)
+        recorded = await handlers.record_handovers(cmd, svc.uow(actor=caller))
+        record = await queries.handover_record(svc, caller, manifest_id)
         result = s.HandoverResult(
             recorded=recorded,
             record=s.HandoverRecordRead.model_validate(record_with_digest(record)),
@@ -459,9 +428,7 @@ async def record_handovers(
         return 200, result.model_dump(mode="json")
 
     items = tuple(item.returnee_id for item in body.items)
-    return await _write(
-        request, caller, runtime, action, _recheck(runtime, caller, manifest_id, items)
-    )
+    return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id, items))
 
 
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -496,15 +463,14 @@ VARY = "Accept, Accept-Language"
     summary="The hand-over record (acta): every person, outcome, officer, time, post; totals",
 )
 async def get_handover_record(
-    manifest_id: uuid.UUID, request: Request, caller: Caller, runtime: ServiceRuntime
+    manifest_id: uuid.UUID, request: Request, caller: Caller, svc: Svc
 ) -> Response:
     """The same record for both sides, with `digest`: the SHA-256 of its canonical JSON (this
     answer without `digest`, keys sorted, no whitespace, UTF-8 — `handover_document`). With
     `Accept: application/pdf` the same record as a PDF in Spanish or English
     (`Accept-Language`), the digest on every page. Who may see it is decided first (404), then
     the media type (406)."""
-    with refusals_as_problems():
-        record = await queries.handover_record(runtime.sessions, caller, manifest_id)
+    record = await queries.handover_record(svc, caller, manifest_id)
     body = record_with_digest(record)
     media = doc.chosen_media_type(request.headers.get("accept"))
     if media is None:

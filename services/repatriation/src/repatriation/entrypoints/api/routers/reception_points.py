@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller
 from puebla.http.errors import problem_responses
 from puebla.http.schemas import CountryCode
-from repatriation import bootstrap
 from repatriation.entrypoints.api import schemas as s
+from repatriation.entrypoints.api.deps import Svc
 from repatriation.service_layer import queries
 
 router = APIRouter(prefix="/v1/reception-points", tags=["reception points"])
@@ -24,9 +25,10 @@ router = APIRouter(prefix="/v1/reception-points", tags=["reception points"])
 )
 async def list_reception_points(
     caller: Caller,
-    runtime: ServiceRuntime,
+    svc: Svc,
     country: Annotated[CountryCode | None, Query()] = None,
 ) -> Any:
-    today = bootstrap.clock(runtime)().date()
-    items = await queries.reception_points(runtime.sessions, on=today, country=country)
-    return {"items": items, "next_cursor": None}
+    points = await queries.reception_points(svc, country=country)
+    return s.ReceptionPointPage(
+        items=[s.ReceptionPointRead.model_validate(asdict(p)) for p in points], next_cursor=None
+    )
