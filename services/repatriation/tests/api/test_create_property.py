@@ -182,6 +182,7 @@ anything_but_object = st.one_of(
 @st.composite
 def wrong_type(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
     kind = draw(st.sampled_from(["text", "flag", "int", "object", "list", "time", "date"]))
+    value: Any
     if kind == "text":
         path = draw(st.sampled_from(TEXT_FIELDS))
         value = draw(

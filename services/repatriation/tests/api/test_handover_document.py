@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from typing import Any
 
 from pypdf import PdfReader
 
@@ -13,7 +14,7 @@ PDF = "application/pdf"
 PROBLEM = "application/problem+json"
 
 
-def canonical_sha256(record: dict) -> str:
+def canonical_sha256(record: dict[str, Any]) -> str:
     """The documented canonical form, written out here: the JSON answer without `digest`, keys
     sorted, separators `,` and `:`, non-ASCII as itself, UTF-8."""
     body = {k: v for k, v in record.items() if k != "digest"}
@@ -31,7 +32,7 @@ async def fetch(api, user: str, path: str, **headers: str):
     return await api.client.get(path, headers={**api.headers(user), **headers})
 
 
-async def forty_handed_over(api) -> tuple[dict, str]:
+async def forty_handed_over(api) -> tuple[dict[str, Any], str]:
     """40 people from Mexico to Guatemala (GT-TECUN-UMAN): the first two with Spanish accents;
     37 received, 2 refused as medically unfit, 1 not presented."""
     people = [

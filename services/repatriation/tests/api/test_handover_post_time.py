@@ -52,7 +52,9 @@ async def _handed_over_events(api: Any, manifest_id: str) -> list[dict[str, Any]
 
 
 async def _dispatched_then_later(api: Any, clock: FrozenClock, people: int = 2) -> dict[str, Any]:
-    manifest = await api.dispatched(api.manifest_body([api.returnee() for _ in range(people)]))
+    manifest: dict[str, Any] = await api.dispatched(
+        api.manifest_body([api.returnee() for _ in range(people)])
+    )
     assert manifest["dispatched_at"] == DISPATCHED
     clock.advance(timedelta(hours=5, minutes=47))  # now = SENT
     return manifest

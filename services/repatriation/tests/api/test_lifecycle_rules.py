@@ -105,7 +105,7 @@ class TestAdvanceNoticeOnAmendments:
             scheduled_arrival=LATE_ARRIVAL,
             late_notice_reason="Court order to return today",
         )
-        manifest = await api.submitted(body)
+        manifest: dict[str, Any] = await api.submitted(body)
         assert manifest["late_notice"] is True
         return manifest
 

@@ -178,8 +178,10 @@ ACTIONS = {
 
 async def _in_state(api, state: str) -> dict[str, Any]:
     two = api.manifest_body([api.returnee(), api.returnee(given_names="Juana")])
+    manifest: dict[str, Any]
     if state == "draft":
-        return await api.draft(two)
+        manifest = await api.draft(two)
+        return manifest
     manifest = await api.submitted(two)
     if state == "confirmed":
         await api.confirm_all(manifest)

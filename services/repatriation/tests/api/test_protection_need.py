@@ -54,7 +54,10 @@ async def _audit(api: Any, manifest_id: str, action: str) -> list[tuple[str, dic
 
 async def _two(api: Any, state: str = "submitted") -> dict[str, Any]:
     body = api.manifest_body([api.returnee(given_names="Marta"), api.returnee(given_names="Rosa")])
-    return await (api.submitted(body) if state == "submitted" else api.draft(body))
+    manifest: dict[str, Any] = await (
+        api.submitted(body) if state == "submitted" else api.draft(body)
+    )
+    return manifest
 
 
 class TestRecordProtectionNeed:

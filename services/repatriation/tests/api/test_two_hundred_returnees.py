@@ -9,6 +9,7 @@ import copy
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -22,7 +23,7 @@ EXAMPLE = (
 )
 
 
-def _people(api) -> list[dict]:
+def _people(api) -> list[dict[str, Any]]:
     """160 adults alone (the first 5 pregnant), then 10 families of two adults and two
     children: 200 people, in this order on the create body."""
     flags = {

@@ -224,7 +224,7 @@ class TestConcurrency:
                             " AND query LIKE '%FROM manifest%'"
                         )
                     )
-                    return waiting.scalar_one() == 1
+                    return bool(waiting.scalar_one() == 1)
 
             await wait_until(second_is_waiting, what="the second writer blocked on the row lock")
             assert not second.done()

@@ -7,6 +7,8 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
+
 from repatriation.adapters import integration
 from repatriation.domain.protection import FamilyChoice, ProtectionNeedKind
 
@@ -33,6 +35,7 @@ class TestProtectionNeedOnTheBus:
         assert out is not None
         assert out.event_type == "repatriation.returnee.protection_need_recorded.v1"
         assert out.access == ["MX"]
+        assert isinstance(out.data, BaseModel)
         data = out.data.model_dump(mode="json")
         assert data["returnee_ids"] == [str(uuid.UUID(int=501)), str(uuid.UUID(int=502))]
         assert data["returnee_count"] == 1

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -57,7 +58,7 @@ class TestRecordHandovers:
 
         assert manifest.status is ManifestStatus.ARRIVED
         assert manifest.arrived_at == AT_THE_POST
-        header = {
+        header: dict[str, Any] = {
             "manifest_id": uuid.UUID(int=900),
             "reference": "MX-GT-2026-000123",
             "sending_country": "MX",

@@ -216,7 +216,10 @@ class TestEveryFamilyComposition:
         child_alone = any(people[i][1] and people[i][0] not in adults_left for i in staying)
 
         def act() -> tuple[uuid.UUID, ...]:
-            return record(manifest, person, family=FamilyChoice(family) if family else None)
+            taken_off: tuple[uuid.UUID, ...] = record(
+                manifest, person, family=FamilyChoice(family) if family else None
+            )
+            return taken_off
 
         if relatives and family is None:
             with pytest.raises(FamilyChoiceRequired):

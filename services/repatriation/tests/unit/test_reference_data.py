@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
@@ -93,7 +94,7 @@ class TestReceptionWindow:
 
 
 def _point(**overrides):
-    values = {
+    values: dict[str, Any] = {
         "code": "GT-TECUN-UMAN",
         "country": "GT",
         "name": "Ciudad Hidalgo - Tecún Umán",
