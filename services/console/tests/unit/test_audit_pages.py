@@ -5,7 +5,6 @@ and every audit action the services write has words."""
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -322,7 +321,7 @@ def service_actions() -> set[str]:
     from child_protection.domain import events as child_events
     from consular.domain import events as consular_events
     from puebla.db.unit_of_work import audit_action
-    from repatriation.adapters import integration as repatriation_integration
+    from repatriation.domain import events as repatriation_events
     from reserve_fund.domain import events as fund_events
 
     found: set[str] = set()
@@ -347,8 +346,10 @@ def service_actions() -> set[str]:
         child_integration._action(_named(c.__name__))  # type: ignore[arg-type]
         for c in child_events.CaseEvent.__subclasses__()
     }
-    source = inspect.getsource(repatriation_integration._audit_detail)
-    found |= set(re.findall(r'return "(manifest\.[a-z_]+)"', source))
+    found |= {
+        audit_action("manifest", _named(c.__name__))
+        for c in repatriation_events.ManifestEvent.__subclasses__()
+    }
     return found
 
 

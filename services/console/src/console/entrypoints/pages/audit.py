@@ -68,7 +68,9 @@ add_words(
         "manifest.returnee_added": N_("Person added to the manifest"),
         "manifest.returnee_removed": N_("Person taken off the manifest"),
         "manifest.amended": N_("Manifest amended"),
-        "manifest.protection_need_recorded": N_("Protection need recorded (person taken off)"),
+        "manifest.returnee_protection_need_recorded": N_(
+            "Protection need recorded (person taken off)"
+        ),
         "manifest.dispatched": N_("Bus dispatched"),
         "manifest.cancelled": N_("Return cancelled"),
         "manifest.arrived": N_("Bus arrived"),
