@@ -128,8 +128,8 @@ def _rule_and_field(error: Refusal) -> dict[str, Any]:
     return {"rule": error.rule, **({"field": error.field} if error.field else {})}
 
 
-# TRANSITIONAL (issue 17): the old per-service mapping, until repatriation, reserve_fund and
-# child_protection answer through `problem_for` (consular does); goes with the last of them.
+# TRANSITIONAL (issue 17): the old per-service mapping, until child_protection answers through
+# `problem_for` like the other three; it goes with that move.
 def refusal(
     kind: str,
     *,

@@ -55,8 +55,6 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     nats: Client | None = None
     js: JetStreamContext | None = None
-    # TRANSITIONAL (issue 17): test clocks of the services not yet on `puebla.service.Service`.
-    extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     async def start(

@@ -91,7 +91,7 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         source: str,
-        # TRANSITIONAL default (issue 17): the services not yet on the kit set it by hand.
+        # TRANSITIONAL default (issue 17): child_protection, not yet on the kit, gives none.
         actor: Actor = "system",
         clock: Clock = utcnow,
     ) -> None:
