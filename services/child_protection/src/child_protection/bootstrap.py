@@ -1,38 +1,46 @@
-"""Composition root of the child_protection service: key ring, clock, units of work, and what
-its worker consumes (nothing yet: child cases start from people, not from other services)."""
+"""Composition root of the child_protection service: the `ChildProtection` service object.
+
+The API (`create_service_app(service=...)`) and the worker build one from the process's
+`Runtime` and the key ring of its settings (`load_keyring`: no real key, no service outside
+a developer machine); tests hand in their own clock and key ring. Every use case gets a fresh
+unit of work from it, made for whoever acts: `uow(actor=caller)` for a request, "system" for
+the deadline scheduler and key rotation. Its worker consumes nothing: child cases start from
+people, not from other services.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from child_protection.adapters.crypto import DEV_ONLY_KEYS, KeyRing, KeyRingError
 from child_protection.config import Settings
-from child_protection.service_layer.queries import StepUpPolicy
+from child_protection.service_layer.sensitive import StepUpPolicy
 from child_protection.service_layer.unit_of_work import CaseUnitOfWork
 from puebla.clock import Clock, utcnow
-from puebla.messaging.consumer import Subscription
+from puebla.db.unit_of_work import Actor
 from puebla.observability import get_logger
 from puebla.runtime import Runtime
+from puebla.service import Service
 
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True)
-class ChildProtection:
-    """What the API and the worker use: a fresh unit of work per use case, on one clock."""
+class ChildProtection(Service[CaseUnitOfWork]):
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        clock: Clock = utcnow,
+        keyring: KeyRing | None = None,
+        step_up: StepUpPolicy | None = None,
+    ) -> None:
+        super().__init__(runtime, clock=clock)
+        settings = Settings()
+        self.keyring = keyring or load_keyring(settings)
+        # What `/sensitive` needs of a sign-in (CHILD_PROTECTION_STEP_UP_MAX_AGE_SECONDS).
+        self.step_up = step_up or StepUpPolicy(max_age_s=settings.step_up_max_age_seconds)
 
-    runtime: Runtime
-    keyring: KeyRing
-    clock: Clock
-    # What `/sensitive` needs of the caller's sign-in (CHILD_PROTECTION_STEP_UP_MAX_AGE_SECONDS).
-    step_up: StepUpPolicy = field(default_factory=StepUpPolicy)
-
-    def uow(self) -> CaseUnitOfWork:
+    def uow(self, actor: Actor) -> CaseUnitOfWork:
         return CaseUnitOfWork(
-            self.runtime.sessions,
-            source=self.runtime.definition.source,
-            keyring=self.keyring,
-            clock=self.clock,
+            self.sessions, source=self.source, actor=actor, keyring=self.keyring, clock=self.clock
         )
 
 
@@ -69,15 +77,3 @@ def load_keyring(settings: Settings | None = None) -> KeyRing:
             key_ids=list(keyring.public_dev_key_ids),
         )
     return keyring
-
-
-def bootstrap(
-    runtime: Runtime, *, clock: Clock = utcnow, keyring: KeyRing | None = None
-) -> ChildProtection:
-    settings = Settings()
-    step_up = StepUpPolicy(max_age_s=settings.step_up_max_age_seconds)
-    return ChildProtection(runtime, keyring or load_keyring(settings), clock, step_up)
-
-
-def subscriptions(runtime: Runtime) -> list[Subscription]:
-    return []

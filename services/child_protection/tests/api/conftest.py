@@ -49,10 +49,12 @@ class Api:
         self.tokens = tokens
         self.clock = clock  # the app's, when it is not the real one
 
-    def headers(self, user: str | None, *, step_up: bool = False, **extra: str) -> dict[str, str]:
+    def headers(
+        self, user: str | None, *, step_up: bool = False, extra: dict[str, str] | None = None
+    ) -> dict[str, str]:
         """`step_up`: a token of the browser flow at acr 2 (password + OTP), as `/sensitive`
         needs, instead of the password grant's acr 1."""
-        out = dict(extra)
+        out = dict(extra or {})
         if user is not None:
             token = self.tokens.step_up(user) if step_up else self.tokens.get(user)
             out["Authorization"] = f"Bearer {token}"
@@ -72,16 +74,17 @@ class Api:
         child-protection demo users), unless `step_up` says otherwise."""
         if step_up is None:
             step_up = path.endswith("/sensitive") and user in DEMO_TOTP_SECRETS
-        headers: dict[str, str | bytes] = {**self.headers(user, step_up=step_up)}
+        # Raw bytes: the purpose in UTF-8, as a client sends it.
+        headers = [(k.encode(), v.encode()) for k, v in self.headers(user, step_up=step_up).items()]
         if purpose is not None:
-            headers["Puebla-Purpose"] = purpose.encode()
+            headers.append((b"Puebla-Purpose", purpose.encode()))
         return await self.client.get(path, headers=headers, params=params)
 
     async def post(self, user: str | None, path: str, json: Any, **headers: str) -> httpx.Response:
-        return await self.client.post(path, headers=self.headers(user, **headers), json=json)
+        return await self.client.post(path, headers=self.headers(user, extra=headers), json=json)
 
     async def put(self, user: str | None, path: str, json: Any, **headers: str) -> httpx.Response:
-        return await self.client.put(path, headers=self.headers(user, **headers), json=json)
+        return await self.client.put(path, headers=self.headers(user, extra=headers), json=json)
 
     async def open(self, user: str = "dif.mx", **overrides: Any) -> dict[str, Any]:
         if self.clock is not None:

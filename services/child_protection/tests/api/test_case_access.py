@@ -317,9 +317,7 @@ class TestAudit:
 
         assert response.status_code == 200
         entries: list[dict[str, Any]] = response.json()["items"]
-        assert [(e["actor"], e["action"]) for e in entries] == [
-            ("dif.mx", "child_case.case_opened")
-        ]
+        assert [(e["actor"], e["action"]) for e in entries] == [("dif.mx", "child_case.opened")]
         assert entries[0]["entity_id"] == case["id"]
 
 

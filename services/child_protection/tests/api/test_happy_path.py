@@ -125,10 +125,10 @@ class TestReturnPath:
 
         trail = await api.get("dif.mx.supervisor", f"{path}/audit")
         actions = [(e["actor"], e["action"]) for e in trail.json()["items"]]
-        assert actions[0] == ("dif.mx", "child_case.case_opened")
+        assert actions[0] == ("dif.mx", "child_case.opened")
         assert ("dinaf.hn", "child_case.origin_assessment_written") in actions
-        assert ("dif.mx.supervisor", "child_case.case_determined") in actions
-        assert actions[-1] == ("dinaf.hn", "child_case.case_closed")
+        assert ("dif.mx.supervisor", "child_case.determined") in actions
+        assert actions[-1] == ("dinaf.hn", "child_case.closed")
 
         closed = await api.post(
             "dif.mx",

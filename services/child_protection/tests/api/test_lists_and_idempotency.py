@@ -16,13 +16,13 @@ import pytest_asyncio
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from child_protection.bootstrap import bootstrap
+from child_protection.bootstrap import ChildProtection
 from child_protection.config import definition
+from child_protection.domain.errors import CaseNotVisible
+from child_protection.entrypoints.api import answers
 from child_protection.entrypoints.api.app import create_app
-from child_protection.entrypoints.api.routers import cases as cases_router
 from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
-from puebla.problems import Problem
 from puebla_dev.testing.infra import Infra
 from puebla_dev.testing.service import app_client, service_runtime
 
@@ -294,9 +294,9 @@ class TestReplayAfterTheCaseWasHidden:
         # the one its stored answer created.
         case = await api.open("dif.mx")
         dinaf = Principal("sub-dinaf", "dinaf.hn", frozenset({"child_protection_officer"}), "HN")
-        svc = bootstrap(runtime)
-        await cases_router.still_visible(svc, dinaf, uuid.UUID(case["id"]))(None)
-        await cases_router.still_visible(svc, dinaf, None)(case)
+        svc = ChildProtection(runtime)
+        await answers.still_visible(svc, dinaf, uuid.UUID(case["id"]))(None)
+        await answers.still_visible(svc, dinaf, None)(case)
         await api.post(
             "dif.mx",
             f"/v1/cases/{case['id']}/screenings",
@@ -304,9 +304,9 @@ class TestReplayAfterTheCaseWasHidden:
         )
 
         for check in (
-            cases_router.still_visible(svc, dinaf, uuid.UUID(case["id"]))(None),
-            cases_router.still_visible(svc, dinaf, None)(case),
+            answers.still_visible(svc, dinaf, uuid.UUID(case["id"]))(None),
+            answers.still_visible(svc, dinaf, None)(case),
         ):
-            with pytest.raises(Problem) as refused:
+            with pytest.raises(CaseNotVisible) as refused:
                 await check
-            assert refused.value.status == 404
+            assert refused.value.kind == "not_found"

@@ -34,9 +34,11 @@ async def sensitive(
     header: bytes | None = None,
     query: str | None = None,
 ) -> httpx.Response:
-    headers: dict[str, str | bytes] = {**api.headers(user, step_up=user in DEMO_TOTP_SECRETS)}
+    # Raw bytes, as a client sends them (a purpose in UTF-8, or bytes that are not).
+    given = api.headers(user, step_up=user in DEMO_TOTP_SECRETS)
+    headers = [(k.encode(), v.encode()) for k, v in given.items()]
     if header is not None:
-        headers["Puebla-Purpose"] = header
+        headers.append((b"Puebla-Purpose", header))
     params = {} if query is None else {"purpose": query}
     return await client.get(f"/v1/cases/{case_id}/sensitive", headers=headers, params=params)
 

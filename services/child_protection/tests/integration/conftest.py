@@ -23,7 +23,6 @@ from child_protection.bootstrap import ChildProtection
 from child_protection.config import SERVICE_DIR, definition
 from child_protection.domain import (
     Accompaniment,
-    Actor,
     BidDecision,
     Caregiver,
     Child,
@@ -34,7 +33,10 @@ from child_protection.domain import (
 )
 from child_protection.domain import commands as c
 from child_protection.service_layer import handlers
+from child_protection.service_layer.unit_of_work import CaseUnitOfWork
+from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
+from puebla.db.unit_of_work import Actor
 from puebla.ids import new_id
 from puebla.runtime import Runtime
 from puebla_dev.testing.infra import Infra, scratch_database
@@ -48,10 +50,18 @@ K2_SETTING = f"k2:{base64.b64encode(K2).decode()}"
 
 OPENED = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
-DIF = Actor("dif.mx", frozenset({"child_protection_officer"}), "MX")
-SUPERVISOR = Actor("dif.mx.supervisor", frozenset({"child_protection_supervisor"}), "MX")
-DINAF = Actor("dinaf.hn", frozenset({"child_protection_officer"}), "HN")
-CONSUL = Actor("consul.hn.tapachula", frozenset({"consular_officer"}), "HN")
+
+def person(username: str, role: str, country: str | None) -> Principal:
+    """A verified caller as the API would have it from a token (subject = username here)."""
+    return Principal(username, username, frozenset({role}), country)
+
+
+DIF = person("dif.mx", "child_protection_officer", "MX")
+SUPERVISOR = person("dif.mx.supervisor", "child_protection_supervisor", "MX")
+DINAF = person("dinaf.hn", "child_protection_officer", "HN")
+CONSUL = person("consul.hn.tapachula", "consular_officer", "HN")
+# Who the worker's deadline checks and key rotation act as.
+SYSTEM = "system"
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
@@ -83,19 +93,19 @@ class Cases:
 
     def __init__(self, runtime: Runtime, clock: FrozenClock, keyring: KeyRing) -> None:
         self.clock = clock
-        self.services = ChildProtection(runtime, keyring, clock)
+        self.services = ChildProtection(runtime, clock=clock, keyring=keyring)
         self.runtime = runtime
 
-    def uow(self) -> Any:
-        return self.services.uow()
+    def uow(self, actor: Actor = "test") -> CaseUnitOfWork:
+        """A unit of work for `actor` (a handler needs the caller; a plain read does not)."""
+        return self.services.uow(actor=actor)
 
     def with_keyring(self, keyring: KeyRing) -> Cases:
         return Cases(self.runtime, self.clock, keyring)
 
-    async def open(self, **overrides: Any) -> uuid.UUID:
+    async def open(self, actor: Principal = DIF, **overrides: Any) -> uuid.UUID:
         values: dict[str, Any] = {
             "case_id": new_id(),
-            "actor": DIF,
             "host_country": "MX",
             "nationality": "HN",
             "child": Child(
@@ -110,57 +120,51 @@ class Cases:
             "opened_at": self.clock(),
         }
         values.update(overrides)
-        return await handlers.open_case(c.OpenCase(**values), self.uow())
+        return await handlers.open_case(c.OpenCase(**values), self.uow(actor))
 
     async def notify(self, case_id: uuid.UUID) -> None:
         await handlers.record_notification(
-            c.RecordNotification(
-                case_id=case_id, actor=DIF, authority="PFPNNA", notified_at=self.clock()
-            ),
-            self.uow(),
+            c.RecordNotification(case_id=case_id, authority="PFPNNA", notified_at=self.clock()),
+            self.uow(DIF),
         )
 
     async def interview(self, case_id: uuid.UUID, notes: str = "Travelled alone.") -> None:
         await handlers.record_interview(
             c.RecordInterview(
                 case_id=case_id,
-                actor=DIF,
                 conducted_at=self.clock(),
                 language="es",
                 notes=notes,
             ),
-            self.uow(),
+            self.uow(DIF),
         )
 
     async def trace(self, case_id: uuid.UUID, contact: str = "+504 9999-0000") -> None:
         await handlers.record_family_tracing(
             c.RecordFamilyTracing(
                 case_id=case_id,
-                actor=DIF,
                 traced_at=self.clock(),
                 actions=("Called the mother",),
                 contacts=(FamilyContact("Rosa Reyes", "mother", contact, "San Pedro Sula"),),
             ),
-            self.uow(),
+            self.uow(DIF),
         )
 
     async def measure(self, case_id: uuid.UUID, description: str) -> None:
         await handlers.record_protection_measure(
             c.RecordProtectionMeasure(
                 case_id=case_id,
-                actor=DIF,
                 kind=MeasureKind.URGENT_CARE,
                 description=description,
                 taken_at=self.clock(),
             ),
-            self.uow(),
+            self.uow(DIF),
         )
 
     async def bia(self, case_id: uuid.UUID, health: str = "Healthy.") -> None:
         await handlers.write_bia(
             c.WriteBia(
                 case_id=case_id,
-                actor=DIF,
                 safety="No threats known.",
                 family="Mother in San Pedro Sula.",
                 health=health,
@@ -171,14 +175,13 @@ class Cases:
                 complete=True,
                 written_at=self.clock(),
             ),
-            self.uow(),
+            self.uow(DIF),
         )
 
     async def origin(self, case_id: uuid.UUID, home: str = "Rented house.") -> None:
         await handlers.write_origin_assessment(
             c.WriteOriginAssessment(
                 case_id=case_id,
-                actor=DINAF,
                 family_situation="Mother and two siblings.",
                 home_situation=home,
                 risks_on_return="None found.",
@@ -187,21 +190,20 @@ class Cases:
                 complete=True,
                 written_at=self.clock(),
             ),
-            self.uow(),
+            self.uow(DINAF),
         )
 
     async def decide(self, case_id: uuid.UUID, reasons: str = "Safe family.") -> None:
         await handlers.decide_bid(
             c.DecideBid(
                 case_id=case_id,
-                actor=SUPERVISOR,
                 decision=BidDecision.RETURN,
                 reasons=reasons,
                 panel=("Ana Torres",),
                 child_views_considered="He wants to return.",
                 decided_at=self.clock(),
             ),
-            self.uow(),
+            self.uow(SUPERVISOR),
         )
 
     async def close_in_host(self, case_id: uuid.UUID) -> None:
@@ -211,20 +213,17 @@ class Cases:
         await handlers.decide_bid(
             c.DecideBid(
                 case_id=case_id,
-                actor=SUPERVISOR,
                 decision=BidDecision.STAY,
                 reasons="Protection in Mexico.",
                 panel=("Ana Torres",),
                 child_views_considered="He wants to stay.",
                 decided_at=self.clock(),
             ),
-            self.uow(),
+            self.uow(SUPERVISOR),
         )
         await handlers.close_case(
-            c.CloseCase(
-                case_id=case_id, actor=DIF, reason="Placed in foster care.", closed_at=self.clock()
-            ),
-            self.uow(),
+            c.CloseCase(case_id=case_id, reason="Placed in foster care.", closed_at=self.clock()),
+            self.uow(DIF),
         )
 
     async def outbox(self, case_id: uuid.UUID) -> list[dict[str, Any]]:

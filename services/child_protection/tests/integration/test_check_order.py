@@ -13,22 +13,20 @@ import pytest
 from sqlalchemy import text
 
 from child_protection.adapters.crypto import KeyRing, SealedDataError
-from child_protection.domain import Actor, MeasureKind
+from child_protection.domain import MeasureKind
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
 from child_protection.service_layer import handlers
 from child_protection.service_layer.errors import ActInTheFuture, CaseNotFound
 
-from .conftest import DIF, DINAF, K2_SETTING
+from .conftest import DIF, DINAF, K2_SETTING, person
 
-SBS = Actor("sbs.gt", frozenset({"child_protection_officer"}), "GT")
-CONSUL = Actor("consul.hn.tapachula", frozenset({"consular_officer"}), "HN")
+SBS = person("sbs.gt", "child_protection_officer", "GT")
+CONSUL = person("consul.hn.tapachula", "consular_officer", "HN")
 
 
-def _interview(case_id, actor: Actor, when) -> c.RecordInterview:
-    return c.RecordInterview(
-        case_id=case_id, actor=actor, conducted_at=when, language="es", notes="Notes."
-    )
+def _interview(case_id, when) -> c.RecordInterview:
+    return c.RecordInterview(case_id=case_id, conducted_at=when, language="es", notes="Notes.")
 
 
 class TestVisibilityFirst:
@@ -44,15 +42,15 @@ class TestVisibilityFirst:
         future = cases.clock() + timedelta(days=365)
 
         with pytest.raises(CaseNotFound):
-            await handlers.record_interview(_interview(case_id, actor, future), cases.uow())
+            await handlers.record_interview(_interview(case_id, future), cases.uow(actor))
         with pytest.raises(CaseNotFound):
             await handlers.record_follow_up(
-                c.RecordFollowUp(case_id=case_id, actor=actor, visited_at=future, notes="x"),
-                cases.uow(),
+                c.RecordFollowUp(case_id=case_id, visited_at=future, notes="x"),
+                cases.uow(actor),
             )
         # The officer who may act gets the input rule.
         with pytest.raises(ActInTheFuture):
-            await handlers.record_interview(_interview(case_id, DIF, future), cases.uow())
+            await handlers.record_interview(_interview(case_id, future), cases.uow(DIF))
 
     async def test_permission_comes_before_the_input_rule(self, cases) -> None:
         case_id = await cases.open()
@@ -62,12 +60,11 @@ class TestVisibilityFirst:
             await handlers.record_protection_measure(
                 c.RecordProtectionMeasure(
                     case_id=case_id,
-                    actor=DINAF,
                     kind=MeasureKind.SHELTER,
                     description="x",
                     taken_at=future,
                 ),
-                cases.uow(),
+                cases.uow(DINAF),
             )
 
     async def test_a_closed_case_comes_before_the_input_rule(self, cases) -> None:
@@ -76,7 +73,7 @@ class TestVisibilityFirst:
 
         with pytest.raises(e.CaseIsClosed):
             await handlers.record_interview(
-                _interview(case_id, DIF, cases.clock() + timedelta(days=365)), cases.uow()
+                _interview(case_id, cases.clock() + timedelta(days=365)), cases.uow(DIF)
             )
 
 
@@ -87,12 +84,10 @@ class TestNothingTakenBeforeVisibility:
         foreign = cases.with_keyring(KeyRing.parse(K2_SETTING))
 
         with pytest.raises(CaseNotFound):
-            await handlers.record_interview(
-                _interview(case_id, DINAF, cases.clock()), foreign.uow()
-            )
+            await handlers.record_interview(_interview(case_id, cases.clock()), foreign.uow(DINAF))
         # ...while the host officer's write does decrypt (and so fails on this key ring).
         with pytest.raises(SealedDataError, match="not in the key ring"):
-            await handlers.record_interview(_interview(case_id, DIF, cases.clock()), foreign.uow())
+            await handlers.record_interview(_interview(case_id, cases.clock()), foreign.uow(DIF))
 
     async def test_a_hidden_case_is_not_locked(self, cases) -> None:
         case_id = await cases.open(protection_need=True)
@@ -105,8 +100,6 @@ class TestNothingTakenBeforeVisibility:
             # The hidden caller is answered at once instead of queueing behind the lock.
             with pytest.raises(CaseNotFound):
                 await asyncio.wait_for(
-                    handlers.record_interview(
-                        _interview(case_id, DINAF, cases.clock()), cases.uow()
-                    ),
+                    handlers.record_interview(_interview(case_id, cases.clock()), cases.uow(DINAF)),
                     timeout=5,
                 )

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from child_protection.domain import Actor
-from child_protection.entrypoints.scheduler import DeadlineScheduler
+from child_protection.entrypoints.worker import deadlines_job
 from child_protection.service_layer import handlers, queries
 from puebla_dev.testing.waiting import wait_until
 
-DIF = Actor("dif.mx", frozenset({"child_protection_officer"}), "MX")
+from .conftest import DIF, SYSTEM
 
 
-def _overdue(events: list[dict]) -> list[dict]:
+def _overdue(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e["type"] == "child.stage.overdue.v1"]
 
 
 async def _tick(cases) -> int:
-    return await handlers.check_all_deadlines(cases.uow())
+    return await handlers.check_all_deadlines(cases.uow(SYSTEM))
 
 
 class TestOverdueEvent:
@@ -74,7 +74,7 @@ class TestOverdueEvent:
         clock.advance(timedelta(days=3))
         assert await _tick(cases) == 0
 
-        summary = await queries.case_summary(cases.uow(), case_id, DIF)
+        summary = await queries.case_summary(cases.services, DIF, case_id)
         shown = {d.stage.value: (d.overdue, d.met_at) for d in summary.deadlines}
         met = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
         assert shown["notified"] == (False, met)
@@ -88,7 +88,7 @@ class TestOverdueEvent:
         case_id = await cases.open()
         clock.advance(timedelta(hours=30))
 
-        before = await queries.case_summary(cases.uow(), case_id, DIF)
+        before = await queries.case_summary(cases.services, DIF, case_id)
         assert [(d.stage.value, d.overdue) for d in before.deadlines] == [
             ("notified", True),
             ("interviewed", False),
@@ -98,7 +98,7 @@ class TestOverdueEvent:
         assert await _tick(cases) == 1
         await cases.notify(case_id)  # late
 
-        after = await queries.case_summary(cases.uow(), case_id, DIF)
+        after = await queries.case_summary(cases.services, DIF, case_id)
         assert after.deadlines[0].overdue is False
         assert after.deadlines[0].late is True
         assert await _tick(cases) == 0
@@ -166,15 +166,15 @@ class TestOverdueEvent:
         assert event["data"]["due_at"] == "2026-11-29T15:00:00Z"
 
 
-class TestScheduler:
-    async def test_the_worker_loop_checks_on_its_clock_until_stopped(self, fresh_cases) -> None:
+class TestDeadlinesJob:
+    async def test_the_worker_job_checks_on_its_clock_until_stopped(self, fresh_cases) -> None:
         cases, clock = fresh_cases, fresh_cases.clock
         case_id = await cases.open()
         clock.advance(timedelta(hours=25))
-        scheduler = DeadlineScheduler(cases.services, interval=3600)
+        job = deadlines_job(lambda _: cases.services, seconds=3600)
         stop = asyncio.Event()
 
-        task = asyncio.create_task(scheduler.run(stop))
+        task = asyncio.create_task(job(cases.runtime, stop))
         events = await wait_until(
             lambda: _overdue_of(cases, case_id), what="the overdue event in the outbox"
         )
@@ -182,11 +182,15 @@ class TestScheduler:
         await asyncio.wait_for(task, timeout=5)
 
         assert [e["data"]["overdue_stage"] for e in events] == ["notified"]
-        assert scheduler.ticks == 1
+        entry = await cases.row(
+            "SELECT actor FROM audit WHERE entity_id = :id AND action = 'child_case.stage_overdue'",
+            id=str(case_id),
+        )
+        assert entry["actor"] == "system"
 
-    async def test_a_failing_pass_does_not_stop_the_loop(self, fresh_cases, monkeypatch) -> None:
+    async def test_a_failing_round_does_not_stop_the_job(self, fresh_cases, monkeypatch) -> None:
         cases = fresh_cases
-        scheduler = DeadlineScheduler(cases.services, interval=0)
+        job = deadlines_job(lambda _: cases.services, seconds=0)
         calls = 0
 
         async def flaky(uow, **_: object) -> int:
@@ -198,17 +202,17 @@ class TestScheduler:
 
         monkeypatch.setattr(handlers, "check_all_deadlines", flaky)
         stop = asyncio.Event()
-        task = asyncio.create_task(scheduler.run(stop))
-        await wait_until(lambda: _at_least(lambda: calls, 3), what="three passes")
+        task = asyncio.create_task(job(cases.runtime, stop))
+        await wait_until(lambda: _at_least(lambda: calls, 3), what="three rounds")
         stop.set()
         await asyncio.wait_for(task, timeout=5)
 
-        assert scheduler.ticks >= 2  # the first pass failed, the loop went on
+        assert calls >= 3  # the first round failed, the job went on
 
 
-async def _overdue_of(cases, case_id) -> list[dict]:
+async def _overdue_of(cases, case_id) -> list[dict[str, Any]]:
     return _overdue(await cases.outbox(case_id))
 
 
 async def _at_least(value, n: int) -> bool:
-    return value() >= n
+    return bool(value() >= n)

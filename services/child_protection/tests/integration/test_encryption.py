@@ -17,15 +17,15 @@ from child_protection.adapters.crypto import (
 )
 from child_protection.bootstrap import load_keyring
 from child_protection.config import Settings
-from child_protection.domain import Actor
-from child_protection.service_layer import handlers, queries
+from child_protection.service_layer import handlers, sensitive
+
+from .conftest import DINAF, SYSTEM
 
 # The keys the `keyring` fixture uses (k1), and the one rotated in.
 K1 = bytes(range(32))
 K2 = bytes(range(100, 132))
 K1_SETTING = f"k1:{base64.b64encode(K1).decode()}"
 K2_SETTING = f"k2:{base64.b64encode(K2).decode()}"
-DINAF = Actor("dinaf.hn", frozenset({"child_protection_officer"}), "HN")
 
 SECRETS = {
     "indicator": "SECRET-INDICATOR recruiter met him at the border",
@@ -114,7 +114,7 @@ class TestRotation:
         case_id = await cases.open(indicator_details=SECRETS["indicator"])
         rotated = cases.with_keyring(KeyRing.parse(f"{K2_SETTING},{K1_SETTING}"))
 
-        read = await queries.read_sensitive(rotated.uow(), case_id, DINAF, "rotation test")
+        read = await sensitive.read_sensitive(rotated.services, DINAF, case_id, "rotation test")
         assert read.sections["indicators"]["details"] == SECRETS["indicator"]
 
         await rotated.interview(case_id, SECRETS["interview"])
@@ -123,7 +123,7 @@ class TestRotation:
         )
         assert row["key_id"] == "k2"
         only_new = cases.with_keyring(KeyRing.parse(K2_SETTING))
-        again = await queries.read_sensitive(only_new.uow(), case_id, DINAF, "rotation test")
+        again = await sensitive.read_sensitive(only_new.services, DINAF, case_id, "rotation test")
         assert again.sections["interviews"][0]["notes"] == SECRETS["interview"]
         assert again.sections["indicators"]["details"] == SECRETS["indicator"]
 
@@ -132,7 +132,7 @@ class TestRotation:
         without_k1 = cases.with_keyring(KeyRing.parse(K2_SETTING))
 
         with pytest.raises(SealedDataError, match="'k1', which is not in the key ring"):
-            await queries.read_sensitive(without_k1.uow(), case_id, DINAF, "test")
+            await sensitive.read_sensitive(without_k1.services, DINAF, case_id, "test")
 
 
 class TestBoundToTheCase:
@@ -151,7 +151,7 @@ class TestBoundToTheCase:
             await session.commit()
 
         with pytest.raises(SealedDataError, match="does not authenticate"):
-            await queries.read_sensitive(cases.uow(), other, DINAF, "test")
+            await sensitive.read_sensitive(cases.services, DINAF, other, "test")
 
     async def test_a_flipped_bit_does_not_open(self, cases) -> None:
         case_id = await cases.open()
@@ -166,7 +166,7 @@ class TestBoundToTheCase:
             await session.commit()
 
         with pytest.raises(SealedDataError):
-            await queries.read_sensitive(cases.uow(), case_id, DINAF, "test")
+            await sensitive.read_sensitive(cases.services, DINAF, case_id, "test")
 
 
 class TestKeyRing:
@@ -236,12 +236,12 @@ class TestReseal:
         rotated = fresh_cases.with_keyring(KeyRing.parse(f"{K2_SETTING},{K1_SETTING}"))
         await rotated.interview(second)  # already moved to k2 by its own write
 
-        resealed = await handlers.reseal_sensitive_sections(rotated.uow(), batch=1)
+        resealed = await handlers.reseal_sensitive_sections(rotated.uow(SYSTEM), batch=1)
 
         assert resealed == 1
-        assert await handlers.reseal_sensitive_sections(rotated.uow()) == 0
+        assert await handlers.reseal_sensitive_sections(rotated.uow(SYSTEM)) == 0
         only_k2 = fresh_cases.with_keyring(KeyRing.parse(K2_SETTING))
-        read = await queries.read_sensitive(only_k2.uow(), first, DINAF, "after rotation")
+        read = await sensitive.read_sensitive(only_k2.services, DINAF, first, "after rotation")
         assert read.sections["indicators"]["details"] == SECRETS["indicator"]
         assert read.version == 1  # the case itself did not change
         entry = await fresh_cases.row(

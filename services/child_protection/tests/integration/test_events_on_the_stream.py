@@ -135,12 +135,11 @@ class TestBlockedCase:
             await handlers.decide_protection(
                 c.DecideProtection(
                     case_id=case_id,
-                    actor=SUPERVISOR,
                     clear_block=True,
                     reasons="Risk assessed; family not involved.",
                     decided_at=cases.clock(),
                 ),
-                cases.uow(),
+                cases.uow(SUPERVISOR),
             )
             await _publish_all(cases, js)
             found: list[Any] = []
@@ -185,13 +184,12 @@ class TestLateProtectionNeed:
             await handlers.record_screening(
                 c.RecordScreening(
                     case_id=case_id,
-                    actor=DIF,
                     screened_at=cases.clock(),
                     protection_need=True,
                     trafficking_indicator=False,
                     notes="Fears the gang that killed his brother.",
                 ),
-                cases.uow(),
+                cases.uow(DIF),
             )
             await _publish_all(cases, js)
 

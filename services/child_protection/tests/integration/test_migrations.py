@@ -18,7 +18,7 @@ from child_protection.domain import commands as c
 from child_protection.service_layer import handlers
 from puebla.db.migrations import alembic_config
 
-from .conftest import DIF
+from .conftest import DIF, SYSTEM
 
 
 async def _migrate(runtime, revision: str, *, down: bool = False) -> None:
@@ -33,8 +33,8 @@ async def _migrate(runtime, revision: str, *, down: bool = False) -> None:
         await conn.run_sync(run)
 
 
-def _utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 class TestDeadlinesFromIdentification:
@@ -46,7 +46,7 @@ class TestDeadlinesFromIdentification:
         closed = await cases.open()
         await cases.close_in_host(closed)  # no notification, no interview
         clock.now = _utc(2026, 12, 5)
-        await handlers.check_all_deadlines(cases.uow())  # the interview reported overdue
+        await handlers.check_all_deadlines(cases.uow(SYSTEM))  # the interview reported overdue
         query = "SELECT next_deadline_at, overdue_after FROM child_case WHERE id = :id"
 
         await _migrate(cases.runtime, "0002_child_cases", down=True)
@@ -82,9 +82,9 @@ class TestDeadlinesFromIdentification:
         case_id = await cases.open(identified_at=cases.clock() - timedelta(days=2))
         await handlers.record_interview(
             c.RecordInterview(
-                case_id=case_id, actor=DIF, conducted_at=cases.clock(), language="es", notes="-"
+                case_id=case_id, conducted_at=cases.clock(), language="es", notes="-"
             ),
-            cases.uow(),
+            cases.uow(DIF),
         )
         query = "SELECT next_deadline_at, overdue_after FROM child_case WHERE id = :id"
         written = dict(await cases.row(query, id=case_id))

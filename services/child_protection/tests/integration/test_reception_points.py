@@ -10,15 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from child_protection.domain import Actor, BidDecision, Caregiver, Stage, seed
+from child_protection.domain import BidDecision, Caregiver, Stage, seed
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
 from child_protection.service_layer import handlers, queries
 
-from .conftest import DIF, DINAF, SUPERVISOR
+from .conftest import DIF, DINAF, SUPERVISOR, person
 
-# El Salvador's child-protection officer (no demo user in the realm: the domain's Actor suffices).
-CP_SV = Actor("cp.sv", frozenset({"child_protection_officer"}), "SV")
+# El Salvador's child-protection officer (no demo user in the realm: a principal suffices).
+CP_SV = person("cp.sv", "child_protection_officer", "SV")
 ORIGIN_OFFICER = {"HN": DINAF, "SV": CP_SV}
 
 
@@ -28,7 +28,6 @@ async def _decided_return(cases, nationality: str):
     await handlers.write_origin_assessment(
         c.WriteOriginAssessment(
             case_id=case_id,
-            actor=ORIGIN_OFFICER[nationality],
             family_situation="Grandmother and an aunt.",
             home_situation="Own house.",
             risks_on_return="None found on the home visit.",
@@ -37,19 +36,18 @@ async def _decided_return(cases, nationality: str):
             complete=True,
             written_at=cases.clock(),
         ),
-        cases.uow(),
+        cases.uow(ORIGIN_OFFICER[nationality]),
     )
     await handlers.decide_bid(
         c.DecideBid(
             case_id=case_id,
-            actor=SUPERVISOR,
             decision=BidDecision.RETURN,
             reasons="Safe family environment.",
             panel=("Ana Torres",),
             child_views_considered="She wants to live with her grandmother.",
             decided_at=cases.clock(),
         ),
-        cases.uow(),
+        cases.uow(SUPERVISOR),
     )
     return case_id
 
@@ -57,7 +55,6 @@ async def _decided_return(cases, nationality: str):
 def _plan(case_id, point: str, planned_at: datetime) -> c.PlanReturn:
     return c.PlanReturn(
         case_id=case_id,
-        actor=DIF,
         reception_point=point,
         scheduled_at=planned_at + timedelta(days=3),
         escort="Lic. Ana Torres (DIF)",
@@ -74,9 +71,9 @@ class TestOriginAuthorityAtTheBorderPost:
         cases = fresh_cases
         case_id = await _decided_return(cases, nationality)
 
-        await handlers.plan_return(_plan(case_id, point, cases.clock()), cases.uow())
+        await handlers.plan_return(_plan(case_id, point, cases.clock()), cases.uow(DIF))
 
-        summary = await queries.case_summary(cases.uow(), case_id, DIF)
+        summary = await queries.case_summary(cases.services, DIF, case_id)
         assert summary.stage is Stage.RETURN_PLANNED
         row = await cases.row("SELECT return_plan FROM child_case WHERE id = :id", id=case_id)
         assert row["return_plan"]["reception_point"]["code"] == point
@@ -90,7 +87,7 @@ class TestOriginAuthorityAtTheBorderPost:
         before = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
         with pytest.raises(e.ReturnRequiresChildProtectionReception):
-            await handlers.plan_return(_plan(case_id, point, before), cases.uow())
+            await handlers.plan_return(_plan(case_id, point, before), cases.uow(DIF))
 
     async def test_the_table_holds_the_seed_and_its_revisions(self, fresh_cases) -> None:
         async with fresh_cases.runtime.sessions() as session:

@@ -10,24 +10,20 @@ import pytest
 from sqlalchemy import text
 
 from child_protection.adapters import codec
-from child_protection.adapters.repository import (
-    ConcurrentUpdate,
-    SensitiveSectionsSealed,
-    case_to_row,
-)
+from child_protection.adapters.repository import SensitiveSectionsSealed, case_to_row
 from child_protection.domain import Actor, BidDecision, Caregiver, Place, ReceptionPoint, Stage
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
-from child_protection.service_layer import handlers, queries
+from child_protection.service_layer import handlers, queries, sensitive
+from child_protection.service_layer.access import actor_of
 from child_protection.service_layer.errors import (
     ActInTheFuture,
     CaseNotFound,
     UnknownReceptionPoint,
 )
+from puebla.refusals import ConcurrentChange
 
-DIF = Actor("dif.mx", frozenset({"child_protection_officer"}), "MX")
-SUPERVISOR = Actor("dif.mx.supervisor", frozenset({"child_protection_supervisor"}), "MX")
-DINAF = Actor("dinaf.hn", frozenset({"child_protection_officer"}), "HN")
+from .conftest import DIF, DINAF, SUPERVISOR, person
 
 
 class TestRoundTrip:
@@ -37,12 +33,11 @@ class TestRoundTrip:
         await handlers.decide_protection(
             c.DecideProtection(
                 case_id=case_id,
-                actor=SUPERVISOR,
                 clear_block=True,
                 reasons="Family not involved.",
                 decided_at=clock(),
             ),
-            cases.uow(),
+            cases.uow(SUPERVISOR),
         )
         await cases.measure(case_id, "Shelter bed and inhaler.")
         await cases.notify(case_id)
@@ -51,34 +46,30 @@ class TestRoundTrip:
         await handlers.record_risk_assessment(
             c.RecordRiskAssessment(
                 case_id=case_id,
-                actor=DIF,
                 findings="Recruiter lives abroad.",
                 mitigation="DINAF home visits.",
                 assessed_at=clock(),
             ),
-            cases.uow(),
+            cases.uow(DIF),
         )
         await cases.bia(case_id)
         await cases.origin(case_id)
         await cases.decide(case_id)
         await handlers.review_bid(
-            c.ReviewBid(
-                case_id=case_id, actor=SUPERVISOR, reasons="New facts.", reviewed_at=clock()
-            ),
-            cases.uow(),
+            c.ReviewBid(case_id=case_id, reasons="New facts.", reviewed_at=clock()),
+            cases.uow(SUPERVISOR),
         )
         await cases.decide(case_id, reasons="Confirmed after review.")
         clock.advance(timedelta(days=1))
         await handlers.plan_return(
             c.PlanReturn(
                 case_id=case_id,
-                actor=DIF,
                 reception_point="HN-CORINTO",
                 scheduled_at=clock() + timedelta(days=2),
                 escort="Lic. Pedro Gómez (DIF)",
                 planned_at=clock(),
             ),
-            cases.uow(),
+            cases.uow(DIF),
         )
 
         async with cases.uow() as uow:
@@ -135,7 +126,7 @@ class TestConcurrency:
             cases.notify(case_id),
         )
 
-        read = await queries.read_sensitive(cases.uow(), case_id, DIF, "test")
+        read = await sensitive.read_sensitive(cases.services, DIF, case_id, "test")
         assert read.version == 6
         assert sorted(i["notes"] for i in read.sections["interviews"]) == ["first", "second"]
         assert len(read.sections["family_tracing"]) == 1
@@ -148,17 +139,17 @@ class TestConcurrency:
             case = await uow.cases.get(case_id)
             assert case is not None
             case.record_interview(
-                DIF, conducted_at=cases.clock(), language="es", notes="lost update?"
+                actor_of(DIF), conducted_at=cases.clock(), language="es", notes="lost update?"
             )
             # Another writer got there first (simulated inside our own transaction).
             await uow.session.execute(
                 text("UPDATE child_case SET version = version + 1 WHERE id = :id"),
                 {"id": case_id},
             )
-            with pytest.raises(ConcurrentUpdate):
+            with pytest.raises(ConcurrentChange):
                 await uow.commit()
 
-        read = await queries.read_sensitive(cases.uow(), case_id, DIF, "test")
+        read = await sensitive.read_sensitive(cases.services, DIF, case_id, "test")
         assert (read.version, read.sections["interviews"]) == (1, [])
         assert [e["type"] for e in await cases.outbox(case_id)] == [
             "child.case.opened.v1",
@@ -173,7 +164,6 @@ class TestConcurrency:
             await handlers.write_bia(
                 c.WriteBia(
                     case_id=case_id,
-                    actor=DINAF,
                     safety="x",
                     family="x",
                     health="x",
@@ -184,7 +174,7 @@ class TestConcurrency:
                     complete=True,
                     written_at=cases.clock(),
                 ),
-                cases.uow(),
+                cases.uow(DINAF),
             )
 
         after = await cases.row("SELECT count(*) AS n FROM audit")
@@ -205,12 +195,11 @@ class TestHandlers:
             await handlers.record_interview(
                 c.RecordInterview(
                     case_id=case_id,
-                    actor=DIF,
                     conducted_at=cases.clock() + timedelta(hours=1),
                     language="es",
                     notes="",
                 ),
-                cases.uow(),
+                cases.uow(DIF),
             )
 
         assert (raised.value.kind, raised.value.field) == ("invalid", "conducted_at")
@@ -222,13 +211,12 @@ class TestHandlers:
             await handlers.plan_return(
                 c.PlanReturn(
                     case_id=case_id,
-                    actor=DIF,
                     reception_point="HN-NOWHERE",
                     scheduled_at=cases.clock(),
                     escort="x",
                     planned_at=cases.clock(),
                 ),
-                cases.uow(),
+                cases.uow(DIF),
             )
 
     async def test_an_unknown_reception_point_does_not_reveal_a_hidden_case(self, cases) -> None:
@@ -238,13 +226,12 @@ class TestHandlers:
             await handlers.plan_return(
                 c.PlanReturn(
                     case_id=case_id,
-                    actor=DINAF,
                     reception_point="HN-NOWHERE",
                     scheduled_at=cases.clock(),
                     escort="x",
                     planned_at=cases.clock(),
                 ),
-                cases.uow(),
+                cases.uow(DINAF),
             )
 
     async def test_a_return_through_a_post_without_child_protection_is_refused(self, cases) -> None:
@@ -254,7 +241,6 @@ class TestHandlers:
         await handlers.write_origin_assessment(
             c.WriteOriginAssessment(
                 case_id=case_id,
-                actor=Actor("sbs.gt", frozenset({"child_protection_officer"}), "GT"),
                 family_situation="Mother and two siblings.",
                 home_situation="Rented house.",
                 risks_on_return="None found.",
@@ -263,7 +249,7 @@ class TestHandlers:
                 complete=True,
                 written_at=cases.clock(),
             ),
-            cases.uow(),
+            cases.uow(person("sbs.gt", "child_protection_officer", "GT")),
         )
         await cases.decide(case_id)
 
@@ -271,13 +257,12 @@ class TestHandlers:
             await handlers.plan_return(
                 c.PlanReturn(
                     case_id=case_id,
-                    actor=DIF,
                     reception_point="GT-LA-MESILLA",
                     scheduled_at=cases.clock(),
                     escort="Lic. Pedro Gómez",
                     planned_at=cases.clock(),
                 ),
-                cases.uow(),
+                cases.uow(DIF),
             )
 
 
@@ -349,7 +334,7 @@ class TestVisibilityFilter:
     )
 
     async def test_the_lists_sql_is_the_aggregates_rule(self, fresh_cases) -> None:
-        sbs = Actor("sbs.gt", frozenset({"child_protection_officer"}), "GT")
+        sbs = person("sbs.gt", "child_protection_officer", "GT")
         ids = [
             await fresh_cases.open(),
             await fresh_cases.open(nationality="GT"),

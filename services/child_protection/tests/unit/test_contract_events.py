@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from pydantic import BaseModel
 
 from child_protection.adapters import integration
 from child_protection.domain import BidDecision, ChildCase
@@ -27,11 +28,16 @@ def _schema(event_type: str) -> dict[str, object]:
     return dict(json.loads((CONTRACTS / context / f"{event_type}.schema.json").read_text()))
 
 
+def _json(data: BaseModel | dict[str, object]) -> dict[str, object]:
+    return data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+
+
 def _published(case: ChildCase) -> list[tuple[str, list[str], dict[str, object]]]:
     """(type, access, data as JSON) of the case's new events that cross the boundary."""
     out = [
-        (e.event_type, sorted(e.access), e.data.model_dump(mode="json"))
-        for e in integration.translate(case)
+        (e.event_type, sorted(e.access), _json(e.data))
+        for event in case.events
+        for e in integration.outgoing(event, case)
     ]
     case.events.clear()
     return out

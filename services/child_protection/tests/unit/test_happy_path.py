@@ -192,7 +192,10 @@ class TestHonduranChildInMexico:
         ]  # every deadline was met: no StageOverdue
         assert case.version == 13
         assert all(ev.access == ("MX", "HN") for ev in case.events)
-        assert case.events[0].notify_consulate is True
+        opened = case.events[0]
+        assert isinstance(opened, CaseOpened)
+        assert opened.notify_consulate is True
+        assert case.closure is not None
         assert [(d.stage, d.overdue, d.late) for d in case.deadlines(case.closure.closed_at)] == [
             (Stage.NOTIFIED, False, False),
             (Stage.INTERVIEWED, False, False),

@@ -110,7 +110,7 @@ class TestOpenCase:
         with pytest.raises(e.NationalityIsHostCountry) as raised:
             build.open(nationality="MX")
 
-        assert raised.value.field == "nationality"
+        assert raised.value.field == "child.nationality"
 
     def test_refused_when_identified_outside_the_host_country(self, build):
         with pytest.raises(e.PlaceNotInHostCountry) as raised:
@@ -128,7 +128,7 @@ class TestOpenCase:
         with pytest.raises(e.CountryCodeInvalid) as raised:
             build.open(nationality="HND")
 
-        assert raised.value.field == "nationality"
+        assert raised.value.field == "child.nationality"
 
     def test_refused_when_identified_after_opening(self, build):
         with pytest.raises(e.IdentifiedAfterOpening):

@@ -12,17 +12,15 @@ the clearing of its block. A blocked case's opening says that the case exists, n
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from child_protection.domain import Child, ChildCase, Place, Sex
 from child_protection.domain import events as ev
 from puebla.contracts.child import v1
 from puebla.db.audit import AuditRecord
-from puebla.db.unit_of_work import OutgoingEvent
+from puebla.db.unit_of_work import OutgoingEvent, audit_action
 
 AGGREGATE = "child_case"
-SYSTEM_ACTOR = "system"
 
 _SEX = {Sex.FEMALE: "F", Sex.MALE: "M", Sex.OTHER: "X"}
 
@@ -161,26 +159,18 @@ def _case_contract(
     return None
 
 
-def translate(case: ChildCase) -> list[OutgoingEvent]:
-    """The outbox rows for the case's new events; `access` is the event's own label."""
-    out = []
-    for event in case.events:
-        for contract in to_contracts(event, case):
-            out.append(
-                OutgoingEvent(
-                    event_type=contract.event_type,
-                    aggregate_type=AGGREGATE,
-                    aggregate_id=str(case.id),
-                    data=contract,
-                    access=list(event.access),
-                )
-            )
-    return out
-
-
-def _action(event: ev.CaseEvent) -> str:
-    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
-    return f"child_case.{snake}"
+def outgoing(event: ev.CaseEvent, case: ChildCase) -> list[OutgoingEvent]:
+    """The outbox rows for one new event of the case; `access` is the event's own label."""
+    return [
+        OutgoingEvent(
+            event_type=contract.event_type,
+            aggregate_type=AGGREGATE,
+            aggregate_id=str(case.id),
+            data=contract,
+            access=list(event.access),
+        )
+        for contract in to_contracts(event, case)
+    ]
 
 
 def _detail(event: ev.CaseEvent) -> dict[str, Any]:
@@ -203,15 +193,12 @@ def _detail(event: ev.CaseEvent) -> dict[str, Any]:
     return detail
 
 
-def audit_records(case: ChildCase) -> list[AuditRecord]:
-    """One audit entry per new domain event: who did what to which case (no narrative)."""
-    return [
-        AuditRecord(
-            actor=event.actor or SYSTEM_ACTOR,
-            action=_action(event),
-            entity_type=AGGREGATE,
-            entity_id=str(case.id),
-            detail=_detail(event),
-        )
-        for event in case.events
-    ]
+def audit_record(event: ev.CaseEvent, case: ChildCase, actor: str) -> AuditRecord:
+    """The audit entry of one new domain event: who did what to which case (no narrative)."""
+    return AuditRecord(
+        actor=actor,
+        action=audit_action(AGGREGATE, event),
+        entity_type=AGGREGATE,
+        entity_id=str(case.id),
+        detail=_detail(event),
+    )

@@ -3,7 +3,8 @@ optimistic concurrency, and the reference data.
 
 Writes decide visibility and permission on the plain row (`get_summary`), then load the case
 `FOR UPDATE` (concurrent writers of one case queue up instead of racing) and
-save it with `WHERE version = <loaded version>` (a belt to those braces: a lost update is
+save it with `WHERE version = <loaded version>` (`puebla.db.repository.update_versioned`:
+`ConcurrentChange` otherwise; a belt to those braces: a lost update is
 impossible even for a caller that loaded without the lock). The sensitive sections are decrypted
 only for writes and for the audited `/sensitive` read; summary reads rebuild the case with the
 sections sealed, so nothing on the summary path can read them by mistake.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import and_, func, insert, or_, select, update
@@ -44,13 +45,7 @@ from child_protection.domain import (
     Stage,
     format_reference,
 )
-from child_protection.domain.errors import CaseConflict
-
-
-class ConcurrentUpdate(CaseConflict):
-    """Someone else changed the case between our read and our write: retry on fresh data."""
-
-    rule = "concurrent_update"
+from puebla.db.repository import Seen, update_versioned
 
 
 class SensitiveSectionsSealed(RuntimeError):
@@ -86,7 +81,7 @@ def next_deadline_at(case: ChildCase) -> datetime | None:
 
 
 class CaseRepository(Protocol):
-    seen: dict[UUID, ChildCase]
+    seen: Seen[UUID, ChildCase]
 
     async def next_reference(self, host_country: str, year: int) -> str: ...
     async def add(self, case: ChildCase) -> None: ...
@@ -104,8 +99,7 @@ class SqlCaseRepository:
     def __init__(self, session: AsyncSession, keyring: KeyRing) -> None:
         self.session = session
         self.keyring = keyring
-        self.seen: dict[UUID, ChildCase] = {}
-        self._loaded_version: dict[UUID, int | None] = {}  # None: new, to insert
+        self.seen: Seen[UUID, ChildCase] = Seen()
         self._loaded_sensitive: dict[UUID, str] = {}
 
     async def next_reference(self, host_country: str, year: int) -> str:
@@ -113,8 +107,7 @@ class SqlCaseRepository:
         return format_reference(host_country, year, int(number))
 
     async def add(self, case: ChildCase) -> None:
-        self.seen[case.id] = case
-        self._loaded_version[case.id] = None
+        self.seen.added(case.id, case)
 
     async def get(self, case_id: UUID) -> ChildCase | None:
         """The whole case, sensitive sections decrypted, row locked until commit/rollback.
@@ -123,7 +116,7 @@ class SqlCaseRepository:
         decrypting for a caller who may not see the case would be a timing signal and a
         needless exposure of the child's sections (the handlers decide first)."""
         if case_id in self.seen:
-            return self.seen[case_id]
+            return self.seen.get(case_id)
         row = (
             (
                 await self.session.execute(
@@ -137,10 +130,8 @@ class SqlCaseRepository:
             return None
         plaintext = await self._read_sensitive(case_id)
         case = case_from_row(row, codec.sensitive_from_dict(json.loads(plaintext)))
-        self.seen[case_id] = case
-        self._loaded_version[case_id] = case.version
         self._loaded_sensitive[case_id] = plaintext
-        return case
+        return self.seen.loaded(case_id, case, case.version)
 
     async def get_sealed(self, case_id: UUID) -> tuple[ChildCase, Sealed] | None:
         """The case with its sections still sealed, and the sealed blob from the same row
@@ -232,13 +223,13 @@ class SqlCaseRepository:
         return str(row["key_id"])
 
     async def flush(self) -> None:
-        for case_id, case in self.seen.items():
-            loaded = self._loaded_version[case_id]
+        for case in self.seen:
+            loaded = self.seen.version_of(case.id)
             if loaded is None:
                 await self._insert(case)
             elif case.version != loaded:
                 await self._update(case, loaded)
-            self._loaded_version[case_id] = case.version
+            self.seen.written(case.id, case.version)
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -270,13 +261,14 @@ class SqlCaseRepository:
         self._loaded_sensitive[case.id] = plaintext
 
     async def _update(self, case: ChildCase, loaded_version: int) -> None:
-        result = await self.session.execute(
-            update(child_case)
-            .where(child_case.c.id == case.id, child_case.c.version == loaded_version)
-            .values(**case_to_row(case), updated_at=func.now())
+        await update_versioned(
+            self.session,
+            child_case,
+            {"id": case.id},
+            loaded_version=loaded_version,
+            values={**case_to_row(case), "updated_at": func.now()},
+            what="The case",
         )
-        if getattr(result, "rowcount", 0) != 1:
-            _raise_concurrent(case.id)
         plaintext = _dump(codec.sensitive_to_dict(case.sensitive))
         if plaintext != self._loaded_sensitive.get(case.id):
             await self.session.execute(
@@ -285,10 +277,6 @@ class SqlCaseRepository:
                 .values(**self._seal(case.id, plaintext), updated_at=func.now())
             )
             self._loaded_sensitive[case.id] = plaintext
-
-
-def _raise_concurrent(case_id: UUID) -> NoReturn:
-    raise ConcurrentUpdate(f"case {case_id} was changed concurrently; reload and retry")
 
 
 def _dump(document: dict[str, Any]) -> str:

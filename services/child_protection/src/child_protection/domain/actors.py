@@ -1,9 +1,10 @@
 """Who is acting: the verified caller as the domain sees it.
 
-The API builds an `Actor` from the access token (username, realm roles, `country` claim). The
-domain needs it because, in child cases, *who* may write a section is itself a rule of the
-Guidelines (the BIA by the host country, the origin assessment by the nationality country, the
-BID by a host supervisor), not just an access-control detail.
+The service layer builds an `Actor` from the verified principal of the unit of work it acts in
+(`service_layer.access.actor_of`: username, realm roles, `country` claim). The domain needs it
+because, in child cases, *who* may write a section is itself a rule of the Guidelines (the BIA
+by the host country, the origin assessment by the nationality country, the BID by a host
+supervisor), not just an access-control detail.
 """
 
 from __future__ import annotations

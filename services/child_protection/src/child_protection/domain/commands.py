@@ -1,9 +1,11 @@
 """What callers ask a case to do, in the imperative. One handler per command.
 
-Each command names the `actor` (built from the verified token) because who may write what is a
-rule of the Guidelines here. Times are always given, never read from a clock inside the domain:
-the handler fills the `…_at` of acts it performs now from its clock, and takes acts that
-happened earlier (an interview, a reception) from the request.
+Who acts is not in the command: it is the unit of work's (`ChildProtection.uow(actor=caller)`),
+set once from the verified token; the handler hands it to the aggregate as the domain's
+`Actor`, because who may write what is a rule of the Guidelines here. Times are always given,
+never read from a clock inside the domain: the handler fills the `…_at` of acts it performs
+now from its clock, and takes acts that happened earlier (an interview, a reception) from the
+request.
 
 Two fields are resolved by the handler before calling the aggregate:
 `OpenCase` gets its `reference` (`format_reference`) and the host country's `DeadlineRule`;
@@ -16,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from child_protection.domain.actors import Actor
 from child_protection.domain.values import (
     Accompaniment,
     BidDecision,
@@ -36,7 +37,6 @@ class Command:
 
 @dataclass(frozen=True, kw_only=True)
 class OpenCase(Command):
-    actor: Actor
     host_country: str
     nationality: str
     child: Child
@@ -52,7 +52,6 @@ class OpenCase(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class RecordProtectionMeasure(Command):
-    actor: Actor
     kind: MeasureKind
     description: str
     taken_at: datetime
@@ -60,14 +59,12 @@ class RecordProtectionMeasure(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class RecordNotification(Command):
-    actor: Actor
     authority: str
     notified_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordInterview(Command):
-    actor: Actor
     conducted_at: datetime
     language: str
     notes: str
@@ -76,7 +73,6 @@ class RecordInterview(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class RecordScreening(Command):
-    actor: Actor
     screened_at: datetime
     protection_need: bool
     trafficking_indicator: bool
@@ -85,7 +81,6 @@ class RecordScreening(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class RecordFamilyTracing(Command):
-    actor: Actor
     traced_at: datetime
     actions: tuple[str, ...] = ()
     contacts: tuple[FamilyContact, ...] = ()
@@ -93,7 +88,6 @@ class RecordFamilyTracing(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class WriteBia(Command):
-    actor: Actor
     safety: str
     family: str
     health: str
@@ -107,7 +101,6 @@ class WriteBia(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class WriteOriginAssessment(Command):
-    actor: Actor
     family_situation: str
     home_situation: str
     risks_on_return: str
@@ -119,7 +112,6 @@ class WriteOriginAssessment(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class RecordRiskAssessment(Command):
-    actor: Actor
     findings: str
     mitigation: str
     assessed_at: datetime
@@ -127,7 +119,6 @@ class RecordRiskAssessment(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class DecideBid(Command):
-    actor: Actor
     decision: BidDecision
     reasons: str
     panel: tuple[str, ...]
@@ -137,14 +128,12 @@ class DecideBid(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class ReviewBid(Command):
-    actor: Actor
     reasons: str
     reviewed_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
 class PlanReturn(Command):
-    actor: Actor
     reception_point: str  # code; the handler resolves it to a ReceptionPoint
     scheduled_at: datetime
     escort: str
@@ -153,21 +142,18 @@ class PlanReturn(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class ConfirmReception(Command):
-    actor: Actor
     received_at: datetime
     received_by_institution: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordFollowUp(Command):
-    actor: Actor
     visited_at: datetime
     notes: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class DecideProtection(Command):
-    actor: Actor
     clear_block: bool
     reasons: str
     decided_at: datetime
@@ -175,7 +161,6 @@ class DecideProtection(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class CloseCase(Command):
-    actor: Actor
     reason: str
     closed_at: datetime
 

@@ -7,7 +7,8 @@ Every error is a `CaseError` with
   is in the wrong stage), `"forbidden"` (403: the actor may see the case but may not do this),
   `"not_found"` (404: the actor may not even see the case, so its existence must not leak);
 - `rule`: a stable snake_case name of the rule, for problem+json `errors[].rule` and for tests;
-- `field`: the input field at fault, when there is one (dotted, as the API names it).
+- `field`: the input field at fault, when there is one (dotted, as the API names it);
+- `message`: what went wrong, in words a caller can act on (never a child's data).
 
 The classes below are grouped under four bases so that a handler can also catch by kind.
 """
@@ -24,10 +25,10 @@ class CaseError(Exception):
     rule: ClassVar[str]
     default_field: ClassVar[str | None] = None
 
-    def __init__(self, detail: str = "", *, field: str | None = None) -> None:
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
         self.field = field if field is not None else self.default_field
-        self.detail = detail or self.rule.replace("_", " ")
-        super().__init__(self.detail)
+        self.message = message or self.rule.replace("_", " ")
+        super().__init__(self.message)
 
 
 # --- kinds ------------------------------------------------------------------------------------
@@ -58,6 +59,10 @@ class CaseNotVisible(CaseError):
     kind = "not_found"
     rule = "case_not_visible"
 
+    def __init__(self, message: str = "The case was not found.") -> None:
+        # The same words as for a case that does not exist: nothing more may leak.
+        super().__init__(message)
+
 
 # --- invalid (422) ----------------------------------------------------------------------------
 
@@ -73,7 +78,7 @@ class CountryCodeInvalid(InvalidCaseInput):
 class NationalityIsHostCountry(InvalidCaseInput):
     # A child found in their own country is not a migrant child case; consular rules never apply.
     rule = "nationality_is_host_country"
-    default_field = "nationality"
+    default_field = "child.nationality"
 
 
 class PlaceNotInHostCountry(InvalidCaseInput):

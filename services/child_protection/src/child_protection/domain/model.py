@@ -206,8 +206,8 @@ class ChildCase:
         opened_at: datetime,
         deadline_rule: DeadlineRule | None = None,
     ) -> ChildCase:
-        check_country(host_country, "host_country")
-        check_country(nationality, "nationality")
+        check_country(host_country, "place.country")
+        check_country(nationality, "child.nationality")
         if not actor.is_officer_of(host_country):
             raise errors.OnlyHostOfficer(
                 "only a child-protection officer of the host country opens"
@@ -794,7 +794,7 @@ class ChildCase:
 
     def _require_visible(self, actor: Actor) -> None:
         if not self.is_visible_to(actor):
-            raise errors.CaseNotVisible("case not found")
+            raise errors.CaseNotVisible()
 
     def _require_open(self) -> None:
         if self.closure is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from child_protection.bootstrap import bootstrap
+from child_protection.bootstrap import ChildProtection
 from child_protection.config import definition
 from child_protection.service_layer import handlers
 from puebla.observability import configure_logging, get_logger
@@ -14,16 +14,19 @@ from puebla.runtime import Runtime
 
 log = get_logger(__name__)
 
+# Who the audit trail names for each case resealed.
+ROTATION = "system"
+
 
 async def run() -> int:
     runtime = await Runtime.start(definition(), with_nats=False)
     try:
-        services = bootstrap(runtime)
-        count = await handlers.reseal_sensitive_sections(services.uow())
+        svc = ChildProtection(runtime)
+        count = await handlers.reseal_sensitive_sections(svc.uow(actor=ROTATION))
         log.info(
             "child_protection.encryption.resealed",
             cases=count,
-            key_id=services.keyring.current_key_id,
+            key_id=svc.keyring.current_key_id,
         )
         return count
     finally:

@@ -64,8 +64,8 @@ class StepUpRequired(Exception):
 
     rule = "second_factor_required"
 
-    def __init__(self, detail: str, *, level: int, max_age_s: int) -> None:
-        self.detail = detail
+    def __init__(self, message: str, *, level: int, max_age_s: int) -> None:
+        self.message = message
         self.level = level
         self.max_age_s = max_age_s
-        super().__init__(detail)
+        super().__init__(message)

@@ -5,6 +5,9 @@ rules checked (422) and the aggregate asked — it re-checks everything on the l
 state, encrypted sections, outbox events and audit entries are committed in one transaction.
 A caller who may not see a case thus never takes its lock nor has its sections decrypted.
 
+Who acts is the unit of work's (`uow.case_actor`: the verified caller it was made for), never
+the command's: the same person the audit trail names.
+
 Times: commands carry the instants of their acts. Acts performed now (a BIA written, a BID
 decided) are stamped by the caller from the same clock the unit of work uses; acts that happened
 earlier (an interview, a reception) come from the request and may not lie in the future.
@@ -15,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from child_protection.domain import Acting, Actor, ChildCase, DeadlineRule
+from child_protection.domain import Acting, ChildCase, DeadlineRule
 from child_protection.domain import commands as c
 from child_protection.domain.events import StageOverdue
 from child_protection.service_layer.errors import (
@@ -35,16 +38,18 @@ def _not_in_future(uow: CaseUnitOfWork, moment: datetime, field: str) -> None:
         raise ActInTheFuture(f"{field} lies in the future", field=field)
 
 
-async def _load(uow: CaseUnitOfWork, case_id: UUID, actor: Actor, acting: Acting) -> ChildCase:
-    """The case for a write by `actor`: decided on the plain row first, then locked and opened."""
+async def _load(uow: CaseUnitOfWork, case_id: UUID, acting: Acting) -> ChildCase:
+    """The case for a write by the unit of work's caller: decided on the plain row first, then
+    locked and opened."""
+    actor = uow.case_actor
     plain = await uow.cases.get_summary(case_id)  # unlocked, sections sealed
     if plain is None or not plain.is_visible_to(actor):
-        raise CaseNotFound("case not found")
+        raise CaseNotFound()
     plain.check_may_act(actor, acting)
     plain.check_open()
     case = await uow.cases.get(case_id)  # FOR UPDATE, sections decrypted
     if case is None:
-        raise CaseNotFound("case not found")
+        raise CaseNotFound()
     return case
 
 
@@ -59,7 +64,7 @@ async def open_case(cmd: c.OpenCase, uow: CaseUnitOfWork) -> UUID:
         case = ChildCase.open(
             case_id=cmd.case_id,
             reference=reference,
-            actor=cmd.actor,
+            actor=uow.case_actor,
             host_country=cmd.host_country,
             nationality=cmd.nationality,
             child=cmd.child,
@@ -80,28 +85,30 @@ async def open_case(cmd: c.OpenCase, uow: CaseUnitOfWork) -> UUID:
 
 async def record_protection_measure(cmd: c.RecordProtectionMeasure, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.taken_at, "taken_at")
         case.record_protection_measure(
-            cmd.actor, kind=cmd.kind, description=cmd.description, taken_at=cmd.taken_at
+            uow.case_actor, kind=cmd.kind, description=cmd.description, taken_at=cmd.taken_at
         )
         await uow.commit()
 
 
 async def record_notification(cmd: c.RecordNotification, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.notified_at, "notified_at")
-        case.record_notification(cmd.actor, authority=cmd.authority, notified_at=cmd.notified_at)
+        case.record_notification(
+            uow.case_actor, authority=cmd.authority, notified_at=cmd.notified_at
+        )
         await uow.commit()
 
 
 async def record_interview(cmd: c.RecordInterview, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.conducted_at, "conducted_at")
         case.record_interview(
-            cmd.actor,
+            uow.case_actor,
             conducted_at=cmd.conducted_at,
             language=cmd.language,
             notes=cmd.notes,
@@ -112,10 +119,10 @@ async def record_interview(cmd: c.RecordInterview, uow: CaseUnitOfWork) -> None:
 
 async def record_screening(cmd: c.RecordScreening, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.screened_at, "screened_at")
         case.record_screening(
-            cmd.actor,
+            uow.case_actor,
             screened_at=cmd.screened_at,
             protection_need=cmd.protection_need,
             trafficking_indicator=cmd.trafficking_indicator,
@@ -126,19 +133,19 @@ async def record_screening(cmd: c.RecordScreening, uow: CaseUnitOfWork) -> None:
 
 async def record_family_tracing(cmd: c.RecordFamilyTracing, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.traced_at, "traced_at")
         case.record_family_tracing(
-            cmd.actor, traced_at=cmd.traced_at, actions=cmd.actions, contacts=cmd.contacts
+            uow.case_actor, traced_at=cmd.traced_at, actions=cmd.actions, contacts=cmd.contacts
         )
         await uow.commit()
 
 
 async def write_bia(cmd: c.WriteBia, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         case.write_bia(
-            cmd.actor,
+            uow.case_actor,
             safety=cmd.safety,
             family=cmd.family,
             health=cmd.health,
@@ -154,9 +161,9 @@ async def write_bia(cmd: c.WriteBia, uow: CaseUnitOfWork) -> None:
 
 async def write_origin_assessment(cmd: c.WriteOriginAssessment, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.NATIONALITY_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.NATIONALITY_OFFICER)
         case.write_origin_assessment(
-            cmd.actor,
+            uow.case_actor,
             family_situation=cmd.family_situation,
             home_situation=cmd.home_situation,
             risks_on_return=cmd.risks_on_return,
@@ -170,10 +177,10 @@ async def write_origin_assessment(cmd: c.WriteOriginAssessment, uow: CaseUnitOfW
 
 async def record_risk_assessment(cmd: c.RecordRiskAssessment, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         _not_in_future(uow, cmd.assessed_at, "assessed_at")
         case.record_risk_assessment(
-            cmd.actor,
+            uow.case_actor,
             findings=cmd.findings,
             mitigation=cmd.mitigation,
             assessed_at=cmd.assessed_at,
@@ -183,9 +190,9 @@ async def record_risk_assessment(cmd: c.RecordRiskAssessment, uow: CaseUnitOfWor
 
 async def decide_bid(cmd: c.DecideBid, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_SUPERVISOR)
+        case = await _load(uow, cmd.case_id, Acting.HOST_SUPERVISOR)
         case.decide_bid(
-            cmd.actor,
+            uow.case_actor,
             decision=cmd.decision,
             reasons=cmd.reasons,
             panel=cmd.panel,
@@ -197,19 +204,19 @@ async def decide_bid(cmd: c.DecideBid, uow: CaseUnitOfWork) -> None:
 
 async def review_bid(cmd: c.ReviewBid, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_SUPERVISOR)
-        case.review_bid(cmd.actor, reasons=cmd.reasons, reviewed_at=cmd.reviewed_at)
+        case = await _load(uow, cmd.case_id, Acting.HOST_SUPERVISOR)
+        case.review_bid(uow.case_actor, reasons=cmd.reasons, reviewed_at=cmd.reviewed_at)
         await uow.commit()
 
 
 async def plan_return(cmd: c.PlanReturn, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
         point = await uow.reference.reception_point(cmd.reception_point, cmd.planned_at.date())
         if point is None:
             raise UnknownReceptionPoint(f"no reception point {cmd.reception_point!r} in force")
         case.plan_return(
-            cmd.actor,
+            uow.case_actor,
             reception_point=point,
             scheduled_at=cmd.scheduled_at,
             escort=cmd.escort,
@@ -220,10 +227,10 @@ async def plan_return(cmd: c.PlanReturn, uow: CaseUnitOfWork) -> None:
 
 async def confirm_reception(cmd: c.ConfirmReception, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.NATIONALITY_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.NATIONALITY_OFFICER)
         _not_in_future(uow, cmd.received_at, "received_at")
         case.confirm_reception(
-            cmd.actor,
+            uow.case_actor,
             received_at=cmd.received_at,
             received_by_institution=cmd.received_by_institution,
         )
@@ -232,25 +239,28 @@ async def confirm_reception(cmd: c.ConfirmReception, uow: CaseUnitOfWork) -> Non
 
 async def record_follow_up(cmd: c.RecordFollowUp, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.NATIONALITY_OFFICER)
+        case = await _load(uow, cmd.case_id, Acting.NATIONALITY_OFFICER)
         _not_in_future(uow, cmd.visited_at, "visited_at")
-        case.record_follow_up(cmd.actor, visited_at=cmd.visited_at, notes=cmd.notes)
+        case.record_follow_up(uow.case_actor, visited_at=cmd.visited_at, notes=cmd.notes)
         await uow.commit()
 
 
 async def decide_protection(cmd: c.DecideProtection, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.HOST_SUPERVISOR)
+        case = await _load(uow, cmd.case_id, Acting.HOST_SUPERVISOR)
         case.decide_protection(
-            cmd.actor, clear_block=cmd.clear_block, reasons=cmd.reasons, decided_at=cmd.decided_at
+            uow.case_actor,
+            clear_block=cmd.clear_block,
+            reasons=cmd.reasons,
+            decided_at=cmd.decided_at,
         )
         await uow.commit()
 
 
 async def close_case(cmd: c.CloseCase, uow: CaseUnitOfWork) -> None:
     async with uow:
-        case = await _load(uow, cmd.case_id, cmd.actor, Acting.CLOSING_AUTHORITY)
-        case.close(cmd.actor, reason=cmd.reason, closed_at=cmd.closed_at)
+        case = await _load(uow, cmd.case_id, Acting.CLOSING_AUTHORITY)
+        case.close(uow.case_actor, reason=cmd.reason, closed_at=cmd.closed_at)
         await uow.commit()
 
 
@@ -295,7 +305,7 @@ async def reseal_sensitive_sections(uow: CaseUnitOfWork, *, batch: int = 200) ->
                 if previous is not None:
                     uow.record(
                         AuditRecord(
-                            "system",
+                            uow.actor_name,
                             "child_case.sensitive_resealed",
                             "child_case",
                             str(case_id),
