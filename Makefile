@@ -3,9 +3,8 @@ SHELL := /bin/bash
 UV := python3 -m uv
 UV_VERSION := 0.13.8
 SERVICES := repatriation child_protection reserve_fund consular console
-# Tests type-checked by `make lint`; TRANSITIONAL (issue 17): child_protection joins when it
-# moves onto the service kit.
-TYPED_TESTS := repatriation reserve_fund consular console
+# Tests type-checked by `make lint`: every service's.
+TYPED_TESTS := $(SERVICES)
 UNIT_TESTS := shared/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
 
 .PHONY: setup browser run up stop status test unit integration e2e lint types imports contracts contracts-check pytest fuzz faults bench demo clean

@@ -126,32 +126,3 @@ def problem_for(error: Refusal) -> Problem:
 
 def _rule_and_field(error: Refusal) -> dict[str, Any]:
     return {"rule": error.rule, **({"field": error.field} if error.field else {})}
-
-
-# TRANSITIONAL (issue 17): the old per-service mapping, until child_protection answers through
-# `problem_for` like the other three; it goes with that move.
-def refusal(
-    kind: str,
-    *,
-    rule: str,
-    message: str,
-    field: str | None = None,
-    what: str = "The resource",
-    conflict_slug: str = "conflict",
-) -> Problem:
-    """The one mapping from a domain refusal's `kind` to its answer, for every service.
-
-    invalid → 422 naming the field and rule; conflict → 409 and forbidden → 403, both carrying
-    `rule` (and `field`) so a client can tell which rule stopped it; not_found / not_visible →
-    404 that says nothing more, exactly like a record that does not exist.
-    """
-    if kind in ("not_found", "not_visible"):
-        return not_found(what)
-    if kind == "invalid":
-        return invalid([FieldError(field or "body", rule, message)], message)
-    extra: dict[str, Any] = {"rule": rule, **({"field": field} if field else {})}
-    if kind == "forbidden":
-        problem = forbidden(message)
-        problem.extra.update(extra)
-        return problem
-    return conflict(message, slug=conflict_slug, **extra)

@@ -271,7 +271,7 @@ def test_a_cases_audit_shows_the_sensitive_reads_purpose(
     )
     apis.case_trail = {
         "items": [
-            entry(4, "dif.mx", "child_case.case_opened", "2026-12-02T15:00:00Z"),
+            entry(4, "dif.mx", "child_case.opened", "2026-12-02T15:00:00Z"),
             read,
             entry(
                 6,
@@ -343,7 +343,7 @@ def service_actions() -> set[str]:
         for c in fund_events.ApplicationEvent.__subclasses__()
     } | {audit_action("fund_budget", _named("BudgetSet"))}
     found |= {
-        child_integration._action(_named(c.__name__))  # type: ignore[arg-type]
+        audit_action(child_integration.AGGREGATE, _named(c.__name__))
         for c in child_events.CaseEvent.__subclasses__()
     }
     found |= {

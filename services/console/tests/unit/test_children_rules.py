@@ -194,7 +194,7 @@ class TestTimeline:
                 "seq": 1,
                 "at": "2026-12-01T10:00:00Z",
                 "actor": "dif.mx",
-                "action": "child_case.case_opened",
+                "action": "child_case.opened",
                 "detail": {},
             },
             {

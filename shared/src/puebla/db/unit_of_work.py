@@ -91,8 +91,7 @@ class UnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         *,
         source: str,
-        # TRANSITIONAL default (issue 17): child_protection, not yet on the kit, gives none.
-        actor: Actor = "system",
+        actor: Actor,
         clock: Clock = utcnow,
     ) -> None:
         self._session_factory = session_factory
@@ -177,19 +176,22 @@ class UnitOfWork:
         self,
         aggregates: Iterable[HasEvents],
         *,
-        translate: Callable[[Any], OutgoingEvent | None],
+        translate: Callable[[Any], OutgoingEvent | Sequence[OutgoingEvent] | None],
         audit: Callable[[Any, str], AuditRecord],
     ) -> list[OutgoingEvent]:
         """Every new event of `aggregates`, once: recorded in the audit trail
-        (`audit(event, actor_name)`, its action named by `audit_action`) and, when
-        `translate` gives a contract event, published; then the aggregates' events are
-        cleared (a second commit of the same unit of work does not repeat them)."""
+        (`audit(event, actor_name)`, its action named by `audit_action`) and published as
+        the contract events `translate` gives for it (none, one, or several: a child case's
+        opening is also its consular notice); then the aggregates' events are cleared (a
+        second commit of the same unit of work does not repeat them)."""
         out: list[OutgoingEvent] = []
         for aggregate in aggregates:
             for event in aggregate.events:
                 contracted = translate(event)
-                if contracted is not None:
+                if isinstance(contracted, OutgoingEvent):
                     out.append(contracted)
+                elif contracted is not None:
+                    out.extend(contracted)
                 self.record(audit(event, self.actor_name))
             aggregate.events.clear()
         return out

@@ -127,7 +127,7 @@ add_words(
 add_words(
     "case_action",
     {
-        "child_case.case_opened": N_("Case opened"),
+        "child_case.opened": N_("Case opened"),
         "child_case.protection_decision_required": N_("A protection decision is needed"),
         "child_case.consular_block_set": N_("Consulate kept out (protection)"),
         "child_case.protection_decision_recorded": N_("Protection decision"),
@@ -140,12 +140,12 @@ add_words(
         "child_case.bia_written": N_("Best-interest assessment (BIA)"),
         "child_case.origin_assessment_written": N_("Assessment by the country of origin"),
         "child_case.risk_assessment_recorded": N_("Risk assessment"),
-        "child_case.case_determined": N_("Best-interest determination (BID)"),
+        "child_case.determined": N_("Best-interest determination (BID)"),
         "child_case.bid_reopened": N_("BID reopened by a review"),
         "child_case.return_planned": N_("Return plan"),
-        "child_case.case_returned": N_("Reception in the country of origin"),
+        "child_case.returned": N_("Reception in the country of origin"),
         "child_case.follow_up_recorded": N_("Follow-up visit"),
-        "child_case.case_closed": N_("Case closed"),
+        "child_case.closed": N_("Case closed"),
         "child_case.stage_overdue": N_("A deadline passed"),
         "child_case.sensitive_read": N_("Sensitive sections read"),
         "child_case.sensitive_read_refused": N_("Sensitive read refused"),
@@ -698,7 +698,7 @@ class Entry:
 ORIGIN_ACTIONS = frozenset(
     {
         "child_case.origin_assessment_written",
-        "child_case.case_returned",
+        "child_case.returned",
         "child_case.follow_up_recorded",
     }
 )
@@ -785,7 +785,7 @@ def sensitive_timeline(case: Mapping[str, Any], s: Mapping[str, Any]) -> list[En
         out.append(
             Entry(
                 b["decided_at"],
-                "child_case.case_determined",
+                "child_case.determined",
                 b["decided_by"],
                 host,
                 b.get("decision", ""),
