@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import structlog
 from nats.aio.msg import Msg
@@ -52,7 +52,6 @@ class Subscription:
     batch: int = 20
     deliver_policy: DeliverPolicy = DeliverPolicy.ALL
     backoff_base: float = 0.5
-    extra: dict[str, object] = field(default_factory=dict)
     # Which service may publish a subject (the bus permissions' table; tests name their own).
     publisher: Callable[[str], str | None] = publisher_of
 
