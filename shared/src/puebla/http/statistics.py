@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from puebla.http.deps import Caller, ServiceRuntime
+from puebla.http.deps import Caller, service
 from puebla.http.errors import problem_responses
+from puebla.service import Service
 from puebla.statistics import StatisticsRead, small_cell, this_year
 
 StatisticsYear = Annotated[
@@ -24,7 +25,8 @@ StatisticsCountry = Annotated[
     ),
 ]
 
-# (sessions, caller, *, year, country, threshold) -> the service's figures
+# (the service object, caller, *, year, country, threshold) -> the service's figures, read
+# through the service layer like every query (`svc.sessions`)
 StatisticsQuery = Callable[..., Awaitable[StatisticsRead]]
 
 
@@ -36,12 +38,12 @@ def statistics_router(query: StatisticsQuery, *, description: str) -> APIRouter:
     @router.get("", response_model=StatisticsRead, description=description)
     async def read_statistics(
         caller: Caller,
-        runtime: ServiceRuntime,
+        svc: Annotated[Service[Any], Depends(service)],
         year: StatisticsYear = None,
         country: StatisticsCountry = None,
     ) -> Any:
         return await query(
-            runtime.sessions,
+            svc,
             caller,
             year=year or this_year(),
             country=country,

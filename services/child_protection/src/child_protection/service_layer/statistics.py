@@ -18,12 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, case, cast, extract, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ColumnElement
 
 from child_protection.adapters.orm import child_case
 from child_protection.domain.actors import CHILD_PROTECTION_SUPERVISOR
 from puebla.auth.principal import Principal
+from puebla.service import Service
 from puebla.statistics import (
     StatisticsRead,
     StatisticsTable,
@@ -73,7 +73,7 @@ def reader_country(caller: Principal, requested: str | None) -> str | None:
 
 
 async def statistics(
-    sessions: async_sessionmaker[AsyncSession],
+    svc: Service[Any],
     caller: Principal,
     *,
     year: int,
@@ -89,7 +89,7 @@ async def statistics(
             else or_(c.host_country == narrowed, c.nationality == narrowed)
         )
     tables: list[StatisticsTable] = []
-    async with sessions() as session:
+    async with svc.sessions() as session:
         total = await session.execute(select(func.count()).select_from(child_case).where(*where))
         total_count = int(total.scalar_one())
         for name, key in KEYS.items():

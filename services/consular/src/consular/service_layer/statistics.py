@@ -20,11 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import case, extract, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ColumnElement
 
 from consular.adapters.orm import notification
 from puebla.auth.principal import Principal
+from puebla.service import Service
 from puebla.statistics import (
     StatisticsRead,
     StatisticsTable,
@@ -68,7 +68,7 @@ def reader_country(caller: Principal, requested: str | None) -> str | None:
 
 
 async def statistics(
-    sessions: async_sessionmaker[AsyncSession],
+    svc: Service[Any],
     caller: Principal,
     *,
     year: int,
@@ -83,7 +83,7 @@ async def statistics(
     if narrowed is not None:
         where.append(or_(n.host_country == narrowed, n.nationality == narrowed))
     tables: list[StatisticsTable] = []
-    async with sessions() as session:
+    async with svc.sessions() as session:
         total = await session.execute(select(func.count()).select_from(notification).where(*where))
         total_count = int(total.scalar_one())
         for name, key in KEYS.items():

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Date, case, cast, extract, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ColumnElement
 
 from puebla.auth.principal import Principal
+from puebla.service import Service
 from puebla.statistics import StatisticsRead, StatisticsRow, StatisticsTable, cell, table
 from repatriation.adapters.orm import manifest, returnee
 from repatriation.service_layer import access
@@ -50,7 +50,7 @@ KEYS: dict[str, ColumnElement[Any]] = {
 
 
 async def statistics(
-    sessions: async_sessionmaker[AsyncSession],
+    svc: Service[Any],
     caller: Principal,
     *,
     year: int,
@@ -66,7 +66,7 @@ async def statistics(
         where.append(or_(m.sending_country == narrowed, m.receiving_country == narrowed))
     joined = returnee.join(manifest, manifest.c.id == returnee.c.manifest_id)
     tables: list[StatisticsTable] = []
-    async with sessions() as session:
+    async with svc.sessions() as session:
         total = await session.execute(select(func.count()).select_from(joined).where(*where))
         total_count = int(total.scalar_one())
         for name, key in KEYS.items():

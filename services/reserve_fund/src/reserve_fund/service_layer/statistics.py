@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, case, cast, extract, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import ColumnElement
 
 from puebla.auth.principal import Principal
+from puebla.service import Service
 from puebla.statistics import StatisticsRead, StatisticsTable, cell, table
 from reserve_fund.adapters import orm
 from reserve_fund.domain.lifecycle import FUNDED, Status
@@ -57,7 +57,7 @@ def money(value: Decimal | None) -> str:
 
 
 async def statistics(
-    sessions: async_sessionmaker[AsyncSession],
+    svc: Service[Any],
     caller: Principal,
     *,
     year: int,
@@ -73,7 +73,7 @@ async def statistics(
         where.append(or_(a.requesting_country == narrowed, a.beneficiary_nationality == narrowed))
     tables: list[StatisticsTable] = []
     figures: dict[str, str] = {}
-    async with sessions() as session:
+    async with svc.sessions() as session:
         total = await session.execute(
             select(func.count()).select_from(orm.application).where(*where)
         )
