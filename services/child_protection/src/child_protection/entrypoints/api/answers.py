@@ -1,6 +1,7 @@
 """What the case routes answer: the case summary as the API shows it, and the one way every
-write answers — the kit's `write` (an `Idempotency-Key` replays the first answer, a refusal is
-answered with its problem), then the case summary.
+write runs and answers — its handler on a unit of work made for the caller, inside the kit's
+`write` (an `Idempotency-Key` replays the first answer, a refusal is answered with its
+problem), then the summary of the command's case.
 
 A replay re-checks first that the caller may still see the case the answer is about (the
 path's, or the one an opening created): a protection need found since hides it from the
@@ -11,16 +12,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 
 from child_protection.bootstrap import ChildProtection
 from child_protection.domain import CaseSummary, Sex
+from child_protection.domain.commands import Command
 from child_protection.entrypoints.api import schemas as s
 from child_protection.service_layer import queries
+from child_protection.service_layer.unit_of_work import CaseUnitOfWork
 from puebla.auth.principal import Principal
 from puebla.http.idempotency import Recheck, write
+
+C = TypeVar("C", bound=Command)
 
 SEX_IN: dict[str, Sex] = {"F": Sex.FEMALE, "M": Sex.MALE, "X": Sex.OTHER}
 _SEX_OUT: dict[Sex, s.SexCode] = {Sex.FEMALE: "F", Sex.MALE: "M", Sex.OTHER: "X"}
@@ -63,15 +68,16 @@ async def answer_case(
     request: Request,
     caller: Principal,
     svc: ChildProtection,
-    work: Callable[[], Awaitable[uuid.UUID]],
+    handler: Callable[[C, CaseUnitOfWork], Awaitable[uuid.UUID | None]],
+    cmd: C,
     status: int = 200,
 ) -> Response:
-    """Runs the use case `work` at most once per `Idempotency-Key` and answers the summary of
-    the case it returns."""
+    """Runs `handler(cmd)` on a unit of work made for the caller, at most once per
+    `Idempotency-Key`, and answers the summary of the command's case."""
 
     async def action() -> tuple[int, Any]:
-        case_id = await work()
-        return status, await summary_body(svc, caller, case_id)
+        await handler(cmd, svc.uow(actor=caller))
+        return status, await summary_body(svc, caller, cmd.case_id)
 
     about = request.path_params.get("case_id")  # already validated as a UUID
     recheck = still_visible(svc, caller, None if about is None else uuid.UUID(str(about)))

@@ -10,6 +10,7 @@ grouped by who acts: `host`, `origin`, `supervisor`.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -30,7 +31,7 @@ from puebla.pagination import PageRequest
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 404))
 
 
-def open_command(body: s.CaseCreate, opened_at: Any) -> c.OpenCase:
+def open_command(body: s.CaseCreate, opened_at: datetime) -> c.OpenCase:
     child = body.child
     return c.OpenCase(
         case_id=new_id(),
@@ -64,11 +65,8 @@ def open_command(body: s.CaseCreate, opened_at: Any) -> c.OpenCase:
     **WRITE,
 )
 async def open_case(caller: CaseOpener, body: s.CaseCreate, request: Request, svc: Svc) -> Response:
-    async def work() -> uuid.UUID:
-        cmd = open_command(body, opened_at=svc.clock())
-        return await handlers.open_case(cmd, svc.uow(actor=caller))
-
-    return await answer_case(request, caller, svc, work, status=201)
+    cmd = open_command(body, opened_at=svc.clock())
+    return await answer_case(request, caller, svc, handlers.open_case, cmd, status=201)
 
 
 @router.get("", response_model=s.CasePage, summary="Cases the caller may see, newest first")

@@ -41,19 +41,13 @@ async def record_protection_measure(
     caller: Caller,
     svc: Svc,
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.record_protection_measure(
-            c.RecordProtectionMeasure(
-                case_id=case_id,
-                kind=MeasureKind(body.kind),
-                description=body.description,
-                taken_at=when(body.taken_at, svc),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.RecordProtectionMeasure(
+        case_id=case_id,
+        kind=MeasureKind(body.kind),
+        description=body.description,
+        taken_at=when(body.taken_at, svc),
+    )
+    return await answer_case(request, caller, svc, handlers.record_protection_measure, cmd)
 
 
 @_action(
@@ -64,38 +58,26 @@ async def record_protection_measure(
 async def record_notification(
     case_id: uuid.UUID, body: s.NotificationCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.record_notification(
-            c.RecordNotification(
-                case_id=case_id,
-                authority=body.authority,
-                notified_at=when(body.notified_at, svc),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.RecordNotification(
+        case_id=case_id,
+        authority=body.authority,
+        notified_at=when(body.notified_at, svc),
+    )
+    return await answer_case(request, caller, svc, handlers.record_notification, cmd)
 
 
 @_action("/{case_id}/interviews", "An interview record", Acting.HOST_OFFICER)
 async def record_interview(
     case_id: uuid.UUID, body: s.InterviewCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.record_interview(
-            c.RecordInterview(
-                case_id=case_id,
-                conducted_at=when(body.conducted_at, svc),
-                language=body.language,
-                notes=body.notes,
-                interpreter=body.interpreter,
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.RecordInterview(
+        case_id=case_id,
+        conducted_at=when(body.conducted_at, svc),
+        language=body.language,
+        notes=body.notes,
+        interpreter=body.interpreter,
+    )
+    return await answer_case(request, caller, svc, handlers.record_interview, cmd)
 
 
 @_action(
@@ -106,20 +88,14 @@ async def record_interview(
 async def record_screening(
     case_id: uuid.UUID, body: s.ScreeningCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.record_screening(
-            c.RecordScreening(
-                case_id=case_id,
-                screened_at=when(body.screened_at, svc),
-                protection_need=body.protection_need,
-                trafficking_indicator=body.trafficking_indicator,
-                notes=body.notes,
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.RecordScreening(
+        case_id=case_id,
+        screened_at=when(body.screened_at, svc),
+        protection_need=body.protection_need,
+        trafficking_indicator=body.trafficking_indicator,
+        notes=body.notes,
+    )
+    return await answer_case(request, caller, svc, handlers.record_screening, cmd)
 
 
 @_action("/{case_id}/family-tracing", "Tracing actions and family contacts", Acting.HOST_OFFICER)
@@ -130,22 +106,16 @@ async def record_family_tracing(
     caller: Caller,
     svc: Svc,
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.record_family_tracing(
-            c.RecordFamilyTracing(
-                case_id=case_id,
-                traced_at=when(body.traced_at, svc),
-                actions=tuple(body.actions),
-                contacts=tuple(
-                    FamilyContact(x.name, x.relationship, x.contact_details, x.location)
-                    for x in body.contacts
-                ),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.RecordFamilyTracing(
+        case_id=case_id,
+        traced_at=when(body.traced_at, svc),
+        actions=tuple(body.actions),
+        contacts=tuple(
+            FamilyContact(x.name, x.relationship, x.contact_details, x.location)
+            for x in body.contacts
+        ),
+    )
+    return await answer_case(request, caller, svc, handlers.record_family_tracing, cmd)
 
 
 @_action(
@@ -157,28 +127,20 @@ async def record_family_tracing(
 async def write_bia(
     case_id: uuid.UUID, body: s.BiaWrite, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        reason = body.child_views_absent_reason
-        await handlers.write_bia(
-            c.WriteBia(
-                case_id=case_id,
-                safety=body.safety,
-                family=body.family,
-                health=body.health,
-                education=body.education,
-                child_views=body.child_views,
-                child_views_absent_reason=None
-                if reason is None
-                else ChildViewsAbsentReason(reason),
-                recommendation=body.recommendation,
-                complete=body.complete,
-                written_at=svc.clock(),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    reason = body.child_views_absent_reason
+    cmd = c.WriteBia(
+        case_id=case_id,
+        safety=body.safety,
+        family=body.family,
+        health=body.health,
+        education=body.education,
+        child_views=body.child_views,
+        child_views_absent_reason=None if reason is None else ChildViewsAbsentReason(reason),
+        recommendation=body.recommendation,
+        complete=body.complete,
+        written_at=svc.clock(),
+    )
+    return await answer_case(request, caller, svc, handlers.write_bia, cmd)
 
 
 @_action(
@@ -194,19 +156,13 @@ async def record_risk_assessment(
     caller: Caller,
     svc: Svc,
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.record_risk_assessment(
-            c.RecordRiskAssessment(
-                case_id=case_id,
-                findings=body.findings,
-                mitigation=body.mitigation,
-                assessed_at=when(body.assessed_at, svc),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.RecordRiskAssessment(
+        case_id=case_id,
+        findings=body.findings,
+        mitigation=body.mitigation,
+        assessed_at=when(body.assessed_at, svc),
+    )
+    return await answer_case(request, caller, svc, handlers.record_risk_assessment, cmd)
 
 
 @_action(
@@ -215,17 +171,11 @@ async def record_risk_assessment(
 async def plan_return(
     case_id: uuid.UUID, body: s.ReturnPlanCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.plan_return(
-            c.PlanReturn(
-                case_id=case_id,
-                reception_point=body.reception_point,
-                scheduled_at=body.scheduled_at,
-                escort=body.escort,
-                planned_at=svc.clock(),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.PlanReturn(
+        case_id=case_id,
+        reception_point=body.reception_point,
+        scheduled_at=body.scheduled_at,
+        escort=body.escort,
+        planned_at=svc.clock(),
+    )
+    return await answer_case(request, caller, svc, handlers.plan_return, cmd)

@@ -41,26 +41,18 @@ async def write_origin_assessment(
     caller: Caller,
     svc: Svc,
 ) -> Response:
-    async def work() -> uuid.UUID:
-        caregiver = body.caregiver
-        await handlers.write_origin_assessment(
-            c.WriteOriginAssessment(
-                case_id=case_id,
-                family_situation=body.family_situation,
-                home_situation=body.home_situation,
-                risks_on_return=body.risks_on_return,
-                caregiver=None
-                if caregiver is None
-                else Caregiver(caregiver.name, caregiver.relationship),
-                caregiver_agrees_and_able=body.caregiver_agrees_and_able,
-                complete=body.complete,
-                written_at=svc.clock(),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    caregiver = body.caregiver
+    cmd = c.WriteOriginAssessment(
+        case_id=case_id,
+        family_situation=body.family_situation,
+        home_situation=body.home_situation,
+        risks_on_return=body.risks_on_return,
+        caregiver=None if caregiver is None else Caregiver(caregiver.name, caregiver.relationship),
+        caregiver_agrees_and_able=body.caregiver_agrees_and_able,
+        complete=body.complete,
+        written_at=svc.clock(),
+    )
+    return await answer_case(request, caller, svc, handlers.write_origin_assessment, cmd)
 
 
 @_action(
@@ -71,18 +63,12 @@ async def write_origin_assessment(
 async def confirm_reception(
     case_id: uuid.UUID, body: s.ReceptionCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.confirm_reception(
-            c.ConfirmReception(
-                case_id=case_id,
-                received_at=body.received_at,
-                received_by_institution=body.received_by_institution,
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.ConfirmReception(
+        case_id=case_id,
+        received_at=body.received_at,
+        received_by_institution=body.received_by_institution,
+    )
+    return await answer_case(request, caller, svc, handlers.confirm_reception, cmd)
 
 
 @_action(
@@ -93,15 +79,9 @@ async def confirm_reception(
 async def record_follow_up(
     case_id: uuid.UUID, body: s.FollowUpCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.record_follow_up(
-            c.RecordFollowUp(
-                case_id=case_id,
-                visited_at=when(body.visited_at, svc),
-                notes=body.notes,
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.RecordFollowUp(
+        case_id=case_id,
+        visited_at=when(body.visited_at, svc),
+        notes=body.notes,
+    )
+    return await answer_case(request, caller, svc, handlers.record_follow_up, cmd)

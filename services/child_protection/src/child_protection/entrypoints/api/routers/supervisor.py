@@ -34,21 +34,15 @@ def _action(
 async def decide_bid(
     case_id: uuid.UUID, body: s.BidCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.decide_bid(
-            c.DecideBid(
-                case_id=case_id,
-                decision=BidDecision(body.decision),
-                reasons=body.reasons,
-                panel=tuple(body.panel),
-                child_views_considered=body.child_views_considered,
-                decided_at=svc.clock(),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.DecideBid(
+        case_id=case_id,
+        decision=BidDecision(body.decision),
+        reasons=body.reasons,
+        panel=tuple(body.panel),
+        child_views_considered=body.child_views_considered,
+        decided_at=svc.clock(),
+    )
+    return await answer_case(request, caller, svc, handlers.decide_bid, cmd)
 
 
 @_action(
@@ -59,18 +53,12 @@ async def decide_bid(
 async def review_bid(
     case_id: uuid.UUID, body: s.BidReviewCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.review_bid(
-            c.ReviewBid(
-                case_id=case_id,
-                reasons=body.reasons,
-                reviewed_at=svc.clock(),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.ReviewBid(
+        case_id=case_id,
+        reasons=body.reasons,
+        reviewed_at=svc.clock(),
+    )
+    return await answer_case(request, caller, svc, handlers.review_bid, cmd)
 
 
 @_action(
@@ -85,19 +73,13 @@ async def decide_protection(
     caller: Caller,
     svc: Svc,
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.decide_protection(
-            c.DecideProtection(
-                case_id=case_id,
-                clear_block=body.clear_block,
-                reasons=body.reasons,
-                decided_at=svc.clock(),
-            ),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.DecideProtection(
+        case_id=case_id,
+        clear_block=body.clear_block,
+        reasons=body.reasons,
+        decided_at=svc.clock(),
+    )
+    return await answer_case(request, caller, svc, handlers.decide_protection, cmd)
 
 
 @_action(
@@ -108,11 +90,5 @@ async def decide_protection(
 async def close_case(
     case_id: uuid.UUID, body: s.CaseClose, request: Request, caller: Caller, svc: Svc
 ) -> Response:
-    async def work() -> uuid.UUID:
-        await handlers.close_case(
-            c.CloseCase(case_id=case_id, reason=body.reason, closed_at=svc.clock()),
-            svc.uow(actor=caller),
-        )
-        return case_id
-
-    return await answer_case(request, caller, svc, work)
+    cmd = c.CloseCase(case_id=case_id, reason=body.reason, closed_at=svc.clock())
+    return await answer_case(request, caller, svc, handlers.close_case, cmd)
