@@ -16,8 +16,9 @@ from child_protection.adapters.crypto import KeyRing, SealedDataError
 from child_protection.domain import MeasureKind
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
+from child_protection.domain.errors import ActInTheFuture
 from child_protection.service_layer import handlers
-from child_protection.service_layer.errors import ActInTheFuture, CaseNotFound
+from child_protection.service_layer.errors import CaseNotFound
 
 from .conftest import DIF, DINAF, K2_SETTING, person
 

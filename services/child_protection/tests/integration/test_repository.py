@@ -14,10 +14,10 @@ from child_protection.adapters.repository import SensitiveSectionsSealed, case_t
 from child_protection.domain import Actor, BidDecision, Caregiver, Place, ReceptionPoint, Stage
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
+from child_protection.domain.errors import ActInTheFuture
 from child_protection.service_layer import handlers, queries, sensitive
 from child_protection.service_layer.access import actor_of
 from child_protection.service_layer.errors import (
-    ActInTheFuture,
     CaseNotFound,
     UnknownReceptionPoint,
 )

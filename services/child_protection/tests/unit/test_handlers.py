@@ -18,9 +18,10 @@ import pytest
 from child_protection.domain import BidDecision, ChildCase, MeasureKind
 from child_protection.domain import commands as c
 from child_protection.domain import errors as e
+from child_protection.domain.errors import ActInTheFuture
 from child_protection.domain.events import InterviewRecorded, ProtectionMeasureRecorded
 from child_protection.service_layer import handlers
-from child_protection.service_layer.errors import ActInTheFuture, UnknownReceptionPoint
+from child_protection.service_layer.errors import UnknownReceptionPoint
 from puebla.auth.principal import Principal
 
 from .conftest import OPENED, Build, at

@@ -67,10 +67,6 @@ class CaseNotVisible(CaseError):
 # --- invalid (422) ----------------------------------------------------------------------------
 
 
-class TimestampNotAware(InvalidCaseInput):
-    rule = "timestamp_not_aware"
-
-
 class CountryCodeInvalid(InvalidCaseInput):
     rule = "country_code_invalid"
 
@@ -85,6 +81,12 @@ class PlaceNotInHostCountry(InvalidCaseInput):
     # The host country is where the child is: the case is opened by that country's authority.
     rule = "place_not_in_host_country"
     default_field = "place.country"
+
+
+class ActInTheFuture(InvalidCaseInput):
+    """An act that already happened (an interview, a reception) cannot be dated later than now."""
+
+    rule = "not_in_the_future"
 
 
 class IdentifiedAfterOpening(InvalidCaseInput):

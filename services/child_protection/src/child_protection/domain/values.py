@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from child_protection.domain.errors import (
+    ActInTheFuture,
     AgeUnknown,
     CountryCodeInvalid,
     EstimatedAgeInvalid,
-    TimestampNotAware,
 )
 
 ADULT_AGE = 18
@@ -51,9 +51,11 @@ class BidDecision(StrEnum):
 
 
 def as_utc(moment: datetime, field: str) -> datetime:
-    """Every instant in the domain is aware and stored in UTC; naive input is refused."""
+    """Every instant in the domain is aware and stored in UTC. A naive time is a bug in the
+    caller, never an answer: the API's schemas take only times with an offset (a naive one is
+    a 422 `timezone_aware` before any of this runs), and the handlers hand in aware times."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise TimestampNotAware(f"{field} needs a UTC offset", field=field)
+        raise ValueError(f"{field} must carry a UTC offset")
     return moment.astimezone(UTC)
 
 
@@ -61,6 +63,17 @@ def check_country(code: str, field: str) -> str:
     if not _COUNTRY_CODE.fullmatch(code):
         raise CountryCodeInvalid(f"{field} must be an ISO 3166-1 alpha-2 code", field=field)
     return code
+
+
+# Clocks of two machines disagree a little; an act dated this far ahead still counts as "now".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def not_in_future(moment: datetime, now: datetime, field: str) -> None:
+    """An act that already happened, dated by the request: never later than `now` (the
+    handler's clock — the domain reads none)."""
+    if moment > now + CLOCK_SKEW:
+        raise ActInTheFuture(f"{field} lies in the future", field=field)
 
 
 def is_blank(text: str | None) -> bool:

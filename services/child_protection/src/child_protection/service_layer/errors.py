@@ -10,12 +10,6 @@ class CaseNotFound(CaseNotVisible):
     """No such case. Deliberately answered exactly like a case the caller may not see."""
 
 
-class ActInTheFuture(InvalidCaseInput):
-    """An act that already happened (an interview, a reception) cannot be dated later than now."""
-
-    rule = "not_in_the_future"
-
-
 class UnknownReceptionPoint(InvalidCaseInput):
     rule = "unknown_reception_point"
     default_field = "reception_point"

@@ -15,27 +15,18 @@ earlier (an interview, a reception) come from the request and may not lie in the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from uuid import UUID
 
 from child_protection.domain import Acting, ChildCase, DeadlineRule
 from child_protection.domain import commands as c
 from child_protection.domain.events import StageOverdue
+from child_protection.domain.values import not_in_future
 from child_protection.service_layer.errors import (
-    ActInTheFuture,
     CaseNotFound,
     UnknownReceptionPoint,
 )
 from child_protection.service_layer.unit_of_work import CaseUnitOfWork
 from puebla.db.audit import AuditRecord
-
-# Clocks of two machines disagree a little; an act dated this far ahead still counts as "now".
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-def _not_in_future(uow: CaseUnitOfWork, moment: datetime, field: str) -> None:
-    if moment > uow.clock() + CLOCK_SKEW:
-        raise ActInTheFuture(f"{field} lies in the future", field=field)
 
 
 async def _load(uow: CaseUnitOfWork, case_id: UUID, acting: Acting) -> ChildCase:
@@ -86,7 +77,7 @@ async def open_case(cmd: c.OpenCase, uow: CaseUnitOfWork) -> UUID:
 async def record_protection_measure(cmd: c.RecordProtectionMeasure, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
-        _not_in_future(uow, cmd.taken_at, "taken_at")
+        not_in_future(cmd.taken_at, uow.clock(), "taken_at")
         case.record_protection_measure(
             uow.case_actor, kind=cmd.kind, description=cmd.description, taken_at=cmd.taken_at
         )
@@ -96,7 +87,7 @@ async def record_protection_measure(cmd: c.RecordProtectionMeasure, uow: CaseUni
 async def record_notification(cmd: c.RecordNotification, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
-        _not_in_future(uow, cmd.notified_at, "notified_at")
+        not_in_future(cmd.notified_at, uow.clock(), "notified_at")
         case.record_notification(
             uow.case_actor, authority=cmd.authority, notified_at=cmd.notified_at
         )
@@ -106,7 +97,7 @@ async def record_notification(cmd: c.RecordNotification, uow: CaseUnitOfWork) ->
 async def record_interview(cmd: c.RecordInterview, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
-        _not_in_future(uow, cmd.conducted_at, "conducted_at")
+        not_in_future(cmd.conducted_at, uow.clock(), "conducted_at")
         case.record_interview(
             uow.case_actor,
             conducted_at=cmd.conducted_at,
@@ -120,7 +111,7 @@ async def record_interview(cmd: c.RecordInterview, uow: CaseUnitOfWork) -> None:
 async def record_screening(cmd: c.RecordScreening, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
-        _not_in_future(uow, cmd.screened_at, "screened_at")
+        not_in_future(cmd.screened_at, uow.clock(), "screened_at")
         case.record_screening(
             uow.case_actor,
             screened_at=cmd.screened_at,
@@ -134,7 +125,7 @@ async def record_screening(cmd: c.RecordScreening, uow: CaseUnitOfWork) -> None:
 async def record_family_tracing(cmd: c.RecordFamilyTracing, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
-        _not_in_future(uow, cmd.traced_at, "traced_at")
+        not_in_future(cmd.traced_at, uow.clock(), "traced_at")
         case.record_family_tracing(
             uow.case_actor, traced_at=cmd.traced_at, actions=cmd.actions, contacts=cmd.contacts
         )
@@ -178,7 +169,7 @@ async def write_origin_assessment(cmd: c.WriteOriginAssessment, uow: CaseUnitOfW
 async def record_risk_assessment(cmd: c.RecordRiskAssessment, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.HOST_OFFICER)
-        _not_in_future(uow, cmd.assessed_at, "assessed_at")
+        not_in_future(cmd.assessed_at, uow.clock(), "assessed_at")
         case.record_risk_assessment(
             uow.case_actor,
             findings=cmd.findings,
@@ -228,7 +219,7 @@ async def plan_return(cmd: c.PlanReturn, uow: CaseUnitOfWork) -> None:
 async def confirm_reception(cmd: c.ConfirmReception, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.NATIONALITY_OFFICER)
-        _not_in_future(uow, cmd.received_at, "received_at")
+        not_in_future(cmd.received_at, uow.clock(), "received_at")
         case.confirm_reception(
             uow.case_actor,
             received_at=cmd.received_at,
@@ -240,7 +231,7 @@ async def confirm_reception(cmd: c.ConfirmReception, uow: CaseUnitOfWork) -> Non
 async def record_follow_up(cmd: c.RecordFollowUp, uow: CaseUnitOfWork) -> None:
     async with uow:
         case = await _load(uow, cmd.case_id, Acting.NATIONALITY_OFFICER)
-        _not_in_future(uow, cmd.visited_at, "visited_at")
+        not_in_future(cmd.visited_at, uow.clock(), "visited_at")
         case.record_follow_up(uow.case_actor, visited_at=cmd.visited_at, notes=cmd.notes)
         await uow.commit()
 

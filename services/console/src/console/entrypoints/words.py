@@ -125,7 +125,6 @@ RULES: dict[str, str] = {
     "datetime_parsing": N_("This is not a valid date and time."),
     "datetime_from_date_parsing": N_("This is not a valid date and time."),
     "timezone_aware": N_("The time needs its time zone."),
-    "timezone_required": N_("The time needs its time zone."),
     "enum": N_("Choose one of the options."),
     "literal_error": N_("Choose one of the options."),
     "value_error": N_("This value is not accepted."),

@@ -208,7 +208,6 @@ add_rules(
             "Only a supervisor of the host country may do this."
         ),
         "only_closing_authority_closes": N_("Only the authority that holds the case closes it."),
-        "timestamp_not_aware": N_("This is not a valid date and time."),
         "not_a_date_time": N_("Type the date as dd/mm/aaaa and the time as hh:mm."),
         "purpose_required": N_("Write why you need to read these sections."),
     }
