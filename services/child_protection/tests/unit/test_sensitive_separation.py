@@ -133,7 +133,7 @@ class TestErrorCatalogue:
         ]
 
     def test_rules_are_unique(self):
-        rules = [cls.rule for cls in self._error_classes()]
+        rules = [cls.default_rule for cls in self._error_classes()]
 
         assert len(rules) == len(set(rules))
 

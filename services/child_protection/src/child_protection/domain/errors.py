@@ -22,10 +22,13 @@ ErrorKind = Literal["invalid", "conflict", "forbidden", "not_found"]
 
 class CaseError(Exception):
     kind: ClassVar[ErrorKind]
-    rule: ClassVar[str]
+    default_rule: ClassVar[str]
     default_field: ClassVar[str | None] = None
 
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str = "", *, rule: str | None = None, field: str | None = None
+    ) -> None:
+        self.rule = rule or self.default_rule
         self.field = field if field is not None else self.default_field
         self.message = message or self.rule.replace("_", " ")
         super().__init__(self.message)
@@ -36,17 +39,17 @@ class CaseError(Exception):
 
 class InvalidCaseInput(CaseError):
     kind = "invalid"
-    rule = "invalid"
+    default_rule = "invalid"
 
 
 class CaseConflict(CaseError):
     kind = "conflict"
-    rule = "conflict"
+    default_rule = "conflict"
 
 
 class ActionForbidden(CaseError):
     kind = "forbidden"
-    rule = "forbidden"
+    default_rule = "forbidden"
 
 
 class CaseNotVisible(CaseError):
@@ -57,7 +60,7 @@ class CaseNotVisible(CaseError):
     """
 
     kind = "not_found"
-    rule = "case_not_visible"
+    default_rule = "case_not_visible"
 
     def __init__(self, message: str = "The case was not found.") -> None:
         # The same words as for a case that does not exist: nothing more may leak.
@@ -68,77 +71,77 @@ class CaseNotVisible(CaseError):
 
 
 class CountryCodeInvalid(InvalidCaseInput):
-    rule = "country_code_invalid"
+    default_rule = "country_code_invalid"
 
 
 class NationalityIsHostCountry(InvalidCaseInput):
     # A child found in their own country is not a migrant child case; consular rules never apply.
-    rule = "nationality_is_host_country"
+    default_rule = "nationality_is_host_country"
     default_field = "child.nationality"
 
 
 class PlaceNotInHostCountry(InvalidCaseInput):
     # The host country is where the child is: the case is opened by that country's authority.
-    rule = "place_not_in_host_country"
+    default_rule = "place_not_in_host_country"
     default_field = "place.country"
 
 
 class ActInTheFuture(InvalidCaseInput):
     """An act that already happened (an interview, a reception) cannot be dated later than now."""
 
-    rule = "not_in_the_future"
+    default_rule = "not_in_the_future"
 
 
 class IdentifiedAfterOpening(InvalidCaseInput):
-    rule = "identified_after_opening"
+    default_rule = "identified_after_opening"
     default_field = "identified_at"
 
 
 class AgeUnknown(InvalidCaseInput):
-    rule = "date_of_birth_or_estimated_age_required"
+    default_rule = "date_of_birth_or_estimated_age_required"
     default_field = "child.date_of_birth"
 
 
 class EstimatedAgeInvalid(InvalidCaseInput):
-    rule = "estimated_age_invalid"
+    default_rule = "estimated_age_invalid"
     default_field = "child.estimated_age"
 
 
 class NotAChild(InvalidCaseInput):
     # Only when the age is NOT disputed: a disputed age is always treated as a child's.
-    rule = "not_a_child"
+    default_rule = "not_a_child"
     default_field = "child.date_of_birth"
 
 
 class SectionRequired(InvalidCaseInput):
     """A section that must not be blank (the field says which)."""
 
-    rule = "section_required"
+    default_rule = "section_required"
 
 
 class ChildViewsRequired(InvalidCaseInput):
-    rule = "child_views_required"
+    default_rule = "child_views_required"
     default_field = "child_views"
 
 
 class ChildViewsAbsentReasonNotAllowed(InvalidCaseInput):
     # The reason explains missing views; with views present it would contradict them.
-    rule = "child_views_absent_reason_only_when_views_empty"
+    default_rule = "child_views_absent_reason_only_when_views_empty"
     default_field = "child_views_absent_reason"
 
 
 class CaregiverRequired(InvalidCaseInput):
-    rule = "caregiver_required"
+    default_rule = "caregiver_required"
     default_field = "caregiver"
 
 
 class PanelRequired(InvalidCaseInput):
-    rule = "panel_required"
+    default_rule = "panel_required"
     default_field = "panel"
 
 
 class TracingRecordEmpty(InvalidCaseInput):
-    rule = "tracing_record_empty"
+    default_rule = "tracing_record_empty"
     default_field = "actions"
 
 
@@ -146,108 +149,108 @@ class TracingRecordEmpty(InvalidCaseInput):
 
 
 class CaseIsClosed(CaseConflict):
-    rule = "case_closed"
+    default_rule = "case_closed"
 
 
 class AssessmentLockedByBid(CaseConflict):
     # The BID was decided on these assessments; changing them needs a BID review first.
-    rule = "assessment_locked_by_bid"
+    default_rule = "assessment_locked_by_bid"
 
 
 class AssessmentCannotBeReopened(CaseConflict):
     # A complete assessment may be revised but stays complete, so the `assessed` milestone and
     # the deadline it met never go back.
-    rule = "assessment_cannot_be_reopened"
+    default_rule = "assessment_cannot_be_reopened"
     default_field = "complete"
 
 
 class BidRequiresCompleteAssessments(CaseConflict):
-    rule = "bid_requires_complete_assessments"
+    default_rule = "bid_requires_complete_assessments"
 
 
 class BidAlreadyDecided(CaseConflict):
-    rule = "bid_already_decided"
+    default_rule = "bid_already_decided"
 
 
 class NoBidToReview(CaseConflict):
-    rule = "no_bid_to_review"
+    default_rule = "no_bid_to_review"
 
 
 class BidReviewAfterHandOver(CaseConflict):
-    rule = "bid_review_after_hand_over"
+    default_rule = "bid_review_after_hand_over"
 
 
 class ReturnRequiresReturnDecision(CaseConflict):
-    rule = "return_requires_return_bid"
+    default_rule = "return_requires_return_bid"
 
 
 class ReturnRequiresAgreeingCaregiver(CaseConflict):
-    rule = "return_requires_agreeing_caregiver"
+    default_rule = "return_requires_agreeing_caregiver"
     default_field = "origin_assessment.caregiver_agrees_and_able"
 
 
 class ReturnRequiresEscort(CaseConflict):
-    rule = "return_requires_escort"
+    default_rule = "return_requires_escort"
     default_field = "escort"
 
 
 class ReturnRequiresChildProtectionReception(CaseConflict):
-    rule = "return_requires_origin_child_protection_authority"
+    default_rule = "return_requires_origin_child_protection_authority"
     default_field = "reception_point"
 
 
 class RiskAssessmentRequired(CaseConflict):
-    rule = "risk_assessment_required"
+    default_rule = "risk_assessment_required"
 
 
 class ReturnBlockedForConsulate(CaseConflict):
     # The origin authority cannot receive a child it may not know about (protection exception).
-    rule = "return_requires_cleared_consular_block"
+    default_rule = "return_requires_cleared_consular_block"
 
 
 class ReturnAlreadyCompleted(CaseConflict):
-    rule = "return_already_completed"
+    default_rule = "return_already_completed"
 
 
 class ReceptionRequiresReturnPlan(CaseConflict):
-    rule = "reception_requires_return_plan"
+    default_rule = "reception_requires_return_plan"
 
 
 class ReceptionAlreadyConfirmed(CaseConflict):
-    rule = "reception_already_confirmed"
+    default_rule = "reception_already_confirmed"
 
 
 class FollowUpRequiresReception(CaseConflict):
-    rule = "follow_up_requires_reception"
+    default_rule = "follow_up_requires_reception"
 
 
 class CaseNotReadyToClose(CaseConflict):
-    rule = "case_not_ready_to_close"
+    default_rule = "case_not_ready_to_close"
 
 
 class NotBlockedForConsulate(CaseConflict):
-    rule = "not_blocked_for_consulate"
+    default_rule = "not_blocked_for_consulate"
 
 
 class ProtectionNeedBlockIsPermanent(CaseConflict):
-    rule = "protection_need_block_is_permanent"
+    default_rule = "protection_need_block_is_permanent"
 
 
 # --- forbidden (403) --------------------------------------------------------------------------
 
 
 class OnlyHostOfficer(ActionForbidden):
-    rule = "only_host_child_protection_officer"
+    default_rule = "only_host_child_protection_officer"
 
 
 class OnlyNationalityOfficer(ActionForbidden):
-    rule = "only_nationality_child_protection_officer"
+    default_rule = "only_nationality_child_protection_officer"
 
 
 class OnlyHostSupervisorDecides(ActionForbidden):
-    rule = "only_host_child_protection_supervisor"
+    default_rule = "only_host_child_protection_supervisor"
 
 
 class OnlyClosingAuthorityCloses(ActionForbidden):
     # After a return the origin authority ends the follow-up; otherwise the host does.
-    rule = "only_closing_authority_closes"
+    default_rule = "only_closing_authority_closes"

@@ -11,7 +11,7 @@ class CaseNotFound(CaseNotVisible):
 
 
 class UnknownReceptionPoint(InvalidCaseInput):
-    rule = "unknown_reception_point"
+    default_rule = "unknown_reception_point"
     default_field = "reception_point"
 
 
@@ -22,33 +22,33 @@ PURPOSE_HEADER = "Puebla-Purpose"
 
 
 class PurposeRequired(InvalidCaseInput):
-    rule = "purpose_required"
+    default_rule = "purpose_required"
     default_field = PURPOSE_HEADER.lower()
 
 
 class PurposeMissing(PurposeRequired):
-    rule = "missing"
+    default_rule = "missing"
 
 
 class PurposeNotUtf8(PurposeRequired):
-    rule = "not_utf8"
+    default_rule = "not_utf8"
 
 
 class PurposeInQuery(InvalidCaseInput):
     """`?purpose=` as before: refused, so a client that still sends it learns where it goes."""
 
-    rule = "purpose_not_in_query"
+    default_rule = "purpose_not_in_query"
     default_field = "purpose"
 
 
 class SensitiveReadForbidden(ActionForbidden):
     """Visible case, but the caller's role may not read the sensitive sections (consuls)."""
 
-    rule = "sensitive_sections_child_protection_only"
+    default_rule = "sensitive_sections_child_protection_only"
 
 
 class AuditReadForbidden(ActionForbidden):
-    rule = "case_audit_host_supervisor_only"
+    default_rule = "case_audit_host_supervisor_only"
 
 
 class StepUpRequired(Exception):
