@@ -21,7 +21,6 @@ half-applied.
 
 from __future__ import annotations
 
-from functools import partial
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +35,7 @@ from reserve_fund.adapters.repository import (
     SqlChildCaseRepository,
     SqlRulesRepository,
 )
+from reserve_fund.domain.model import FundApplication
 
 log = get_logger(__name__)
 
@@ -81,17 +81,22 @@ class FundUnitOfWork(UnitOfWork):
             raise ConcurrentChange("The application or its budget") from exc
 
     def _collect_events(self) -> list[OutgoingEvent]:
-        out: list[OutgoingEvent] = []
+        outgoing: list[OutgoingEvent] = []
         for application in self.applications.seen:
-            translate = partial(
-                integration.outgoing,
-                application=application,
-                hidden_from_nationality=application.child_case_id in self._hiding,
-            )
-            out.extend(
-                self.drain([application], translate=translate, audit=integration.audit_record)
-            )
-        out.extend(
-            self.drain(self.budgets.seen, translate=lambda _: None, audit=integration.audit_record)
+            outgoing += self._drain_one(application)
+        # A budget's events are audited, never published.
+        outgoing += self.drain(
+            self.budgets.seen, translate=lambda _: None, audit=integration.audit_record
         )
-        return out
+        return outgoing
+
+    def _drain_one(self, application: FundApplication) -> list[OutgoingEvent]:
+        # One application at a time: its contract events carry its own label.
+        hidden = application.child_case_id in self._hiding
+        return self.drain(
+            [application],
+            translate=lambda event: integration.outgoing(
+                event, application, hidden_from_nationality=hidden
+            ),
+            audit=integration.audit_record,
+        )
