@@ -141,10 +141,12 @@ async def patiently(
     start: Callable[[], Awaitable[object]],
     transient: Callable[[BaseException], bool],
     patience: float,
+    pause: float = 0.5,
 ) -> None:
-    """Runs `start`, again while it fails for a transient reason (a database in crash
-    recovery, a cluster electing leaders) and `patience` seconds have not passed: a process
-    started by a supervisor right after such a fault comes up instead of crash-looping."""
+    """Runs `start`, again every `pause` seconds while it fails for a transient reason (a
+    database in crash recovery, a cluster electing leaders) and `patience` seconds have not
+    passed: a process started by a supervisor right after such a fault comes up instead of
+    crash-looping."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + patience
     while True:
@@ -155,7 +157,7 @@ async def patiently(
             if not transient(exc) or loop.time() > deadline:
                 raise
             log.warning("startup.waiting", on=what, error=f"{type(exc).__name__}: {exc}")
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(pause)
 
 
 def local_database_url(database: str) -> str:

@@ -34,7 +34,7 @@ class Flaky:
 class TestStartingPatiently:
     async def test_a_database_in_recovery_is_waited_for(self) -> None:
         start = Flaky([in_recovery(), ConnectionRefusedError(111, "refused")])
-        await patiently("database", start, database_unavailable, patience=30)
+        await patiently("database", start, database_unavailable, patience=30, pause=0)
         assert start.calls == 3
 
     async def test_a_real_error_is_raised_at_once(self) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -74,20 +72,6 @@ class TestOutsideDev:
 
     def test_real_keys_start(self) -> None:
         assert load_keyring(Settings(encryption_keys=REAL)).key_ids == ("prod1",)
-
-    def test_the_worker_process_exits_before_it_starts(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k != "PUEBLA_ENV"}
-        env["CHILD_PROTECTION_ENCRYPTION_KEYS"] = compose_key()
-        done = subprocess.run(
-            [sys.executable, "-m", "child_protection.entrypoints.worker"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode != 0
-        assert "DevKeyRefused" in done.stderr
-        assert "public dev key (k1)" in done.stderr
 
 
 class TestInDev:
