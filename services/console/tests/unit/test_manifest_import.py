@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import date, datetime
 
 import pytest
@@ -311,10 +310,9 @@ class TestTemplate:
         assert HEADINGS[:4] == ["Nombres", "Apellidos", "Sexo", "Fecha de nacimiento"]
 
 
-def test_forty_rows_are_checked_well_under_a_second() -> None:
+def test_a_full_bus_of_forty_rows_is_checked() -> None:
+    # How fast is `make bench`'s to say, not a unit test's (STYLE.md "Tests").
     rows = [person(given_names=f"Persona {i}", family_group=f"F{i}") for i in range(40)]
     data = csv_of(*rows)
-    started = time.perf_counter()
     preview = mi.check(mi.read_csv(data), nationality="GT", today=TODAY)
-    assert time.perf_counter() - started < 0.1
     assert len(preview.valid) == 40
