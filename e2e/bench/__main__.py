@@ -32,7 +32,9 @@ from typing import Any
 
 import httpx
 
+from puebla.messaging.provision import provision
 from puebla_dev.devstack import keycloak as dev_keycloak
+from puebla_dev.devstack import nats as dev_nats
 from puebla_dev.devstack.processes import repo_root
 from puebla_dev.testing.keycloak import KeycloakTokens
 
@@ -242,6 +244,14 @@ async def main() -> None:
         "load_average": {"start": _load()},
     }
     nats = procs.start_private_nats() if {"handover", "scale"} & set(phases) else None
+    if nats is not None:
+        # The services' bus users may not declare streams: the provisioner does, as at `make up`.
+        await provision(
+            [procs.nats_url(nats)],
+            credentials=dev_nats.credentials("provisioner"),
+            replicas=1,
+            patience=30,
+        )
     try:
         if "handover" in phases:
             out["load_average"]["handover"] = await _quiet(args.max_load, args.max_wait)
