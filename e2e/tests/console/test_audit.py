@@ -1,4 +1,4 @@
-"""The audit pages in the browser: the RCM's auditor (audit.rcm) sees each service's chain
+"""The audit pages in the browser: the RCM's auditor (audit.rcm) sees each service's log
 verification in words, opens the land returns' trail and finds, through the filters in the URL,
 the entry of a manifest this test drafted; a child-protection caseworker is not allowed; the
 host country's supervisor reads a case's audit, with the sensitive read and its stated purpose.
@@ -79,7 +79,7 @@ async def manifest(api: Api) -> dict[str, Any]:
     return body
 
 
-async def test_the_auditor_sees_each_chain_and_finds_an_entry_through_the_filters(
+async def test_the_auditor_sees_each_log_and_finds_an_entry_through_the_filters(
     chromium_browser: Browser, console_url: str, api: Api, manifest: dict[str, Any]
 ) -> None:
     async with signed_in(chromium_browser, console_url, AUDITOR) as page:
@@ -89,16 +89,16 @@ async def test_the_auditor_sees_each_chain_and_finds_an_entry_through_the_filter
                 "section.audit-service", has=page.get_by_role("heading", name=name)
             )
             await expect(section).to_be_visible()
-            # The verdict in words (not by colour), with how far the chain verifies.
+            # The verdict in words (not by colour), with how many entries were recomputed.
             verdict = section.locator(".verdict")
             await expect(verdict.locator(".tag")).to_have_text("Verificada")
             await expect(verdict).to_contain_text(
                 re.compile(
-                    r"La cadena (está íntegra: (verificada hasta el registro|su) \d+"
+                    r"La bitácora (está íntegra: sus? \d+ registros? se recalcul"
                     r"|todavía no tiene registros)"
                 )
             )
-            await expect(section).to_contain_text("Último punto de control firmado")
+            await expect(section).to_contain_text("Última huella firmada")
             await expect(section.locator(".witnesses li")).to_have_count(3)
         await look(page, "audit", "home")
 

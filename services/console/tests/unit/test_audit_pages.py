@@ -1,4 +1,4 @@
-"""The audit pages against fake service APIs: the chain's verdict and the witnesses in words,
+"""The audit pages against fake service APIs: the log's verdict and the witnesses in words,
 the trail's filters (which go to the API, which the console applies to the page, refused days
 next to their field), paging that keeps the filters, a case's audit with the stated purpose;
 and every audit action the services write has words."""
@@ -133,19 +133,31 @@ def section(html: str, heading: str) -> str:
     return html[start : end if end > 0 else len(html)]
 
 
-def test_the_overview_says_how_far_each_chain_verifies_and_where_it_breaks(
+def test_the_overview_says_whether_each_log_verifies_and_where_it_was_altered(
     client: TestClient,
 ) -> None:
     html = client.get("/audit").text
+    assert "Cada pocos segundos el servicio firma una huella de la bitácora" in html
+    assert "cadena" not in html
+    assert "punto de control" not in html
     returns = section(html, "Retornos terrestres (manifiestos y entregas)</h2>")
-    assert "Verificada</span> La cadena está íntegra: verificada hasta el registro 120." in returns
-    assert "Registro 100, firmado el 02/12/2026 15:00 UTC" in returns
+    assert (
+        "Verificada</span> La bitácora está íntegra: sus 120 registros se recalcularon"
+        " y la huella firmada coincide." in returns
+    )
+    # A tree head vouches for a number of entries, not for "entry N".
+    assert "Última huella firmada" in returns
+    assert "Abarca 100 registros y se firmó el 02/12/2026 15:00 UTC" in returns
     consular = section(html, "Notificaciones y verificaciones consulares</h2>")
     assert "Alterada" in consular
-    assert "La cadena está rota en el registro 42" in consular
+    assert "La bitácora fue alterada en el registro 42" in consular
     assert "entry 42: hash does not match" in consular  # the service's words, said to be English
     children = section(html, "Casos de niñez</h2>")
-    assert "Todavía ninguno: solo se revisó la cadena misma." in children
+    assert (
+        "La bitácora está íntegra: sus 9 registros se recalcularon; todavía no hay una huella"
+        " firmada con la cual compararlos." in children
+    )
+    assert "Todavía ninguna: solo se recalcularon los registros." in children
     # A service that does not answer is said so; the page still shows the others.
     fund = section(html, "Fondo de Reserva</h2>")
     assert "Este servicio no respondió" in fund
@@ -155,13 +167,32 @@ def test_the_witnesses_agree_differ_or_are_ahead_in_words(client: TestClient) ->
     html = client.get("/audit").text
     returns = section(html, "Retornos terrestres (manifiestos y entregas)</h2>")
     consular_copy = returns[returns.index("Notificaciones y verificaciones consulares:") :]
-    assert consular_copy.split("</li>")[0].count("Coincide") == 1
+    consular_copy = consular_copy.split("</li>")[0]
+    assert consular_copy.count("Coincide") == 1
+    assert "guarda la misma huella (100 registros)." in consular_copy
     children_copy = returns[returns.index("Casos de niñez:") :].split("</li>")[0]
     assert "Copia anterior" in children_copy
+    assert "guarda una huella anterior (90 registros): es normal" in children_copy
     consular = section(html, "Notificaciones y verificaciones consulares</h2>")
     rewritten = consular[consular.index("Retornos terrestres (manifiestos y entregas):") :]
     assert "No coincide" in rewritten.split("</li>")[0]
-    assert "la cadena fue reescrita" in rewritten.split("</li>")[0]
+    assert (
+        "guarda otra huella para el mismo número de registros (40): la bitácora fue reescrita,"
+        " o se mostró una versión distinta a distintas partes." in rewritten.split("</li>")[0]
+    )
+
+
+def test_a_witness_newer_than_the_service_says_its_fingerprints_are_missing(
+    client: TestClient, apis: FakeApis
+) -> None:
+    apis.kept["reserve_fund"] = [{**checkpoint(12, "h12"), "service": "child_protection"}]
+    children = section(client.get("/audit").text, "Casos de niñez</h2>")
+    fund_copy = children[children.index("Fondo de Reserva:") :].split("</li>")[0]
+    assert "Copia más reciente" in fund_copy
+    assert (
+        "guarda una huella más reciente (12 registros) que la del propio servicio: faltan las"
+        " huellas más recientes del servicio." in fund_copy
+    )
 
 
 def test_witnesses_compare_seq_and_head() -> None:

@@ -1,8 +1,10 @@
 """The audit pages (issue 15; see templates/audit/).
 
-- `/audit` (the auditor): per service, its hash chain's verification (verified up to entry N,
-  or broken at entry N), its last signed checkpoint, and whether the other services' witnessed
-  copies of that checkpoint agree.
+- `/audit` (the auditor): per service, the verification of its transparency log (ADR 0006:
+  every entry's commitment, leaf and the root recomputed and matched with the newest signed
+  tree head — "the fingerprint" on the page — or where it is altered), that tree head (how
+  many entries it vouches for, when it was signed), and whether the tree heads the other
+  services keep of it as witnesses agree.
 - `/audit/<service>` (the auditor): the service's trail, oldest first as the API keeps it, with
   filters in the URL. Entity type and id are the API's filters (over the whole trail); actor,
   action and time are the console's, applied to the entries of the shown page only (the page
@@ -158,7 +160,8 @@ RULES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Witness:
-    """What another service keeps of this service's checkpoints, compared with its own."""
+    """The newest tree head of this service that another service keeps as a witness,
+    compared with the one the service verified against (`seq`: its tree size)."""
 
     service: str
     seq: int | None
@@ -172,10 +175,12 @@ def witnesses(
     kept: Mapping[str, Sequence[Mapping[str, Any]] | None],
 ) -> list[Witness]:
     """For each other service (`kept`: its `/v1/audit/checkpoints`, None when it could not be
-    read): does its newest copy of `service`'s checkpoint match the one `service` verified
-    against? Same seq, same head: agrees; same seq, another head: differs; an older one:
-    behind (nothing to compare); a newer one than the service's own: ahead — the service's
-    newer checkpoints are missing."""
+    read): does its newest tree head of `service` match the one `service` verified against?
+    Same tree size, same root: agrees; same size, another root: differs — the log was
+    rewritten, or two histories were shown to two parties (a fork); a smaller tree: behind
+    (nothing to compare here; its consistency with the newer head is what
+    `python -m puebla.transparency.verify --witness` proves); a larger tree than the service's
+    own: ahead — the service's newer tree heads are missing."""
     found: list[Witness] = []
     for other, rows in kept.items():
         if other == service:
