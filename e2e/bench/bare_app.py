@@ -72,7 +72,8 @@ def create_app() -> FastAPI:
             for item in body.items:
                 done = await conn.fetchval(
                     "UPDATE returnee SET handover_outcome = $3, handover_reason = $4,"
-                    " handover_officer = $5, handover_post = $6, handed_over_at = $7"
+                    " handover_officer = $5, handover_post = $6, handed_over_at = $7,"
+                    " handover_stored_at = $7"
                     " WHERE id = $1 AND manifest_id = $2 AND handover_outcome IS NULL"
                     " RETURNING true",
                     item.returnee_id,

@@ -27,8 +27,12 @@ from pathlib import Path
 import asyncpg
 import psutil
 from nats.aio.client import Client
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from puebla.contracts.audit.v2 import LOG_FORMAT
 from puebla.messaging.nats import STREAMS, connect, ensure_streams
+from puebla.transparency import log as transparency
 from puebla_dev.devstack import nats as dev_nats
 from puebla_dev.devstack.processes import log_tail, repo_root
 
@@ -470,6 +474,41 @@ async def backlog(stack: FaultStack) -> Backlog:
             await client.close()
     except Exception as exc:  # a database or NATS still coming back
         found.error = f"{type(exc).__name__}: {exc}"
+    return found
+
+
+async def logs_verified(stack: FaultStack) -> dict[str, str]:
+    """Each service's audit log checked after the run (`puebla.transparency.log.verify`):
+    every entry's commitment, every leaf, and the root at the newest tree head the worker
+    signed. "ok", or what is wrong."""
+    found: dict[str, str] = {}
+    for service in SERVICES:
+        engine = create_async_engine(
+            stack.database_url(service).replace("postgresql://", "postgresql+asyncpg://")
+        )
+        try:
+            async with engine.connect() as conn:
+                session = AsyncSession(bind=conn)
+                head = (
+                    await session.execute(
+                        text(
+                            "SELECT seq, head, at FROM audit_checkpoint WHERE format = :f"
+                            " ORDER BY seq DESC LIMIT 1"
+                        ),
+                        {"f": LOG_FORMAT},
+                    )
+                ).first()
+                signed = (
+                    None
+                    if head is None
+                    else transparency.SignedSize(head[0], bytes.fromhex(head[1]), head[2])
+                )
+                result = await transparency.verify(session, signed=signed)
+                found[service] = (
+                    "ok" if result.ok else f"seq {result.broken_at_seq}: {result.reason}"
+                )
+        finally:
+            await engine.dispose()
     return found
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import httpx
 
-from e2e.faults.harness import Chaos, FaultStack, Ledger, backlog, dead_letters
+from e2e.faults.harness import (
+    Chaos,
+    FaultStack,
+    Ledger,
+    backlog,
+    dead_letters,
+    logs_verified,
+)
 from e2e.faults.workload import Api, Databases, Scale, Workload
 from puebla_dev.testing.keycloak import KeycloakTokens
 from puebla_dev.testing.waiting import wait_until
@@ -37,6 +44,8 @@ class Report:
     dead_letters: int
     client: dict[str, int]
     journeys: dict[str, int]
+    # Each service's audit log verified after the run: "ok", or what is wrong.
+    logs: dict[str, str] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -55,6 +64,7 @@ class Report:
             "  client: " + ", ".join(f"{k}={v}" for k, v in sorted(self.client.items())),
             "  journeys: " + ", ".join(f"{k}={v}" for k, v in sorted(self.journeys.items())),
             f"  dead letters: {self.dead_letters}",
+            "  audit logs: " + ", ".join(f"{k} {v}" for k, v in self.logs.items()),
             "  " + head,
         ]
         for kind, counts in self.counts.items():
@@ -125,6 +135,7 @@ async def exercise(
         ledger.add(workload.budget_intent())
         counts = await ledger.reconcile()
         parked = await dead_letters(stack) - parked_before
+        logs = await logs_verified(stack)
     return Report(
         variant=variant,
         seed=seed,
@@ -141,4 +152,5 @@ async def exercise(
         dead_letters=parked,
         client=dict(api.stats),
         journeys=dict(workload.journeys),
+        logs=logs,
     )

@@ -1,8 +1,9 @@
 """The audit anchor through the running stack (security review 6, `puebla.audit_anchor`).
 
-After activity in every service, each worker publishes a signed checkpoint of its trail on the
-AUDIT stream, its own verification reports against it, and every other service keeps it: the
-auditor reads the same head, signed by the same key, in the three others.
+After activity in every service, each worker seals its log and publishes a signed tree head on
+the AUDIT stream, its own verification reports against it, and every other service keeps it:
+the auditor reads the same head, signed by the same key, in the three others, and a member
+state's verifier (`puebla.transparency.verify`) finds each log consistent with those copies.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import httpx
 import pytest
 
 from e2e.journeys import child_case, land_return, reserve_fund_return
+from puebla.audit_anchor import Checkpoint, PublicKeys
+from puebla.transparency.verify import check, witnessed_head
+from puebla_dev.devstack import audit_keys
 from puebla_dev.testing.keycloak import KeycloakTokens
 from puebla_dev.testing.waiting import wait_until
 
@@ -48,6 +52,7 @@ async def test_every_service_checkpoint_is_signed_verified_and_kept_by_the_other
         return None
 
     heads = {}
+    held: dict[str, list[Checkpoint]] = {}
     for service in SERVICES:
         body = await wait_until(
             functools.partial(verified, service), timeout=PATIENCE, interval=0.5, what=service
@@ -75,3 +80,13 @@ async def test_every_service_checkpoint_is_signed_verified_and_kept_by_the_other
                     head["key_id"],
                 )
             assert copy["key_id"] == head["key_id"]
+            held.setdefault(service, []).append(witnessed_head(copy))
+
+    # What any member state's verifier concludes from those copies, as a child-protection
+    # officer who reads no entry: every log extends what the others keep, leaf for leaf.
+    officer = {"Authorization": f"Bearer {tokens.get('dif.mx')}"}
+    keys = PublicKeys.parse(",".join(audit_keys.signing_key(s).public_setting(s) for s in SERVICES))
+    for service in SERVICES:
+        async with httpx.AsyncClient(base_url=system[service], headers=officer) as api:
+            report = await check(api, service, keys, held[service], full=True)
+        assert (report.ok, report.findings) == (True, []), service

@@ -132,6 +132,9 @@ def check(report: Report) -> None:
     # An API whose database is away says so (503 + Retry-After), never a bare 500.
     assert report.client.get("write: 500", 0) == 0, report.table()
     assert report.totals["ok"] >= 30, report.table()
+    # Every service's audit log is whole afterwards: no entry lost, changed or out of place.
+    assert report.logs == dict.fromkeys(report.logs, "ok"), report.logs
+    assert len(report.logs) == 4, report.logs
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -59,14 +59,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from puebla.clock import Clock, utcnow
 from puebla.config import PlatformSettings
-from puebla.contracts.audit.v1 import CHAIN_FORMAT, AuditCheckpointV1
+from puebla.contracts.audit.v1 import AuditCheckpointV1
+from puebla.contracts.audit.v2 import LOG_FORMAT, AuditCheckpointV2
 from puebla.contracts.envelope import IncomingEnvelope
-from puebla.db.audit import AUDIT_LOCK, ExpectedHead
 from puebla.db.unit_of_work import OutgoingEvent, Tracking, UnitOfWork
 from puebla.messaging.consumer import Subscription
 from puebla.messaging.permissions import CONTEXTS
 from puebla.observability import get_logger
 from puebla.runtime import Runtime, ServiceDefinition
+from puebla.transparency import log as transparency
+from puebla.transparency.log import SEAL_LOCK, SignedSize
+from puebla.transparency.merkle import verify_consistency
 
 log = get_logger(__name__)
 
@@ -75,9 +78,10 @@ ALL_CHECKPOINTS = "audit.>"
 _KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def checkpoint_subject(service: str) -> str:
-    """`audit.<context>.checkpoint.v1`, e.g. `audit.child.checkpoint.v1` for child_protection."""
-    return f"audit.{CONTEXTS[service]}.checkpoint.v1"
+def checkpoint_subject(service: str, version: int = 2) -> str:
+    """`audit.<context>.checkpoint.v2` (a signed tree head), e.g. `audit.child.checkpoint.v2`
+    for child_protection; `version=1`: the hash chain's checkpoints published before."""
+    return f"audit.{CONTEXTS[service]}.checkpoint.v{version}"
 
 
 def durable_name(service: str) -> str:
@@ -180,6 +184,11 @@ def public_keys(platform: PlatformSettings) -> PublicKeys:
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """A signed head. Of the transparency log (`LOG_FORMAT`, what every worker publishes now):
+    `seq` = `count` = the tree size, `head` = the root hash, with the consistency proof from
+    the `previous` signed size. Of the hash chain before it (`CHAIN_FORMAT`, still read from
+    stored rows and old messages): the last entry's `seq` and `hash`, and `count` entries."""
+
     service: str
     seq: int
     head: str
@@ -187,21 +196,38 @@ class Checkpoint:
     time: datetime
     key_id: str
     signature: str = ""
-    format: str = CHAIN_FORMAT
+    format: str = LOG_FORMAT
+    previous: int | None = None
+    consistency: tuple[str, ...] = ()
+
+    @property
+    def is_log(self) -> bool:
+        return self.format == LOG_FORMAT
 
     def _signed_fields(self) -> dict[str, Any]:
+        time = self.time.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if self.is_log:
+            return {
+                "format": self.format,
+                "service": self.service,
+                "tree_size": self.seq,
+                "root_hash": self.head,
+                "time": time,
+                "key_id": self.key_id,
+            }
         return {
             "format": self.format,
             "service": self.service,
             "seq": self.seq,
             "head": self.head,
             "count": self.count,
-            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "time": time,
             "key_id": self.key_id,
         }
 
     def signed_body(self) -> bytes:
-        """What the signature covers: every field but the signature, canonical JSON."""
+        """What the signature covers: every field but the signature (and, of a tree head, the
+        consistency proof, which verifies on its own), canonical JSON."""
         return json.dumps(self._signed_fields(), sort_keys=True, separators=(",", ":")).encode()
 
     def signed_with(self, key: SigningKey) -> Checkpoint:
@@ -220,14 +246,37 @@ class Checkpoint:
                 f"checkpoint seq {self.seq} is not signed by {self.service}'s key {self.key_id!r}"
             ) from None
 
-    def expected(self) -> ExpectedHead:
-        return ExpectedHead(seq=self.seq, head=self.head, count=self.count, at=self.time)
+    @property
+    def root(self) -> bytes:
+        return bytes.fromhex(self.head)
+
+    def signed_size(self) -> SignedSize:
+        return SignedSize(size=self.seq, root=self.root, at=self.time)
 
     def data(self) -> dict[str, Any]:
-        return {"version": self.seq, **self._signed_fields(), "signature": self.signature}
+        extra: dict[str, Any] = (
+            {"previous_size": self.previous, "consistency": list(self.consistency)}
+            if self.is_log
+            else {}
+        )
+        return {"version": self.seq, **self._signed_fields(), "signature": self.signature, **extra}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Checkpoint:
+        if data.get("format") == LOG_FORMAT:
+            head = AuditCheckpointV2.model_validate(data)
+            return cls(
+                service=head.service,
+                seq=head.tree_size,
+                head=head.root_hash,
+                count=head.tree_size,
+                time=head.time,
+                key_id=head.key_id,
+                signature=head.signature,
+                format=head.format,
+                previous=head.previous_size,
+                consistency=tuple(head.consistency),
+            )
         parsed = AuditCheckpointV1.model_validate(data)
         return cls(
             service=parsed.service,
@@ -250,6 +299,7 @@ class Checkpoint:
             time=row["at"],
             key_id=row["key_id"],
             signature=row["signature"],
+            format=row["format"],
         )
 
 
@@ -263,73 +313,66 @@ async def publish_checkpoint(
     clock: Clock = utcnow,
     published: Checkpoint | None = None,
 ) -> Checkpoint | None:
-    """Signs the chain's current head and writes it to `audit_checkpoint` and the outbox in one
-    transaction, under the chain's lock (the head cannot move meanwhile, and two workers of one
-    service never publish the same head twice). None when the head has not moved since the last
-    checkpoint, or the chain is empty.
+    """Signs the log's current tree head and writes it to `audit_checkpoint` and the outbox in
+    one transaction, with the consistency proof from the last signed head. None when the log
+    has not grown since, or is empty. Under the sealers' lock: the tree cannot grow meanwhile,
+    and two workers of one service never sign the same size twice.
 
-    The last checkpoint is the newer of the local one and `published` (the stream's, read by
+    The last signed head is the newer of the local one and `published` (the stream's, read by
     the job before each round): with the local copies deleted, the worker would otherwise sign
-    whatever trail is left. A trail that no longer holds the last checkpoint's entry unchanged,
-    or is shorter than it, is never signed again (logged; the verification reports it)."""
+    whatever log is left. A log that is shorter than the last signed head, or whose first
+    entries no longer hash to its root, is never signed again (logged; the verification
+    reports it)."""
     service = runtime.definition.name
     uow = UnitOfWork(
         runtime.sessions, source=runtime.definition.source, actor="system", clock=clock
     )
     async with uow:
         session = uow.session
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-        head = (
-            (await session.execute(text("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")))
-            .mappings()
-            .first()
-        )
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEAL_LOCK})
+        size = await transparency.tree_size(session)
         local = (
             (
                 await session.execute(
-                    text("SELECT seq, count, head FROM audit_checkpoint ORDER BY seq DESC LIMIT 1")
+                    text(
+                        "SELECT seq, head FROM audit_checkpoint WHERE format = :f"
+                        " ORDER BY seq DESC LIMIT 1"
+                    ),
+                    {"f": LOG_FORMAT},
                 )
             )
             .mappings()
             .first()
         )
-        last: dict[str, Any] | None = dict(local) if local is not None else None
-        if published is not None and (last is None or published.seq > last["seq"]):
-            last = {"seq": published.seq, "count": published.count, "head": published.head}
-        if last is not None:
-            last["stored"] = (
-                await session.execute(
-                    text("SELECT hash FROM audit WHERE seq = :s"), {"s": last["seq"]}
-                )
-            ).scalar_one_or_none()
-        if head is None or (last is not None and head["seq"] <= last["seq"]):
-            if head is not None and last is not None and head["seq"] < last["seq"]:
-                # Entries the last checkpoint vouches for are gone: never sign a shorter trail.
-                log.error("audit.checkpoint.trail_shrank", seq=head["seq"], last=last["seq"])
+        last: tuple[int, str] | None = (local["seq"], local["head"]) if local else None
+        if published is not None and published.is_log and (last is None or published.seq > last[0]):
+            last = (published.seq, published.head)
+        if size == 0 or (last is not None and size <= last[0]):
+            if last is not None and size < last[0]:
+                # Entries the last head vouches for are gone: never sign a shorter log.
+                log.error("audit.checkpoint.trail_shrank", size=size, last=last[0])
             return None
-        if last is not None and last["stored"] != last["head"]:
-            # The entry the last checkpoint signed is gone or changed: signing a new head on top
-            # would vouch for a damaged trail. The verification keeps reporting it.
-            log.error("audit.checkpoint.trail_rewritten", seq=last["seq"])
+        if last is not None and not await _still_extends(session, *last):
+            # The log no longer holds what the last head signed: signing a new head on top
+            # would vouch for a damaged log. The verification keeps reporting it.
+            log.error("audit.checkpoint.trail_rewritten", size=last[0])
             return None
-        after, before = (last["seq"], last["count"]) if last is not None else (0, 0)
-        added = (
-            await session.execute(
-                text("SELECT count(*) FROM audit WHERE seq > :after"), {"after": after}
-            )
-        ).scalar_one()
+        root = await transparency.root_at(session, size)
+        proof = await transparency.consistency(session, last[0], size) if last else []
         checkpoint = Checkpoint(
             service=service,
-            seq=head["seq"],
-            head=head["hash"],
-            count=before + added,
+            seq=size,
+            head=root.hex(),
+            count=size,
             time=clock(),
             key_id=key.key_id,
+            previous=last[0] if last else None,
+            consistency=tuple(node.hex() for node in proof),
         ).signed_with(key)
         await session.execute(
             text(
-                "INSERT INTO audit_checkpoint (seq, head, count, at, key_id, signature)"
-                " VALUES (:seq, :head, :count, :at, :key_id, :signature)"
+                "INSERT INTO audit_checkpoint (seq, head, count, at, key_id, signature, format)"
+                " VALUES (:seq, :head, :count, :at, :key_id, :signature, :format)"
             ),
             {
                 "seq": checkpoint.seq,
@@ -338,20 +381,29 @@ async def publish_checkpoint(
                 "at": checkpoint.time,
                 "key_id": checkpoint.key_id,
                 "signature": checkpoint.signature,
+                "format": checkpoint.format,
             },
         )
         uow.publish(
             OutgoingEvent(
                 event_type=checkpoint_subject(service),
-                aggregate_type="audit_chain",
+                aggregate_type="audit_log",
                 aggregate_id=service,
                 data=checkpoint.data(),
                 access=[],
             )
         )
         await uow.commit()
-    log.info("audit.checkpoint.published", seq=checkpoint.seq, count=checkpoint.count)
+    log.info("audit.checkpoint.published", size=checkpoint.seq)
     return checkpoint
+
+
+async def _still_extends(session: AsyncSession, size: int, root_hex: str) -> bool:
+    """Whether the stored tree's first `size` leaves still hash to the signed root."""
+    try:
+        return (await transparency.root_at(session, size)).hex() == root_hex
+    except LookupError:
+        return False
 
 
 def checkpoint_job(
@@ -372,21 +424,30 @@ def checkpoint_job(
             f"{key.public_setting(definition.name)!r}"
         )
     every = platform.audit_checkpoint_seconds
+    # Entries get their place in the log within a second; a head is signed every `every`.
+    seal_every = min(every, 1.0)
 
     keys = public_keys(platform)
 
     async def audit_checkpoints(runtime: Runtime, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while not stop.is_set():
             try:
-                published = (
-                    await bus_checkpoint(runtime.js, definition.name, keys) if runtime.js else None
-                )
-                await publish_checkpoint(runtime, key, clock=clock, published=published)
+                await transparency.seal_all(runtime.sessions, at=clock())
+                if loop.time() >= due:
+                    due = loop.time() + every
+                    published = (
+                        await bus_checkpoint(runtime.js, definition.name, keys)
+                        if runtime.js
+                        else None
+                    )
+                    await publish_checkpoint(runtime, key, clock=clock, published=published)
             except Exception as exc:
                 # The database may be away for a moment; the next round tries again.
                 log.warning("audit.checkpoint.failed", error=f"{type(exc).__name__}: {exc}")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every)
+                await asyncio.wait_for(stop.wait(), seal_every)
 
     return audit_checkpoints
 
@@ -401,7 +462,7 @@ def checkpoint_subscription(runtime: Runtime, *, durable: str | None = None) -> 
     keys = public_keys(runtime.definition.platform)
 
     async def keep(envelope: IncomingEnvelope, tracking: Tracking) -> None:
-        if envelope.type == checkpoint_subject(own):
+        if envelope.type in (checkpoint_subject(own), checkpoint_subject(own, 1)):
             return  # its own, from the bus: kept already, in `audit_checkpoint`
         await keep_checkpoint(runtime, envelope, tracking, keys=keys)
 
@@ -437,7 +498,8 @@ async def keep_checkpoint(
     service = checkpoint.service
     if service not in CONTEXTS or service == runtime.definition.name:
         raise CheckpointRefused(f"a checkpoint of {service!r} is not kept here")
-    if envelope.type != checkpoint_subject(service) or envelope.source != f"puebla/{service}":
+    expected_type = checkpoint_subject(service, 2 if checkpoint.is_log else 1)
+    if envelope.type != expected_type or envelope.source != f"puebla/{service}":
         raise CheckpointRefused(
             f"a checkpoint of {service} came as {envelope.type} from {envelope.source}"
         )
@@ -449,14 +511,18 @@ async def keep_checkpoint(
     uow = UnitOfWork(runtime.sessions, source=runtime.definition.source, actor="system")
     uow.track(tracking)
     async with uow:
-        await _check_consistent(uow.session, checkpoint)
+        if checkpoint.is_log:
+            await _check_extends(uow.session, checkpoint)
+        else:
+            await _check_consistent(uow.session, checkpoint)
         await uow.session.execute(
             text(
                 "INSERT INTO audit_witness (service, seq, head, count, at, key_id, signature,"
-                " event_id) VALUES (:service, :seq, :head, :count, :at, :key_id, :signature,"
-                " :event_id) ON CONFLICT DO NOTHING"
+                " event_id, format) VALUES (:service, :seq, :head, :count, :at, :key_id,"
+                " :signature, :event_id, :format) ON CONFLICT DO NOTHING"
             ),
             {
+                "format": checkpoint.format,
                 "service": service,
                 "seq": checkpoint.seq,
                 "head": checkpoint.head,
@@ -469,6 +535,40 @@ async def keep_checkpoint(
         )
         await uow.commit()
     log.info("audit.witness.kept", service=service, seq=checkpoint.seq)
+
+
+async def _check_extends(session: AsyncSession, head: Checkpoint) -> None:
+    """A signed tree head must not contradict one already held: another root for the same
+    size is a fork (two histories signed), and its consistency proof from the `previous` size,
+    when that head is held, must show the new tree extends the old one (RFC 9162 §2.1.4.2).
+    A head whose previous one this witness never received is kept unlinked (logged): the
+    verifier checks it against the publisher's proofs later."""
+    rows = (
+        await session.execute(
+            text(
+                "SELECT seq, head FROM audit_witness WHERE service = :s AND format = :f"
+                " AND seq IN (:size, :previous)"
+            ),
+            {"s": head.service, "f": LOG_FORMAT, "size": head.seq, "previous": head.previous or 0},
+        )
+    ).all()
+    held = {int(size): root for size, root in rows}
+    problem = None
+    if head.seq in held and held[head.seq] != head.head:
+        problem = f"another root for tree size {head.seq}: the log forked"
+    elif head.previous is not None and head.previous in held:
+        proof = [bytes.fromhex(node) for node in head.consistency]
+        if not verify_consistency(
+            head.previous, head.seq, bytes.fromhex(held[head.previous]), head.root, proof
+        ):
+            problem = f"tree size {head.seq} does not extend the head held for {head.previous}"
+    elif head.previous is not None:
+        log.info("audit.witness.unlinked", service=head.service, size=head.seq)
+    if problem:
+        log.error(
+            "audit.witness.inconsistent", service=head.service, size=head.seq, problem=problem
+        )
+        raise CheckpointRefused(f"tree head {head.seq} contradicts: {problem}")
 
 
 async def _check_consistent(session: AsyncSession, checkpoint: Checkpoint) -> None:
@@ -558,9 +658,10 @@ async def latest_checkpoint(session: AsyncSession, service: str, keys: PublicKey
         (
             await session.execute(
                 text(
-                    "SELECT seq, head, count, at, key_id, signature FROM audit_checkpoint"
-                    " ORDER BY seq DESC LIMIT 50"
-                )
+                    "SELECT seq, head, count, at, key_id, signature, format"
+                    " FROM audit_checkpoint WHERE format = :f ORDER BY seq DESC LIMIT 50"
+                ),
+                {"f": LOG_FORMAT},
             )
         )
         .mappings()

@@ -334,14 +334,10 @@ class TestPublishing:
     async def test_a_chain_checkpoint_kept_from_before_the_log_does_not_stop_the_first_head(
         self, scratch: RoleSeparatedDatabase
     ) -> None:
-        """KNOWN SOURCE BUG (left failing on purpose): `audit_checkpoint`'s primary key is
-        still `seq` alone (`AUDIT_ANCHOR_2026_12_01`), and `TRANSPARENCY_LOG_2026_12_02` does
-        not add `format` to it. A service upgraded from the hash chain holds checkpoints whose
-        `seq` is an entry's seq; a tree head whose size equals one of them (with no gaps in
-        the seqs, the last chain checkpoint's seq is exactly the log's size until the next
-        entry) cannot be inserted: `publish_checkpoint` fails with a unique violation every
-        round, and `audit_witness` (key `(service, seq)`, `ON CONFLICT DO NOTHING`) silently
-        drops that head, so a fork at that size goes unseen."""
+        """A service upgraded from the hash chain holds checkpoints whose `seq` is an entry's
+        seq; with no gaps, the last one's is exactly the log's size until the next entry. The
+        keys are (format, seq) since the transparency log's migration, so its first tree head
+        of that size is stored beside it."""
         await write_entries(scratch, 3)
         async with scratch.sessions() as session:
             # What the chain's worker wrote before the upgrade: its last entry was seq 3.
@@ -832,3 +828,24 @@ class TestWitnesses:
             )
 
         assert await witnessed(scratch) == [(9, "b" * 64, "puebla-audit-chain/1")]
+
+    async def test_a_tree_head_is_kept_beside_a_chain_checkpoint_of_the_same_seq(
+        self, scratch: RoleSeparatedDatabase
+    ) -> None:
+        """A witness keeps a tree head beside a chain checkpoint of the same seq (keys
+        (service, format, seq)): not dropped by `ON CONFLICT DO NOTHING`, and another root
+        for that size is then seen as the fork it is."""
+        old = Checkpoint(
+            "repatriation", 8, "b" * 64, 8, datetime.now(UTC), "x", format=CHAIN_FORMAT
+        ).signed_with(KEYS["repatriation"])
+        await keep(scratch, envelope_of(old))
+        head = repatriation_head(8)
+
+        await keep(scratch, envelope_of(head))
+
+        assert await witnessed(scratch) == [
+            (8, "b" * 64, "puebla-audit-chain/1"),
+            (8, head.head, "puebla-audit-log/2"),
+        ]
+        with pytest.raises(CheckpointRefused, match="another root for tree size 8"):
+            await keep(scratch, envelope_of(repatriation_head(8, leaves=REWRITTEN)))

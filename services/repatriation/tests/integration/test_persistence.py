@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from puebla.db.audit import verify_chain
 from puebla.refusals import ConcurrentChange
+from puebla.transparency import log
 from puebla_dev.testing.waiting import wait_until
 from repatriation.domain import (
     HandoverItem,
@@ -300,7 +300,7 @@ class TestAudit:
                 ("inm.mx", "manifest.submitted", "2"),
                 ("consul.gt.tapachula", "manifest.nationality_confirmed", "3"),
             ]
-            assert (await verify_chain(session)).ok
+            assert (await log.verify(session)).ok
 
     async def test_no_personal_data_in_the_audit_trail(self, flow, runtime):
         marker = f"Marcador{uuid.uuid4().hex[:8]}"

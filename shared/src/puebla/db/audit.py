@@ -1,8 +1,12 @@
-"""The append-only, hash-chained audit trail.
+"""The append-only audit trail: what was done, by whom, to which record.
 
-Each entry holds the hash of the one before it, so changing or deleting any stored entry breaks
-every hash after it and `verify_chain` says where. Appending takes a transaction-scoped
-advisory lock: entries are chained in commit order, one writer at a time per service database.
+Each entry carries its commitment (`hash`: SHA-256 of its canonical form, random id included,
+so it reveals nothing of the entry). Appending takes no lock: the entries of a transaction are
+inserted with their commitment and queued in `audit_pending`, in the transaction of their
+effect; the worker's sealer gives them their place in the service's transparency log
+(`puebla.transparency.log`), whose signed tree heads every other service keeps. Entries of the
+hash chain that came before the log keep the `prev_hash` they were chained with; new ones
+have none ("").
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from puebla.ids import new_id
 
-GENESIS = "0" * 64
-AUDIT_LOCK = 0x41554454  # "AUDT"
+# The `prev_hash` of an entry written since the transparency log: it belongs to no chain.
+UNCHAINED = ""
 
 
 @dataclass(frozen=True)
@@ -72,19 +76,17 @@ async def append(
     at: datetime,
     correlation_id: str | None,
 ) -> None:
+    """Inserts `records` and queues them for the log, in the caller's transaction (one
+    statement: the entries and their queue rows together)."""
     if not records:
         return
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK})
-    prev = (
-        await session.execute(text("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1"))
-    ).scalar_one_or_none() or GENESIS
     rows = []
     for record in records:
         entry_id = new_id()
         # JSON round trip so the hash is computed over exactly what JSONB will give back.
         detail = json.loads(json.dumps(record.detail, default=str))
         digest = entry_hash(
-            prev_hash=prev,
+            prev_hash=UNCHAINED,
             entry_id=entry_id,
             at=at,
             actor=record.actor,
@@ -104,130 +106,16 @@ async def append(
                 "entity_id": record.entity_id,
                 "detail": json.dumps(detail),
                 "correlation_id": correlation_id,
-                "prev_hash": prev,
+                "prev_hash": UNCHAINED,
                 "hash": digest,
             }
         )
-        prev = digest
     await session.execute(
         text(
-            "INSERT INTO audit (id, at, actor, action, entity_type, entity_id, detail,"
-            " correlation_id, prev_hash, hash) VALUES (:id, :at, :actor, :action, :entity_type,"
-            " :entity_id, CAST(:detail AS jsonb), :correlation_id, :prev_hash, :hash)"
+            "WITH added AS (INSERT INTO audit (id, at, actor, action, entity_type, entity_id,"
+            " detail, correlation_id, prev_hash, hash) VALUES (:id, :at, :actor, :action,"
+            " :entity_type, :entity_id, CAST(:detail AS jsonb), :correlation_id, :prev_hash,"
+            " :hash) RETURNING seq) INSERT INTO audit_pending (seq) SELECT seq FROM added"
         ),
         rows,
     )
-
-
-@dataclass(frozen=True)
-class ExpectedHead:
-    """What a signed checkpoint vouches for (`puebla.audit_anchor`): the entry `seq` has hash
-    `head` and is the `count`-th entry of the trail."""
-
-    seq: int
-    head: str
-    count: int
-    at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ChainVerification:
-    ok: bool
-    entries: int
-    broken_at_seq: int | None = None
-    reason: str | None = None
-    # The checkpoint verified against, if any.
-    expected: ExpectedHead | None = None
-
-
-async def verify_chain(
-    session: AsyncSession, *, expected: ExpectedHead | None = None, batch: int = 5000
-) -> ChainVerification:
-    """Recomputes every hash in order; the first mismatch is reported with its sequence.
-
-    With `expected` (the last published checkpoint) the chain must also reach it unchanged:
-    the entry at its `seq` holds its `head` and is its `count`-th. A chain rewritten and
-    re-hashed verifies link by link but has another head there; a chain cut short, or with
-    entries removed before the checkpoint and re-hashed, lacks the entry or counts fewer."""
-    result = await _walk(session, expected, batch)
-    return replace(result, expected=expected)
-
-
-async def _walk(
-    session: AsyncSession, expected: ExpectedHead | None, batch: int
-) -> ChainVerification:
-    prev = GENESIS
-    last_seq = 0
-    count = 0
-    reached = expected is None
-    while True:
-        result = await session.execute(
-            text(
-                "SELECT seq, id, at, actor, action, entity_type, entity_id, detail,"
-                " correlation_id, prev_hash, hash FROM audit WHERE seq > :after"
-                " ORDER BY seq LIMIT :n"
-            ),
-            {"after": last_seq, "n": batch},
-        )
-        rows = result.mappings().all()
-        if not rows:
-            if not reached and expected is not None:
-                return ChainVerification(
-                    False,
-                    count,
-                    last_seq + 1,
-                    f"the trail ends at seq {last_seq} with {count} entries, but the checkpoint"
-                    f" of {_when(expected)} vouches for {expected.count} up to seq"
-                    f" {expected.seq}: entries were removed from its end",
-                )
-            return ChainVerification(ok=True, entries=count)
-        for row in rows:
-            if not reached and expected is not None and row["seq"] > expected.seq:
-                return ChainVerification(
-                    False,
-                    count,
-                    expected.seq,
-                    f"entry seq {expected.seq}, the head of the checkpoint of {_when(expected)},"
-                    " is missing",
-                )
-            if row["prev_hash"] != prev:
-                return ChainVerification(False, count, row["seq"], "previous hash does not link")
-            digest = entry_hash(
-                prev_hash=prev,
-                entry_id=row["id"],
-                at=row["at"],
-                actor=row["actor"],
-                action=row["action"],
-                entity_type=row["entity_type"],
-                entity_id=row["entity_id"],
-                detail=row["detail"],
-                correlation_id=row["correlation_id"],
-            )
-            if digest != row["hash"]:
-                return ChainVerification(False, count, row["seq"], "entry content was changed")
-            prev = row["hash"]
-            last_seq = row["seq"]
-            count += 1
-            if expected is not None and row["seq"] == expected.seq:
-                reached = True
-                if row["hash"] != expected.head:
-                    return ChainVerification(
-                        False,
-                        count,
-                        row["seq"],
-                        f"entry seq {row['seq']} differs from the head signed in the checkpoint"
-                        f" of {_when(expected)}: the trail was rewritten and re-hashed",
-                    )
-                if count != expected.count:
-                    return ChainVerification(
-                        False,
-                        count,
-                        row["seq"],
-                        f"{count} entries up to seq {row['seq']}, but the checkpoint of"
-                        f" {_when(expected)} counted {expected.count}: entries were"
-                        " removed or added before it",
-                    )
-
-
-def _when(expected: ExpectedHead) -> str:
-    return expected.at.isoformat() if expected.at is not None else f"seq {expected.seq}"

@@ -1,10 +1,10 @@
 """Alembic glue shared by the services: env.py and the first migration stay a few lines.
 
 The platform tables' DDL is here as frozen literals (`PLATFORM_TABLES_2026_11_26`,
-`AUDIT_ANCHOR_2026_12_01`), not built from `puebla.db.tables`: a migration must build tomorrow
-the database it built the day it was written, or fresh databases and upgraded ones drift apart
-unnoticed. `puebla_dev.testing.migrations` checks that what the migrations build is what the
-models say.
+`AUDIT_ANCHOR_2026_12_01`, `TRANSPARENCY_LOG_2026_12_02`), not built from `puebla.db.tables`:
+a migration must build tomorrow the database it built the day it was written, or fresh
+databases and upgraded ones drift apart unnoticed. `puebla_dev.testing.migrations` checks
+that what the migrations build is what the models say.
 
 Migrations run under a PostgreSQL advisory lock, so two processes starting together never race
 on the schema, and with the database's *owner* role (`<SERVICE>_MIGRATION_DATABASE_URL`): the
@@ -238,6 +238,75 @@ AUDIT_ANCHOR_2026_12_01: tuple[str, ...] = (
     FOR EACH ROW EXECUTE FUNCTION audit_append_only()
     """,
 )
+
+
+# FROZEN: never edit these statements. They are what every service's transparency-log
+# migration (2026-12-02, issue 18) created: the audit trail becomes a Merkle tree in the
+# structure of RFC 9162. Writers no longer take a lock: an entry is queued in `audit_pending`
+# in its own transaction; the worker's sealer gives it its place in the log (`audit_leaf`)
+# and stores the perfect subtrees it completes (`audit_node`, level 0 = the leaf hashes).
+# Entries written before are queued too, so the log holds the whole trail. Signed tree heads
+# are checkpoints of the format `puebla-audit-log/2`.
+TRANSPARENCY_LOG_2026_12_02: tuple[str, ...] = (
+    """
+    CREATE TABLE audit_pending (
+        seq BIGINT NOT NULL,
+        CONSTRAINT pk_audit_pending PRIMARY KEY (seq)
+    )
+    """,
+    "INSERT INTO audit_pending (seq) SELECT seq FROM audit",
+    """
+    CREATE TABLE audit_leaf (
+        leaf_index BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        sealed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        CONSTRAINT pk_audit_leaf PRIMARY KEY (leaf_index),
+        CONSTRAINT uq_audit_leaf_seq UNIQUE (seq)
+    )
+    """,
+    """
+    CREATE TABLE audit_node (
+        level SMALLINT NOT NULL,
+        position BIGINT NOT NULL,
+        hash BYTEA NOT NULL,
+        CONSTRAINT pk_audit_node PRIMARY KEY (level, position)
+    )
+    """,
+    "ALTER TABLE audit_checkpoint ADD COLUMN format TEXT DEFAULT 'puebla-audit-chain/1' NOT NULL",
+    "ALTER TABLE audit_witness ADD COLUMN format TEXT DEFAULT 'puebla-audit-chain/1' NOT NULL",
+    # A chain checkpoint's `seq` is an entry's, a tree head's its tree size: both may be 128.
+    "ALTER TABLE audit_checkpoint DROP CONSTRAINT pk_audit_checkpoint",
+    "ALTER TABLE audit_checkpoint ADD CONSTRAINT pk_audit_checkpoint PRIMARY KEY (format, seq)",
+    "ALTER TABLE audit_witness DROP CONSTRAINT pk_audit_witness",
+    "ALTER TABLE audit_witness ADD CONSTRAINT pk_audit_witness PRIMARY KEY (service, format, seq)",
+    """
+    CREATE TRIGGER audit_leaf_append_only BEFORE UPDATE OR DELETE ON audit_leaf
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_node_append_only BEFORE UPDATE OR DELETE ON audit_node
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_leaf_no_truncate BEFORE TRUNCATE ON audit_leaf
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_node_no_truncate BEFORE TRUNCATE ON audit_node
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
+    """,
+)
+
+
+def drop_transparency_log(op: Executes) -> None:
+    """The downgrade of `TRANSPARENCY_LOG_2026_12_02`."""
+    op.execute("DROP TABLE IF EXISTS audit_node, audit_leaf, audit_pending")
+    for table, key in (("audit_witness", "service, seq"), ("audit_checkpoint", "seq")):
+        # Back to the chain's keys: its heads alone (a tree head has no place there).
+        op.execute(f"DELETE FROM {table} WHERE format <> 'puebla-audit-chain/1'")
+        op.execute(f"ALTER TABLE {table} DROP CONSTRAINT pk_{table}")
+        op.execute(f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY ({key})")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN format")
 
 
 class Executes(Protocol):

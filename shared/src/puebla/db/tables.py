@@ -12,7 +12,10 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     Table,
     Text,
     func,
@@ -94,6 +97,10 @@ def define_platform_tables(metadata: MetaData) -> tuple[Table, Table, Table, Tab
     return outbox, inbox, audit, idempotency
 
 
+# What a checkpoint row written before the transparency log was (the column's default).
+CHAIN_DEFAULT = "'puebla-audit-chain/1'"
+
+
 def define_audit_anchor_tables(metadata: MetaData) -> tuple[Table, Table]:
     """`audit_checkpoint`: every signed checkpoint of this service's own chain, written in the
     transaction that puts it in the outbox (`puebla.audit_anchor`). `audit_witness`: the signed
@@ -103,18 +110,22 @@ def define_audit_anchor_tables(metadata: MetaData) -> tuple[Table, Table]:
     checkpoint = Table(
         "audit_checkpoint",
         metadata,
-        Column("seq", BigInteger, primary_key=True),  # the chain's last seq it vouches for
-        Column("head", Text, nullable=False),  # that entry's hash
-        Column("count", BigInteger, nullable=False),  # entries up to and including seq
+        # A tree head (`puebla-audit-log/2`): seq = count = the tree size, head = the root.
+        # A chain checkpoint (before): the last entry's seq and hash, and the entries up to it.
+        Column("seq", BigInteger, nullable=False, autoincrement=False),
+        Column("head", Text, nullable=False),
+        Column("count", BigInteger, nullable=False),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("key_id", Text, nullable=False),
         Column("signature", Text, nullable=False),  # base64 Ed25519 over the signed body
+        Column("format", Text, nullable=False, server_default=text(CHAIN_DEFAULT)),
+        PrimaryKeyConstraint("format", "seq"),
     )
     witness = Table(
         "audit_witness",
         metadata,
-        Column("service", Text, primary_key=True),  # the publisher, e.g. "consular"
-        Column("seq", BigInteger, primary_key=True),
+        Column("service", Text, nullable=False),  # the publisher, e.g. "consular"
+        Column("seq", BigInteger, nullable=False, autoincrement=False),
         Column("head", Text, nullable=False),
         Column("count", BigInteger, nullable=False),
         Column("at", DateTime(timezone=True), nullable=False),
@@ -122,6 +133,29 @@ def define_audit_anchor_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("signature", Text, nullable=False),
         Column("event_id", UUID(as_uuid=True), nullable=False),
         Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("format", Text, nullable=False, server_default=text(CHAIN_DEFAULT)),
+        PrimaryKeyConstraint("service", "format", "seq"),
+    )
+    # The transparency log (issue 18, `puebla.transparency.log`): entries waiting for their
+    # place, the place each got, and the Merkle tree's perfect subtrees.
+    Table(
+        "audit_pending",
+        metadata,
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    )
+    Table(
+        "audit_leaf",
+        metadata,
+        Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+        Column("seq", BigInteger, nullable=False, unique=True),
+        Column("sealed_at", DateTime(timezone=True), nullable=False),
+    )
+    Table(
+        "audit_node",
+        metadata,
+        Column("level", SmallInteger, primary_key=True, autoincrement=False),
+        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("hash", LargeBinary, nullable=False),
     )
     return checkpoint, witness
 
@@ -129,4 +163,4 @@ def define_audit_anchor_tables(metadata: MetaData) -> tuple[Table, Table]:
 # Tables nobody but their owner may change or delete from: the runtime role gets only INSERT
 # and SELECT on them (`puebla.db.migrations.grant_runtime_role`), and triggers refuse UPDATE,
 # DELETE and TRUNCATE even to the owner unless it first disables them.
-APPEND_ONLY_TABLES = ("audit", "audit_checkpoint", "audit_witness")
+APPEND_ONLY_TABLES = ("audit", "audit_checkpoint", "audit_witness", "audit_leaf", "audit_node")

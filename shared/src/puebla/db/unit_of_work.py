@@ -217,8 +217,8 @@ class UnitOfWork:
         # A request's Idempotency-Key is taken in the transaction of its effect: a concurrent
         # request with the same key fails here and is rolled back.
         claim = await idempotency.take_in(session)
-        # The audit chain's lock serializes every writer of this database until the commit:
-        # taken last, so it is held for one statement and the commit only.
+        # The audit entries and their place in the log's queue: no lock, the worker's sealer
+        # orders them (`puebla.transparency.log`).
         await audit_trail.append(session, self._audit, at=now, correlation_id=correlation_id)
         await session.commit()
         if claim is not None:
