@@ -17,8 +17,7 @@ from child_protection.domain import Actor as CaseActor
 from child_protection.domain import ChildCase, DeadlineRule, ReceptionPoint
 from child_protection.service_layer.access import actor_of
 from child_protection.service_layer.unit_of_work import CaseUnitOfWork
-from puebla.auth.principal import Principal
-from puebla.db.unit_of_work import Actor
+from puebla.db.unit_of_work import ActingFor, Actor
 
 CORINTO = ReceptionPoint("HN-CORINTO", "HN", has_child_protection_authority=True)
 
@@ -54,7 +53,7 @@ class FakeReferenceData:
         return CORINTO if code == CORINTO.code else None
 
 
-class FakeCaseUnitOfWork:
+class FakeCaseUnitOfWork(ActingFor):
     """What the handlers see of `CaseUnitOfWork`, in memory."""
 
     def __init__(self, actor: Actor, *, now: datetime, cases: Sequence[ChildCase] = ()) -> None:
@@ -66,12 +65,6 @@ class FakeCaseUnitOfWork:
 
     def clock(self) -> datetime:
         return self.now
-
-    @property
-    def principal(self) -> Principal:
-        if not isinstance(self.actor, Principal):
-            raise TypeError(f"this unit of work acts for {self.actor!r}, not a signed-in caller")
-        return self.actor
 
     @property
     def case_actor(self) -> CaseActor:

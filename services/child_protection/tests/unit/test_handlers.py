@@ -42,6 +42,23 @@ def _uow(actor: Principal, *cases: ChildCase) -> FakeCaseUnitOfWork:
     return FakeCaseUnitOfWork(actor, now=NOW, cases=cases)
 
 
+def _opening(case_id: UUID, template: ChildCase) -> c.OpenCase:
+    """The default case's opening in Mexico, under a new id."""
+    return c.OpenCase(
+        case_id=case_id,
+        host_country="MX",
+        nationality="HN",
+        child=template.child,
+        identified_at=at(-1),
+        place=template.place,
+        accompaniment=template.accompaniment,
+        age_disputed=False,
+        protection_need=False,
+        trafficking_indicator=False,
+        opened_at=NOW,
+    )
+
+
 def _interview(case_id: UUID, when=NOW) -> c.RecordInterview:
     return c.RecordInterview(case_id=case_id, conducted_at=when, language="es", notes="Alone.")
 
@@ -165,19 +182,7 @@ class TestWhoActs:
     async def test_an_opening_is_hosted_by_whoever_opens_it(self, build: Build) -> None:
         template = build.open()
         uow = _uow(DIF)
-        opening = c.OpenCase(
-            case_id=UUID(int=77),
-            host_country="MX",
-            nationality="HN",
-            child=template.child,
-            identified_at=at(-1),
-            place=template.place,
-            accompaniment=template.accompaniment,
-            age_disputed=False,
-            protection_need=False,
-            trafficking_indicator=False,
-            opened_at=NOW,
-        )
+        opening = _opening(UUID(int=77), template)
 
         opened = await handlers.open_case(opening, uow.as_uow())
 
@@ -192,19 +197,7 @@ class TestWhoActs:
     ) -> None:
         template = build.open()
         uow = _uow(SBS)
-        opening = c.OpenCase(
-            case_id=UUID(int=78),
-            host_country="MX",
-            nationality="HN",
-            child=template.child,
-            identified_at=at(-1),
-            place=template.place,
-            accompaniment=template.accompaniment,
-            age_disputed=False,
-            protection_need=False,
-            trafficking_indicator=False,
-            opened_at=NOW,
-        )
+        opening = _opening(UUID(int=78), template)
 
         with pytest.raises(e.OnlyHostOfficer):
             await handlers.open_case(opening, uow.as_uow())

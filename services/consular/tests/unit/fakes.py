@@ -18,7 +18,7 @@ from consular.domain.values import Place
 from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
 from puebla.db.audit import AuditRecord
-from puebla.db.unit_of_work import Actor, OutgoingEvent, Tracking
+from puebla.db.unit_of_work import ActingFor, Actor, OutgoingEvent, Tracking
 
 
 def principal(username: str, *roles: str, country: str | None = None) -> Principal:
@@ -178,7 +178,7 @@ class FakeReference:
         return Place(sending_country)
 
 
-class FakeConsularUnitOfWork:
+class FakeConsularUnitOfWork(ActingFor):
     """What `ConsularUnitOfWork` offers the handlers, in memory. Enter and commit as often
     as the handlers do; `committed` counts the commits, `audit` and `published` what they
     would have written."""
@@ -194,16 +194,6 @@ class FakeConsularUnitOfWork:
         self.tracking: Tracking | None = None
         self.audit: list[AuditRecord] = []
         self.published: list[OutgoingEvent] = []
-
-    @property
-    def actor_name(self) -> str:
-        return self.actor.username if isinstance(self.actor, Principal) else self.actor
-
-    @property
-    def principal(self) -> Principal:
-        if not isinstance(self.actor, Principal):
-            raise TypeError(f"this unit of work acts for {self.actor!r}")
-        return self.actor
 
     def track(self, tracking: Tracking) -> None:
         self.tracking = tracking

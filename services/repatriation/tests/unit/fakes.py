@@ -12,8 +12,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Self, cast
 
-from puebla.auth.principal import Principal
-from puebla.db.unit_of_work import Actor
+from puebla.db.unit_of_work import ActingFor, Actor
 from repatriation.domain import Manifest, ReferenceData, seed
 from repatriation.service_layer.access import Scope
 from repatriation.service_layer.unit_of_work import ManifestUnitOfWork
@@ -48,7 +47,7 @@ class FakeManifestRepository:
         self.created_by[new.id] = created_by
 
 
-class FakeManifestUnitOfWork:
+class FakeManifestUnitOfWork(ActingFor):
     """What the handlers see of `ManifestUnitOfWork`, in memory."""
 
     def __init__(self, actor: Actor, *, now: datetime, manifests: Sequence[Manifest] = ()) -> None:
@@ -59,16 +58,6 @@ class FakeManifestUnitOfWork:
 
     def clock(self) -> datetime:
         return self.now
-
-    @property
-    def actor_name(self) -> str:
-        return self.actor.username if isinstance(self.actor, Principal) else self.actor
-
-    @property
-    def principal(self) -> Principal:
-        if not isinstance(self.actor, Principal):
-            raise TypeError(f"this unit of work acts for {self.actor!r}, not a signed-in caller")
-        return self.actor
 
     async def __aenter__(self) -> Self:
         return self

@@ -31,7 +31,7 @@ from typing import Self, TypeVar, cast
 from puebla.auth.principal import Principal
 from puebla.clock import FrozenClock
 from puebla.db.audit import AuditRecord
-from puebla.db.unit_of_work import Actor, OutgoingEvent
+from puebla.db.unit_of_work import ActingFor, Actor, OutgoingEvent
 from reserve_fund.adapters import integration
 from reserve_fund.domain import Budget, ChildCase, FundApplication, FundRules
 from reserve_fund.domain.events import Event
@@ -171,7 +171,7 @@ class FakeChildCases:
         return deepcopy(stored) if stored is not None else None
 
 
-class FakeFundUnitOfWork:
+class FakeFundUnitOfWork(ActingFor):
     """What the handlers see of `FundUnitOfWork`, in memory, over `store` (a fresh one if
     none is given)."""
 
@@ -190,16 +190,6 @@ class FakeFundUnitOfWork:
         self.audit: list[AuditRecord] = []
         self.published: list[OutgoingEvent] = []
         self._depth = 0
-
-    @property
-    def actor_name(self) -> str:
-        return self.actor.username if isinstance(self.actor, Principal) else self.actor
-
-    @property
-    def principal(self) -> Principal:
-        if not isinstance(self.actor, Principal):
-            raise TypeError(f"this unit of work acts for {self.actor!r}, not a signed-in caller")
-        return self.actor
 
     @property
     def session(self) -> PlainRows:

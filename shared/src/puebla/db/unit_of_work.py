@@ -85,7 +85,26 @@ def audit_action(aggregate_type: str, event: object) -> str:
     return f"{aggregate_type}.{name}"
 
 
-class UnitOfWork:
+class ActingFor:
+    """Who a unit of work acts for (`actor`): the verified caller, or the name of whoever
+    decided upstream. The real unit of work and the handler tests' fakes share it."""
+
+    actor: Actor
+
+    @property
+    def actor_name(self) -> str:
+        """What the audit trail names: the caller's username, or the upstream decider."""
+        return self.actor.username if isinstance(self.actor, Principal) else self.actor
+
+    @property
+    def principal(self) -> Principal:
+        """The verified caller (a use case that decides access needs one)."""
+        if not isinstance(self.actor, Principal):
+            raise TypeError(f"this unit of work acts for {self.actor!r}, not a signed-in caller")
+        return self.actor
+
+
+class UnitOfWork(ActingFor):
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
@@ -148,18 +167,6 @@ class UnitOfWork:
         if session is not None:
             await session.rollback()  # no-op after a commit; undoes everything otherwise
             await session.close()
-
-    @property
-    def actor_name(self) -> str:
-        """What the audit trail names: the caller's username, or the upstream decider."""
-        return self.actor.username if isinstance(self.actor, Principal) else self.actor
-
-    @property
-    def principal(self) -> Principal:
-        """The verified caller (a use case that decides access needs one)."""
-        if not isinstance(self.actor, Principal):
-            raise TypeError(f"this unit of work acts for {self.actor!r}, not a signed-in caller")
-        return self.actor
 
     async def _start(self) -> None:
         """Hook: create repositories bound to `self.session`."""
