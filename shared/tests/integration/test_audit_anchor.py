@@ -23,6 +23,7 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 from sqlalchemy import text
+from structlog.testing import capture_logs
 
 from puebla.audit_anchor import (
     AnchorKeyError,
@@ -324,7 +325,11 @@ class TestPublishing:
         finally:
             await conn.close()
 
-        assert await publish(scratch) is None  # 2 entries, 4 signed
+        with capture_logs() as logs:
+            assert await publish(scratch) is None  # 2 entries, 4 signed
+        assert [e for e in logs if e["log_level"] == "error"] == [
+            {"event": "audit.checkpoint.trail_shrank", "size": 2, "last": 4, "log_level": "error"}
+        ]
         await write_entries(scratch, 3)  # 5 again, but not the 4 signed first
         assert await publish(scratch) is None
         async with scratch.sessions() as session:
