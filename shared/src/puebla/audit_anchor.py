@@ -320,9 +320,9 @@ async def publish_checkpoint(
 
     The last signed head is the newer of the local one and `published` (the stream's, read by
     the job before each round): with the local copies deleted, the worker would otherwise sign
-    whatever log is left. A log that is shorter than the last signed head, or whose first
-    entries no longer hash to its root, is never signed again (logged; the verification
-    reports it)."""
+    whatever log is left. A log that is shorter than the last signed head, or whose stored
+    tree no longer gives that head's root for its size, is never signed again (logged; the
+    verification, which recomputes from the entries, reports it)."""
     service = runtime.definition.name
     uow = UnitOfWork(
         runtime.sessions, source=runtime.definition.source, actor="system", clock=clock
