@@ -44,10 +44,13 @@ async def count(
     event.listen(sync_engine, "commit", bump("commits"))
     event.listen(sync_engine, "rollback", bump("rollbacks"))
     app = create_app(runtime)
-    app.state.runtime = runtime
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        # The app's lifespan builds what its routes use (the service object, the verifier).
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
+        ):
             # The first call warms the verifier's JWKS cache and the pool; the second counts.
             for rid in returnee_ids[:2]:
                 for key in counts:
