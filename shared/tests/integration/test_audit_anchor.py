@@ -854,3 +854,59 @@ class TestWitnesses:
         ]
         with pytest.raises(CheckpointRefused, match="another root for tree size 8"):
             await keep(scratch, envelope_of(repatriation_head(8, leaves=REWRITTEN)))
+
+
+class TestKeyRotation:
+    """ADR 0006: a new key id is listed beside the old one in `PUEBLA_AUDIT_PUBLIC_KEYS`, then
+    the worker signs with it. The log goes on: heads signed with either key verify while both
+    are listed, and the first head of the new key must still extend the last of the old."""
+
+    NEW = SigningKey.generate("repatriation-rotated")
+    BOTH = PublicKeys.parse(f"{PUBLIC},{NEW.public_setting('repatriation')}")
+
+    async def keep_with(
+        self, db: RoleSeparatedDatabase, head: Checkpoint, keys: PublicKeys
+    ) -> None:
+        envelope = envelope_of(head)
+        tracking = Tracking("consular-audit-checkpoints", envelope.id, envelope.type)
+        await keep_checkpoint(runtime_of(db, "consular"), envelope, tracking, keys=keys)
+
+    async def test_a_witness_follows_the_log_across_the_new_key(
+        self, scratch: RoleSeparatedDatabase
+    ) -> None:
+        old = repatriation_head(5)
+        new = repatriation_head(9, previous=5).signed_with(self.NEW)
+        await self.keep_with(scratch, old, self.BOTH)
+
+        await self.keep_with(scratch, new, self.BOTH)
+
+        assert [(size, key) for size, _, key in await self.kept(scratch)] == [
+            (5, "repatriation-test"),
+            (9, "repatriation-rotated"),
+        ]
+
+    async def test_the_new_key_cannot_sign_a_history_the_old_one_did_not(
+        self, scratch: RoleSeparatedDatabase
+    ) -> None:
+        await self.keep_with(scratch, repatriation_head(5), self.BOTH)
+        forked = repatriation_head(9, previous=5, leaves=REWRITTEN)
+        rotated = forked.signed_with(self.NEW)
+
+        with pytest.raises(CheckpointRefused, match="does not extend the head held for 5"):
+            await self.keep_with(scratch, rotated, self.BOTH)
+
+    async def test_a_key_not_listed_yet_is_refused(self, scratch: RoleSeparatedDatabase) -> None:
+        early = repatriation_head(5).signed_with(self.NEW)
+
+        with pytest.raises(CheckpointRefused, match="no public key 'repatriation-rotated'"):
+            await self.keep_with(scratch, early, PublicKeys.parse(PUBLIC))
+
+    async def kept(self, db: RoleSeparatedDatabase) -> list[tuple[int, str, str]]:
+        async with db.sessions() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT seq, head, key_id FROM audit_witness WHERE service = 'repatriation'"
+                    " ORDER BY seq"
+                )
+            )
+            return [(int(seq), head, key) for seq, head, key in rows]
