@@ -183,3 +183,50 @@ async def test_leaves_that_do_not_rebuild_the_root_are_found(
     report = await verify(db, tokens, full=True)
 
     assert report.findings == ["the leaves served do not rebuild the root signed for 4 entries"]
+
+
+BIGINT_PLUS_ONE = 2**63
+OVER = "less_than_equal"
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "rule"),
+    [
+        # Found by the fuzzer: beyond PostgreSQL's BIGINT this was a 500 (an overflow).
+        (
+            "/v1/audit/log/inclusion?seq=9371070345869414891520&tree_size=1",
+            "seq",
+            "less_than_equal",
+        ),
+        (
+            "/v1/audit/log/inclusion?seq=1&tree_size=9223372036854775808",
+            "tree_size",
+            "less_than_equal",
+        ),
+        (
+            "/v1/audit/log/consistency?first=1&second=9223372036854775808",
+            "second",
+            "less_than_equal",
+        ),
+        ("/v1/audit/log/leaves?start=9223372036854775808", "start", "less_than_equal"),
+        ("/v1/audit/log/consistency?first=3&second=2", "first", "after_second"),
+        ("/v1/audit/log/consistency?first=1&second=3", "second", "beyond_tree_size"),
+        ("/v1/audit/log/inclusion?seq=1&tree_size=3", "tree_size", "beyond_tree_size"),
+    ],
+)
+async def test_a_number_the_log_cannot_hold_is_a_422_naming_it(
+    db: RoleSeparatedDatabase, tokens: KeycloakTokens, path: str, field: str, rule: str
+) -> None:
+    await grow(db, 2, at=T0)
+    runtime = runtime_of(db)
+    app = create_service_app(runtime.definition, title="verify test", runtime=runtime)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": f"Bearer {tokens.get('dif.mx')}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=headers
+        ) as api:
+            answer = await api.get(path)
+
+    assert answer.status_code == 422, answer.text
+    assert [(e["field"], e["rule"]) for e in answer.json()["errors"]] == [(field, rule)]

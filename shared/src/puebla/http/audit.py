@@ -228,6 +228,8 @@ class LeavesRead(ResponseModel):
 
 
 MAX_LEAVES = 1000
+# Entry numbers and tree sizes are PostgreSQL BIGINTs: a larger one is a 422, not an overflow.
+MAX_BIGINT = 2**63 - 1
 
 
 def _beyond(field: str, size: int) -> Problem:
@@ -261,8 +263,8 @@ async def log_head(caller: Caller, runtime: ServiceRuntime) -> TreeHeadRead:
 async def log_inclusion(
     caller: Caller,
     runtime: ServiceRuntime,
-    seq: Annotated[int, Query(ge=1, description="the entry")],
-    tree_size: Annotated[int, Query(ge=1, description="of a signed tree head")],
+    seq: Annotated[int, Query(ge=1, le=MAX_BIGINT, description="the entry")],
+    tree_size: Annotated[int, Query(ge=1, le=MAX_BIGINT, description="of a signed tree head")],
 ) -> InclusionRead:
     """The proof that entry `seq` is in the tree of `tree_size` leaves (RFC 9162 §2.1.3)."""
     async with runtime.sessions() as session:
@@ -286,8 +288,8 @@ async def log_inclusion(
 async def log_consistency(
     caller: Caller,
     runtime: ServiceRuntime,
-    first: Annotated[int, Query(ge=1)],
-    second: Annotated[int, Query(ge=1)],
+    first: Annotated[int, Query(ge=1, le=MAX_BIGINT)],
+    second: Annotated[int, Query(ge=1, le=MAX_BIGINT)],
 ) -> ConsistencyRead:
     """The proof that the tree of `second` leaves extends the one of `first` (§2.1.4)."""
     if first > second:
@@ -304,7 +306,7 @@ async def log_consistency(
 async def log_leaves(
     caller: Caller,
     runtime: ServiceRuntime,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_BIGINT)] = 0,
     count: Annotated[int, Query(ge=1, le=MAX_LEAVES)] = MAX_LEAVES,
 ) -> LeavesRead:
     """Leaf hashes in the log's order, to rebuild the tree without reading an entry."""
