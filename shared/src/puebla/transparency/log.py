@@ -16,7 +16,6 @@ leaves, and the root at the size a signed tree head vouches for.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -246,7 +245,7 @@ async def verify(
             count += 1
             position += 1
             if signed is not None and position == signed.size:
-                if _frontier_root(frontier, position) != signed.root:
+                if await merkle.root_of(_Frontier(frontier), position) != signed.root:
                     return LogVerification(
                         False,
                         count,
@@ -282,21 +281,16 @@ def _grow(frontier: dict[tuple[int, int], bytes], index: int, leaf: bytes) -> No
         del frontier[key]
 
 
-def _frontier_root(frontier: dict[tuple[int, int], bytes], size: int) -> bytes:
-    """MTH of the first `size` leaves from the perfect subtrees met so far: the subtrees of
-    the size's 1 bits, right to left (RFC 9162's split puts the largest one on the left)."""
-    if size == 0:
-        return merkle.EMPTY_ROOT
-    parts: list[bytes] = []
-    start = 0
-    for level in range(size.bit_length() - 1, -1, -1):
-        if size & (1 << level):
-            parts.append(frontier[(level, start >> level)])
-            start += 1 << level
-    current = parts[-1]
-    for part in reversed(parts[:-1]):
-        current = merkle.node_hash(part, current)
-    return current
+class _Frontier:
+    """`merkle.NodeSource` over the perfect subtrees `_grow` keeps: exactly those a tree head
+    of the size reached so far is made of."""
+
+    def __init__(self, nodes: dict[tuple[int, int], bytes]) -> None:
+        self.nodes = nodes
+
+    async def subtree(self, start: int, size: int) -> bytes:
+        level = size.bit_length() - 1
+        return self.nodes[(level, start >> level)]
 
 
 async def _verify_pending(session: AsyncSession) -> tuple[int, int | None]:
@@ -317,7 +311,3 @@ async def _verify_pending(session: AsyncSession) -> tuple[int, int | None]:
 
 def _when(signed: SignedSize) -> str:
     return f" at {signed.at.isoformat()}" if signed.at is not None else ""
-
-
-def canonical(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"))

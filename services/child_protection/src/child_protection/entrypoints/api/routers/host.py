@@ -6,8 +6,6 @@ officers).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -23,13 +21,8 @@ from puebla.http.errors import problem_responses
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 404))
 
 
-def _action(
-    path: str, summary: str, acting: Acting, method: str = "POST"
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return case_action(router, path, summary, acting, method)
-
-
-@_action(
+@case_action(
+    router,
     "/{case_id}/protection-measures",
     "Placement, shelter or urgent care (any stage)",
     Acting.HOST_OFFICER,
@@ -50,7 +43,8 @@ async def record_protection_measure(
     return await answer_case(request, caller, svc, handlers.record_protection_measure, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/notifications",
     "The host child-protection authority was notified",
     Acting.HOST_OFFICER,
@@ -66,7 +60,7 @@ async def record_notification(
     return await answer_case(request, caller, svc, handlers.record_notification, cmd)
 
 
-@_action("/{case_id}/interviews", "An interview record", Acting.HOST_OFFICER)
+@case_action(router, "/{case_id}/interviews", "An interview record", Acting.HOST_OFFICER)
 async def record_interview(
     case_id: uuid.UUID, body: s.InterviewCreate, request: Request, caller: Caller, svc: Svc
 ) -> Response:
@@ -80,7 +74,8 @@ async def record_interview(
     return await answer_case(request, caller, svc, handlers.record_interview, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/screenings",
     "International-protection screening (may block the consulate)",
     Acting.HOST_OFFICER,
@@ -98,7 +93,9 @@ async def record_screening(
     return await answer_case(request, caller, svc, handlers.record_screening, cmd)
 
 
-@_action("/{case_id}/family-tracing", "Tracing actions and family contacts", Acting.HOST_OFFICER)
+@case_action(
+    router, "/{case_id}/family-tracing", "Tracing actions and family contacts", Acting.HOST_OFFICER
+)
 async def record_family_tracing(
     case_id: uuid.UUID,
     body: s.FamilyTracingCreate,
@@ -118,7 +115,8 @@ async def record_family_tracing(
     return await answer_case(request, caller, svc, handlers.record_family_tracing, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/bia",
     "The best-interests assessment (host officer); `complete: true` finishes it",
     Acting.HOST_OFFICER,
@@ -143,7 +141,8 @@ async def write_bia(
     return await answer_case(request, caller, svc, handlers.write_bia, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/risk-assessment",
     "Risk assessment (host officer): required before a return with a trafficking indicator",
     Acting.HOST_OFFICER,
@@ -165,8 +164,11 @@ async def record_risk_assessment(
     return await answer_case(request, caller, svc, handlers.record_risk_assessment, cmd)
 
 
-@_action(
-    "/{case_id}/return-plan", "Plan the return (every return gate is checked)", Acting.HOST_OFFICER
+@case_action(
+    router,
+    "/{case_id}/return-plan",
+    "Plan the return (every return gate is checked)",
+    Acting.HOST_OFFICER,
 )
 async def plan_return(
     case_id: uuid.UUID, body: s.ReturnPlanCreate, request: Request, caller: Caller, svc: Svc

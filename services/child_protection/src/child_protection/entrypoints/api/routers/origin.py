@@ -5,8 +5,6 @@ child and the follow-up visits (its child-protection officers).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -22,13 +20,8 @@ from puebla.http.errors import problem_responses
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 404))
 
 
-def _action(
-    path: str, summary: str, acting: Acting, method: str = "POST"
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return case_action(router, path, summary, acting, method)
-
-
-@_action(
+@case_action(
+    router,
     "/{case_id}/origin-assessment",
     "The nationality country's assessment (its child-protection officer)",
     Acting.NATIONALITY_OFFICER,
@@ -55,7 +48,8 @@ async def write_origin_assessment(
     return await answer_case(request, caller, svc, handlers.write_origin_assessment, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/reception",
     "The origin authority confirms it received the child",
     Acting.NATIONALITY_OFFICER,
@@ -71,7 +65,8 @@ async def confirm_reception(
     return await answer_case(request, caller, svc, handlers.confirm_reception, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/follow-ups",
     "A follow-up visit after return (origin officer)",
     Acting.NATIONALITY_OFFICER,

@@ -5,8 +5,6 @@ block — and the closing of a case (by whoever closes it under the Guidelines).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -22,14 +20,11 @@ from puebla.http.errors import problem_responses
 router = APIRouter(prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 404))
 
 
-def _action(
-    path: str, summary: str, acting: Acting, method: str = "POST"
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return case_action(router, path, summary, acting, method)
-
-
-@_action(
-    "/{case_id}/bid", "The best-interests determination (host supervisor)", Acting.HOST_SUPERVISOR
+@case_action(
+    router,
+    "/{case_id}/bid",
+    "The best-interests determination (host supervisor)",
+    Acting.HOST_SUPERVISOR,
 )
 async def decide_bid(
     case_id: uuid.UUID, body: s.BidCreate, request: Request, caller: Caller, svc: Svc
@@ -45,7 +40,8 @@ async def decide_bid(
     return await answer_case(request, caller, svc, handlers.decide_bid, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/bid-review",
     "A BID review reopens the determination (host supervisor)",
     Acting.HOST_SUPERVISOR,
@@ -61,7 +57,8 @@ async def review_bid(
     return await answer_case(request, caller, svc, handlers.review_bid, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/protection-decision",
     "Clear or keep the consular block (host supervisor)",
     Acting.HOST_SUPERVISOR,
@@ -82,7 +79,8 @@ async def decide_protection(
     return await answer_case(request, caller, svc, handlers.decide_protection, cmd)
 
 
-@_action(
+@case_action(
+    router,
     "/{case_id}/close",
     "Close the case (origin after follow-up, host otherwise)",
     Acting.CLOSING_AUTHORITY,
