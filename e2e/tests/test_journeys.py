@@ -71,6 +71,7 @@ async def test_land_return_from_mexico_to_guatemala(
         "not_presented": 1,
         "refused": 0,
         "pending": 0,
+        "arrived_not_listed": 0,
         "total": 29,
     }
     assert record["reference"] == facts.reference

@@ -140,6 +140,7 @@ async def test_a_whole_bus_recorded_without_a_link_reaches_the_record_once_at_th
             "not_presented": 1,
             "refused": 1,
             "pending": 0,
+            "arrived_not_listed": 0,
             "total": 7,
         }
         assert entries[bus.people[bus.name("Edgar")]]["reason"] == "not_a_national"

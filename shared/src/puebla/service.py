@@ -9,10 +9,12 @@ every audit entry of that transaction names them. Tests hand in their own clock:
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from puebla.audit_anchor import AnchorKeyError, SigningKey, signing_key
 from puebla.clock import Clock, utcnow
 from puebla.db.unit_of_work import Actor, UnitOfWork
 from puebla.runtime import Runtime
@@ -39,6 +41,16 @@ class Service(Generic[U]):
     def sessions(self) -> async_sessionmaker[AsyncSession]:
         """For the service layer's reads (`queries`); routers never open a session."""
         return self.runtime.sessions
+
+    @cached_property
+    def seal_key(self) -> SigningKey | None:
+        """The service's audit key, which also seals the documents it issues
+        (`puebla.transparency.seal`); None where the process has none (documents then go
+        unsealed, and say so — the worker, which signs the tree heads, refuses to start)."""
+        try:
+            return signing_key(self.runtime.definition.platform)
+        except AnchorKeyError:
+            return None
 
     def uow(self, actor: Actor) -> U:
         raise NotImplementedError

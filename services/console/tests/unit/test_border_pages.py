@@ -83,7 +83,14 @@ class FakeApis:
             "reference": "MX-GT-2026-000123",
             "reception_time_zone": "America/Guatemala",
             "entries": self.entries,
-            "totals": {"received": 0, "not_presented": 0, "refused": 0, "pending": 2, "total": 2},
+            "totals": {
+                "received": 0,
+                "not_presented": 0,
+                "refused": 0,
+                "pending": 2,
+                "arrived_not_listed": 0,
+                "total": 2,
+            },
         }
 
     async def get(self, service: str, path: str, **params: Any) -> Any:

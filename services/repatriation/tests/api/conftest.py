@@ -8,6 +8,7 @@ more than 24 h after "now". Tests that depend on one of these values restate it 
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,7 +17,9 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from pydantic import SecretStr
 
+from puebla.audit_anchor import PublicKeys, SigningKey
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
 from puebla_dev.testing.infra import Infra
@@ -33,9 +36,27 @@ DEPARTURE = "2026-12-01T02:00:00-06:00"
 ARRIVAL = "2026-12-01T10:00:00-06:00"
 
 
+# The service's audit key, which seals the documents it issues (the hand-over record): made
+# for the session, its public half given to the tests that verify a seal (`seal_keys`).
+SEAL_KEY = SigningKey.generate("repatriation-test")
+
+
+@pytest.fixture(scope="session")
+def seal_keys_setting() -> str:
+    """`PUEBLA_AUDIT_PUBLIC_KEYS` as a member state holds it: what the verifier is given."""
+    return SEAL_KEY.public_setting("repatriation")
+
+
+@pytest.fixture(scope="session")
+def seal_keys(seal_keys_setting: str) -> PublicKeys:
+    return PublicKeys.parse(seal_keys_setting)
+
+
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def runtime(infra: Infra, keycloak_url: str) -> AsyncIterator[Runtime]:
-    rt = await service_runtime(infra, definition())
+    base = definition()
+    platform = base.platform.model_copy(update={"audit_signing_key": SecretStr(SEAL_KEY.setting())})
+    rt = await service_runtime(infra, dataclasses.replace(base, platform=platform))
     yield rt
     await rt.close()
 

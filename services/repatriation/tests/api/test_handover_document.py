@@ -15,9 +15,9 @@ PROBLEM = "application/problem+json"
 
 
 def canonical_sha256(record: dict[str, Any]) -> str:
-    """The documented canonical form, written out here: the JSON answer without `digest`, keys
-    sorted, separators `,` and `:`, non-ASCII as itself, UTF-8."""
-    body = {k: v for k, v in record.items() if k != "digest"}
+    """The documented canonical form, written out here: the JSON answer without `digest` and
+    `attestation`, keys sorted, separators `,` and `:`, non-ASCII as itself, UTF-8."""
+    body = {k: v for k, v in record.items() if k not in ("digest", "attestation")}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

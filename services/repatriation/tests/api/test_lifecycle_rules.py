@@ -69,6 +69,7 @@ class TestNoCancelOnceDispatched:
             "not_presented": 2,
             "refused": 0,
             "pending": 0,
+            "arrived_not_listed": 0,
             "total": 2,
         }
         (handed,) = [

@@ -411,6 +411,7 @@ class TestHandovers:
             "not_presented": 1,
             "refused": 0,
             "pending": 0,
+            "arrived_not_listed": 0,
             "total": 2,
         }
 
@@ -516,6 +517,7 @@ class TestHandovers:
             "not_presented": 0,
             "refused": 1,
             "pending": 0,
+            "arrived_not_listed": 0,
             "total": 2,
         }
         assert record["status"] == "closed"

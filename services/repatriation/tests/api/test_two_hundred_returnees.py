@@ -124,6 +124,7 @@ class TestTwoHundredReturnees:
             "not_presented": 1,
             "refused": 2,
             "pending": 0,
+            "arrived_not_listed": 0,
             "total": 200,
         }
         assert len(record["entries"]) == 200

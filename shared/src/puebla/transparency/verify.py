@@ -13,6 +13,12 @@ What it checks, against the service's newest signed tree head (`GET /v1/audit/lo
   log was cut short);
 - with `--full`, the leaves the service serves rebuild exactly the signed root.
 
+With `--handover-record` it checks a printed hand-over record instead
+(`puebla.transparency.record_check`): offline from the printed values (`--manifest`,
+`--digest`, `--signatures-digest`, `--key-id`, `--seal`, or all of them from `--record FILE`,
+the record's JSON) and the public keys; with `--api` also the service's answer and the
+signatures' inclusion in the signed log.
+
 Exit status 0 when everything holds, 1 with one line per finding otherwise.
 """
 
@@ -165,7 +171,7 @@ async def witnessed(witness: httpx.AsyncClient, service: str) -> list[Checkpoint
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m puebla.transparency.verify")
     parser.add_argument("service", help="e.g. repatriation")
-    parser.add_argument("--api", required=True, help="the service's base URL")
+    parser.add_argument("--api", help="the service's base URL (required but for a record)")
     parser.add_argument("--token", default=os.environ.get("PUEBLA_TOKEN", ""))
     parser.add_argument("--public-keys", default=os.environ.get("PUEBLA_AUDIT_PUBLIC_KEYS", ""))
     parser.add_argument("--held", type=Path, help="the heads this state keeps (JSON, updated)")
@@ -173,13 +179,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--witness", action="append", default=[], help="another service's base URL (repeatable)"
     )
+    record = parser.add_argument_group("a printed hand-over record (--handover-record)")
+    record.add_argument("--handover-record", action="store_true", help="check a record")
+    record.add_argument("--record", type=Path, help="the record's JSON (else the values below)")
+    for name in ("manifest", "digest", "signatures-digest", "key-id", "seal"):
+        record.add_argument(f"--{name}", help="as printed on the record")
+    record.add_argument(
+        "--status", default="signed", help="the signing status printed (default: signed)"
+    )
     args = parser.parse_args(argv)
+    keys = PublicKeys.parse(args.public_keys)
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    if args.handover_record:
+        return _record(args, keys, headers)
+    if not args.api:
+        parser.error("--api is required to check a log")
     held = (
         [head_from(d) for d in json.loads(args.held.read_text())]
         if args.held and args.held.exists()
         else []
     )
-    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
 
     async def run() -> Report:
         others = []
@@ -187,13 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as witness:
                 others += await witnessed(witness, args.service)
         async with httpx.AsyncClient(base_url=args.api, headers=headers, timeout=30) as api:
-            return await check(
-                api,
-                args.service,
-                PublicKeys.parse(args.public_keys),
-                [*held, *others],
-                full=args.full,
-            )
+            return await check(api, args.service, keys, [*held, *others], full=args.full)
 
     report = asyncio.run(run())
     for finding in report.findings:
@@ -207,6 +220,40 @@ def main(argv: list[str] | None = None) -> int:
             kept = [head_data(h) for h in held if h.seq != report.head.seq]
             args.held.write_text(json.dumps([*kept, head_data(report.head)], indent=2))
     return 0 if report.ok else 1
+
+
+def _record(args: argparse.Namespace, keys: PublicKeys, headers: dict[str, str]) -> int:
+    from puebla.transparency import record_check  # it reads heads as this module does
+
+    document = json.loads(args.record.read_text()) if args.record else None
+    if document is not None:
+        printed = record_check.Printed.of(document)
+    else:
+        values = [args.manifest, args.digest, args.signatures_digest, args.key_id, args.seal]
+        if not all(values):
+            sys.stderr.write(
+                "give --record FILE, or --manifest, --digest, --signatures-digest, --key-id "
+                "and --seal as printed\n"
+            )
+            return 2
+        manifest, digest, signatures, key_id, sealed = values
+        printed = record_check.Printed(manifest, digest, signatures, key_id, sealed, args.status)
+    findings = record_check.check_printed(keys, args.service, printed, document)
+    if args.api:
+
+        async def online() -> list[str]:
+            async with httpx.AsyncClient(base_url=args.api, headers=headers, timeout=30) as api:
+                return await record_check.check_online(api, args.service, keys, printed)
+
+        findings += asyncio.run(online())
+    for finding in findings:
+        sys.stdout.write(f"{args.service}: {finding}\n")
+    if not findings:
+        sys.stdout.write(
+            f"{args.service}: hand-over record {printed.manifest_id} with digest "
+            f"{printed.digest} is sealed by the service as {printed.status}\n"
+        )
+    return 0 if not findings else 1
 
 
 if __name__ == "__main__":

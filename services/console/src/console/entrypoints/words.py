@@ -37,6 +37,7 @@ WORDS: dict[str, dict[str, str]] = {
         "received": N_("Received"),
         "not_presented": N_("Not presented"),
         "refused": N_("Refused"),
+        "arrived_not_listed": N_("Arrived, not on the manifest"),
     },
     "refusal_reason": {
         "not_a_national": N_("Not a national"),

@@ -189,6 +189,24 @@ def _audit_detail(e: ev.Event) -> dict[str, Any]:
                 "not_presented": e.not_presented,
                 "refused": e.refused,
             }
+        case ev.PersonArrivedNotListed():
+            # Their names and date of birth stay in the record, as a listed person's do.
+            return {
+                "arrival_id": str(e.arrival_id),
+                "nationality": e.nationality,
+                "officer": e.officer,
+                "post": e.post,
+                "recorded_at": e.recorded_at.isoformat(),
+            }
+        case ev.HandoverRecordSigned():
+            # Whose outcome is disputed, not why: the reasons are free text about people.
+            return {
+                "side": e.side,
+                "country": e.country,
+                "officer": e.officer,
+                "digest": e.digest,
+                "objected": [str(r) for r in e.objected],
+            }
         case ev.NationalityConfirmed():
             return {"returnee_id": str(e.returnee_id)}
         case ev.NationalityRejected():

@@ -9,6 +9,10 @@ exactly these (an integration test compares them), the repository and the querie
   later (or a family member who left with them). Apart from `returnee` on purpose: every read
   the receiving country makes comes from `returnee`, so they are gone from all of them; only
   the sending officer's manifest read looks here.
+- `unlisted_arrival`: a person who arrived at the reception point without being on the
+  manifest, with the identity they gave there (in the hand-over record and its totals).
+- `handover_signature`: one side's signature of a closed manifest's hand-over record (the
+  digest it signed, its objections per person); a side signs once.
 - Reference data with validity dates: `reception_point` (windows in local time, IANA zone),
   `agreement` (one row per period of a party's adherence), `notice_rule` (lead time per
   receiving country).
@@ -34,7 +38,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from puebla.db.tables import define_audit_anchor_tables, define_platform_tables, new_metadata
 
@@ -174,6 +178,49 @@ protection_removal = Table(
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     CheckConstraint(f"kind IN {PROTECTION_NEED_KINDS!r}", name="kind"),
+)
+
+unlisted_arrival = Table(
+    "unlisted_arrival",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "manifest_id",
+        UUID(as_uuid=True),
+        ForeignKey("manifest.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("given_names", Text, nullable=False),
+    Column("surnames", Text, nullable=False),
+    Column("sex", Text, nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("nationality", Text, nullable=False),
+    Column("officer", Text, nullable=False),
+    Column("post", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),  # the post's time
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("sex IN ('F', 'M', 'X')", name="sex"),
+)
+
+handover_signature = Table(
+    "handover_signature",
+    metadata,
+    Column(
+        "manifest_id",
+        UUID(as_uuid=True),
+        ForeignKey("manifest.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("side", Text, primary_key=True),  # one signature per side
+    Column("country", Text, nullable=False),
+    Column("officer", Text, nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("digest", Text, nullable=False),
+    # [{"returnee_id": "…", "reason": "…"}]: the people whose outcome this side disputes.
+    Column("objections", JSONB, nullable=False),
+    CheckConstraint("side IN ('sending', 'receiving')", name="side"),
+    CheckConstraint("digest ~ '^[0-9a-f]{64}$'", name="digest"),
 )
 
 reception_point = Table(

@@ -25,21 +25,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from puebla.db.repository import Seen, update_versioned
 from repatriation.adapters.orm import (
     agreement,
+    handover_signature,
     manifest,
     notice_rule,
     protection_removal,
     reception_point,
     returnee,
+    unlisted_arrival,
 )
 from repatriation.domain import (
     Agreement,
+    ArrivedPerson,
     Handover,
     HandoverOutcome,
+    HandoverSignature,
     IdentityDocument,
     Manifest,
     ManifestStatus,
     NationalityStatus,
     NoticeRule,
+    Objection,
     ProtectionNeedKind,
     ProtectionRemoval,
     ReceptionPoint,
@@ -48,6 +53,8 @@ from repatriation.domain import (
     RefusalReason,
     Returnee,
     Sex,
+    Side,
+    UnlistedArrival,
     Vehicle,
     Vulnerabilities,
 )
@@ -145,8 +152,73 @@ def _removal_values(manifest_id: uuid.UUID, r: ProtectionRemoval) -> dict[str, A
     }
 
 
+def _to_arrival(row: RowMapping) -> UnlistedArrival:
+    return UnlistedArrival(
+        id=row["id"],
+        person=ArrivedPerson(
+            given_names=row["given_names"],
+            surnames=row["surnames"],
+            sex=Sex(row["sex"]),
+            date_of_birth=row["date_of_birth"],
+            nationality=row["nationality"],
+        ),
+        officer=row["officer"],
+        post=row["post"],
+        recorded_at=row["recorded_at"],
+        stored_at=row["stored_at"],
+    )
+
+
+def _arrival_values(manifest_id: uuid.UUID, a: UnlistedArrival) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "manifest_id": manifest_id,
+        "given_names": a.person.given_names,
+        "surnames": a.person.surnames,
+        "sex": a.person.sex.value,
+        "date_of_birth": a.person.date_of_birth,
+        "nationality": a.person.nationality,
+        "officer": a.officer,
+        "post": a.post,
+        "recorded_at": a.recorded_at,
+        "stored_at": a.stored_at,
+    }
+
+
+def _to_signature(row: RowMapping) -> HandoverSignature:
+    return HandoverSignature(
+        side=Side(row["side"]),
+        country=row["country"],
+        officer=row["officer"],
+        signed_at=row["signed_at"],
+        digest=row["digest"],
+        objections=tuple(
+            Objection(returnee_id=uuid.UUID(o["returnee_id"]), reason=o["reason"])
+            for o in row["objections"]
+        ),
+    )
+
+
+def _signature_values(manifest_id: uuid.UUID, s: HandoverSignature) -> dict[str, Any]:
+    return {
+        "manifest_id": manifest_id,
+        "side": s.side.value,
+        "country": s.country,
+        "officer": s.officer,
+        "signed_at": s.signed_at,
+        "digest": s.digest,
+        "objections": [
+            {"returnee_id": str(o.returnee_id), "reason": o.reason} for o in s.objections
+        ],
+    }
+
+
 def _to_manifest(
-    row: RowMapping, returnees: list[Returnee], removals: list[ProtectionRemoval]
+    row: RowMapping,
+    returnees: list[Returnee],
+    removals: list[ProtectionRemoval],
+    arrivals: list[UnlistedArrival],
+    signatures: list[HandoverSignature],
 ) -> Manifest:
     return Manifest(
         id=row["id"],
@@ -171,6 +243,8 @@ def _to_manifest(
         closed_at=row["closed_at"],
         cancelled_at=row["cancelled_at"],
         protection_removals=removals,
+        unlisted_arrivals=arrivals,
+        signatures=signatures,
     )
 
 
@@ -237,6 +311,8 @@ class _Loaded:
     returnees: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     positions: dict[uuid.UUID, int] = field(default_factory=dict)
     removals: set[uuid.UUID] = field(default_factory=set)  # protection removals on record
+    arrivals: set[uuid.UUID] = field(default_factory=set)  # unlisted arrivals on record
+    signatures: set[Side] = field(default_factory=set)  # sides that have signed
 
 
 class SqlManifestRepository:
@@ -310,13 +386,41 @@ class SqlManifestRepository:
             .mappings()
             .all()
         )
+        arrival_rows = (
+            (
+                await self.session.execute(
+                    select(unlisted_arrival)
+                    .where(unlisted_arrival.c.manifest_id == manifest_id)
+                    .order_by(unlisted_arrival.c.recorded_at, unlisted_arrival.c.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        signature_rows = (
+            (
+                await self.session.execute(
+                    select(handover_signature)
+                    .where(handover_signature.c.manifest_id == manifest_id)
+                    .order_by(handover_signature.c.signed_at, handover_signature.c.side.desc())
+                )
+            )
+            .mappings()
+            .all()
+        )
         people = [_to_returnee(r) for r in rows]
         removals = [_to_removal(r) for r in removal_rows]
-        loaded = _Loaded(removals={r.returnee_id for r in removals})
+        arrivals = [_to_arrival(r) for r in arrival_rows]
+        signatures = [_to_signature(r) for r in signature_rows]
+        loaded = _Loaded(
+            removals={r.returnee_id for r in removals},
+            arrivals={a.id for a in arrivals},
+            signatures={s.side for s in signatures},
+        )
         for person, r in zip(people, rows, strict=True):
             loaded.returnees[person.id] = _returnee_values(person)
             loaded.positions[person.id] = r["position"]
-        found = _to_manifest(row, people, removals)
+        found = _to_manifest(row, people, removals, arrivals, signatures)
         self._loaded[found.id] = loaded
         return self.seen.loaded(found.id, found, row["version"])
 
@@ -390,6 +494,8 @@ class SqlManifestRepository:
                 await self._insert(m, self._new.pop(m.id))
             elif m.version != self.seen.version_of(m.id):
                 await self._update(m)
+            # A signature leaves the version as it was (the record's digest covers it).
+            await self._write_record(m, self._loaded[m.id])
 
     async def _insert(self, m: Manifest, created_by: str) -> None:
         await self.session.execute(
@@ -459,3 +565,19 @@ class SqlManifestRepository:
             await self.session.execute(
                 update(returnee).where(returnee.c.id == bindparam("b_id")), changes
             )
+
+    async def _write_record(self, m: Manifest, loaded: _Loaded) -> None:
+        """The hand-over record's additions: people who arrived unlisted, and signatures
+        (both are only ever added)."""
+        arrivals = [
+            _arrival_values(m.id, a) for a in m.unlisted_arrivals if a.id not in loaded.arrivals
+        ]
+        if arrivals:
+            await self.session.execute(insert(unlisted_arrival), arrivals)
+            loaded.arrivals.update(a["id"] for a in arrivals)
+        signatures = [
+            _signature_values(m.id, s) for s in m.signatures if s.side not in loaded.signatures
+        ]
+        if signatures:
+            await self.session.execute(insert(handover_signature), signatures)
+            loaded.signatures.update(Side(s["side"]) for s in signatures)

@@ -5,7 +5,8 @@ Pure Python (stdlib only; import-linter enforces it). Public surface, re-exporte
 - `Manifest` (model.py): the aggregate. `Manifest.create(...)` makes a draft; its methods
   `add_returnee`, `remove_returnee`, `submit`, `dispatch`, `cancel`, `confirm_nationality`,
   `reject_nationality`, `record_handovers` / `record_handover`, `record_protection_need`
-  (protection.py: a need found later takes the person off) enforce DOMAIN.md §1, bump
+  (protection.py: a need found later takes the person off), `sign_handover_record`
+  (handover_record.py: each side signs the closed record, or objects) enforce DOMAIN.md §1, bump
   `version` and append events to `manifest.events`. Value objects `Vehicle`, `HandoverItem`,
   `HandoverTotals`; `format_reference` for ``MX-GT-2026-000123``.
 - `Returnee`, `ReturneeData` and their value objects (returnee.py).
@@ -17,6 +18,13 @@ Pure Python (stdlib only; import-linter enforces it). Public surface, re-exporte
 """
 
 from repatriation.domain.errors import ManifestError
+from repatriation.domain.handover_record import (
+    ArrivedPerson,
+    HandoverSignature,
+    Objection,
+    Side,
+    UnlistedArrival,
+)
 from repatriation.domain.model import (
     HandoverItem,
     HandoverTotals,
@@ -51,10 +59,12 @@ __all__ = [
     "DEFAULT_ADVANCE_NOTICE",
     "MONDAY_TO_SATURDAY",
     "Agreement",
+    "ArrivedPerson",
     "FamilyChoice",
     "Handover",
     "HandoverItem",
     "HandoverOutcome",
+    "HandoverSignature",
     "HandoverTotals",
     "IdentityDocument",
     "Manifest",
@@ -62,6 +72,7 @@ __all__ = [
     "ManifestStatus",
     "NationalityStatus",
     "NoticeRule",
+    "Objection",
     "ProtectionNeedKind",
     "ProtectionRemoval",
     "ReceptionPoint",
@@ -71,6 +82,8 @@ __all__ = [
     "Returnee",
     "ReturneeData",
     "Sex",
+    "Side",
+    "UnlistedArrival",
     "Vehicle",
     "Vulnerabilities",
     "format_reference",

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from repatriation.domain.handover_record import Objection
 from repatriation.domain.model import HandoverItem, Vehicle
 from repatriation.domain.protection import FamilyChoice, ProtectionNeedKind
 from repatriation.domain.returnee import ReturneeData
@@ -93,6 +94,15 @@ class RecordHandovers:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SignHandoverRecord:
+    """→ `Manifest.sign_handover_record`, by the caller for their side, over `digest`."""
+
+    manifest_id: uuid.UUID
+    digest: str
+    objections: tuple[Objection, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfirmNationality:
     """→ `Manifest.confirm_nationality`, from `consular.nationality.confirmed.v1`."""
 
@@ -118,6 +128,7 @@ Command = (
     | DispatchManifest
     | CancelManifest
     | RecordHandovers
+    | SignHandoverRecord
     | ConfirmNationality
     | RejectNationality
 )

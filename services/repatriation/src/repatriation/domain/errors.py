@@ -315,9 +315,18 @@ class CancellationReasonRequired(ManifestInvalid):
 class InvalidHandover(ManifestInvalid):
     """Rules: refusal_reason_required, reason_only_for_refusal, duplicate_item,
     handover_at_another_post, officer_required, recorded_at_in_future,
-    recorded_before_dispatch."""
+    recorded_before_dispatch; for people not on the manifest (`arrived_not_listed`):
+    person_required, person_only_when_not_listed, returnee_id_required,
+    returnee_id_not_when_not_listed, person_name_required."""
 
     default_rule = "invalid_handover"
+
+
+class InvalidSignature(ManifestInvalid):
+    """Rules: digest_format, objection_not_in_record, duplicate_objection,
+    objection_reason_required."""
+
+    default_rule = "invalid_signature"
 
 
 class NationalityRejectionReasonRequired(ManifestInvalid):
@@ -437,3 +446,38 @@ class ReturneeNotFound(ManifestNotFound):
     def __init__(self, returnee_id: uuid.UUID, *, field: str | None = None) -> None:
         self.returnee_id = returnee_id
         super().__init__(f"No returnee {returnee_id} on this manifest.", field=field)
+
+
+class RecordAlreadySigned(ManifestConflict):
+    """A side signs the hand-over record once: a different second signature is refused."""
+
+    default_rule = "already_signed"
+    default_field = "digest"
+
+    def __init__(self, side: str) -> None:
+        super().__init__(
+            f"The {side} side has already signed this hand-over record, differently; a "
+            "signature is given once and is not changed.",
+        )
+
+
+class StaleRecordDigest(ManifestConflict):
+    default_rule = "digest_not_current"
+    default_field = "digest"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This is not the digest of the hand-over record as it stands: read the record "
+            "again and sign what it says now.",
+        )
+
+
+class RecordSigned(ManifestConflict):
+    """Once a side has signed, the record does not change under its signature."""
+
+    default_rule = "record_signed"
+
+    def __init__(self, *, field: str | None = None) -> None:
+        super().__init__(
+            "The hand-over record has been signed: nobody more can be added to it.", field=field
+        )

@@ -17,7 +17,7 @@ Contracted (domain event → contract subject):
   (labelled for the sending country alone; carries neither the kind of need nor the note)
 
 Internal (audit trail only): ManifestDrafted, ReturneeAdded, ReturneeRemoved, ManifestArrived,
-NationalityConfirmed, NationalityRejected.
+NationalityConfirmed, NationalityRejected, PersonArrivedNotListed, HandoverRecordSigned.
 
 Every event carries the manifest's header (`ManifestEvent`): id, readable reference, sending
 and receiving country (the `access` label of the envelope), reception point, scheduled arrival,
@@ -185,6 +185,30 @@ class ManifestArrived(ManifestEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PersonArrivedNotListed(ManifestEvent):
+    """Someone not on the manifest arrived at the post (their identity stays in the record:
+    the audit names only their nationality)."""
+
+    arrival_id: uuid.UUID
+    nationality: str
+    officer: str
+    post: str
+    recorded_at: datetime  # the post's time
+
+
+@dataclass(frozen=True, kw_only=True)
+class HandoverRecordSigned(ManifestEvent):
+    """One side signed the closed manifest's hand-over record (`objected`: the people whose
+    outcome it disputes; the reasons stay in the record)."""
+
+    side: str
+    country: str
+    officer: str
+    digest: str
+    objected: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class NationalityConfirmed(ManifestEvent):
     returnee_id: uuid.UUID
 
@@ -209,4 +233,6 @@ Event = (
     | ManifestArrived
     | NationalityConfirmed
     | NationalityRejected
+    | PersonArrivedNotListed
+    | HandoverRecordSigned
 )

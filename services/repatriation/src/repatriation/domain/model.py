@@ -14,7 +14,7 @@ handed in too (the handlers mint UUIDv7s), as is the readable reference (from a 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypedDict
@@ -29,11 +29,13 @@ from repatriation.domain.errors import (
     FamilyChoiceRequired,
     FamilyWouldBeSeparated,
     InvalidHandover,
+    InvalidSignature,
     InvalidTransition,
     InvalidVehicle,
     NationalityNotConfirmed,
     NationalityRejectionReasonRequired,
     NotEnoughSeats,
+    RecordSigned,
     RejectedReturneeOnManifest,
     RemovalReasonRequired,
     ReturneeIsUnaccompaniedMinor,
@@ -41,6 +43,7 @@ from repatriation.domain.errors import (
 )
 from repatriation.domain.events import (
     Event,
+    HandoverRecordSigned,
     ManifestAmended,
     ManifestArrived,
     ManifestCancelled,
@@ -50,11 +53,21 @@ from repatriation.domain.events import (
     ManifestSubmitted,
     NationalityConfirmed,
     NationalityRejected,
+    PersonArrivedNotListed,
     ReturneeAdded,
     ReturneeHandedOver,
     ReturneeProtectionNeedRecorded,
     ReturneeRemoved,
     ReturneeSummary,
+)
+from repatriation.domain.handover_record import (
+    ArrivedPerson,
+    HandoverSignature,
+    Objection,
+    Side,
+    UnlistedArrival,
+    checked_objections,
+    decide_signature,
 )
 from repatriation.domain.planning import (
     check_advance_notice,
@@ -120,12 +133,19 @@ class Vehicle:
 @dataclass(frozen=True, kw_only=True)
 class HandoverItem:
     """One line of a hand-over request: a returnee and their outcome (reason when refused),
-    and when the officer recorded it at the post (None: now — an online hand-over)."""
+    and when the officer recorded it at the post (None: now — an online hand-over). A person
+    not on the manifest has no `returnee_id` but the `person` they said they are, with the
+    outcome `arrived_not_listed`."""
 
-    returnee_id: uuid.UUID
+    returnee_id: uuid.UUID | None
     outcome: HandoverOutcome
     reason: RefusalReason | None = None
     recorded_at: datetime | None = None
+    person: ArrivedPerson | None = None
+
+    @property
+    def not_listed(self) -> bool:
+        return self.outcome is HandoverOutcome.ARRIVED_NOT_LISTED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,10 +156,18 @@ class HandoverTotals:
     not_presented: int
     refused: int
     pending: int
+    arrived_not_listed: int = 0
 
     @property
     def total(self) -> int:
-        return self.received + self.not_presented + self.refused + self.pending
+        """Everyone the record names: the listed people and those who arrived unlisted."""
+        return (
+            self.received
+            + self.not_presented
+            + self.refused
+            + self.pending
+            + self.arrived_not_listed
+        )
 
 
 class _Header(TypedDict):
@@ -171,7 +199,8 @@ class Manifest:
         late_notice (bool), late_notice_reason, cancellation_reason, version, created_at,
         submitted_at, dispatched_at, arrived_at, closed_at, cancelled_at,
         protection_removals (people taken off for a protection need: the sending state's
-        record, never shown to the receiving country), events.
+        record, never shown to the receiving country), unlisted_arrivals (people who arrived
+        without being on it), signatures (of the hand-over record, a side each), events.
     """
 
     _events: list[Event]
@@ -201,6 +230,8 @@ class Manifest:
         closed_at: datetime | None = None,
         cancelled_at: datetime | None = None,
         protection_removals: Sequence[ProtectionRemoval] = (),
+        unlisted_arrivals: Sequence[UnlistedArrival] = (),
+        signatures: Sequence[HandoverSignature] = (),
     ) -> None:
         self.id = id
         self.reference = reference
@@ -224,6 +255,8 @@ class Manifest:
         self.closed_at = closed_at
         self.cancelled_at = cancelled_at
         self.protection_removals = list(protection_removals)
+        self.unlisted_arrivals = list(unlisted_arrivals)
+        self.signatures = list(signatures)
         self._events = []
 
     # -- creation ------------------------------------------------------------------------------
@@ -362,7 +395,12 @@ class Manifest:
             not_presented=outcomes.count(HandoverOutcome.NOT_PRESENTED),
             refused=outcomes.count(HandoverOutcome.REFUSED),
             pending=outcomes.count(None),
+            arrived_not_listed=len(self.unlisted_arrivals),
         )
+
+    def record_people(self) -> set[uuid.UUID]:
+        """The ids of everyone the hand-over record names (listed and not)."""
+        return {r.id for r in self.returnees} | {a.id for a in self.unlisted_arrivals}
 
     # -- amendments: add and remove returnees (draft and submitted) -----------------------------
 
@@ -681,6 +719,7 @@ class Manifest:
         officer: str,
         post: str,
         now: datetime,
+        new_id: Callable[[], uuid.UUID] = uuid.uuid4,
     ) -> list[bool]:
         """Records each person's outcome; all or nothing. Returns, per item, whether it was new
         (False: the same outcome was already recorded — a no-op).
@@ -688,6 +727,10 @@ class Manifest:
         The first hand-over moves dispatched → arrived (`ManifestArrived`); each new outcome
         emits `ReturneeHandedOver`; when every returnee has an outcome the manifest closes
         (`ManifestClosed` with the totals). Errors name fields as ``items[i].<field>``.
+
+        An item `arrived_not_listed` records a person who is not on the manifest, by the
+        `person` they say they are (`handover_record.UnlistedArrival`, its id from `new_id`):
+        also once the manifest is closed, until a side has signed its record.
 
         Each item's `recorded_at` is the post's time (a post without a link sends its
         hand-overs hours later): at most `CLOCK_SKEW` after `now` and not before the dispatch;
@@ -709,12 +752,28 @@ class Manifest:
 
         # Check every item before changing anything.
         new: list[tuple[Returnee, HandoverItem]] = []
+        arrivals: list[HandoverItem] = []
         results: list[bool] = []
         in_request: dict[uuid.UUID, HandoverItem] = {}
+        known = {a.person.key() for a in self.unlisted_arrivals}
         for position, item in enumerate(items):
             prefix = f"items[{position}]."
+            _check_item_shape(item, prefix=prefix)
             _check_reason(item, field=f"{prefix}reason")
             self._check_recorded_at(item, now=now, field=f"{prefix}recorded_at")
+            if item.person is not None:
+                # Someone not on the list: the same person again (an offline post's resend,
+                # or twice in one request) is a no-op, as a repeated outcome is.
+                person_key = item.person.key()
+                is_new = person_key not in known
+                if is_new and self.signatures:
+                    raise RecordSigned(field=f"{prefix}person")
+                known.add(person_key)
+                results.append(is_new)
+                if is_new:
+                    arrivals.append(item)
+                continue
+            assert item.returnee_id is not None  # _check_item_shape
             returnee = self.returnee(item.returnee_id, field=f"{prefix}returnee_id")
             earlier = in_request.get(item.returnee_id)
             if earlier is not None:
@@ -731,7 +790,7 @@ class Manifest:
             results.append(is_new)
             if is_new:
                 new.append((returnee, item))
-        if not new:
+        if not new and not arrivals:
             return results
 
         self.version += 1
@@ -739,8 +798,31 @@ class Manifest:
             self.status = ManifestStatus.ARRIVED
             # The bus was there when its first person was handed over: the earliest post time
             # among the items that move the manifest to arrived (not when the link came back).
-            self.arrived_at = min(item.recorded_at or now for _, item in new)
+            self.arrived_at = min(
+                item.recorded_at or now for item in [*arrivals, *(i for _, i in new)]
+            )
             self.events.append(ManifestArrived(**self._header(now)))
+        for item in arrivals:
+            assert item.person is not None
+            arrival = UnlistedArrival(
+                id=new_id(),
+                person=item.person,
+                officer=officer,
+                post=post,
+                recorded_at=item.recorded_at or now,
+                stored_at=now,
+            )
+            self.unlisted_arrivals.append(arrival)
+            self.events.append(
+                PersonArrivedNotListed(
+                    **self._header(now),
+                    arrival_id=arrival.id,
+                    nationality=arrival.person.nationality,
+                    officer=officer,
+                    post=post,
+                    recorded_at=arrival.recorded_at,
+                )
+            )
         for returnee, item in new:
             recorded_at = item.recorded_at or now
             returnee.record_handover(
@@ -765,7 +847,7 @@ class Manifest:
                 )
             )
         totals = self.handover_totals()
-        if totals.pending == 0:
+        if totals.pending == 0 and self.status is not ManifestStatus.CLOSED:
             self.status = ManifestStatus.CLOSED
             # The server's now, not a post time: the record is complete when Puebla has every
             # outcome, which for an offline post is when its last hand-over arrives.
@@ -793,6 +875,54 @@ class Manifest:
         """One person's outcome; see `record_handovers`."""
         item = HandoverItem(returnee_id=returnee_id, outcome=outcome, reason=reason)
         return self.record_handovers([item], officer=officer, post=post, now=now)[0]
+
+    # -- the signed hand-over record (handover_record.py) --------------------------------------
+
+    def sign_handover_record(
+        self,
+        *,
+        side: Side,
+        country: str,
+        officer: str,
+        digest: str,
+        objections: Sequence[Objection],
+        current_digest: str,
+        now: datetime,
+    ) -> bool:
+        """One side's signature of the closed manifest's record, over `digest`, which must be
+        `current_digest` (the record as it stands, computed by the caller); objections name
+        people of the record. False: this side already signed exactly this (a no-op).
+
+        The version does not move: the record's digest covers it, and a signature is beside
+        the record, not in it. `HandoverRecordSigned` goes to the audit trail."""
+        require_aware(now, "now")
+        self._require_status("sign the hand-over record of", (ManifestStatus.CLOSED,))
+        if not officer.strip():
+            raise InvalidSignature(
+                "The signing officer must be named.", rule="officer_required", field="officer"
+            )
+        candidate = HandoverSignature(
+            side=side,
+            country=country,
+            officer=officer,
+            signed_at=now,
+            digest=digest,
+            objections=checked_objections(objections, self.record_people()),
+        )
+        if not decide_signature(self.signatures, candidate, current_digest=current_digest):
+            return False
+        self.signatures.append(candidate)
+        self.events.append(
+            HandoverRecordSigned(
+                **self._header(now),
+                side=side,
+                country=country,
+                officer=officer,
+                digest=digest,
+                objected=tuple(o.returnee_id for o in candidate.objections),
+            )
+        )
+        return True
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -859,6 +989,38 @@ class Manifest:
             scheduled_arrival=self.scheduled_arrival,
             version=self.version,
             occurred_at=now,
+        )
+
+
+def _check_item_shape(item: HandoverItem, *, prefix: str) -> None:
+    """A listed person is named by `returnee_id`; a person not on the list by `person`."""
+    if item.not_listed:
+        if item.returnee_id is not None:
+            raise InvalidHandover(
+                "A person not on the manifest has no returnee id: give the `person` instead.",
+                rule="returnee_id_not_when_not_listed",
+                field=f"{prefix}returnee_id",
+            )
+        if item.person is None:
+            raise InvalidHandover(
+                "Give the identity the person gave at the post (`person`).",
+                rule="person_required",
+                field=f"{prefix}person",
+            )
+        item.person.check(field=f"{prefix}person")
+        return
+    if item.person is not None:
+        raise InvalidHandover(
+            "`person` is only for someone who arrived without being on the manifest "
+            "(outcome `arrived_not_listed`).",
+            rule="person_only_when_not_listed",
+            field=f"{prefix}person",
+        )
+    if item.returnee_id is None:
+        raise InvalidHandover(
+            "Name the returnee (`returnee_id`).",
+            rule="returnee_id_required",
+            field=f"{prefix}returnee_id",
         )
 
 

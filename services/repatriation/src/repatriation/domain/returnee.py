@@ -38,6 +38,9 @@ class HandoverOutcome(StrEnum):
     RECEIVED = "received"
     NOT_PRESENTED = "not_presented"
     REFUSED = "refused"
+    # Not an outcome of a listed person: someone who arrived without being on the manifest
+    # (`handover_record.UnlistedArrival`).
+    ARRIVED_NOT_LISTED = "arrived_not_listed"
 
 
 class RefusalReason(StrEnum):

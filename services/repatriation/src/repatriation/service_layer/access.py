@@ -14,6 +14,10 @@
 |                                                           | sending country                  |
 | record a hand-off                                         | border_officer of the reception  |
 |                                                           | point                            |
+| sign the hand-over record, or object to an outcome        | immigration_officer of the       |
+|                                                           | sending country (the sending     |
+|                                                           | side); border_officer of the     |
+|                                                           | reception point (the receiving)  |
 | hand-over statistics (aggregates, cells under 5 as `<5`)  | secretariat (every corridor);    |
 |                                                           | immigration_officer (corridors   |
 |                                                           | of their own country only)       |
@@ -41,6 +45,7 @@ from puebla.refusals import ensure_allowed, ensure_visible
 from puebla.statistics import statistics_country as shared_statistics_country
 from repatriation.adapters.orm import manifest as manifest_table
 from repatriation.adapters.repository import Scope
+from repatriation.domain import Side
 
 __all__ = [
     "Scope",
@@ -50,8 +55,10 @@ __all__ = [
     "can_read",
     "ensure_hand_over",
     "ensure_manageable",
+    "ensure_may_sign",
     "ensure_readable",
     "sees_protection_removals",
+    "signing_side",
     "visible_clause",
 ]
 
@@ -137,6 +144,25 @@ def ensure_hand_over(p: Principal, m: Scoped) -> None:
     ensure_allowed(
         can_hand_over(p, m),
         "Only a border officer of the manifest's reception point records hand-overs.",
+    )
+
+
+def signing_side(p: Principal, m: Scoped) -> Side | None:
+    """For which country the caller signs the hand-over record: the delivering officer of the
+    sending country, the receiving border officer of the point; None if for neither."""
+    if can_manage(p, m):
+        return Side.SENDING
+    if can_hand_over(p, m):
+        return Side.RECEIVING
+    return None
+
+
+def ensure_may_sign(p: Principal, m: Scoped) -> None:
+    ensure_readable(p, m)
+    ensure_allowed(
+        signing_side(p, m) is not None,
+        "The hand-over record is signed by an immigration officer of the sending country and "
+        "a border officer of the reception point.",
     )
 
 

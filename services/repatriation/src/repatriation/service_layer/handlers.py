@@ -20,12 +20,14 @@ from puebla.auth.principal import Principal
 from puebla.ids import new_id
 from repatriation.domain import Manifest, Returnee, format_reference
 from repatriation.domain import commands as c
-from repatriation.service_layer import access
+from repatriation.service_layer import access, queries
 from repatriation.service_layer.access import Scoped
 from repatriation.service_layer.errors import UnknownManifest
 from repatriation.service_layer.unit_of_work import ManifestUnitOfWork
+from repatriation.service_layer.views import HandoverRecordView
 
 Decide = Callable[[Principal, Scoped], None]
+RecordDigest = Callable[[HandoverRecordView], str]  # the record's digest (its canonical form)
 
 
 async def _locked(uow: ManifestUnitOfWork, manifest_id: uuid.UUID) -> Manifest:
@@ -153,10 +155,37 @@ async def record_handovers(cmd: c.RecordHandovers, uow: ManifestUnitOfWork) -> l
         post = uow.principal.border_post
         assert post is not None  # ensure_hand_over: the border officer of this point
         results = manifest.record_handovers(
-            cmd.items, officer=uow.actor_name, post=post, now=uow.clock()
+            cmd.items, officer=uow.actor_name, post=post, now=uow.clock(), new_id=new_id
         )
         await uow.commit()
         return results
+
+
+async def sign_handover_record(
+    cmd: c.SignHandoverRecord, uow: ManifestUnitOfWork, digest_of: RecordDigest
+) -> bool:
+    """The caller signs the closed manifest's record for their side (`access.signing_side`).
+    True if signed now, False if this side had signed exactly this already. The record is read
+    under the manifest's lock and `digest_of` (the API's canonical form) gives its digest: what
+    the caller signs must be the record as it stands, not as it was when they read it."""
+    async with uow:
+        manifest = await _decided_then_locked(uow, cmd.manifest_id, access.ensure_may_sign)
+        side = access.signing_side(uow.principal, manifest)
+        country = uow.principal.country
+        assert side is not None  # ensure_may_sign
+        assert country is not None
+        record = await queries.handover_record_in(uow.session, uow.principal, manifest.id)
+        signed = manifest.sign_handover_record(
+            side=side,
+            country=country,
+            officer=uow.actor_name,
+            digest=cmd.digest,
+            objections=cmd.objections,
+            current_digest=digest_of(record),
+            now=uow.clock(),
+        )
+        await uow.commit()
+        return signed
 
 
 # -- driven by consular events -------------------------------------------------------------

@@ -18,14 +18,21 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, cast, func, or_, select, tuple_
+from sqlalchemy import Date, and_, cast, func, or_, select, text, tuple_
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from puebla.auth.principal import Principal
 from puebla.pagination import Cursor, Page, PageRequest
 from puebla.service import Service
-from repatriation.adapters.orm import manifest, protection_removal, reception_point, returnee
+from repatriation.adapters.orm import (
+    handover_signature,
+    manifest,
+    protection_removal,
+    reception_point,
+    returnee,
+    unlisted_arrival,
+)
 from repatriation.domain.returnee import SENIOR_AGE, age_on
 from repatriation.service_layer import access
 from repatriation.service_layer.errors import UnknownManifest
@@ -34,9 +41,12 @@ from repatriation.service_layer.views import (
     DocumentView,
     HandoverEntryView,
     HandoverRecordView,
+    HandoverSignatureView,
     HandoverTotalsView,
+    LogEntryView,
     ManifestSummaryView,
     ManifestView,
+    ObjectionView,
     PeopleCounts,
     ProtectionRemovalView,
     ReceptionPointView,
@@ -347,32 +357,84 @@ async def list_manifests(
 
 
 async def handover_record(svc: Svc, p: Principal, manifest_id: uuid.UUID) -> HandoverRecordView:
-    """The acta de entrega: every person with outcome, reason, officer, time and post, and the
-    totals — the same document whichever side reads it."""
+    """The acta de entrega: every person with outcome, reason, officer, time and post (those
+    who arrived unlisted too), the totals, and the signatures beside them — the same document
+    whichever side reads it."""
     async with svc.sessions() as session, session.begin():
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        m = await _readable_row(session, p, manifest_id)
-        rows = await _returnee_rows(session, [manifest_id])
-        point = (
-            (
-                await session.execute(
-                    select(reception_point.c.name, reception_point.c.institution)
-                    .where(
-                        and_(
-                            reception_point.c.code == m["reception_point"],
-                            reception_point.c.valid_from <= _arrival_date(m),
-                            or_(
-                                reception_point.c.valid_to.is_(None),
-                                reception_point.c.valid_to >= _arrival_date(m),
-                            ),
-                        )
+        return await handover_record_in(session, p, manifest_id)
+
+
+SIGNED_ACTION = "manifest.handover_record_signed"  # `audit_action` of `HandoverRecordSigned`
+
+
+async def handover_record_in(
+    session: AsyncSession, p: Principal, manifest_id: uuid.UUID
+) -> HandoverRecordView:
+    """`handover_record` read in the caller's transaction (the signing handler reads it under
+    the manifest's lock, so the digest it checks is of the record as it stands)."""
+    m = await _readable_row(session, p, manifest_id)
+    rows = await _returnee_rows(session, [manifest_id])
+    point = (
+        (
+            await session.execute(
+                select(reception_point.c.name, reception_point.c.institution)
+                .where(
+                    and_(
+                        reception_point.c.code == m["reception_point"],
+                        reception_point.c.valid_from <= _arrival_date(m),
+                        or_(
+                            reception_point.c.valid_to.is_(None),
+                            reception_point.c.valid_to >= _arrival_date(m),
+                        ),
                     )
-                    .limit(1)
                 )
+                .limit(1)
             )
-            .mappings()
-            .first()
         )
+        .mappings()
+        .first()
+    )
+    arrivals = (
+        (
+            await session.execute(
+                select(unlisted_arrival)
+                .where(unlisted_arrival.c.manifest_id == manifest_id)
+                .order_by(unlisted_arrival.c.recorded_at, unlisted_arrival.c.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    signatures = (
+        (
+            await session.execute(
+                select(handover_signature)
+                .where(handover_signature.c.manifest_id == manifest_id)
+                .order_by(
+                    handover_signature.c.signed_at, handover_signature.c.side.desc()
+                )  # sending first on a tie
+            )
+        )
+        .mappings()
+        .all()
+    )
+    logged = (
+        (
+            await session.execute(
+                text(
+                    "SELECT seq, hash, detail->>'side' AS side FROM audit"
+                    " WHERE entity_type = 'manifest' AND entity_id = :id AND action = :action"
+                    " ORDER BY seq"
+                ),
+                {"id": str(manifest_id), "action": SIGNED_ACTION},
+            )
+        )
+        .mappings()
+        .all()
+        if signatures
+        else []
+    )
     entries = tuple(
         HandoverEntryView(
             returnee_id=r["id"],
@@ -391,6 +453,25 @@ async def handover_record(svc: Svc, p: Principal, manifest_id: uuid.UUID) -> Han
             stored_at=r["handover_stored_at"],
         )
         for r, vulnerable in _listed(m, rows)
+    ) + tuple(
+        HandoverEntryView(
+            returnee_id=a["id"],
+            given_names=a["given_names"],
+            surnames=a["surnames"],
+            sex=a["sex"],
+            date_of_birth=a["date_of_birth"],
+            nationality=a["nationality"],
+            family_group=None,
+            vulnerable=False,  # nobody assessed them: the sending side never listed them
+            outcome="arrived_not_listed",
+            reason=None,
+            officer=a["officer"],
+            post=a["post"],
+            recorded_at=a["recorded_at"],
+            stored_at=a["stored_at"],
+            listed=False,
+        )
+        for a in arrivals
     )
     outcomes = [e.outcome for e in entries]
     return HandoverRecordView(
@@ -415,7 +496,25 @@ async def handover_record(svc: Svc, p: Principal, manifest_id: uuid.UUID) -> Han
             not_presented=outcomes.count("not_presented"),
             refused=outcomes.count("refused"),
             pending=outcomes.count(None),
+            arrived_not_listed=outcomes.count("arrived_not_listed"),
             total=len(outcomes),
+        ),
+        signatures=tuple(
+            HandoverSignatureView(
+                side=g["side"],
+                country=g["country"],
+                officer=g["officer"],
+                signed_at=g["signed_at"],
+                digest=g["digest"],
+                objections=tuple(
+                    ObjectionView(returnee_id=uuid.UUID(o["returnee_id"]), reason=o["reason"])
+                    for o in g["objections"]
+                ),
+            )
+            for g in signatures
+        ),
+        log_entries=tuple(
+            LogEntryView(side=e["side"], seq=e["seq"], commitment=e["hash"]) for e in logged
         ),
     )
 

@@ -136,6 +136,7 @@ class HandoverEntryView:
     post: str | None
     recorded_at: datetime | None  # the post's time
     stored_at: datetime | None  # when Puebla stored it
+    listed: bool = True  # False: arrived at the post without being on the manifest
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,34 @@ class HandoverTotalsView:
     not_presented: int
     refused: int
     pending: int
+    arrived_not_listed: int
     total: int
+
+
+@dataclass(frozen=True)
+class ObjectionView:
+    returnee_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandoverSignatureView:
+    side: str
+    country: str
+    officer: str
+    signed_at: datetime
+    digest: str
+    objections: tuple[ObjectionView, ...]
+
+
+@dataclass(frozen=True)
+class LogEntryView:
+    """Where a signature stands in the service's audit log: its entry's `seq` and the
+    commitment (the entry's hash) whose leaf an inclusion proof shows."""
+
+    side: str
+    seq: int
+    commitment: str
 
 
 @dataclass(frozen=True)
@@ -168,6 +196,10 @@ class HandoverRecordView:
     closed_at: datetime | None
     entries: tuple[HandoverEntryView, ...]
     totals: HandoverTotalsView
+    # Beside the record, not in it (its digest leaves them out): who signed it, and where
+    # each signature stands in the audit log.
+    signatures: tuple[HandoverSignatureView, ...] = ()
+    log_entries: tuple[LogEntryView, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,8 @@ add_words(
         "manifest.closed": N_("Hand-over closed"),
         "manifest.nationality_confirmed": N_("Nationality confirmed on the manifest"),
         "manifest.nationality_rejected": N_("Nationality rejected on the manifest"),
+        "manifest.person_arrived_not_listed": N_("Person arrived who was not on the manifest"),
+        "manifest.handover_record_signed": N_("Hand-over record signed"),
         # consular
         "notification.created": N_("Notification created"),
         "notification.suppressed": N_("Notification not sent (the person objected)"),

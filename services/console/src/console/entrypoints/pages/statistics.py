@@ -47,6 +47,16 @@ add_words(
         "received": N_("Received"),
         "not_presented": N_("Not presented"),
         "refused": N_("Refused"),
+        "arrived_not_listed": N_("Arrived, not on the manifest"),
+    },
+)
+add_words(
+    "stat_record_signing",
+    {
+        "signed": N_("Signed by both countries"),
+        "disputed": N_("Disputed (an objection)"),
+        "signed_by_one_side": N_("Signed by one country"),
+        "unsigned": N_("Not signed yet"),
     },
 )
 add_words("stat_sex", {"F": N_("Women and girls"), "M": N_("Men and boys"), "X": N_("Other")})
@@ -181,6 +191,13 @@ CHARTS = (
     Chart("returns-by-month", "repatriation", "by_month", N_("Returns per month"), "month", True),
     Chart(
         "returns-by-outcome", "repatriation", "by_outcome", N_("Hand-over outcome"), "stat_outcome"
+    ),
+    Chart(
+        "records-by-signing",
+        "repatriation",
+        "by_record_signing",
+        N_("Hand-over records by signature"),
+        "stat_record_signing",
     ),
     Chart(
         "returns-by-corridor", "repatriation", "by_corridor", N_("Returns per corridor"), "corridor"

@@ -1,12 +1,18 @@
 """The hand-over record (acta de entrega) as a document: its digest, and its PDF.
 
 **The digest.** The record's canonical JSON is the JSON answer of
-`GET /v1/manifests/{id}/handover-record` without its `digest` member, written with keys sorted
+`GET /v1/manifests/{id}/handover-record` without its `digest` and `attestation` members (the
+signatures are beside the record, not in it: they sign its digest), written with keys sorted
 at every level, no whitespace (separators `,` and `:`), non-ASCII characters as themselves (no
 `\\u` escapes), encoded in UTF-8 — in Python `json.dumps(record, sort_keys=True,
 separators=(",", ":"), ensure_ascii=False).encode()`. `digest` is its SHA-256 in lowercase hex:
 the JSON answer carries it and the PDF prints it on every page, so the sending and the receiving
 side (and anyone they give the PDF to) can check that they hold the same record.
+
+**The attestation** (`attestation`): the signatures of both sides, `signatures_digest` (the
+SHA-256 of the signatures' canonical JSON), the service's seal on the record's digest and
+that one (`puebla.transparency.seal`: what a paper copy is checked by, offline), where each
+signature stands in the audit log, and the record's signing status.
 
 **The PDF** is drawn with ReportLab (pure Python, from PyPI alone) in Spanish or English: both
 countries by name, the reception point and institution, the bus, every person with the outcome
@@ -19,9 +25,7 @@ the accents, ñ, ü, ¿ and ¡ of Spanish names.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +43,10 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
+from puebla.audit_anchor import SigningKey
+from puebla.transparency.record_check import BESIDE_THE_RECORD, seal_subject
+from puebla.transparency.seal import canonical, seal, sha256_hex
+
 Language = Literal["es", "en"]
 LANGUAGES: tuple[Language, ...] = ("es", "en")
 
@@ -47,14 +55,56 @@ pdfmetrics.registerFont(TTFont("PueblaVera", str(_FONTS / "Vera.ttf")))
 pdfmetrics.registerFont(TTFont("PueblaVera-Bold", str(_FONTS / "VeraBd.ttf")))
 
 
+SERVICE = "repatriation"
+
+
 def canonical_json(record: dict[str, Any]) -> bytes:
     """The record's canonical form (module docstring); `record` as the JSON answer has it."""
-    body = {k: v for k, v in record.items() if k != "digest"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical({k: v for k, v in record.items() if k not in BESIDE_THE_RECORD})
 
 
 def digest(record: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(record)).hexdigest()
+    return sha256_hex(canonical_json(record))
+
+
+def signing_status(signatures: list[dict[str, Any]], current: str) -> str:
+    if any(g["objections"] for g in signatures):
+        return "disputed"
+    sides = {g["side"] for g in signatures if g["digest"] == current}
+    if sides == {"sending", "receiving"}:
+        return "signed"
+    return "signed_by_one_side" if sides else "unsigned"
+
+
+def attestation(
+    body: dict[str, Any],
+    record_digest: str,
+    signatures: list[dict[str, Any]],
+    log_entries: list[dict[str, Any]],
+    key: SigningKey | None,
+) -> dict[str, Any]:
+    """The `attestation` member: signatures, their digest, the seal (with the service's key;
+    none before a signature, or where no key is configured), log entries, status."""
+    signatures_digest = sha256_hex(canonical(signatures))
+    status = signing_status(signatures, record_digest)
+    sealed = (
+        seal(
+            key,
+            service=SERVICE,
+            subject=seal_subject(body["manifest_id"], status),
+            digest=record_digest,
+            signatures=signatures_digest,
+        ).data()
+        if key is not None and signatures
+        else None
+    )
+    return {
+        "signatures": signatures,
+        "signatures_digest": signatures_digest,
+        "seal": sealed,
+        "log_entries": log_entries,
+        "status": status,
+    }
 
 
 # -- words ---------------------------------------------------------------------------------
@@ -77,7 +127,20 @@ OUTCOMES: dict[str | None, tuple[str, str]] = {
     "received": ("Recibido", "Received"),
     "not_presented": ("No presentado", "Not presented"),
     "refused": ("Rechazado", "Refused"),
+    "arrived_not_listed": ("Llegó sin figurar en la lista", "Arrived, not listed"),
     None: ("Pendiente", "Pending"),
+}
+
+SIDES: dict[str, tuple[str, str]] = {
+    "sending": ("Entrega (país que retorna)", "Delivering (sending country)"),
+    "receiving": ("Recepción (país que recibe)", "Receiving (receiving country)"),
+}
+
+SIGNING_STATUSES: dict[str, tuple[str, str]] = {
+    "unsigned": ("Sin firmar", "Not signed"),
+    "signed_by_one_side": ("Firmada por una de las partes", "Signed by one side"),
+    "signed": ("Firmada por ambas partes, sin objeciones", "Signed by both sides, no objection"),
+    "disputed": ("En disputa: hay objeciones", "Disputed: there are objections"),
 }
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -135,7 +198,35 @@ LABELS: dict[str, tuple[str, str]] = {
     "not_presented": ("No presentados", "Not presented"),
     "refused": ("Rechazados", "Refused"),
     "pending": ("Pendientes", "Pending"),
+    "arrived_not_listed": ("Llegaron sin figurar", "Arrived, not listed"),
     "total": ("Total", "Total"),
+    "signatures": ("Firmas", "Signatures"),
+    "manifest_id": ("Identificador del manifiesto", "Manifest identifier"),
+    "side": ("Parte", "Side"),
+    "country": ("País", "Country"),
+    "signed_at": ("Firmado", "Signed"),
+    "objections": ("Objeciones", "Objections"),
+    "no_objection": ("ninguna", "none"),
+    "signing_status": ("Estado de las firmas", "Signing status"),
+    "not_signed_yet": ("Ninguna parte ha firmado aún.", "Neither side has signed yet."),
+    "log_entry": (
+        "Registro de auditoría, entrada n.º {seq}: compromiso {commitment}",
+        "Audit log entry no. {seq}: commitment {commitment}",
+    ),
+    "signatures_digest": ("SHA-256 de las firmas", "SHA-256 of the signatures"),
+    "seal": (
+        "Sello del servicio (Ed25519, clave {key_id})",
+        "Service seal (Ed25519, key {key_id})",
+    ),
+    "unsealed": ("Sin sello del servicio", "Not sealed by the service"),
+    "verify": (
+        "Verificación: GET /v1/manifests/{id}/handover-record/verification?digest=<SHA-256>, o "
+        "sin conexión: python -m puebla.transparency.verify repatriation --handover-record "
+        "con los valores impresos y las claves públicas del servicio.",
+        "To verify: GET /v1/manifests/{id}/handover-record/verification?digest=<SHA-256>, or "
+        "offline: python -m puebla.transparency.verify repatriation --handover-record with the "
+        "printed values and the service's public keys.",
+    ),
     "digest": ("SHA-256 del registro (JSON canónico)", "SHA-256 of the record (canonical JSON)"),
     "page": ("Página {page}", "Page {page}"),
     "none": ("—", "—"),
@@ -345,7 +436,14 @@ def render_pdf(record: dict[str, Any], lang: Language) -> bytes:
     totals = record["totals"]
     totals_line = " · ".join(
         f"{_word(label, key, lang)}: {totals[key]}"
-        for key in ("received", "not_presented", "refused", "pending", "total")
+        for key in (
+            "received",
+            "not_presented",
+            "refused",
+            "pending",
+            "arrived_not_listed",
+            "total",
+        )
     )
 
     story = [
@@ -361,6 +459,8 @@ def render_pdf(record: dict[str, Any], lang: Language) -> bytes:
         Spacer(1, 4 * mm),
         _p(_word(label, "totals", lang), _SECTION),
         _p(totals_line, _BODY),
+        Spacer(1, 4 * mm),
+        *_signatures(record, zone, lang),
     ]
     out = io.BytesIO()
     document = SimpleDocTemplate(
@@ -378,3 +478,87 @@ def render_pdf(record: dict[str, Any], lang: Language) -> bytes:
     )
     document.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return out.getvalue()
+
+
+def _signatures(record: dict[str, Any], zone: ZoneInfo, lang: Language) -> list[Any]:
+    """Who signed for which country and when, each objection with the person's name, the
+    signing status, the seal and the log entries: what a paper copy is checked by."""
+    label = LABELS
+    attestation = record["attestation"]
+    names = {e["returnee_id"]: f"{e['surnames']}, {e['given_names']}" for e in record["entries"]}
+    out: list[Any] = [_p(_word(label, "signatures", lang), _SECTION), Spacer(1, 1 * mm)]
+    signatures = attestation["signatures"]
+    if signatures:
+        rows: list[list[Any]] = [
+            [
+                _p(_word(label, key, lang), _HEAD)
+                for key in ("side", "country", "officer", "signed_at", "objections")
+            ]
+        ]
+        for g in signatures:
+            objections = "; ".join(
+                f"{names.get(o['returnee_id'], o['returnee_id'])}: {o['reason']}"
+                for o in g["objections"]
+            ) or _word(label, "no_objection", lang)
+            rows.append(
+                [
+                    _p(_word(SIDES, g["side"], lang)),
+                    _p(country_name(g["country"], lang)),
+                    _p(g["officer"]),
+                    _local(g["signed_at"], zone, lang, named=False),
+                    _p(objections),
+                ]
+            )
+        table = Table(rows, colWidths=[w * mm for w in (50, 30, 35, 29, 124)], hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("FONTNAME", (0, 0), (-1, -1), "PueblaVera"),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                    ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ]
+            )
+        )
+        out.append(table)
+    else:
+        out.append(_p(_word(label, "not_signed_yet", lang), _BODY))
+    out += [
+        Spacer(1, 2 * mm),
+        _p(
+            f"{_word(label, 'signing_status', lang)}: "
+            f"{_word(SIGNING_STATUSES, attestation['status'], lang)} ({attestation['status']})",
+            _BODY,
+        ),
+        _p(f"{_word(label, 'manifest_id', lang)}: {record['manifest_id']}", _BODY),
+        _p(f"{_word(label, 'digest', lang)}: {record['digest']}", _BODY),
+        _p(f"{_word(label, 'signatures_digest', lang)}: {attestation['signatures_digest']}", _BODY),
+    ]
+    sealed = attestation["seal"]
+    if sealed:
+        out.append(
+            _p(
+                f"{_word(label, 'seal', lang).format(key_id=sealed['key_id'])}: "
+                f"{sealed['signature']}",
+                _BODY,
+            )
+        )
+    else:
+        out.append(_p(_word(label, "unsealed", lang), _BODY))
+    for entry in attestation["log_entries"]:
+        out.append(
+            _p(
+                f"{_word(SIDES, entry['side'], lang)} — "
+                + _word(label, "log_entry", lang).format(
+                    seq=entry["seq"], commitment=entry["commitment"]
+                ),
+                _BODY,
+            )
+        )
+    out += [
+        Spacer(1, 2 * mm),
+        _p(_word(label, "verify", lang).format(id=record["manifest_id"]), _BODY),
+    ]
+    return out

@@ -50,7 +50,8 @@ DocumentText = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 FamilyGroup = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Plate = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 Sex = Literal["F", "M", "X"]
-Outcome = Literal["received", "not_presented", "refused"]
+Outcome = Literal["received", "not_presented", "refused", "arrived_not_listed"]
+Digest = Annotated[str, StringConstraints(pattern="^[0-9a-f]{64}$")]
 RefusalReason = Literal[
     "not_a_national",
     "identity_mismatch",
@@ -159,8 +160,28 @@ class CancelRequest(RequestModel):
     reason: Reason
 
 
+class ArrivedPersonIn(RequestModel):
+    """Who a person not on the manifest says they are, as recorded at the post."""
+
+    given_names: Name
+    surnames: Name
+    sex: Sex
+    date_of_birth: DateOfBirth
+    nationality: CountryCode
+
+
 class HandoverItemIn(RequestModel):
-    returnee_id: uuid.UUID
+    returnee_id: uuid.UUID | None = Field(
+        default=None,
+        description="The listed person; absent for `arrived_not_listed` (give `person`).",
+    )
+    person: ArrivedPersonIn | None = Field(
+        default=None,
+        description="Only with `arrived_not_listed`: someone who arrived without being on the "
+        "manifest, by the identity given at the post. Recorded once (the same identity again "
+        "is a no-op); also once the manifest is closed, until a side has signed its record "
+        "(then 409 `record_signed`).",
+    )
     outcome: Outcome
     reason: RefusalReason | None = Field(
         default=None,
@@ -180,6 +201,25 @@ class HandoverItemIn(RequestModel):
 
 class HandoverRequest(RequestModel):
     items: Annotated[list[HandoverItemIn], Field(min_length=1, max_length=MAX_HANDOVER_ITEMS)]
+
+
+class ObjectionIn(RequestModel):
+    returnee_id: uuid.UUID = Field(description="A person of the record (listed or not).")
+    reason: Reason = Field(description="Why this side disagrees with the recorded outcome.")
+
+
+class SignatureRequest(RequestModel):
+    """One side's signature of the closed manifest's hand-over record."""
+
+    digest: Digest = Field(
+        description="The `digest` of the record the officer read and signs: it must be the "
+        "record's as it stands (else 409 `digest_not_current`: read it again)."
+    )
+    objections: Annotated[list[ObjectionIn], Field(max_length=2 * MAX_RETURNEES)] = Field(
+        default_factory=list,
+        description="One per person whose outcome this side disputes, with the reason: the "
+        "record then shows the disagreement to both sides.",
+    )
 
 
 # -- reads -----------------------------------------------------------------------------------
@@ -326,6 +366,10 @@ class HandoverEntry(BaseModel):
         description="When Puebla stored the outcome (later than `recorded_at` when the post "
         "was offline); null while pending."
     )
+    listed: bool = Field(
+        description="False for a person who arrived without being on the manifest (outcome "
+        "`arrived_not_listed`, identity as given at the post, `returnee_id` the arrival's id)."
+    )
 
 
 class HandoverTotals(BaseModel):
@@ -333,7 +377,8 @@ class HandoverTotals(BaseModel):
     not_presented: int
     refused: int
     pending: int
-    total: int
+    arrived_not_listed: int = Field(description="People who arrived without being listed.")
+    total: int = Field(description="Everyone the record names, listed or not.")
 
 
 class HandoverVehicle(BaseModel):
@@ -365,6 +410,57 @@ class HandoverRecordBody(BaseModel):
     totals: HandoverTotals
 
 
+class ObjectionRead(BaseModel):
+    returnee_id: uuid.UUID
+    reason: str
+
+
+class SignatureRead(BaseModel):
+    side: Literal["sending", "receiving"]
+    country: str
+    officer: str
+    signed_at: datetime
+    digest: str = Field(description="The record's digest the officer signed.")
+    objections: list[ObjectionRead]
+
+
+class LogEntryRead(BaseModel):
+    side: Literal["sending", "receiving"]
+    seq: int = Field(description="The signature's entry in the service's audit log.")
+    commitment: str = Field(
+        description="The entry's commitment: `GET /v1/audit/log/inclusion?seq=` proves it is "
+        "a leaf of the signed log."
+    )
+
+
+class SealRead(BaseModel):
+    format: Literal["puebla-seal/1"]
+    key_id: str = Field(description="Which of the service's published audit keys sealed it.")
+    signature: str = Field(
+        description="Ed25519 (base64) over the statement `puebla-seal/1`, `repatriation`, "
+        "`handover-record <manifest_id> <status>`, the record's `digest`, `signatures_digest`, "
+        "one per line, each ending in a newline."
+    )
+
+
+class AttestationRead(BaseModel):
+    """Who signed the record, beside it (the record's digest leaves this member out)."""
+
+    signatures: list[SignatureRead]
+    signatures_digest: str = Field(
+        description="SHA-256 of `signatures` in the same canonical JSON as the record's."
+    )
+    seal: SealRead | None = Field(
+        description="The service's seal on the record's digest and these signatures; null "
+        "until a side signs."
+    )
+    log_entries: list[LogEntryRead]
+    status: Literal["unsigned", "signed_by_one_side", "signed", "disputed"] = Field(
+        description="`signed`: both sides signed this digest without objection; `disputed`: "
+        "a side objected to an outcome."
+    )
+
+
 class HandoverRecordRead(HandoverRecordBody):
     """The acta de entrega: the same document for the sending and the receiving side, and
     the SHA-256 of its canonical JSON, the digest the PDF prints on every page."""
@@ -373,11 +469,34 @@ class HandoverRecordRead(HandoverRecordBody):
         pattern="^[0-9a-f]{64}$",
         description=(
             "SHA-256 (lowercase hex) of the record's canonical JSON: this answer's object "
-            "without `digest`, keys sorted at every level, no whitespace (separators `,` and "
-            "`:`), non-ASCII characters written as themselves (not `\\u` escapes), encoded "
-            "in UTF-8. The PDF of the record prints the same digest on every page."
+            "without `digest` and `attestation`, keys sorted at every level, no whitespace "
+            "(separators `,` and `:`), non-ASCII characters written as themselves (not `\\u` "
+            "escapes), encoded in UTF-8. The PDF of the record prints the same digest on "
+            "every page."
         ),
     )
+    attestation: AttestationRead
+
+
+class SignatureResult(BaseModel):
+    signed: bool = Field(description="False: this side had signed exactly this already.")
+    record: HandoverRecordRead
+
+
+class VerificationRead(BaseModel):
+    """Whether a printed record (by its digest) is the record both sides signed."""
+
+    manifest_id: uuid.UUID
+    digest: str = Field(description="The digest asked about.")
+    current: bool = Field(description="It is the digest of the record as it stands.")
+    signed_by: list[Literal["sending", "receiving"]] = Field(
+        description="The sides whose signature covers this digest."
+    )
+    verified: bool = Field(
+        description="Both sides signed exactly this digest: the printed record is the signed one."
+    )
+    disputed: bool = Field(description="A side objected to an outcome of it.")
+    attestation: AttestationRead
 
 
 class HandoverResult(BaseModel):

@@ -36,10 +36,12 @@ from puebla.problems import FieldError, Problem, invalid
 from puebla.refusals import NotVisible
 from repatriation.bootstrap import Repatriation
 from repatriation.domain import (
+    ArrivedPerson,
     FamilyChoice,
     HandoverItem,
     HandoverOutcome,
     IdentityDocument,
+    Objection,
     ProtectionNeedKind,
     RefusalReason,
     ReturneeData,
@@ -90,10 +92,27 @@ async def _manifest(svc: Repatriation, caller: Principal, manifest_id: uuid.UUID
     return s.ManifestRead.model_validate(asdict(read)).model_dump(mode="json")
 
 
-def record_with_digest(record: HandoverRecordView) -> dict[str, Any]:
-    """The record as the JSON answer has it, with `digest` over its canonical form."""
+def record_digest(record: HandoverRecordView) -> str:
+    """The digest of the record's canonical form (what a side signs)."""
+    return doc.digest(s.HandoverRecordBody.model_validate(asdict(record)).model_dump(mode="json"))
+
+
+def record_with_digest(svc: Repatriation, record: HandoverRecordView) -> dict[str, Any]:
+    """The record as the JSON answer has it: `digest` over its canonical form, and beside it
+    the `attestation` (signatures, the service's seal, log entries)."""
     body = s.HandoverRecordBody.model_validate(asdict(record)).model_dump(mode="json")
-    return {**body, "digest": doc.digest(body)}
+    digest = doc.digest(body)
+    signatures = [
+        s.SignatureRead.model_validate(asdict(g)).model_dump(mode="json") for g in record.signatures
+    ]
+    entries = [
+        s.LogEntryRead.model_validate(asdict(e)).model_dump(mode="json") for e in record.log_entries
+    ]
+    return {
+        **body,
+        "digest": digest,
+        "attestation": doc.attestation(body, digest, signatures, entries, svc.seal_key),
+    }
 
 
 def _may(decide: Callable[[Principal, access.Scoped], None]) -> Any:
@@ -108,6 +127,7 @@ def _may(decide: Callable[[Principal, access.Scoped], None]) -> Any:
 
 MANAGE = _may(access.ensure_manageable)
 HAND_OVER = _may(access.ensure_hand_over)
+SIGN = _may(access.ensure_may_sign)
 
 
 def _people_in(body: Any) -> set[uuid.UUID]:
@@ -415,6 +435,17 @@ async def record_handovers(
                     outcome=HandoverOutcome(item.outcome),
                     reason=RefusalReason(item.reason) if item.reason else None,
                     recorded_at=item.recorded_at,  # the domain checks it against its clock
+                    person=(
+                        ArrivedPerson(
+                            given_names=item.person.given_names,
+                            surnames=item.person.surnames,
+                            sex=Sex(item.person.sex),
+                            date_of_birth=item.person.date_of_birth,
+                            nationality=item.person.nationality,
+                        )
+                        if item.person
+                        else None
+                    ),
                 )
                 for item in body.items
             ),
@@ -423,12 +454,90 @@ async def record_handovers(
         record = await queries.handover_record(svc, caller, manifest_id)
         result = s.HandoverResult(
             recorded=recorded,
-            record=s.HandoverRecordRead.model_validate(record_with_digest(record)),
+            record=s.HandoverRecordRead.model_validate(record_with_digest(svc, record)),
         )
         return 200, result.model_dump(mode="json")
 
-    items = tuple(item.returnee_id for item in body.items)
+    items = tuple(item.returnee_id for item in body.items if item.returnee_id is not None)
     return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id, items))
+
+
+@router.post(
+    "/{manifest_id}/handover-record/signatures",
+    response_model=s.SignatureResult,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Sign the hand-over record for your side, or sign with objections (immigration "
+    "officer of the sending country; border officer of the reception point)",
+    dependencies=[SIGN],
+    **WRITE,
+)
+async def sign_handover_record(
+    manifest_id: uuid.UUID,
+    body: s.SignatureRequest,
+    request: Request,
+    caller: Caller,
+    svc: Svc,
+) -> Response:
+    """Once the manifest is closed, each side signs the record it read: `digest` must be the
+    record's as it stands (409 `digest_not_current` otherwise). A side that disagrees with an
+    outcome signs with an `objection` per person and a reason; the record shows it to both. A
+    side signs once: the same signature again answers `signed: false`, a different one 409
+    `already_signed`. Who signs, for which country and when is the verified caller's."""
+
+    async def action() -> tuple[int, Any]:
+        cmd = c.SignHandoverRecord(
+            manifest_id=manifest_id,
+            digest=body.digest,
+            objections=tuple(
+                Objection(returnee_id=o.returnee_id, reason=o.reason) for o in body.objections
+            ),
+        )
+        signed = await handlers.sign_handover_record(
+            cmd, svc.uow(actor=caller), digest_of=record_digest
+        )
+        record = await queries.handover_record(svc, caller, manifest_id)
+        result = s.SignatureResult(
+            signed=signed,
+            record=s.HandoverRecordRead.model_validate(record_with_digest(svc, record)),
+        )
+        return (201 if signed else 200), result.model_dump(mode="json")
+
+    return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id))
+
+
+@router.get(
+    "/{manifest_id}/handover-record/verification",
+    response_model=s.VerificationRead,
+    responses=problem_responses(401, 404, 422),
+    summary="Is a printed hand-over record (by its digest) the one both sides signed?",
+)
+async def verify_handover_record(
+    manifest_id: uuid.UUID,
+    caller: Caller,
+    svc: Svc,
+    digest: Annotated[
+        str,
+        Query(
+            pattern="^[0-9a-f]{64}$",
+            description="The digest printed on the record (SHA-256, lowercase hex).",
+        ),
+    ],
+) -> Any:
+    """`verified` when both sides signed exactly this digest; `current` when it is the record
+    as it stands; the attestation (signatures, seal, log entries) to check it further."""
+    record = await queries.handover_record(svc, caller, manifest_id)
+    answer = record_with_digest(svc, record)
+    signatures = answer["attestation"]["signatures"]
+    signed_by = sorted({g["side"] for g in signatures if g["digest"] == digest})
+    return s.VerificationRead(
+        manifest_id=manifest_id,
+        digest=digest,
+        current=digest == answer["digest"],
+        signed_by=signed_by,
+        verified=set(signed_by) == {"sending", "receiving"},
+        disputed=any(g["objections"] for g in signatures if g["digest"] == digest),
+        attestation=s.AttestationRead.model_validate(answer["attestation"]),
+    )
 
 
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -471,7 +580,7 @@ async def get_handover_record(
     (`Accept-Language`), the digest on every page. Who may see it is decided first (404), then
     the media type (406)."""
     record = await queries.handover_record(svc, caller, manifest_id)
-    body = record_with_digest(record)
+    body = record_with_digest(svc, record)
     media = doc.chosen_media_type(request.headers.get("accept"))
     if media is None:
         raise Problem(
