@@ -40,7 +40,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
 from puebla.audit_anchor import SigningKey
@@ -410,7 +417,7 @@ def render_pdf(record: dict[str, Any], lang: Language) -> bytes:
                 e["date_of_birth"],
                 e["nationality"],
                 _word(label, "yes", lang) if e["vulnerable"] else "",
-                _word(OUTCOMES, e["outcome"], lang),
+                _p(_word(OUTCOMES, e["outcome"], lang)),  # "Llegó sin figurar…" wraps
                 _p(_word(REASONS, e["reason"], lang)) if e["reason"] else "",
                 _p(e["officer"] or ""),
                 _local(e["recorded_at"], zone, lang, named=False),
@@ -460,7 +467,9 @@ def render_pdf(record: dict[str, Any], lang: Language) -> bytes:
         _p(_word(label, "totals", lang), _SECTION),
         _p(totals_line, _BODY),
         Spacer(1, 4 * mm),
-        *_signatures(record, zone, lang),
+        # The signatures, the seal and how to check them, on one page: what a paper copy is
+        # checked by should not start at the foot of one page and end on the next.
+        KeepTogether(_signatures(record, zone, lang)),
     ]
     out = io.BytesIO()
     document = SimpleDocTemplate(
