@@ -303,6 +303,26 @@ def _returnee_values(r: Returnee) -> dict[str, Any]:
     }
 
 
+async def handover_record_rows(
+    session: AsyncSession, manifest_id: uuid.UUID
+) -> tuple[list[RowMapping], list[RowMapping]]:
+    """The rows beside a manifest's people in its hand-over record: who arrived unlisted (in
+    the order recorded) and the signatures (in the order signed, the sending side first on a
+    tie). The aggregate and the record's read both take them from here."""
+    ua, hs = unlisted_arrival.c, handover_signature.c
+    arrivals = await session.execute(
+        select(unlisted_arrival)
+        .where(ua.manifest_id == manifest_id)
+        .order_by(ua.recorded_at, ua.id)
+    )
+    signatures = await session.execute(
+        select(handover_signature)
+        .where(hs.manifest_id == manifest_id)
+        .order_by(hs.signed_at, hs.side.desc())
+    )
+    return list(arrivals.mappings().all()), list(signatures.mappings().all())
+
+
 @dataclass
 class _Loaded:
     """What the database held of a manifest's people when it was loaded (or written): the base
@@ -386,28 +406,7 @@ class SqlManifestRepository:
             .mappings()
             .all()
         )
-        arrival_rows = (
-            (
-                await self.session.execute(
-                    select(unlisted_arrival)
-                    .where(unlisted_arrival.c.manifest_id == manifest_id)
-                    .order_by(unlisted_arrival.c.recorded_at, unlisted_arrival.c.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        signature_rows = (
-            (
-                await self.session.execute(
-                    select(handover_signature)
-                    .where(handover_signature.c.manifest_id == manifest_id)
-                    .order_by(handover_signature.c.signed_at, handover_signature.c.side.desc())
-                )
-            )
-            .mappings()
-            .all()
-        )
+        arrival_rows, signature_rows = await handover_record_rows(self.session, manifest_id)
         people = [_to_returnee(r) for r in rows]
         removals = [_to_removal(r) for r in removal_rows]
         arrivals = [_to_arrival(r) for r in arrival_rows]

@@ -25,14 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from puebla.auth.principal import Principal
 from puebla.pagination import Cursor, Page, PageRequest
 from puebla.service import Service
-from repatriation.adapters.orm import (
-    handover_signature,
-    manifest,
-    protection_removal,
-    reception_point,
-    returnee,
-    unlisted_arrival,
-)
+from repatriation.adapters.orm import manifest, protection_removal, reception_point, returnee
+from repatriation.adapters.repository import handover_record_rows
 from repatriation.domain.returnee import SENIOR_AGE, age_on
 from repatriation.service_layer import access
 from repatriation.service_layer.errors import UnknownManifest
@@ -395,30 +389,7 @@ async def handover_record_in(
         .mappings()
         .first()
     )
-    arrivals = (
-        (
-            await session.execute(
-                select(unlisted_arrival)
-                .where(unlisted_arrival.c.manifest_id == manifest_id)
-                .order_by(unlisted_arrival.c.recorded_at, unlisted_arrival.c.id)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    signatures = (
-        (
-            await session.execute(
-                select(handover_signature)
-                .where(handover_signature.c.manifest_id == manifest_id)
-                .order_by(
-                    handover_signature.c.signed_at, handover_signature.c.side.desc()
-                )  # sending first on a tie
-            )
-        )
-        .mappings()
-        .all()
-    )
+    arrivals, signatures = await handover_record_rows(session, manifest_id)
     logged = (
         (
             await session.execute(
