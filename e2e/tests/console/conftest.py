@@ -19,6 +19,10 @@ def console_url(system: dict[str, str]) -> str:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client for setting up records through the APIs (a test's own, each time)."""
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    """A client for setting up records through the APIs (a test's own, each time). No kept
+    connections: between two API calls a test drives the browser for longer than the servers'
+    keep-alive (uvicorn: 5 s), and a request sent on a connection the server is closing just
+    then fails with "Server disconnected without sending a response" (seen in CI)."""
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=30.0, limits=limits) as client:
         yield client

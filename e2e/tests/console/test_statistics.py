@@ -128,9 +128,12 @@ async def test_the_secretariat_sees_the_hand_overs_with_small_cells(
 
         outcome = await table_of(page, "returns-by-outcome")
         assert outcome == {
-            {"received": "Recibida", "refused": "Rechazada", "not_presented": "No presentada"}[
-                key
-            ]: str(count)
+            {
+                "received": "Recibida",
+                "refused": "Rechazada",
+                "not_presented": "No presentada",
+                "arrived_not_listed": "Llegó sin figurar en el manifiesto",
+            }[key]: str(count)
             for key, count in api["by_outcome"].items()
         }
         corridors = await table_of(page, "returns-by-corridor")
@@ -155,6 +158,7 @@ async def test_the_secretariat_sees_the_hand_overs_with_small_cells(
                 "by_corridor": "returns-by-corridor",
                 "by_reception_point": "returns-by-reception-point",
                 "by_month": "returns-by-month",
+                "by_record_signing": "records-by-signing",
             }[name]
             assert "<5" in (await table_of(page, slug)).values(), (name, key)
         await look(page, "statistics", "dashboard-hn")
