@@ -93,10 +93,6 @@ def check_printed(
     return findings
 
 
-def objections(record: dict[str, Any]) -> int:
-    return sum(len(g["objections"]) for g in record["attestation"]["signatures"])
-
-
 async def check_online(
     api: httpx.AsyncClient, service: str, keys: PublicKeys, printed: Printed
 ) -> list[str]:

@@ -77,10 +77,31 @@ def digest(record: dict[str, Any]) -> str:
 def signing_status(signatures: list[dict[str, Any]], current: str) -> str:
     if any(g["objections"] for g in signatures):
         return "disputed"
-    sides = {g["side"] for g in signatures if g["digest"] == current}
-    if sides == {"sending", "receiving"}:
+    sides = signed_sides(signatures, current)
+    if sides == ["receiving", "sending"]:
         return "signed"
     return "signed_by_one_side" if sides else "unsigned"
+
+
+def signed_sides(signatures: list[dict[str, Any]], digest: str) -> list[str]:
+    """The sides whose signature covers `digest`, in alphabetical order."""
+    return sorted({g["side"] for g in signatures if g["digest"] == digest})
+
+
+def verification(answer: dict[str, Any], digest: str) -> dict[str, Any]:
+    """Whether a printed record, by its `digest`, is the one both sides signed (the record's
+    JSON answer, with its attestation, says)."""
+    signatures = answer["attestation"]["signatures"]
+    signed_by = signed_sides(signatures, digest)
+    return {
+        "manifest_id": answer["manifest_id"],
+        "digest": digest,
+        "current": digest == answer["digest"],
+        "signed_by": signed_by,
+        "verified": signed_by == ["receiving", "sending"],
+        "disputed": any(g["objections"] for g in signatures if g["digest"] == digest),
+        "attestation": answer["attestation"],
+    }
 
 
 def attestation(
@@ -336,6 +357,20 @@ _TITLE = ParagraphStyle("title", fontName="PueblaVera-Bold", fontSize=15, leadin
 _SECTION = ParagraphStyle("section", fontName="PueblaVera-Bold", fontSize=10, leading=13)
 
 
+# A table with a grey heading row and a rule under each row: the people, the signatures.
+_GRID = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), "PueblaVera"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LEADING", (0, 0), (-1, -1), 9.5),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+    ]
+)
+
+
 def _p(text: str, style: ParagraphStyle = _CELL) -> Paragraph:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return Paragraph(escaped, style)
@@ -426,19 +461,7 @@ def render_pdf(record: dict[str, Any], lang: Language) -> bytes:
     # Wide enough that no heading breaks inside a word (8 pt bold plus the cell padding).
     widths = [10, 32, 30, 13, 23, 12, 14, 25, 52, 28, 29]
     people = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1, hAlign="LEFT")
-    people.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("FONTNAME", (0, 0), (-1, -1), "PueblaVera"),
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("LEADING", (0, 0), (-1, -1), 9.5),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-            ]
-        )
-    )
+    people.setStyle(_GRID)
 
     totals = record["totals"]
     totals_line = " · ".join(
@@ -519,18 +542,7 @@ def _signatures(record: dict[str, Any], zone: ZoneInfo, lang: Language) -> list[
                 ]
             )
         table = Table(rows, colWidths=[w * mm for w in (50, 30, 35, 29, 124)], hAlign="LEFT")
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("FONTNAME", (0, 0), (-1, -1), "PueblaVera"),
-                    ("FONTSIZE", (0, 0), (-1, -1), 8),
-                    ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-                    ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-                ]
-            )
-        )
+        table.setStyle(_GRID)
         out.append(table)
     else:
         out.append(_p(_word(label, "not_signed_yet", lang), _BODY))

@@ -92,15 +92,20 @@ async def _manifest(svc: Repatriation, caller: Principal, manifest_id: uuid.UUID
     return s.ManifestRead.model_validate(asdict(read)).model_dump(mode="json")
 
 
+def _record_body(record: HandoverRecordView) -> dict[str, Any]:
+    """The record as the JSON answer has it, without what stands beside it."""
+    return s.HandoverRecordBody.model_validate(asdict(record)).model_dump(mode="json")
+
+
 def record_digest(record: HandoverRecordView) -> str:
     """The digest of the record's canonical form (what a side signs)."""
-    return doc.digest(s.HandoverRecordBody.model_validate(asdict(record)).model_dump(mode="json"))
+    return doc.digest(_record_body(record))
 
 
 def record_with_digest(svc: Repatriation, record: HandoverRecordView) -> dict[str, Any]:
     """The record as the JSON answer has it: `digest` over its canonical form, and beside it
     the `attestation` (signatures, the service's seal, log entries)."""
-    body = s.HandoverRecordBody.model_validate(asdict(record)).model_dump(mode="json")
+    body = _record_body(record)
     digest = doc.digest(body)
     signatures = [
         s.SignatureRead.model_validate(asdict(g)).model_dump(mode="json") for g in record.signatures
@@ -526,17 +531,8 @@ async def verify_handover_record(
     """`verified` when both sides signed exactly this digest; `current` when it is the record
     as it stands; the attestation (signatures, seal, log entries) to check it further."""
     record = await queries.handover_record(svc, caller, manifest_id)
-    answer = record_with_digest(svc, record)
-    signatures = answer["attestation"]["signatures"]
-    signed_by = sorted({g["side"] for g in signatures if g["digest"] == digest})
-    return s.VerificationRead(
-        manifest_id=manifest_id,
-        digest=digest,
-        current=digest == answer["digest"],
-        signed_by=signed_by,
-        verified=set(signed_by) == {"sending", "receiving"},
-        disputed=any(g["objections"] for g in signatures if g["digest"] == digest),
-        attestation=s.AttestationRead.model_validate(answer["attestation"]),
+    return s.VerificationRead.model_validate(
+        doc.verification(record_with_digest(svc, record), digest)
     )
 
 
