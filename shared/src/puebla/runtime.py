@@ -61,7 +61,8 @@ class Runtime:
         cls, definition: ServiceDefinition, *, with_nats: bool = True, migrate: bool = True
     ) -> Runtime:
         engine = make_engine(definition.database_url, pool_size=definition.pool_size)
-        instrument_engine(engine)
+        if definition.platform.trace_statements:
+            instrument_engine(engine)
         patience = definition.platform.startup_wait_seconds
         if migrate and definition.migrate_on_start:
             await patiently(

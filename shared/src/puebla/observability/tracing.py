@@ -6,6 +6,8 @@ Environment (the standard OTel names):
   `opentelemetry-exporter-otlp-proto-*` package is installed; otherwise a warning).
 - `OTEL_SERVICE_NAME`: overrides the service name given in code.
 - `OTEL_TRACES_SAMPLER`, `OTEL_EXPORTER_OTLP_*`, `OTEL_SDK_DISABLED`: read by the SDK itself.
+- `PUEBLA_TRACE_STATEMENTS=true`: a span per SQL statement too (`instrument_engine`; off by
+  default, for its cost on every request).
 
 Spans are created even with `none`: log lines then still carry `trace_id`, and the
 `traceparent` headers written to the outbox and NATS still join the services' logs.
@@ -132,7 +134,11 @@ def get_tracer(name: str) -> trace.Tracer:
 
 def instrument_app(app: FastAPI) -> None:
     """Server spans for every request except the probes. Safe to call twice on one app."""
-    FastAPIInstrumentor.instrument_app(app, excluded_urls=EXCLUDED_URLS)
+    # One span per request: the ASGI `receive`/`send` spans inside it (two or three more per
+    # request, each a cost) say nothing an operator acts on.
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls=EXCLUDED_URLS, exclude_spans=["receive", "send"]
+    )
 
 
 def instrument_engine(engine: AsyncEngine | Engine) -> None:
