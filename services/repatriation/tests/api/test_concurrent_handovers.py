@@ -53,7 +53,7 @@ class TestConcurrentHandovers:
         assert sorted([first.status_code, second.status_code]) == [200, 409]
         winner, loser = (first, second) if first.status_code == 200 else (second, first)
         assert loser.json()["rule"] == "handover_already_recorded"
-        won = winner.json()["record"]["entries"][0]
+        (won,) = winner.json()["items"]
         stored = (await api.get("inm.mx", f"/v1/manifests/{manifest['id']}")).json()
         assert stored["returnees"][0]["handover_outcome"] == won["outcome"]
         assert stored["status"] == "closed"

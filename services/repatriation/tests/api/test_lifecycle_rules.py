@@ -59,8 +59,8 @@ class TestNoCancelOnceDispatched:
         )
 
         assert response.status_code == 200, response.text
-        record = response.json()["record"]
-        assert [(e["outcome"], e["reason"]) for e in record["entries"]] == [
+        record = response.json()
+        assert [(e["outcome"], e["reason"]) for e in record["items"]] == [
             ("not_presented", "returned_to_station")
         ] * 2
         assert record["status"] == "closed"

@@ -379,7 +379,7 @@ class TestHandovers:
         )
         assert response.status_code == 200
         assert response.json()["recorded"] == [True]
-        assert response.json()["record"]["status"] == "arrived"
+        assert response.json()["status"] == "arrived"
 
         same = await api.post(
             "border.gt.tecun", path, {"items": [{"returnee_id": first, "outcome": "received"}]}
@@ -405,8 +405,9 @@ class TestHandovers:
             path,
             {"items": [{"returnee_id": second, "outcome": "not_presented"}]},
         )
-        assert last.json()["record"]["status"] == "closed"
-        assert last.json()["record"]["totals"] == {
+        assert last.json()["status"] == "closed"
+        assert last.json()["version"] == manifest["version"] + 2
+        assert last.json()["totals"] == {
             "received": 1,
             "not_presented": 1,
             "refused": 0,

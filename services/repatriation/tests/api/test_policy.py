@@ -245,7 +245,7 @@ class TestHandOver:
             {"items": [{"returnee_id": manifest["returnees"][0]["id"], "outcome": "received"}]},
         )
         assert response.status_code == 200
-        assert response.json()["record"]["entries"][0]["officer"] == "border.gt.tecun"
+        assert response.json()["items"][0]["officer"] == "border.gt.tecun"
 
     @pytest.mark.parametrize("user", READERS_NOT_HANDING_OVER)
     async def test_other_readers_403_and_nothing_is_recorded(self, api, user):

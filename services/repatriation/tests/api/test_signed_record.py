@@ -129,8 +129,15 @@ class TestArrivedNotListed:
             BORDER, f"{path}/handovers", {"items": [unlisted(surnames="  xol caal ")]}
         )
         assert again.json()["recorded"] == [False]
+        # Both answers name the one arrival the record holds, by its id there.
+        (arrived,), (resent,) = first.json()["items"], again.json()["items"]
+        assert resent == arrived
+        assert (arrived["listed"], arrived["outcome"]) == (False, "arrived_not_listed")
+        assert again.json()["totals"]["arrived_not_listed"] == 1
         record = await record_of(api, BORDER, path)
         assert record["totals"]["arrived_not_listed"] == 1
+        [entry] = [e for e in record["entries"] if not e["listed"]]
+        assert entry["returnee_id"] == arrived["returnee_id"]
 
         assert (await sign(api, BORDER, path, record["digest"])).status_code == 201
         late = await api.post(

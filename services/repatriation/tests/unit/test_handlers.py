@@ -203,7 +203,8 @@ class TestWhoActs:
         )
 
         handover = manifest.returnee(first).handover
-        assert recorded == [True]
+        assert recorded.recorded == [True]
+        assert [o.handover for o in recorded.on_record] == [handover]
         assert handover is not None
         assert (handover.officer, handover.post) == ("border.gt.tecun", "GT-TECUN-UMAN")
         assert uow.committed is True

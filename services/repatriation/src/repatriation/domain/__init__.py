@@ -29,6 +29,7 @@ from repatriation.domain.model import (
     HandoverItem,
     HandoverTotals,
     Manifest,
+    OnRecord,
     Vehicle,
     format_reference,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "NationalityStatus",
     "NoticeRule",
     "Objection",
+    "OnRecord",
     "ProtectionNeedKind",
     "ProtectionRemoval",
     "ReceptionPoint",

@@ -149,6 +149,16 @@ class HandoverItem:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OnRecord:
+    """What the hand-over record holds for one item of a request: the person (a returnee, or
+    an unlisted arrival by its id), whether they are on the manifest, and their outcome."""
+
+    person_id: uuid.UUID
+    listed: bool
+    handover: Handover
+
+
+@dataclass(frozen=True, kw_only=True)
 class HandoverTotals:
     """The counts of the hand-over record: the same numbers for both countries."""
 
@@ -861,6 +871,31 @@ class Manifest:
                 )
             )
         return results
+
+    def on_record(self, item: HandoverItem) -> OnRecord | None:
+        """The record's entry for an item of a hand-over request (None: nobody by that id or
+        person): what a request's answer repeats, from the aggregate it has just changed."""
+        if item.person is not None:
+            key = item.person.key()
+            for arrival in self.unlisted_arrivals:
+                if arrival.person.key() == key:
+                    return OnRecord(
+                        person_id=arrival.id,
+                        listed=False,
+                        handover=Handover(
+                            outcome=HandoverOutcome.ARRIVED_NOT_LISTED,
+                            reason=None,
+                            officer=arrival.officer,
+                            post=arrival.post,
+                            recorded_at=arrival.recorded_at,
+                            stored_at=arrival.stored_at,
+                        ),
+                    )
+            return None
+        for returnee in self.returnees:
+            if returnee.id == item.returnee_id and returnee.handover is not None:
+                return OnRecord(person_id=returnee.id, listed=True, handover=returnee.handover)
+        return None
 
     def record_handover(
         self,

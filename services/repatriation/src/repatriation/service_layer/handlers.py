@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from puebla.auth.principal import Principal
 from puebla.ids import new_id
-from repatriation.domain import Manifest, Returnee, format_reference
+from repatriation.domain import (
+    HandoverTotals,
+    Manifest,
+    ManifestStatus,
+    OnRecord,
+    Returnee,
+    format_reference,
+)
 from repatriation.domain import commands as c
 from repatriation.service_layer import access, queries
 from repatriation.service_layer.access import Scoped
@@ -147,7 +155,20 @@ async def cancel_manifest(cmd: c.CancelManifest, uow: ManifestUnitOfWork) -> Non
         await uow.commit()
 
 
-async def record_handovers(cmd: c.RecordHandovers, uow: ManifestUnitOfWork) -> list[bool]:
+@dataclass(frozen=True)
+class HandoversRecorded:
+    """A hand-over request's answer, from the aggregate it changed (no second read): per item,
+    whether it was recorded now and what the record holds for it; the manifest's status,
+    version and totals after it."""
+
+    recorded: list[bool]
+    on_record: list[OnRecord]
+    status: ManifestStatus
+    version: int
+    totals: HandoverTotals
+
+
+async def record_handovers(cmd: c.RecordHandovers, uow: ManifestUnitOfWork) -> HandoversRecorded:
     """Per item: True if newly recorded, False if the same outcome was already on record. The
     record names the caller and their post (`ensure_hand_over`: the manifest's point)."""
     async with uow:
@@ -158,7 +179,15 @@ async def record_handovers(cmd: c.RecordHandovers, uow: ManifestUnitOfWork) -> l
             cmd.items, officer=uow.actor_name, post=post, now=uow.clock(), new_id=new_id
         )
         await uow.commit()
-        return results
+        on_record = [manifest.on_record(item) for item in cmd.items]
+        assert all(o is not None for o in on_record)  # record_handovers: all or nothing
+        return HandoversRecorded(
+            recorded=results,
+            on_record=[o for o in on_record if o is not None],
+            status=manifest.status,
+            version=manifest.version,
+            totals=manifest.handover_totals(),
+        )
 
 
 async def sign_handover_record(

@@ -499,11 +499,35 @@ class VerificationRead(BaseModel):
     attestation: AttestationRead
 
 
+class HandoverOnRecord(BaseModel):
+    """One item of the request as the record now holds it."""
+
+    returnee_id: uuid.UUID = Field(
+        description="The returnee's id; for a person who arrived without being listed, the "
+        "id of their arrival in the record (`listed` false)."
+    )
+    listed: bool
+    outcome: Outcome
+    reason: RefusalReason | None
+    officer: str
+    post: str
+    recorded_at: datetime = Field(description="The post's time of the outcome.")
+    stored_at: datetime = Field(description="When Puebla stored it.")
+
+
 class HandoverResult(BaseModel):
+    """What the request changed, not the whole record (`GET .../handover-record` gives it)."""
+
+    manifest_id: uuid.UUID
     recorded: list[bool] = Field(
         description="Per item: true if recorded now, false if the same outcome was on record."
     )
-    record: HandoverRecordRead
+    items: list[HandoverOnRecord] = Field(
+        description="Per item, in the request's order: the outcome on record."
+    )
+    status: Status
+    version: int
+    totals: HandoverTotals
 
 
 # Wall-clock times in the reception point's own time zone: "08:00", not an RFC 3339

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -118,6 +118,42 @@ def record_with_digest(svc: Repatriation, record: HandoverRecordView) -> dict[st
         "digest": digest,
         "attestation": doc.attestation(body, digest, signatures, entries, svc.seal_key),
     }
+
+
+def handover_result(manifest_id: uuid.UUID, done: handlers.HandoversRecorded) -> dict[str, Any]:
+    """A hand-over request's answer: what it changed, from the aggregate in memory."""
+    items = [
+        s.HandoverOnRecord(
+            returnee_id=o.person_id,
+            listed=o.listed,
+            outcome=o.handover.outcome.value,
+            reason=o.handover.reason.value if o.handover.reason else None,
+            officer=o.handover.officer,
+            post=o.handover.post,
+            # In UTC, as the record gives them (the post may send its own offset).
+            recorded_at=o.handover.recorded_at.astimezone(UTC),
+            stored_at=o.handover.stored_at.astimezone(UTC),
+        )
+        for o in done.on_record
+    ]
+    t = done.totals
+    totals = s.HandoverTotals(
+        received=t.received,
+        not_presented=t.not_presented,
+        refused=t.refused,
+        pending=t.pending,
+        arrived_not_listed=t.arrived_not_listed,
+        total=t.total,
+    )
+    result = s.HandoverResult(
+        manifest_id=manifest_id,
+        recorded=done.recorded,
+        items=items,
+        status=done.status.value,
+        version=done.version,
+        totals=totals,
+    )
+    return result.model_dump(mode="json")
 
 
 def _may(decide: Callable[[Principal, access.Scoped], None]) -> Any:
@@ -455,13 +491,8 @@ async def record_handovers(
                 for item in body.items
             ),
         )
-        recorded = await handlers.record_handovers(cmd, svc.uow(actor=caller))
-        record = await queries.handover_record(svc, caller, manifest_id)
-        result = s.HandoverResult(
-            recorded=recorded,
-            record=s.HandoverRecordRead.model_validate(record_with_digest(svc, record)),
-        )
-        return 200, result.model_dump(mode="json")
+        done = await handlers.record_handovers(cmd, svc.uow(actor=caller))
+        return 200, handover_result(manifest_id, done)
 
     items = tuple(item.returnee_id for item in body.items if item.returnee_id is not None)
     return await write(request, caller, action, recheck=_recheck(svc, caller, manifest_id, items))
