@@ -1,0 +1,111 @@
+"""The driver under a session (`puebla.db.driver`) and the pool's check of a connection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest_asyncio
+from sqlalchemy import text
+
+from puebla.db import audit
+from puebla.db.audit import AuditRecord
+from puebla.db.driver import driver_connection
+from puebla.db.engine import make_engine, make_session_factory
+from puebla.db.unit_of_work import write_trail
+from puebla_dev.testing.infra import Infra, MigratedDatabase, scratch_database
+from puebla_dev.testing.waiting import wait_until
+
+from .conftest import FIXTURE_SERVICE
+
+AT = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def own_db(infra: Infra) -> AsyncIterator[MigratedDatabase]:
+    # Outbox rows no relay is meant to publish: a database of their own.
+    async with scratch_database(infra, "puebla_driver", FIXTURE_SERVICE) as db:
+        yield db
+
+
+async def rows_about(db: MigratedDatabase, entity: str) -> tuple[int, int]:
+    async with db.sessions() as session:
+        outbox = await session.execute(
+            text("SELECT count(*) FROM outbox WHERE aggregateid = :e"), {"e": entity}
+        )
+        trail = await session.execute(
+            text("SELECT count(*) FROM audit WHERE entity_id = :e"), {"e": entity}
+        )
+        return int(outbox.scalar_one()), int(trail.scalar_one())
+
+
+class TestTheDriverInTheSessionsTransaction:
+    async def test_what_it_wrote_rolls_back_with_the_session(
+        self, own_db: MigratedDatabase
+    ) -> None:
+        """The driver's statement is the session's first: had the transaction not begun, it
+        would have committed on its own and outlived the rollback."""
+        entity = str(uuid.uuid4())
+        record = AuditRecord("test", "note.written", "note", entity)
+        outbox = [(uuid.uuid4(), "note", entity, "test.note.v1", "{}", "{}", AT)]
+        async with own_db.sessions() as session:
+            await write_trail(
+                session,
+                outbox=outbox,
+                entries=audit.rows([record], at=AT, correlation_id=None),
+            )
+            assert await rows_about(own_db, entity) == (0, 0)  # not visible outside
+            await session.rollback()
+        assert await rows_about(own_db, entity) == (0, 0)
+
+    async def test_what_it_wrote_commits_with_the_session(self, own_db: MigratedDatabase) -> None:
+        entity = str(uuid.uuid4())
+        record = AuditRecord("test", "note.written", "note", entity)
+        outbox = [(uuid.uuid4(), "note", entity, "test.note.v1", "{}", "{}", AT)]
+        async with own_db.sessions() as session:
+            await write_trail(
+                session,
+                outbox=outbox,
+                entries=audit.rows([record], at=AT, correlation_id=None),
+            )
+            await session.commit()
+        assert await rows_about(own_db, entity) == (1, 1)
+
+    async def test_a_lone_read_begins_no_transaction(self, own_db: MigratedDatabase) -> None:
+        async with own_db.sessions() as session:
+            lone = await driver_connection(session, begin=False)
+            assert await lone.fetchval("SELECT 1") == 1
+            assert not lone.is_in_transaction()
+            begun = await driver_connection(session)
+            assert begun is lone
+            assert begun.is_in_transaction()
+
+
+class TestThePool:
+    async def test_a_connection_the_server_closed_is_replaced_on_checkout(
+        self, own_db: MigratedDatabase
+    ) -> None:
+        """No pre-ping (three round trips a checkout): a restart's closed sockets are noticed
+        from the connection's state, and the request gets a live one."""
+        engine = make_engine(own_db.url, pool_size=1, max_overflow=0)
+        sessions = make_session_factory(engine)
+        try:
+            async with sessions() as session:
+                first = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            async with own_db.sessions() as other:
+                await other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first})
+
+            async def gone() -> bool:
+                async with own_db.sessions() as other:
+                    found = await other.execute(
+                        text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": first}
+                    )
+                    return found.scalar_one() == 0
+
+            await wait_until(gone, what="the pooled connection's backend gone")
+            async with sessions() as session:
+                second = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            assert second != first
+        finally:
+            await engine.dispose()
