@@ -35,12 +35,14 @@ async def authenticated(
     return await authenticator(request, credentials)
 
 
-def runtime(request: Request) -> Runtime:
+# `async def`, though they never wait: FastAPI runs a plain `def` dependency on a worker
+# thread, a thread hop on every request.
+async def runtime(request: Request) -> Runtime:
     value: Runtime = request.app.state.runtime
     return value
 
 
-def service(request: Request) -> Service[Any]:
+async def service(request: Request) -> Service[Any]:
     """The service object `create_service_app(service=...)` built at startup; each service
     names its own type: `Svc = Annotated[Repatriation, Depends(service)]`."""
     value: Service[Any] = request.app.state.service

@@ -9,7 +9,7 @@ from fastapi import Query
 from puebla.pagination import MAX_LIMIT, Cursor, PageRequest
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most 200")] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> PageRequest:

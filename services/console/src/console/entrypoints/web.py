@@ -231,7 +231,13 @@ def local_path(value: str | None, default: str = "/") -> str:
     return value
 
 
-Locale = Annotated[str, Depends(locale_of)]
+async def _locale(request: Request) -> str:
+    return locale_of(request)
+
+
+# Dependencies are `async def`: FastAPI runs a plain `def` one on a worker thread, a thread
+# hop on every request for a function that never blocks.
+Locale = Annotated[str, Depends(_locale)]
 
 
 async def signed_in(request: Request, locale: Locale) -> Page:

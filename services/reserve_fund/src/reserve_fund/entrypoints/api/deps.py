@@ -33,7 +33,7 @@ def may(permission: access.Permission) -> Any:
     return Depends(decide)
 
 
-def _applicant(caller: Caller) -> Principal:
+async def _applicant(caller: Caller) -> Principal:
     access.ensure_filing_authority(caller)
     return caller
 
@@ -42,7 +42,7 @@ def _applicant(caller: Caller) -> Principal:
 Applicant = Depends(_applicant)
 
 
-def _budget_setter(caller: Caller) -> Principal:
+async def _budget_setter(caller: Caller) -> Principal:
     access.ensure_fund_approver(caller, "set the yearly budget")
     return caller
 
