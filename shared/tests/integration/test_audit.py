@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from puebla.db import audit
 from puebla.db.audit import AuditRecord
-from puebla.db.unit_of_work import UnitOfWork
+from puebla.db.unit_of_work import UnitOfWork, write_trail
 from puebla.transparency import log, merkle
 from puebla_dev.testing.infra import Infra, MigratedDatabase, scratch_database
 
@@ -96,7 +96,9 @@ class TestSealing:
     ) -> None:
         async with own_db.sessions() as slow:
             # A use case that wrote its audit entry and has not committed yet.
-            await audit.append(slow, [entry(1)], at=AT, correlation_id=None)
+            await write_trail(
+                slow, outbox=[], entries=audit.rows([entry(1)], at=AT, correlation_id=None)
+            )
 
             # Another writer commits at once (before the log, it queued behind a lock).
             await asyncio.wait_for(write_entries(own_db, 1), timeout=5)

@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from puebla.ids import new_id
 
 # The `prev_hash` of an entry written since the transparency log: it belongs to no chain.
@@ -69,18 +66,28 @@ def entry_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def append(
-    session: AsyncSession,
-    records: list[AuditRecord],
-    *,
-    at: datetime,
-    correlation_id: str | None,
-) -> None:
-    """Inserts `records` and queues them for the log, in the caller's transaction (one
-    statement: the entries and their queue rows together)."""
-    if not records:
-        return
-    rows = []
+# The columns of an audit row, in the order `rows` gives them.
+COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "detail",
+    "correlation_id",
+    "prev_hash",
+    "hash",
+)
+
+
+def rows(
+    records: list[AuditRecord], *, at: datetime, correlation_id: str | None
+) -> list[tuple[Any, ...]]:
+    """The audit rows of `records` (`COLUMNS`, `detail` as JSON text), each with its
+    commitment. The unit of work inserts them, with their place in the log's queue
+    (`audit_pending`), in the transaction of their effect."""
+    out = []
     for record in records:
         entry_id = new_id()
         # JSON round trip so the hash is computed over exactly what JSONB will give back.
@@ -96,26 +103,18 @@ async def append(
             detail=detail,
             correlation_id=correlation_id,
         )
-        rows.append(
-            {
-                "id": entry_id,
-                "at": at,
-                "actor": record.actor,
-                "action": record.action,
-                "entity_type": record.entity_type,
-                "entity_id": record.entity_id,
-                "detail": json.dumps(detail),
-                "correlation_id": correlation_id,
-                "prev_hash": UNCHAINED,
-                "hash": digest,
-            }
+        out.append(
+            (
+                entry_id,
+                at,
+                record.actor,
+                record.action,
+                record.entity_type,
+                record.entity_id,
+                json.dumps(detail),
+                correlation_id,
+                UNCHAINED,
+                digest,
+            )
         )
-    await session.execute(
-        text(
-            "WITH added AS (INSERT INTO audit (id, at, actor, action, entity_type, entity_id,"
-            " detail, correlation_id, prev_hash, hash) VALUES (:id, :at, :actor, :action,"
-            " :entity_type, :entity_id, CAST(:detail AS jsonb), :correlation_id, :prev_hash,"
-            " :hash) RETURNING seq) INSERT INTO audit_pending (seq) SELECT seq FROM added"
-        ),
-        rows,
-    )
+    return out

@@ -16,13 +16,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import bindparam, insert, or_, select, text, update
+import asyncpg
+from sqlalchemy import Table, insert, or_, select, text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from puebla.db.repository import Seen, update_versioned
+from puebla.db.driver import driver_connection
+from puebla.db.repository import Seen
+from puebla.refusals import ConcurrentChange
 from repatriation.adapters.orm import (
     agreement,
     handover_signature,
@@ -70,10 +73,59 @@ class Scope:
     submitted_at: datetime | None  # consular officers see a manifest only from submission on
 
 
+# A row as read: SQLAlchemy's mapping or asyncpg's record (both read by column name).
+Row: TypeAlias = RowMapping | asyncpg.Record
+
+
+def _names(table: Table) -> str:
+    return ", ".join(c.name for c in table.c)
+
+
+# The hand-over's hot path, sent to the driver (`puebla.db.driver`) as plain statements.
+_SCOPE = (
+    "SELECT sending_country, receiving_country, reception_point, submitted_at"
+    " FROM manifest WHERE id = $1"
+)
+_LOCKED_MANIFEST = (
+    f"SELECT {_names(manifest)},"
+    " EXISTS (SELECT 1 FROM protection_removal p WHERE p.manifest_id = m.id) AS has_removals,"
+    " (EXISTS (SELECT 1 FROM unlisted_arrival u WHERE u.manifest_id = m.id)"
+    "  OR EXISTS (SELECT 1 FROM handover_signature s WHERE s.manifest_id = m.id))"
+    " AS has_record_rows"
+    " FROM manifest m WHERE m.id = $1 FOR UPDATE OF m"
+)
+_PEOPLE = f"SELECT {_names(returnee)} FROM returnee WHERE manifest_id = $1 ORDER BY position"
+# `_manifest_values` and `_returnee_values` give the columns in these orders.
+_MANIFEST_SET = (
+    "reception_point", "reception_time_zone", "scheduled_departure", "scheduled_arrival",
+    "vehicle_plate", "vehicle_seats", "status", "late_notice", "late_notice_reason",
+    "cancellation_reason", "version", "submitted_at", "dispatched_at", "arrived_at",
+    "closed_at", "cancelled_at",
+)  # fmt: skip
+_UPDATE_MANIFEST = (
+    "UPDATE manifest SET "
+    + ", ".join(f"{c} = ${i}" for i, c in enumerate(_MANIFEST_SET, start=3))
+    + " WHERE id = $1 AND version = $2"
+)
+_RETURNEE_SET = (
+    "given_names", "surnames", "sex", "date_of_birth", "nationality", "place_of_origin",
+    "document_type", "document_number", "family_group", "pregnant", "disability",
+    "illness_or_injury", "trafficking_indicator", "age_disputed", "nationality_status",
+    "nationality_rejection_reason", "nationality_decided_at", "handover_outcome",
+    "handover_reason", "handover_officer", "handover_post", "handed_over_at",
+    "handover_stored_at",
+)  # fmt: skip
+_UPDATE_RETURNEE = (
+    "UPDATE returnee SET "
+    + ", ".join(f"{c} = ${i}" for i, c in enumerate(_RETURNEE_SET, start=2))
+    + " WHERE id = $1"
+)
+
+
 # -- rows → aggregate ------------------------------------------------------------------------
 
 
-def _to_returnee(row: RowMapping) -> Returnee:
+def _to_returnee(row: Row) -> Returnee:
     document = (
         IdentityDocument(type=row["document_type"], number=row["document_number"])
         if row["document_type"] is not None
@@ -214,7 +266,7 @@ def _signature_values(manifest_id: uuid.UUID, s: HandoverSignature) -> dict[str,
 
 
 def _to_manifest(
-    row: RowMapping,
+    row: Row,
     returnees: list[Returnee],
     removals: list[ProtectionRemoval],
     arrivals: list[UnlistedArrival],
@@ -344,21 +396,12 @@ class SqlManifestRepository:
 
     # -- reading -------------------------------------------------------------------------------
 
-    async def scope(self, manifest_id: uuid.UUID) -> Scope | None:
+    async def scope(self, manifest_id: uuid.UUID, *, alone: bool = False) -> Scope | None:
         """Whom the manifest concerns (countries, point, whether submitted), read without a
-        lock; None if there is no such manifest."""
-        m = manifest.c
-        row = (
-            (
-                await self.session.execute(
-                    select(
-                        m.sending_country, m.receiving_country, m.reception_point, m.submitted_at
-                    ).where(m.id == manifest_id)
-                )
-            )
-            .mappings()
-            .first()
-        )
+        lock; None if there is no such manifest. `alone`: the session reads nothing else (no
+        transaction needed for one row)."""
+        driver = await driver_connection(self.session, begin=not alone)
+        row = await driver.fetchrow(_SCOPE, manifest_id)
         if row is None:
             return None
         return Scope(
@@ -369,44 +412,38 @@ class SqlManifestRepository:
         )
 
     async def get_for_update(self, manifest_id: uuid.UUID) -> Manifest | None:
-        """The manifest, its row locked until the transaction ends; None if there is none."""
-        row = (
-            (
-                await self.session.execute(
-                    select(manifest).where(manifest.c.id == manifest_id).with_for_update()
-                )
-            )
-            .mappings()
-            .first()
-        )
+        """The manifest, its row locked until the transaction ends; None if there is none.
+
+        Two statements on the driver (the hand-over's hot path): the locked row, which also
+        says whether anyone was taken off, arrived unlisted or signed, and its people; those
+        three are read only when there are some."""
+        driver = await driver_connection(self.session)
+        row = await driver.fetchrow(_LOCKED_MANIFEST, manifest_id)
         if row is None:
             return None
         already = self.seen.get(manifest_id)
         if already is not None:
             return already  # one object per manifest in a unit of work
-        rows = (
-            (
-                await self.session.execute(
-                    select(returnee)
-                    .where(returnee.c.manifest_id == manifest_id)
-                    .order_by(returnee.c.position)
+        rows = await driver.fetch(_PEOPLE, manifest_id)
+        removal_rows: list[Row] = []
+        if row["has_removals"]:
+            removal_rows = list(
+                (
+                    await self.session.execute(
+                        select(protection_removal)
+                        .where(protection_removal.c.manifest_id == manifest_id)
+                        .order_by(
+                            protection_removal.c.recorded_at, protection_removal.c.returnee_id
+                        )
+                    )
                 )
+                .mappings()
+                .all()
             )
-            .mappings()
-            .all()
-        )
-        removal_rows = (
-            (
-                await self.session.execute(
-                    select(protection_removal)
-                    .where(protection_removal.c.manifest_id == manifest_id)
-                    .order_by(protection_removal.c.recorded_at, protection_removal.c.returnee_id)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        arrival_rows, signature_rows = await handover_record_rows(self.session, manifest_id)
+        arrival_rows: list[Row] = []
+        signature_rows: list[Row] = []
+        if row["has_record_rows"]:
+            arrival_rows, signature_rows = await handover_record_rows(self.session, manifest_id)
         people = [_to_returnee(r) for r in rows]
         removals = [_to_removal(r) for r in removal_rows]
         arrivals = [_to_arrival(r) for r in arrival_rows]
@@ -516,14 +553,13 @@ class SqlManifestRepository:
     async def _update(self, m: Manifest) -> None:
         loaded_version = self.seen.version_of(m.id)
         assert loaded_version is not None  # a new manifest is inserted, never updated
-        await update_versioned(
-            self.session,
-            manifest,
-            {"id": m.id},
-            loaded_version=loaded_version,
-            values=_manifest_values(m),
-            what="The manifest",
-        )
+        # The versioned UPDATE (`puebla.db.repository.update_versioned`'s rule) on the driver.
+        driver = await driver_connection(self.session)
+        values = _manifest_values(m)
+        assert tuple(values) == _MANIFEST_SET  # the statement's parameters, in its order
+        status = await driver.execute(_UPDATE_MANIFEST, m.id, loaded_version, *values.values())
+        if status != "UPDATE 1":
+            raise ConcurrentChange("The manifest")
         self.seen.written(m.id, m.version)
         await self._write_returnees(m, self._loaded[m.id])
 
@@ -536,7 +572,7 @@ class SqlManifestRepository:
                 del loaded.returnees[rid]
         next_position = max(loaded.positions.values(), default=-1) + 1
         inserts: list[dict[str, Any]] = []
-        changes: list[dict[str, Any]] = []
+        changes: list[tuple[Any, ...]] = []
         for person in m.returnees:
             values = _returnee_values(person)
             before = loaded.returnees.get(person.id)
@@ -547,7 +583,8 @@ class SqlManifestRepository:
                 loaded.positions[person.id] = next_position
                 next_position += 1
             elif before != values:
-                changes.append({"b_id": person.id, **values})
+                assert tuple(values) == _RETURNEE_SET  # the statement's parameters, in order
+                changes.append((person.id, *values.values()))
             loaded.returnees[person.id] = values
         if inserts:
             await self.session.execute(insert(returnee), inserts)
@@ -560,10 +597,8 @@ class SqlManifestRepository:
             await self.session.execute(insert(protection_removal), new_removals)
             loaded.removals.update(r["returnee_id"] for r in new_removals)
         if changes:
-            # executemany: SET takes the columns named in the parameters.
-            await self.session.execute(
-                update(returnee).where(returnee.c.id == bindparam("b_id")), changes
-            )
+            driver = await driver_connection(self.session)
+            await driver.executemany(_UPDATE_RETURNEE, changes)
 
     async def _write_record(self, m: Manifest, loaded: _Loaded) -> None:
         """The hand-over record's additions: people who arrived unlisted, and signatures

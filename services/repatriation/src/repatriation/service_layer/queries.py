@@ -26,7 +26,7 @@ from puebla.auth.principal import Principal
 from puebla.pagination import Cursor, Page, PageRequest
 from puebla.service import Service
 from repatriation.adapters.orm import manifest, protection_removal, reception_point, returnee
-from repatriation.adapters.repository import handover_record_rows
+from repatriation.adapters.repository import SqlManifestRepository, handover_record_rows
 from repatriation.domain.returnee import SENIOR_AGE, age_on
 from repatriation.service_layer import access
 from repatriation.service_layer.errors import UnknownManifest
@@ -212,25 +212,12 @@ async def ensure_may_act(
 ) -> None:
     """For routes, before anything else of the request is looked at (its body included): may
     the caller see this manifest (else 404), and take this action on it (else 403)? Decided on
-    the plain row — no lock taken."""
+    the plain row — no lock taken (the repository's scope read: one statement, on the driver)."""
     async with svc.sessions() as session:
-        row = (
-            (
-                await session.execute(
-                    select(
-                        manifest.c.sending_country,
-                        manifest.c.receiving_country,
-                        manifest.c.reception_point,
-                        manifest.c.submitted_at,
-                    ).where(manifest.c.id == manifest_id)
-                )
-            )
-            .mappings()
-            .first()
-        )
-    if row is None:
+        scope = await SqlManifestRepository(session).scope(manifest_id, alone=True)
+    if scope is None:
         raise UnknownManifest(manifest_id)
-    decide(p, _scope(row))
+    decide(p, scope)
 
 
 async def still_sees(
