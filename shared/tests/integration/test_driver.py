@@ -101,7 +101,7 @@ class TestThePool:
                     found = await other.execute(
                         text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": first}
                     )
-                    return found.scalar_one() == 0
+                    return bool(found.scalar_one() == 0)
 
             await wait_until(gone, what="the pooled connection's backend gone")
             async with sessions() as session:
