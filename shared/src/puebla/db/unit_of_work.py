@@ -375,8 +375,10 @@ async def already_applied(
     session_factory: async_sessionmaker[AsyncSession], consumer: str, event_id: uuid.UUID
 ) -> bool:
     async with session_factory() as session:
-        found = await session.execute(
-            text("SELECT 1 FROM inbox WHERE consumer = :c AND event_id = :e"),
-            {"c": consumer, "e": event_id},
+        # One row read alone: no transaction (`puebla.db.driver`), one round trip of three on
+        # every event a consumer takes.
+        driver = await driver_connection(session, begin=False)
+        found = await driver.fetchval(
+            "SELECT true FROM inbox WHERE consumer = $1 AND event_id = $2", consumer, event_id
         )
-        return found.first() is not None
+        return found is not None
