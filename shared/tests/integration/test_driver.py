@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest_asyncio
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from puebla.db import audit
 from puebla.db.audit import AuditRecord
@@ -40,6 +41,14 @@ async def rows_about(db: MigratedDatabase, entity: str) -> tuple[int, int]:
         return int(outbox.scalar_one()), int(trail.scalar_one())
 
 
+async def one_event_and_entry(session: AsyncSession, entity: str) -> None:
+    record = AuditRecord("test", "note.written", "note", entity)
+    outbox = [(uuid.uuid4(), "note", entity, "test.note.v1", "{}", "{}", AT)]
+    await write_trail(
+        session, outbox=outbox, entries=audit.rows([record], at=AT, correlation_id=None)
+    )
+
+
 class TestTheDriverInTheSessionsTransaction:
     async def test_what_it_wrote_rolls_back_with_the_session(
         self, own_db: MigratedDatabase
@@ -47,28 +56,16 @@ class TestTheDriverInTheSessionsTransaction:
         """The driver's statement is the session's first: had the transaction not begun, it
         would have committed on its own and outlived the rollback."""
         entity = str(uuid.uuid4())
-        record = AuditRecord("test", "note.written", "note", entity)
-        outbox = [(uuid.uuid4(), "note", entity, "test.note.v1", "{}", "{}", AT)]
         async with own_db.sessions() as session:
-            await write_trail(
-                session,
-                outbox=outbox,
-                entries=audit.rows([record], at=AT, correlation_id=None),
-            )
+            await one_event_and_entry(session, entity)
             assert await rows_about(own_db, entity) == (0, 0)  # not visible outside
             await session.rollback()
         assert await rows_about(own_db, entity) == (0, 0)
 
     async def test_what_it_wrote_commits_with_the_session(self, own_db: MigratedDatabase) -> None:
         entity = str(uuid.uuid4())
-        record = AuditRecord("test", "note.written", "note", entity)
-        outbox = [(uuid.uuid4(), "note", entity, "test.note.v1", "{}", "{}", AT)]
         async with own_db.sessions() as session:
-            await write_trail(
-                session,
-                outbox=outbox,
-                entries=audit.rows([record], at=AT, correlation_id=None),
-            )
+            await one_event_and_entry(session, entity)
             await session.commit()
         assert await rows_about(own_db, entity) == (1, 1)
 
