@@ -360,7 +360,7 @@ async def _journey(
         "repatriation", f"/v1/manifests/{manifest_id}/handovers", {"items": items}
     )
     facts.handover_status = handed.status_code
-    facts.status_after_handover = handed.json().get("record", {}).get("status", "")
+    facts.status_after_handover = handed.json()["status"]
     border.record(
         f"receives 28 people; {NOT_PRESENTED[0]} {NOT_PRESENTED[1]} is not presented",
         handed,
