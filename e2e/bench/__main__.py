@@ -4,16 +4,21 @@ Needs the running stack (`make up`): Keycloak for real tokens, PostgreSQL for th
 databases, and — for the propagation benchmark — the stack's repatriation, NATS and consular.
 
 1. hand-over recording: 50 concurrent clients, the bench's own repatriation API + worker vs a
-   bare FastAPI + asyncpg endpoint doing the same writes (e2e/bench/handover.py) → throughput
-   ratio, target ≥ 0.5;
-2. event propagation: submit → consular notice visible, through the running stack, vs a raw
-   JetStream publish → pull-consume round trip (e2e/bench/propagation.py) → p50 ratio, ≤ 5x;
-3. scale: 1,000,000 returnees, ~1,000,000 verifications, 100,000 child cases in scratch
-   databases; lists and filters through the real APIs (e2e/bench/scale.py) → p95 < 50 ms;
+   bare FastAPI + asyncpg endpoint doing the same writes (e2e/bench/handover.py), each side
+   on `--api-processes` uvicorn processes → throughput ratio ≥ 0.5; puebla API CPU per
+   hand-over ≤ 2 ms (every API process counted);
+2. event propagation: submit → consular notice visible, through the running stack, beside a
+   raw JetStream publish → pull-consume round trip (e2e/bench/propagation.py) → p50 ≤ 8 ms,
+   p95 ≤ 15 ms;
+3. scale: 10,000,000 returnees (50,000 manifests of 200), their verifications, 1,000,000 child
+   cases in scratch databases seeded once and reused; lists and filters through the real APIs
+   (e2e/bench/scale.py) → p95 < 20 ms for every query;
 4. the officers' console on a poor link (400 kbit/s, 400 ms, Chromium's network emulation):
    bytes of a first and a repeat visit and time to a usable page of the arrivals and hand-over
    pages, and their server render p95 against /healthz (e2e/bench/console_link.py) → hand-over
-   first visit < 100 KB, usable < 4 s, render p95 < 100 ms. Alone: python -m e2e.bench.console_link.
+   first visit < 100 KB, usable < 4 s, render p95 < 100 ms; then the arrivals and hand-over
+   renders again while benchmark 1's load runs on the same machine → p95 < 50 ms.
+   Alone: python -m e2e.bench.console_link (no load).
 
 Prints a table, writes var/bench/bench.json and var/bench/bench.png. Not part of `make test`.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import subprocess
@@ -45,6 +51,11 @@ REPATRIATION = "http://127.0.0.1:8001"
 CONSULAR = "http://127.0.0.1:8004"
 NATS = ["nats://127.0.0.1:4222"]
 PHASES = ("handover", "propagation", "scale", "console_link")
+# Issue 19's budgets (the throughput ratio's is 0.5, in _targets).
+API_CPU_BUDGET_MS = 2.0
+PROPAGATION_P50_MS = 8.0
+PROPAGATION_P95_MS = 15.0
+SCALE_P95_MS = 20.0
 
 
 def _args() -> argparse.Namespace:
@@ -62,9 +73,16 @@ def _args() -> argparse.Namespace:
     p.add_argument("--size", type=int, default=40, help="hand-over: returnees per manifest")
     p.add_argument("--samples", type=int, default=50, help="propagation: manifests submitted")
     p.add_argument("--poll-ms", type=float, default=5.0)
-    p.add_argument("--scale-manifests", type=int, default=5000)
+    p.add_argument(
+        "--api-processes",
+        type=int,
+        default=1,
+        help="hand-over: uvicorn processes for each side's API (puebla and bare alike)",
+    )
+    # 50,000 x 200 = 10 M returnees; seeded once into scratch databases and reused.
+    p.add_argument("--scale-manifests", type=int, default=50_000)
     p.add_argument("--scale-size", type=int, default=200)
-    p.add_argument("--scale-cases", type=int, default=100_000)
+    p.add_argument("--scale-cases", type=int, default=1_000_000)
     p.add_argument("--calls", type=int, default=200, help="scale: calls per query")
     p.add_argument("--reseed", action="store_true", help="scale: rebuild the scratch seed")
     p.add_argument(
@@ -162,59 +180,50 @@ def _targets(out: dict[str, Any]) -> list[dict[str, Any]]:
                         "primary": pattern == "spread",
                     }
                 )
-        cpu = {
-            side: sum(
-                h[f"spread_{side}"][k]
-                for k in (
-                    "api_cpu_ms_per_request",
-                    "postgres_cpu_ms_per_request",
-                    "worker_cpu_ms_per_request",
-                )
-            )
-            for side in ("bare", "puebla")
-            if f"spread_{side}" in h
-        }
-        if len(cpu) == 2 and cpu["puebla"]:
+        spread = h.get("spread_puebla_raw") or h.get("spread_puebla")
+        if spread is not None:
+            api_ms = spread["api_cpu_ms_per_request"]
             targets.append(
                 {
-                    "name": "1. server CPU per hand-over (API + PostgreSQL + worker):"
-                    " bare / puebla",
-                    "value": round(cpu["bare"] / cpu["puebla"], 3),
-                    "bare_ms": round(cpu["bare"], 2),
-                    "puebla_ms": round(cpu["puebla"], 2),
-                    "target": ">= 0.5 (same meaning as the throughput ratio, client left out)",
-                    "met": cpu["bare"] / cpu["puebla"] >= 0.5,
-                    "primary": False,
+                    "name": "1. puebla API CPU per hand-over, spread (ms, all API processes)",
+                    "value": api_ms,
+                    "worker_ms": spread["worker_cpu_ms_per_request"],
+                    "postgres_ms": spread["postgres_cpu_ms_per_request"],
+                    "target": f"<= {API_CPU_BUDGET_MS:g} ms",
+                    "met": api_ms <= API_CPU_BUDGET_MS,
+                    "primary": True,
                 }
             )
     if "propagation" in out:
         p = out["propagation"]
         subject, raw = p["subject"].summary(), p["baseline"].summary()
-        ratio = subject["p50_ms"] / raw["p50_ms"] if raw["p50_ms"] else float("inf")
-        targets.append(
-            {
-                "name": "2. propagation p50 / raw JetStream p50",
-                "value": round(ratio, 1),
-                "target": "<= 5",
-                "met": ratio <= 5,
-                "primary": True,
-            }
-        )
+        for stat, budget in (("p50", PROPAGATION_P50_MS), ("p95", PROPAGATION_P95_MS)):
+            value = subject[f"{stat}_ms"]
+            targets.append(
+                {
+                    "name": f"2. submitted -> notice visible at the consular API, {stat} (ms)",
+                    "value": value,
+                    "raw_jetstream_ms": raw[f"{stat}_ms"],
+                    "target": f"<= {budget:g} ms",
+                    "met": value <= budget,
+                    "primary": True,
+                }
+            )
     if "scale" in out:
         worst = max(out["scale"], key=lambda r: r["measurement"].summary()["p95_ms"])
         p95 = worst["measurement"].summary()["p95_ms"]
         missed = [
             r["measurement"].name
             for r in out["scale"]
-            if r["measurement"].summary()["p95_ms"] >= 50
+            if r["measurement"].summary()["p95_ms"] >= SCALE_P95_MS
         ]
         targets.append(
             {
                 "name": "3. list/filter p95 at scale (worst query)",
                 "value": p95,
                 "worst_query": worst["measurement"].name,
-                "queries_over_50ms": missed,
-                "target": "< 50 ms",
+                "queries_over_budget": missed,
+                "target": f"< {SCALE_P95_MS:g} ms, every query",
                 "met": not missed,
                 "primary": True,
             }
@@ -243,7 +252,11 @@ async def main() -> None:
         },
         "load_average": {"start": _load()},
     }
-    nats = procs.start_private_nats() if {"handover", "scale"} & set(phases) else None
+    # The bench's own NATS: its copies of repatriation publish there (hand-over, scale, and the
+    # hand-over load under which the console is measured), never to the running stack's.
+    nats = (
+        procs.start_private_nats() if {"handover", "scale", "console_link"} & set(phases) else None
+    )
     if nats is not None:
         # The services' bus users may not declare streams: the provisioner does, as at `make up`.
         await provision(
@@ -262,6 +275,7 @@ async def main() -> None:
                 client_processes=args.client_processes,
                 client=args.client,
                 profile=not args.no_profile,
+                api_processes=args.api_processes,
             )
             assert nats is not None
             await handover.run(cfg1, tokens, procs.nats_url(nats), out)
@@ -292,7 +306,15 @@ async def main() -> None:
             out["load_average"]["scale_end"] = _load()
         if "console_link" in phases:
             out["load_average"]["console_link"] = await _quiet(args.max_load, args.max_wait)
-            out["console_link"] = await console_link.measure(tokens, samples=args.console_samples)
+            assert nats is not None
+            load_url = procs.nats_url(nats)
+
+            def load() -> contextlib.AbstractAsyncContextManager[dict[str, Any]]:
+                return handover.hand_over_load(tokens, load_url, clients=args.clients)
+
+            out["console_link"] = await console_link.measure(
+                tokens, samples=args.console_samples, load=load
+            )
             out["load_average"]["console_link_end"] = _load()
     finally:
         if nats is not None:

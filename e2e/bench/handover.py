@@ -19,10 +19,13 @@ Two access patterns over manifests of the same size:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +35,15 @@ import asyncpg
 from puebla_dev.testing.keycloak import KeycloakTokens
 
 from . import db, procs, profile, sqlcount
-from .load import Call, CpuMeter, LoadResult, drive, drive_processes, drive_raw
+from .load import (
+    Call,
+    CpuMeter,
+    LoadResult,
+    drive,
+    drive_in_process,
+    drive_processes,
+    drive_raw,
+)
 from .seed_repatriation import (
     MANIFEST_COLUMNS,
     RETURNEE_COLUMNS,
@@ -57,6 +68,8 @@ class HandoverConfig:
     # "httpx" (httpx.AsyncClient), "raw" (load.drive_raw: a minimal HTTP/1.1 client), "both"
     client: str = "both"
     profile: bool = True
+    # uvicorn processes serving each side's API (the same count for puebla and bare)
+    api_processes: int = 1
 
 
 @dataclass
@@ -295,7 +308,9 @@ async def run(
         }
         print("hand-over: preparing bench_handover (migrations by the API) and bench_bare ...")
         await db.create_database(PUEBLA_DB, fresh=True)
-        api = procs.start_service_api("repatriation", PUEBLA_DB, nats_url, tag="bench1")
+        api = procs.start_service_api(
+            "repatriation", PUEBLA_DB, nats_url, tag="bench1", workers=cfg.api_processes
+        )
         started.append(api)
         worker = procs.start_service_worker("repatriation", PUEBLA_DB, nats_url, tag="bench1")
         started.append(worker)
@@ -311,7 +326,7 @@ async def run(
         port = procs.free_port()
         bare = procs.spawn(
             "bench1-bare-api",
-            procs.uvicorn_argv("e2e.bench.bare_app:create_app", port),
+            procs.uvicorn_argv("e2e.bench.bare_app:create_app", port, workers=cfg.api_processes),
             env={"BENCH_BARE_DSN": db.dsn(BARE_DB)},
             port=port,
         )
@@ -349,7 +364,10 @@ async def run(
                     headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
                     manifests = sets[f"{pattern}{suffix}"]
                     calls = _calls(side.url, manifests, spread=pattern == "spread")
-                    label = f"hand-over {pattern} ({side.name}, {client} client)"
+                    label = (
+                        f"hand-over {pattern} ({side.name}, {client} client,"
+                        f" {cfg.api_processes} API process{'es' if cfg.api_processes > 1 else ''})"
+                    )
                     print(f"  {label}: {len(calls)} requests, {cfg.clients} clients ...")
                     r = await _run(side, pattern, calls, headers, cfg, client)
                     r["measurement"].name = label
@@ -367,6 +385,7 @@ async def run(
                         f" {r['client_cpu_share_of_one_core']:.2f} core"
                     )
         out["handover"] = results
+        out["handover_api_processes"] = cfg.api_processes
 
         out["handover_sql_per_request"] = await sqlcount.in_subprocess(
             PUEBLA_DB, sets["count"][0].id, sets["count"][0].returnee_ids, tokens.get(OFFICER)
@@ -402,3 +421,71 @@ async def run(
                 await db.drop_database(name)
             except Exception as exc:  # leave it for the next run's fresh create
                 print(f"  could not drop {name}: {exc}", file=sys.stderr)
+
+
+LOAD_DB = "bench_handover_load"
+
+
+@contextlib.asynccontextmanager
+async def hand_over_load(
+    tokens: KeycloakTokens, nats_url: str, *, clients: int = 50, size: int = 40
+) -> AsyncIterator[dict[str, Any]]:
+    """Benchmark 1's spread load, kept up while the body of `async with` runs: the bench's own
+    repatriation API and worker on `bench_handover_load`, one returnee per request, the raw
+    client in a process of its own (so the measuring process's event loop is not the one
+    loaded). Yields a dict filled in on exit: requests answered, errors, hand-overs per second.
+    The console measured meanwhile shares the machine's cores with this load; its own upstream
+    is the running stack's repatriation API (the load's events stay on the bench's NATS)."""
+    started: list[procs.Proc] = []
+    stats: dict[str, Any] = {"requests": 0, "errors": 0, "seconds": 0.0, "ran_out": False}
+    stop = asyncio.Event()
+    created = datetime.now(UTC) - timedelta(days=2)
+    chunk = 20  # manifests per round of the loop: ~800 requests, a few seconds
+    manifests = dispatched_manifests(30 * chunk, size, point=POINT, created_at=created)
+    try:
+        await db.create_database(LOAD_DB, fresh=True)
+        api = procs.start_service_api("repatriation", LOAD_DB, nats_url, tag="bench-load")
+        started.append(api)
+        started.append(
+            procs.start_service_worker("repatriation", LOAD_DB, nats_url, tag="bench-load")
+        )
+        await _seed(LOAD_DB, {"load": manifests})
+        headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
+        rounds = [
+            _calls(api.url, manifests[k : k + chunk], spread=True)
+            for k in range(0, len(manifests), chunk)
+        ]
+
+        async def keep_loading(pool: ProcessPoolExecutor) -> None:
+            loop = asyncio.get_running_loop()
+            for calls in rounds:
+                if stop.is_set():
+                    return
+                job = ("hand-over load", calls, clients, headers, "raw")
+                latencies, errors, seconds, _, _ = await loop.run_in_executor(
+                    pool, drive_in_process, job
+                )
+                stats["requests"] += len(latencies)
+                stats["errors"] += errors
+                stats["seconds"] += seconds
+            stats["ran_out"] = True
+
+        with ProcessPoolExecutor(1) as pool:
+            # The first round runs before the body does: the load is up when measuring starts.
+            first, rounds = rounds[0], rounds[1:]
+            await asyncio.get_running_loop().run_in_executor(
+                pool, drive_in_process, ("hand-over load warm-up", first, clients, headers, "raw")
+            )
+            task = asyncio.create_task(keep_loading(pool))
+            try:
+                yield stats
+            finally:
+                stop.set()
+                await task
+        seconds = stats["seconds"]
+        stats["per_second"] = round(stats["requests"] / seconds, 1) if seconds else 0.0
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+        with contextlib.suppress(Exception):
+            await db.drop_database(LOAD_DB)

@@ -8,6 +8,7 @@ than the server, was the limit (the machine has 2 cores; client and server share
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import Counter
@@ -160,9 +161,12 @@ async def drive_raw(
     return LoadResult(measurement, cpu, statuses, errors, received)
 
 
-def _drive_in_process(args: tuple[str, list[Call], int, dict[str, str]]) -> tuple[Any, ...]:
-    name, calls, concurrency, headers = args
-    result = asyncio.run(drive(name, calls, concurrency=concurrency, headers=headers))
+def drive_in_process(args: tuple[str, list[Call], int, dict[str, str], str]) -> tuple[Any, ...]:
+    """One client process's closed loop (for a ProcessPoolExecutor): latencies, errors, wall
+    seconds, client CPU seconds, statuses."""
+    name, calls, concurrency, headers, client = args
+    how = drive_raw if client == "raw" else drive
+    result = asyncio.run(how(name, calls, concurrency=concurrency, headers=headers))
     m = result.measurement
     return (m.latencies_ms, m.errors, m.seconds, result.client_cpu_s, dict(result.statuses))
 
@@ -174,15 +178,17 @@ def drive_processes(
     concurrency: int,
     processes: int,
     headers: dict[str, str] | None = None,
+    client: str = "httpx",
 ) -> LoadResult:
-    """The same load from several client processes (calls dealt round-robin, clients split)."""
+    """The same load from several client processes (calls dealt round-robin, clients split);
+    `client` is "httpx" (drive) or "raw" (drive_raw)."""
     jobs = [
-        (name, list(calls[k::processes]), concurrency // processes, headers or {})
+        (name, list(calls[k::processes]), max(1, concurrency // processes), headers or {}, client)
         for k in range(processes)
     ]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(processes) as pool:
-        parts = list(pool.map(_drive_in_process, jobs))
+        parts = list(pool.map(drive_in_process, jobs))
     elapsed = time.perf_counter() - t0
     latencies = [x for part in parts for x in part[0]]
     errors = sum(part[1] for part in parts)
@@ -198,10 +204,15 @@ def drive_processes(
 
 
 class CpuMeter:
-    """CPU seconds used by some processes between `start()` and `stop()`."""
+    """CPU seconds used by some processes and their children (uvicorn --workers) between
+    `start()` and `stop()`."""
 
     def __init__(self, pids: Sequence[int]) -> None:
-        self.procs = [psutil.Process(p) for p in pids if psutil.pid_exists(p)]
+        self.procs = []
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                parent = psutil.Process(pid)
+                self.procs += [parent, *parent.children(recursive=True)]
         self._before: dict[int, float] = {}
         self.seconds = 0.0
 

@@ -102,8 +102,9 @@ def wait_http(proc: Proc, path: str = "/readyz", timeout: float = 90.0) -> None:
     raise RuntimeError(f"{proc.name} not ready in {timeout}s; last log lines:\n{proc.tail()}")
 
 
-def uvicorn_argv(app: str, port: int) -> list[str]:
-    """The devstack's command line for a service API: one uvicorn process, no access log."""
+def uvicorn_argv(app: str, port: int, *, workers: int = 1) -> list[str]:
+    """The devstack's command line for a service API: one uvicorn process, no access log;
+    with `workers` > 1, uvicorn's supervisor and that many worker processes on one socket."""
     return [
         sys.executable,
         "-m",
@@ -115,6 +116,7 @@ def uvicorn_argv(app: str, port: int) -> list[str]:
         "--port",
         str(port),
         "--no-access-log",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
 
 
@@ -132,11 +134,13 @@ def service_env(service: str, database: str, nats_url: str) -> dict[str, str]:
     }
 
 
-def start_service_api(service: str, database: str, nats_url: str, *, tag: str) -> Proc:
+def start_service_api(
+    service: str, database: str, nats_url: str, *, tag: str, workers: int = 1
+) -> Proc:
     port = free_port()
     proc = spawn(
         f"{tag}-{service}-api",
-        uvicorn_argv(f"{service}.entrypoints.api.app:create_app", port),
+        uvicorn_argv(f"{service}.entrypoints.api.app:create_app", port, workers=workers),
         env=service_env(service, database, nats_url),
         port=port,
     )

@@ -90,6 +90,7 @@ def record(pid: int, label: str, *, rate: int = 250) -> Recording:
             "--full-filenames",
             "--duration",
             "900",
+            "--subprocesses",  # uvicorn --workers: the supervisor's children are the servers
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

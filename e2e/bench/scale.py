@@ -3,7 +3,7 @@
 Where the data lives: three scratch databases on the running stack's PostgreSQL,
 `bench_scale_repatriation`, `bench_scale_consular`, `bench_scale_child_protection`, migrated
 by the services' own migrations (the bench's copy of each API applies them on start) and
-seeded with COPY. The running stack's databases are never written: seeding a million rows
+seeded with COPY. The running stack's databases are never written: seeding millions of rows
 into them could not be undone cleanly (audit chains, outbox, sequences) and would slow the
 other engineers' tests. The seed is kept between runs (marked with its size in `bench_seed`)
 and reused when the size asked for is the same; `--reseed` rebuilds it, `--drop-scratch`
@@ -13,15 +13,15 @@ The queries go to the bench's copies of the three APIs (uvicorn, one process eac
 devstack's command line, current code) pointed at those databases, with real tokens.
 
 What is seeded (deterministic, `random.Random(3)`):
-- repatriation: `manifests` x `size` returnees (default 5,000 x 200 = 1,000,000), from Mexico
+- repatriation: `manifests` x `size` returnees (default 50,000 x 200 = 10,000,000), from Mexico
   to the eight reception points (35 % GT-TECUN-UMAN), over the last 1,000 days: older than 10
   days closed (5 % cancelled) with every hand-over recorded, 3 to 10 days dispatched, newer
   submitted or draft.
 - consular: what those manifests caused — one notice per announced manifest and one
-  nationality verification per returnee on it (≈ 1,000,000), cloned from rows the real consumer
+  nationality verification per returnee on it (≈ 10,000,000), cloned from rows the real consumer
   wrote for a real `repatriation.manifest.submitted.v1` event (so every JSON column has the
   shape the code writes).
-- child_protection: `cases` cases (default 100,000) hosted by Mexico (HN 40 %, GT 30 %,
+- child_protection: `cases` cases (default 1,000,000) hosted by Mexico (HN 40 %, GT 30 %,
   SV 20 %, NI 10 %), cloned from a case opened through the real API (those older than 90
   days with a closure recorded: `closed_at`, `closed_by`, stage `closed`); the sensitive blob
   is random bytes of the real ciphertext's length.
@@ -71,7 +71,7 @@ CHILD_DB = "bench_scale_child_protection"
 SEED_VERSION = 2
 DATABASES = {"repatriation": REP_DB, "consular": CONS_DB, "child_protection": CHILD_DB}
 # Queries at least this slow (p95) are explained: statements captured, EXPLAIN ANALYZE'd.
-EXPLAIN_FROM_MS = 25.0
+EXPLAIN_FROM_MS = 15.0
 
 POINT_WEIGHTS = {
     "GT-TECUN-UMAN": 35,
@@ -88,9 +88,9 @@ CHILD_NATIONALITY = {"HN": 40, "GT": 30, "SV": 20, "NI": 10}
 
 @dataclass(frozen=True)
 class ScaleConfig:
-    manifests: int = 5000
+    manifests: int = 50_000
     size: int = 200
-    cases: int = 100_000
+    cases: int = 1_000_000
     calls: int = 200
     reseed: bool = False
     drop: bool = False
