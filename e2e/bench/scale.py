@@ -160,7 +160,7 @@ async def _seed_repatriation(manifests: list[Manifest]) -> dict[str, int]:
     rng = random.Random(4)
     conn = await asyncpg.connect(db.dsn(REP_DB))
     try:
-        await conn.execute("TRUNCATE manifest, returnee")
+        await conn.execute("TRUNCATE manifest, returnee CASCADE")
         n_manifests = await db.copy_rows(
             conn,
             "manifest",
