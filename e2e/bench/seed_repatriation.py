@@ -67,6 +67,7 @@ RETURNEE_COLUMNS = [
     "handover_officer",
     "handover_post",
     "handed_over_at",
+    "handover_stored_at",
 ]
 
 POINTS = {  # reception point → (country, IANA zone), as seeded by the migration
@@ -169,6 +170,7 @@ def returnee_records(
             "border.officer" if handed_over else None,
             m.reception_point if handed_over else None,
             at if handed_over else None,
+            at if handed_over else None,  # stored when it happened: recorded online
         )
 
 
