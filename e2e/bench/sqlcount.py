@@ -1,6 +1,8 @@
 """What one hand-over sends to PostgreSQL: the real repatriation app in-process (its own
-engine on the bench database), SQLAlchemy's events counting statements, connection checkouts
-(each checkout pings the server first: `pool_pre_ping`) and commits.
+engine on the bench database). Two counts, since the hot path also talks to asyncpg directly
+(`puebla.db.driver`): SQLAlchemy's statements, checkouts, commits and rollbacks from its
+events, and every round trip asyncpg itself makes (BEGIN and COMMIT included), from an asyncpg
+query logger on each pooled connection, by the statement's first word.
 
 Run in a subprocess (`python -m e2e.bench.sqlcount …`): building the app configures the
 service's logging for the whole process, which the benchmark's own process must not get.
@@ -30,17 +32,26 @@ async def count(
     runtime = await Runtime.start(
         definition(Settings(database_url=url)), with_nats=False, migrate=False
     )
-    counts = {"statements": 0, "checkouts": 0, "commits": 0, "rollbacks": 0}
+    counts: dict[str, int] = {}
     sync_engine = runtime.engine.sync_engine
 
     def bump(key: str) -> Any:
         def listener(*_: Any) -> None:
-            counts[key] += 1
+            counts[key] = counts.get(key, 0) + 1
 
         return listener
 
-    event.listen(sync_engine, "before_cursor_execute", bump("statements"))
-    event.listen(sync_engine.pool, "checkout", bump("checkouts"))
+    def round_trip(record: Any) -> None:
+        first = record.query.split(None, 1)[0].upper() if record.query.strip() else "?"
+        counts["round_trips"] = counts.get("round_trips", 0) + 1
+        counts[f"round_trips_{first}"] = counts.get(f"round_trips_{first}", 0) + 1
+
+    def checked_out(dbapi_connection: Any, *_: Any) -> None:
+        counts["checkouts"] = counts.get("checkouts", 0) + 1
+        dbapi_connection.driver_connection.add_query_logger(round_trip)  # a set: added once
+
+    event.listen(sync_engine, "before_cursor_execute", bump("sqlalchemy_statements"))
+    event.listen(sync_engine.pool, "checkout", checked_out)
     event.listen(sync_engine, "commit", bump("commits"))
     event.listen(sync_engine, "rollback", bump("rollbacks"))
     app = create_app(runtime)
@@ -53,8 +64,7 @@ async def count(
         ):
             # The first call warms the verifier's JWKS cache and the pool; the second counts.
             for rid in returnee_ids[:2]:
-                for key in counts:
-                    counts[key] = 0
+                counts.clear()
                 response = await http.post(
                     f"/v1/manifests/{manifest_id}/handovers",
                     json={"items": [{"returnee_id": rid, "outcome": "received"}]},
