@@ -72,7 +72,7 @@ fuzz: setup
 
 ## The fault tests with several random seeds (make test runs one); needs Keycloak (make up)
 faults: setup
-	PUEBLA_FAULT_SEEDS=$${PUEBLA_FAULT_SEEDS:-5} $(UV) run pytest -q e2e/tests/test_faults.py
+	PUEBLA_FAULT_SEEDS=$${PUEBLA_FAULT_SEEDS:-5} PUEBLA_FAULT_WINDOW=$${PUEBLA_FAULT_WINDOW:-25} $(UV) run pytest -q e2e/tests/test_faults.py
 
 ## Speed against the same machine's ceiling; table + var/bench/bench.{json,png} (needs: make up)
 bench: setup

@@ -9,9 +9,10 @@ intended effect is counted in the services' own databases and classified ok / lo
 duplicated / unknown. The second test does the same on a three-node JetStream cluster (R3
 streams, `sync_interval: always`) and kills its nodes one at a time.
 
-`make test` runs one random seed of each at a small scale; `make faults` runs several
-(`PUEBLA_FAULT_SEEDS`, default 5). `PUEBLA_FAULT_SEED=<n>` replays one seed: the same
-faults in the same order (timing is the machine's). Each run appends its figures to
+`make test` runs one random seed of each at a small scale (a 12 s window); `make faults` runs
+several (`PUEBLA_FAULT_SEEDS`, default 5) with a 25 s window (`PUEBLA_FAULT_WINDOW`).
+`PUEBLA_FAULT_SEED=<n>` replays one seed: the same faults in the same order (timing is the
+machine's). Each run appends its figures to
 var/faults/runs.jsonl.
 """
 
@@ -53,8 +54,9 @@ def _seeds() -> list[int]:
 
 
 SEEDS = _seeds()
-# Seconds during which journeys start (one a second) and faults are injected.
-SCALE = Scale(window=float(os.environ.get("PUEBLA_FAULT_WINDOW", "25")))
+# Seconds during which journeys start (one a second) and faults are injected: 12 in
+# `make test` (4 to 5 faults of each run), 25 in `make faults`.
+SCALE = Scale(window=float(os.environ.get("PUEBLA_FAULT_WINDOW", "12")))
 RUNS = repo_root() / "var" / "faults" / "runs.jsonl"
 
 
