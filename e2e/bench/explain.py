@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import re
 import sys
 import time
@@ -130,7 +131,9 @@ async def in_subprocess(
         json.dumps(params),
         token,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.STDOUT,  # a failure's traceback is the report's error
+        # As at `make up`: child_protection seals with its public DEV-ONLY key in dev only.
+        env={**os.environ, "PUEBLA_ENV": "dev"},
     )
     out, _ = await proc.communicate()
     for line in reversed(out.decode().splitlines()):
