@@ -87,6 +87,9 @@ child_case = Table(
     CheckConstraint("nationality <> host_country", name="nationality_not_host"),
     Index("ix_child_case_host_opened", "host_country", "opened_at", "id"),
     Index("ix_child_case_nationality_opened", "nationality", "opened_at", "id"),
+    # `?stage=`: each visibility branch walks that stage's cases alone, newest first.
+    Index("ix_child_case_host_stage_opened", "host_country", "stage", "opened_at", "id"),
+    Index("ix_child_case_nationality_stage_opened", "nationality", "stage", "opened_at", "id"),
     Index(
         "ix_child_case_next_deadline",
         "next_deadline_at",
