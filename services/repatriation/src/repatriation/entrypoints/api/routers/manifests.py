@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, date
 from typing import Annotated, Any
 
@@ -89,12 +88,12 @@ def returnee_data(body: s.ReturneeCreate) -> ReturneeData:
 
 async def _manifest(svc: Repatriation, caller: Principal, manifest_id: uuid.UUID) -> Any:
     read = await queries.get_manifest(svc, caller, manifest_id)
-    return s.ManifestRead.model_validate(asdict(read)).model_dump(mode="json")
+    return s.ManifestRead.model_validate(read, from_attributes=True).model_dump(mode="json")
 
 
 def _record_body(record: HandoverRecordView) -> dict[str, Any]:
     """The record as the JSON answer has it, without what stands beside it."""
-    return s.HandoverRecordBody.model_validate(asdict(record)).model_dump(mode="json")
+    return s.HandoverRecordBody.model_validate(record, from_attributes=True).model_dump(mode="json")
 
 
 def record_digest(record: HandoverRecordView) -> str:
@@ -108,10 +107,12 @@ def record_with_digest(svc: Repatriation, record: HandoverRecordView) -> dict[st
     body = _record_body(record)
     digest = doc.digest(body)
     signatures = [
-        s.SignatureRead.model_validate(asdict(g)).model_dump(mode="json") for g in record.signatures
+        s.SignatureRead.model_validate(g, from_attributes=True).model_dump(mode="json")
+        for g in record.signatures
     ]
     entries = [
-        s.LogEntryRead.model_validate(asdict(e)).model_dump(mode="json") for e in record.log_entries
+        s.LogEntryRead.model_validate(e, from_attributes=True).model_dump(mode="json")
+        for e in record.log_entries
     ]
     return {
         **body,
@@ -279,7 +280,7 @@ async def list_manifests(
         ),
     )
     return s.ManifestPage(
-        items=[s.ManifestSummary.model_validate(asdict(i)) for i in found.items],
+        items=[s.ManifestSummary.model_validate(i, from_attributes=True) for i in found.items],
         next_cursor=found.next_cursor,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -30,5 +29,6 @@ async def list_reception_points(
 ) -> Any:
     points = await queries.reception_points(svc, country=country)
     return s.ReceptionPointPage(
-        items=[s.ReceptionPointRead.model_validate(asdict(p)) for p in points], next_cursor=None
+        items=[s.ReceptionPointRead.model_validate(p, from_attributes=True) for p in points],
+        next_cursor=None,
     )
