@@ -4,6 +4,10 @@
 under `make run`); otherwise it starts one from `deploy/keycloak/` with the devstack launcher
 and stops it (its whole process group) when the session ends. Loaded by
 `puebla_dev.testing.plugin` through `from puebla_dev.testing.keycloak import *`.
+
+A Keycloak takes some 45 s to start on two cores. So once the tests are collected, one is
+started in the background if some test needs it and none runs, and the test files that need
+none run first: the start overlaps them instead of stopping the whole run.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import html
 import json
 import re
 import secrets
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +39,9 @@ __all__ = [
     "KeycloakTokens",
     "keycloak_issuer",
     "keycloak_url",
+    "pytest_collection_finish",
+    "pytest_collection_modifyitems",
+    "pytest_sessionfinish",
     "tokens",
 ]
 
@@ -230,15 +239,50 @@ class KeycloakTokens:
         self._http.close()
 
 
+def _needs_keycloak(item: pytest.Item) -> bool:
+    return "keycloak_url" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Whole files move (their module fixtures are set up once); the order within is kept.
+    needing = {item.nodeid.split("::")[0] for item in items if _needs_keycloak(item)}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] in needing)
+
+
+def _log_path() -> Path:
+    return var_dir() / "logs" / "keycloak-pytest.log"
+
+
+_EARLY: list[subprocess.Popen[bytes]] = []  # the Keycloak started at collection, until used
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly or not any(map(_needs_keycloak, session.items)):
+        return
+    if dev_keycloak.reusable(dev_keycloak.DEFAULT_BASE_URL, dev_keycloak.DEFAULT_PORT):
+        return
+    root = var_dir()
+    _EARLY.append(
+        dev_keycloak.start(root, repo_root() / "deploy" / "keycloak", log_path=_log_path())
+    )
+
+
+def pytest_sessionfinish() -> None:
+    while _EARLY:  # started, and no test came to need it (a failure, -x, a crash)
+        dev_keycloak.stop(_EARLY.pop())
+
+
 @pytest.fixture(scope="session")
 def keycloak_url() -> Iterator[str]:
     base_url = dev_keycloak.DEFAULT_BASE_URL
-    if dev_keycloak.reusable(base_url, dev_keycloak.DEFAULT_PORT):
+    log_path = _log_path()
+    if _EARLY:
+        proc = _EARLY.pop()
+    elif dev_keycloak.reusable(base_url, dev_keycloak.DEFAULT_PORT):
         yield base_url
         return
-    root = var_dir()
-    log_path = root / "logs" / "keycloak-pytest.log"
-    proc = dev_keycloak.start(root, repo_root() / "deploy" / "keycloak", log_path=log_path)
+    else:
+        proc = dev_keycloak.start(var_dir(), repo_root() / "deploy" / "keycloak", log_path=log_path)
     try:
         dev_keycloak.wait_ready(base_url, proc=proc, log_path=log_path)
         yield base_url
