@@ -12,6 +12,7 @@ tried: nothing is overwritten, nothing is lost without a word.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -258,9 +259,13 @@ async def _points(page: Page) -> dict[str, dict[str, Any]]:
 async def arrivals(page: SignedIn) -> Response:
     post = page.officer.border_post
     where = {"reception_point": post} if post else {}
-    manifests = await _all(page, status="dispatched", **where)
-    manifests += await _all(page, status="arrived", **where)
-    points = await _points(page)
+    # Three reads at once: on a busy or distant API the page waits for the slowest, not the sum.
+    dispatched, arrived, points = await asyncio.gather(
+        _all(page, status="dispatched", **where),
+        _all(page, status="arrived", **where),
+        _points(page),
+    )
+    manifests = dispatched + arrived
     point = points.get(post or "") or {}
     tz = point.get("time_zone")
     today = datetime.now(UTC).astimezone(i18n.zone(tz)).date()
@@ -317,8 +322,11 @@ class Handover:
 
 
 async def _handover(page: Page, manifest_id: uuid.UUID) -> Handover:
-    manifest = await page.apis.get(REPATRIATION, f"/v1/manifests/{manifest_id}")
-    record = await page.apis.get(REPATRIATION, f"/v1/manifests/{manifest_id}/handover-record")
+    # Both at once (the session's token renewal is locked, so two reads may ask together).
+    manifest, record = await asyncio.gather(
+        page.apis.get(REPATRIATION, f"/v1/manifests/{manifest_id}"),
+        page.apis.get(REPATRIATION, f"/v1/manifests/{manifest_id}/handover-record"),
+    )
     return Handover(manifest, record)
 
 
