@@ -14,6 +14,7 @@ the unit of work's identity map (`puebla.db.repository.Seen`): what it drains ev
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
@@ -388,8 +389,14 @@ class _Loaded:
 
 
 class SqlManifestRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self, session: AsyncSession, *, scopes_read: Mapping[uuid.UUID, Scope] | None = None
+    ) -> None:
         self.session = session
+        # Scopes the request already read without a lock (its route's 404/403 check): an
+        # unlocked read now would say the same, so `scope` answers from here. What the lock
+        # holds is decided again on the locked row.
+        self._scopes_read = dict(scopes_read or {})
         self.seen: Seen[uuid.UUID, Manifest] = Seen()  # every manifest this unit of work touched
         self._new: dict[uuid.UUID, str] = {}  # id → created_by
         self._loaded: dict[uuid.UUID, _Loaded] = {}
@@ -400,6 +407,8 @@ class SqlManifestRepository:
         """Whom the manifest concerns (countries, point, whether submitted), read without a
         lock; None if there is no such manifest. `alone`: the session reads nothing else (no
         transaction needed for one row)."""
+        if manifest_id in self._scopes_read:
+            return self._scopes_read[manifest_id]
         driver = await driver_connection(self.session, begin=not alone)
         row = await driver.fetchrow(_SCOPE, manifest_id)
         if row is None:

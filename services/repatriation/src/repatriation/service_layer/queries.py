@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, and_, cast, func, or_, select, text, tuple_
@@ -26,7 +26,7 @@ from puebla.auth.principal import Principal
 from puebla.pagination import Cursor, Page, PageRequest
 from puebla.service import Service
 from repatriation.adapters.orm import manifest, protection_removal, reception_point, returnee
-from repatriation.adapters.repository import SqlManifestRepository, handover_record_rows
+from repatriation.adapters.repository import Scope, SqlManifestRepository, handover_record_rows
 from repatriation.domain.returnee import SENIOR_AGE, age_on
 from repatriation.service_layer import access
 from repatriation.service_layer.errors import UnknownManifest
@@ -204,20 +204,27 @@ async def _protection_removals(
     )
 
 
+# What `ensure_may_act` read and decided on; a route hands it to its unit of work
+# (`Repatriation.uow(scopes_read=...)`). Named here: routers never import the repository.
+DecidedScope: TypeAlias = Scope
+
+
 async def ensure_may_act(
     svc: Svc,
     p: Principal,
     manifest_id: uuid.UUID,
     decide: Callable[[Principal, access.Scoped], None],
-) -> None:
+) -> DecidedScope:
     """For routes, before anything else of the request is looked at (its body included): may
     the caller see this manifest (else 404), and take this action on it (else 403)? Decided on
-    the plain row — no lock taken (the repository's scope read: one statement, on the driver)."""
+    the plain row — no lock taken (the repository's scope read: one statement, on the driver).
+    Returns the scope read, which the route may hand to its unit of work (`scopes_read`)."""
     async with svc.sessions() as session:
         scope = await SqlManifestRepository(session).scope(manifest_id, alone=True)
     if scope is None:
         raise UnknownManifest(manifest_id)
     decide(p, scope)
+    return scope
 
 
 async def still_sees(

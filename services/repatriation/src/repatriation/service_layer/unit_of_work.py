@@ -5,16 +5,19 @@ decided upstream), who every audit entry of the transaction names."""
 
 from __future__ import annotations
 
+import uuid
+
 from puebla.db.unit_of_work import OutgoingEvent, UnitOfWork
 from repatriation.adapters import integration
-from repatriation.adapters.repository import SqlManifestRepository
+from repatriation.adapters.repository import Scope, SqlManifestRepository
 
 
 class ManifestUnitOfWork(UnitOfWork):
     manifests: SqlManifestRepository
+    scopes_read: dict[uuid.UUID, Scope]  # Repatriation.uow's `scopes_read`
 
     async def _start(self) -> None:
-        self.manifests = SqlManifestRepository(self.session)
+        self.manifests = SqlManifestRepository(self.session, scopes_read=self.scopes_read)
 
     async def _flush(self) -> None:
         # State first (a stale version raises here, before anything else is written), then
