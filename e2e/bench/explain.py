@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from . import db
+from . import db, procs
 
 
 def _nodes(plan: dict[str, Any]) -> list[str]:
@@ -132,8 +132,7 @@ async def in_subprocess(
         token,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,  # a failure's traceback is the report's error
-        # As at `make up`: child_protection seals with its public DEV-ONLY key in dev only.
-        env={**os.environ, "PUEBLA_ENV": "dev"},
+        env={**os.environ, **procs.DEV},
     )
     out, _ = await proc.communicate()
     for line in reversed(out.decode().splitlines()):

@@ -121,6 +121,8 @@ def uvicorn_argv(app: str, port: int, *, workers: int = 1) -> list[str]:
 
 
 AUDITED = ["repatriation", "child_protection", "reserve_fund", "consular"]
+# As at `make up`: child_protection seals with its public DEV-ONLY key in dev only.
+DEV = {"PUEBLA_ENV": "dev"}
 
 
 def service_env(service: str, database: str, nats_url: str) -> dict[str, str]:
@@ -131,8 +133,7 @@ def service_env(service: str, database: str, nats_url: str) -> dict[str, str]:
         "PUEBLA_NATS_CREDENTIALS": str(dev_nats.credentials(service)),
         # Its audit checkpoint key, as the devstack gives it (a worker refuses to start without).
         **audit_keys.service_env(service, AUDITED),
-        # As at `make up`: child_protection seals with its public DEV-ONLY key in dev only.
-        "PUEBLA_ENV": "dev",
+        **DEV,
     }
 
 

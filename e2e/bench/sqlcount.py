@@ -25,6 +25,7 @@ async def count(
     from sqlalchemy import event
 
     from puebla.runtime import Runtime
+    from puebla_dev.testing.statements import sent_statements
     from repatriation.config import Settings, definition
     from repatriation.entrypoints.api.app import create_app
 
@@ -41,17 +42,8 @@ async def count(
 
         return listener
 
-    def round_trip(record: Any) -> None:
-        first = record.query.split(None, 1)[0].upper() if record.query.strip() else "?"
-        counts["round_trips"] = counts.get("round_trips", 0) + 1
-        counts[f"round_trips_{first}"] = counts.get(f"round_trips_{first}", 0) + 1
-
-    def checked_out(dbapi_connection: Any, *_: Any) -> None:
-        counts["checkouts"] = counts.get("checkouts", 0) + 1
-        dbapi_connection.driver_connection.add_query_logger(round_trip)  # a set: added once
-
     event.listen(sync_engine, "before_cursor_execute", bump("sqlalchemy_statements"))
-    event.listen(sync_engine.pool, "checkout", checked_out)
+    event.listen(sync_engine.pool, "checkout", bump("checkouts"))
     event.listen(sync_engine, "commit", bump("commits"))
     event.listen(sync_engine, "rollback", bump("rollbacks"))
     app = create_app(runtime)
@@ -65,12 +57,16 @@ async def count(
             # The first call warms the verifier's JWKS cache and the pool; the second counts.
             for rid in returnee_ids[:2]:
                 counts.clear()
-                response = await http.post(
-                    f"/v1/manifests/{manifest_id}/handovers",
-                    json={"items": [{"returnee_id": rid, "outcome": "received"}]},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
+                async with sent_statements(runtime.engine) as sent:
+                    response = await http.post(
+                        f"/v1/manifests/{manifest_id}/handovers",
+                        json={"items": [{"returnee_id": rid, "outcome": "received"}]},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
                 response.raise_for_status()
+                counts["round_trips"] = len(sent)
+                for first in (statement.split(" ", 1)[0].upper() for statement in sent):
+                    counts[f"round_trips_{first}"] = counts.get(f"round_trips_{first}", 0) + 1
     finally:
         await runtime.close()
     return counts

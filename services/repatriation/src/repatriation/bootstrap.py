@@ -24,5 +24,6 @@ class Repatriation(Service[ManifestUnitOfWork]):
         """`scopes_read`: the manifests' scopes this request already read without a lock (its
         route's 404/403 check); the handler's own unlocked read then reuses them."""
         uow = ManifestUnitOfWork(self.sessions, source=self.source, actor=actor, clock=self.clock)
-        uow.scopes_read = dict(scopes_read or {})
+        if scopes_read:
+            uow.scopes_read = scopes_read
         return uow

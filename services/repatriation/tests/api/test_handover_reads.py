@@ -4,42 +4,13 @@ what the lock holds. A second unlocked read between the two would say nothing ne
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-
-from puebla.runtime import Runtime
+from puebla_dev.testing.statements import sent_statements
 
 SCOPE_READ = (
     "SELECT sending_country, receiving_country, reception_point, submitted_at FROM manifest"
 )
-
-
-@contextmanager
-def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """Every statement asyncpg sends on the runtime's pool meanwhile (a query logger on each
-    connection checked out), SQLAlchemy's and the driver's alike."""
-    seen: list[str] = []
-    loggers: list[Any] = []
-
-    def log(record: Any) -> None:
-        seen.append(" ".join(record.query.split()))
-
-    def checked_out(dbapi_connection: Any, *_: Any) -> None:
-        connection = dbapi_connection.driver_connection
-        connection.add_query_logger(log)
-        loggers.append(connection)
-
-    pool = runtime.engine.sync_engine.pool
-    event.listen(pool, "checkout", checked_out)
-    try:
-        yield seen
-    finally:
-        event.remove(pool, "checkout", checked_out)
-        for connection in loggers:
-            connection.remove_query_logger(log)
 
 
 async def test_a_hand_over_reads_the_manifests_scope_once(api: Any) -> None:
@@ -47,7 +18,7 @@ async def test_a_hand_over_reads_the_manifests_scope_once(api: Any) -> None:
     person = manifest["returnees"][0]["id"]
     path = f"/v1/manifests/{manifest['id']}/handovers"
 
-    with statements(api.runtime) as sent:
+    async with sent_statements(api.runtime.engine) as sent:
         answer = await api.post(
             "border.gt.tecun", path, {"items": [{"returnee_id": person, "outcome": "received"}]}
         )

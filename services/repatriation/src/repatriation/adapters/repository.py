@@ -396,7 +396,7 @@ class SqlManifestRepository:
         # Scopes the request already read without a lock (its route's 404/403 check): an
         # unlocked read now would say the same, so `scope` answers from here. What the lock
         # holds is decided again on the locked row.
-        self._scopes_read = dict(scopes_read or {})
+        self._scopes_read = scopes_read or {}
         self.seen: Seen[uuid.UUID, Manifest] = Seen()  # every manifest this unit of work touched
         self._new: dict[uuid.UUID, str] = {}  # id → created_by
         self._loaded: dict[uuid.UUID, _Loaded] = {}

@@ -6,6 +6,8 @@ decided upstream), who every audit entry of the transaction names."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from puebla.db.unit_of_work import OutgoingEvent, UnitOfWork
 from repatriation.adapters import integration
@@ -14,7 +16,7 @@ from repatriation.adapters.repository import Scope, SqlManifestRepository
 
 class ManifestUnitOfWork(UnitOfWork):
     manifests: SqlManifestRepository
-    scopes_read: dict[uuid.UUID, Scope]  # Repatriation.uow's `scopes_read`
+    scopes_read: Mapping[uuid.UUID, Scope] = MappingProxyType({})  # Repatriation.uow's
 
     async def _start(self) -> None:
         self.manifests = SqlManifestRepository(self.session, scopes_read=self.scopes_read)
