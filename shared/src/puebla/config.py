@@ -53,6 +53,11 @@ class PlatformSettings(BaseSettings):
     trace_statements: bool = False
     log_level: str = "INFO"
     log_json: bool = True
+    # The process's Prometheus listener (`puebla.observability.metrics`): its own port, never
+    # the API's; None starts none. Loopback unless the deployment says otherwise (a pod: 0.0.0.0,
+    # reached by Prometheus only, per the network policy).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
 
     @field_validator("nats_servers", mode="before")
     @classmethod

@@ -1,5 +1,9 @@
 """A service's worker process: the outbox relay plus its consumers, until SIGTERM/SIGINT.
 
+With `PUEBLA_METRICS_PORT` set it also answers Prometheus there: what its relay and consumers
+did, and, read at each scrape, the state it looks after (`puebla.monitoring`, plus the
+service's own `readings`).
+
 Besides the service's own jobs, every worker runs the platform's: the purge of expired
 idempotency keys (`purge_idempotency_keys`), so no service has to remember it.
 """
@@ -12,11 +16,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
+from puebla import monitoring
 from puebla.db.idempotency import purge_expired
 from puebla.messaging.consumer import ConsumerRunner, Subscription
 from puebla.messaging.permissions import Durable, undeclared
 from puebla.messaging.relay import OutboxRelay
-from puebla.observability import configure_logging, configure_tracing, get_logger
+from puebla.monitoring import ServiceReadings
+from puebla.observability import configure_logging, configure_tracing, get_logger, metrics
 from puebla.runtime import Runtime, ServiceDefinition
 from puebla.stopping import sleep_or_stop
 
@@ -34,6 +40,7 @@ async def run_worker(
     *,
     stop: asyncio.Event | None = None,
     background: Sequence[BackgroundJob] = (),
+    readings: Sequence[ServiceReadings] = (),
 ) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -46,12 +53,15 @@ async def run_worker(
         runtime.sessions,
         runtime.js,
         retention=timedelta(hours=definition.platform.outbox_retention_hours),
+        service=definition.name,
     )
     subs = subscriptions(runtime)
     check_durables(definition.name, subs)
+    unwatch = metrics.watch_state(loop, monitoring.state_reader(runtime, subs, readings))
+    listener = metrics.listen(definition.platform.metrics_host, definition.platform.metrics_port)
     tasks = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
     for sub in subs:
-        runner = ConsumerRunner(runtime.js, runtime.sessions, sub)
+        runner = ConsumerRunner(runtime.js, runtime.sessions, sub, service=definition.name)
         tasks.append(asyncio.create_task(runner.run(stop), name=f"consumer-{sub.durable}"))
     for job in (purge_idempotency_keys, *background):
         tasks.append(asyncio.create_task(job(runtime, stop), name=getattr(job, "__name__", "job")))
@@ -64,6 +74,9 @@ async def run_worker(
     finally:
         stop.set()
         await asyncio.gather(stopping, *tasks, return_exceptions=True)
+        if listener is not None:
+            listener.stop()
+        unwatch()
         await runtime.close()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
@@ -137,9 +150,10 @@ def main(
     subscriptions: SubscriptionFactory,
     *,
     background: Sequence[BackgroundJob] = (),
+    readings: Sequence[ServiceReadings] = (),
 ) -> None:
     configure_logging(
         definition.name, level=definition.platform.log_level, json=definition.platform.log_json
     )
     configure_tracing(definition.name)
-    asyncio.run(run_worker(definition, subscriptions, background=background))
+    asyncio.run(run_worker(definition, subscriptions, background=background, readings=readings))

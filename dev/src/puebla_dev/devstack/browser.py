@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from puebla_dev.devstack import packages
 
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
@@ -51,16 +52,15 @@ def ensure_chromium() -> Path:
     found = chromium()
     if found is not None:
         return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+    if not packages.can_install():
         raise BrowserMissing(
             "the browser tests need Chromium: install Debian's package (as root: "
             "apt-get install chromium), or point PUEBLA_CHROMIUM at a Chromium binary"
         )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise BrowserMissing(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    try:
+        packages.apt_install("chromium", recommends=True)
+    except packages.PackageMissing as exc:
+        raise BrowserMissing(str(exc)) from None
     found = chromium()
     if found is None:
         raise BrowserMissing("apt-get installed chromium, yet no chromium binary was found")

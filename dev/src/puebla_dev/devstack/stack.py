@@ -105,6 +105,25 @@ def console_env() -> dict[str, str]:
     }
 
 
+# Each process's Prometheus listener (`PUEBLA_METRICS_PORT`): its API's port + 1100 for the
+# API (the console's 8000 → 9100, repatriation's 8001 → 9101), + 1200 for the worker (9201...).
+API_METRICS_SHIFT = 1100
+WORKER_METRICS_SHIFT = 1200
+
+
+def metrics_env(port: int, shift: int) -> dict[str, str]:
+    return {"PUEBLA_METRICS_PORT": str(port + shift)}
+
+
+def metrics_targets() -> dict[str, list[str]]:
+    """What a local Prometheus scrapes: `host:port` of every process, by job name."""
+    targets = {"console": [f"127.0.0.1:{console_port() + API_METRICS_SHIFT}"]}
+    for s in load_services():
+        targets[f"{s.name}-api"] = [f"127.0.0.1:{s.port + API_METRICS_SHIFT}"]
+        targets[f"{s.name}-worker"] = [f"127.0.0.1:{s.port + WORKER_METRICS_SHIFT}"]
+    return targets
+
+
 def service_env(name: str) -> dict[str, str]:
     """What a service process needs to find this stack's database and NATS."""
     return {
@@ -215,7 +234,7 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
                     "--no-access-log",
                 ],
                 log_path=logs / f"{api}.log",
-                env=service_env(svc.name),
+                env={**service_env(svc.name), **metrics_env(svc.port, API_METRICS_SHIFT)},
             )
             started.append(api)
         if read_pid(worker) is None:
@@ -223,7 +242,7 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
                 worker,
                 [sys.executable, "-m", f"{svc.name}.entrypoints.worker"],
                 log_path=logs / f"{worker}.log",
-                env=service_env(svc.name),
+                env={**service_env(svc.name), **metrics_env(svc.port, WORKER_METRICS_SHIFT)},
             )
             started.append(worker)
     for svc in services or load_services():
@@ -279,7 +298,7 @@ def start_console() -> list[str]:
         CONSOLE,
         console_command(port),
         log_path=log,
-        env=console_env(),
+        env={**console_env(), **metrics_env(port, API_METRICS_SHIFT)},
     )
     spec = ServiceSpec(CONSOLE, port)
     try:

@@ -1,8 +1,10 @@
 """The common shape of every service's FastAPI app.
 
 `create_service_app` gives each service: problem+json errors, correlation ids, tracing,
-`/healthz`, `/readyz`, `/v1/me`, a lifespan that applies migrations and connects to NATS,
-and authentication on every route the service adds (through `principal` dependencies).
+request metrics (and the Prometheus listener when `PUEBLA_METRICS_PORT` is set:
+`puebla.observability.metrics`), `/healthz`, `/readyz`, `/v1/me`, a lifespan that applies
+migrations and connects to NATS, and authentication on every route the service adds
+(through `principal` dependencies).
 
 In front of the routes, outermost first: the correlation id; the security headers; the
 body limit (413 on a declared or counted size over the route's limit, before anything else
@@ -44,6 +46,7 @@ from puebla.observability import (
     configure_logging,
     configure_tracing,
     instrument_app,
+    metrics,
 )
 from puebla.runtime import Runtime, ServiceDefinition
 from puebla.service import Service
@@ -106,9 +109,12 @@ def create_service_app(
             app.state.service = service(rt)
         if on_startup is not None:
             await on_startup(rt, app)
+        listener = metrics.listen(platform.metrics_host, platform.metrics_port)
         try:
             yield
         finally:
+            if listener is not None:
+                listener.stop()
             if own:
                 await rt.close()
 
@@ -136,6 +142,7 @@ def create_service_app(
     app.add_middleware(BodyLimitMiddleware, default=body_limit, routes=limited)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
+    app.add_middleware(metrics.HttpMetricsMiddleware, service=definition.name)
     instrument_app(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"])

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.db.unit_of_work import AlreadyApplied, Tracking, already_applied, record_rejected
 from puebla.messaging.permissions import publisher_of
-from puebla.observability import consume_span, get_logger
+from puebla.observability import consume_span, get_logger, metrics
 from puebla.stopping import sleep_or_stop
 
 log = get_logger(__name__)
@@ -84,8 +84,10 @@ class ConsumerRunner:
         subscription: Subscription,
         *,
         fetch_timeout: float = 2.0,
+        service: str = "",
     ) -> None:
         self._js = js
+        self.service = service
         self._sessions = session_factory
         self.sub = subscription
         self.fetch_timeout = fetch_timeout
@@ -126,7 +128,13 @@ class ConsumerRunner:
                 await self.process(msg)
 
     async def process(self, msg: Msg) -> str:
-        """Handles one message; returns what happened (for logs and tests)."""
+        """Handles one message; returns what happened (for logs, tests and the
+        `puebla_consumer_messages_total` counter)."""
+        outcome = await self._process(msg)
+        metrics.CONSUMED.labels(self.service, self.sub.durable, outcome).inc()
+        return outcome
+
+    async def _process(self, msg: Msg) -> str:
         deliveries = msg.metadata.num_delivered
         try:
             envelope = IncomingEnvelope.model_validate_json(msg.data)

@@ -26,6 +26,8 @@ class StreamSpec:
     subjects: list[str]
 
 
+DEADLETTER_STREAM = "DEADLETTER"
+
 # One stream per context (ARCHITECTURE.md), the audit anchors, and the parking place for poison
 # messages.
 STREAMS = [
@@ -35,7 +37,7 @@ STREAMS = [
     StreamSpec("CONSULAR", ["consular.>"]),
     # Each service's signed audit checkpoints (audit.<context>.checkpoint.v1), kept by the others.
     StreamSpec("AUDIT", ["audit.>"]),
-    StreamSpec("DEADLETTER", ["deadletter.>"]),
+    StreamSpec(DEADLETTER_STREAM, ["deadletter.>"]),
 ]
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from puebla.clock import utcnow
 from puebla.db.unit_of_work import OUTBOX_CHANNEL
-from puebla.observability import get_logger, publish_span
+from puebla.observability import get_logger, metrics, publish_span
 from puebla.stopping import sleep_or_stop
 
 log = get_logger(__name__)
@@ -44,8 +44,10 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         publish_timeout: float = 5.0,
         retention: timedelta = timedelta(hours=72),
+        service: str = "",
     ) -> None:
         self._engine = engine
+        self._published = metrics.PUBLISHED.labels(service)
         self._sessions = session_factory
         self._js = js
         self.batch_size = batch_size
@@ -105,6 +107,7 @@ class OutboxRelay:
                     )
                 await session.commit()
                 published += len(done)
+                self._published.inc(len(done))
                 if failure:
                     log.warning("outbox.publish_failed", event_id=str(failure[0]), error=failure[1])
                     return published

@@ -7,6 +7,8 @@
 - `inject_traceparent`, `publish_span`, `consume_span`: the W3C trace context through the
   outbox and NATS headers (there is no official nats-py instrumentation).
 - `CorrelationIdMiddleware`, `bind_request_context`, `bound_context`, `clear_context`.
+- `metrics` (imported as a module): Prometheus counters, the request middleware, the
+  scrape-time state collector and the listener.
 """
 
 from puebla.observability.correlation import (

@@ -48,7 +48,7 @@ from console.entrypoints.web import (
 from console.service_layer.apis import Forbidden, NotFound, StepUpNeeded, Unavailable
 from console.service_layer.sessions import SessionEnded
 from puebla.config import PlatformSettings
-from puebla.observability import configure_logging, get_logger
+from puebla.observability import configure_logging, get_logger, metrics
 
 PURGE_SECONDS = 300.0
 log = get_logger(__name__)
@@ -69,9 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console = await Console.start(settings)
         app.state.console = console
         purger = asyncio.create_task(_purge_idle_sessions(console))
+        listener = metrics.listen(platform.metrics_host, platform.metrics_port)
         try:
             yield
         finally:
+            if listener is not None:
+                listener.stop()
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         public_url=settings.public_url,
         keycloak_url=platform.keycloak_issuer,
     )
+    app.add_middleware(metrics.HttpMetricsMiddleware, service="console")
     app.mount("/static", StaticFiles(directory=assets.STATIC_DIR), name="static")
     app.include_router(auth.router)
     # `children_opening` before `children`: its /cases/new is not a case's /cases/{case_id}.

@@ -140,6 +140,13 @@ notification = Table(
     ),
     # What the worker routes again when the directory changes (migration 0004).
     Index("ix_notification_unroutable", "id", postgresql_where=text("status = 'unroutable'")),
+    # The open notices operators watch, counted at every scrape (migration 0009).
+    Index(
+        "ix_notification_open",
+        "nationality",
+        "status",
+        postgresql_where=text("status IN ('pending', 'unroutable')"),
+    ),
     # A block on a child's case finds the Fund notice naming it (migration 0006).
     Index(
         "ix_notification_child_case_id",
@@ -194,6 +201,13 @@ verification = Table(
     Index("ix_verification_host_requested", "host_country", "requested_at", "id"),
     # `GET /v1/verifications?related_id=` (migration 0003).
     Index("ix_verification_related", "related_id", "requested_at", "id"),
+    # The pending ones operators watch, counted at every scrape (migration 0009).
+    Index(
+        "ix_verification_pending",
+        "claimed_nationality",
+        "requested_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 # What was taken back, by the `source_key` of the record it concerns, also before that record

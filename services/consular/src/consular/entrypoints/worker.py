@@ -21,7 +21,7 @@ from consular.entrypoints.consumers import (
     manifest_notices,
     returnee_protection,
 )
-from consular.service_layer import handlers
+from consular.service_layer import handlers, monitoring
 from consular.service_layer.unit_of_work import ConsularUnitOfWork
 from puebla.audit_anchor import anchored, checkpoint_job
 from puebla.messaging.consumer import Subscription
@@ -122,6 +122,7 @@ def main() -> None:
             durable=AUDIT_CHECKPOINTS,
         ),
         background=[*background_jobs(settings), checkpoint_job(service)],
+        readings=[monitoring.readings],
     )
 
 

@@ -260,7 +260,7 @@ def _notification_scope(viewer: Actor) -> ColumnElement[bool]:
     return or_(*scope) if scope else false()
 
 
-def _overdue_now(now: datetime) -> ColumnElement[bool]:
+def overdue_now(now: datetime) -> ColumnElement[bool]:
     """`Notification.overdue or missed_deadline(now) is not None` in SQL."""
     n = orm.notification.c
     missed_sending = and_(now > n.due_at, or_(n.sent_at.is_(None), n.sent_at > n.due_at))
@@ -444,7 +444,7 @@ async def notifications(
         .limit(page.limit + 1)
     )
     if status == "overdue":
-        stmt = stmt.where(_overdue_now(now))
+        stmt = stmt.where(overdue_now(now))
     elif status is not None:
         stmt = stmt.where(n.status == status)
     if related_id is not None:

@@ -1,5 +1,6 @@
 """`python -m repatriation.entrypoints.worker`: the outbox relay, the consumers and the audit
-checkpoints (published, and the other services' kept: `puebla.audit_anchor`).
+checkpoints (published, and the other services' kept: `puebla.audit_anchor`); its figures
+for Prometheus are what the border posts have waiting (`service_layer.monitoring`).
 
 The worker builds the same `Repatriation` service object as the API, and the consumers'
 subscriptions from it (`subscriptions`; tests build it with their frozen clock)."""
@@ -13,6 +14,7 @@ from puebla.worker import main
 from repatriation.bootstrap import Repatriation
 from repatriation.config import definition
 from repatriation.entrypoints.consumers import nationality
+from repatriation.service_layer import monitoring
 
 AUDIT_CHECKPOINTS = "repatriation-audit-checkpoints"
 
@@ -32,4 +34,5 @@ if __name__ == "__main__":
         service,
         anchored(_subscriptions, durable=AUDIT_CHECKPOINTS),
         background=[checkpoint_job(service)],
+        readings=[monitoring.readings],
     )

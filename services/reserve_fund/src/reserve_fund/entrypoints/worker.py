@@ -1,5 +1,6 @@
 """`python -m reserve_fund.entrypoints.worker`: the outbox relay, the consumers and the audit
-checkpoints (published, and the other services' kept: `puebla.audit_anchor`).
+checkpoints (published, and the other services' kept: `puebla.audit_anchor`); its figures
+for Prometheus are the budget's (`service_layer.monitoring`).
 
 The consumers get the same `Fund` service object the API builds, on the real clock."""
 
@@ -12,6 +13,7 @@ from puebla.worker import main
 from reserve_fund.bootstrap import Fund
 from reserve_fund.config import definition
 from reserve_fund.entrypoints.consumers import child_cases
+from reserve_fund.service_layer import monitoring
 
 AUDIT_CHECKPOINTS = "reserve-fund-audit-checkpoints"
 
@@ -26,4 +28,5 @@ if __name__ == "__main__":
         service,
         anchored(subscriptions, durable=AUDIT_CHECKPOINTS),
         background=[checkpoint_job(service)],
+        readings=[monitoring.readings],
     )
