@@ -80,6 +80,12 @@ ADMIN_ELSEWHERE = Pod(
     namespace="ops",
     namespace_labels=_ns("ops", **{"puebla.rcm/keycloak-admin": "true"}),
 )
+PROMETHEUS = Pod(
+    "prometheus",
+    {"app.kubernetes.io/name": "prometheus"},
+    namespace="monitoring",
+    namespace_labels=_ns("monitoring"),
+)
 SOME_POD = Pod("some-other-pod", {"app": "whatever"})
 SOME_POD_ELSEWHERE = Pod(
     "some-other-pod", {"app": "whatever"}, namespace="other", namespace_labels=_ns("other")
@@ -246,6 +252,15 @@ def flows(pods: list[Pod]) -> Iterator[tuple[str, Endpoint, Endpoint, int, bool]
     for worker in workers:
         yield f"ingress controller -> {worker.name}", INGRESS_CONTROLLER, worker, 8080, False
         yield f"console -> {worker.name}", console, worker, 8080, False
+    # The metrics ports: Prometheus only (its namespace, its pods), never the ingress.
+    for pod in [*apis, *workers, console]:
+        metrics = pod.ports["metrics"]
+        yield f"prometheus -> {pod.name} metrics", PROMETHEUS, pod, metrics, True
+        yield f"ingress controller -> {pod.name} metrics", INGRESS_CONTROLLER, pod, metrics, False
+        yield f"a pod of the namespace -> {pod.name} metrics", SOME_POD, pod, metrics, False
+        if pod is not console:
+            yield f"console -> {pod.name} metrics", console, pod, metrics, False
+        yield f"prometheus -> {pod.name}, another port", PROMETHEUS, pod, 8080, False
     # The officers' console: reached only through the ingress controller; it reaches the
     # APIs (above), its database and Keycloak, never the bus.
     web = console.ports["http"]

@@ -250,7 +250,13 @@ class TestNetworkPolicies:
         without_deny = [d for d in DOCS if d.get("metadata", {}).get("name") != "default-deny-all"]
         found = CHECK.problems(without_deny)
         assert any("no default-deny Ingress" in line for line in found)
-        assert "ingress controller -> repatriation-worker :8080 is ALLOWED" in found
+        # The workers' only ingress policy is Prometheus's: without it too, anyone gets in.
+        unguarded = [
+            d for d in without_deny if d.get("metadata", {}).get("name") != "metrics-from-prometheus"
+        ]
+        assert "ingress controller -> repatriation-worker :8080 is ALLOWED" in (
+            CHECK.problems(unguarded)
+        )
 
         stray = copy.deepcopy(next(d for d in DOCS if d["kind"] == "Deployment"))
         stray["metadata"]["name"] = "stray"
@@ -312,7 +318,10 @@ class TestConsoleDeployment:
             assert container["resources"]["requests"]["cpu"]
         (console,) = console_pod["containers"]
         assert console["command"][:2] == ["uvicorn", "console.entrypoints.app:create_app"]
-        assert console["ports"] == [{"name": "http", "containerPort": 8000}]
+        assert console["ports"] == [
+            {"name": "http", "containerPort": 8000},
+            {"name": "metrics", "containerPort": 9464},  # reached by Prometheus alone
+        ]
 
     def test_probes(self, console_pod: dict[str, Any]) -> None:
         (console,) = console_pod["containers"]
