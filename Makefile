@@ -7,7 +7,7 @@ SERVICES := repatriation child_protection reserve_fund consular console
 TYPED_TESTS := $(SERVICES)
 UNIT_TESTS := shared/tests/unit $(foreach s,$(SERVICES),services/$(s)/tests/unit)
 
-.PHONY: setup browser run up stop status test unit integration e2e lint types imports contracts contracts-check pytest fuzz faults bench demo clean
+.PHONY: setup browser prometheus observe run up stop status test unit integration e2e lint types imports contracts contracts-check pytest fuzz faults bench demo clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -24,6 +24,11 @@ up: setup
 stop:
 	@$(UV) run python -m puebla_dev.devstack down
 
+## Prometheus beside the running stack (scrapes every process, evaluates the alert rules):
+## http://127.0.0.1:9090; `make stop` stops it with the rest
+observe: setup
+	@$(UV) run python -m puebla_dev.devstack.prometheus
+
 status:
 	@$(UV) run python -m puebla_dev.devstack status
 
@@ -39,6 +44,7 @@ lint: setup
 	$(UV) run python -m console.entrypoints.catalogs check
 	$(UV) run python -m puebla_dev.devstack.references
 	$(UV) run python -m puebla_dev.checks.routers
+	$(UV) run python -m puebla_dev.monitoring.generate --check
 
 contracts: setup
 	$(UV) run python contracts/generate.py
@@ -50,7 +56,11 @@ contracts-check: setup
 browser: setup
 	@$(UV) run python -m puebla_dev.devstack.browser
 
-pytest: setup browser
+## Debian's Prometheus and promtool, for the alert-rule tests (installed when missing)
+prometheus: setup
+	@$(UV) run python -m puebla_dev.devstack.prometheus tools
+
+pytest: setup browser prometheus
 	$(UV) run pytest -q
 
 ## The fast loop: domains, handlers on a fake unit of work, pure helpers; no server, seconds
@@ -62,7 +72,7 @@ integration: setup
 	$(UV) run pytest -q shared/tests/integration shared/tests/fixture_service $(foreach s,$(SERVICES),$(wildcard services/$(s)/tests/integration services/$(s)/tests/api))
 
 ## The running system end to end, the console in Chromium
-e2e: setup browser
+e2e: setup browser prometheus
 	$(UV) run pytest -q e2e/tests
 
 ## Schemathesis, every check and phase (stateful too), 60 s for each writer of each service,

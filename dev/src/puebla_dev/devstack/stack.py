@@ -320,7 +320,7 @@ def stop(names: list[str] | None = None) -> list[str]:
         return [n for n in group if names is None or n in names]
 
     stopped = stop_pids(wanted(services))
-    stopped += stop_pids(wanted(["mail", "keycloak", "nats"]))
+    stopped += stop_pids(wanted(["prometheus", "mail", "keycloak", "nats"]))
     if wanted(["postgres"]) and postgres.stop():
         stopped.append("postgres")
     return stopped
@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         print("stopped:", ", ".join(stop()) or "nothing was running")
         return 0
     names = [n for s in load_services() for n in (f"{s.name}-api", f"{s.name}-worker")]
-    for name in ["postgres", "nats", "keycloak", "mail", *names, CONSOLE]:
+    for name in ["postgres", "nats", "keycloak", "mail", *names, CONSOLE, "prometheus"]:
         pid = read_pid(name)
         print(f"  {name:<26} {'running, pid ' + str(pid) if pid else 'stopped'}")
     return 0
