@@ -209,8 +209,13 @@ async def _prepare(databases: list[str]) -> None:
     )
 
 
-def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
+def start_services(
+    services: list[ServiceSpec] | None = None, *, env: dict[str, str] | None = None
+) -> list[str]:
+    """Starts whatever of each service is not running; `env` is added to every process's
+    environment (a test's tracing exporter, say)."""
     started: list[str] = []
+    more = env or {}
     logs = var_dir() / "logs"
     for svc in services or load_services():
         api, worker = f"{svc.name}-api", f"{svc.name}-worker"
@@ -234,7 +239,7 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
                     "--no-access-log",
                 ],
                 log_path=logs / f"{api}.log",
-                env={**service_env(svc.name), **metrics_env(svc.port, API_METRICS_SHIFT)},
+                env={**service_env(svc.name), **metrics_env(svc.port, API_METRICS_SHIFT), **more},
             )
             started.append(api)
         if read_pid(worker) is None:
@@ -242,7 +247,11 @@ def start_services(services: list[ServiceSpec] | None = None) -> list[str]:
                 worker,
                 [sys.executable, "-m", f"{svc.name}.entrypoints.worker"],
                 log_path=logs / f"{worker}.log",
-                env={**service_env(svc.name), **metrics_env(svc.port, WORKER_METRICS_SHIFT)},
+                env={
+                    **service_env(svc.name),
+                    **metrics_env(svc.port, WORKER_METRICS_SHIFT),
+                    **more,
+                },
             )
             started.append(worker)
     for svc in services or load_services():

@@ -2,8 +2,9 @@
 
 Environment (the standard OTel names):
 - `OTEL_TRACES_EXPORTER`: comma-separated; `none` (default), `console` (compact JSON lines
-  on stderr, so stdout stays pure log lines), `otlp` (only when an
-  `opentelemetry-exporter-otlp-proto-*` package is installed; otherwise a warning).
+  on stderr, so stdout stays pure log lines), `otlp` (OTLP/HTTP with protobuf, to
+  `OTEL_EXPORTER_OTLP_ENDPOINT`, e.g. Jaeger's or a collector's `http://host:4318`; the
+  exporter is a dependency; e2e/tests/test_traces.py receives one whole trace this way).
 - `OTEL_SERVICE_NAME`: overrides the service name given in code.
 - `OTEL_TRACES_SAMPLER`, `OTEL_EXPORTER_OTLP_*`, `OTEL_SDK_DISABLED`: read by the SDK itself.
 - `PUEBLA_TRACE_STATEMENTS=true`: a span per SQL statement too (`instrument_engine`; off by
