@@ -181,3 +181,40 @@ class TestImage:
         assert any(f.endswith(".po") for f in files)
         assert any(f.endswith(".html") for f in files)
         assert [f for f in files if _ignored(f, patterns)] == []
+
+
+class TestObservability:
+    """Prometheus, Grafana and Jaeger come up only with `--profile observability`."""
+
+    OBSERVERS = ("prometheus", "grafana", "jaeger")
+
+    def test_only_with_the_profile_and_on_loopback(self, compose: dict[str, Any]) -> None:
+        for name in self.OBSERVERS:
+            service = compose["services"][name]
+            assert service["profiles"] == ["observability"]
+            assert all(str(p).startswith("127.0.0.1:") for p in service["ports"])
+
+    def test_their_files_are_in_the_repository(self, compose: dict[str, Any]) -> None:
+        for name in self.OBSERVERS:
+            for volume in compose["services"][name].get("volumes", []):
+                source = volume.split(":", 1)[0]
+                assert (ROOT / source).exists(), f"{name} mounts {source}, which is missing"
+
+    def test_prometheus_scrapes_every_process_that_serves_metrics(
+        self, compose: dict[str, Any]
+    ) -> None:
+        config = yaml.safe_load((ROOT / "deploy" / "compose" / "prometheus.yaml").read_text())
+        scraped = {
+            t
+            for job in config["scrape_configs"]
+            for s in job["static_configs"]
+            for t in s["targets"]
+        }
+        serving = {
+            f"{name}:{service['environment']['PUEBLA_METRICS_PORT']}"
+            for name, service in compose["services"].items()
+            if "PUEBLA_METRICS_PORT" in (service.get("environment") or {})
+        }
+        assert len(serving) == 9  # four APIs, four workers, the console
+        assert scraped == serving
+        assert config["rule_files"] == ["/etc/prometheus/alerts.yaml"]
