@@ -251,8 +251,9 @@ class TestNetworkPolicies:
         found = CHECK.problems(without_deny)
         assert any("no default-deny Ingress" in line for line in found)
         # The workers' only ingress policy is Prometheus's: without it too, anyone gets in.
+        prometheus_only = "metrics-from-prometheus"
         unguarded = [
-            d for d in without_deny if d.get("metadata", {}).get("name") != "metrics-from-prometheus"
+            d for d in without_deny if d.get("metadata", {}).get("name") != prometheus_only
         ]
         assert "ingress controller -> repatriation-worker :8080 is ALLOWED" in (
             CHECK.problems(unguarded)
