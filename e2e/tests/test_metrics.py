@@ -149,7 +149,7 @@ async def test_a_journey_moves_the_figures_by_what_it_did(
         )
         == 2
     )
-    assert value(consular_after, "puebla_state_read_ok") == 1
+    assert value(consular_after, "puebla_state_read_ok", service="consular") == 1
     assert pending(consular_after) == 0
 
 

@@ -57,7 +57,9 @@ async def run_worker(
     )
     subs = subscriptions(runtime)
     check_durables(definition.name, subs)
-    unwatch = metrics.watch_state(loop, monitoring.state_reader(runtime, subs, readings))
+    unwatch = metrics.watch_state(
+        loop, monitoring.state_reader(runtime, subs, readings), service=definition.name
+    )
     listener = metrics.listen(definition.platform.metrics_host, definition.platform.metrics_port)
     tasks = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
     for sub in subs:

@@ -166,8 +166,9 @@ def test_a_failed_read_says_so_and_shows_no_stale_figures() -> None:
         raise ConnectionRefusedError("database away")
 
     with _Loop() as loop:
-        text = _scrape(StateCollector(loop, read))
-    assert "puebla_state_read_ok 0.0" in text
+        text = _scrape(StateCollector(loop, read, labels={"service": "consular"}))
+    # Which service could not read: the alert names it.
+    assert 'puebla_state_read_ok{service="consular"} 0.0' in text
     assert "puebla_things" not in text
 
 

@@ -69,15 +69,16 @@ def render(name: str, prometheus: str, minutes: float, out: Path) -> Path:
                 ax.plot(times, values, label=label, linewidth=1.4)
                 drawn += 1
         ax.set_title(panel["title"], fontsize=10, loc="left")
-        ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_formatter(DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
         if drawn:
             ax.legend(fontsize=7, loc="upper left", ncol=2 if drawn > 4 else 1)
         else:
             ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xlim(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
     fig.suptitle(f"{board['title']} — last {minutes:g} min (UTC), from {prometheus}", fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (3.2 * rows)))  # room for the title
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.png"
     fig.savefig(path, dpi=80)

@@ -147,11 +147,18 @@ class StateCollector(Collector):
     rather than stale figures."""
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, read: StateReader, *, timeout: float = 5.0
+        self,
+        loop: asyncio.AbstractEventLoop,
+        read: StateReader,
+        *,
+        timeout: float = 5.0,
+        labels: dict[str, str] | None = None,
     ) -> None:
         self.loop = loop
         self.read = read
         self.timeout = timeout
+        # On its own gauges (which service could not read): the readings carry theirs.
+        self.labels = labels or {}
 
     def describe(self) -> Iterable[Metric]:
         # Without it the registry would collect once on registering, on the loop's own thread,
@@ -170,13 +177,21 @@ class StateCollector(Collector):
             ok = 0.0
             log.warning("metrics.state_read_failed", error=f"{type(exc).__name__}: {exc}")
         yield from families(readings)
-        yield GaugeMetricFamily(
-            "puebla_state_read_ok", "1 when this scrape read the system's state, else 0.", ok
-        )
-        yield GaugeMetricFamily(
-            "puebla_state_read_seconds",
-            "How long this scrape's read of the system's state took.",
-            time.perf_counter() - started,
+        yield from families(
+            [
+                Reading(
+                    "puebla_state_read_ok",
+                    "1 when this scrape read the system's state, else 0.",
+                    ok,
+                    self.labels,
+                ),
+                Reading(
+                    "puebla_state_read_seconds",
+                    "How long this scrape's read of the system's state took.",
+                    time.perf_counter() - started,
+                    self.labels,
+                ),
+            ]
         )
 
 
@@ -220,8 +235,10 @@ def listen(host: str, port: int | None) -> MetricsListener | None:
     return None if port is None else MetricsListener(host, port).start()
 
 
-def watch_state(loop: asyncio.AbstractEventLoop, read: StateReader) -> Callable[[], None]:
+def watch_state(
+    loop: asyncio.AbstractEventLoop, read: StateReader, *, service: str
+) -> Callable[[], None]:
     """Registers a `StateCollector`; returns what unregisters it (a worker stopping)."""
-    collector = StateCollector(loop, read)
+    collector = StateCollector(loop, read, labels={"service": service})
     REGISTRY.register(collector)
     return lambda: REGISTRY.unregister(collector)
