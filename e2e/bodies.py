@@ -53,3 +53,18 @@ def returnee(
     if family is not None:
         body["family_group"] = family
     return body
+
+
+def manifest(
+    returnees: list[dict[str, Any]], *, plate: str = "CHS-4521", days: int = 3
+) -> dict[str, Any]:
+    """A bus from Mexico to Tecún Umán, Guatemala, `days` from now, carrying `returnees`."""
+    departure, arrival = arrival_slot(days=days)
+    return {
+        "receiving_country": "GT",
+        "reception_point": "GT-TECUN-UMAN",
+        "scheduled_departure": departure,
+        "scheduled_arrival": arrival,
+        "vehicle": {"plate": plate, "seats": 40},
+        "returnees": returnees,
+    }

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from e2e.bodies import arrival_slot, returnee
+from e2e.bodies import manifest, returnee
 from puebla_dev.testing.keycloak import KeycloakTokens
 
 from . import db
@@ -41,15 +41,7 @@ class PropagationConfig:
 
 
 def _manifest(tag: str) -> dict[str, Any]:
-    departure, arrival = arrival_slot(days=4)
-    return {
-        "receiving_country": "GT",
-        "reception_point": "GT-TECUN-UMAN",
-        "scheduled_departure": departure,
-        "scheduled_arrival": arrival,
-        "vehicle": {"plate": "BENCH-1", "seats": 40},
-        "returnees": [returnee("Rosa", f"Bench {tag}")],
-    }
+    return manifest([returnee("Rosa", f"Bench {tag}")], plate="BENCH-1", days=4)
 
 
 async def measure(

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from e2e.bodies import arrival_slot, returnee
+from e2e.bodies import manifest, returnee
 from puebla.messaging.nats import connect
 from puebla_dev.devstack import stack
 from puebla_dev.devstack.prometheus import alert_rules, ensure_tools
@@ -78,20 +78,10 @@ class Sender:
         async with httpx.AsyncClient(timeout=15, headers=self.headers) as http:
             return await self._submit(http, people)
 
-    async def _submit(self, http: httpx.AsyncClient, people: int) -> str:
+    async def _submit(self, http: httpx.AsyncClient, count: int) -> str:
         family = f"Metrica {uuid.uuid4().hex[:6]}"
-        departure, arrival = arrival_slot()
-        created = await http.post(
-            f"{self.url}/v1/manifests",
-            json={
-                "receiving_country": "GT",
-                "reception_point": "GT-TECUN-UMAN",
-                "scheduled_departure": departure,
-                "scheduled_arrival": arrival,
-                "vehicle": {"plate": "CHS-4521", "seats": 40},
-                "returnees": [returnee(f"Persona{n}", family) for n in range(people)],
-            },
-        )
+        people = [returnee(f"Persona{n}", family) for n in range(count)]
+        created = await http.post(f"{self.url}/v1/manifests", json=manifest(people))
         assert created.status_code == 201, created.text
         manifest_id: str = created.json()["id"]
         submitted = await http.post(f"{self.url}/v1/manifests/{manifest_id}/submit")

@@ -23,7 +23,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from e2e.bodies import arrival_slot, returnee
+from e2e.bodies import manifest, returnee
 from puebla_dev.devstack import stack
 from puebla_dev.devstack.processes import stop_pids
 from puebla_dev.testing.keycloak import KeycloakTokens
@@ -120,19 +120,9 @@ async def test_one_trace_from_the_request_through_nats_into_the_consumer(
     system: dict[str, str], tokens: KeycloakTokens, collector: Collector
 ) -> None:
     headers = {"Authorization": f"Bearer {tokens.get('inm.mx')}"}
-    departure, arrival = arrival_slot()
     async with httpx.AsyncClient(timeout=15, headers=headers) as http:
-        created = await http.post(
-            f"{system['repatriation']}/v1/manifests",
-            json={
-                "receiving_country": "GT",
-                "reception_point": "GT-TECUN-UMAN",
-                "scheduled_departure": departure,
-                "scheduled_arrival": arrival,
-                "vehicle": {"plate": "CHS-4521", "seats": 40},
-                "returnees": [returnee("Traza", f"Otel {uuid.uuid4().hex[:6]}")],
-            },
-        )
+        person = returnee("Traza", f"Otel {uuid.uuid4().hex[:6]}")
+        created = await http.post(f"{system['repatriation']}/v1/manifests", json=manifest([person]))
         assert created.status_code == 201, created.text
         manifest_id = created.json()["id"]
         submitted = await http.post(f"{system['repatriation']}/v1/manifests/{manifest_id}/submit")
