@@ -14,8 +14,9 @@ dashboards and alerts take `max by (service, ...)`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime
+from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
@@ -169,7 +170,7 @@ def state_reader(
     service_readings: Sequence[ServiceReadings] = (),
     *,
     clock: Clock = utcnow,
-) -> Callable[[], Awaitable[list[Reading]]]:
+) -> Callable[[], Coroutine[Any, Any, list[Reading]]]:
     """What the worker's `StateCollector` calls at each scrape: every reading, labelled with
     the service's name. One read-only transaction, so the figures agree with one another."""
     service = runtime.definition.name

@@ -114,7 +114,7 @@ def streams_written_by(service: str) -> list[str]:
     """The streams a service publishes to: its context's (if it has one) and the dead
     letters'."""
     own = f"{CONTEXTS.get(service, service)}.>"
-    return [s.name for s in STREAMS if own in s.subjects or s.name == "DEADLETTER"]
+    return [s.name for s in STREAMS if own in s.subjects or s.name == DEADLETTER_STREAM]
 
 
 async def require_streams(js: JetStreamContext, service: str) -> None:

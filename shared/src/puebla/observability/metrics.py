@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,7 +137,7 @@ class Reading:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-StateReader = Callable[[], Awaitable[Sequence[Reading]]]
+StateReader = Callable[[], Coroutine[Any, Any, Sequence[Reading]]]
 
 
 class StateCollector(Collector):
@@ -169,7 +169,7 @@ class StateCollector(Collector):
         ok = 1.0
         readings: Sequence[Reading] = ()
         started = time.perf_counter()
-        future = asyncio.run_coroutine_threadsafe(_call(self.read), self.loop)
+        future = asyncio.run_coroutine_threadsafe(self.read(), self.loop)
         try:
             readings = future.result(self.timeout)
         except Exception as exc:  # the database away, NATS away, a slow read
@@ -193,10 +193,6 @@ class StateCollector(Collector):
                 ),
             ]
         )
-
-
-async def _call(read: StateReader) -> Sequence[Reading]:
-    return await read()
 
 
 def families(readings: Iterable[Reading]) -> list[Metric]:
