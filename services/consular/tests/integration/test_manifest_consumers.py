@@ -17,6 +17,7 @@ from consular.service_layer import handlers
 from consular.service_layer.handlers import AccessLabelExceeded
 from puebla.clock import FrozenClock
 from puebla.runtime import Runtime
+from puebla_dev.testing.statements import sent_statements
 
 SUBMITTED = "repatriation.manifest.submitted.v1"
 AMENDED = "repatriation.manifest.amended.v1"
@@ -292,3 +293,24 @@ async def test_replaying_every_event_changes_nothing(
     for env in history:  # re-published under new ids (e.g. an outbox replay)
         assert await consume(events.envelope(env.type, env.data)) == "applied"
     assert await snapshot(runtime) == before
+
+
+class TestStatementsPerManifest:
+    """A manifest's people cost no statement each: whose request exists is one read and the
+    new requests one INSERT, so a bus of 40 sends what a car of 2 does (issue 19)."""
+
+    async def test_forty_returnees_send_as_many_statements_as_two(
+        self, runtime: Runtime, events: Any, consume: Any
+    ) -> None:
+        sent_by_size = {}
+        for size in (2, 40):
+            people = [events.returnee("GT", given_names=f"Persona {n}") for n in range(size)]
+            data = events.submitted(people, returnee_count=size)
+            async with sent_statements(runtime.engine) as sent:
+                assert await consume(events.envelope(SUBMITTED, data)) == "applied"
+            sent_by_size[size] = sent
+        assert len(sent_by_size[40]) == len(sent_by_size[2]), sent_by_size[40]
+        pending = await rows(
+            runtime, "SELECT count(*) AS n FROM verification WHERE status = 'pending'"
+        )
+        assert pending[0]["n"] == 42

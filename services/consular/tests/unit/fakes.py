@@ -5,6 +5,7 @@ PostgreSQL, no Keycloak: the actor is a `Principal` built here (or a consumer's 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any
@@ -119,6 +120,9 @@ class FakeVerifications:
         self, source_key: str, *, for_update: bool = False
     ) -> NationalityVerification | None:
         return next((v for v in self.stored.values() if v.source_key == source_key), None)
+
+    async def existing(self, source_keys: Collection[str]) -> set[str]:
+        return {v.source_key for v in self.stored.values()} & set(source_keys)
 
     async def for_related(
         self, service: str, related_id: str, *, for_update: bool = False
