@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
@@ -72,6 +74,16 @@ notification_clock = Table(
     Column("time_zone", Text, nullable=False),
     Column("send_within", Interval, nullable=False),
     Column("acknowledge_within", Interval, nullable=False),
+)
+
+# One row: a token the migrations' triggers change with every write to the four reference
+# tables above, so a process may keep what it read of them (`ReferenceRepository.load`).
+reference_generation = Table(
+    "reference_generation",
+    metadata,
+    Column("id", Boolean, primary_key=True, server_default=true()),
+    Column("token", UUID(as_uuid=True), nullable=False, server_default=text("gen_random_uuid()")),
+    CheckConstraint("id", name="one_row"),
 )
 
 departure_point = Table(

@@ -491,22 +491,41 @@ class WithdrawalRepository:
         return bool(state)
 
 
+# What a process last read of the reference tables, under the generation token it read first
+# (migration 0010): one slot, since a process serves one database (a test session's several
+# databases only take turns in it; their tokens never repeat).
+_kept: tuple[uuid.UUID, ReferenceData] | None = None
+
+
 class ReferenceRepository:
-    """The reference data as the domain wants it, read fresh for each unit of work (a few
-    dozen rows), so an edit to a table takes effect without a restart."""
+    """The reference data as the domain wants it. Each unit of work reads the generation token
+    (one row); the tables themselves only when it has changed since this process last read
+    them, so an edit takes effect without a restart, at the next unit of work."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._cached: ReferenceData | None = None
 
     async def load(self) -> ReferenceData:
+        global _kept
         if self._cached is not None:
             return self._cached
+        token = (await self.session.execute(select(orm.reference_generation.c.token))).scalar_one()
+        if _kept is not None and _kept[0] == token:
+            self._cached = _kept[1]
+            return self._cached
+        # Read after the token, so what is kept is never older than the token it is kept under
+        # (an edit committed in between: a newer copy under the older token, read again next).
+        self._cached = await self._read()
+        _kept = (token, self._cached)
+        return self._cached
+
+    async def _read(self) -> ReferenceData:
         posts = (await self.session.execute(select(orm.consular_post))).all()
         subdivisions = (await self.session.execute(select(orm.subdivision))).all()
         mandatory = (await self.session.execute(select(orm.mandatory_notification))).all()
         clocks = (await self.session.execute(select(orm.notification_clock))).all()
-        self._cached = ReferenceData(
+        return ReferenceData(
             directory=Directory(
                 posts=tuple(post_from_row(p) for p in posts),
                 subdivisions={s.code: tuple(s.names) for s in subdivisions},
@@ -527,7 +546,6 @@ class ReferenceRepository:
                 for c in clocks
             ),
         )
-        return self._cached
 
     async def departure(self, reception_point: str, sending_country: str, on: date) -> Place:
         """Where buses to `reception_point` leave from in `sending_country` (reference table
