@@ -7,7 +7,7 @@ a caller who may not see a manifest never asks for its lock."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Self, cast
@@ -34,6 +34,12 @@ class FakeManifestRepository:
     async def get_for_update(self, manifest_id: uuid.UUID) -> Manifest | None:
         self.locked.append(manifest_id)
         return self.manifests.get(manifest_id)
+
+    async def get_for_handover(
+        self, manifest_id: uuid.UUID, returnee_ids: Collection[uuid.UUID]
+    ) -> Manifest | None:
+        # Whole: holding only the named people is the repository's (its integration tests).
+        return await self.get_for_update(manifest_id)
 
     async def reference_data(self, today: date) -> ReferenceData:
         return seed.reference_data()

@@ -18,7 +18,7 @@ from repatriation.domain.events import (
     ManifestClosed,
     ReturneeHandedOver,
 )
-from repatriation.domain.model import HandoverItem, HandoverTotals
+from repatriation.domain.model import HandoverItem, HandoverTotals, Manifest
 from repatriation.domain.returnee import Handover, HandoverOutcome, RefusalReason
 from repatriation.domain.status import ManifestStatus
 
@@ -416,3 +416,85 @@ class TestThePostsTime:
         assert record(manifest, item(first, RECEIVED, recorded_at=later), now=SENT) == [False]
 
         assert (first.handover.recorded_at, first.handover.stored_at) == (AT_THE_POST, LATER)
+
+
+def held_in_part(manifest, named, others):
+    """The manifest as the repository's `get_for_handover` assembles it: only `named` held,
+    everyone else's outcomes counted in `others`."""
+    return Manifest(
+        id=manifest.id,
+        reference=manifest.reference,
+        sending_country=manifest.sending_country,
+        receiving_country=manifest.receiving_country,
+        reception_point=manifest.reception_point,
+        reception_time_zone=manifest.reception_time_zone,
+        scheduled_departure=manifest.scheduled_departure,
+        scheduled_arrival=manifest.scheduled_arrival,
+        vehicle=manifest.vehicle,
+        returnees=named,
+        created_at=manifest.created_at,
+        status=manifest.status,
+        version=manifest.version,
+        submitted_at=manifest.submitted_at,
+        dispatched_at=manifest.dispatched_at,
+        arrived_at=manifest.arrived_at,
+        others=others,
+    )
+
+
+class TestHeldInPart:
+    """A hand-over loads only the people it names (issue 19): the outcomes, the totals and
+    the close come out as they would on the whole manifest, and nothing else may be asked."""
+
+    def test_the_last_outcome_closes_with_the_others_counted(self, build):
+        last = build.returnee()
+        whole = build.dispatched([build.returnee(), build.returnee(), last])
+        record(whole, *(item(r, RECEIVED) for r in whole.returnees[:2]))
+        others = HandoverTotals(received=1, not_presented=0, refused=1, pending=0)
+        manifest = held_in_part(whole, [last], others)
+
+        assert record(manifest, item(last, NOT_PRESENTED), now=LATER) == [True]
+
+        assert manifest.status is ManifestStatus.CLOSED
+        assert manifest.handover_totals() == HandoverTotals(
+            received=1, not_presented=1, refused=1, pending=0
+        )
+        closed = [e for e in manifest.events if isinstance(e, ManifestClosed)]
+        assert [(e.received, e.not_presented, e.refused) for e in closed] == [(1, 1, 1)]
+
+    def test_someone_still_pending_elsewhere_keeps_it_open(self, build):
+        first = build.returnee()
+        whole = build.dispatched([first, build.returnee()])
+        others = HandoverTotals(received=0, not_presented=0, refused=0, pending=1)
+        manifest = held_in_part(whole, [first], others)
+
+        assert record(manifest, item(first, RECEIVED)) == [True]
+
+        assert manifest.status is ManifestStatus.ARRIVED
+        assert manifest.handover_totals().pending == 1
+        assert manifest.on_record(item(first, RECEIVED)).handover.outcome is RECEIVED
+
+    def test_a_person_not_held_is_not_on_it(self, build):
+        first, second = build.returnee(), build.returnee()
+        whole = build.dispatched([first, second])
+        others = HandoverTotals(received=0, not_presented=0, refused=0, pending=1)
+        manifest = held_in_part(whole, [first], others)
+
+        with pytest.raises(ReturneeNotFound):
+            record(manifest, item(second, RECEIVED))
+
+    def test_what_needs_everyone_refuses(self, build):
+        first = build.returnee()
+        whole = build.dispatched([first, build.returnee()])
+        others = HandoverTotals(received=0, not_presented=0, refused=0, pending=1)
+        manifest = held_in_part(whole, [first], others)
+
+        for needs_everyone in (
+            lambda: manifest.returnees,
+            manifest.listing,
+            manifest.record_people,
+            lambda: manifest.vulnerable_aboard,
+        ):
+            with pytest.raises(RuntimeError, match="only the returnees it names"):
+                needs_everyone()
+        assert manifest.returnees_held == [first]

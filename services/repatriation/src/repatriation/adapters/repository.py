@@ -14,7 +14,7 @@ the unit of work's identity map (`puebla.db.repository.Seen`): what it drains ev
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
@@ -43,6 +43,7 @@ from repatriation.domain import (
     Handover,
     HandoverOutcome,
     HandoverSignature,
+    HandoverTotals,
     IdentityDocument,
     Manifest,
     ManifestStatus,
@@ -96,6 +97,22 @@ _LOCKED_MANIFEST = (
     " FROM manifest m WHERE m.id = $1 FOR UPDATE OF m"
 )
 _PEOPLE = f"SELECT {_names(returnee)} FROM returnee WHERE manifest_id = $1 ORDER BY position"
+# A hand-over's: the locked row with the outcomes of everyone it does not name, counted, then
+# only the people it names ($2).
+_LOCKED_FOR_HANDOVER = _LOCKED_MANIFEST.replace(
+    " FROM manifest m WHERE",
+    ", (SELECT ARRAY["
+    "count(*) FILTER (WHERE r.handover_outcome = 'received'),"
+    " count(*) FILTER (WHERE r.handover_outcome = 'not_presented'),"
+    " count(*) FILTER (WHERE r.handover_outcome = 'refused'),"
+    " count(*) FILTER (WHERE r.handover_outcome IS NULL)]"
+    " FROM returnee r WHERE r.manifest_id = m.id AND r.id <> ALL($2::uuid[])) AS others"
+    " FROM manifest m WHERE",
+)
+_NAMED_PEOPLE = (
+    f"SELECT {_names(returnee)} FROM returnee"
+    " WHERE manifest_id = $1 AND id = ANY($2::uuid[]) ORDER BY position"
+)
 # `_manifest_values` and `_returnee_values` give the columns in these orders.
 _MANIFEST_SET = (
     "reception_point", "reception_time_zone", "scheduled_departure", "scheduled_arrival",
@@ -272,6 +289,7 @@ def _to_manifest(
     removals: list[ProtectionRemoval],
     arrivals: list[UnlistedArrival],
     signatures: list[HandoverSignature],
+    others: HandoverTotals | None = None,
 ) -> Manifest:
     return Manifest(
         id=row["id"],
@@ -298,6 +316,7 @@ def _to_manifest(
         protection_removals=removals,
         unlisted_arrivals=arrivals,
         signatures=signatures,
+        others=others,
     )
 
 
@@ -433,7 +452,35 @@ class SqlManifestRepository:
         already = self.seen.get(manifest_id)
         if already is not None:
             return already  # one object per manifest in a unit of work
-        rows = await driver.fetch(_PEOPLE, manifest_id)
+        return await self._assemble(row, await driver.fetch(_PEOPLE, manifest_id))
+
+    async def get_for_handover(
+        self, manifest_id: uuid.UUID, returnee_ids: Collection[uuid.UUID]
+    ) -> Manifest | None:
+        """The manifest locked as `get_for_update` does, holding only the returnees named
+        (those on it), the others' outcomes counted (`Manifest.others`): a hand-over of one
+        person on a bus of 40 reads, builds and compares one returnee, not 40."""
+        ids = list(returnee_ids)
+        driver = await driver_connection(self.session)
+        row = await driver.fetchrow(_LOCKED_FOR_HANDOVER, manifest_id, ids)
+        if row is None:
+            return None
+        already = self.seen.get(manifest_id)
+        if already is not None:
+            return already
+        received, not_presented, refused, pending = row["others"]
+        others = HandoverTotals(
+            received=received, not_presented=not_presented, refused=refused, pending=pending
+        )
+        people = await driver.fetch(_NAMED_PEOPLE, manifest_id, ids) if ids else []
+        return await self._assemble(row, people, others=others)
+
+    async def _assemble(
+        self, row: Row, rows: list[Row], *, others: HandoverTotals | None = None
+    ) -> Manifest:
+        """The aggregate from its locked row and its people's rows; the rest (removals,
+        unlisted arrivals, signatures) read only when the row says there are some."""
+        manifest_id = row["id"]
         removal_rows: list[Row] = []
         if row["has_removals"]:
             removal_rows = list(
@@ -465,7 +512,7 @@ class SqlManifestRepository:
         for person, r in zip(people, rows, strict=True):
             loaded.returnees[person.id] = _returnee_values(person)
             loaded.positions[person.id] = r["position"]
-        found = _to_manifest(row, people, removals, arrivals, signatures)
+        found = _to_manifest(row, people, removals, arrivals, signatures, others)
         self._loaded[found.id] = loaded
         return self.seen.loaded(found.id, found, row["version"])
 
@@ -573,7 +620,8 @@ class SqlManifestRepository:
         await self._write_returnees(m, self._loaded[m.id])
 
     async def _write_returnees(self, m: Manifest, loaded: _Loaded) -> None:
-        now = {r.id: r for r in m.returnees}
+        # What the object holds (a hand-over's: the people it named) against what was loaded.
+        now = {r.id: r for r in m.returnees_held}
         gone = [rid for rid in loaded.returnees if rid not in now]
         if gone:
             await self.session.execute(returnee.delete().where(returnee.c.id.in_(gone)))
@@ -582,7 +630,7 @@ class SqlManifestRepository:
         next_position = max(loaded.positions.values(), default=-1) + 1
         inserts: list[dict[str, Any]] = []
         changes: list[tuple[Any, ...]] = []
-        for person in m.returnees:
+        for person in m.returnees_held:
             values = _returnee_values(person)
             before = loaded.returnees.get(person.id)
             if before is None:

@@ -211,6 +211,12 @@ class Manifest:
         protection_removals (people taken off for a protection need: the sending state's
         record, never shown to the receiving country), unlisted_arrivals (people who arrived
         without being on it), signatures (of the hand-over record, a side each), events.
+
+    A manifest loaded for a hand-over may hold only the returnees the request names, with
+    the others' outcomes counted (`others`, the repository's `get_for_handover`): enough to
+    record outcomes, total them and close, and nothing else. `returnees` (everyone) refuses
+    on such an object, so no rule can be decided on part of the list; `returnees_held` is
+    what the object holds either way (the repository writes from it).
     """
 
     _events: list[Event]
@@ -242,6 +248,7 @@ class Manifest:
         protection_removals: Sequence[ProtectionRemoval] = (),
         unlisted_arrivals: Sequence[UnlistedArrival] = (),
         signatures: Sequence[HandoverSignature] = (),
+        others: HandoverTotals | None = None,
     ) -> None:
         self.id = id
         self.reference = reference
@@ -252,7 +259,9 @@ class Manifest:
         self.scheduled_departure = scheduled_departure
         self.scheduled_arrival = scheduled_arrival
         self.vehicle = vehicle
-        self.returnees = list(returnees)
+        self._returnees = list(returnees)
+        # The outcomes of the returnees not held (None: every returnee is held).
+        self.others = others
         self.created_at = created_at
         self.status = status
         self.late_notice = late_notice
@@ -355,6 +364,26 @@ class Manifest:
         return f"Manifest(id={self.id}, reference={self.reference!r}, status={self.status})"
 
     @property
+    def returnees(self) -> list[Returnee]:
+        """Everyone on the manifest, in the order added."""
+        if self.others is not None:
+            raise RuntimeError(
+                f"{self!r} was loaded for a hand-over with only the returnees it names;"
+                " this needs every returnee"
+            )
+        return self._returnees
+
+    @returnees.setter
+    def returnees(self, returnees: list[Returnee]) -> None:
+        self.returnees  # noqa: B018 - refuses on a manifest loaded in part
+        self._returnees = returnees
+
+    @property
+    def returnees_held(self) -> list[Returnee]:
+        """The returnees this object holds: everyone, or those a hand-over named."""
+        return self._returnees
+
+    @property
     def events(self) -> list[Event]:
         """New domain events since load; the unit of work drains (clears) this list."""
         return self._events
@@ -378,7 +407,8 @@ class Manifest:
         return self.scheduled_arrival.astimezone(ZoneInfo(self.reception_time_zone)).date()
 
     def returnee(self, returnee_id: uuid.UUID, *, field: str | None = None) -> Returnee:
-        for returnee in self.returnees:
+        # A manifest held in part holds everyone its hand-over named who is on it.
+        for returnee in self._returnees:
             if returnee.id == returnee_id:
                 return returnee
         raise ReturneeNotFound(returnee_id, field=field)
@@ -399,12 +429,13 @@ class Manifest:
         return sorted(self.returnees, key=lambda r: not self.is_vulnerable(r))
 
     def handover_totals(self) -> HandoverTotals:
-        outcomes = [r.handover_outcome for r in self.returnees]
+        outcomes = [r.handover_outcome for r in self._returnees]
+        others = self.others or HandoverTotals(received=0, not_presented=0, refused=0, pending=0)
         return HandoverTotals(
-            received=outcomes.count(HandoverOutcome.RECEIVED),
-            not_presented=outcomes.count(HandoverOutcome.NOT_PRESENTED),
-            refused=outcomes.count(HandoverOutcome.REFUSED),
-            pending=outcomes.count(None),
+            received=outcomes.count(HandoverOutcome.RECEIVED) + others.received,
+            not_presented=outcomes.count(HandoverOutcome.NOT_PRESENTED) + others.not_presented,
+            refused=outcomes.count(HandoverOutcome.REFUSED) + others.refused,
+            pending=outcomes.count(None) + others.pending,
             arrived_not_listed=len(self.unlisted_arrivals),
         )
 
@@ -892,7 +923,7 @@ class Manifest:
                         ),
                     )
             return None
-        for returnee in self.returnees:
+        for returnee in self._returnees:
             if returnee.id == item.returnee_id and returnee.handover is not None:
                 return OnRecord(person_id=returnee.id, listed=True, handover=returnee.handover)
         return None

@@ -14,7 +14,7 @@ for the consul who decided (`uow.actor_name`, what the audit trail names).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from puebla.auth.principal import Principal
@@ -38,15 +38,28 @@ Decide = Callable[[Principal, Scoped], None]
 RecordDigest = Callable[[HandoverRecordView], str]  # the record's digest (its canonical form)
 
 
-async def _locked(uow: ManifestUnitOfWork, manifest_id: uuid.UUID) -> Manifest:
-    manifest = await uow.manifests.get_for_update(manifest_id)
+async def _locked(
+    uow: ManifestUnitOfWork,
+    manifest_id: uuid.UUID,
+    *,
+    handing_over: Collection[uuid.UUID] | None = None,
+) -> Manifest:
+    """The manifest, locked: whole, or for a hand-over holding only the returnees it names."""
+    if handing_over is None:
+        manifest = await uow.manifests.get_for_update(manifest_id)
+    else:
+        manifest = await uow.manifests.get_for_handover(manifest_id, handing_over)
     if manifest is None:
         raise UnknownManifest(manifest_id)
     return manifest
 
 
 async def _decided_then_locked(
-    uow: ManifestUnitOfWork, manifest_id: uuid.UUID, decide: Decide
+    uow: ManifestUnitOfWork,
+    manifest_id: uuid.UUID,
+    decide: Decide,
+    *,
+    handing_over: Collection[uuid.UUID] | None = None,
 ) -> Manifest:
     """Visibility and permission decided on the unlocked scope, then the lock, then decided
     again on what the lock holds."""
@@ -54,7 +67,7 @@ async def _decided_then_locked(
     if scope is None:
         raise UnknownManifest(manifest_id)
     decide(uow.principal, scope)
-    manifest = await _locked(uow, manifest_id)
+    manifest = await _locked(uow, manifest_id, handing_over=handing_over)
     decide(uow.principal, manifest)
     return manifest
 
@@ -172,7 +185,10 @@ async def record_handovers(cmd: c.RecordHandovers, uow: ManifestUnitOfWork) -> H
     """Per item: True if newly recorded, False if the same outcome was already on record. The
     record names the caller and their post (`ensure_hand_over`: the manifest's point)."""
     async with uow:
-        manifest = await _decided_then_locked(uow, cmd.manifest_id, access.ensure_hand_over)
+        named = {item.returnee_id for item in cmd.items if item.returnee_id is not None}
+        manifest = await _decided_then_locked(
+            uow, cmd.manifest_id, access.ensure_hand_over, handing_over=named
+        )
         post = uow.principal.border_post
         assert post is not None  # ensure_hand_over: the border officer of this point
         results = manifest.record_handovers(
