@@ -564,3 +564,64 @@ def test_malformed_claims_are_401(overrides: dict[str, Any]) -> None:
     with pytest.raises(Problem) as info:
         asyncio.run(authenticate(request, bearer))
     assert info.value.status == 401
+
+
+# --- a token verified once is remembered (issue 19) ------------------------------------------
+
+
+async def test_the_same_token_again_costs_no_second_signature_check(
+    verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[str] = []
+    real_decode = jwt.decode
+
+    def counted(token: str, *args: Any, **kwargs: Any) -> Any:
+        checks.append(token)
+        return real_decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    token = sign(claims())
+    first = await verifier.verify(token)
+    first["sub"] = "changed by a caller"  # what one request does to its claims stays its own
+    again = await verifier.verify(token)
+    assert again["sub"] == "6f1c7a52-2a4e-4c0e-9d55-5b7b4d1f0b11"
+    assert checks == [token]
+    await verifier.verify(sign(claims(sub="someone-else")))
+    assert len(checks) == 2
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(
+    jwks: FakeJwks, clock: FakeClock
+) -> None:
+    now = [time.time()]
+    verifier = TokenVerifier(
+        ISSUER,
+        AUDIENCE,
+        JWKS_URL,
+        settings=SETTINGS,
+        http_client=jwks.client_factory(),
+        clock=clock,
+        wall_clock=lambda: now[0],
+    )
+    token = sign(claims(exp=int(now[0]) + 60))
+    assert (await verifier.verify(token))["sub"]
+    now[0] += 60 + 29  # within the 30 s leeway, as PyJWT counts it
+    assert (await verifier.verify(token))["sub"]
+    now[0] += 1
+    problem = await rejected(verifier, token)
+    assert "expired" in problem.detail
+
+
+async def test_a_remembered_token_is_refused_when_a_new_set_drops_its_key(
+    verifier: TokenVerifier, jwks: FakeJwks, clock: FakeClock
+) -> None:
+    token = sign(claims())
+    await verifier.verify(token)
+    # Within the max age, a token under a new kid makes the verifier fetch the set again:
+    # kid-a is gone from it, so the token it verified before is no longer good.
+    jwks.keys = [jwk_of(KEY_B, "kid-b")]
+    clock.now += 31.0  # past the refresh interval
+    assert (await verifier.verify(sign(claims(), key=KEY_B, kid="kid-b")))["sub"]
+    assert verifier.known_kids == {"kid-b"}
+    problem = await rejected(verifier, token)
+    assert "unknown key" in problem.detail

@@ -32,6 +32,13 @@ good keys, so a Keycloak blip does not log every caller out — but only for
 `jwks_stale_limit_seconds` (`PUEBLA_JWKS_STALE_LIMIT_SECONDS`, 1 h) after the last successful
 fetch; then every token is refused until Keycloak answers again (fail closed). Every failure
 becomes a 401 problem, never a 500.
+
+A token verified once is remembered (the last `VERIFIED_KEPT`, by its exact text, signature
+included): the same text again skips the RSA check and the claim checks, which cannot come out
+differently, but only while the key that verified it is still the one the current, fresh set
+holds for its `kid`, and `exp` is checked again each time. So a rotated-out key, a set past its
+maximum age and an expired token are refused exactly as before; a tired officer's next click
+costs no second signature check (issue 19).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import asyncio
 import ipaddress
 import ssl
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +68,7 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 ACCESS_TOKEN_TYPE = "Bearer"
 
 HttpClientFactory = Callable[[], httpx.AsyncClient]
+VERIFIED_KEPT = 1024  # tokens remembered as verified: a few KB each
 
 
 def _default_http_client() -> httpx.AsyncClient:
@@ -156,6 +165,7 @@ class TokenVerifier:
         settings: TokenSettings | None = None,
         http_client: HttpClientFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         settings = settings or TokenSettings()
         check_jwks_url(jwks_url, settings)
@@ -170,6 +180,9 @@ class TokenVerifier:
         self.jwks_stale_limit = settings.jwks_stale_limit_seconds
         self._http_client = http_client or _client_factory(settings)
         self._clock = clock
+        self._wall_clock = wall_clock  # `exp` is wall time
+        # token text → (its claims, the key that verified them, its kid), oldest first.
+        self._verified: OrderedDict[str, tuple[dict[str, Any], RSAPublicKey, str]] = OrderedDict()
         self._keys: dict[str, RSAPublicKey] = {}
         self._fetched_at: float | None = None  # last successful fetch, on `clock`
         self._last_fetch_attempt: float | None = None
@@ -186,6 +199,24 @@ class TokenVerifier:
         """The verified claims of `token`; raises a 401 `Problem` for anything else."""
         if not isinstance(token, str) or not token:
             raise unauthorized("A bearer token is required.")
+        kept = self._verified.get(token)
+        if kept is not None:
+            claims, key, kid = kept
+            # The same key, still in a fresh set: the signature and the fixed claims stand.
+            if self._fresh() and self._keys.get(kid) is key:
+                if claims["exp"] <= self._wall_clock() - self.leeway:  # PyJWT's own rule
+                    del self._verified[token]
+                    raise unauthorized("The token has expired.")
+                self._verified.move_to_end(token)
+                return dict(claims)
+            del self._verified[token]
+        claims, key, kid = await self._verify(token)
+        self._verified[token] = (claims, key, kid)
+        if len(self._verified) > VERIFIED_KEPT:
+            self._verified.popitem(last=False)
+        return dict(claims)
+
+    async def _verify(self, token: str) -> tuple[dict[str, Any], RSAPublicKey, str]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -232,7 +263,7 @@ class TokenVerifier:
         if not isinstance(authorized_party, str) or authorized_party not in self.allowed_clients:
             raise unauthorized("The token was issued to a client this service does not accept.")
         self._check_age(claims)
-        return claims
+        return claims, key, kid
 
     def _check_age(self, claims: Mapping[str, Any]) -> None:
         """A token is never used more than `max_token_age` after its `iat`: its lifetime
