@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
-from puebla import monitoring
+from puebla import collector, monitoring
 from puebla.db.idempotency import purge_expired
 from puebla.messaging.consumer import ConsumerRunner, Subscription
 from puebla.messaging.permissions import Durable, undeclared
@@ -67,6 +67,7 @@ async def run_worker(
         tasks.append(asyncio.create_task(runner.run(stop), name=f"consumer-{sub.durable}"))
     for job in (purge_idempotency_keys, *background):
         tasks.append(asyncio.create_task(job(runtime, stop), name=getattr(job, "__name__", "job")))
+    collector.settle()
     log.info("worker.started", service=definition.name, consumers=len(tasks) - 1)
     stopping = asyncio.create_task(stop.wait(), name="stop")
     try:

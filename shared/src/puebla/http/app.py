@@ -26,6 +26,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from puebla import collector
 from puebla.auth.fastapi import Authenticator
 from puebla.auth.tokens import TokenVerifier
 from puebla.http.audit import router as audit_router
@@ -110,6 +111,7 @@ def create_service_app(
         if on_startup is not None:
             await on_startup(rt, app)
         listener = metrics.listen(platform.metrics_host, platform.metrics_port)
+        collector.settle()
         try:
             yield
         finally:

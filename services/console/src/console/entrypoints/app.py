@@ -47,6 +47,7 @@ from console.entrypoints.web import (
 )
 from console.service_layer.apis import Forbidden, NotFound, StepUpNeeded, Unavailable
 from console.service_layer.sessions import SessionEnded
+from puebla import collector
 from puebla.config import PlatformSettings
 from puebla.observability import configure_logging, get_logger, metrics
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.console = console
         purger = asyncio.create_task(_purge_idle_sessions(console))
         listener = metrics.listen(platform.metrics_host, platform.metrics_port)
+        collector.settle()
         try:
             yield
         finally:
