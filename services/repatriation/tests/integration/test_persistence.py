@@ -18,6 +18,7 @@ from puebla.refusals import ConcurrentChange
 from puebla.transparency import log
 from puebla_dev.testing.waiting import wait_until
 from repatriation.domain import (
+    ArrivedPerson,
     HandoverItem,
     HandoverOutcome,
     IdentityDocument,
@@ -221,7 +222,7 @@ class TestConcurrency:
                         text(
                             "SELECT count(*) FROM pg_stat_activity"
                             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                            " AND query LIKE '%FROM manifest%'"
+                            " AND query LIKE '%manifest%'"  # its first 1 kB: the lock's statement
                         )
                     )
                     return bool(waiting.scalar_one() == 1)
@@ -242,6 +243,41 @@ class TestConcurrency:
             stored = await uow.manifests.get_for_update(manifest_id)
         assert stored.returnees[0].handover_outcome is HandoverOutcome.RECEIVED
         assert stored.status.value == "closed"
+
+    async def test_the_hand_over_that_waited_counts_what_the_first_committed(self, flow, runtime):
+        """Two border officers record the last two people at once: the one who waited for the
+        lock must count the other's outcome (read after the lock, not before) and close."""
+        manifest_id = await dispatched(flow, [flow.person(given_names="Rosa"), flow.person()])
+        first, second = await flow.returnee_ids(manifest_id)
+
+        done = await behind_the_lock(
+            flow, runtime, manifest_id, received(first), waiting=received(second)
+        )
+
+        assert (done.status.value, done.totals.received, done.totals.pending) == ("closed", 2, 0)
+
+    async def test_the_hand_over_that_waited_sees_an_arrival_the_first_recorded(
+        self, flow, runtime
+    ):
+        """The same person arriving unlisted, sent by two devices at once: the one that waited
+        finds the first's record (a no-op), not a second arrival."""
+        manifest_id = await dispatched(flow, [flow.person()])
+        arrival = HandoverItem(
+            returnee_id=None,
+            outcome=HandoverOutcome.ARRIVED_NOT_LISTED,
+            person=ArrivedPerson(
+                given_names="Luis",
+                surnames="Pérez",
+                sex=Sex.M,
+                date_of_birth=date(1999, 1, 2),
+                nationality="GT",
+            ),
+        )
+
+        done = await behind_the_lock(flow, runtime, manifest_id, (arrival,), waiting=(arrival,))
+
+        assert done.recorded == [False]
+        assert done.totals.arrived_not_listed == 1
 
     async def test_a_version_changed_behind_the_lock_is_refused_and_nothing_written(
         self, flow, runtime
@@ -311,3 +347,50 @@ class TestAudit:
                 {"m": str(manifest_id), "n": f"%{marker}%"},
             )
             assert found.scalar_one() == 0
+
+
+async def dispatched(flow, people):
+    manifest_id = await flow.submitted(people)
+    for returnee_id in await flow.returnee_ids(manifest_id):
+        await handlers.confirm_nationality(
+            c.ConfirmNationality(manifest_id=manifest_id, returnee_id=returnee_id),
+            flow.uow("consul.gt.tapachula"),
+        )
+    await handlers.dispatch_manifest(
+        c.DispatchManifest(manifest_id=manifest_id), flow.uow(flow.inm)
+    )
+    return manifest_id
+
+
+def received(returnee_id):
+    return (HandoverItem(returnee_id=returnee_id, outcome=HandoverOutcome.RECEIVED),)
+
+
+async def behind_the_lock(flow, runtime, manifest_id, items, *, waiting):
+    """A hand-over of `waiting` that blocks on the row lock a first writer holds while it
+    records `items` and commits; what the waiting one's handler then returns."""
+    first = flow.uow()
+    async with first:
+        manifest = await first.manifests.get_for_update(manifest_id)  # holds the row lock
+        second = asyncio.create_task(
+            handlers.record_handovers(
+                c.RecordHandovers(manifest_id=manifest_id, items=waiting), flow.uow(flow.border)
+            )
+        )
+
+        async def second_is_waiting() -> bool:
+            async with runtime.sessions() as session:
+                locked = await session.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+                return bool(locked.scalar_one() == 1)
+
+        await wait_until(second_is_waiting, what="the second writer blocked on the row lock")
+        manifest.record_handovers(
+            items, officer="border.gt.tecun", post="GT-TECUN-UMAN", now=first.clock()
+        )
+        await first.commit()
+    return await second

@@ -88,30 +88,34 @@ _SCOPE = (
     "SELECT sending_country, receiving_country, reception_point, submitted_at"
     " FROM manifest WHERE id = $1"
 )
-_LOCKED_MANIFEST = (
-    f"SELECT {_names(manifest)},"
-    " EXISTS (SELECT 1 FROM protection_removal p WHERE p.manifest_id = m.id) AS has_removals,"
-    " (EXISTS (SELECT 1 FROM unlisted_arrival u WHERE u.manifest_id = m.id)"
-    "  OR EXISTS (SELECT 1 FROM handover_signature s WHERE s.manifest_id = m.id))"
+# The lock, then what the manifest holds. Two statements, not one: under READ COMMITTED a
+# statement that waited for the lock returns the locked row as it is now, but its subqueries
+# read the snapshot taken before the wait, so people, counts and flags read in the locking
+# statement could miss what the writer it waited for committed (a hand-over that waited
+# counted the other's person as pending and never closed the manifest).
+_LOCKED_MANIFEST = f"SELECT {_names(manifest)} FROM manifest WHERE id = $1 FOR UPDATE"
+_FLAGS = (
+    "EXISTS (SELECT 1 FROM protection_removal p WHERE p.manifest_id = $1) AS has_removals,"
+    " (EXISTS (SELECT 1 FROM unlisted_arrival u WHERE u.manifest_id = $1)"
+    "  OR EXISTS (SELECT 1 FROM handover_signature s WHERE s.manifest_id = $1))"
     " AS has_record_rows"
-    " FROM manifest m WHERE m.id = $1 FOR UPDATE OF m"
 )
-_PEOPLE = f"SELECT {_names(returnee)} FROM returnee WHERE manifest_id = $1 ORDER BY position"
-# A hand-over's: the locked row with the outcomes of everyone it does not name, counted, then
-# only the people it names ($2).
-_LOCKED_FOR_HANDOVER = _LOCKED_MANIFEST.replace(
-    " FROM manifest m WHERE",
-    ", (SELECT ARRAY["
-    "count(*) FILTER (WHERE r.handover_outcome = 'received'),"
-    " count(*) FILTER (WHERE r.handover_outcome = 'not_presented'),"
-    " count(*) FILTER (WHERE r.handover_outcome = 'refused'),"
-    " count(*) FILTER (WHERE r.handover_outcome IS NULL)]"
-    " FROM returnee r WHERE r.manifest_id = m.id AND r.id <> ALL($2::uuid[])) AS others"
-    " FROM manifest m WHERE",
+# Everyone, as rows of the `returnee` type (asyncpg decodes each into a record read by name).
+_CONTENTS = (
+    f"SELECT {_FLAGS},"
+    " ARRAY(SELECT r FROM returnee r WHERE r.manifest_id = $1 ORDER BY r.position) AS people"
 )
-_NAMED_PEOPLE = (
-    f"SELECT {_names(returnee)} FROM returnee"
-    " WHERE manifest_id = $1 AND id = ANY($2::uuid[]) ORDER BY position"
+# A hand-over's: only the people it names ($2), the others' outcomes counted.
+_HANDOVER_CONTENTS = (
+    f"SELECT {_FLAGS},"
+    " ARRAY(SELECT r FROM returnee r WHERE r.manifest_id = $1 AND r.id = ANY($2::uuid[])"
+    " ORDER BY r.position) AS people,"
+    " (SELECT ARRAY["
+    "count(*) FILTER (WHERE o.handover_outcome = 'received'),"
+    " count(*) FILTER (WHERE o.handover_outcome = 'not_presented'),"
+    " count(*) FILTER (WHERE o.handover_outcome = 'refused'),"
+    " count(*) FILTER (WHERE o.handover_outcome IS NULL)]"
+    " FROM returnee o WHERE o.manifest_id = $1 AND o.id <> ALL($2::uuid[])) AS others"
 )
 # `_manifest_values` and `_returnee_values` give the columns in these orders.
 _MANIFEST_SET = (
@@ -442,9 +446,9 @@ class SqlManifestRepository:
     async def get_for_update(self, manifest_id: uuid.UUID) -> Manifest | None:
         """The manifest, its row locked until the transaction ends; None if there is none.
 
-        Two statements on the driver (the hand-over's hot path): the locked row, which also
-        says whether anyone was taken off, arrived unlisted or signed, and its people; those
-        three are read only when there are some."""
+        Two statements on the driver (the hand-over's hot path): the locked row, then its
+        people with whether anyone was taken off, arrived unlisted or signed; those three are
+        read only when there are some."""
         driver = await driver_connection(self.session)
         row = await driver.fetchrow(_LOCKED_MANIFEST, manifest_id)
         if row is None:
@@ -452,7 +456,9 @@ class SqlManifestRepository:
         already = self.seen.get(manifest_id)
         if already is not None:
             return already  # one object per manifest in a unit of work
-        return await self._assemble(row, await driver.fetch(_PEOPLE, manifest_id))
+        contents = await driver.fetchrow(_CONTENTS, manifest_id)
+        assert contents is not None  # one row, whatever it finds
+        return await self._assemble(row, contents)
 
     async def get_for_handover(
         self, manifest_id: uuid.UUID, returnee_ids: Collection[uuid.UUID]
@@ -460,29 +466,30 @@ class SqlManifestRepository:
         """The manifest locked as `get_for_update` does, holding only the returnees named
         (those on it), the others' outcomes counted (`Manifest.others`): a hand-over of one
         person on a bus of 40 reads, builds and compares one returnee, not 40."""
-        ids = list(returnee_ids)
         driver = await driver_connection(self.session)
-        row = await driver.fetchrow(_LOCKED_FOR_HANDOVER, manifest_id, ids)
+        row = await driver.fetchrow(_LOCKED_MANIFEST, manifest_id)
         if row is None:
             return None
         already = self.seen.get(manifest_id)
         if already is not None:
             return already
-        received, not_presented, refused, pending = row["others"]
+        contents = await driver.fetchrow(_HANDOVER_CONTENTS, manifest_id, list(returnee_ids))
+        assert contents is not None  # one row, whatever it finds
+        received, not_presented, refused, pending = contents["others"]
         others = HandoverTotals(
             received=received, not_presented=not_presented, refused=refused, pending=pending
         )
-        people = await driver.fetch(_NAMED_PEOPLE, manifest_id, ids) if ids else []
-        return await self._assemble(row, people, others=others)
+        return await self._assemble(row, contents, others=others)
 
     async def _assemble(
-        self, row: Row, rows: list[Row], *, others: HandoverTotals | None = None
+        self, row: Row, contents: Row, *, others: HandoverTotals | None = None
     ) -> Manifest:
-        """The aggregate from its locked row and its people's rows; the rest (removals,
-        unlisted arrivals, signatures) read only when the row says there are some."""
+        """The aggregate from its locked row and what was read after the lock (its people and
+        the flags); removals, unlisted arrivals and signatures read only when flagged."""
         manifest_id = row["id"]
+        rows: list[Row] = list(contents["people"])
         removal_rows: list[Row] = []
-        if row["has_removals"]:
+        if contents["has_removals"]:
             removal_rows = list(
                 (
                     await self.session.execute(
@@ -498,7 +505,7 @@ class SqlManifestRepository:
             )
         arrival_rows: list[Row] = []
         signature_rows: list[Row] = []
-        if row["has_record_rows"]:
+        if contents["has_record_rows"]:
             arrival_rows, signature_rows = await handover_record_rows(self.session, manifest_id)
         people = [_to_returnee(r) for r in rows]
         removals = [_to_removal(r) for r in removal_rows]
