@@ -65,9 +65,10 @@ def _args() -> argparse.Namespace:
     p.add_argument("--client-processes", type=int, default=1, help="httpx client processes")
     p.add_argument(
         "--client",
-        choices=["httpx", "raw", "both"],
-        default="both",
-        help="hand-over load generator: httpx.AsyncClient, a minimal HTTP/1.1 client, or both",
+        choices=["httpx", "raw", "wrk", "both", "all"],
+        default="all",
+        help="hand-over load generator: httpx.AsyncClient, a minimal HTTP/1.1 client, wrk "
+        "(Debian's package, installed when missing), both of ours, or all three",
     )
     p.add_argument("--manifests", type=int, default=30, help="hand-over: manifests per pattern")
     p.add_argument("--size", type=int, default=40, help="hand-over: returnees per manifest")
@@ -163,7 +164,7 @@ def _targets(out: dict[str, Any]) -> list[dict[str, Any]]:
     targets = []
     if "handover" in out:
         h = out["handover"]
-        for suffix, client in (("", "httpx"), ("_raw", "raw")):
+        for suffix, client in (("", "httpx"), ("_raw", "raw"), ("_wrk", "wrk")):
             for pattern in ("spread", "hot"):
                 if f"{pattern}_puebla{suffix}" not in h:
                     continue

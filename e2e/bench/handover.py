@@ -52,11 +52,21 @@ from .seed_repatriation import (
     manifest_record,
     returnee_records,
 )
+from .wrk import drive_wrk
 
 PUEBLA_DB = "bench_handover"
 BARE_DB = "bench_bare"
 POINT = "GT-TECUN-UMAN"
 OFFICER = "border.gt.tecun"
+# `--client`: which load generators run, and the suffix of their results' keys.
+CLIENTS = {
+    "httpx": ["httpx"],
+    "raw": ["raw"],
+    "wrk": ["wrk"],
+    "both": ["httpx", "raw"],
+    "all": ["httpx", "raw", "wrk"],
+}
+SUFFIX = {"httpx": "", "raw": "_raw", "wrk": "_wrk"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +75,9 @@ class HandoverConfig:
     manifests: int = 100
     size: int = 40  # returnees per manifest
     client_processes: int = 1
-    # "httpx" (httpx.AsyncClient), "raw" (load.drive_raw: a minimal HTTP/1.1 client), "both"
-    client: str = "both"
+    # A key of CLIENTS: "httpx" (httpx.AsyncClient), "raw" (load.drive_raw: a minimal HTTP/1.1
+    # client), "wrk" (the wrk load generator, wrk.py), "both" (ours), "all"
+    client: str = "all"
     profile: bool = True
     # uvicorn processes serving each side's API (the same count for puebla and bare)
     api_processes: int = 1
@@ -232,7 +243,11 @@ async def _run(
     worker_cpu = CpuMeter([side.worker.pid] if side.worker else []).start()
     xacts0 = await _pg_xacts(side.database)
     waits = WaitSampler(side.database).start()
-    if client == "raw":
+    if client == "wrk":
+        result = await drive_wrk(
+            f"{side.name} {label}", calls, concurrency=cfg.clients, headers=headers
+        )
+    elif client == "raw":
         result = await drive_raw(
             f"{side.name} {label}", calls, concurrency=cfg.clients, headers=headers
         )
@@ -294,14 +309,16 @@ async def run(
     started: list[procs.Proc] = []
     try:
         created = datetime.now(UTC) - timedelta(days=2)
+        clients = CLIENTS[cfg.client]
         sets = {
             name: dispatched_manifests(count, cfg.size, point=POINT, created_at=created)
             for name, count in [
                 ("warmup", 12),
-                ("spread", cfg.manifests),
-                ("hot", cfg.manifests),
-                ("spread_raw", cfg.manifests),
-                ("hot_raw", cfg.manifests),
+                *(
+                    (f"{pattern}{SUFFIX[client]}", cfg.manifests)
+                    for client in clients
+                    for pattern in ("spread", "hot")
+                ),
                 ("profile", cfg.manifests // 2),
                 ("count", 1),
             ]
@@ -356,9 +373,8 @@ async def run(
         await _outbox_drained(PUEBLA_DB)
 
         results: dict[str, dict[str, Any]] = {}
-        clients = ["httpx", "raw"] if cfg.client == "both" else [cfg.client]
         for client in clients:
-            suffix = "" if client == "httpx" else "_raw"
+            suffix = SUFFIX[client]
             for pattern in ("spread", "hot"):
                 for side in (bare_side, puebla):
                     headers = {"Authorization": f"Bearer {tokens.get(OFFICER)}"}
