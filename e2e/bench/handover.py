@@ -392,6 +392,7 @@ async def run(
                     if done != len(calls):
                         raise RuntimeError(
                             f"{label}: {done} hand-overs stored for {len(calls)} calls"
+                            f" (answers {dict(r['statuses'])}, first errors {r['first_errors']})"
                         )
                     results[f"{pattern}_{side.name}{suffix}"] = r
                     m = r["measurement"]
