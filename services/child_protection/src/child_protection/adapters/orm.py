@@ -89,7 +89,15 @@ child_case = Table(
     Index("ix_child_case_nationality_opened", "nationality", "opened_at", "id"),
     # `?stage=`: each visibility branch walks that stage's cases alone, newest first.
     Index("ix_child_case_host_stage_opened", "host_country", "stage", "opened_at", "id"),
-    Index("ix_child_case_nationality_stage_opened", "nationality", "stage", "opened_at", "id"),
+    # …the nationality branch only over the cases it can see (its own predicate: migration 0008).
+    Index(
+        "ix_child_case_nationality_stage_opened",
+        "nationality",
+        "stage",
+        "opened_at",
+        "id",
+        postgresql_where=text("blocked_for_consulate IS FALSE"),
+    ),
     Index(
         "ix_child_case_next_deadline",
         "next_deadline_at",
