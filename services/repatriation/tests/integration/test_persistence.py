@@ -216,18 +216,10 @@ class TestConcurrency:
                 handlers.record_handovers(hand_over(HandoverOutcome.REFUSED), flow.uow(flow.border))
             )
 
-            async def second_is_waiting() -> bool:
-                async with runtime.sessions() as session:
-                    waiting = await session.execute(
-                        text(
-                            "SELECT count(*) FROM pg_stat_activity"
-                            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                            " AND query LIKE '%manifest%'"  # its first 1 kB: the lock's statement
-                        )
-                    )
-                    return bool(waiting.scalar_one() == 1)
-
-            await wait_until(second_is_waiting, what="the second writer blocked on the row lock")
+            await wait_until(
+                lambda: one_waits_for_a_lock(runtime),
+                what="the second writer blocked on the row lock",
+            )
             assert not second.done()
             manifest.record_handovers(
                 hand_over(HandoverOutcome.RECEIVED).items,
@@ -378,19 +370,23 @@ async def behind_the_lock(flow, runtime, manifest_id, items, *, waiting):
             )
         )
 
-        async def second_is_waiting() -> bool:
-            async with runtime.sessions() as session:
-                locked = await session.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity"
-                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                    )
-                )
-                return bool(locked.scalar_one() == 1)
-
-        await wait_until(second_is_waiting, what="the second writer blocked on the row lock")
+        await wait_until(
+            lambda: one_waits_for_a_lock(runtime), what="the second writer blocked on the row lock"
+        )
         manifest.record_handovers(
             items, officer="border.gt.tecun", post="GT-TECUN-UMAN", now=first.clock()
         )
         await first.commit()
     return await second
+
+
+async def one_waits_for_a_lock(runtime) -> bool:
+    """Exactly one session of this test's database waits for a lock (the second writer)."""
+    async with runtime.sessions() as session:
+        locked = await session.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+        return bool(locked.scalar_one() == 1)

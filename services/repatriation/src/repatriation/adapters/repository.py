@@ -449,16 +449,7 @@ class SqlManifestRepository:
         Two statements on the driver (the hand-over's hot path): the locked row, then its
         people with whether anyone was taken off, arrived unlisted or signed; those three are
         read only when there are some."""
-        driver = await driver_connection(self.session)
-        row = await driver.fetchrow(_LOCKED_MANIFEST, manifest_id)
-        if row is None:
-            return None
-        already = self.seen.get(manifest_id)
-        if already is not None:
-            return already  # one object per manifest in a unit of work
-        contents = await driver.fetchrow(_CONTENTS, manifest_id)
-        assert contents is not None  # one row, whatever it finds
-        return await self._assemble(row, contents)
+        return await self._locked(manifest_id)
 
     async def get_for_handover(
         self, manifest_id: uuid.UUID, returnee_ids: Collection[uuid.UUID]
@@ -466,19 +457,31 @@ class SqlManifestRepository:
         """The manifest locked as `get_for_update` does, holding only the returnees named
         (those on it), the others' outcomes counted (`Manifest.others`): a hand-over of one
         person on a bus of 40 reads, builds and compares one returnee, not 40."""
+        return await self._locked(manifest_id, list(returnee_ids))
+
+    async def _locked(
+        self, manifest_id: uuid.UUID, named: list[uuid.UUID] | None = None
+    ) -> Manifest | None:
+        """The lock, then (a statement of its own: see `_LOCKED_MANIFEST`) what it holds:
+        everyone, or the `named` with the others' outcomes counted."""
         driver = await driver_connection(self.session)
         row = await driver.fetchrow(_LOCKED_MANIFEST, manifest_id)
         if row is None:
             return None
         already = self.seen.get(manifest_id)
         if already is not None:
-            return already
-        contents = await driver.fetchrow(_HANDOVER_CONTENTS, manifest_id, list(returnee_ids))
+            return already  # one object per manifest in a unit of work
+        others = None
+        if named is None:
+            contents = await driver.fetchrow(_CONTENTS, manifest_id)
+        else:
+            contents = await driver.fetchrow(_HANDOVER_CONTENTS, manifest_id, named)
+            assert contents is not None  # one row, whatever it finds
+            received, not_presented, refused, pending = contents["others"]
+            others = HandoverTotals(
+                received=received, not_presented=not_presented, refused=refused, pending=pending
+            )
         assert contents is not None  # one row, whatever it finds
-        received, not_presented, refused, pending = contents["others"]
-        others = HandoverTotals(
-            received=received, not_presented=not_presented, refused=refused, pending=pending
-        )
         return await self._assemble(row, contents, others=others)
 
     async def _assemble(
