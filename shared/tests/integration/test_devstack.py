@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import asyncpg
 import pytest
 
+from puebla.db.migrations import MIGRATION_LOCK
 from puebla_dev.devstack import keycloak as dev_keycloak
 from puebla_dev.devstack import nats as dev_nats
 from puebla_dev.devstack import postgres as dev_postgres
 from puebla_dev.devstack.processes import StackError
 from puebla_dev.testing.infra import Infra
+from puebla_dev.testing.waiting import wait_until
 
 
 class TestStackRunner:
@@ -88,3 +93,47 @@ class TestKeycloakReuse:
             dev_keycloak.reusable(f"http://127.0.0.1:{port}", port, patience=1)
         assert str(caught.value).startswith(f"port {port} is taken by a program that does not")
         assert "\n" not in str(caught.value)
+
+
+class TestServiceRoles:
+    async def test_the_ownership_hand_over_waits_for_a_migration_in_progress(
+        self, infra: Infra
+    ) -> None:
+        """`ensure_service_roles` and a service's migration both rewrite the schema's and the
+        tables' catalog rows; at once, PostgreSQL fails one with "tuple concurrently updated"
+        (seen when a fault run restarted the stack). The hand-over takes the migrations' lock."""
+        name = f"roles_lock_{uuid.uuid4().hex[:8]}"
+        await dev_postgres.ensure_databases([name], infra.pg_port)
+        migration, probe = [
+            await asyncpg.connect(
+                host="127.0.0.1", port=infra.pg_port, user="postgres", database=name
+            )
+            for _ in range(2)
+        ]
+        try:
+            holding = migration.transaction()
+            await holding.start()
+            await migration.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            hand_over = asyncio.create_task(
+                dev_postgres.ensure_service_roles([name], infra.pg_port)
+            )
+
+            async def waits_for_the_lock() -> bool:
+                # Not on `migration`: inside its transaction pg_stat_activity stays as first read.
+                found = await probe.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = $1 AND wait_event_type = 'Lock'"
+                    " AND wait_event = 'advisory'",
+                    name,
+                )
+                return bool(found == 1)
+
+            await wait_until(waits_for_the_lock, what="the hand-over waiting for the lock")
+            assert not hand_over.done()
+            await holding.commit()
+            await asyncio.wait_for(hand_over, 30)
+        finally:
+            await migration.close()
+            await probe.close()
+            await dev_postgres.drop_database(name, infra.pg_port)
+            await dev_postgres.drop_service_roles(name, infra.pg_port)

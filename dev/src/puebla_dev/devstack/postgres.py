@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
+from puebla.db.migrations import MIGRATION_LOCK
 from puebla_dev.devstack.processes import (
     StackError,
     log_tail,
@@ -230,8 +231,13 @@ async def ensure_service_roles(databases: list[str], port: int = DEFAULT_PORT) -
             host="127.0.0.1", port=port, user="postgres", database=database
         )
         try:
-            await conn.execute(HAND_OVER_SQL.format(owner=owner_role(database)))
-            await conn.execute(f'GRANT USAGE ON SCHEMA public TO "{runtime_role(database)}"')
+            # Under the migrations' lock (`puebla.db.migrations`): a service starting meanwhile
+            # grants its runtime role on the same schema and tables, and two such catalog
+            # updates at once fail with "tuple concurrently updated" (a fault run's restart).
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                await conn.execute(HAND_OVER_SQL.format(owner=owner_role(database)))
+                await conn.execute(f'GRANT USAGE ON SCHEMA public TO "{runtime_role(database)}"')
         finally:
             await conn.close()
 
