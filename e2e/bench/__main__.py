@@ -164,7 +164,7 @@ def _targets(out: dict[str, Any]) -> list[dict[str, Any]]:
     targets = []
     if "handover" in out:
         h = out["handover"]
-        for suffix, client in (("", "httpx"), ("_raw", "raw"), ("_wrk", "wrk")):
+        for client, suffix in handover.SUFFIX.items():
             for pattern in ("spread", "hot"):
                 if f"{pattern}_puebla{suffix}" not in h:
                     continue

@@ -220,16 +220,14 @@ async def notify_manifest(trigger: ManifestTrigger, uow: ConsularUnitOfWork) -> 
                 notice.manifest = dataclasses.replace(notice.manifest, returnee_ids=counted)
             _deliver_in_app(notice, now)
             uow.notifications.add(notice, access=trigger.access)
-        claims = [
-            (claim, Related(REPATRIATION, trigger.manifest_id, claim.subject_id))
-            for claim in trigger.returnees
-        ]
+        claims = []
+        for claim in trigger.returnees:
+            related = Related(REPATRIATION, trigger.manifest_id, claim.subject_id)
+            claims.append((claim, related, NationalityVerification.key_for(related)))
         # One read for the whole manifest: whose request a first delivery already made.
-        asked = await uow.verifications.existing(
-            [NationalityVerification.key_for(related) for _, related in claims]
-        )
-        for claim, related in claims:
-            if NationalityVerification.key_for(related) in asked:
+        asked = await uow.verifications.existing([source_key for _, _, source_key in claims])
+        for claim, related, source_key in claims:
+            if source_key in asked:
                 continue
             try:
                 _check_label(trigger.access, claim.nationality)

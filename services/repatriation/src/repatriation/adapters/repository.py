@@ -471,17 +471,17 @@ class SqlManifestRepository:
         already = self.seen.get(manifest_id)
         if already is not None:
             return already  # one object per manifest in a unit of work
-        others = None
         if named is None:
             contents = await driver.fetchrow(_CONTENTS, manifest_id)
         else:
             contents = await driver.fetchrow(_HANDOVER_CONTENTS, manifest_id, named)
-            assert contents is not None  # one row, whatever it finds
+        assert contents is not None  # one row, whatever it finds
+        others = None
+        if named is not None:
             received, not_presented, refused, pending = contents["others"]
             others = HandoverTotals(
                 received=received, not_presented=not_presented, refused=refused, pending=pending
             )
-        assert contents is not None  # one row, whatever it finds
         return await self._assemble(row, contents, others=others)
 
     async def _assemble(
