@@ -32,6 +32,7 @@ from consular.adapters.mapping import (
     verification_from_row,
     verification_row,
 )
+from consular.domain.delivery import Delivery
 from consular.domain.directory import Directory
 from consular.domain.model import NationalityVerification, Notification
 from consular.domain.reference import MandatoryNotification, NotificationClock, ReferenceData
@@ -234,17 +235,21 @@ class NotificationRepository:
 
     async def _insert(self, n: Notification, meta: dict[str, Any]) -> None:
         row = notification_row(n)
-        seq = (
-            await self.session.execute(text("SELECT nextval('notification_reference_seq')"))
-        ).scalar_one()
+        seq = (await self.session.execute(_NEXT_REFERENCE)).scalar_one()
         year = n.created_at.year
         row["reference"] = f"CN-{n.host_country}-{n.nationality}-{year}-{seq:06d}"
         row["access"] = meta.get("access") or sorted({n.host_country, n.nationality})
         row["reported_by"] = meta.get("reported_by")
         meta["reference"] = row["reference"]
         self._meta[n.id] = meta
-        await self.session.execute(insert(orm.notification).values(**row))
-        await self._save_deliveries(n, meta)
+        # One statement built once, its values as parameters: `.values(**row)` built a bind
+        # parameter per column on every notice (a third of the consumer's CPU per manifest).
+        await self.session.execute(_INSERT_NOTIFICATION, row)
+        if n.deliveries:
+            # A new notice's channels conflict with nothing: one INSERT for all of them.
+            await self.session.execute(
+                _INSERT_DELIVERIES, [_delivery_row(n, d) for d in n.deliveries]
+            )
 
     async def _update(self, n: Notification, loaded_version: int, meta: dict[str, Any]) -> None:
         row = notification_row(n)
@@ -265,23 +270,9 @@ class NotificationRepository:
     async def _save_deliveries(self, n: Notification, meta: dict[str, Any]) -> None:
         retry: dict[Channel, datetime] = meta.get("retry", {})
         for d in n.deliveries:
-            values = {
-                "status": d.status.value,
-                "attempts": d.attempts,
-                "last_error": d.last_error,
-                "sent_at": d.sent_at,
-            }
-            stmt = pg_insert(orm.notification_delivery).values(
-                notification_id=n.id,
-                channel=d.channel.value,
-                next_attempt_at=(
-                    None
-                    if d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED)
-                    else n.created_at
-                ),
-                **values,
-            )
-            set_: dict[str, Any] = dict(values)
+            row = _delivery_row(n, d)
+            stmt = pg_insert(orm.notification_delivery).values(**row)
+            set_: dict[str, Any] = {k: row[k] for k in _DELIVERY_PROGRESS}
             if d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED):
                 set_["next_attempt_at"] = None  # nothing more to send on this channel
             elif d.channel in retry:
@@ -292,6 +283,26 @@ class NotificationRepository:
             await self.session.execute(
                 stmt.on_conflict_do_update(index_elements=["notification_id", "channel"], set_=set_)
             )
+
+
+_DELIVERY_PROGRESS = ("status", "attempts", "last_error", "sent_at")
+_NEXT_REFERENCE = text("SELECT nextval('notification_reference_seq')")
+_INSERT_NOTIFICATION = insert(orm.notification)
+_INSERT_DELIVERIES = insert(orm.notification_delivery)
+
+
+def _delivery_row(n: Notification, d: Delivery) -> dict[str, Any]:
+    """A channel's row as first written: due at the notice's creation unless already done."""
+    done = d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED)
+    return {
+        "notification_id": n.id,
+        "channel": d.channel.value,
+        "status": d.status.value,
+        "attempts": d.attempts,
+        "last_error": d.last_error,
+        "sent_at": d.sent_at,
+        "next_attempt_at": None if done else n.created_at,
+    }
 
 
 class VerificationRepository:
