@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from puebla.observability import (
+    NO_FRAMEWORK_TELEMETRY,
     CorrelationIdMiddleware,
     bound_context,
     configure_logging,
@@ -220,7 +221,7 @@ def test_instrument_engine_accepts_an_async_engine() -> None:
 
 
 def _outbox_app(stored: list[dict[str, str]]) -> FastAPI:
-    app = FastAPI()
+    app = FastAPI(telemetry=NO_FRAMEWORK_TELEMETRY)
 
     @app.post("/v1/manifests")
     async def submit() -> dict[str, str]:
@@ -323,7 +324,7 @@ def test_consume_span_records_a_failure(spans: InMemorySpanExporter) -> None:
 
 
 def _app() -> FastAPI:
-    app = FastAPI()
+    app = FastAPI(telemetry=NO_FRAMEWORK_TELEMETRY)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -332,6 +333,12 @@ def _app() -> FastAPI:
     @app.get("/readyz")
     async def readyz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/v1/things/{thing_id}")
+    async def thing(thing_id: str, broken: bool = False) -> dict[str, str]:
+        if broken:
+            raise RuntimeError("the handler failed")
+        return {"id": thing_id}
 
     @app.get("/v1/context")
     async def context(request: Request) -> dict[str, Any]:
@@ -366,6 +373,58 @@ async def test_fastapi_traces_requests_but_not_probes(
     assert server.name == "GET /v1/context"
     assert server.attributes is not None
     assert server.attributes["puebla.correlation_id"] == response.headers["X-Correlation-Id"]
+
+
+async def test_the_span_names_the_route_and_keeps_the_query_out(
+    spans: InMemorySpanExporter, client: httpx.AsyncClient
+) -> None:
+    response = await client.get("/v1/things/0193?surname=Lopez")
+
+    assert response.status_code == 200
+    server = _one(spans, SpanKind.SERVER)
+    assert server.name == "GET /v1/things/{thing_id}"
+    assert server.attributes is not None
+    assert server.attributes["http.route"] == "/v1/things/{thing_id}"
+    assert server.attributes["url.path"] == "/v1/things/0193"
+    assert server.attributes["http.response.status_code"] == 200
+    assert "Lopez" not in json.dumps(dict(server.attributes))
+    assert server.status.status_code == trace.StatusCode.UNSET
+
+
+async def test_the_span_continues_the_callers_trace(
+    spans: InMemorySpanExporter, client: httpx.AsyncClient
+) -> None:
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    await client.get("/v1/things/1", headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
+
+    server = _one(spans, SpanKind.SERVER)
+    assert format(server.context.trace_id, "032x") == trace_id
+    assert server.parent is not None
+    assert format(server.parent.span_id, "016x") == parent_id
+
+
+async def test_an_unmatched_path_is_named_by_its_method_alone(
+    spans: InMemorySpanExporter, client: httpx.AsyncClient
+) -> None:
+    assert (await client.get("/v1/nowhere/0193")).status_code == 404
+
+    server = _one(spans, SpanKind.SERVER)
+    assert server.name == "GET"
+    assert server.attributes is not None
+    assert server.attributes["http.response.status_code"] == 404
+
+
+async def test_a_failed_request_is_an_error_span_with_the_exception(
+    spans: InMemorySpanExporter,
+) -> None:
+    transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/v1/things/1", params={"broken": "true"})
+
+    assert response.status_code == 500
+    server = _one(spans, SpanKind.SERVER)
+    assert server.status.status_code == trace.StatusCode.ERROR
+    assert [e.name for e in server.events] == ["exception"]
 
 
 async def test_correlation_id_is_echoed_and_bound(client: httpx.AsyncClient) -> None:

@@ -43,6 +43,7 @@ from puebla.http.limits import DEFAULT_BODY_LIMIT, BodyLimitMiddleware, marked_r
 from puebla.http.parameters import guard_routes
 from puebla.http.settings import HttpSettings
 from puebla.observability import (
+    NO_FRAMEWORK_TELEMETRY,
     CorrelationIdMiddleware,
     configure_logging,
     configure_tracing,
@@ -128,6 +129,7 @@ def create_service_app(
         openapi_url=openapi_url,
         docs_url=None,  # served by install_docs, under a CSP
         redoc_url=None,
+        telemetry=NO_FRAMEWORK_TELEMETRY,
     )
     authenticator = Authenticator(verifier)
     app.state.authenticator = authenticator

@@ -22,6 +22,7 @@ from puebla.observability.correlation import (
 from puebla.observability.logs import add_trace_context, configure_logging, get_logger
 from puebla.observability.propagation import consume_span, inject_traceparent, publish_span
 from puebla.observability.tracing import (
+    NO_FRAMEWORK_TELEMETRY,
     configure_tracing,
     get_tracer,
     instrument_app,
@@ -30,6 +31,7 @@ from puebla.observability.tracing import (
 
 __all__ = [
     "CORRELATION_HEADER",
+    "NO_FRAMEWORK_TELEMETRY",
     "CorrelationIdMiddleware",
     "add_trace_context",
     "bind_request_context",
