@@ -151,6 +151,22 @@ def test_uvicorn_loggers_are_adopted(json_logs: Any) -> None:
     assert line["status"] == 200
 
 
+def test_an_access_log_uvicorn_was_told_not_to_keep_stays_off(json_logs: Any) -> None:
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()  # what `uvicorn --no-access-log` leaves
+    access.propagate = False
+    try:
+        configure_logging(SERVICE, level="INFO", json=False)  # a change of settings reconfigures
+        configure_logging(SERVICE, level="INFO", json=True)
+
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/v1/me", "1.1", 200)
+
+        assert not access.hasHandlers()  # uvicorn logs access only when this is true
+        assert json_logs() == []
+    finally:
+        access.propagate = True
+
+
 def test_configuring_logging_twice_writes_each_line_once(json_logs: Any) -> None:
     configure_logging(SERVICE, level="INFO", json=True)
     configure_logging(SERVICE, level="INFO", json=True)

@@ -140,6 +140,10 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
         for name in _ADOPTED_LOGGERS:
             # TID251 waived: this configures a third-party logger, it does not log.
             adopted = logging.getLogger(name)  # noqa: TID251
+            if not adopted.handlers and not adopted.propagate:
+                # How `uvicorn --no-access-log` leaves its access logger: switched off, and
+                # it stays off (propagating it to our handler turned the access log back on).
+                continue
             for h in list(adopted.handlers):
                 adopted.removeHandler(h)
             adopted.propagate = True
