@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 
 from puebla.db.audit import AuditRecord
@@ -230,3 +231,82 @@ async def relay_leader(db: MigratedDatabase) -> int | None:
         )
         pid = found.scalar_one_or_none()
         return None if pid is None else int(pid)
+
+
+async def commit_event(db: MigratedDatabase, subject: str, aggregate_id: str) -> None:
+    uow = UnitOfWork(db.sessions, source="puebla/test", actor="test")
+    async with uow:
+        uow.publish(OutgoingEvent(subject, "note", aggregate_id, {"version": 1}, ["MX"]))
+        await uow.commit()
+
+
+async def outbox_ids(db: MigratedDatabase, aggregate_ids: list[str]) -> list[str]:
+    """The rows of these aggregates in commit order, the order the relay must keep."""
+    async with db.sessions() as session:
+        found = await session.execute(
+            text(
+                "SELECT id::text FROM outbox WHERE aggregateid = ANY(:a) ORDER BY created_at, id"
+            ),
+            {"a": aggregate_ids},
+        )
+        return [row[0] for row in found]
+
+
+class TestPublishingInWaves:
+    """A batch goes out in waves (the longest runs with no aggregate twice), each wave's
+    acknowledgments awaited together (issue 19)."""
+
+    async def test_a_batch_reaches_the_stream_in_commit_order(
+        self, library_db: MigratedDatabase, js: JetStreamContext, test_stream: str
+    ) -> None:
+        relay = OutboxRelay(library_db.engine, library_db.sessions, js)
+        await relay.publish_pending()
+        subject = "puebla_test.wave.in_order.v1"
+        aggregates = [str(uuid.uuid4()) for _ in range(3)]
+        # Interleaved, and twice in a row: waves of 3, 3, 1, 3, 2.
+        for n in [0, 1, 2, 0, 1, 2, 2, 0, 1, 2, 0, 1]:
+            await commit_event(library_db, subject, aggregates[n])
+        expected = await outbox_ids(library_db, aggregates)
+        # Only what is published from now on: a rerun in the same session starts clean.
+        reader = await js.pull_subscribe(
+            subject, stream=test_stream, config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW)
+        )
+        try:
+            assert await relay.publish_pending() == 12
+            got = await reader.fetch(12, timeout=5)
+        finally:
+            await reader.unsubscribe()
+        assert [m.headers["Nats-Msg-Id"] for m in got if m.headers] == expected
+
+    async def test_a_failed_event_holds_back_its_aggregates_next_not_the_others(
+        self, library_db: MigratedDatabase, js: JetStreamContext, test_stream: str
+    ) -> None:
+        relay = OutboxRelay(library_db.engine, library_db.sessions, js, publish_timeout=2.0)
+        await relay.publish_pending()
+        good = "puebla_test.wave.held_back.v1"
+        a, b = str(uuid.uuid4()), str(uuid.uuid4())
+        await commit_event(library_db, "puebla_unstreamed.wave.refused.v1", a)  # no stream: refused
+        await commit_event(library_db, good, b)
+        await commit_event(library_db, good, a)
+        a1, b1, a2 = await outbox_ids(library_db, [a, b])
+        try:
+            assert await relay.publish_pending() == 1
+
+            async with library_db.sessions() as session:
+                found = await session.execute(
+                    text(
+                        "SELECT id::text, published_at IS NOT NULL, attempts FROM outbox"
+                        " WHERE id = ANY(CAST(:ids AS uuid[]))"
+                    ),
+                    {"ids": [a1, b1, a2]},
+                )
+                state = {row[0]: (row[1], row[2]) for row in found}
+            # b1 went out in the wave with a1; a2, a's next event, was not sent after a1 failed.
+            assert state == {a1: (False, 1), b1: (True, 0), a2: (False, 0)}
+        finally:
+            async with library_db.sessions() as session:
+                await session.execute(
+                    text("DELETE FROM outbox WHERE id = ANY(CAST(:ids AS uuid[]))"),
+                    {"ids": [a1, a2]},
+                )
+                await session.commit()
