@@ -244,9 +244,7 @@ async def outbox_ids(db: MigratedDatabase, aggregate_ids: list[str]) -> list[str
     """The rows of these aggregates in commit order, the order the relay must keep."""
     async with db.sessions() as session:
         found = await session.execute(
-            text(
-                "SELECT id::text FROM outbox WHERE aggregateid = ANY(:a) ORDER BY created_at, id"
-            ),
+            text("SELECT id::text FROM outbox WHERE aggregateid = ANY(:a) ORDER BY created_at, id"),
             {"a": aggregate_ids},
         )
         return [row[0] for row in found]
