@@ -9,6 +9,8 @@ never repeats one, so a kept copy can never be taken for another database's."""
 
 from alembic import op
 
+from puebla.db.reference import create_generation, drop_generation
+
 revision = "0010_reference_generation"
 down_revision = "0009_monitoring_indexes"
 
@@ -16,37 +18,8 @@ TABLES = ("consular_post", "subdivision", "mandatory_notification", "notificatio
 
 
 def upgrade() -> None:
-    op.execute(
-        """
-        CREATE TABLE reference_generation (
-            id BOOLEAN DEFAULT true NOT NULL,
-            token UUID DEFAULT gen_random_uuid() NOT NULL,
-            CONSTRAINT pk_reference_generation PRIMARY KEY (id),
-            CONSTRAINT ck_reference_generation_one_row CHECK (id)
-        )
-        """
-    )
-    op.execute("INSERT INTO reference_generation DEFAULT VALUES")
-    op.execute(
-        """
-        CREATE FUNCTION reference_generation_next() RETURNS trigger AS $$
-        BEGIN
-            UPDATE reference_generation SET token = gen_random_uuid();
-            RETURN NULL;
-        END;
-        $$ LANGUAGE plpgsql
-        """
-    )
-    for table in TABLES:
-        op.execute(
-            f"CREATE TRIGGER {table}_generation"
-            f" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
-            " FOR EACH STATEMENT EXECUTE FUNCTION reference_generation_next()"
-        )
+    create_generation(op.execute, TABLES)
 
 
 def downgrade() -> None:
-    for table in TABLES:
-        op.execute(f"DROP TRIGGER {table}_generation ON {table}")
-    op.execute("DROP FUNCTION reference_generation_next()")
-    op.execute("DROP TABLE reference_generation")
+    drop_generation(op.execute, TABLES)

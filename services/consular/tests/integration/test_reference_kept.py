@@ -36,9 +36,7 @@ async def test_an_unchanged_directory_is_one_row_a_unit_of_work(runtime: Runtime
     first = await posts(runtime)
     async with sent_statements(runtime.engine) as sent:
         assert await posts(runtime) == first
-    assert [s for s in sent if s.startswith("SELECT")] == [
-        "SELECT reference_generation.token FROM reference_generation"
-    ]
+    assert [s for s in sent if s.startswith("SELECT")] == ["SELECT token FROM reference_generation"]
 
 
 async def test_an_edit_takes_effect_at_the_next_unit_of_work(runtime: Runtime) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -24,10 +23,10 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
-    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
+from puebla.db.reference import define_generation
 from puebla.db.tables import new_metadata
 
 metadata = new_metadata()
@@ -78,13 +77,7 @@ notification_clock = Table(
 
 # One row: a token the migrations' triggers change with every write to the four reference
 # tables above, so a process may keep what it read of them (`ReferenceRepository.load`).
-reference_generation = Table(
-    "reference_generation",
-    metadata,
-    Column("id", Boolean, primary_key=True, server_default=true()),
-    Column("token", UUID(as_uuid=True), nullable=False, server_default=text("gen_random_uuid()")),
-    CheckConstraint("id", name="one_row"),
-)
+reference_generation = define_generation(metadata)
 
 departure_point = Table(
     "departure_point",

@@ -39,6 +39,7 @@ from consular.domain.reference import MandatoryNotification, NotificationClock, 
 from consular.domain.rules import NotificationKind
 from consular.domain.states import Channel, DeliveryStatus, NotificationStatus, WithdrawalReason
 from consular.domain.values import Place
+from puebla.db.reference import Kept
 from puebla.db.repository import Seen, update_versioned
 
 # --- repositories -----------------------------------------------------------------------------
@@ -502,10 +503,8 @@ class WithdrawalRepository:
         return bool(state)
 
 
-# What a process last read of the reference tables, under the generation token it read first
-# (migration 0010): one slot, since a process serves one database (a test session's several
-# databases only take turns in it; their tokens never repeat).
-_kept: tuple[uuid.UUID, ReferenceData] | None = None
+# What this process last read of the reference tables (`puebla.db.reference`, migration 0010).
+_KEPT: Kept[ReferenceData] = Kept()
 
 
 class ReferenceRepository:
@@ -518,17 +517,8 @@ class ReferenceRepository:
         self._cached: ReferenceData | None = None
 
     async def load(self) -> ReferenceData:
-        global _kept
-        if self._cached is not None:
-            return self._cached
-        token = (await self.session.execute(select(orm.reference_generation.c.token))).scalar_one()
-        if _kept is not None and _kept[0] == token:
-            self._cached = _kept[1]
-            return self._cached
-        # Read after the token, so what is kept is never older than the token it is kept under
-        # (an edit committed in between: a newer copy under the older token, read again next).
-        self._cached = await self._read()
-        _kept = (token, self._cached)
+        if self._cached is None:
+            self._cached = await _KEPT.get(self.session, self._read)
         return self._cached
 
     async def _read(self) -> ReferenceData:

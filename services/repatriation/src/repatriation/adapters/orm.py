@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from puebla.db.reference import define_generation
 from puebla.db.tables import define_audit_anchor_tables, define_platform_tables, new_metadata
 
 metadata = new_metadata()
@@ -263,3 +264,7 @@ notice_rule = Table(
     CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity"),
     CheckConstraint("lead_time_minutes >= 0", name="lead_time"),
 )
+
+# One row: a token the migrations' triggers change with every write to the three reference
+# tables above, so a process may keep what it read of them (`puebla.db.reference`).
+reference_generation = define_generation(metadata)

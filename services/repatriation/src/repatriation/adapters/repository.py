@@ -13,6 +13,7 @@ the unit of work's identity map (`puebla.db.repository.Seen`): what it drains ev
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -20,11 +21,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
-from sqlalchemy import Table, insert, or_, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from puebla.db.driver import driver_connection
+from puebla.db.reference import Kept
 from puebla.db.repository import Seen
 from puebla.refusals import ConcurrentChange
 from repatriation.adapters.orm import (
@@ -411,6 +413,19 @@ class _Loaded:
     signatures: set[Side] = field(default_factory=set)  # sides that have signed
 
 
+@dataclass(frozen=True)
+class _KeptReference:
+    """The reference tables as read: every version of the points and agreements, and every
+    notice rule with its validity (which are in force depends on the day of the use)."""
+
+    every_version: ReferenceData
+    rules: tuple[tuple[NoticeRule, date, date | None], ...]
+
+
+# What this process last read of the reference tables (`puebla.db.reference`, migration 0009).
+_KEPT: Kept[_KeptReference] = Kept()
+
+
 class SqlManifestRepository:
     def __init__(
         self, session: AsyncSession, *, scopes_read: Mapping[uuid.UUID, Scope] | None = None
@@ -532,22 +547,23 @@ class SqlManifestRepository:
 
     async def reference_data(self, today: date) -> ReferenceData:
         """Every version of the points and agreements (the domain picks the one in force on the
-        arrival date) and the notice rules in force `today` (they concern the submission)."""
+        arrival date) and the notice rules in force `today` (they concern the submission).
+        Read from the tables only after they changed (`puebla.db.reference`)."""
+        kept = await _KEPT.get(self.session, self._read_reference)
+        return dataclasses.replace(
+            kept.every_version,
+            notice_rules=tuple(
+                rule
+                for rule, valid_from, valid_to in kept.rules
+                if valid_from <= today and (valid_to is None or valid_to >= today)
+            ),
+        )
+
+    async def _read_reference(self) -> _KeptReference:
         points = (await self.session.execute(select(reception_point))).mappings().all()
         parties = (await self.session.execute(select(agreement))).mappings().all()
-        rules = (
-            (
-                await self.session.execute(
-                    select(notice_rule).where(
-                        notice_rule.c.valid_from <= today,
-                        or_(notice_rule.c.valid_to.is_(None), notice_rule.c.valid_to >= today),
-                    )
-                )
-            )
-            .mappings()
-            .all()
-        )
-        return ReferenceData(
+        rules = (await self.session.execute(select(notice_rule))).mappings().all()
+        every_version = ReferenceData(
             reception_points=tuple(
                 ReceptionPoint(
                     code=p["code"],
@@ -574,10 +590,18 @@ class SqlManifestRepository:
                 Agreement(country=a["country"], valid_from=a["valid_from"], valid_to=a["valid_to"])
                 for a in parties
             ),
-            notice_rules=tuple(
-                NoticeRule(
-                    receiving_country=r["receiving_country"],
-                    lead_time=timedelta(minutes=r["lead_time_minutes"]),
+            notice_rules=(),
+        )
+        return _KeptReference(
+            every_version,
+            tuple(
+                (
+                    NoticeRule(
+                        receiving_country=r["receiving_country"],
+                        lead_time=timedelta(minutes=r["lead_time_minutes"]),
+                    ),
+                    r["valid_from"],
+                    r["valid_to"],
                 )
                 for r in rules
             ),
