@@ -369,16 +369,3 @@ async def record_rejected(
         )
         await session.commit()
         return result.first() is not None
-
-
-async def already_applied(
-    session_factory: async_sessionmaker[AsyncSession], consumer: str, event_id: uuid.UUID
-) -> bool:
-    async with session_factory() as session:
-        # One row read alone: no transaction (`puebla.db.driver`), one round trip of three on
-        # every event a consumer takes.
-        driver = await driver_connection(session, begin=False)
-        found = await driver.fetchval(
-            "SELECT true FROM inbox WHERE consumer = $1 AND event_id = $2", consumer, event_id
-        )
-        return found is not None

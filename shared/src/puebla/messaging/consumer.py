@@ -1,7 +1,7 @@
 """The idempotent consumer runner.
 
-Per message: parse the envelope → skip if the inbox has it → the service's handler applies
-the effect in a unit of work that inserts the inbox row in the same transaction → commit →
+Per message: parse the envelope → the service's handler applies the effect in a unit of work
+whose first statement claims the event in the inbox (a duplicate stops there) → commit →
 `ack_sync`. Transient failures are `nak`ed with a growing delay; a message that cannot be
 parsed, or that still fails after `max_deliver` attempts, is parked on the dead-letter
 stream with the reason and terminated, so the stream behind it keeps flowing.
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from puebla.contracts.envelope import IncomingEnvelope
-from puebla.db.unit_of_work import AlreadyApplied, Tracking, already_applied, record_rejected
+from puebla.db.unit_of_work import AlreadyApplied, Tracking, record_rejected
 from puebla.messaging.permissions import publisher_of
 from puebla.observability import consume_span, get_logger, metrics
 from puebla.stopping import sleep_or_stop
@@ -153,17 +153,18 @@ class ConsumerRunner:
         )
         try:
             with consume_span(msg.subject, msg.headers):
-                if await already_applied(self._sessions, tracking.consumer, tracking.event_id):
+                # No look at the inbox first: the handler's unit of work claims the event as
+                # its first statement and finds a duplicate there (one checkout and one round
+                # trip fewer on every event; duplicates are the rare case).
+                try:
+                    await self.sub.handle(envelope, tracking)
+                    outcome = "applied"
+                except AlreadyApplied:
                     outcome = "duplicate"
-                else:
-                    try:
-                        await self.sub.handle(envelope, tracking)
-                        outcome = "applied"
-                    except AlreadyApplied:
-                        outcome = "duplicate"
-                    except self.sub.permanent_errors as exc:
-                        await record_rejected(self._sessions, tracking, repr(exc))
-                        outcome = "rejected"
+                except self.sub.permanent_errors as exc:
+                    recorded = await record_rejected(self._sessions, tracking, repr(exc))
+                    # Refused before: a redelivery of an event already recorded as refused.
+                    outcome = "rejected" if recorded else "duplicate"
             await msg.ack_sync()
             log.info("consumer.done", consumer=self.sub.durable, outcome=outcome)
             return outcome
