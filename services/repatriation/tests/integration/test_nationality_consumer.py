@@ -196,6 +196,9 @@ class TestRejected:
         assert await _state(flow, manifest_id) == (3, ["rejected"])
         (outcome,) = await _inbox(runtime, consular.durable(contradiction), contradiction["id"])
         assert outcome.startswith("rejected: NationalityAlreadyDecided")
+        # Redelivered, the refusal is a duplicate: found in the inbox, nothing changes.
+        assert await consular.deliver(contradiction) == "duplicate"
+        assert len(await _inbox(runtime, consular.durable(contradiction), contradiction["id"])) == 1
 
 
 class TestNotOurs:
