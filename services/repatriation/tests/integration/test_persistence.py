@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from puebla.db.driver import driver_connection
 from puebla.refusals import ConcurrentChange
 from puebla.transparency import log
 from puebla_dev.testing.waiting import wait_until
@@ -270,6 +271,30 @@ class TestConcurrency:
 
         assert done.recorded == [False]
         assert done.totals.arrived_not_listed == 1
+
+    async def test_a_hand_over_whose_version_changed_writes_no_outcome(self, flow, runtime):
+        """The manifest's versioned UPDATE and its people's outcomes are one statement: when
+        the version check fails, no person is updated either."""
+        manifest_id = await dispatched(flow, [flow.person()])
+        (only,) = await flow.returnee_ids(manifest_id)
+        uow = flow.uow()
+        async with uow:
+            manifest = await uow.manifests.get_for_handover(manifest_id, [only])
+            await uow.session.execute(
+                text("UPDATE manifest SET version = version + 1 WHERE id = :m"),
+                {"m": manifest_id},
+            )
+            manifest.record_handovers(
+                received(only), officer="border.gt.tecun", post="GT-TECUN-UMAN", now=uow.clock()
+            )
+            driver = await driver_connection(uow.session)
+            with pytest.raises(ConcurrentChange):
+                await uow.manifests.flush()
+            # Still inside the transaction: the statement itself wrote nobody.
+            outcome = await driver.fetchval(
+                "SELECT handover_outcome FROM returnee WHERE id = $1", only
+            )
+            assert outcome is None
 
     async def test_a_version_changed_behind_the_lock_is_refused_and_nothing_written(
         self, flow, runtime
