@@ -55,7 +55,8 @@ async def test_a_hand_over_reads_only_the_people_it_names(api: Any) -> None:
         assert "r.id = ANY($2::uuid[])" in people_read[0]
         # The manifest and its person are written by one statement.
         writes = [s for s in sent if "UPDATE manifest" in s or "UPDATE returnee" in s]
-        assert len(writes) == 1 and "UPDATE returnee" in writes[0], writes
+        assert len(writes) == 1, writes
+        assert "UPDATE returnee" in writes[0]
 
     assert [(a["status"], a["totals"]["pending"]) for a in answers] == [
         ("arrived", 2),
