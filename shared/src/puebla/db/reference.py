@@ -68,6 +68,12 @@ def create_generation(execute: Callable[[str], object], tables: Iterable[str]) -
         $$ LANGUAGE plpgsql
         """
     )
+    watch(execute, tables)
+
+
+def watch(execute: Callable[[str], object], tables: Iterable[str]) -> None:
+    """Triggers that change the token on any write to `tables` (a later migration adding a
+    table to what a process keeps)."""
     for table in tables:
         execute(
             f"CREATE TRIGGER {table}_generation"
@@ -76,10 +82,14 @@ def create_generation(execute: Callable[[str], object], tables: Iterable[str]) -
         )
 
 
-def drop_generation(execute: Callable[[str], object], tables: Iterable[str]) -> None:
-    """The migration's downgrade."""
+def unwatch(execute: Callable[[str], object], tables: Iterable[str]) -> None:
     for table in tables:
         execute(f"DROP TRIGGER {table}_generation ON {table}")
+
+
+def drop_generation(execute: Callable[[str], object], tables: Iterable[str]) -> None:
+    """The migration's downgrade."""
+    unwatch(execute, tables)
     execute(f"DROP FUNCTION {GENERATION_TABLE}_next()")
     execute(f"DROP TABLE {GENERATION_TABLE}")
 

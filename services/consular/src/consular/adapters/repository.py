@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -503,8 +504,15 @@ class WithdrawalRepository:
         return bool(state)
 
 
-# What this process last read of the reference tables (`puebla.db.reference`, migration 0010).
-_KEPT: Kept[ReferenceData] = Kept()
+@dataclass(frozen=True)
+class _KeptReference:
+    reference: ReferenceData
+    departures: tuple[Any, ...]  # `departure_point` rows, every version
+
+
+# What this process last read of the reference tables (`puebla.db.reference`, migrations 0010
+# and 0011).
+_KEPT: Kept[_KeptReference] = Kept()
 
 
 class ReferenceRepository:
@@ -514,19 +522,23 @@ class ReferenceRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._cached: ReferenceData | None = None
+        self._cached: _KeptReference | None = None
 
-    async def load(self) -> ReferenceData:
+    async def _kept(self) -> _KeptReference:
         if self._cached is None:
             self._cached = await _KEPT.get(self.session, self._read)
         return self._cached
 
-    async def _read(self) -> ReferenceData:
+    async def load(self) -> ReferenceData:
+        return (await self._kept()).reference
+
+    async def _read(self) -> _KeptReference:
+        departures = (await self.session.execute(select(orm.departure_point))).all()
         posts = (await self.session.execute(select(orm.consular_post))).all()
         subdivisions = (await self.session.execute(select(orm.subdivision))).all()
         mandatory = (await self.session.execute(select(orm.mandatory_notification))).all()
         clocks = (await self.session.execute(select(orm.notification_clock))).all()
-        return ReferenceData(
+        reference = ReferenceData(
             directory=Directory(
                 posts=tuple(post_from_row(p) for p in posts),
                 subdivisions={s.code: tuple(s.names) for s in subdivisions},
@@ -547,22 +559,22 @@ class ReferenceRepository:
                 for c in clocks
             ),
         )
+        return _KeptReference(reference, tuple(departures))
 
     async def departure(self, reception_point: str, sending_country: str, on: date) -> Place:
         """Where buses to `reception_point` leave from in `sending_country` (reference table
-        `departure_point`); unknown: the sending country without a state, which routes the
-        notice to the receiving country's embassy there."""
-        d = orm.departure_point.c
-        row = (
-            await self.session.execute(
-                select(orm.departure_point).where(
-                    d.reception_point == reception_point,
-                    d.sending_country == sending_country,
-                    d.valid_from <= on,
-                    or_(d.valid_to.is_(None), d.valid_to > on),
-                )
-            )
-        ).first()
-        if row is None:
+        `departure_point`, the version in force `on`; of overlapping ones, the latest);
+        unknown: the sending country without a state, which routes the notice to the
+        receiving country's embassy there."""
+        in_force = [
+            d
+            for d in (await self._kept()).departures
+            if d.reception_point == reception_point
+            and d.sending_country == sending_country
+            and d.valid_from <= on
+            and (d.valid_to is None or d.valid_to > on)
+        ]
+        if not in_force:
             return Place(sending_country)
+        row = max(in_force, key=lambda d: d.valid_from)
         return Place(sending_country, row.state, row.city)
