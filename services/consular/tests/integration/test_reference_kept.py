@@ -35,11 +35,10 @@ async def token(runtime: Runtime) -> uuid.UUID:
 
 async def test_an_unchanged_directory_is_one_row_a_unit_of_work(runtime: Runtime) -> None:
     first = await posts(runtime)
-    async with sent_statements(runtime.engine) as sent:
-        async with runtime.sessions() as session:
-            reference = ReferenceRepository(session)
-            assert {p.code for p in (await reference.load()).directory.posts} == first
-            departure = await reference.departure("GT-TECUN-UMAN", "MX", date(2026, 12, 1))
+    async with sent_statements(runtime.engine) as sent, runtime.sessions() as session:
+        reference = ReferenceRepository(session)
+        assert {p.code for p in (await reference.load()).directory.posts} == first
+        departure = await reference.departure("GT-TECUN-UMAN", "MX", date(2026, 12, 1))
     assert [s for s in sent if s.startswith("SELECT")] == ["SELECT token FROM reference_generation"]
     assert departure.state is not None  # Tecún Umán's buses leave from Chiapas (the seed)
 
