@@ -19,13 +19,14 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
 _PROPAGATOR = TraceContextTextMapPropagator()
-_TRACE_HEADERS = frozenset(_PROPAGATOR.fields)  # {"traceparent", "tracestate"}
+TRACE_HEADERS = frozenset(_PROPAGATOR.fields)  # {"traceparent", "tracestate"}
 _MESSAGE_ID_HEADER = "Nats-Msg-Id"
 _TRACER_NAME = "puebla.messaging"
 
@@ -54,6 +55,12 @@ def _lookup(carrier: Mapping[str, str], key: str) -> str | None:
         if name.lower() == lowered:
             return candidate
     return None
+
+
+def trace_context(carrier: Mapping[str, str]) -> Context:
+    """The W3C trace context `carrier` holds (header names in any case); an empty context
+    when it holds none. Requests (`server_spans`) and messages alike."""
+    return _PROPAGATOR.extract(carrier, getter=_GETTER)
 
 
 def inject_traceparent(carrier: dict[str, str] | None = None) -> dict[str, str]:
@@ -93,8 +100,8 @@ def publish_span(
     none there, it starts a new trace, never the caller's. Inside the block, `headers`
     carries the producer span's own `traceparent`: send exactly those headers.
     """
-    parent = _PROPAGATOR.extract(headers, getter=_GETTER)
-    for name in [name for name in headers if name.lower() in _TRACE_HEADERS]:
+    parent = trace_context(headers)
+    for name in [name for name in headers if name.lower() in TRACE_HEADERS]:
         del headers[name]
     message_id = message_id or _lookup(headers, _MESSAGE_ID_HEADER)
     tracer = trace.get_tracer(_TRACER_NAME)
@@ -121,7 +128,7 @@ def consume_span(
     matched without regard to case. Logs inside the block carry the span's trace id.
     """
     carrier: Mapping[str, str] = headers or {}
-    parent = _PROPAGATOR.extract(carrier, getter=_GETTER)
+    parent = trace_context(carrier)
     tracer = trace.get_tracer(_TRACER_NAME)
     with tracer.start_as_current_span(
         f"process {subject}",

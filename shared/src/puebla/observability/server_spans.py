@@ -21,12 +21,12 @@ from __future__ import annotations
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from puebla.observability.propagation import TRACE_HEADERS, trace_context
+
 PROBES = frozenset({"/healthz", "/readyz"})
-_PROPAGATOR = TraceContextTextMapPropagator()
-_TRACE_HEADERS = {b"traceparent": "traceparent", b"tracestate": "tracestate"}
+_TRACE_HEADERS = frozenset(name.encode() for name in TRACE_HEADERS)  # ASGI names: lower-case
 
 
 class ServerSpanMiddleware:
@@ -78,8 +78,8 @@ class ServerSpanMiddleware:
 def _incoming(headers: list[tuple[bytes, bytes]]) -> otel_context.Context | None:
     """The caller's trace context, if it sent one (most requests do not: no work then)."""
     carrier = {
-        _TRACE_HEADERS[name]: value.decode("latin-1")
+        name.decode("latin-1"): value.decode("latin-1")
         for name, value in headers
         if name in _TRACE_HEADERS
     }
-    return _PROPAGATOR.extract(carrier) if carrier else None
+    return trace_context(carrier) if carrier else None

@@ -75,8 +75,9 @@ notification_clock = Table(
     Column("acknowledge_within", Interval, nullable=False),
 )
 
-# One row: a token the migrations' triggers change with every write to the four reference
-# tables above, so a process may keep what it read of them (`ReferenceRepository.load`).
+# One row: a token the migrations' triggers change with every write to the reference tables
+# (the four above and `departure_point` below), so a process may keep what it read of them
+# (`ReferenceRepository`, `puebla.db.reference`).
 reference_generation = define_generation(metadata)
 
 departure_point = Table(

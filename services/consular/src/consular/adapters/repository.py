@@ -275,7 +275,7 @@ class NotificationRepository:
             row = _delivery_row(n, d)
             stmt = pg_insert(orm.notification_delivery).values(**row)
             set_: dict[str, Any] = {k: row[k] for k in _DELIVERY_PROGRESS}
-            if d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED):
+            if d.status in _FINISHED:
                 set_["next_attempt_at"] = None  # nothing more to send on this channel
             elif d.channel in retry:
                 set_["next_attempt_at"] = retry[d.channel]
@@ -288,6 +288,7 @@ class NotificationRepository:
 
 
 _DELIVERY_PROGRESS = ("status", "attempts", "last_error", "sent_at")
+_FINISHED = frozenset({DeliveryStatus.SENT, DeliveryStatus.CANCELLED})  # nothing more to send
 _NEXT_REFERENCE = text("SELECT nextval('notification_reference_seq')")
 _INSERT_NOTIFICATION = insert(orm.notification)
 _INSERT_DELIVERIES = insert(orm.notification_delivery)
@@ -295,7 +296,7 @@ _INSERT_DELIVERIES = insert(orm.notification_delivery)
 
 def _delivery_row(n: Notification, d: Delivery) -> dict[str, Any]:
     """A channel's row as first written: due at the notice's creation unless already done."""
-    done = d.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED)
+    done = d.status in _FINISHED
     return {
         "notification_id": n.id,
         "channel": d.channel.value,

@@ -22,6 +22,7 @@ from typing import Any, TypeAlias
 
 import asyncpg
 from sqlalchemy import Table, insert, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,20 +140,12 @@ _RETURNEE_SET = (
     "handover_reason", "handover_officer", "handover_post", "handed_over_at",
     "handover_stored_at",
 )  # fmt: skip
-_RETURNEE_TYPES = {
-    "date_of_birth": "date",
-    **dict.fromkeys(
-        ("pregnant", "disability", "illness_or_injury", "trafficking_indicator", "age_disputed"),
-        "boolean",
-    ),
-    **dict.fromkeys(
-        ("nationality_decided_at", "handed_over_at", "handover_stored_at"), "timestamptz"
-    ),
-}
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
 _FIRST_ARRAY = 3 + len(_MANIFEST_SET)
 # The versioned manifest UPDATE and its changed people in one statement (one round trip fewer
 # inside the manifest's lock): the people are updated only if the manifest row was, and the
-# answer says whether it was (0: a concurrent change, nothing written).
+# answer says whether it was (0: a concurrent change, nothing written). The people come as one
+# array a column, each cast to its column's type as the table declares it.
 _UPDATE_MANIFEST_AND_RETURNEES = (
     "WITH m AS ("
     + _UPDATE_MANIFEST
@@ -160,15 +153,13 @@ _UPDATE_MANIFEST_AND_RETURNEES = (
     + ", ".join(f"{c} = v.{c}" for c in _RETURNEE_SET)
     + " FROM unnest("
     + ", ".join(
-        f"${i}::{t}[]"
-        for i, t in enumerate(
-            ["uuid", *(_RETURNEE_TYPES.get(c, "text") for c in _RETURNEE_SET)], start=_FIRST_ARRAY
-        )
+        f"${i}::{returnee.c[c].type.compile(dialect=_POSTGRESQL)}[]"
+        for i, c in enumerate(("id", *_RETURNEE_SET), start=_FIRST_ARRAY)
     )
     + ") AS v(id, "
     + ", ".join(_RETURNEE_SET)
-    + ") WHERE returnee.id = v.id AND EXISTS (SELECT FROM m) RETURNING returnee.id)"
-    " SELECT (SELECT count(*) FROM m) AS manifests, (SELECT count(*) FROM r) AS returnees"
+    + ") WHERE returnee.id = v.id AND EXISTS (SELECT FROM m))"
+    " SELECT count(*) FROM m"
 )
 
 
@@ -677,14 +668,14 @@ class SqlManifestRepository:
         driver = await driver_connection(self.session)
         if changes:
             # A raise below abandons the unit of work: what was written before rolls back.
-            written = await driver.fetchrow(
+            manifests = await driver.fetchval(
                 _UPDATE_MANIFEST_AND_RETURNEES,
                 m.id,
                 loaded_version,
                 *values.values(),
                 *(list(column) for column in zip(*changes, strict=True)),
             )
-            updated = written is not None and written["manifests"] == 1
+            updated = manifests == 1
         else:
             status = await driver.execute(_UPDATE_MANIFEST, m.id, loaded_version, *values.values())
             updated = status == "UPDATE 1"
