@@ -268,7 +268,10 @@ class Chaos:
     on its own (`python -m e2e.faults.restart`), while further faults keep coming: faults
     overlap, as they do when a restart takes seconds on a busy machine. A part being restarted
     is not chosen again until it is back, and at most one cluster node (`nats-c*`) is down at
-    a time, so the cluster keeps its quorum. When stopped, it waits for every restart."""
+    a time, so the cluster keeps its quorum: each round draws among the parts that are up, so
+    a round without a fault happens only when every target is down. However early it is
+    stopped, it injects `min_faults` first (a run with fewer means nothing). When stopped, it
+    waits for every restart."""
 
     stack: FaultStack
     rng: random.Random
@@ -279,6 +282,7 @@ class Chaos:
     cluster_base_port: int = CLUSTER_BASE_PORT
     min_gap: float = 1.0
     max_gap: float = 4.0
+    min_faults: int = 3
     log: list[str] = field(default_factory=list)
     repairs: list[float] = field(default_factory=list)  # seconds from kill to back
     _down: set[str] = field(default_factory=set)
@@ -292,30 +296,40 @@ class Chaos:
             return self.rng.uniform(2.0, 6.0)
         return self.rng.uniform(0.1, 1.0)
 
-    def _choose(self) -> str | None:
-        """A target, or None when the one drawn is still down (this round has no fault)."""
-        if self._opening_left:
-            target = self._opening_left.pop()
-            return target  # each opening target is a separate part: none of them is down yet
-        target = self.rng.choice(self.targets)
+    def _can_fail(self, target: str) -> bool:
         if group(target) in self._down:
-            return None
-        if target.startswith("nats-c") and any(d.startswith("nats-c") for d in self._down):
-            return None
-        return target
+            return False
+        node_down = any(d.startswith("nats-c") for d in self._down)
+        return not (target.startswith("nats-c") and node_down)
+
+    def _choose(self) -> str | None:
+        """A target among those up, or None when every one is down (no fault this round).
+
+        Drawing among the parts that are up (rather than skipping a round whose draw is
+        down) keeps the number of faults from depending on how long restarts take: a run
+        once had 2 faults in 16 s because four draws in a row hit the node still restarting."""
+        if self._opening_left:
+            return self._opening_left.pop()  # separate parts, none of them down yet
+        up = [target for target in self.targets if self._can_fail(target)]
+        return self.rng.choice(up) if up else None
+
+    async def _next_round(self, stop: asyncio.Event) -> bool:
+        """Waits a random gap; False when stopped meanwhile (and enough faults were made)."""
+        gap = self.rng.uniform(self.min_gap, self.max_gap)
+        if self.injected < self.min_faults:
+            await asyncio.sleep(gap)  # the fault schedule itself, not a wait for a condition
+            return True
+        try:
+            await asyncio.wait_for(stop.wait(), gap)
+        except TimeoutError:
+            return True
+        return False
 
     async def run(self, stop: asyncio.Event) -> None:
         t0 = time.monotonic()
         repairs: list[asyncio.Task[None]] = []
         try:
-            while not stop.is_set():
-                try:
-                    gap = self.rng.uniform(self.min_gap, self.max_gap)
-                    await asyncio.wait_for(stop.wait(), gap)
-                except TimeoutError:
-                    pass
-                else:
-                    break
+            while await self._next_round(stop):
                 target = self._choose()
                 if target is None:
                     continue

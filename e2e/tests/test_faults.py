@@ -11,13 +11,14 @@ streams, `sync_interval: always`) and kills its nodes one at a time.
 
 `make test` runs one random seed of each at a small scale (a 12 s window); `make faults` runs
 several (`PUEBLA_FAULT_SEEDS`, default 5) with a 25 s window (`PUEBLA_FAULT_WINDOW`).
-`PUEBLA_FAULT_SEED=<n>` replays one seed: the same faults in the same order (timing is the
-machine's). Each run appends its figures to
-var/faults/runs.jsonl.
+`PUEBLA_FAULT_SEED=<n>` replays one seed: the same gaps and draws (timing is the machine's: a
+draw is made among the parts up at that moment, so a slower restart can change what it hits).
+Each run appends its figures to var/faults/runs.jsonl.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import random
@@ -33,6 +34,7 @@ from e2e.faults.harness import (
     OFFSET,
     SERVICE_TARGETS,
     SERVICES,
+    Chaos,
     FaultStack,
     NatsCluster,
     StackCommandFailed,
@@ -195,7 +197,53 @@ async def test_on_a_three_node_jetstream_cluster_killing_nodes_loses_nothing(
         await client.close()
 
 
+class _SlowToRestart(Chaos):
+    """A chaos whose kills succeed at once and whose parts stay down for the whole test."""
+
+    def downtime(self, target: str) -> float:
+        return 0.5
+
+    def _restart(self, target: str) -> None:
+        pass
+
+
+class _Killable:
+    def kill(self, target: str) -> bool:
+        return True
+
+    def crash_postgres(self) -> bool:
+        return True
+
+
 class TestHarness:
+    async def test_a_stopped_chaos_still_makes_its_faults_among_the_parts_that_are_up(
+        self,
+    ) -> None:
+        """A cluster run once had 2 faults in 16 s: four draws in a row hit the node still
+        restarting, and a draw that hit a part down was a round without a fault. Now every
+        round draws among the parts up, and the minimum number of faults is made even when
+        the workload ends first — here it has ended before the chaos starts."""
+        nodes = ["nats-c1", "nats-c2", "nats-c3"]
+        stop = asyncio.Event()
+        stop.set()
+        chaos = _SlowToRestart(
+            _Killable(),  # type: ignore[arg-type]  # the two calls a chaos makes of a stack
+            random.Random(1848839579),
+            targets=[*nodes, *nodes, *nodes, "postgres", "consular-api", "consular-worker"],
+            opening=["nats-c2"],
+            min_gap=0.01,
+            max_gap=0.02,
+        )
+        await chaos.run(stop)
+        hits = [line.split(" killed ")[1] for line in chaos.log if " killed " in line]
+        assert hits[0] == "nats-c2"
+        # While nats-c2 is down no other node may go (quorum); each part goes once.
+        assert sorted(hits[1:]) in (
+            ["consular-api", "postgres"],
+            ["consular-worker", "postgres"],
+        ), chaos.log
+        assert chaos.injected == 3
+
     def test_a_stack_command_that_fails_says_why(self, tmp_path: Path) -> None:
         """A start that fails before any workload (`devstack up` exiting 1) names its cause in
         the failure message: what the command said, and the end of the logs it wrote."""
