@@ -1,6 +1,10 @@
 # Puebla — the commands of README.md. `uv` comes from PyPI if the machine lacks it.
 SHELL := /bin/bash
 UV := python3 -m uv
+# Every Python process here (the stack's dozen, pytest, each check) imports the same sources:
+# with PYTHONDONTWRITEBYTECODE set, as some shells and CI images do, each compiles them all
+# again — 7.8 s instead of 2.6 s to import one API here. __pycache__/ is git-ignored.
+unexport PYTHONDONTWRITEBYTECODE
 UV_VERSION := 0.13.8
 SERVICES := repatriation child_protection reserve_fund consular console
 # Tests type-checked by `make lint`: every service's.
