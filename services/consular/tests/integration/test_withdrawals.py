@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import text
 from consular.adapters.repository import WithdrawalRepository
 from consular.bootstrap import Consular
 from consular.domain.commands import CheckOverdue
+from consular.domain.states import WithdrawalReason
 from consular.domain.triggers import child_case_key, child_case_prefix
 from consular.entrypoints.worker import acting
 from consular.service_layer.handlers import RetryPolicy, check_overdue, deliver_emails
@@ -690,3 +691,18 @@ async def waiting_for_a_lock(runtime: Runtime) -> bool:
         " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     )
     return bool(found)
+
+
+async def test_a_prefix_matches_its_own_underscore_and_percent_only(runtime: Runtime) -> None:
+    """`under(prefix)` is a LIKE: `_` and `%` in the prefix (`child_protection:`) would
+    match any character, so a key of another record could count as taken back."""
+    tag = uuid.uuid4().hex[:8]
+    prefix = f"child_protection:{tag}%:"
+    at = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+    async with runtime.sessions() as session, session.begin():
+        withdrawals = WithdrawalRepository(session)
+        for key in (f"{prefix}GT", f"childXprotection:{tag}%:HN", f"child_protection:{tag}9:SV"):
+            await withdrawals.record(key, WithdrawalReason.REMOVED, 1, at)
+    async with runtime.sessions() as session:
+        found = await WithdrawalRepository(session).under(prefix)
+    assert found == {f"{prefix}GT": (WithdrawalReason.REMOVED, 1)}

@@ -89,6 +89,13 @@ async def write_trail(
     )
 
 
+# Built once: a statement made per event is a cache key computed per event.
+_CLAIM_INBOX = text(
+    "INSERT INTO inbox (consumer, event_id, type) VALUES (:c, :e, :t)"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
 class AlreadyApplied(Exception):
     """The inbox already holds this (consumer, event id): the effect was applied before."""
 
@@ -339,10 +346,7 @@ class UnitOfWork(ActingFor):
         # First statement of the transaction: a concurrent duplicate delivery waits here on
         # our uncommitted row and then finds it, instead of applying the effect twice.
         inserted = await self.session.execute(
-            text(
-                "INSERT INTO inbox (consumer, event_id, type) VALUES (:c, :e, :t)"
-                " ON CONFLICT DO NOTHING RETURNING event_id"
-            ),
+            _CLAIM_INBOX,
             {"c": tracking.consumer, "e": tracking.event_id, "t": tracking.event_type},
         )
         if inserted.first() is None:
