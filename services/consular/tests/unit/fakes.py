@@ -55,6 +55,9 @@ class FakeNotifications:
     ) -> Notification | None:
         return next((n for n in self.stored.values() if n.source_key == source_key), None)
 
+    async def has_key(self, source_key: str) -> bool:
+        return any(n.source_key == source_key for n in self.stored.values())
+
     async def for_related(
         self, service: str, related_id: str, kind: NotificationKind, *, for_update: bool = False
     ) -> list[Notification]:

@@ -89,9 +89,9 @@ async def write_trail(
     )
 
 
-# Built once: a statement made per event is a cache key computed per event.
-_CLAIM_INBOX = text(
-    "INSERT INTO inbox (consumer, event_id, type) VALUES (:c, :e, :t)"
+# On the driver (`puebla.db.driver`): every event of every consumer sends it first.
+_CLAIM_INBOX = (
+    "INSERT INTO inbox (consumer, event_id, type) VALUES ($1, $2, $3)"
     " ON CONFLICT DO NOTHING RETURNING event_id"
 )
 
@@ -345,11 +345,11 @@ class UnitOfWork(ActingFor):
     async def _claim_inbox(self, tracking: Tracking) -> None:
         # First statement of the transaction: a concurrent duplicate delivery waits here on
         # our uncommitted row and then finds it, instead of applying the effect twice.
-        inserted = await self.session.execute(
-            _CLAIM_INBOX,
-            {"c": tracking.consumer, "e": tracking.event_id, "t": tracking.event_type},
+        driver = await driver_connection(self.session)
+        inserted = await driver.fetchval(
+            _CLAIM_INBOX, tracking.consumer, tracking.event_id, tracking.event_type
         )
-        if inserted.first() is None:
+        if inserted is None:
             raise AlreadyApplied(f"{tracking.consumer} already applied {tracking.event_id}")
 
 

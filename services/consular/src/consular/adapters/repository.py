@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, any_, bindparam, case, func, insert, or_, select, text
+from sqlalchemy import and_, any_, bindparam, case, func, insert, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,7 @@ from consular.domain.reference import MandatoryNotification, NotificationClock, 
 from consular.domain.rules import NotificationKind
 from consular.domain.states import Channel, DeliveryStatus, NotificationStatus, WithdrawalReason
 from consular.domain.values import Place
+from puebla.db.driver import driver_connection
 from puebla.db.reference import Kept
 from puebla.db.repository import Seen, update_versioned
 
@@ -82,6 +83,11 @@ class NotificationRepository:
         stmt = _NOTIFICATION_BY_KEY_LOCKED if for_update else _NOTIFICATION_BY_KEY
         row = (await self.session.execute(stmt, {"source_key": source_key})).first()
         return None if row is None else (await self._load([row]))[0]
+
+    async def has_key(self, source_key: str) -> bool:
+        """Whether a notification with this source key exists (a replay's first question)."""
+        driver = await driver_connection(self.session)
+        return bool(await driver.fetchval(_KEY_TAKEN, source_key))
 
     def relabel(self, notification_id: uuid.UUID, access: Sequence[str]) -> None:
         """The countries whose authorities may see the record change (a lifted block)."""
@@ -217,7 +223,7 @@ class NotificationRepository:
 
     async def _insert(self, n: Notification, meta: dict[str, Any]) -> None:
         row = notification_row(n)
-        seq = (await self.session.execute(_NEXT_REFERENCE)).scalar_one()
+        seq = await (await driver_connection(self.session)).fetchval(_NEXT_REFERENCE)
         year = n.created_at.year
         row["reference"] = f"CN-{n.host_country}-{n.nationality}-{year}-{seq:06d}"
         row["access"] = meta.get("access") or sorted({n.host_country, n.nationality})
@@ -283,7 +289,14 @@ DELIVERIES_OF = select(orm.notification_delivery).where(
     == any_(bindparam("ids", type_=ARRAY(orm.notification_delivery.c.notification_id.type)))
 )
 _FINISHED = frozenset({DeliveryStatus.SENT, DeliveryStatus.CANCELLED})  # nothing more to send
-_NEXT_REFERENCE = text("SELECT nextval('notification_reference_seq')")
+# On the driver (`puebla.db.driver`): each is sent for every event a consumer applies.
+_NEXT_REFERENCE = "SELECT nextval('notification_reference_seq')"
+_KEY_TAKEN = "SELECT true FROM notification WHERE source_key = $1"
+_ASKED = "SELECT source_key FROM verification WHERE source_key = ANY($1::text[])"
+_WITHDRAWN_UNDER = (
+    "SELECT source_key, reason, version FROM withdrawal"
+    " WHERE source_key LIKE $1 ESCAPE '/' AND withdrawn"
+)
 _INSERT_NOTIFICATION = insert(orm.notification)
 _INSERT_DELIVERIES = insert(orm.notification_delivery)
 
@@ -359,8 +372,8 @@ class VerificationRepository:
         a whole manifest's people (one a person cost 40 round trips for 40 returnees)."""
         if not source_keys:
             return set()
-        rows = await self.session.execute(_ASKED, {"keys": list(source_keys)})
-        return set(rows.scalars())
+        driver = await driver_connection(self.session)
+        return {r["source_key"] for r in await driver.fetch(_ASKED, list(source_keys))}
 
     async def flush(self) -> None:
         new_rows: list[dict[str, Any]] = []
@@ -397,10 +410,6 @@ _VERIFICATION_BY_KEY = select(orm.verification).where(
     orm.verification.c.source_key == bindparam("source_key")
 )
 _VERIFICATION_BY_KEY_LOCKED = _VERIFICATION_BY_KEY.with_for_update()
-# `= ANY($1)`, one array: the same statement (and prepared plan) for any number of keys.
-_ASKED = select(orm.verification.c.source_key).where(
-    orm.verification.c.source_key == any_(bindparam("keys", type_=ARRAY(String)))
-)
 
 # The two-key advisory locks of `WithdrawalRepository.serialize_on` (their own key space: the
 # one-key locks of the audit chain and the migrations never collide with them).
@@ -420,10 +429,9 @@ class WithdrawalRepository:
 
     async def under(self, prefix: str) -> dict[str, tuple[WithdrawalReason, int]]:
         """Every withdrawal in force whose key starts with `prefix`: key → (reason, version)."""
-        rows = (
-            await self.session.execute(_WITHDRAWN_UNDER, {"pattern": like_prefix(prefix)})
-        ).all()
-        return {r.source_key: (WithdrawalReason(r.reason), r.version) for r in rows}
+        driver = await driver_connection(self.session)
+        rows = await driver.fetch(_WITHDRAWN_UNDER, like_prefix(prefix))
+        return {r["source_key"]: (WithdrawalReason(r["reason"]), r["version"]) for r in rows}
 
     async def record(
         self, source_key: str, reason: WithdrawalReason, version: int, at: datetime
@@ -496,10 +504,8 @@ def like_prefix(prefix: str) -> str:
     return escaped + "%"
 
 
-_w = orm.withdrawal.c
-_WITHDRAWN_REASON = select(_w.reason).where(_w.source_key == bindparam("source_key"), _w.withdrawn)
-_WITHDRAWN_UNDER = select(_w.source_key, _w.reason, _w.version).where(
-    _w.source_key.like(bindparam("pattern"), escape="/"), _w.withdrawn
+_WITHDRAWN_REASON = select(orm.withdrawal.c.reason).where(
+    orm.withdrawal.c.source_key == bindparam("source_key"), orm.withdrawal.c.withdrawn
 )
 
 

@@ -192,7 +192,7 @@ async def notify_manifest(trigger: ManifestTrigger, uow: ConsularUnitOfWork) -> 
                 found.withdraw(reason, now)
         withdrawn = await uow.withdrawals.under(prefix)
         key = repatriation_notice_key(trigger.manifest_id, trigger.version)
-        if await uow.notifications.by_source_key(key) is None:
+        if not await uow.notifications.has_key(key):
             counted, count = await _counted(uow, trigger, withdrawn)
             reference = await uow.reference.load()
             on = at.astimezone(reference.zone_of(trigger.sending_country)).date()
