@@ -74,8 +74,8 @@ class NotificationRepository:
         row = (await self.session.execute(_NOTIFICATION_BY_ID, {"id": notification_id})).first()
         if row is None:
             return None
-        deliveries = (await self.session.execute(DELIVERIES_OF, {"ids": [notification_id]})).all()
-        return notification_from_row(row, deliveries)
+        (n,) = await with_deliveries(self.session, [row])
+        return n
 
     async def by_source_key(
         self, source_key: str, *, for_update: bool = False
@@ -184,16 +184,11 @@ class NotificationRepository:
     async def _load(self, rows: Sequence[Any]) -> list[Notification]:
         if not rows:
             return []
-        ids = [r.id for r in rows]
-        deliveries = (await self.session.execute(DELIVERIES_OF, {"ids": ids})).all()
-        by_id: dict[uuid.UUID, list[Any]] = {}
-        for d in deliveries:
-            by_id.setdefault(d.notification_id, []).append(d)
         for r in rows:
             meta = self._meta.setdefault(r.id, {})
             meta["reference"] = r.reference
             meta.setdefault("access", list(r.access))
-        return [self._loaded(notification_from_row(r, by_id.get(r.id, []))) for r in rows]
+        return [self._loaded(n) for n in await with_deliveries(self.session, rows)]
 
     def _loaded(self, n: Notification) -> Notification:
         # The same record twice in one unit of work: one object, the first one read.
@@ -274,6 +269,7 @@ class NotificationRepository:
 
 
 _DELIVERY_PROGRESS = ("status", "attempts", "last_error", "sent_at")
+_FINISHED = frozenset({DeliveryStatus.SENT, DeliveryStatus.CANCELLED})  # nothing more to send
 # The lookups every event and request makes, built once with their values as parameters: a
 # statement built per call cost more of the consumer's CPU (its cache key, its expanding IN)
 # than the round trip it makes. `= ANY(array)`: one statement for any number of ids.
@@ -283,12 +279,10 @@ _NOTIFICATION_BY_KEY = select(orm.notification).where(
     orm.notification.c.source_key == bindparam("source_key")
 )
 _NOTIFICATION_BY_KEY_LOCKED = _NOTIFICATION_BY_KEY.with_for_update()
-# The channels of some notifications (`ids`); the read side's lists load them with it too.
-DELIVERIES_OF = select(orm.notification_delivery).where(
+_DELIVERIES_OF = select(orm.notification_delivery).where(
     orm.notification_delivery.c.notification_id
     == any_(bindparam("ids", type_=ARRAY(orm.notification_delivery.c.notification_id.type)))
 )
-_FINISHED = frozenset({DeliveryStatus.SENT, DeliveryStatus.CANCELLED})  # nothing more to send
 # On the driver (`puebla.db.driver`): each is sent for every event a consumer applies.
 _NEXT_REFERENCE = "SELECT nextval('notification_reference_seq')"
 _KEY_TAKEN = "SELECT true FROM notification WHERE source_key = $1"
@@ -299,6 +293,18 @@ _WITHDRAWN_UNDER = (
 )
 _INSERT_NOTIFICATION = insert(orm.notification)
 _INSERT_DELIVERIES = insert(orm.notification_delivery)
+
+
+async def with_deliveries(session: AsyncSession, rows: Sequence[Any]) -> list[Notification]:
+    """The notifications of `rows` with their channels: one statement for all of them (the
+    read side's lists load them so too)."""
+    if not rows:
+        return []
+    found = await session.execute(_DELIVERIES_OF, {"ids": [r.id for r in rows]})
+    by_id: dict[uuid.UUID, list[Any]] = {}
+    for delivery in found.all():
+        by_id.setdefault(delivery.notification_id, []).append(delivery)
+    return [notification_from_row(r, by_id.get(r.id, [])) for r in rows]
 
 
 def _delivery_row(n: Notification, d: Delivery) -> dict[str, Any]:

@@ -32,11 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consular.adapters import orm
 from consular.adapters.mapping import (
-    notification_from_row,
     post_from_row,
     verification_from_row,
 )
-from consular.adapters.repository import DELIVERIES_OF
+from consular.adapters.repository import with_deliveries
 from consular.domain.model import NationalityVerification, Notification
 from consular.domain.rules import NotificationKind
 from consular.domain.states import NotificationStatus, VerificationStatus, WithdrawalReason
@@ -308,16 +307,6 @@ def overdue_now(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     )
 
 
-async def _with_deliveries(session: AsyncSession, rows: Sequence[Any]) -> list[Notification]:
-    if not rows:
-        return []
-    deliveries = (await session.execute(DELIVERIES_OF, {"ids": [r.id for r in rows]})).all()
-    by_id: dict[uuid.UUID, list[Any]] = {}
-    for delivery in deliveries:
-        by_id.setdefault(delivery.notification_id, []).append(delivery)
-    return [notification_from_row(r, by_id.get(r.id, [])) for r in rows]
-
-
 def _person_view(person: Any) -> PersonView:
     return PersonView(
         given_names=person.given_names,
@@ -405,7 +394,7 @@ async def check_consul_may_act(svc: Svc, caller: Principal, notification_id: uui
     handler decides again on the locked row."""
     async with svc.sessions() as session:
         row = await _notification_row(session, notification_id)
-        found = (await _with_deliveries(session, [row]))[0] if row is not None else None
+        found = (await with_deliveries(session, [row]))[0] if row is not None else None
     consul_may_act(found, actor_of(caller))
 
 
@@ -442,7 +431,7 @@ async def notification(svc: Svc, caller: Principal, notification_id: uuid.UUID) 
         row = await _notification_row(session, notification_id)
         if row is None:
             raise NotVisible(THE_NOTIFICATION)
-        (n,) = await _with_deliveries(session, [row])
+        (n,) = await with_deliveries(session, [row])
     if not n.is_visible_to(viewer):
         raise NotVisible(THE_NOTIFICATION)
     return notification_view(n, reference=row.reference, viewer=viewer, now=svc.clock())
@@ -520,7 +509,7 @@ async def notifications(
         rows = (await session.execute(stmt, params)).all()
         more = len(rows) > page.limit
         rows = rows[: page.limit]
-        found = await _with_deliveries(session, rows)
+        found = await with_deliveries(session, rows)
     items = [
         notification_view(item, reference=row.reference, viewer=viewer, now=now)
         for item, row in zip(found, rows, strict=True)
