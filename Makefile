@@ -64,8 +64,9 @@ browser: setup
 prometheus: setup
 	@$(UV) run python -m puebla_dev.devstack.prometheus tools
 
+## Every test, as two pytest sessions side by side on one stack (puebla_dev.testing.shards)
 pytest: setup browser prometheus
-	$(UV) run pytest -q
+	$(UV) run python -m puebla_dev.testing.shards $(ARGS)
 
 ## The fast loop: domains, handlers on a fake unit of work, pure helpers; no server, seconds
 unit: setup
