@@ -144,8 +144,12 @@ def _check_java() -> None:
         raise StackError("Java 17+ is needed for Keycloak: install a JDK (e.g. openjdk-17-jre)")
 
 
-def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
-    """Starts what is not running yet; returns the names of what it started."""
+def start_infrastructure(
+    *, with_keycloak: bool = True, wait_for_keycloak: bool = True
+) -> list[str]:
+    """Starts what is not running yet; returns the names of what it started.
+    `wait_for_keycloak=False` returns while a Keycloak started here may still be booting (the
+    test sessions wait for it themselves, and run what needs none meanwhile)."""
     started: list[str] = []
     kc_proc = None
     kc_log = var_dir() / "logs" / "keycloak.log"
@@ -168,7 +172,7 @@ def start_infrastructure(*, with_keycloak: bool = True) -> list[str]:
     if _start_mail_sink():
         started.append("mail")
     asyncio.run(_prepare([s.name for s in load_services()] + [CONSOLE]))
-    if kc_proc is not None:
+    if kc_proc is not None and wait_for_keycloak:
         keycloak.wait_ready(proc=kc_proc, log_path=kc_log)
     return started
 

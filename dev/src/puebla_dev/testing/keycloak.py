@@ -16,6 +16,7 @@ import base64
 import hashlib
 import html
 import json
+import os
 import re
 import secrets
 import subprocess
@@ -255,9 +256,19 @@ def _log_path() -> Path:
 
 _EARLY: list[subprocess.Popen[bytes]] = []  # the Keycloak started at collection, until used
 
+# Set by `puebla_dev.testing.shards` for the sessions it runs: it has started Keycloak itself,
+# which may not answer yet; a session then waits for it and neither starts nor stops one.
+STARTED_FOR_SESSIONS = "PUEBLA_TEST_KEYCLOAK_STARTED"
+
+
+def _started_for_sessions() -> bool:
+    return os.environ.get(STARTED_FOR_SESSIONS) == "1"
+
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly or not any(map(_needs_keycloak, session.items)):
+        return
+    if _started_for_sessions():
         return
     if dev_keycloak.reusable(dev_keycloak.DEFAULT_BASE_URL, dev_keycloak.DEFAULT_PORT):
         return
@@ -276,6 +287,10 @@ def pytest_sessionfinish() -> None:
 def keycloak_url() -> Iterator[str]:
     base_url = dev_keycloak.DEFAULT_BASE_URL
     log_path = _log_path()
+    if _started_for_sessions():
+        dev_keycloak.wait_ready(base_url, log_path=var_dir() / "logs" / "keycloak.log")
+        yield base_url
+        return
     if _EARLY:
         proc = _EARLY.pop()
     elif dev_keycloak.reusable(base_url, dev_keycloak.DEFAULT_PORT):

@@ -3,7 +3,8 @@
 Run one after the other, the suites left a core idle about half the time: the browser
 journeys and the running system wait on Chromium, Keycloak and the services while the
 in-process suites wait on PostgreSQL. So the infrastructure (Keycloak, PostgreSQL, NATS, the
-mail sink) is started here once, whatever is not already running, and two sessions share it:
+mail sink) is started here once, whatever is not already running, and two sessions share it
+(Keycloak's boot overlaps the tests that need none: the sessions wait for it themselves):
 
 - `stack`: the e2e tests on the running system and the console in Chromium (they start the
   services and the console, as one session does);
@@ -19,6 +20,7 @@ the exit status is the first failing session's. Arguments are passed to both ses
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from puebla_dev.devstack import stack
 from puebla_dev.devstack.processes import var_dir
+from puebla_dev.testing.keycloak import STARTED_FOR_SESSIONS
 
 FAULTS = "e2e/tests/test_faults.py"
 
@@ -53,6 +56,8 @@ def _start(session: Session, extra: list[str], logs: Path) -> tuple[subprocess.P
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            # Keycloak is this run's (started, or reused): each session waits for it.
+            env={**os.environ, STARTED_FOR_SESSIONS: "1"},
         )
     return proc, log
 
@@ -66,7 +71,7 @@ def run(
     extra: list[str],
     *,
     sessions: tuple[Session, ...] = SESSIONS,
-    start: Callable[[], list[str]] = stack.start_infrastructure,
+    start: Callable[[], list[str]] = lambda: stack.start_infrastructure(wait_for_keycloak=False),
     stop: Callable[[list[str]], object] = stack.stop,
 ) -> int:
     """`start` brings up what the sessions share and returns what it started; `stop` is given
