@@ -41,7 +41,7 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The services' pool: 10 kept, up to 30 (SQLAlchemy pool_size=10, max_overflow=20).
+        # The services' pool: up to 30 connections, each kept once opened (`make_engine`).
         state["pool"] = await asyncpg.create_pool(
             os.environ["BENCH_BARE_DSN"], min_size=10, max_size=30
         )

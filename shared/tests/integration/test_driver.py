@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -79,7 +80,69 @@ class TestTheDriverInTheSessionsTransaction:
             assert begun.is_in_transaction()
 
 
+class TestTheConnectionFoundOncePerTransaction:
+    async def test_the_session_is_asked_once_a_transaction(self, own_db: MigratedDatabase) -> None:
+        async with own_db.sessions() as session:
+            asked = 0
+            ask = session.connection
+
+            async def counted() -> object:
+                nonlocal asked
+                asked += 1
+                return await ask()
+
+            session.connection = counted  # type: ignore[method-assign,assignment]
+            first = await driver_connection(session)
+            assert await driver_connection(session) is first
+            assert asked == 1
+            await session.commit()
+            await driver_connection(session)
+            assert asked == 2  # a new transaction may hold another connection
+
+    async def test_after_a_commit_it_writes_in_the_new_transaction(
+        self, own_db: MigratedDatabase
+    ) -> None:
+        """What was found for the first transaction is not reused for the next: the second
+        write rolls back with the session, the first stays committed."""
+        kept, undone = str(uuid.uuid4()), str(uuid.uuid4())
+        async with own_db.sessions() as session:
+            await one_event_and_entry(session, kept)
+            await session.commit()
+            await one_event_and_entry(session, undone)
+            assert await rows_about(own_db, undone) == (0, 0)  # inside a transaction again
+            await session.rollback()
+        assert await rows_about(own_db, kept) == (1, 1)
+        assert await rows_about(own_db, undone) == (0, 0)
+
+
 class TestThePool:
+    async def test_connections_it_opened_are_kept_after_a_burst(
+        self, own_db: MigratedDatabase
+    ) -> None:
+        """A burst past ten requests (the old pool's size; its overflow was closed on return)
+        leaves the next burst the same connections: no connect, no type introspection again."""
+        engine = make_engine(own_db.url)
+        sessions = make_session_factory(engine)
+        burst = 14
+        try:
+
+            async def backends() -> set[int]:
+                together = asyncio.Barrier(burst)
+
+                async def one() -> int:
+                    async with sessions() as session:
+                        pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                        await together.wait()  # all `burst` connections out at once
+                        return int(pid)
+
+                return set(await asyncio.gather(*(one() for _ in range(burst))))
+
+            first = await backends()
+            assert len(first) == burst
+            assert await backends() == first
+        finally:
+            await engine.dispose()
+
     async def test_a_connection_the_server_closed_is_replaced_on_checkout(
         self, own_db: MigratedDatabase
     ) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -42,6 +42,7 @@ class Scenario:
         self.crash_before_commit = False
         self.crash_after_commit = False
         self.refuse = False
+        self.answer_values = False  # answer with values json does not know (a UUID, a time)
         self.hold: asyncio.Event | None = None
         self.writing = asyncio.Event()
 
@@ -68,6 +69,8 @@ def build_app(db: MigratedDatabase, scenario: Scenario) -> FastAPI:
                 await uow.commit()
             if scenario.crash_after_commit:
                 raise Crash("after the commit")
+            if scenario.answer_values:
+                return 201, {"note": note_id, "at": datetime(2026, 12, 8, 8, 0, tzinfo=UTC)}
             return 201, {"note": str(note_id)}
 
         return await idempotent(request, CALLER, db.sessions, action)
@@ -275,3 +278,18 @@ class TestRetention:
         replayed = await post(client, note_id, key)  # and the key is taken again
         assert replayed.headers["Idempotent-Replayed"] == "true"
         assert await notes(library_db, note_id) == 2
+
+
+async def test_an_answer_with_values_json_does_not_know_is_encoded_and_replayed_alike(
+    client: httpx.AsyncClient, scenario: Scenario
+) -> None:
+    """Answers are rendered as they are when they are JSON already; a UUID or a time in one
+    is encoded as FastAPI encodes it, first time and replay alike."""
+    note_id, key = uuid.uuid4(), str(uuid.uuid4())
+    scenario.answer_values = True
+    expected = {"note": str(note_id), "at": "2026-12-08T08:00:00+00:00"}
+    first = await post(client, note_id, key)
+    assert (first.status_code, first.json()) == (201, expected)
+    replayed = await post(client, note_id, key)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert (replayed.status_code, replayed.json()) == (201, expected)

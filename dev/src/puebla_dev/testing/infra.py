@@ -97,7 +97,7 @@ async def migrated_database(
         name = f"{name}_{uuid.uuid4().hex[:10]}"
     await dev_postgres.ensure_databases([name], infra.pg_port)
     url = infra.database_url(name)
-    engine = make_engine(url, pool_size=5)
+    engine = make_engine(url)
     await upgrade_to_head(engine, service_dir)
     return MigratedDatabase(name, url, engine, make_session_factory(engine))
 

@@ -66,7 +66,7 @@ async def role_separated_database(
             await upgrade_to_head(owner, service_dir, runtime_role=dev_postgres.runtime_role(name))
         finally:
             await owner.dispose()
-        runtime = make_engine(runtime_url, pool_size=5)
+        runtime = make_engine(runtime_url)
         try:
             yield RoleSeparatedDatabase(
                 name,

@@ -14,6 +14,10 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Where a session keeps its transaction's connection (`session.info`): the SessionTransaction
+# it belongs to, SQLAlchemy's adapter and the asyncpg connection under it.
+_HELD = "puebla.driver_connection"
+
 
 async def driver_connection(session: AsyncSession, *, begin: bool = True) -> asyncpg.Connection:
     """The session's asyncpg connection, its transaction begun (SQLAlchemy's asyncpg adapter
@@ -21,11 +25,29 @@ async def driver_connection(session: AsyncSession, *, begin: bool = True) -> asy
     outside the transaction and commit on its own).
 
     `begin=False` for a session that only reads one row: no BEGIN and no ROLLBACK, two round
-    trips of three (the pool's reset on return has no transaction to end)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    adapted: Any = raw.dbapi_connection  # sqlalchemy's AsyncAdapt_asyncpg_connection
+    trips of three (the pool's reset on return has no transaction to end).
+
+    Found once per transaction: asking the session again (`connection()`, then the raw
+    connection: two greenlet hops and SQLAlchemy's bookkeeping) cost a hand-over more than
+    the statements it sent this way. A new transaction (after a commit or a rollback) may hold
+    another pooled connection, so it is asked again."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(_HELD)
+    adapted: Any  # sqlalchemy's AsyncAdapt_asyncpg_connection
+    if (
+        held is not None
+        and transaction is not None
+        and held[0] is transaction
+        and transaction.is_active
+    ):
+        adapted, driver = held[1], held[2]
+    else:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        adapted = raw.dbapi_connection  # sqlalchemy's AsyncAdapt_asyncpg_connection
+        driver = adapted.driver_connection
+        session.info[_HELD] = (session.sync_session.get_transaction(), adapted, driver)
     if begin and adapted._transaction is None:
         await adapted._start_transaction()
-    driver: asyncpg.Connection = adapted.driver_connection
-    return driver
+    result: asyncpg.Connection = driver
+    return result

@@ -13,9 +13,15 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 30, max_overflow: int = 0) -> AsyncEngine:
     engine = create_async_engine(
         url,
+        # Every connection the pool opens (lazily, up to `pool_size`) it keeps: an overflow
+        # connection is closed when it comes back, and under load the next request then pays a
+        # connect, a TLS probe and asyncpg's type introspection and statement preparing again
+        # (the hand-over bench, 50 clients, pool 10 + 20 overflow: 2.4% of the API's CPU in
+        # introspection alone, 6.3 → 4.4 ms per hand-over once kept). Past `pool_size` a
+        # request waits for a connection, as it would for a PostgreSQL backend.
         pool_size=pool_size,
         max_overflow=max_overflow,
         # Not `pool_pre_ping`: with asyncpg it is BEGIN, a query and ROLLBACK — three round

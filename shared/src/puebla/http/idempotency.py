@@ -261,4 +261,9 @@ async def _run(request: Request, action: Callable[[], Awaitable[tuple[int, Any]]
         return problem_response(problem, request)
     except refusals_of(request.app) as refusal:
         return problem_response(problem_for(refusal), request)  # type: ignore[arg-type]
-    return JSONResponse(jsonable_encoder(body), status_code=status)
+    try:
+        # Most answers are JSON already (a schema's `model_dump(mode="json")`): rendered as
+        # they are, without FastAPI's encoder walking every value first.
+        return JSONResponse(body, status_code=status)
+    except TypeError:  # a value json does not know (a UUID, a date): the encoder's turn
+        return JSONResponse(jsonable_encoder(body), status_code=status)
