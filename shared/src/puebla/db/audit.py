@@ -11,6 +11,7 @@ have none ("").
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -33,6 +34,24 @@ class AuditRecord:
     entity_type: str
     entity_id: str
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+def event_detail(event: Any) -> dict[str, Any]:
+    """A domain event's fields as an audit detail: what `dataclasses.asdict` gives once stored
+    as JSON, without its deep copy of every value (events are frozen and hold ids, strings,
+    times and enums; the copy was most of a consumer's audit cost)."""
+    detail: dict[str, Any] = _plain(event)
+    return detail
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def entry_hash(

@@ -12,7 +12,6 @@ service layer needs.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -54,7 +53,7 @@ from puebla.contracts.repatriation.v1 import (
     ReturneeOnManifest,
     ReturneeProtectionNeedRecordedV1,
 )
-from puebla.db.audit import AuditRecord
+from puebla.db.audit import AuditRecord, event_detail
 from puebla.db.unit_of_work import OutgoingEvent, audit_action
 
 # The aggregate types of the outbox (`aggregatetype`) and of the audit trail (`entity_type`).
@@ -162,7 +161,7 @@ def audit_record(
         audit_action(entity, event),
         entity,
         str(aggregate.id),
-        dataclasses.asdict(event),
+        event_detail(event),
     )
 
 

@@ -17,14 +17,13 @@ application whose child case is blocked is never approved.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from puebla.contracts.child import v1 as child
 from puebla.contracts.envelope import IncomingEnvelope
 from puebla.contracts.fund import v1
 from puebla.contracts.lenient import read_lenient
-from puebla.db.audit import AuditRecord
+from puebla.db.audit import AuditRecord, event_detail
 from puebla.db.unit_of_work import OutgoingEvent, audit_action
 from reserve_fund.domain import FundApplication
 from reserve_fund.domain import commands as c
@@ -191,10 +190,9 @@ def audit_record(event: domain.Event, actor: str) -> AuditRecord:
 
 def audit_detail(event: domain.Event) -> dict[str, Any]:
     detail: dict[str, Any] = {}
-    for key, value in asdict(event).items():
-        if key in _AUDIT_OMIT:
-            continue
-        detail[key] = list(value) if isinstance(value, tuple) else value
+    for key, value in event_detail(event).items():
+        if key not in _AUDIT_OMIT:
+            detail[key] = value
     return detail
 
 
