@@ -218,3 +218,25 @@ class TestObservability:
         assert len(serving) == 9  # four APIs, four workers, the console
         assert scraped == serving
         assert config["rule_files"] == ["/etc/prometheus/alerts.yaml"]
+
+
+class TestPostgres:
+    def test_takes_every_connection_the_processes_may_keep(self, compose: dict[str, Any]) -> None:
+        """Each process with a database keeps up to its pool's size open (`make_engine`):
+        all of them at once fit under `max_connections`, with room for migrations and psql."""
+        from puebla.runtime import ServiceSettings
+
+        pool_size = ServiceSettings.model_fields["pool_size"].default
+        processes = [
+            name
+            for name, service in compose["services"].items()
+            if any(
+                key.endswith("_DATABASE_URL") and "MIGRATION" not in key
+                for key in service.get("environment") or {}
+            )
+        ]
+        command = compose["services"]["postgres"]["command"]
+        setting = command[command.index("-c") + 1]
+        assert setting.startswith("max_connections=")
+        assert len(processes) == 9  # four APIs, four workers, the console
+        assert len(processes) * pool_size + 10 <= int(setting.split("=")[1])
