@@ -361,6 +361,12 @@ def report(out: dict[str, Any]) -> None:
                 f" transactions/req, {r['response_bytes_per_request']} B/response"
             )
             print(f"    database backends on average: {r['backends_on_average']}")
+            if r.get("backends_opened_during_run"):
+                print(
+                    f"    database backends opened during the run:"
+                    f" {r['backends_opened_during_run']}, of which closed again (their CPU"
+                    f" not in the figure): {r['backends_closed_during_run_cpu_not_measured']}"
+                )
         if "handover_sql_per_request" in out:
             print(f"  one hand-over sends: {out['handover_sql_per_request']}")
     if "propagation" in out:

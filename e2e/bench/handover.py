@@ -171,10 +171,13 @@ async def _pg_xacts(database: str) -> int:
 class WaitSampler:
     """What the database's backends are doing, sampled every 20 ms during a run: how many
     wait on an advisory lock (the audit chain), on a row lock (the manifest), on the WAL
-    flush of a commit, or are idle inside a transaction (waiting for the app)."""
+    flush of a commit, or are idle inside a transaction (waiting for the app); and which
+    backends there were (a connection opened and closed within the run took its CPU time with
+    it: counted as not measured)."""
 
     def __init__(self, database: str) -> None:
         self.database = database
+        self.pids: set[int] = set()
         self.samples = 0
         self.counts: Counter[str] = Counter()
         self._task: asyncio.Task[None] | None = None
@@ -185,11 +188,12 @@ class WaitSampler:
         try:
             while not self._stop.is_set():
                 rows = await conn.fetch(
-                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
+                    "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity"
                     " WHERE datname = $1 AND pid <> pg_backend_pid()",
                     self.database,
                 )
                 self.samples += 1
+                self.pids.update(r["pid"] for r in rows)
                 for r in rows:
                     if r["state"] == "idle":
                         continue
@@ -265,13 +269,19 @@ async def _run(
             f"{side.name} {label}", calls, concurrency=cfg.clients, headers=headers
         )
     api_cpu.stop()
+    # Backends opened during the run (a pool growing or churning) count from their start.
+    later = [pid for pid in await db.backend_pids(side.database) if pid not in backends]
     pg_cpu.stop()
+    pg_cpu.seconds += CpuMeter.since_birth(later)
     backends_busy = await waits.stop()
+    unmeasured = len(waits.pids - set(backends) - set(later))
     drain = await _outbox_drained(side.database) if side.worker else 0.0
     worker_cpu.stop()
     xacts = await _pg_xacts(side.database) - xacts0
     r = _result_dict(result, api_cpu, pg_cpu, worker_cpu, drain, xacts, len(calls))
     r["backends_on_average"] = backends_busy
+    r["backends_opened_during_run"] = len(later) + unmeasured
+    r["backends_closed_during_run_cpu_not_measured"] = unmeasured
     return r
 
 

@@ -224,6 +224,11 @@ class CpuMeter:
         except psutil.Error:
             return 0.0
 
+    @classmethod
+    def since_birth(cls, pids: Sequence[int]) -> float:
+        """CPU seconds these processes (born during a run) used since they started."""
+        return sum(cls._cpu(p) for p in cls(pids).procs)
+
     def start(self) -> CpuMeter:
         self._before = {p.pid: self._cpu(p) for p in self.procs}
         return self
