@@ -20,6 +20,7 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import text
 
 from puebla.messaging.consumer import ConsumerRunner
+from puebla_dev.testing.bus import process_own
 from repatriation.domain import commands as c
 from repatriation.domain.errors import ManifestError
 from repatriation.entrypoints.consumers import nationality
@@ -82,12 +83,13 @@ class Consular:
         consumer process it; returns the runner's outcome."""
         await self.js.publish(envelope["type"], json.dumps(envelope).encode())
         runner = self.runners[envelope["type"]]
-        psub = await self.js.pull_subscribe_bind(durable=runner.sub.durable, stream="CONSULAR")
-        try:
-            (msg,) = await psub.fetch(1, timeout=10)
-            return await runner.process(msg)
-        finally:
-            await psub.unsubscribe()
+        return await process_own(
+            self.js,
+            stream="CONSULAR",
+            durable=runner.sub.durable,
+            event_id=envelope["id"],
+            process=runner.process,
+        )
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -128,6 +130,19 @@ async def _inbox(runtime, consumer: str, event_id: str) -> list[str]:
 
 
 class TestConfirmed:
+    async def test_a_decision_another_session_published_meanwhile_is_not_this_tests(
+        self, flow, consular
+    ):
+        """The CONSULAR stream is the stack's: the e2e session beside this one publishes
+        consuls' decisions on the same subject. One about a manifest this database never had
+        arrives first here; the test's own decision is still the one applied."""
+        manifest_id = await flow.submitted([flow.person()])
+        (first,) = await flow.returnee_ids(manifest_id)
+        theirs = consular.envelope(CONFIRMED, uuid.uuid4(), uuid.uuid4())
+        await consular.js.publish(CONFIRMED, json.dumps(theirs).encode())
+
+        assert await consular.deliver(consular.envelope(CONFIRMED, manifest_id, first)) == "applied"
+
     async def test_confirms_the_returnee_and_a_replay_changes_nothing(
         self, flow, runtime, consular
     ):

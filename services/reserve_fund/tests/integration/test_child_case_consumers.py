@@ -15,6 +15,7 @@ from nats.js.api import DeliverPolicy
 from sqlalchemy import text
 
 from puebla.messaging.consumer import ConsumerRunner
+from puebla_dev.testing.bus import process_own
 from reserve_fund.entrypoints.worker import subscriptions
 
 
@@ -30,12 +31,13 @@ class Stream:
         body = envelope.model_dump_json().encode()
         await self.js.publish(envelope.type, body)
         runner = self.runners[envelope.type]
-        psub = await self.js.pull_subscribe_bind(durable=runner.sub.durable, stream="CHILD")
-        try:
-            (msg,) = await psub.fetch(1, timeout=10)
-            return await runner.process(msg)
-        finally:
-            await psub.unsubscribe()
+        return await process_own(
+            self.js,
+            stream="CHILD",
+            durable=runner.sub.durable,
+            event_id=str(envelope.id),
+            process=runner.process,
+        )
 
 
 @pytest_asyncio.fixture(loop_scope="session")
