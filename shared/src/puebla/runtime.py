@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from puebla.config import PlatformSettings
 from puebla.db.availability import database_unavailable
-from puebla.db.engine import make_engine, make_session_factory
+from puebla.db.engine import POOL_SIZE, make_engine, make_session_factory
 from puebla.db.migrations import role_of, upgrade_to_head
 from puebla.messaging.nats import connect, require_streams
 from puebla.observability import get_logger, instrument_engine
@@ -37,7 +37,7 @@ class ServiceDefinition:
     service_dir: Path  # holds alembic.ini and migrations/
     database_url: str
     platform: PlatformSettings = field(default_factory=PlatformSettings)
-    pool_size: int = 30  # connections kept open, at most (`make_engine`)
+    pool_size: int = POOL_SIZE
     # The owner role's URL, for migrations only; None: `database_url` migrates (one role).
     migration_database_url: str | None = None
     # Off where migrations run apart (Kubernetes: an init container, `migrate_main`).
@@ -174,7 +174,7 @@ class ServiceSettings(BaseSettings):
     migration_database_url: str | None = None
     migrate_on_start: bool = True
     port: int
-    pool_size: int = 30  # connections kept open, at most (`make_engine`)
+    pool_size: int = POOL_SIZE
 
     def definition(self, name: str, service_dir: Path) -> ServiceDefinition:
         """The service's `ServiceDefinition` from these settings (every service's

@@ -40,8 +40,7 @@ def event_detail(event: Any) -> dict[str, Any]:
     """A domain event's fields as an audit detail: what `dataclasses.asdict` gives once stored
     as JSON, without its deep copy of every value (events are frozen and hold ids, strings,
     times and enums; the copy was most of a consumer's audit cost)."""
-    detail: dict[str, Any] = _plain(event)
-    return detail
+    return {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)}
 
 
 def _plain(value: Any) -> Any:

@@ -34,6 +34,7 @@ async def driver_connection(session: AsyncSession, *, begin: bool = True) -> asy
     transaction = session.sync_session.get_transaction()
     held = session.info.get(_HELD)
     adapted: Any  # sqlalchemy's AsyncAdapt_asyncpg_connection
+    driver: asyncpg.Connection
     if (
         held is not None
         and transaction is not None
@@ -49,5 +50,4 @@ async def driver_connection(session: AsyncSession, *, begin: bool = True) -> asy
         session.info[_HELD] = (session.sync_session.get_transaction(), adapted, driver)
     if begin and adapted._transaction is None:
         await adapted._start_transaction()
-    result: asyncpg.Connection = driver
-    return result
+    return driver

@@ -12,8 +12,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Connections a process keeps open, at most (`<SERVICE>_POOL_SIZE` overrides it per service).
+POOL_SIZE = 30
 
-def make_engine(url: str, *, pool_size: int = 30, max_overflow: int = 0) -> AsyncEngine:
+
+def make_engine(url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = 0) -> AsyncEngine:
     engine = create_async_engine(
         url,
         # Every connection the pool opens (lazily, up to `pool_size`) it keeps: an overflow

@@ -189,11 +189,7 @@ def audit_record(event: domain.Event, actor: str) -> AuditRecord:
 
 
 def audit_detail(event: domain.Event) -> dict[str, Any]:
-    detail: dict[str, Any] = {}
-    for key, value in event_detail(event).items():
-        if key not in _AUDIT_OMIT:
-            detail[key] = value
-    return detail
+    return {k: v for k, v in event_detail(event).items() if k not in _AUDIT_OMIT}
 
 
 # --- incoming: child protection's events ------------------------------------------------------
